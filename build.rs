@@ -1,0 +1,25 @@
+use std::{env, fs, path::PathBuf};
+
+const PROTOS: &[&str] = &[
+    "proto/paygate/v1/common.proto",
+    "proto/paygate/v1/organizations.proto",
+    "proto/paygate/v1/api_keys.proto",
+    "proto/paygate/v1/sites.proto",
+    "proto/paygate/v1/checkouts.proto",
+    "proto/paygate/pdf/v1/pdf.proto",
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("cargo:rerun-if-changed=proto");
+    let descriptors = protox::compile(PROTOS, ["proto"])?;
+    let out_dir = PathBuf::from(env::var("OUT_DIR")?);
+    fs::write(
+        out_dir.join("paygate_descriptor.bin"),
+        prost::Message::encode_to_vec(&descriptors),
+    )?;
+    tonic_prost_build::configure()
+        .build_server(true)
+        .build_client(true)
+        .compile_fds(descriptors)?;
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! Domain ⇄ proto conversions. Parsing happens here; rules live in the
+//! domain.
+
+use paygate_contract::proto::v1 as pb;
+
+use crate::domain::{
+    api_keys::{ApiKey, KeyMode},
+    checkouts::{Address, CaptureMethod, Checkout, CheckoutStatus, Customer, LineItem, NewCheckout},
+    organizations::Organization,
+    sites::Site,
+};
+use crate::error::{CoreError, CoreResult};
+
+pub fn timestamp(micros: i64) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: micros.div_euclid(1_000_000),
+        nanos: (micros.rem_euclid(1_000_000) * 1000) as i32,
+    }
+}
+
+pub fn organization(org: Organization) -> pb::Organization {
+    pb::Organization { id: org.id, name: org.name, created_at: Some(timestamp(org.created_at)) }
+}
+
+pub fn key_mode(mode: i32) -> CoreResult<KeyMode> {
+    match pb::KeyMode::try_from(mode) {
+        Ok(pb::KeyMode::Test | pb::KeyMode::Unspecified) => Ok(KeyMode::Test),
+        Ok(pb::KeyMode::Live) => Ok(KeyMode::Live),
+        Err(_) => Err(CoreError::field("mode", "mode_invalid", "mode must be test or live")),
+    }
+}
+
+pub fn api_key(key: ApiKey) -> pb::ApiKey {
+    pb::ApiKey {
+        id: key.id,
+        organization_id: key.organization_id,
+        name: key.name,
+        mode: match key.mode {
+            KeyMode::Test => pb::KeyMode::Test as i32,
+            KeyMode::Live => pb::KeyMode::Live as i32,
+        },
+        scopes: key.scopes,
+        redacted: key.redacted,
+        created_at: Some(timestamp(key.created_at)),
+        revoked_at: key.revoked_at.map(timestamp),
+    }
+}
+
+pub fn site(site: Site) -> pb::Site {
+    pb::Site {
+        id: site.id,
+        organization_id: site.organization_id,
+        name: site.name,
+        checkout_domain: site.checkout_domain.unwrap_or_default(),
+        created_at: Some(timestamp(site.created_at)),
+    }
+}
+
+pub fn capture_method(value: i32) -> CoreResult<CaptureMethod> {
+    match pb::CaptureMethod::try_from(value) {
+        Ok(pb::CaptureMethod::Automatic | pb::CaptureMethod::Unspecified) => Ok(CaptureMethod::Automatic),
+        Ok(pb::CaptureMethod::Manual) => Ok(CaptureMethod::Manual),
+        Err(_) => Err(CoreError::field("captureMethod", "capture_method_invalid", "captureMethod must be automatic or manual")),
+    }
+}
+
+fn capture_method_pb(value: CaptureMethod) -> i32 {
+    let method = match value {
+        CaptureMethod::Automatic => pb::CaptureMethod::Automatic,
+        CaptureMethod::Manual => pb::CaptureMethod::Manual,
+    };
+    method as i32
+}
+
+pub fn checkout_status_pb(status: CheckoutStatus) -> i32 {
+    let status = match status {
+        CheckoutStatus::Open => pb::CheckoutStatus::Open,
+        CheckoutStatus::Processing => pb::CheckoutStatus::Processing,
+        CheckoutStatus::Completed => pb::CheckoutStatus::Completed,
+        CheckoutStatus::Expired => pb::CheckoutStatus::Expired,
+        CheckoutStatus::Canceled => pb::CheckoutStatus::Canceled,
+    };
+    status as i32
+}
+
+pub fn checkout_status(value: i32) -> CoreResult<Option<CheckoutStatus>> {
+    Ok(match pb::CheckoutStatus::try_from(value) {
+        Ok(pb::CheckoutStatus::Unspecified) => None,
+        Ok(pb::CheckoutStatus::Open) => Some(CheckoutStatus::Open),
+        Ok(pb::CheckoutStatus::Processing) => Some(CheckoutStatus::Processing),
+        Ok(pb::CheckoutStatus::Completed) => Some(CheckoutStatus::Completed),
+        Ok(pb::CheckoutStatus::Expired) => Some(CheckoutStatus::Expired),
+        Ok(pb::CheckoutStatus::Canceled) => Some(CheckoutStatus::Canceled),
+        Err(_) => return Err(CoreError::field("status", "status_invalid", "unknown checkout status")),
+    })
+}
+
+pub fn new_checkout(request: pb::CreateCheckoutRequest) -> CoreResult<NewCheckout> {
+    Ok(NewCheckout {
+        capture_method: capture_method(request.capture_method)?,
+        amount: request.amount,
+        currency: request.currency,
+        description: request.description,
+        customer: request.customer.map(|c| Customer {
+            email: c.email,
+            name: c.name,
+            vat_id: c.vat_id,
+            address: c.address.map(|a| Address {
+                country: a.country,
+                line1: a.line1,
+                line2: a.line2,
+                city: a.city,
+                postal_code: a.postal_code,
+                region: a.region,
+            }),
+        }),
+        line_items: request
+            .line_items
+            .into_iter()
+            .map(|item| LineItem { name: item.name, quantity: item.quantity, amount: item.amount })
+            .collect(),
+        ipn_url: request.ipn_url,
+        success_url: request.success_url,
+        cancel_url: request.cancel_url,
+        metadata: request.metadata.into_iter().collect(),
+        expires_in_seconds: request.expires_in_seconds,
+    })
+}
+
+fn line_items_pb(items: Vec<LineItem>) -> Vec<pb::LineItem> {
+    items.into_iter().map(|i| pb::LineItem { name: i.name, quantity: i.quantity, amount: i.amount }).collect()
+}
+
+pub fn checkout(checkout: Checkout, payment_url: String, now: i64) -> pb::Checkout {
+    pb::Checkout {
+        status: checkout_status_pb(checkout.effective_status(now)),
+        id: checkout.id,
+        organization_id: checkout.organization_id,
+        site_id: checkout.site_id,
+        amount: checkout.amount,
+        currency: checkout.currency,
+        description: checkout.description,
+        customer: checkout.customer.map(|c| pb::Customer {
+            email: c.email,
+            name: c.name,
+            vat_id: c.vat_id,
+            address: c.address.map(|a| pb::Address {
+                country: a.country,
+                line1: a.line1,
+                line2: a.line2,
+                city: a.city,
+                postal_code: a.postal_code,
+                region: a.region,
+            }),
+        }),
+        line_items: line_items_pb(checkout.line_items),
+        capture_method: capture_method_pb(checkout.capture_method),
+        ipn_url: checkout.ipn_url.unwrap_or_default(),
+        success_url: checkout.success_url.unwrap_or_default(),
+        cancel_url: checkout.cancel_url.unwrap_or_default(),
+        metadata: checkout.metadata.into_iter().collect(),
+        payment_url,
+        created_at: Some(timestamp(checkout.created_at)),
+        expires_at: Some(timestamp(checkout.expires_at)),
+        transaction_id: checkout.transaction_id.unwrap_or_default(),
+        idempotent_replayed: false,
+    }
+}
+
+/// The payer's view: what the page needs, nothing the merchant keeps
+/// private (customer details, metadata, IPN URL, ids of other objects).
+pub fn public_checkout(checkout: Checkout, merchant_name: String, exponent: u32, now: i64) -> pb::PublicCheckout {
+    pb::PublicCheckout {
+        status: checkout_status_pb(checkout.effective_status(now)),
+        id: checkout.id,
+        amount: checkout.amount,
+        currency: checkout.currency,
+        currency_exponent: exponent,
+        description: checkout.description,
+        line_items: line_items_pb(checkout.line_items),
+        merchant_name,
+        expires_at: Some(timestamp(checkout.expires_at)),
+        success_url: checkout.success_url.unwrap_or_default(),
+        cancel_url: checkout.cancel_url.unwrap_or_default(),
+        capture_method: capture_method_pb(checkout.capture_method),
+    }
+}

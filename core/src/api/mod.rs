@@ -1,0 +1,275 @@
+//! gRPC adapters: take the trace context and credentials, convert proto to
+//! domain, call the domain, convert back. No rules, no storage here.
+
+mod convert;
+
+use paygate_contract::proto::v1::{self as pb, *};
+use tonic::{Request, Response, Status};
+use tracing::Instrument;
+
+use crate::domain::{Core, api_keys::scopes, auth::Principal, now_micros, page};
+use crate::error::CoreError;
+use crate::money::Currency;
+
+/// Implements every `paygate.v1` service over one [`Core`].
+#[derive(Clone)]
+pub struct GrpcApi {
+    core: Core,
+}
+
+impl GrpcApi {
+    pub fn new(core: Core) -> Self {
+        Self { core }
+    }
+
+    async fn principal<T>(&self, request: &Request<T>, scope: &'static str) -> Result<Principal, Status> {
+        let authorization = request.metadata().get("authorization").and_then(|v| v.to_str().ok());
+        Ok(self.core.authenticate(authorization, scope).await?)
+    }
+}
+
+/// Runs a handler inside a span that continues the caller's trace.
+async fn traced<T, F>(name: &'static str, request: &Request<T>, handler: F) -> Result<F::Output, Status>
+where
+    F: std::future::Future,
+{
+    let span = tracing::info_span!("rpc", method = name);
+    paygate_contract::telemetry::adopt_context(request.metadata(), &span);
+    Ok(handler.instrument(span).await)
+}
+
+fn replayed<T>(message: T, replayed: bool) -> Response<T> {
+    let mut response = Response::new(message);
+    if replayed {
+        response.metadata_mut().insert("idempotent-replayed", tonic::metadata::MetadataValue::from_static("true"));
+    }
+    response
+}
+
+#[tonic::async_trait]
+impl organization_service_server::OrganizationService for GrpcApi {
+    async fn get_current_organization(
+        &self,
+        request: Request<GetCurrentOrganizationRequest>,
+    ) -> Result<Response<Organization>, Status> {
+        traced("GetCurrentOrganization", &request, async {
+            let principal = self.principal(&request, scopes::SITES_READ).await?;
+            let org = self
+                .core
+                .get::<crate::domain::organizations::Organization>(&principal.organization_id)
+                .await?
+                .ok_or(CoreError::NotFound("organization"))?;
+            Ok(Response::new(convert::organization(org)))
+        })
+        .await?
+    }
+}
+
+#[tonic::async_trait]
+impl api_key_service_server::ApiKeyService for GrpcApi {
+    async fn create_api_key(
+        &self,
+        request: Request<CreateApiKeyRequest>,
+    ) -> Result<Response<CreateApiKeyResponse>, Status> {
+        traced("CreateApiKey", &request, async {
+            let principal = self.principal(&request, scopes::KEYS_WRITE).await?;
+            let body = request.get_ref();
+            let mode = convert::key_mode(body.mode)?;
+            let fingerprint = crate::domain::idempotency::fingerprint(&(&body.name, body.mode, &body.scopes))?;
+            // The secret exists only in this response, so a replay cannot
+            // return it: an idempotent retry gets the key without secret.
+            let created = self
+                .core
+                .idempotent(&principal.organization_id, "api_key.create", &body.idempotency_key, fingerprint, "key", |_| async {
+                    let (key, secret) = self.core.create_api_key_as(&principal, &body.name, mode, &body.scopes).await?;
+                    Ok::<_, CoreError>((key, SecretOnce(Some(secret.expose().to_owned()))))
+                })
+                .await?;
+            let (key, secret) = created.value;
+            Ok(replayed(
+                CreateApiKeyResponse { key: Some(convert::api_key(key)), secret: secret.0.unwrap_or_default() },
+                created.replayed,
+            ))
+        })
+        .await?
+    }
+
+    async fn list_api_keys(&self, request: Request<ListApiKeysRequest>) -> Result<Response<ListApiKeysResponse>, Status> {
+        traced("ListApiKeys", &request, async {
+            let principal = self.principal(&request, scopes::KEYS_READ).await?;
+            let requested = request.get_ref().page.clone().unwrap_or_default();
+            let (keys, has_more) =
+                self.core.list_api_keys(&principal, &page(requested.limit, &requested.starting_after)?).await?;
+            Ok(Response::new(ListApiKeysResponse { data: keys.into_iter().map(convert::api_key).collect(), has_more }))
+        })
+        .await?
+    }
+
+    async fn revoke_api_key(&self, request: Request<RevokeApiKeyRequest>) -> Result<Response<pb::ApiKey>, Status> {
+        traced("RevokeApiKey", &request, async {
+            let principal = self.principal(&request, scopes::KEYS_WRITE).await?;
+            let key = self.core.revoke_api_key(&principal, &request.get_ref().id).await?;
+            Ok(Response::new(convert::api_key(key)))
+        })
+        .await?
+    }
+}
+
+/// A secret that is serialised as absent, so idempotency records never
+/// store it.
+struct SecretOnce(Option<String>);
+
+impl serde::Serialize for SecretOnce {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_none()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SecretOnce {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let _ = <Option<serde::de::IgnoredAny> as serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self(None))
+    }
+}
+
+#[tonic::async_trait]
+impl site_service_server::SiteService for GrpcApi {
+    async fn create_site(&self, request: Request<CreateSiteRequest>) -> Result<Response<CreateSiteResponse>, Status> {
+        traced("CreateSite", &request, async {
+            let principal = self.principal(&request, scopes::SITES_WRITE).await?;
+            let body = request.get_ref();
+            let fingerprint = crate::domain::idempotency::fingerprint(&(&body.name, &body.checkout_domain))?;
+            let created = self
+                .core
+                .idempotent(&principal.organization_id, "site.create", &body.idempotency_key, fingerprint, "site", |_| async {
+                    let (site, secret) =
+                        self.core.create_site(&principal.organization_id, &body.name, &body.checkout_domain).await?;
+                    Ok::<_, CoreError>((site, SecretOnce(Some(secret.expose().to_owned()))))
+                })
+                .await?;
+            let (site, secret) = created.value;
+            Ok(replayed(
+                CreateSiteResponse { site: Some(convert::site(site)), webhook_secret: secret.0.unwrap_or_default() },
+                created.replayed,
+            ))
+        })
+        .await?
+    }
+
+    async fn get_site(&self, request: Request<GetSiteRequest>) -> Result<Response<pb::Site>, Status> {
+        traced("GetSite", &request, async {
+            let principal = self.principal(&request, scopes::SITES_READ).await?;
+            let site = self.core.owned_site(&principal, &request.get_ref().id).await?;
+            Ok(Response::new(convert::site(site)))
+        })
+        .await?
+    }
+
+    async fn list_sites(&self, request: Request<ListSitesRequest>) -> Result<Response<ListSitesResponse>, Status> {
+        traced("ListSites", &request, async {
+            let principal = self.principal(&request, scopes::SITES_READ).await?;
+            let requested = request.get_ref().page.clone().unwrap_or_default();
+            let (sites, has_more) =
+                self.core.list_sites(&principal, &page(requested.limit, &requested.starting_after)?).await?;
+            Ok(Response::new(ListSitesResponse { data: sites.into_iter().map(convert::site).collect(), has_more }))
+        })
+        .await?
+    }
+
+    async fn rotate_webhook_secret(
+        &self,
+        request: Request<RotateWebhookSecretRequest>,
+    ) -> Result<Response<CreateSiteResponse>, Status> {
+        traced("RotateWebhookSecret", &request, async {
+            let principal = self.principal(&request, scopes::SITES_WRITE).await?;
+            let (site, secret) = self.core.rotate_webhook_secret(&principal, &request.get_ref().id).await?;
+            Ok(Response::new(CreateSiteResponse {
+                site: Some(convert::site(site)),
+                webhook_secret: secret.expose().to_owned(),
+            }))
+        })
+        .await?
+    }
+
+    async fn verify_domain(
+        &self,
+        request: Request<VerifyDomainRequest>,
+    ) -> Result<Response<VerifyDomainResponse>, Status> {
+        traced("VerifyDomain", &request, async {
+            let owned = self.core.domain_is_owned(&request.get_ref().domain).await?;
+            Ok(Response::new(VerifyDomainResponse { owned }))
+        })
+        .await?
+    }
+}
+
+#[tonic::async_trait]
+impl checkout_service_server::CheckoutService for GrpcApi {
+    async fn create_checkout(&self, request: Request<CreateCheckoutRequest>) -> Result<Response<pb::Checkout>, Status> {
+        traced("CreateCheckout", &request, async {
+            let principal = self.principal(&request, scopes::CHECKOUT_CREATE).await?;
+            let body = request.get_ref().clone();
+            let site_id = body.site_id.clone();
+            let idempotency_key = body.idempotency_key.clone();
+            let new = convert::new_checkout(body)?;
+            let created = self.core.create_checkout(&principal, &site_id, &idempotency_key, new).await?;
+            let url = self.core.payment_url(&created.value.id);
+            Ok(replayed(convert::checkout(created.value, url, now_micros()), created.replayed))
+        })
+        .await?
+    }
+
+    async fn get_checkout(&self, request: Request<GetCheckoutRequest>) -> Result<Response<pb::Checkout>, Status> {
+        traced("GetCheckout", &request, async {
+            let principal = self.principal(&request, scopes::CHECKOUT_READ).await?;
+            let checkout = self.core.owned_checkout(&principal, &request.get_ref().id).await?;
+            let url = self.core.payment_url(&checkout.id);
+            Ok(Response::new(convert::checkout(checkout, url, now_micros())))
+        })
+        .await?
+    }
+
+    async fn list_checkouts(
+        &self,
+        request: Request<ListCheckoutsRequest>,
+    ) -> Result<Response<ListCheckoutsResponse>, Status> {
+        traced("ListCheckouts", &request, async {
+            let principal = self.principal(&request, scopes::CHECKOUT_READ).await?;
+            let body = request.get_ref();
+            let requested = body.page.clone().unwrap_or_default();
+            let status = convert::checkout_status(body.status)?;
+            let (checkouts, has_more) = self
+                .core
+                .list_checkouts(&principal, &body.site_id, status, &page(requested.limit, &requested.starting_after)?)
+                .await?;
+            let now = now_micros();
+            let data = checkouts
+                .into_iter()
+                .map(|c| {
+                    let url = self.core.payment_url(&c.id);
+                    convert::checkout(c, url, now)
+                })
+                .collect();
+            Ok(Response::new(ListCheckoutsResponse { data, has_more }))
+        })
+        .await?
+    }
+
+    async fn get_public_checkout(
+        &self,
+        request: Request<GetCheckoutRequest>,
+    ) -> Result<Response<PublicCheckout>, Status> {
+        traced("GetPublicCheckout", &request, async {
+            let checkout = self.core.public_checkout(&request.get_ref().id).await?;
+            let merchant_name = self
+                .core
+                .get::<crate::domain::sites::Site>(&checkout.site_id)
+                .await?
+                .map(|site| site.name)
+                .unwrap_or_default();
+            let exponent = Currency::parse(&checkout.currency).map(Currency::exponent).unwrap_or(2);
+            Ok(Response::new(convert::public_checkout(checkout, merchant_name, exponent, now_micros())))
+        })
+        .await?
+    }
+}

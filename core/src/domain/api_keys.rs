@@ -1,0 +1,169 @@
+//! API keys: `sk_test_…` / `sk_live_…`. The secret is returned once; only
+//! its SHA-256 is stored, so a leaked database does not leak keys.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Core, Entity, auth::Principal, now_micros};
+use crate::{
+    crypto::{SecretString, sha256_hex},
+    error::{CoreError, CoreResult},
+    ids::{is_id, new_id, random_token},
+    store::Page,
+};
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyMode {
+    Test,
+    Live,
+}
+
+impl KeyMode {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Self::Test => "sk_test_",
+            Self::Live => "sk_live_",
+        }
+    }
+}
+
+/// Every scope a key can hold.
+pub mod scopes {
+    pub const CHECKOUT_CREATE: &str = "checkout:create";
+    pub const CHECKOUT_READ: &str = "checkout:read";
+    pub const TRANSACTIONS_READ: &str = "transactions:read";
+    pub const TRANSACTIONS_WRITE: &str = "transactions:write";
+    pub const SITES_READ: &str = "sites:read";
+    pub const SITES_WRITE: &str = "sites:write";
+    pub const KEYS_READ: &str = "keys:read";
+    pub const KEYS_WRITE: &str = "keys:write";
+
+    pub const ALL: &[&str] = &[
+        CHECKOUT_CREATE,
+        CHECKOUT_READ,
+        TRANSACTIONS_READ,
+        TRANSACTIONS_WRITE,
+        SITES_READ,
+        SITES_WRITE,
+        KEYS_READ,
+        KEYS_WRITE,
+    ];
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKey {
+    pub id: String,
+    #[serde(default)]
+    pub version: i64,
+    pub created_at: i64,
+    pub organization_id: String,
+    pub name: String,
+    pub mode: KeyMode,
+    pub scopes: Vec<String>,
+    pub key_hash: String,
+    pub redacted: String,
+    #[serde(default)]
+    pub revoked_at: Option<i64>,
+}
+
+impl Entity for ApiKey {
+    const COLLECTION: &'static str = "api_keys";
+    const NAME: &'static str = "API key";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+/// Checks requested scopes: known, de-duplicated, and not empty.
+fn parse_scopes(requested: &[String]) -> CoreResult<Vec<String>> {
+    if requested.is_empty() {
+        return Err(CoreError::field("scopes", "parameter_missing", "scopes must name at least one scope"));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for scope in requested {
+        if !scopes::ALL.contains(&scope.as_str()) {
+            return Err(CoreError::field(
+                "scopes",
+                "scope_invalid",
+                format!("unknown scope {scope:?}; known scopes: {}", scopes::ALL.join(", ")),
+            ));
+        }
+        if !out.contains(scope) {
+            out.push(scope.clone());
+        }
+    }
+    Ok(out)
+}
+
+impl Core {
+    /// Creates a key for `organization_id` and returns it with its secret —
+    /// the only time the secret exists outside the caller.
+    pub async fn create_api_key(
+        &self,
+        organization_id: &str,
+        name: &str,
+        mode: KeyMode,
+        requested_scopes: &[String],
+    ) -> CoreResult<(ApiKey, SecretString)> {
+        let name = super::validate::name("name", name)?;
+        let scopes = parse_scopes(requested_scopes)?;
+        let secret = format!("{}{}", mode.prefix(), random_token());
+        let redacted = format!("{}…{}", mode.prefix(), &secret[secret.len() - 4..]);
+        let key = ApiKey {
+            id: new_id("key"),
+            version: 0,
+            created_at: now_micros(),
+            organization_id: organization_id.to_owned(),
+            name,
+            mode,
+            scopes,
+            key_hash: sha256_hex(secret.as_bytes()),
+            redacted,
+            revoked_at: None,
+        };
+        let key = self.insert(&key).await?;
+        Ok((key, SecretString::new(secret)))
+    }
+
+    /// A key may only hand out scopes it holds itself, so a restricted key
+    /// cannot mint a broader one.
+    pub async fn create_api_key_as(
+        &self,
+        principal: &Principal,
+        name: &str,
+        mode: KeyMode,
+        requested_scopes: &[String],
+    ) -> CoreResult<(ApiKey, SecretString)> {
+        if let Some(extra) = requested_scopes.iter().find(|s| !principal.scopes.contains(s)) {
+            return Err(CoreError::field(
+                "scopes",
+                "scope_not_held",
+                format!("this API key cannot grant {extra:?}, which it does not hold"),
+            ));
+        }
+        self.create_api_key(&principal.organization_id, name, mode, requested_scopes).await
+    }
+
+    pub async fn list_api_keys(&self, principal: &Principal, page: &Page) -> CoreResult<(Vec<ApiKey>, bool)> {
+        self.list(&vec![("organizationId", principal.organization_id.clone().into())], page).await
+    }
+
+    pub async fn revoke_api_key(&self, principal: &Principal, id: &str) -> CoreResult<ApiKey> {
+        if !is_id("key", id) {
+            return Err(CoreError::NotFound(ApiKey::NAME));
+        }
+        let organization_id = principal.organization_id.clone();
+        self.update::<ApiKey, _>(id, |key| {
+            if key.organization_id != organization_id {
+                return Err(CoreError::NotFound(ApiKey::NAME));
+            }
+            key.revoked_at.get_or_insert_with(now_micros);
+            Ok(())
+        })
+        .await
+    }
+}

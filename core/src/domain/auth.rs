@@ -1,0 +1,60 @@
+//! Who is calling: an API key from `authorization: Bearer sk_…` metadata,
+//! resolved by its hash, with its scopes.
+
+use super::{Core, api_keys::ApiKey};
+use crate::{
+    crypto::sha256_hex,
+    error::{CoreError, CoreResult},
+};
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub organization_id: String,
+    pub key_id: String,
+    pub scopes: Vec<String>,
+}
+
+impl Principal {
+    pub fn require(&self, scope: &'static str) -> CoreResult<()> {
+        if self.scopes.iter().any(|s| s == scope) {
+            Ok(())
+        } else {
+            Err(CoreError::MissingScope(scope))
+        }
+    }
+}
+
+fn unauthenticated(code: &'static str, message: &str) -> CoreError {
+    CoreError::Unauthenticated { code, message: message.to_owned() }
+}
+
+impl Core {
+    /// Resolves the `authorization` value and checks `scope`. A missing,
+    /// malformed, unknown or revoked key is 401; a missing scope 403.
+    pub async fn authenticate(&self, authorization: Option<&str>, scope: &'static str) -> CoreResult<Principal> {
+        let value = authorization
+            .ok_or_else(|| unauthenticated("api_key_missing", "send an API key as Authorization: Bearer sk_..."))?;
+        let secret = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .map(str::trim)
+            .ok_or_else(|| unauthenticated("api_key_missing", "send an API key as Authorization: Bearer sk_..."))?;
+        let invalid = || unauthenticated("api_key_invalid", "the API key is invalid or revoked");
+        if !(secret.starts_with("sk_test_") || secret.starts_with("sk_live_")) || secret.len() > 200 {
+            return Err(invalid());
+        }
+        let hash = sha256_hex(secret.as_bytes());
+        let document = self.store.find_one(<ApiKey as super::Entity>::COLLECTION, "keyHash", &hash.into()).await?;
+        let key: ApiKey = match document {
+            Some(document) => super::from_document(document)?,
+            None => return Err(invalid()),
+        };
+        if key.revoked_at.is_some() {
+            return Err(invalid());
+        }
+        let principal = Principal { organization_id: key.organization_id, key_id: key.id, scopes: key.scopes };
+        principal.require(scope)?;
+        Ok(principal)
+    }
+}

@@ -1,0 +1,452 @@
+//! Checkout sessions: what a merchant asks a customer to pay.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Core, Entity, auth::Principal, idempotency::Idempotent, now_micros, validate};
+use crate::{
+    error::{CoreError, CoreResult},
+    ids::is_id,
+    money::Currency,
+    store::{Filter, Page, StoreError},
+};
+
+pub const DEFAULT_EXPIRY_SECONDS: i64 = 3600;
+pub const MIN_EXPIRY_SECONDS: i64 = 60;
+pub const MAX_EXPIRY_SECONDS: i64 = 7 * 24 * 3600;
+/// Larger than any real single payment, small enough that sums of line
+/// items cannot overflow `i64`.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
+pub const MAX_LINE_ITEMS: usize = 100;
+pub const MAX_QUANTITY: i64 = 1_000_000;
+pub const MAX_METADATA_KEYS: usize = 50;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureMethod {
+    #[default]
+    Automatic,
+    Manual,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckoutStatus {
+    Open,
+    Processing,
+    Completed,
+    Expired,
+    Canceled,
+}
+
+impl CheckoutStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Processing => "processing",
+            Self::Completed => "completed",
+            Self::Expired => "expired",
+            Self::Canceled => "canceled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    pub country: String,
+    #[serde(default)]
+    pub line1: String,
+    #[serde(default)]
+    pub line2: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub region: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Customer {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub vat_id: String,
+    #[serde(default)]
+    pub address: Option<Address>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct LineItem {
+    pub name: String,
+    pub quantity: i64,
+    /// Gross unit price in minor units.
+    pub amount: i64,
+}
+
+/// A merchant's request, as parsed from the wire and before validation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct NewCheckout {
+    pub amount: i64,
+    pub currency: String,
+    pub description: String,
+    pub customer: Option<Customer>,
+    pub line_items: Vec<LineItem>,
+    pub capture_method: CaptureMethod,
+    pub ipn_url: String,
+    pub success_url: String,
+    pub cancel_url: String,
+    pub metadata: BTreeMap<String, String>,
+    pub expires_in_seconds: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Checkout {
+    pub id: String,
+    #[serde(default)]
+    pub version: i64,
+    pub created_at: i64,
+    pub organization_id: String,
+    pub site_id: String,
+    pub status: CheckoutStatus,
+    pub amount: i64,
+    pub currency: String,
+    pub description: String,
+    pub customer: Option<Customer>,
+    pub line_items: Vec<LineItem>,
+    pub capture_method: CaptureMethod,
+    pub ipn_url: Option<String>,
+    pub success_url: Option<String>,
+    pub cancel_url: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub expires_at: i64,
+    #[serde(default)]
+    pub transaction_id: Option<String>,
+}
+
+impl Entity for Checkout {
+    const COLLECTION: &'static str = "checkouts";
+    const NAME: &'static str = "checkout";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Checkout {
+    /// An open checkout past its expiry is expired, whether or not the
+    /// sweeper has written that down yet.
+    pub fn effective_status(&self, now: i64) -> CheckoutStatus {
+        if self.status == CheckoutStatus::Open && now >= self.expires_at {
+            CheckoutStatus::Expired
+        } else {
+            self.status
+        }
+    }
+}
+
+/// The checked, normalised form of a [`NewCheckout`].
+struct ValidCheckout {
+    amount: i64,
+    currency: Currency,
+    description: String,
+    customer: Option<Customer>,
+    line_items: Vec<LineItem>,
+    capture_method: CaptureMethod,
+    ipn_url: Option<String>,
+    success_url: Option<String>,
+    cancel_url: Option<String>,
+    metadata: BTreeMap<String, String>,
+    expires_in_seconds: i64,
+}
+
+fn validate_customer(customer: &Customer) -> CoreResult<Customer> {
+    let email = if customer.email.trim().is_empty() {
+        String::new()
+    } else {
+        validate::email("customer.email", &customer.email)?
+    };
+    let name = validate::text("customer.name", customer.name.trim(), validate::MAX_NAME_CHARS)?.to_owned();
+    let vat_id = validate::text("customer.vatId", customer.vat_id.trim(), 20)?.to_owned();
+    let address = match &customer.address {
+        None => None,
+        Some(address) => Some(Address {
+            country: validate::country("customer.address.country", &address.country)?,
+            line1: validate::text("customer.address.line1", address.line1.trim(), 200)?.to_owned(),
+            line2: validate::text("customer.address.line2", address.line2.trim(), 200)?.to_owned(),
+            city: validate::text("customer.address.city", address.city.trim(), 100)?.to_owned(),
+            postal_code: validate::text("customer.address.postalCode", address.postal_code.trim(), 20)?.to_owned(),
+            region: validate::text("customer.address.region", address.region.trim(), 100)?.to_owned(),
+        }),
+    };
+    Ok(Customer { email, name, vat_id, address })
+}
+
+fn optional_url(param: &str, value: &str, allow_http: bool) -> CoreResult<Option<String>> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    validate::web_url(param, value, allow_http).map(|url| Some(url.to_string()))
+}
+
+fn validate_new(request: &NewCheckout, allow_private_ipn: bool) -> CoreResult<ValidCheckout> {
+    if request.amount <= 0 || request.amount > MAX_AMOUNT {
+        return Err(CoreError::field(
+            "amount",
+            "amount_invalid",
+            format!("amount must be a positive integer in minor units, at most {MAX_AMOUNT}"),
+        ));
+    }
+    let currency = Currency::parse(&request.currency)
+        .ok_or_else(|| CoreError::field("currency", "currency_invalid", "currency must be an ISO 4217 currency code"))?;
+    let description = validate::text("description", request.description.trim(), 1000)?.to_owned();
+    if request.line_items.len() > MAX_LINE_ITEMS {
+        return Err(CoreError::field(
+            "lineItems",
+            "line_items_invalid",
+            format!("at most {MAX_LINE_ITEMS} line items"),
+        ));
+    }
+    let mut line_items = Vec::with_capacity(request.line_items.len());
+    let mut total: i64 = 0;
+    for (index, item) in request.line_items.iter().enumerate() {
+        let name = validate::name(&format!("lineItems[{index}].name"), &item.name)?;
+        if !(1..=MAX_QUANTITY).contains(&item.quantity) {
+            return Err(CoreError::field(
+                &format!("lineItems[{index}].quantity"),
+                "quantity_invalid",
+                format!("quantity must be between 1 and {MAX_QUANTITY}"),
+            ));
+        }
+        if !(0..=MAX_AMOUNT).contains(&item.amount) {
+            return Err(CoreError::field(
+                &format!("lineItems[{index}].amount"),
+                "amount_invalid",
+                "line item amount must be a non-negative integer in minor units",
+            ));
+        }
+        total = item
+            .amount
+            .checked_mul(item.quantity)
+            .and_then(|line| total.checked_add(line))
+            .filter(|sum| *sum <= MAX_AMOUNT)
+            .ok_or_else(|| CoreError::field("lineItems", "line_items_mismatch", "line items exceed the maximum amount"))?;
+        line_items.push(LineItem { name, quantity: item.quantity, amount: item.amount });
+    }
+    if !line_items.is_empty() && total != request.amount {
+        return Err(CoreError::field(
+            "lineItems",
+            "line_items_mismatch",
+            format!("line items add up to {total}, but amount is {}", request.amount),
+        ));
+    }
+    if line_items.is_empty() {
+        let name = if description.is_empty() { "Payment".to_owned() } else { description.clone() };
+        line_items.push(LineItem { name: name.chars().take(validate::MAX_NAME_CHARS).collect(), quantity: 1, amount: request.amount });
+    }
+    let customer = request.customer.as_ref().map(validate_customer).transpose()?;
+    let ipn_url = optional_url("ipnUrl", &request.ipn_url, allow_private_ipn)?;
+    if let Some(url) = &ipn_url {
+        crate::ssrf::check_url_syntax("ipnUrl", url, allow_private_ipn)?;
+    }
+    let success_url = optional_url("successUrl", &request.success_url, true)?;
+    let cancel_url = optional_url("cancelUrl", &request.cancel_url, true)?;
+    if request.metadata.len() > MAX_METADATA_KEYS {
+        return Err(CoreError::field("metadata", "metadata_invalid", format!("at most {MAX_METADATA_KEYS} metadata keys")));
+    }
+    for (key, value) in &request.metadata {
+        if key.is_empty() || key.chars().count() > 40 {
+            return Err(CoreError::field("metadata", "metadata_invalid", "metadata keys must be 1 to 40 characters"));
+        }
+        validate::text(&format!("metadata.{key}"), value, 500)?;
+    }
+    let expires_in_seconds = match request.expires_in_seconds {
+        0 => DEFAULT_EXPIRY_SECONDS,
+        s if (MIN_EXPIRY_SECONDS..=MAX_EXPIRY_SECONDS).contains(&s) => s,
+        _ => {
+            return Err(CoreError::field(
+                "expiresInSeconds",
+                "expires_in_invalid",
+                format!("expiresInSeconds must be between {MIN_EXPIRY_SECONDS} and {MAX_EXPIRY_SECONDS}"),
+            ));
+        }
+    };
+    Ok(ValidCheckout {
+        amount: request.amount,
+        currency,
+        description,
+        customer,
+        line_items,
+        capture_method: request.capture_method,
+        ipn_url,
+        success_url,
+        cancel_url,
+        metadata: request.metadata.clone(),
+        expires_in_seconds,
+    })
+}
+
+impl Core {
+    pub fn payment_url(&self, checkout_id: &str) -> String {
+        format!("{}/checkout/{checkout_id}", self.settings.checkout_base_url)
+    }
+
+    /// Creates a checkout on one of the caller's sites, honouring
+    /// `Idempotency-Key`.
+    pub async fn create_checkout(
+        &self,
+        principal: &Principal,
+        site_id: &str,
+        idempotency_key: &str,
+        request: NewCheckout,
+    ) -> CoreResult<Idempotent<Checkout>> {
+        let site = self.owned_site(principal, site_id).await?;
+        let valid = validate_new(&request, self.settings.ipn_allow_private)?;
+        if let Some(url) = &valid.ipn_url {
+            crate::ssrf::check_resolves_public("ipnUrl", url, self.settings.ipn_allow_private).await?;
+        }
+        let fingerprint = super::idempotency::fingerprint(&(site_id, &request))?;
+        self.idempotent(
+            &principal.organization_id,
+            "checkout.create",
+            idempotency_key,
+            fingerprint,
+            "chk",
+            |id| async move {
+                let now = now_micros();
+                let checkout = Checkout {
+                    id,
+                    version: 0,
+                    created_at: now,
+                    organization_id: site.organization_id.clone(),
+                    site_id: site.id.clone(),
+                    status: CheckoutStatus::Open,
+                    amount: valid.amount,
+                    currency: valid.currency.code().to_owned(),
+                    description: valid.description,
+                    customer: valid.customer,
+                    line_items: valid.line_items,
+                    capture_method: valid.capture_method,
+                    ipn_url: valid.ipn_url,
+                    success_url: valid.success_url,
+                    cancel_url: valid.cancel_url,
+                    metadata: valid.metadata,
+                    expires_at: now + valid.expires_in_seconds * 1_000_000,
+                    transaction_id: None,
+                };
+                match self.insert(&checkout).await {
+                    // A resumed request whose first attempt got this far.
+                    Err(CoreError::Store(StoreError::Duplicate { .. })) => {
+                        self.get::<Checkout>(&checkout.id).await?.ok_or(CoreError::NotFound(Checkout::NAME))
+                    }
+                    other => other,
+                }
+            },
+        )
+        .await
+    }
+
+    /// A checkout of the caller's organization.
+    pub async fn owned_checkout(&self, principal: &Principal, id: &str) -> CoreResult<Checkout> {
+        match self.public_checkout(id).await? {
+            checkout if checkout.organization_id == principal.organization_id => Ok(checkout),
+            _ => Err(CoreError::NotFound(Checkout::NAME)),
+        }
+    }
+
+    /// A checkout by its id alone: the id is the capability.
+    pub async fn public_checkout(&self, id: &str) -> CoreResult<Checkout> {
+        if !is_id("chk", id) {
+            return Err(CoreError::NotFound(Checkout::NAME));
+        }
+        self.get::<Checkout>(id).await?.ok_or(CoreError::NotFound(Checkout::NAME))
+    }
+
+    pub async fn list_checkouts(
+        &self,
+        principal: &Principal,
+        site_id: &str,
+        status: Option<CheckoutStatus>,
+        page: &Page,
+    ) -> CoreResult<(Vec<Checkout>, bool)> {
+        let mut filter: Filter = vec![("organizationId", principal.organization_id.clone().into())];
+        if !site_id.is_empty() {
+            self.owned_site(principal, site_id).await?;
+            filter.push(("siteId", site_id.into()));
+        }
+        if let Some(status) = status {
+            filter.push(("status", status.as_str().into()));
+        }
+        self.list(&filter, page).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> NewCheckout {
+        NewCheckout { amount: 11900, currency: "EUR".into(), ..NewCheckout::default() }
+    }
+
+    fn param_of(err: CoreError) -> String {
+        match err {
+            CoreError::InvalidField { param, .. } => param,
+            other => panic!("expected a field error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_minimal_checkout_gets_one_line() {
+        let valid = validate_new(&request(), false).expect("valid");
+        assert_eq!(valid.line_items.len(), 1);
+        assert_eq!(valid.line_items[0].amount, 11900);
+        assert_eq!(valid.expires_in_seconds, DEFAULT_EXPIRY_SECONDS);
+    }
+
+    #[test]
+    fn field_errors_name_their_param() {
+        let err = |r: NewCheckout| param_of(validate_new(&r, false).err().expect("invalid"));
+        assert_eq!(err(NewCheckout { amount: 0, ..request() }), "amount");
+        assert_eq!(err(NewCheckout { currency: "EURO".into(), ..request() }), "currency");
+        assert_eq!(err(NewCheckout { currency: "ABC".into(), ..request() }), "currency");
+        assert_eq!(err(NewCheckout { expires_in_seconds: 5, ..request() }), "expiresInSeconds");
+        assert_eq!(err(NewCheckout { ipn_url: "http://merchant.example/ipn".into(), ..request() }), "ipnUrl");
+        assert_eq!(
+            err(NewCheckout {
+                line_items: vec![LineItem { name: "a".into(), quantity: 2, amount: 100 }],
+                ..request()
+            }),
+            "lineItems"
+        );
+        assert_eq!(
+            err(NewCheckout {
+                line_items: vec![LineItem { name: "a".into(), quantity: i64::MAX, amount: i64::MAX }],
+                ..request()
+            }),
+            "lineItems[0].quantity"
+        );
+    }
+
+    #[test]
+    fn line_items_must_add_up() {
+        let ok = NewCheckout {
+            line_items: vec![
+                LineItem { name: "a".into(), quantity: 2, amount: 4950 },
+                LineItem { name: "b".into(), quantity: 1, amount: 2000 },
+            ],
+            ..request()
+        };
+        assert!(validate_new(&ok, false).is_ok());
+    }
+}

@@ -1,0 +1,133 @@
+//! Paygate's rules. Nothing here knows about gRPC or HTTP.
+
+pub mod api_keys;
+pub mod auth;
+pub mod checkouts;
+pub mod idempotency;
+pub mod organizations;
+pub mod sites;
+pub mod validate;
+
+use std::sync::Arc;
+
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::{
+    crypto::SealingKey,
+    error::{CoreError, CoreResult},
+    queue::Queue,
+    store::{CollectionSpec, Document, Filter, Page, Store, StoreError},
+};
+
+/// Every collection Paygate keeps, with its unique and queried fields.
+pub const COLLECTIONS: &[CollectionSpec] = &[
+    CollectionSpec { name: "organizations", unique: &[], indexed: &[] },
+    CollectionSpec { name: "api_keys", unique: &["keyHash"], indexed: &["organizationId"] },
+    CollectionSpec { name: "sites", unique: &["checkoutDomain"], indexed: &["organizationId"] },
+    CollectionSpec {
+        name: "checkouts",
+        unique: &[],
+        indexed: &["organizationId", "siteId", "status"],
+    },
+    CollectionSpec { name: "idempotency", unique: &[], indexed: &[] },
+];
+
+/// Settings the domain needs at run time.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Base of `paymentUrl`, without a trailing slash.
+    pub checkout_base_url: String,
+    /// Allows `http://` and private addresses for IPN URLs (development).
+    pub ipn_allow_private: bool,
+}
+
+/// The domain's handle on everything it needs; cheap to clone.
+#[derive(Clone)]
+pub struct Core {
+    pub store: Arc<dyn Store>,
+    pub queue: Arc<dyn Queue>,
+    pub sealing: SealingKey,
+    pub settings: Arc<Settings>,
+}
+
+/// Microseconds since the Unix epoch: the store's `createdAt` unit.
+pub fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// A document type kept in one collection. `id`, `version` and `createdAt`
+/// are ordinary serde fields of the implementing struct.
+pub trait Entity: Serialize + DeserializeOwned + Send + Sync {
+    const COLLECTION: &'static str;
+    /// What a 404 calls it.
+    const NAME: &'static str;
+    fn id(&self) -> &str;
+    fn version(&self) -> i64;
+}
+
+pub fn to_body<T: Serialize>(value: &T) -> CoreResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|err| CoreError::Internal(format!("serialising: {err}")))
+}
+
+pub fn from_document<T: DeserializeOwned>(document: Document) -> CoreResult<T> {
+    serde_json::from_value(document.body)
+        .map_err(|err| CoreError::Internal(format!("stored document {} does not parse: {err}", document.id)))
+}
+
+impl Core {
+    pub async fn insert<T: Entity>(&self, entity: &T) -> CoreResult<T> {
+        let document = self.store.insert(T::COLLECTION, to_body(entity)?).await?;
+        from_document(document)
+    }
+
+    pub async fn get<T: Entity>(&self, id: &str) -> CoreResult<Option<T>> {
+        match self.store.get(T::COLLECTION, id).await? {
+            Some(document) => from_document(document).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Compare-and-swap: succeeds only if nobody changed the entity since it
+    /// was read. Returns the stored entity with its new version.
+    pub async fn replace<T: Entity>(&self, entity: &T) -> CoreResult<T> {
+        let document =
+            self.store.compare_and_swap(T::COLLECTION, entity.id(), entity.version(), to_body(entity)?).await?;
+        from_document(document)
+    }
+
+    /// Reads, applies `change`, and writes back with compare-and-swap,
+    /// retrying on a lost race. `change` decides from the fresh state each
+    /// time, so a rule checked there holds at the moment of the write.
+    pub async fn update<T, F>(&self, id: &str, mut change: F) -> CoreResult<T>
+    where
+        T: Entity,
+        F: FnMut(&mut T) -> CoreResult<()> + Send,
+    {
+        for _ in 0..64 {
+            let mut entity: T = self.get(id).await?.ok_or(CoreError::NotFound(T::NAME))?;
+            change(&mut entity)?;
+            match self.replace(&entity).await {
+                Err(CoreError::Store(StoreError::VersionConflict)) => continue,
+                other => return other,
+            }
+        }
+        Err(CoreError::Internal(format!("{} {id}: too much contention", T::NAME)))
+    }
+
+    pub async fn list<T: Entity>(&self, filter: &Filter, page: &Page) -> CoreResult<(Vec<T>, bool)> {
+        let result = self.store.find(T::COLLECTION, filter, page).await?;
+        let items = result.data.into_iter().map(from_document).collect::<CoreResult<Vec<T>>>()?;
+        Ok((items, result.has_more))
+    }
+}
+
+/// `limit` 1..=100 (0 → 10) and an optional cursor, as API.md's lists.
+pub fn page(limit: u32, starting_after: &str) -> CoreResult<Page> {
+    let limit = match limit {
+        0 => 10,
+        1..=100 => limit as usize,
+        _ => return Err(CoreError::field("limit", "limit_invalid", "limit must be between 1 and 100")),
+    };
+    let starting_after = (!starting_after.is_empty()).then(|| starting_after.to_owned());
+    Ok(Page { limit, starting_after })
+}

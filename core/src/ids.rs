@@ -1,0 +1,59 @@
+//! Prefixed random identifiers (`chk_…`, `txn_…`): 128 bits of randomness
+//! in base62, so an id that works as a capability (a checkout URL) cannot be
+//! guessed.
+
+use rand::RngCore;
+
+const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/// 62^22 > 2^128, so 22 characters hold 128 random bits.
+const RANDOM_CHARS: usize = 22;
+
+/// `prefix` + `_` + 22 base62 characters.
+pub fn new_id(prefix: &str) -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{prefix}_{}", base62(u128::from_le_bytes(bytes)))
+}
+
+/// 32 random bytes as base62 (≈190 bits), for secrets such as API keys.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let (high, low) = bytes.split_at(16);
+    let high = u128::from_le_bytes(high.try_into().unwrap_or_default());
+    let low = u128::from_le_bytes(low.try_into().unwrap_or_default());
+    format!("{}{}", base62(high), base62(low))
+}
+
+fn base62(mut value: u128) -> String {
+    let mut out = [b'0'; RANDOM_CHARS];
+    for slot in out.iter_mut().rev() {
+        *slot = ALPHABET[(value % 62) as usize];
+        value /= 62;
+    }
+    out.iter().map(|&b| b as char).collect()
+}
+
+/// Whether `id` has the shape `new_id(prefix)` produces. Lets handlers
+/// answer 404 for garbage without a store round trip.
+pub fn is_id(prefix: &str, id: &str) -> bool {
+    id.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix('_'))
+        .is_some_and(|rest| rest.len() == RANDOM_CHARS && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_have_prefix_and_length_and_differ() {
+        let a = new_id("chk");
+        let b = new_id("chk");
+        assert!(is_id("chk", &a), "{a}");
+        assert_ne!(a, b);
+        assert!(!is_id("txn", &a));
+        assert!(!is_id("chk", "chk_short"));
+        assert_eq!(random_token().len(), 44);
+    }
+}

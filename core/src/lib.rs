@@ -1,0 +1,156 @@
+//! Paygate core: owns every payment rule and is the only process that
+//! touches the store and the queue. Serves gRPC (plus gRPC-web, health and
+//! reflection) to the edges and to internal clients.
+
+pub mod api;
+pub mod crypto;
+pub mod domain;
+pub mod error;
+pub mod ids;
+pub mod money;
+pub mod queue;
+pub mod ssrf;
+pub mod store;
+
+use std::{future::Future, path::PathBuf, sync::Arc, time::Duration};
+
+use paygate_contract::proto::v1::{
+    api_key_service_server::ApiKeyServiceServer, checkout_service_server::CheckoutServiceServer,
+    organization_service_server::OrganizationServiceServer, site_service_server::SiteServiceServer,
+};
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+
+pub use domain::Core;
+pub use error::{CoreError, CoreResult};
+
+use crate::{
+    crypto::{SealingKey, SecretString},
+    domain::Settings,
+    queue::Queue,
+    store::Store,
+};
+
+/// How many times a job is delivered before it is declared dead.
+pub const MAX_JOB_ATTEMPTS: u32 = 10;
+
+/// Where core keeps its data and how it reaches its neighbours.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// Embedded store and development key live here.
+    pub data_dir: PathBuf,
+    /// MongoDB instead of the embedded store.
+    pub mongodb_uri: Option<SecretString>,
+    pub mongodb_database: String,
+    /// Redis-protocol queue instead of the in-process one.
+    pub redis_url: Option<SecretString>,
+    pub redis_key_prefix: String,
+    /// `PAYGATE_SECRET_KEY`; without it a key is generated in `data_dir`.
+    pub secret_key: Option<SecretString>,
+    pub checkout_base_url: String,
+    pub ipn_allow_private: bool,
+}
+
+impl CoreConfig {
+    /// Embedded defaults under `data_dir`.
+    pub fn embedded(data_dir: PathBuf, checkout_base_url: String) -> Self {
+        Self {
+            data_dir,
+            mongodb_uri: None,
+            mongodb_database: "paygate".into(),
+            redis_url: None,
+            redis_key_prefix: "paygate".into(),
+            secret_key: None,
+            checkout_base_url,
+            ipn_allow_private: false,
+        }
+    }
+
+    pub fn store_description(&self) -> &'static str {
+        if self.mongodb_uri.is_some() { "mongodb" } else { "embedded sqlite" }
+    }
+
+    pub fn queue_description(&self) -> &'static str {
+        if self.redis_url.is_some() { "redis" } else { "in-process" }
+    }
+}
+
+/// Opens the store (creating collections and indexes), the queue and the
+/// sealing key.
+pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
+    let store: Arc<dyn Store> = match &config.mongodb_uri {
+        Some(uri) => Arc::new(store::mongo::MongoStore::connect(uri.expose(), &config.mongodb_database).await?),
+        None => Arc::new(store::sqlite::SqliteStore::open(&config.data_dir.join("paygate.sqlite3"))?),
+    };
+    store.migrate(domain::COLLECTIONS).await?;
+    let queue: Arc<dyn Queue> = match &config.redis_url {
+        Some(url) => Arc::new(
+            queue::redis_queue::RedisQueue::connect(url.expose(), &config.redis_key_prefix, MAX_JOB_ATTEMPTS).await?,
+        ),
+        None => Arc::new(queue::memory::MemoryQueue::new(MAX_JOB_ATTEMPTS)),
+    };
+    let sealing = match &config.secret_key {
+        Some(key) => SealingKey::parse(key.expose())?,
+        None => SealingKey::load_or_create(&config.data_dir.join("secret.key"))?,
+    };
+    let settings = Settings {
+        checkout_base_url: config.checkout_base_url.trim_end_matches('/').to_owned(),
+        ipn_allow_private: config.ipn_allow_private,
+    };
+    Ok(Core { store, queue, sealing, settings: Arc::new(settings) })
+}
+
+/// Serves core's gRPC API on `listener` until `shutdown` completes, then
+/// finishes in-flight calls and returns.
+pub async fn serve(
+    core: Core,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> CoreResult<()> {
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(paygate_contract::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .map_err(|err| CoreError::Internal(format!("reflection: {err}")))?;
+    let reflection_alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(paygate_contract::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()
+        .map_err(|err| CoreError::Internal(format!("reflection: {err}")))?;
+
+    let health_task = tokio::spawn(watch_health(core.clone(), health_reporter));
+    let api = api::GrpcApi::new(core);
+    let result = tonic::transport::Server::builder()
+        .accept_http1(true)
+        .layer(tonic_web::GrpcWebLayer::new())
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(reflection_alpha)
+        .add_service(OrganizationServiceServer::new(api.clone()))
+        .add_service(ApiKeyServiceServer::new(api.clone()))
+        .add_service(SiteServiceServer::new(api.clone()))
+        .add_service(CheckoutServiceServer::new(api))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await
+        .map_err(|err| CoreError::Internal(format!("grpc server: {err}")));
+    health_task.abort();
+    result
+}
+
+/// SERVING while the store and the queue answer, NOT_SERVING otherwise.
+async fn watch_health(core: Core, reporter: tonic_health::server::HealthReporter) {
+    let mut serving = None;
+    loop {
+        let healthy = core.store.ping().await.is_ok() && core.queue.ping().await.is_ok();
+        if serving != Some(healthy) {
+            let status =
+                if healthy { tonic_health::ServingStatus::Serving } else { tonic_health::ServingStatus::NotServing };
+            reporter.set_service_status("", status).await;
+            if !healthy {
+                tracing::warn!("store or queue not answering: reporting NOT_SERVING");
+            }
+            serving = Some(healthy);
+        }
+        tokio::time::sleep(Duration::from_secs(if healthy { 5 } else { 1 })).await;
+    }
+}

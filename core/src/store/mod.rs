@@ -1,0 +1,131 @@
+//! The store: one trait, two backends (embedded SQLite, MongoDB).
+//!
+//! Documents are JSON objects kept in named collections. Every document has
+//! an `id` (string, primary key), a `version` (bumped by each successful
+//! compare-and-swap) and a `createdAt` (integer, microseconds since the Unix
+//! epoch) that orders lists newest first. Fields a collection declares as
+//! indexed can be queried by equality; fields declared unique reject a
+//! second document with the same value.
+//!
+//! Every multi-step change in Paygate is either one compare-and-swap on a
+//! single document or idempotent and resumable: nothing relies on
+//! multi-document transactions.
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+mod common;
+pub mod mongo;
+pub mod sqlite;
+
+pub use mongo::MongoStore;
+pub use sqlite::SqliteStore;
+
+/// How a collection is laid out: which fields are unique and which are
+/// queryable. Declared once in [`crate::store::schema`] and created by
+/// [`Store::migrate`].
+#[derive(Debug, Clone, Copy)]
+pub struct CollectionSpec {
+    pub name: &'static str,
+    /// Top-level fields with a unique index. A document where the field is
+    /// absent or null does not take part.
+    pub unique: &'static [&'static str],
+    /// Top-level fields queried by equality (each indexed together with the
+    /// newest-first order).
+    pub indexed: &'static [&'static str],
+}
+
+/// A stored document as the backends see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub id: String,
+    pub version: i64,
+    pub created_at: i64,
+    /// The whole JSON object, including `id`, `version` and `createdAt`.
+    pub body: Value,
+}
+
+/// Equality filter on indexed fields, all of which must match. Values are
+/// strings, integers or booleans, compared type-strictly (`true` never
+/// matches `1`, nor `"1"` matches `1`). A field the collection declares
+/// neither unique nor indexed is refused with `Backend`.
+pub type Filter = Vec<(&'static str, Value)>;
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub limit: usize,
+    /// Id of the last document of the previous page.
+    pub starting_after: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PageResult {
+    pub data: Vec<Document>,
+    pub has_more: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("a document with the same {field} already exists")]
+    Duplicate { field: String },
+    #[error("document not found")]
+    NotFound,
+    /// The document changed since it was read: the caller lost the race.
+    #[error("version conflict")]
+    VersionConflict,
+    /// `startingAfter` names no document of this collection.
+    #[error("unknown cursor")]
+    UnknownCursor,
+    #[error("store backend: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates collections and indexes; safe to call at every start. A
+    /// store instance only serves the collections it has migrated: any
+    /// other collection name is refused with `Backend`.
+    async fn migrate(&self, specs: &[CollectionSpec]) -> StoreResult<()>;
+
+    /// Inserts a new document with version 1. `body` must be a JSON object
+    /// holding `id` (string) and `createdAt` (integer); `version` is set by
+    /// the store. A clash on the id or a unique field → `Duplicate`.
+    async fn insert(&self, collection: &str, body: Value) -> StoreResult<Document>;
+
+    async fn get(&self, collection: &str, id: &str) -> StoreResult<Option<Document>>;
+
+    /// Documents matching every filter pair, newest first (`createdAt`
+    /// descending, then `id` descending), after the cursor.
+    async fn find(&self, collection: &str, filter: &Filter, page: &Page) -> StoreResult<PageResult>;
+
+    /// The first document whose unique/indexed `field` equals `value`.
+    async fn find_one(&self, collection: &str, field: &str, value: &Value) -> StoreResult<Option<Document>>;
+
+    /// Replaces the document if its stored version is still
+    /// `expected_version`, and returns it with the version incremented.
+    /// Stale version → `VersionConflict`; missing → `NotFound`.
+    ///
+    /// `body` is the whole new document, normally the body that was read
+    /// with some fields changed: it must carry `createdAt` over, may leave
+    /// `id` out (a different `id` is refused) and its `version` is
+    /// overwritten. A clash on a unique field → `Duplicate`.
+    async fn compare_and_swap(
+        &self,
+        collection: &str,
+        id: &str,
+        expected_version: i64,
+        body: Value,
+    ) -> StoreResult<Document>;
+
+    /// Removes a document; true when it existed.
+    async fn delete(&self, collection: &str, id: &str) -> StoreResult<bool>;
+
+    /// Atomically increments the named counter and returns the new value
+    /// (the first call returns 1).
+    async fn next_sequence(&self, name: &str) -> StoreResult<i64>;
+
+    /// Cheap round trip for health checks.
+    async fn ping(&self) -> StoreResult<()>;
+}

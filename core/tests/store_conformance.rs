@@ -1,0 +1,596 @@
+//! One conformance suite for every `Store` backend.
+//!
+//! Each case in `suite` is written once against `Arc<dyn Store>`; the
+//! `conformance!` macro turns it into `sqlite::<case>` (a fresh database in a
+//! temporary directory) and `mongodb::<case>` (a fresh database on the server
+//! named by `PAYGATE_MONGODB_URI`). When that variable is unset the MongoDB
+//! cases say so and return; when it is set but the server cannot be reached
+//! they fail.
+
+use std::sync::Arc;
+
+use paygate_core::store::{
+    CollectionSpec, Document, Filter, MongoStore, Page, SqliteStore, Store, StoreError,
+};
+use serde_json::{Value, json};
+
+const WIDGETS: CollectionSpec = CollectionSpec {
+    name: "widgets",
+    unique: &["email", "externalRef"],
+    indexed: &["status", "livemode", "amount", "owner"],
+};
+
+const LEDGER: CollectionSpec = CollectionSpec {
+    name: "ledger",
+    unique: &[],
+    indexed: &["account"],
+};
+
+const SPECS: &[CollectionSpec] = &[WIDGETS, LEDGER];
+
+/// What a case gets: the store, migrated with `SPECS`, and how many
+/// concurrent tasks the concurrency cases should use (the MongoDB test
+/// server is far slower than SQLite).
+struct Ctx {
+    store: Arc<dyn Store>,
+    tasks: usize,
+}
+
+mod suite {
+    use super::*;
+    use tokio::sync::Barrier;
+
+    fn widget(id: &str, created_at: i64, extra: Value) -> Value {
+        let mut body = json!({ "id": id, "createdAt": created_at });
+        if let (Value::Object(body), Value::Object(extra)) = (&mut body, extra) {
+            body.extend(extra);
+        }
+        body
+    }
+
+    fn ids(docs: &[Document]) -> Vec<&str> {
+        docs.iter().map(|d| d.id.as_str()).collect()
+    }
+
+    fn first_page(limit: usize) -> Page {
+        Page { limit, starting_after: None }
+    }
+
+    async fn find_ids(store: &dyn Store, filter: Filter) -> Vec<String> {
+        let page = store
+            .find("widgets", &filter, &first_page(100))
+            .await
+            .expect("find");
+        assert!(!page.has_more);
+        page.data.into_iter().map(|d| d.id).collect()
+    }
+
+    /// Every document matching `filter`, walking pages of `limit`; also
+    /// checks that `has_more` is true exactly on the pages before the last.
+    async fn walk(store: &dyn Store, collection: &str, filter: &Filter, limit: usize) -> Vec<Document> {
+        let mut all = Vec::new();
+        let mut page = first_page(limit);
+        loop {
+            let result = store.find(collection, filter, &page).await.expect("find page");
+            assert!(result.data.len() <= limit);
+            let has_more = result.has_more;
+            if has_more {
+                assert_eq!(result.data.len(), limit, "a page before the last is full");
+            }
+            all.extend(result.data);
+            if !has_more {
+                return all;
+            }
+            page.starting_after = all.last().map(|d| d.id.clone());
+        }
+    }
+
+    pub async fn insert_sets_version_and_rejects_duplicate_id(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        let doc = store
+            .insert("widgets", widget("w1", 10, json!({"status": "open", "version": 7})))
+            .await
+            .expect("insert");
+        assert_eq!((doc.id.as_str(), doc.version, doc.created_at), ("w1", 1, 10));
+        assert_eq!(doc.body, json!({"id": "w1", "createdAt": 10, "status": "open", "version": 1}));
+
+        let again = store
+            .insert("widgets", widget("w1", 20, json!({"status": "paid"})))
+            .await;
+        assert!(
+            matches!(&again, Err(StoreError::Duplicate { field }) if field == "id"),
+            "duplicate id: {again:?}"
+        );
+        let stored = store.get("widgets", "w1").await.expect("get").expect("present");
+        assert_eq!(stored, doc, "the clash left the first document alone");
+
+        // The same id in another collection is a different document.
+        store
+            .insert("ledger", widget("w1", 10, json!({})))
+            .await
+            .expect("same id, other collection");
+    }
+
+    pub async fn insert_rejects_malformed_bodies(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        for body in [
+            json!(["not", "an", "object"]),
+            json!({"createdAt": 1}),
+            json!({"id": "", "createdAt": 1}),
+            json!({"id": 5, "createdAt": 1}),
+            json!({"id": "x"}),
+            json!({"id": "x", "createdAt": "yesterday"}),
+        ] {
+            let result = store.insert("widgets", body.clone()).await;
+            assert!(matches!(result, Err(StoreError::Backend(_))), "{body}: {result:?}");
+        }
+    }
+
+    pub async fn duplicate_unique_field(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        store
+            .insert("widgets", widget("a", 1, json!({"email": "x@example.com", "externalRef": "r1"})))
+            .await
+            .expect("insert a");
+
+        let clash = store
+            .insert("widgets", widget("b", 2, json!({"email": "x@example.com"})))
+            .await;
+        assert!(
+            matches!(&clash, Err(StoreError::Duplicate { field }) if field == "email"),
+            "email clash: {clash:?}"
+        );
+        let clash = store
+            .insert("widgets", widget("c", 3, json!({"email": "y@example.com", "externalRef": "r1"})))
+            .await;
+        assert!(
+            matches!(&clash, Err(StoreError::Duplicate { field }) if field == "externalRef"),
+            "externalRef clash: {clash:?}"
+        );
+        assert!(store.get("widgets", "b").await.expect("get").is_none());
+        assert!(store.get("widgets", "c").await.expect("get").is_none());
+
+        // A compare-and-swap that would take another document's value is
+        // refused too, and changes nothing.
+        let d = store
+            .insert("widgets", widget("d", 4, json!({"email": "d@example.com"})))
+            .await
+            .expect("insert d");
+        let mut body = d.body.clone();
+        body["email"] = json!("x@example.com");
+        let clash = store.compare_and_swap("widgets", "d", d.version, body).await;
+        assert!(
+            matches!(&clash, Err(StoreError::Duplicate { field }) if field == "email"),
+            "email clash on swap: {clash:?}"
+        );
+        assert_eq!(store.get("widgets", "d").await.expect("get"), Some(d));
+    }
+
+    pub async fn unique_field_absent_or_null_does_not_clash(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        for (i, extra) in [json!({}), json!({}), json!({"email": null}), json!({"email": null})]
+            .into_iter()
+            .enumerate()
+        {
+            let id = format!("n{i}");
+            store
+                .insert("widgets", widget(&id, 1, extra))
+                .await
+                .unwrap_or_else(|e| panic!("insert {id}: {e:?}"));
+        }
+        store
+            .insert("widgets", widget("present", 1, json!({"email": "p@example.com"})))
+            .await
+            .expect("a present value next to absent ones");
+    }
+
+    pub async fn get_present_and_absent(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        let inserted = store
+            .insert("widgets", widget("g1", 5, json!({"nested": {"list": [1, "two", 3.5, false]}})))
+            .await
+            .expect("insert");
+        let got = store.get("widgets", "g1").await.expect("get").expect("present");
+        assert_eq!(got, inserted);
+        assert_eq!(got.body["nested"], json!({"list": [1, "two", 3.5, false]}));
+        assert!(store.get("widgets", "nope").await.expect("get").is_none());
+        assert!(store.get("ledger", "g1").await.expect("get").is_none());
+    }
+
+    pub async fn indexed_equality_filters(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        for body in [
+            widget("a", 1, json!({"status": "open", "livemode": true, "amount": 100, "owner": "o1"})),
+            widget("b", 2, json!({"status": "open", "livemode": false, "amount": 100, "owner": "o2"})),
+            widget("c", 3, json!({"status": "paid", "livemode": true, "amount": 250, "owner": "o1"})),
+            // Look-alikes of another type that must not match.
+            widget("d", 4, json!({"status": "open", "livemode": 1, "amount": "100", "owner": "o1"})),
+            widget("e", 5, json!({"status": "open", "livemode": 0, "amount": true})),
+        ] {
+            store.insert("widgets", body).await.expect("insert");
+        }
+
+        assert_eq!(find_ids(store, vec![("status", json!("open"))]).await, ["e", "d", "b", "a"]);
+        assert_eq!(find_ids(store, vec![("livemode", json!(true))]).await, ["c", "a"]);
+        assert_eq!(find_ids(store, vec![("livemode", json!(false))]).await, ["b"]);
+        assert_eq!(find_ids(store, vec![("amount", json!(100))]).await, ["b", "a"]);
+        assert_eq!(find_ids(store, vec![("amount", json!(1))]).await, Vec::<String>::new());
+        assert_eq!(
+            find_ids(store, vec![("status", json!("open")), ("livemode", json!(true))]).await,
+            ["a"]
+        );
+        assert_eq!(
+            find_ids(
+                store,
+                vec![("status", json!("open")), ("owner", json!("o1")), ("amount", json!(100))]
+            )
+            .await,
+            ["a"]
+        );
+        assert_eq!(
+            find_ids(store, vec![("owner", json!("o1")), ("livemode", json!(true))]).await,
+            ["c", "a"]
+        );
+        assert_eq!(find_ids(store, vec![("status", json!("void"))]).await, Vec::<String>::new());
+        assert_eq!(find_ids(store, vec![]).await, ["e", "d", "c", "b", "a"]);
+
+        let found = store.find_one("widgets", "status", &json!("paid")).await.expect("find_one");
+        assert_eq!(found.map(|d| d.id), Some("c".to_owned()));
+        let found = store.find_one("widgets", "livemode", &json!(false)).await.expect("find_one");
+        assert_eq!(found.map(|d| d.id), Some("b".to_owned()));
+        let found = store.find_one("widgets", "email", &json!("none@example.com")).await;
+        assert!(found.expect("find_one").is_none());
+
+        // Unindexed fields and unsupported values are refused, not scanned.
+        let unindexed = store.find("widgets", &vec![("colour", json!("red"))], &first_page(10)).await;
+        assert!(matches!(unindexed, Err(StoreError::Backend(_))), "{unindexed:?}");
+        let unindexed = store.find_one("widgets", "colour", &json!("red")).await;
+        assert!(matches!(unindexed, Err(StoreError::Backend(_))), "{unindexed:?}");
+        let float = store.find("widgets", &vec![("amount", json!(1.5))], &first_page(10)).await;
+        assert!(matches!(float, Err(StoreError::Backend(_))), "{float:?}");
+    }
+
+    pub async fn pagination_is_stable_newest_first(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        // Ties on createdAt are broken by id, descending; ids are inserted
+        // out of order so that insertion order cannot pass for that.
+        let rows = [
+            ("p3", 200, "open"),
+            ("p1", 100, "open"),
+            ("p7", 400, "paid"),
+            ("p5", 300, "open"),
+            ("p2", 200, "paid"),
+            ("p6", 300, "open"),
+            ("p4", 200, "open"),
+        ];
+        for (id, created_at, status) in rows {
+            store
+                .insert("widgets", widget(id, created_at, json!({"status": status})))
+                .await
+                .expect("insert");
+        }
+        let everything = ["p7", "p6", "p5", "p4", "p3", "p2", "p1"];
+
+        for limit in [1, 2, 3, 6, 7, 50] {
+            let all = walk(store, "widgets", &vec![], limit).await;
+            assert_eq!(ids(&all), everything, "limit {limit}");
+        }
+        let open = walk(store, "widgets", &vec![("status", json!("open"))], 2).await;
+        assert_eq!(ids(&open), ["p6", "p5", "p4", "p3", "p1"]);
+
+        let exact = store.find("widgets", &vec![], &first_page(7)).await.expect("find");
+        assert_eq!((exact.data.len(), exact.has_more), (7, false));
+        let short = store.find("widgets", &vec![], &first_page(6)).await.expect("find");
+        assert_eq!((short.data.len(), short.has_more), (6, true));
+
+        // The cursor need not match the filter: it only marks a position.
+        let after_paid = Page { limit: 10, starting_after: Some("p2".into()) };
+        let rest = store
+            .find("widgets", &vec![("status", json!("open"))], &after_paid)
+            .await
+            .expect("find");
+        assert_eq!((ids(&rest.data), rest.has_more), (vec!["p1"], false));
+
+        let last = Page { limit: 10, starting_after: Some("p1".into()) };
+        let tail = store.find("widgets", &vec![], &last).await.expect("find");
+        assert!(tail.data.is_empty() && !tail.has_more);
+
+        let unknown = Page { limit: 10, starting_after: Some("nope".into()) };
+        let result = store.find("widgets", &vec![], &unknown).await;
+        assert!(matches!(result, Err(StoreError::UnknownCursor)), "{result:?}");
+        // An id of another collection is no cursor here either.
+        store
+            .insert("ledger", widget("l1", 1, json!({})))
+            .await
+            .expect("insert");
+        let foreign = Page { limit: 10, starting_after: Some("l1".into()) };
+        let result = store.find("widgets", &vec![], &foreign).await;
+        assert!(matches!(result, Err(StoreError::UnknownCursor)), "{result:?}");
+    }
+
+    pub async fn compare_and_swap_bumps_version(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        let v1 = store
+            .insert("widgets", widget("s", 7, json!({"status": "open", "amount": 1})))
+            .await
+            .expect("insert");
+        let mut body = v1.body.clone();
+        body["status"] = json!("paid");
+        let v2 = store
+            .compare_and_swap("widgets", "s", 1, body)
+            .await
+            .expect("swap");
+        assert_eq!((v2.version, v2.created_at), (2, 7));
+        assert_eq!(v2.body["version"], json!(2));
+        assert_eq!(v2.body["status"], json!("paid"));
+        assert_eq!(store.get("widgets", "s").await.expect("get"), Some(v2.clone()));
+        // The indexes follow the new body.
+        assert_eq!(find_ids(store, vec![("status", json!("paid"))]).await, ["s"]);
+        assert!(find_ids(store, vec![("status", json!("open"))]).await.is_empty());
+
+        // The body may leave `id` out; it is the document's.
+        let v3 = store
+            .compare_and_swap("widgets", "s", 2, json!({"createdAt": 7, "status": "void"}))
+            .await
+            .expect("swap without id");
+        assert_eq!(v3.body, json!({"id": "s", "createdAt": 7, "status": "void", "version": 3}));
+
+        let wrong_id = store
+            .compare_and_swap("widgets", "s", 3, json!({"id": "t", "createdAt": 7}))
+            .await;
+        assert!(matches!(wrong_id, Err(StoreError::Backend(_))), "{wrong_id:?}");
+    }
+
+    pub async fn compare_and_swap_stale_version_conflicts(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        let v1 = store
+            .insert("widgets", widget("s", 7, json!({"amount": 1})))
+            .await
+            .expect("insert");
+        let mut first = v1.body.clone();
+        first["amount"] = json!(2);
+        let v2 = store
+            .compare_and_swap("widgets", "s", v1.version, first)
+            .await
+            .expect("first writer wins");
+
+        let mut second = v1.body.clone();
+        second["amount"] = json!(3);
+        for stale in [v1.version, 0, 99] {
+            let lost = store.compare_and_swap("widgets", "s", stale, second.clone()).await;
+            assert!(matches!(lost, Err(StoreError::VersionConflict)), "{stale}: {lost:?}");
+        }
+        assert_eq!(store.get("widgets", "s").await.expect("get"), Some(v2));
+    }
+
+    pub async fn compare_and_swap_missing_is_not_found(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        let missing = store
+            .compare_and_swap("widgets", "ghost", 1, widget("ghost", 1, json!({})))
+            .await;
+        assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+        assert!(store.get("widgets", "ghost").await.expect("get").is_none());
+    }
+
+    /// `tasks` writers read, increment and swap the same document, retrying
+    /// on conflict: with no lost update the counter ends at `tasks`.
+    pub async fn concurrent_compare_and_swap_loses_no_update(ctx: &Ctx) {
+        ctx.store
+            .insert("widgets", widget("race", 1, json!({"hits": 0})))
+            .await
+            .expect("insert");
+        let barrier = Arc::new(Barrier::new(ctx.tasks));
+        let writers: Vec<_> = (0..ctx.tasks)
+            .map(|_| {
+                let store = Arc::clone(&ctx.store);
+                let barrier = Arc::clone(&barrier);
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    let mut conflicts = 0_usize;
+                    loop {
+                        let doc = store.get("widgets", "race").await.expect("get").expect("present");
+                        let mut body = doc.body.clone();
+                        body["hits"] = json!(body["hits"].as_i64().expect("hits") + 1);
+                        match store.compare_and_swap("widgets", "race", doc.version, body).await {
+                            Ok(_) => return conflicts,
+                            Err(StoreError::VersionConflict) => conflicts += 1,
+                            Err(other) => panic!("swap failed: {other:?}"),
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut conflicts = 0;
+        for writer in writers {
+            conflicts += writer.await.expect("writer task");
+        }
+        let doc = ctx.store.get("widgets", "race").await.expect("get").expect("present");
+        let tasks = i64::try_from(ctx.tasks).expect("small");
+        assert_eq!(doc.body["hits"], json!(tasks));
+        assert_eq!(doc.version, tasks + 1);
+        println!("{} writers, {conflicts} conflicts retried", ctx.tasks);
+    }
+
+    pub async fn next_sequence_has_no_gap_or_duplicate(ctx: &Ctx) {
+        let barrier = Arc::new(Barrier::new(ctx.tasks));
+        let callers: Vec<_> = (0..ctx.tasks)
+            .map(|_| {
+                let store = Arc::clone(&ctx.store);
+                let barrier = Arc::clone(&barrier);
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    store.next_sequence("invoice_number").await.expect("next_sequence")
+                })
+            })
+            .collect();
+        let mut values = Vec::with_capacity(ctx.tasks);
+        for caller in callers {
+            values.push(caller.await.expect("caller task"));
+        }
+        values.sort_unstable();
+        let expected: Vec<i64> = (1..=i64::try_from(ctx.tasks).expect("small")).collect();
+        assert_eq!(values, expected);
+
+        // Counters are independent of each other.
+        assert_eq!(ctx.store.next_sequence("other").await.expect("other"), 1);
+        assert_eq!(
+            ctx.store.next_sequence("invoice_number").await.expect("next"),
+            expected.last().expect("non-empty") + 1
+        );
+    }
+
+    pub async fn concurrent_inserts_all_land(ctx: &Ctx) {
+        let barrier = Arc::new(Barrier::new(ctx.tasks));
+        let inserters: Vec<_> = (0..ctx.tasks)
+            .map(|i| {
+                let store = Arc::clone(&ctx.store);
+                let barrier = Arc::clone(&barrier);
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    let account = if i % 2 == 0 { "even" } else { "odd" };
+                    let created_at = i64::try_from(i / 3).expect("small");
+                    let body = widget(&format!("l{i:04}"), created_at, json!({"account": account}));
+                    store.insert("ledger", body).await.expect("insert");
+                })
+            })
+            .collect();
+        for inserter in inserters {
+            inserter.await.expect("inserter task");
+        }
+        let all = walk(ctx.store.as_ref(), "ledger", &vec![], 7).await;
+        let mut got: Vec<String> = all.into_iter().map(|d| d.id).collect();
+        got.sort_unstable();
+        let expected: Vec<String> = (0..ctx.tasks).map(|i| format!("l{i:04}")).collect();
+        assert_eq!(got, expected);
+        let even = walk(ctx.store.as_ref(), "ledger", &vec![("account", json!("even"))], 5).await;
+        assert_eq!(even.len(), ctx.tasks.div_ceil(2));
+    }
+
+    pub async fn delete_removes_once(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        store
+            .insert("widgets", widget("x", 1, json!({"email": "x@example.com", "status": "open"})))
+            .await
+            .expect("insert");
+        assert!(store.delete("widgets", "x").await.expect("delete"));
+        assert!(store.get("widgets", "x").await.expect("get").is_none());
+        assert!(!store.delete("widgets", "x").await.expect("second delete"));
+        assert!(!store.delete("widgets", "never").await.expect("delete missing"));
+        assert!(find_ids(store, vec![("status", json!("open"))]).await.is_empty());
+        // Its id and unique values are free again.
+        let again = store
+            .insert("widgets", widget("x", 2, json!({"email": "x@example.com"})))
+            .await
+            .expect("re-insert");
+        assert_eq!(again.version, 1);
+    }
+
+    pub async fn unmigrated_collection_is_refused(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        let body = widget("u", 1, json!({}));
+        let results = [
+            store.insert("gadgets", body.clone()).await.err(),
+            store.get("gadgets", "u").await.err(),
+            store.find("gadgets", &vec![], &first_page(10)).await.err(),
+            store.compare_and_swap("gadgets", "u", 1, body).await.err(),
+            store.delete("gadgets", "u").await.err(),
+        ];
+        for result in results {
+            assert!(
+                matches!(&result, Some(StoreError::Backend(message)) if message.contains("gadgets")),
+                "{result:?}"
+            );
+        }
+        let bad = CollectionSpec { name: "bad name\"; --", unique: &[], indexed: &[] };
+        assert!(matches!(store.migrate(&[bad]).await, Err(StoreError::Backend(_))));
+        let bad_field = CollectionSpec { name: "fine", unique: &["a.b"], indexed: &[] };
+        assert!(matches!(store.migrate(&[bad_field]).await, Err(StoreError::Backend(_))));
+    }
+
+    pub async fn migrate_is_idempotent(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        store
+            .insert("widgets", widget("m", 1, json!({"email": "m@example.com"})))
+            .await
+            .expect("insert");
+        store.migrate(SPECS).await.expect("second migrate");
+        store.ping().await.expect("ping");
+        assert!(store.get("widgets", "m").await.expect("get").is_some());
+        let clash = store
+            .insert("widgets", widget("n", 2, json!({"email": "m@example.com"})))
+            .await;
+        assert!(matches!(clash, Err(StoreError::Duplicate { .. })), "{clash:?}");
+    }
+}
+
+async fn sqlite_ctx() -> (Ctx, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A nested path checks that `open` creates the parent directory.
+    let path = dir.path().join("data").join("paygate.db");
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+        .await
+        .expect("open task")
+        .expect("open SQLite store");
+    store.migrate(SPECS).await.expect("migrate");
+    (Ctx { store: Arc::new(store), tasks: 64 }, dir)
+}
+
+/// A store on a database of its own, or `None` when no server is configured.
+async fn mongo_ctx() -> Option<(Ctx, Arc<MongoStore>)> {
+    let Ok(uri) = std::env::var("PAYGATE_MONGODB_URI") else {
+        println!("skipped: PAYGATE_MONGODB_URI not set");
+        return None;
+    };
+    let database = format!("paygate_test_{:016x}", rand::random::<u64>());
+    let store = MongoStore::connect(&uri, &database)
+        .await
+        .unwrap_or_else(|e| panic!("PAYGATE_MONGODB_URI is set but unusable: {e}"));
+    store.migrate(SPECS).await.expect("migrate");
+    let store = Arc::new(store);
+    let ctx = Ctx { store: Arc::clone(&store) as Arc<dyn Store>, tasks: 24 };
+    Some((ctx, store))
+}
+
+macro_rules! conformance {
+    ($($case:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let (ctx, _dir) = super::sqlite_ctx().await;
+                    super::suite::$case(&ctx).await;
+                }
+            )+
+        }
+
+        mod mongodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let Some((ctx, store)) = super::mongo_ctx().await else { return };
+                    super::suite::$case(&ctx).await;
+                    store.drop_database().await.expect("drop test database");
+                }
+            )+
+        }
+    };
+}
+
+conformance!(
+    insert_sets_version_and_rejects_duplicate_id,
+    insert_rejects_malformed_bodies,
+    duplicate_unique_field,
+    unique_field_absent_or_null_does_not_clash,
+    get_present_and_absent,
+    indexed_equality_filters,
+    pagination_is_stable_newest_first,
+    compare_and_swap_bumps_version,
+    compare_and_swap_stale_version_conflicts,
+    compare_and_swap_missing_is_not_found,
+    concurrent_compare_and_swap_loses_no_update,
+    next_sequence_has_no_gap_or_duplicate,
+    concurrent_inserts_all_land,
+    delete_removes_once,
+    unmigrated_collection_is_refused,
+    migrate_is_idempotent,
+);

@@ -1,0 +1,209 @@
+//! The Admin API's JSON shapes (camelCase, as API.md) and their proto
+//! counterparts. Unknown enum strings become an out-of-range proto value,
+//! which core rejects with the right `param`.
+
+use paygate_contract::{http::rfc3339, proto::v1 as pb};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Sent for enum strings core does not know, so core reports the field.
+const UNKNOWN_ENUM: i32 = 999;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AddressBody {
+    country: Option<String>,
+    line1: Option<String>,
+    line2: Option<String>,
+    city: Option<String>,
+    postal_code: Option<String>,
+    region: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CustomerBody {
+    email: Option<String>,
+    name: Option<String>,
+    vat_id: Option<String>,
+    address: Option<AddressBody>,
+}
+
+impl CustomerBody {
+    pub fn into_proto(self) -> pb::Customer {
+        pb::Customer {
+            email: self.email.unwrap_or_default(),
+            name: self.name.unwrap_or_default(),
+            vat_id: self.vat_id.unwrap_or_default(),
+            address: self.address.map(|a| pb::Address {
+                country: a.country.unwrap_or_default(),
+                line1: a.line1.unwrap_or_default(),
+                line2: a.line2.unwrap_or_default(),
+                city: a.city.unwrap_or_default(),
+                postal_code: a.postal_code.unwrap_or_default(),
+                region: a.region.unwrap_or_default(),
+            }),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LineItemBody {
+    name: Option<String>,
+    quantity: Option<i64>,
+    amount: Option<i64>,
+}
+
+impl LineItemBody {
+    pub fn into_proto(self) -> pb::LineItem {
+        pb::LineItem {
+            name: self.name.unwrap_or_default(),
+            quantity: self.quantity.unwrap_or(1),
+            amount: self.amount.unwrap_or(-1),
+        }
+    }
+}
+
+pub fn capture_method_from_str(value: Option<&str>) -> i32 {
+    match value {
+        None => pb::CaptureMethod::Unspecified as i32,
+        Some("automatic") => pb::CaptureMethod::Automatic as i32,
+        Some("manual") => pb::CaptureMethod::Manual as i32,
+        Some(_) => UNKNOWN_ENUM,
+    }
+}
+
+fn capture_method_str(value: i32) -> &'static str {
+    match pb::CaptureMethod::try_from(value) {
+        Ok(pb::CaptureMethod::Manual) => "manual",
+        _ => "automatic",
+    }
+}
+
+pub fn checkout_status_from_str(value: Option<&str>) -> i32 {
+    match value {
+        None | Some("") => pb::CheckoutStatus::Unspecified as i32,
+        Some("open") => pb::CheckoutStatus::Open as i32,
+        Some("processing") => pb::CheckoutStatus::Processing as i32,
+        Some("completed") => pb::CheckoutStatus::Completed as i32,
+        Some("expired") => pb::CheckoutStatus::Expired as i32,
+        Some("canceled") => pb::CheckoutStatus::Canceled as i32,
+        Some(_) => UNKNOWN_ENUM,
+    }
+}
+
+pub fn checkout_status_str(value: i32) -> &'static str {
+    match pb::CheckoutStatus::try_from(value) {
+        Ok(pb::CheckoutStatus::Open) => "open",
+        Ok(pb::CheckoutStatus::Processing) => "processing",
+        Ok(pb::CheckoutStatus::Completed) => "completed",
+        Ok(pb::CheckoutStatus::Expired) => "expired",
+        Ok(pb::CheckoutStatus::Canceled) => "canceled",
+        _ => "unknown",
+    }
+}
+
+pub fn key_mode_from_str(value: Option<&str>) -> i32 {
+    match value {
+        None | Some("test") => pb::KeyMode::Test as i32,
+        Some("live") => pb::KeyMode::Live as i32,
+        Some(_) => UNKNOWN_ENUM,
+    }
+}
+
+fn empty_to_null(value: &str) -> Value {
+    if value.is_empty() { Value::Null } else { Value::String(value.to_owned()) }
+}
+
+fn line_items(items: &[pb::LineItem]) -> Value {
+    items.iter().map(|i| json!({"name": i.name, "quantity": i.quantity, "amount": i.amount})).collect()
+}
+
+fn customer(customer: Option<&pb::Customer>) -> Value {
+    let Some(c) = customer else { return Value::Null };
+    json!({
+        "email": empty_to_null(&c.email),
+        "name": empty_to_null(&c.name),
+        "vatId": empty_to_null(&c.vat_id),
+        "address": c.address.as_ref().map(|a| json!({
+            "country": a.country, "line1": a.line1, "line2": a.line2,
+            "city": a.city, "postalCode": a.postal_code, "region": a.region,
+        })),
+    })
+}
+
+pub fn checkout(c: &pb::Checkout) -> Value {
+    json!({
+        "id": c.id,
+        "object": "checkout",
+        "organizationId": c.organization_id,
+        "siteId": c.site_id,
+        "status": checkout_status_str(c.status),
+        "amount": c.amount,
+        "currency": c.currency,
+        "description": c.description,
+        "customer": customer(c.customer.as_ref()),
+        "lineItems": line_items(&c.line_items),
+        "captureMethod": capture_method_str(c.capture_method),
+        "ipnUrl": empty_to_null(&c.ipn_url),
+        "successUrl": empty_to_null(&c.success_url),
+        "cancelUrl": empty_to_null(&c.cancel_url),
+        "metadata": c.metadata.iter().collect::<std::collections::BTreeMap<_, _>>(),
+        "paymentUrl": c.payment_url,
+        "transactionId": empty_to_null(&c.transaction_id),
+        "createdAt": rfc3339(c.created_at.as_ref()),
+        "expiresAt": rfc3339(c.expires_at.as_ref()),
+    })
+}
+
+pub fn site(s: &pb::Site) -> Value {
+    json!({
+        "id": s.id,
+        "object": "site",
+        "organizationId": s.organization_id,
+        "name": s.name,
+        "checkoutDomain": empty_to_null(&s.checkout_domain),
+        "createdAt": rfc3339(s.created_at.as_ref()),
+    })
+}
+
+/// A site plus its signing secret: only on creation and rotation. A
+/// replayed creation has no secret to show.
+pub fn site_with_secret(response: &pb::CreateSiteResponse) -> Value {
+    let mut value = response.site.as_ref().map(site).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.insert("webhookSecret".into(), empty_to_null(&response.webhook_secret));
+    }
+    value
+}
+
+pub fn api_key(k: &pb::ApiKey) -> Value {
+    json!({
+        "id": k.id,
+        "object": "api_key",
+        "organizationId": k.organization_id,
+        "name": k.name,
+        "mode": if k.mode == pb::KeyMode::Live as i32 { "live" } else { "test" },
+        "scopes": k.scopes,
+        "redacted": k.redacted,
+        "createdAt": rfc3339(k.created_at.as_ref()),
+        "revokedAt": rfc3339(k.revoked_at.as_ref()),
+    })
+}
+
+pub fn api_key_with_secret(response: &pb::CreateApiKeyResponse) -> Value {
+    let mut value = response.key.as_ref().map(api_key).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.insert("secret".into(), empty_to_null(&response.secret));
+    }
+    value
+}
+
+pub fn organization(o: &pb::Organization) -> Value {
+    json!({"id": o.id, "object": "organization", "name": o.name, "createdAt": rfc3339(o.created_at.as_ref())})
+}
+
+pub fn list(data: Vec<Value>, has_more: bool) -> Value {
+    json!({"object": "list", "data": data, "hasMore": has_more})
+}

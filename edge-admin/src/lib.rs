@@ -1,0 +1,261 @@
+//! Paygate Admin API edge: merchant servers call it over REST with an API
+//! key; every route is one gRPC call to core. No rule, storage or secret
+//! lives here.
+
+mod json;
+
+use std::{collections::BTreeMap, future::Future};
+
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use paygate_contract::{
+    error::HttpError,
+    http::{AppJson, AppQuery, MAX_BODY_BYTES, core_request, idempotency_key, with_replay_header},
+    proto::v1::{
+        self as pb, api_key_service_client::ApiKeyServiceClient, checkout_service_client::CheckoutServiceClient,
+        organization_service_client::OrganizationServiceClient, site_service_client::SiteServiceClient,
+    },
+};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+use tonic::transport::Channel;
+
+#[derive(Clone)]
+struct AppState {
+    channel: Channel,
+    checkouts: CheckoutServiceClient<Channel>,
+    sites: SiteServiceClient<Channel>,
+    keys: ApiKeyServiceClient<Channel>,
+    organizations: OrganizationServiceClient<Channel>,
+}
+
+/// The Admin API router over a channel to core.
+pub fn router(core: Channel) -> Router {
+    let state = AppState {
+        checkouts: CheckoutServiceClient::new(core.clone()),
+        sites: SiteServiceClient::new(core.clone()),
+        keys: ApiKeyServiceClient::new(core.clone()),
+        organizations: OrganizationServiceClient::new(core.clone()),
+        channel: core,
+    };
+    let api = Router::new()
+        .route("/checkouts", get(list_checkouts))
+        .route("/checkouts/{site_id}/create", post(create_checkout))
+        .route("/checkouts/{id}", get(get_checkout))
+        .route("/sites", post(create_site).get(list_sites))
+        .route("/sites/{id}", get(get_site))
+        .route("/sites/{id}/rotate-secret", post(rotate_secret))
+        .route("/api-keys", post(create_api_key).get(list_api_keys))
+        .route("/api-keys/{id}/revoke", post(revoke_api_key))
+        .route("/organization", get(get_organization))
+        .route("/domains/verify", get(verify_domain))
+        .method_not_allowed_fallback(paygate_contract::http::method_not_allowed);
+    Router::new()
+        .nest("/api/v1", api.clone())
+        .nest("/v1", api)
+        .route("/healthz", get(healthz))
+        .fallback(paygate_contract::http::route_not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Serves the Admin API on `listener` until `shutdown`, then drains.
+pub async fn serve(
+    core: Channel,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(core)).with_graceful_shutdown(shutdown).await
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    paygate_contract::http::healthz(state.channel).await
+}
+
+type ApiResult = Result<Response, HttpError>;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ListQuery {
+    limit: Option<u32>,
+    starting_after: Option<String>,
+    site_id: Option<String>,
+    status: Option<String>,
+}
+
+impl ListQuery {
+    fn page(&self) -> pb::PageRequest {
+        pb::PageRequest { limit: self.limit.unwrap_or(0), starting_after: self.starting_after.clone().unwrap_or_default() }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CreateCheckoutBody {
+    amount: Option<i64>,
+    currency: Option<String>,
+    description: Option<String>,
+    customer: Option<json::CustomerBody>,
+    line_items: Option<Vec<json::LineItemBody>>,
+    capture_method: Option<String>,
+    ipn_url: Option<String>,
+    success_url: Option<String>,
+    cancel_url: Option<String>,
+    metadata: Option<BTreeMap<String, String>>,
+    expires_in_seconds: Option<i64>,
+}
+
+async fn create_checkout(
+    State(mut state): State<AppState>,
+    Path(site_id): Path<String>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<CreateCheckoutBody>,
+) -> ApiResult {
+    let message = pb::CreateCheckoutRequest {
+        site_id,
+        idempotency_key: idempotency_key(&headers)?,
+        amount: body.amount.unwrap_or(0),
+        currency: body.currency.unwrap_or_default(),
+        description: body.description.unwrap_or_default(),
+        customer: body.customer.map(json::CustomerBody::into_proto),
+        line_items: body.line_items.unwrap_or_default().into_iter().map(json::LineItemBody::into_proto).collect(),
+        capture_method: json::capture_method_from_str(body.capture_method.as_deref()),
+        ipn_url: body.ipn_url.unwrap_or_default(),
+        success_url: body.success_url.unwrap_or_default(),
+        cancel_url: body.cancel_url.unwrap_or_default(),
+        metadata: body.metadata.unwrap_or_default().into_iter().collect(),
+        expires_in_seconds: body.expires_in_seconds.unwrap_or(0),
+    };
+    let response = state.checkouts.create_checkout(core_request(&headers, message)).await?;
+    let created = (StatusCode::CREATED, Json(json::checkout(response.get_ref()))).into_response();
+    Ok(with_replay_header(response.metadata(), created))
+}
+
+async fn get_checkout(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.checkouts.get_checkout(core_request(&headers, pb::GetCheckoutRequest { id })).await?;
+    Ok(Json(json::checkout(response.get_ref())).into_response())
+}
+
+async fn list_checkouts(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
+    let message = pb::ListCheckoutsRequest {
+        site_id: query.site_id.clone().unwrap_or_default(),
+        status: json::checkout_status_from_str(query.status.as_deref()),
+        page: Some(query.page()),
+    };
+    let response = state.checkouts.list_checkouts(core_request(&headers, message)).await?.into_inner();
+    Ok(Json(json::list(response.data.iter().map(json::checkout).collect(), response.has_more)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CreateSiteBody {
+    name: Option<String>,
+    checkout_domain: Option<String>,
+}
+
+async fn create_site(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<CreateSiteBody>,
+) -> ApiResult {
+    let message = pb::CreateSiteRequest {
+        name: body.name.unwrap_or_default(),
+        checkout_domain: body.checkout_domain.unwrap_or_default(),
+        idempotency_key: idempotency_key(&headers)?,
+    };
+    let response = state.sites.create_site(core_request(&headers, message)).await?;
+    let created = (StatusCode::CREATED, Json(json::site_with_secret(response.get_ref()))).into_response();
+    Ok(with_replay_header(response.metadata(), created))
+}
+
+async fn get_site(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.sites.get_site(core_request(&headers, pb::GetSiteRequest { id })).await?;
+    Ok(Json(json::site(response.get_ref())).into_response())
+}
+
+async fn list_sites(State(mut state): State<AppState>, headers: HeaderMap, AppQuery(query): AppQuery<ListQuery>) -> ApiResult {
+    let message = pb::ListSitesRequest { page: Some(query.page()) };
+    let response = state.sites.list_sites(core_request(&headers, message)).await?.into_inner();
+    Ok(Json(json::list(response.data.iter().map(json::site).collect(), response.has_more)).into_response())
+}
+
+async fn rotate_secret(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let message = pb::RotateWebhookSecretRequest { id };
+    let response = state.sites.rotate_webhook_secret(core_request(&headers, message)).await?;
+    Ok(Json(json::site_with_secret(response.get_ref())).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CreateApiKeyBody {
+    name: Option<String>,
+    mode: Option<String>,
+    scopes: Option<Vec<String>>,
+}
+
+async fn create_api_key(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<CreateApiKeyBody>,
+) -> ApiResult {
+    let message = pb::CreateApiKeyRequest {
+        name: body.name.unwrap_or_default(),
+        mode: json::key_mode_from_str(body.mode.as_deref()),
+        scopes: body.scopes.unwrap_or_default(),
+        idempotency_key: idempotency_key(&headers)?,
+    };
+    let response = state.keys.create_api_key(core_request(&headers, message)).await?;
+    let created = (StatusCode::CREATED, Json(json::api_key_with_secret(response.get_ref()))).into_response();
+    Ok(with_replay_header(response.metadata(), created))
+}
+
+async fn list_api_keys(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
+    let message = pb::ListApiKeysRequest { page: Some(query.page()) };
+    let response = state.keys.list_api_keys(core_request(&headers, message)).await?.into_inner();
+    Ok(Json(json::list(response.data.iter().map(json::api_key).collect(), response.has_more)).into_response())
+}
+
+async fn revoke_api_key(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.keys.revoke_api_key(core_request(&headers, pb::RevokeApiKeyRequest { id })).await?;
+    Ok(Json(json::api_key(response.get_ref())).into_response())
+}
+
+async fn get_organization(State(mut state): State<AppState>, headers: HeaderMap) -> ApiResult {
+    let message = pb::GetCurrentOrganizationRequest {};
+    let response = state.organizations.get_current_organization(core_request(&headers, message)).await?;
+    Ok(Json(json::organization(response.get_ref())).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DomainQuery {
+    domain: String,
+}
+
+/// Caddy's on-demand TLS `ask`: 200 when a site owns the domain, else 404.
+async fn verify_domain(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<DomainQuery>,
+) -> ApiResult {
+    let message = pb::VerifyDomainRequest { domain: query.domain.clone() };
+    let response = state.sites.verify_domain(core_request(&headers, message)).await?.into_inner();
+    if response.owned {
+        Ok(Json(serde_json::json!({"domain": query.domain, "owned": true})).into_response())
+    } else {
+        Err(HttpError::not_found("domain"))
+    }
+}

@@ -1,0 +1,256 @@
+//! Axum pieces both edges share: the JSON extractor whose rejections are
+//! API errors, the request limits, and turning an HTTP request into a core
+//! gRPC request.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, Request},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ErrorType, HttpError};
+
+/// Largest request body any edge accepts.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Longest accepted `Idempotency-Key`.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+/// `Json` whose every rejection is an API.md error body: 415 for another
+/// content type, 413 over the body limit, 400 for malformed JSON or a field
+/// of the wrong type (with `param` naming the field).
+pub struct AppJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for AppJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = HttpError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json_content_type(req.headers()) {
+            return Err(HttpError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorType::InvalidRequest,
+                "unsupported_media_type",
+                "the request body must be JSON sent with Content-Type: application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                HttpError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorType::InvalidRequest,
+                    "body_too_large",
+                    format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
+                )
+            } else {
+                HttpError::new(
+                    StatusCode::BAD_REQUEST,
+                    ErrorType::InvalidRequest,
+                    "body_unreadable",
+                    "the request body could not be read",
+                )
+            }
+        })?;
+        parse_json(&bytes).map(AppJson)
+    }
+}
+
+/// Parses a JSON body, naming the offending field on a type error.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return HttpError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorType::InvalidRequest,
+                "invalid_json",
+                format!("the request body is not valid JSON: {inner}"),
+            );
+        }
+        let error = HttpError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::InvalidRequest,
+            "parameter_invalid",
+            inner.to_string(),
+        );
+        if path.is_empty() || path == "." {
+            error
+        } else {
+            error.with_param(path)
+        }
+    })
+}
+
+fn is_json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The `Idempotency-Key` header, validated.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<String, HttpError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(String::new());
+    };
+    let key = value.to_str().map_err(|_| {
+        HttpError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::InvalidRequest,
+            "idempotency_key_invalid",
+            "Idempotency-Key must be printable ASCII",
+        )
+        .with_param("Idempotency-Key")
+    })?;
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+        return Err(HttpError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::InvalidRequest,
+            "idempotency_key_invalid",
+            format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters"),
+        )
+        .with_param("Idempotency-Key"));
+    }
+    Ok(key.to_owned())
+}
+
+/// Wraps a message for core, carrying the caller's credentials and the
+/// current trace context.
+pub fn core_request<T>(headers: &HeaderMap, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| tonic::metadata::MetadataValue::try_from(v.as_bytes()).ok())
+    {
+        request.metadata_mut().insert("authorization", value);
+    }
+    crate::telemetry::inject_context(request.metadata_mut());
+    request
+}
+
+/// JSON 404 for any route an edge does not serve.
+pub async fn route_not_found() -> HttpError {
+    HttpError::new(
+        StatusCode::NOT_FOUND,
+        ErrorType::InvalidRequest,
+        "route_not_found",
+        "no such route",
+    )
+}
+
+/// JSON 405 when the path exists with another method.
+pub async fn method_not_allowed() -> HttpError {
+    HttpError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorType::InvalidRequest,
+        "method_not_allowed",
+        "this route does not accept that method",
+    )
+}
+
+/// Answers `GET /healthz`: 200 only when core reports SERVING.
+pub async fn healthz(channel: tonic::transport::Channel) -> Response {
+    let mut client = tonic_health::pb::health_client::HealthClient::new(channel);
+    let check = client.check(tonic_health::pb::HealthCheckRequest { service: String::new() });
+    match tokio::time::timeout(std::time::Duration::from_secs(2), check).await {
+        Ok(Ok(reply))
+            if reply.get_ref().status
+                == tonic_health::pb::health_check_response::ServingStatus::Serving as i32 =>
+        {
+            (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "core": "serving"})))
+                .into_response()
+        }
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "unavailable", "core": "not serving"})),
+        )
+            .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        amount: i64,
+        nested: Option<Nested>,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Nested {
+        country: String,
+    }
+
+    #[test]
+    fn wrong_type_names_the_param() {
+        let err = parse_json::<Sample>(br#"{"amount":"12"}"#).expect_err("must fail");
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        assert_eq!(err.body.error.param.as_deref(), Some("amount"));
+        let err = parse_json::<Sample>(br#"{"amount":1,"nested":{"country":5}}"#).expect_err("must fail");
+        assert_eq!(err.body.error.param.as_deref(), Some("nested.country"));
+    }
+
+    #[test]
+    fn malformed_json_is_invalid_json() {
+        let err = parse_json::<Sample>(br#"{"amount": 1"#).expect_err("must fail");
+        assert_eq!(err.body.error.code, "invalid_json");
+    }
+
+    #[test]
+    fn json_content_types() {
+        let mut headers = HeaderMap::new();
+        assert!(!is_json_content_type(&headers));
+        headers.insert(header::CONTENT_TYPE, "application/json; charset=utf-8".parse().expect("header"));
+        assert!(is_json_content_type(&headers));
+        headers.insert(header::CONTENT_TYPE, "text/plain".parse().expect("header"));
+        assert!(!is_json_content_type(&headers));
+    }
+}
+
+/// Query-string extractor whose rejection is an API error naming the
+/// offending parameter.
+pub struct AppQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for AppQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri).map(|q| AppQuery(q.0)).map_err(|rejection| {
+            HttpError::new(StatusCode::BAD_REQUEST, ErrorType::InvalidRequest, "parameter_invalid", rejection.body_text())
+        })
+    }
+}
+
+/// RFC 3339 (UTC, seconds precision unless finer is present) for JSON.
+pub fn rfc3339(timestamp: Option<&prost_types::Timestamp>) -> Option<String> {
+    let timestamp = timestamp?;
+    let nanos = u32::try_from(timestamp.nanos).ok()?;
+    chrono::DateTime::from_timestamp(timestamp.seconds, nanos)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+}
+
+/// Adds `Idempotent-Replayed: true` when core answered from its record.
+pub fn with_replay_header(metadata: &tonic::metadata::MetadataMap, mut response: Response) -> Response {
+    if metadata.get("idempotent-replayed").is_some_and(|v| v == "true") {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
+    }
+    response
+}

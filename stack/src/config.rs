@@ -1,0 +1,148 @@
+//! Typed configuration from the environment, validated at start-up. The
+//! loader takes the environment as a map, so tests never touch the
+//! process environment.
+
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf};
+
+use paygate_core::{CoreConfig, crypto::SecretString};
+
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct StackConfig {
+    pub data_dir: PathBuf,
+    pub core_addr: SocketAddr,
+    pub admin_addr: SocketAddr,
+    pub main_addr: SocketAddr,
+    pub pdf_addr: SocketAddr,
+    /// Where edges find core when run apart; `None` = the local listener.
+    pub core_url: Option<String>,
+    pub pdf_url: Option<String>,
+    pub mongodb_uri: Option<SecretString>,
+    pub mongodb_database: String,
+    pub redis_url: Option<SecretString>,
+    pub redis_key_prefix: String,
+    pub secret_key: Option<SecretString>,
+    /// `None` = the local main edge.
+    pub checkout_base_url: Option<String>,
+    pub ipn_allow_private: bool,
+}
+
+fn address(env: &HashMap<String, String>, variable: &'static str, default: &str) -> Result<SocketAddr, ConfigError> {
+    let value = env.get(variable).map(String::as_str).filter(|v| !v.is_empty()).unwrap_or(default);
+    value.parse().map_err(|_| ConfigError { variable, reason: format!("{value:?} is not a listen address such as 127.0.0.1:8080") })
+}
+
+fn service_url(env: &HashMap<String, String>, variable: &'static str) -> Result<Option<String>, ConfigError> {
+    let Some(value) = env.get(variable).filter(|v| !v.is_empty()) else { return Ok(None) };
+    match url::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+            Ok(Some(value.trim_end_matches('/').to_owned()))
+        }
+        _ => Err(ConfigError { variable, reason: format!("{value:?} is not an http(s) URL") }),
+    }
+}
+
+fn flag(env: &HashMap<String, String>, variable: &'static str) -> Result<bool, ConfigError> {
+    match env.get(variable).map(String::as_str) {
+        None | Some("" | "0" | "false") => Ok(false),
+        Some("1" | "true") => Ok(true),
+        Some(other) => Err(ConfigError { variable, reason: format!("{other:?} must be 1, 0, true or false") }),
+    }
+}
+
+impl StackConfig {
+    pub fn from_env(env: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let secret = |variable: &'static str| env.get(variable).filter(|v| !v.is_empty()).cloned().map(SecretString::new);
+        let mongodb_uri = secret("PAYGATE_MONGODB_URI");
+        if let Some(uri) = &mongodb_uri
+            && !(uri.expose().starts_with("mongodb://") || uri.expose().starts_with("mongodb+srv://"))
+        {
+            return Err(ConfigError { variable: "PAYGATE_MONGODB_URI", reason: "must start with mongodb:// or mongodb+srv://".into() });
+        }
+        let redis_url = secret("PAYGATE_REDIS_URL");
+        if let Some(url) = &redis_url
+            && !(url.expose().starts_with("redis://") || url.expose().starts_with("rediss://"))
+        {
+            return Err(ConfigError { variable: "PAYGATE_REDIS_URL", reason: "must start with redis:// or rediss://".into() });
+        }
+        let secret_key = secret("PAYGATE_SECRET_KEY");
+        if let Some(key) = &secret_key {
+            paygate_core::crypto::SealingKey::parse(key.expose())
+                .map_err(|err| ConfigError { variable: "PAYGATE_SECRET_KEY", reason: err.to_string() })?;
+        }
+        Ok(Self {
+            data_dir: PathBuf::from(env.get("PAYGATE_DATA_DIR").filter(|v| !v.is_empty()).map(String::as_str).unwrap_or("data")),
+            core_addr: address(env, "PAYGATE_CORE_ADDR", "127.0.0.1:50051")?,
+            admin_addr: address(env, "PAYGATE_ADMIN_ADDR", "127.0.0.1:8081")?,
+            main_addr: address(env, "PAYGATE_MAIN_ADDR", "127.0.0.1:8080")?,
+            pdf_addr: address(env, "PAYGATE_PDF_ADDR", "127.0.0.1:50052")?,
+            core_url: service_url(env, "PAYGATE_CORE_URL")?,
+            pdf_url: service_url(env, "PAYGATE_PDF_URL")?,
+            mongodb_uri,
+            mongodb_database: env.get("PAYGATE_MONGODB_DATABASE").filter(|v| !v.is_empty()).cloned().unwrap_or_else(|| "paygate".into()),
+            redis_url,
+            redis_key_prefix: env.get("PAYGATE_REDIS_PREFIX").filter(|v| !v.is_empty()).cloned().unwrap_or_else(|| "paygate".into()),
+            secret_key,
+            checkout_base_url: service_url(env, "PAYGATE_CHECKOUT_BASE_URL")?,
+            ipn_allow_private: flag(env, "PAYGATE_IPN_ALLOW_PRIVATE")?,
+        })
+    }
+
+    /// Core's configuration, given where the main edge really listens.
+    pub fn core_config(&self, main_edge: SocketAddr) -> CoreConfig {
+        CoreConfig {
+            data_dir: self.data_dir.clone(),
+            mongodb_uri: self.mongodb_uri.clone(),
+            mongodb_database: self.mongodb_database.clone(),
+            redis_url: self.redis_url.clone(),
+            redis_key_prefix: self.redis_key_prefix.clone(),
+            secret_key: self.secret_key.clone(),
+            checkout_base_url: self.checkout_base_url.clone().unwrap_or_else(|| format!("http://{main_edge}")),
+            ipn_allow_private: self.ipn_allow_private,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults_are_local() {
+        let config = StackConfig::from_env(&HashMap::new()).expect("defaults");
+        assert_eq!(config.main_addr.to_string(), "127.0.0.1:8080");
+        assert!(config.mongodb_uri.is_none());
+        let core = config.core_config(config.main_addr);
+        assert_eq!(core.checkout_base_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let err = StackConfig::from_env(&env(&[("PAYGATE_MAIN_ADDR", "nope")])).expect_err("invalid");
+        assert_eq!(err.variable, "PAYGATE_MAIN_ADDR");
+        let err = StackConfig::from_env(&env(&[("PAYGATE_MONGODB_URI", "postgres://x")])).expect_err("invalid");
+        assert_eq!(err.variable, "PAYGATE_MONGODB_URI");
+        let err = StackConfig::from_env(&env(&[("PAYGATE_SECRET_KEY", "short")])).expect_err("invalid");
+        assert_eq!(err.variable, "PAYGATE_SECRET_KEY");
+        let err = StackConfig::from_env(&env(&[("PAYGATE_CORE_URL", "grpc:/x")])).expect_err("invalid");
+        assert_eq!(err.variable, "PAYGATE_CORE_URL");
+        let err = StackConfig::from_env(&env(&[("PAYGATE_IPN_ALLOW_PRIVATE", "yes")])).expect_err("invalid");
+        assert_eq!(err.variable, "PAYGATE_IPN_ALLOW_PRIVATE");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let config = StackConfig::from_env(&env(&[("PAYGATE_REDIS_URL", "redis://:hunter2@localhost")])).expect("valid");
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,188 @@
+//! Runs Paygate's services — all in one process or one at a time — and the
+//! operator commands. `main` only parses the command line.
+
+pub mod config;
+
+use std::{future::Future, net::SocketAddr};
+
+use paygate_core::{CoreError, domain::api_keys::{KeyMode, scopes}};
+use tokio::{net::TcpListener, sync::watch, task::JoinSet};
+
+pub use config::{ConfigError, StackConfig};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
+    #[error("binding {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("{service}: {message}")]
+    Service { service: &'static str, message: String },
+    #[error(transparent)]
+    Core(#[from] CoreError),
+}
+
+/// Which services this process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Services {
+    All,
+    Core,
+    EdgeAdmin,
+    EdgeMain,
+    PdfWorker,
+}
+
+/// Services started in this process, with the addresses they listen on.
+pub struct Running {
+    pub core_addr: Option<SocketAddr>,
+    pub admin_addr: Option<SocketAddr>,
+    pub main_addr: Option<SocketAddr>,
+    pub pdf_addr: Option<SocketAddr>,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<Result<(), StackError>>,
+}
+
+impl Running {
+    /// Asks every service to stop accepting work and waits until in-flight
+    /// requests have finished.
+    pub async fn shutdown(mut self) -> Result<(), StackError> {
+        let _ = self.shutdown.send(true);
+        self.wait().await
+    }
+
+    /// Waits for every service to end; the first failure is returned after
+    /// the others were asked to stop.
+    pub async fn wait(&mut self) -> Result<(), StackError> {
+        let mut outcome = Ok(());
+        while let Some(joined) = self.tasks.join_next().await {
+            let result = joined.unwrap_or_else(|err| {
+                Err(StackError::Service { service: "task", message: err.to_string() })
+            });
+            if let Err(err) = result {
+                let _ = self.shutdown.send(true);
+                if outcome.is_ok() {
+                    outcome = Err(err);
+                }
+            }
+        }
+        outcome
+    }
+
+    pub fn trigger_shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+fn shutdown_signal(receiver: &watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 'static {
+    let mut receiver = receiver.clone();
+    async move {
+        let _ = receiver.wait_for(|stop| *stop).await;
+    }
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, StackError> {
+    TcpListener::bind(addr).await.map_err(|source| StackError::Bind { addr, source })
+}
+
+fn local_addr(listener: &TcpListener) -> Result<SocketAddr, StackError> {
+    listener.local_addr().map_err(|err| StackError::Service { service: "listener", message: err.to_string() })
+}
+
+fn channel(url: &str) -> Result<tonic::transport::Channel, StackError> {
+    paygate_contract::client::lazy_channel(url).map_err(|err| StackError::Service { service: "client", message: err.to_string() })
+}
+
+/// Binds every listener first (so a port clash fails start-up, and port 0
+/// works), then serves.
+pub async fn start(config: &StackConfig, services: Services) -> Result<Running, StackError> {
+    let wants = |s: Services| services == Services::All || services == s;
+    let core_listener = if wants(Services::Core) { Some(bind(config.core_addr).await?) } else { None };
+    let pdf_listener = if wants(Services::PdfWorker) { Some(bind(config.pdf_addr).await?) } else { None };
+    let admin_listener = if wants(Services::EdgeAdmin) { Some(bind(config.admin_addr).await?) } else { None };
+    let main_listener = if wants(Services::EdgeMain) { Some(bind(config.main_addr).await?) } else { None };
+
+    let core_addr = core_listener.as_ref().map(local_addr).transpose()?;
+    let pdf_addr = pdf_listener.as_ref().map(local_addr).transpose()?;
+    let admin_addr = admin_listener.as_ref().map(local_addr).transpose()?;
+    let main_addr = main_listener.as_ref().map(local_addr).transpose()?;
+
+    // In one process the edges talk to the core listener just bound;
+    // apart, they use PAYGATE_CORE_URL (default: the default core address).
+    let core_url = match (services, core_addr) {
+        (Services::All, Some(addr)) => format!("http://{addr}"),
+        _ => config.core_url.clone().unwrap_or_else(|| format!("http://{}", config.core_addr)),
+    };
+
+    let (shutdown, receiver) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+
+    if let Some(listener) = core_listener {
+        let core_config = config.core_config(main_addr.unwrap_or(config.main_addr));
+        let core = paygate_core::open(&core_config).await?;
+        tracing::info!(
+            addr = %local_addr(&listener)?,
+            store = core_config.store_description(),
+            queue = core_config.queue_description(),
+            "core listening (gRPC, gRPC-web, health, reflection)"
+        );
+        let stop = shutdown_signal(&receiver);
+        tasks.spawn(async move { Ok(paygate_core::serve(core, listener, stop).await?) });
+    }
+    if let Some(listener) = pdf_listener {
+        tracing::info!(addr = %local_addr(&listener)?, "pdf-worker listening (gRPC)");
+        let stop = shutdown_signal(&receiver);
+        tasks.spawn(async move {
+            paygate_pdf_worker::serve(listener, stop)
+                .await
+                .map_err(|err| StackError::Service { service: "pdf-worker", message: err.to_string() })
+        });
+    }
+    if let Some(listener) = admin_listener {
+        tracing::info!(addr = %local_addr(&listener)?, core = %core_url, "edge-admin listening (Admin API)");
+        let channel = channel(&core_url)?;
+        let stop = shutdown_signal(&receiver);
+        tasks.spawn(async move {
+            paygate_edge_admin::serve(channel, listener, stop)
+                .await
+                .map_err(|err| StackError::Service { service: "edge-admin", message: err.to_string() })
+        });
+    }
+    if let Some(listener) = main_listener {
+        tracing::info!(addr = %local_addr(&listener)?, core = %core_url, "edge-main listening (checkout API)");
+        let channel = channel(&core_url)?;
+        let stop = shutdown_signal(&receiver);
+        tasks.spawn(async move {
+            paygate_edge_main::serve(channel, listener, stop)
+                .await
+                .map_err(|err| StackError::Service { service: "edge-main", message: err.to_string() })
+        });
+    }
+    Ok(Running { core_addr, admin_addr, main_addr, pdf_addr, shutdown, tasks })
+}
+
+/// What `paygate bootstrap` prints.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bootstrap {
+    pub organization_id: String,
+    pub site_id: String,
+    pub api_key: String,
+    pub webhook_secret: String,
+}
+
+/// Creates a new organization with one site and one test-mode API key
+/// holding every scope. Talks to the store directly, so it works whether
+/// or not a server is running.
+pub async fn bootstrap(config: &StackConfig, organization: &str, site: &str) -> Result<Bootstrap, StackError> {
+    let core = paygate_core::open(&config.core_config(config.main_addr)).await?;
+    let org = core.create_organization(organization).await?;
+    let (site, webhook_secret) = core.create_site(&org.id, site, "").await?;
+    let all: Vec<String> = scopes::ALL.iter().map(|s| (*s).to_owned()).collect();
+    let (_, api_key) = core.create_api_key(&org.id, "bootstrap", KeyMode::Test, &all).await?;
+    Ok(Bootstrap {
+        organization_id: org.id,
+        site_id: site.id,
+        api_key: api_key.expose().to_owned(),
+        webhook_secret: webhook_secret.expose().to_owned(),
+    })
+}

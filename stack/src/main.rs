@@ -1,0 +1,130 @@
+//! `paygate`: runs every Paygate service in one process (the default) or
+//! one of them, plus operator commands.
+
+use std::{collections::HashMap, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use paygate::{Services, StackConfig};
+
+#[derive(Parser)]
+#[command(name = "paygate", version, about = "Paygate, a self-hosted payment gateway")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Every service in one process (the default).
+    All,
+    /// The gRPC core: every rule, the store and the queue.
+    Core,
+    /// The Admin API edge (merchant servers).
+    EdgeAdmin,
+    /// The main edge (checkout runtime API and pages).
+    EdgeMain,
+    /// The PDF rendering worker.
+    PdfWorker,
+    /// Creates an organization with a site and an API key; prints them as
+    /// one JSON object. Works whether or not the server is running.
+    Bootstrap {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        site: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("paygate: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let config = match StackConfig::from_env(&env) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("paygate: invalid configuration: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let services = match cli.command.unwrap_or(Command::All) {
+        Command::Bootstrap { org, site } => {
+            return match runtime.block_on(paygate::bootstrap(&config, &org, &site)) {
+                Ok(created) => match serde_json::to_string(&created) {
+                    Ok(line) => {
+                        println!("{line}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(err) => {
+                        eprintln!("paygate bootstrap: {err}");
+                        ExitCode::FAILURE
+                    }
+                },
+                Err(err) => {
+                    eprintln!("paygate bootstrap: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Command::All => Services::All,
+        Command::Core => Services::Core,
+        Command::EdgeAdmin => Services::EdgeAdmin,
+        Command::EdgeMain => Services::EdgeMain,
+        Command::PdfWorker => Services::PdfWorker,
+    };
+    let service_name = match services {
+        Services::All => "paygate",
+        Services::Core => "paygate-core",
+        Services::EdgeAdmin => "paygate-edge-admin",
+        Services::EdgeMain => "paygate-edge-main",
+        Services::PdfWorker => "paygate-pdf-worker",
+    };
+    runtime.block_on(async move {
+        let _telemetry = paygate_contract::telemetry::init(service_name);
+        match run(&config, services).await {
+            Ok(()) => {
+                tracing::info!("stopped");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "paygate failed");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+async fn run(config: &StackConfig, services: Services) -> Result<(), paygate::StackError> {
+    let mut running = paygate::start(config, services).await?;
+    tokio::select! {
+        result = running.wait() => result,
+        () = termination() => {
+            tracing::info!("shutting down: draining in-flight requests");
+            running.shutdown().await
+        }
+    }
+}
+
+/// SIGTERM or Ctrl-C.
+async fn termination() {
+    #[cfg(unix)]
+    {
+        let mut sigterm = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = sigterm.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
