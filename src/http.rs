@@ -61,6 +61,19 @@ where
 
 /// Parses a JSON body, naming the offending field on a type error.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
+    // serde would accept a JSON array for a struct (fields by position);
+    // the API only takes objects.
+    if let Some(first) = bytes.iter().find(|b| !b.is_ascii_whitespace())
+        && *first != b'{'
+        && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+    {
+        return Err(HttpError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::InvalidRequest,
+            "body_invalid",
+            "the request body must be a JSON object",
+        ));
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -73,12 +86,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
                 format!("the request body is not valid JSON: {inner}"),
             );
         }
-        let error = HttpError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorType::InvalidRequest,
-            "parameter_invalid",
-            inner.to_string(),
-        );
+        let message = inner.to_string();
+        let code = if message.starts_with("unknown field") { "parameter_unknown" } else { "parameter_invalid" };
+        let error = HttpError::new(StatusCode::BAD_REQUEST, ErrorType::InvalidRequest, code, message);
         if path.is_empty() || path == "." {
             error
         } else {

@@ -46,7 +46,7 @@ impl Fixture {
             Self::Memory => Arc::new(MemoryQueue::new(max_attempts)),
             Self::Redis { url, prefix } => match RedisQueue::connect(url, prefix, max_attempts).await {
                 Ok(queue) => Arc::new(queue),
-                Err(e) => panic!("PAYGATE_REDIS_URL={url} is set but unusable: {e}"),
+                Err(e) => panic!("PAYGATE_REDIS_URL is set but unusable: {e}"),
             },
         }
     }
@@ -115,13 +115,7 @@ conformance! {
 }
 
 fn counts(queue: &str, depth: u64, in_flight: u64, retried: u64, dead: u64) -> QueueStats {
-    QueueStats {
-        queue: queue.to_owned(),
-        depth,
-        in_flight,
-        retried,
-        dead,
-    }
+    QueueStats { queue: queue.to_owned(), depth, in_flight, retried, dead }
 }
 
 async fn stats(q: &Arc<dyn Queue>, queue: &str) -> QueueStats {
@@ -159,15 +153,7 @@ async fn publish_consume_ack(fixture: &Fixture) {
     assert_eq!(stats(&q, QUEUE).await, counts(QUEUE, 1, 0, 0, 0));
 
     let delivery = consume(&q, LONG_LEASE, Duration::ZERO).await.expect("the published job");
-    assert_eq!(
-        delivery,
-        Delivery {
-            queue: QUEUE.to_owned(),
-            job_id: id,
-            payload,
-            attempt: 1,
-        }
-    );
+    assert_eq!(delivery, Delivery { queue: QUEUE.to_owned(), job_id: id, payload, attempt: 1 });
     assert_eq!(stats(&q, QUEUE).await, counts(QUEUE, 0, 1, 0, 0));
 
     assert!(ack(&q, &delivery).await, "first ack completes the job");
@@ -274,11 +260,7 @@ async fn stale_ack_after_redelivery(fixture: &Fixture) {
 
     assert!(!ack(&q, &stale).await, "ack of a redelivered job's old delivery");
     nack(&q, &stale, Duration::ZERO).await;
-    assert_eq!(
-        stats(&q, QUEUE).await,
-        counts(QUEUE, 0, 1, 1, 0),
-        "stale ack and nack change nothing"
-    );
+    assert_eq!(stats(&q, QUEUE).await, counts(QUEUE, 0, 1, 1, 0), "stale ack and nack change nothing");
 
     assert!(ack(&q, &current).await, "the new holder still acks");
     assert_eq!(stats(&q, QUEUE).await, counts(QUEUE, 0, 0, 1, 0));
@@ -295,10 +277,7 @@ async fn nack_with_delay(fixture: &Fixture) {
     let nacked = Instant::now();
     assert_eq!(stats(&q, QUEUE).await, counts(QUEUE, 1, 0, 1, 0), "a delayed job counts in depth");
     assert!(!ack(&q, &first).await, "ack after nack");
-    assert!(
-        consume(&q, LONG_LEASE, Duration::ZERO).await.is_none(),
-        "delivered before its delay"
-    );
+    assert!(consume(&q, LONG_LEASE, Duration::ZERO).await.is_none(), "delivered before its delay");
 
     let second = expect_job(&q, LONG_LEASE).await;
     let waited = nacked.elapsed();
@@ -326,10 +305,7 @@ async fn max_attempts_to_dead(fixture: &Fixture) {
     let first = expect_job(&q, SHORT_LEASE).await;
     let second = expect_job(&q, SHORT_LEASE).await;
     assert_eq!((second.job_id.as_str(), second.attempt), (first.job_id.as_str(), 2));
-    assert!(
-        consume(&q, SHORT_LEASE, SHORT_LEASE * 2).await.is_none(),
-        "a job past max_attempts was delivered again"
-    );
+    assert!(consume(&q, SHORT_LEASE, SHORT_LEASE * 2).await.is_none(), "a job past max_attempts was delivered again");
     assert_eq!(stats(&q, QUEUE).await, counts(QUEUE, 0, 0, 1, 1));
     assert!(!ack(&q, &second).await, "a dead job cannot be acked");
 
@@ -343,6 +319,9 @@ async fn max_attempts_to_dead(fixture: &Fixture) {
     assert!(consume(&q, LONG_LEASE, Duration::from_millis(100)).await.is_none());
     assert_eq!(stats(&q, QUEUE).await, counts(QUEUE, 0, 0, 2, 2));
 }
+
+/// Every delivery, in order, per job id: (payload index, attempt).
+type Deliveries = HashMap<String, Vec<(usize, u32)>>;
 
 /// Eight consumers drain 500 jobs; every 25th job is abandoned on its first
 /// delivery (as by a crashed worker) and must come back exactly once.
@@ -359,8 +338,7 @@ async fn concurrent_consumers(fixture: &Fixture) {
     }
     assert_eq!(stats(&q, QUEUE).await, counts(QUEUE, JOBS as u64, 0, 0, 0));
 
-    // Every delivery, in order, per job id.
-    let deliveries: Arc<Mutex<HashMap<String, Vec<(usize, u32)>>>> = Arc::default();
+    let deliveries: Arc<Mutex<Deliveries>> = Arc::default();
     let acked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let workers: Vec<_> = (0..WORKERS)
         .map(|_| {
@@ -382,7 +360,7 @@ async fn concurrent_consumers(fixture: &Fixture) {
                         .entry(delivery.job_id.clone())
                         .or_default()
                         .push((index, delivery.attempt));
-                    if index % ABANDON_EVERY == 0 && delivery.attempt == 1 {
+                    if index.is_multiple_of(ABANDON_EVERY) && delivery.attempt == 1 {
                         continue;
                     }
                     assert!(ack(&q, &delivery).await, "ack of job {index} within its lease");
@@ -396,16 +374,13 @@ async fn concurrent_consumers(fixture: &Fixture) {
         .expect("all jobs processed in time")
         .expect("worker tasks");
 
-    let deliveries = deliveries.lock().expect("deliveries lock");
+    let deliveries = Arc::into_inner(deliveries).expect("workers finished").into_inner().expect("deliveries lock");
     assert_eq!(deliveries.len(), JOBS, "every job delivered");
     let mut seen = vec![false; JOBS];
     for (id, history) in deliveries.iter() {
         let index = history[0].0;
-        let expected: Vec<_> = if index % ABANDON_EVERY == 0 {
-            vec![(index, 1), (index, 2)]
-        } else {
-            vec![(index, 1)]
-        };
+        let expected: Vec<_> =
+            if index.is_multiple_of(ABANDON_EVERY) { vec![(index, 1), (index, 2)] } else { vec![(index, 1)] };
         assert_eq!(history, &expected, "deliveries of job {id}");
         assert!(!seen[index], "two ids carry payload {index}");
         seen[index] = true;
@@ -478,11 +453,7 @@ async fn stats_track_every_state(fixture: &Fixture) {
 
     // None of it touched the other queue.
     assert_eq!(stats(&q, OTHER).await, counts(OTHER, 1, 0, 0, 0));
-    let x = q
-        .consume(OTHER, LONG_LEASE, Duration::ZERO)
-        .await
-        .expect("consume")
-        .expect("the other queue's job");
+    let x = q.consume(OTHER, LONG_LEASE, Duration::ZERO).await.expect("consume").expect("the other queue's job");
     assert_eq!(x.payload, b"x");
     assert!(q.ack(&x).await.expect("ack"));
 }

@@ -30,10 +30,7 @@ pub enum PdfError {
 
 impl PdfError {
     pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self::InvalidDocument {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        Self::InvalidDocument { field: field.into(), reason: reason.into() }
     }
 
     pub(crate) fn from_genpdf(err: genpdf::error::Error) -> Self {
@@ -49,13 +46,8 @@ impl PdfError {
 impl From<PdfError> for Status {
     fn from(err: PdfError) -> Self {
         match err {
-            PdfError::InvalidDocument { .. } | PdfError::DoesNotFit(_) => {
-                Status::invalid_argument(err.to_string())
-            }
-            PdfError::Render(_)
-            | PdfError::Panic(_)
-            | PdfError::Task(_)
-            | PdfError::Transport(_) => {
+            PdfError::InvalidDocument { .. } | PdfError::DoesNotFit(_) => Status::invalid_argument(err.to_string()),
+            PdfError::Render(_) | PdfError::Panic(_) | PdfError::Task(_) | PdfError::Transport(_) => {
                 // The detail stays in our logs: it describes our internals, not the request.
                 tracing::error!(error = %err, "rendering a PDF failed");
                 Status::internal("the PDF could not be rendered")

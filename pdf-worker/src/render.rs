@@ -3,9 +3,7 @@
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 
-use genpdf::elements::{
-    Break, FrameCellDecorator, LinearLayout, PaddedElement, Paragraph, StyledElement, TableLayout,
-};
+use genpdf::elements::{Break, FrameCellDecorator, LinearLayout, PaddedElement, Paragraph, StyledElement, TableLayout};
 use genpdf::fonts::{FontCache, FontData, FontFamily};
 use genpdf::style::{Color, Style};
 use genpdf::{Alignment, Element as _, Margins, Mm, SimplePageDecorator};
@@ -37,11 +35,7 @@ struct Column {
 }
 
 const fn column(header: &'static str, weight: usize, alignment: Alignment) -> Column {
-    Column {
-        header,
-        weight,
-        alignment,
-    }
+    Column { header, weight, alignment }
 }
 
 const LINE_COLUMNS: [Column; 7] = [
@@ -92,14 +86,9 @@ fn lay_out(document: &Document, kind: DocumentKind) -> Result<Vec<u8>, PdfError>
     pdf.set_font_size(BODY_SIZE);
 
     let (body, running_header) = {
-        let layout = Layout {
-            fonts: pdf.font_cache(),
-        };
-        let running_header = layout.fit(
-            &format!("{} {}", number_label(kind), document.number),
-            caption_style(),
-            CONTENT_WIDTH_MM * 0.7,
-        );
+        let layout = Layout { fonts: pdf.font_cache() };
+        let running_header =
+            layout.fit(&format!("{} {}", number_label(kind), document.number), caption_style(), CONTENT_WIDTH_MM * 0.7);
         (layout.document(document, kind)?, running_header)
     };
 
@@ -128,14 +117,11 @@ fn lay_out(document: &Document, kind: DocumentKind) -> Result<Vec<u8>, PdfError>
 
 /// Noto Sans regular and bold, compiled into the binary so the worker needs no font files.
 fn font_family() -> Result<FontFamily<FontData>, PdfError> {
-    let embedded =
-        |bytes: &[u8]| FontData::new(bytes.to_vec(), None).map_err(PdfError::from_genpdf);
+    let embedded = |bytes: &[u8]| FontData::new(bytes.to_vec(), None).map_err(PdfError::from_genpdf);
     // genpdf embeds every face of the family in each PDF, whole and uncompressed (~200 KB a
     // face). The layout never uses italics, so the italic slots name PDF built-in fonts, which
     // take no space, instead of embedding two more copies of Noto Sans.
-    let unused = |builtin| {
-        FontData::new(notosans::REGULAR_TTF.to_vec(), Some(builtin)).map_err(PdfError::from_genpdf)
-    };
+    let unused = |builtin| FontData::new(notosans::REGULAR_TTF.to_vec(), Some(builtin)).map_err(PdfError::from_genpdf);
     Ok(FontFamily {
         regular: embedded(notosans::REGULAR_TTF)?,
         bold: embedded(notosans::BOLD_TTF)?,
@@ -152,16 +138,12 @@ fn number_label(kind: DocumentKind) -> &'static str {
 }
 
 fn caption_style() -> Style {
-    Style::new()
-        .with_font_size(CAPTION_SIZE)
-        .with_color(Color::Greyscale(90))
+    Style::new().with_font_size(CAPTION_SIZE).with_color(Color::Greyscale(90))
 }
 
 /// Replaces control characters, which the font has no glyphs for, with spaces.
 fn plain(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 type Text = StyledElement<Paragraph>;
@@ -224,10 +206,7 @@ impl Layout<'_> {
     fn parties(&self, seller: Option<&Party>, buyer: Option<&Party>) -> Result<TableLayout, PdfError> {
         let width = CONTENT_WIDTH_MM / 2.0 - PARTY_GAP_MM;
         let block = |heading: &str, party: Option<&Party>| {
-            PaddedElement::new(
-                self.party(heading, party, width),
-                Margins::trbl(0, PARTY_GAP_MM, 0, 0),
-            )
+            PaddedElement::new(self.party(heading, party, width), Margins::trbl(0, PARTY_GAP_MM, 0, 0))
         };
         let mut table = TableLayout::new(vec![1, 1]);
         table
@@ -264,9 +243,8 @@ impl Layout<'_> {
 
     fn lines(&self, lines: &[Line]) -> Result<TableLayout, PdfError> {
         let total_weight: usize = LINE_COLUMNS.iter().map(|column| column.weight).sum();
-        let widths = LINE_COLUMNS.map(|column| {
-            CONTENT_WIDTH_MM * column.weight as f64 / total_weight as f64 - 2.0 * CELL_PADDING_MM
-        });
+        let widths = LINE_COLUMNS
+            .map(|column| CONTENT_WIDTH_MM * column.weight as f64 / total_weight as f64 - 2.0 * CELL_PADDING_MM);
         let style = Style::new().with_font_size(TABLE_SIZE);
 
         let mut table = TableLayout::new(LINE_COLUMNS.iter().map(|column| column.weight).collect());
@@ -288,13 +266,7 @@ impl Layout<'_> {
         Ok(table)
     }
 
-    fn row(
-        &self,
-        table: &mut TableLayout,
-        cells: &[&str; 7],
-        widths: &[f64; 7],
-        style: Style,
-    ) -> Result<(), PdfError> {
+    fn row(&self, table: &mut TableLayout, cells: &[&str; 7], widths: &[f64; 7], style: Style) -> Result<(), PdfError> {
         let mut row = table.row();
         for ((text, width), column) in cells.iter().zip(widths).zip(&LINE_COLUMNS) {
             row.push_element(self.cell(text, style, *width, column.alignment));
@@ -304,8 +276,8 @@ impl Layout<'_> {
 
     fn totals(&self, totals: &[TotalRow]) -> Result<TableLayout, PdfError> {
         let total_weight: usize = TOTALS_WEIGHTS.iter().sum();
-        let [label_width, value_width] = TOTALS_WEIGHTS
-            .map(|weight| CONTENT_WIDTH_MM * weight as f64 / total_weight as f64 - 2.0 * CELL_PADDING_MM);
+        let [label_width, value_width] =
+            TOTALS_WEIGHTS.map(|weight| CONTENT_WIDTH_MM * weight as f64 / total_weight as f64 - 2.0 * CELL_PADDING_MM);
         let mut table = TableLayout::new(TOTALS_WEIGHTS.to_vec());
         for (i, total) in totals.iter().enumerate() {
             let mut style = Style::new().with_font_size(BODY_SIZE);
@@ -324,15 +296,12 @@ impl Layout<'_> {
     }
 
     fn cell(&self, text: &str, style: Style, width: f64, alignment: Alignment) -> Cell {
-        self.text(text, style, width, alignment)
-            .padded(Margins::all(CELL_PADDING_MM))
+        self.text(text, style, width, alignment).padded(Margins::all(CELL_PADDING_MM))
     }
 
     fn text(&self, text: &str, style: Style, width: f64, alignment: Alignment) -> Text {
         // The paragraph's own style sets its line height; the string style alone would not.
-        Paragraph::new(self.fit(text, style, width))
-            .aligned(alignment)
-            .styled(style)
+        Paragraph::new(self.fit(text, style, width)).aligned(alignment).styled(style)
     }
 
     /// Prepares `text` for a column `width_mm` wide. genpdf wraps lines only at spaces and
@@ -380,9 +349,7 @@ mod tests {
     fn fit_splits_only_words_wider_than_the_column() {
         let mut pdf = genpdf::Document::new(font_family().expect("embedded fonts load"));
         pdf.set_font_size(BODY_SIZE);
-        let layout = Layout {
-            fonts: pdf.font_cache(),
-        };
+        let layout = Layout { fonts: pdf.font_cache() };
         let style = Style::new().with_font_size(TABLE_SIZE);
         let width = 20.0;
 

@@ -28,9 +28,7 @@ impl PdfRendererService {
     /// A service that renders as many documents at once as the machine has cores.
     pub fn new() -> Self {
         let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
-        Self {
-            permits: Arc::new(Semaphore::new(cores)),
-        }
+        Self { permits: Arc::new(Semaphore::new(cores)) }
     }
 }
 
@@ -42,14 +40,8 @@ impl Default for PdfRendererService {
 
 #[tonic::async_trait]
 impl PdfRenderer for PdfRendererService {
-    async fn render(
-        &self,
-        request: Request<RenderRequest>,
-    ) -> Result<Response<RenderResponse>, Status> {
-        let document = request
-            .into_inner()
-            .document
-            .ok_or_else(|| PdfError::invalid("document", "is required"))?;
+    async fn render(&self, request: Request<RenderRequest>) -> Result<Response<RenderResponse>, Status> {
+        let document = request.into_inner().document.ok_or_else(|| PdfError::invalid("document", "is required"))?;
         // The permit moves into the blocking task: a blocking task runs to completion even when
         // the caller gives up, and it must stay counted until it does.
         let permit = Arc::clone(&self.permits)
@@ -74,14 +66,9 @@ impl PdfRenderer for PdfRendererService {
 /// # Errors
 ///
 /// [`PdfError::Transport`] when the server fails.
-pub async fn serve(
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), PdfError> {
+pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), PdfError> {
     let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_serving::<PdfRendererServer<PdfRendererService>>()
-        .await;
+    health.set_serving::<PdfRendererServer<PdfRendererService>>().await;
     // PDFs carry their fonts uncompressed, so gzip pays off for clients that accept it.
     let renderer = PdfRendererServer::new(PdfRendererService::new())
         .accept_compressed(CompressionEncoding::Gzip)

@@ -24,7 +24,7 @@ pub mod limits {
     /// columns, where a long value would become a very tall row.
     pub const MAX_SHORT_CHARS: usize = 100;
     /// Characters in the whole document, which caps the number of pages one request produces.
-    pub const MAX_TOTAL_CHARS: usize = 200_000;
+    pub const MAX_TOTAL_CHARS: usize = 100_000;
 }
 
 use limits::*;
@@ -37,10 +37,7 @@ pub(crate) fn validate(document: &Document) -> Result<DocumentKind, PdfError> {
             return Err(PdfError::invalid("kind", "is required"));
         }
         Err(_) => {
-            return Err(PdfError::invalid(
-                "kind",
-                format!("has an unknown value {}", document.kind),
-            ));
+            return Err(PdfError::invalid("kind", format!("has an unknown value {}", document.kind)));
         }
     };
 
@@ -50,10 +47,7 @@ pub(crate) fn validate(document: &Document) -> Result<DocumentKind, PdfError> {
     checker.required("issue_date", &document.issue_date, MAX_SHORT_CHARS)?;
     checker.optional("currency", &document.currency, MAX_SHORT_CHARS)?;
 
-    let seller = document
-        .seller
-        .as_ref()
-        .ok_or_else(|| PdfError::invalid("seller", "is required"))?;
+    let seller = document.seller.as_ref().ok_or_else(|| PdfError::invalid("seller", "is required"))?;
     checker.party("seller", seller, true)?;
     // A missing buyer is allowed: core decides whether a document needs one.
     if let Some(buyer) = &document.buyer {
@@ -65,11 +59,7 @@ pub(crate) fn validate(document: &Document) -> Result<DocumentKind, PdfError> {
         return Err(PdfError::invalid("lines", "must contain at least one line"));
     }
     for (i, line) in document.lines.iter().enumerate() {
-        checker.required(
-            &format!("lines[{i}].description"),
-            &line.description,
-            MAX_TEXT_CHARS,
-        )?;
+        checker.required(&format!("lines[{i}].description"), &line.description, MAX_TEXT_CHARS)?;
         for (name, value) in [
             ("quantity", &line.quantity),
             ("unit_price", &line.unit_price),
@@ -130,10 +120,7 @@ impl Checker {
 
     fn count(&self, field: &str, count: usize, max: usize) -> Result<(), PdfError> {
         if count > max {
-            return Err(PdfError::invalid(
-                field,
-                format!("has {count} entries, more than the {max} allowed"),
-            ));
+            return Err(PdfError::invalid(field, format!("has {count} entries, more than the {max} allowed")));
         }
         Ok(())
     }
@@ -145,17 +132,9 @@ impl Checker {
         } else {
             self.optional(&name_field, &party.name, MAX_TEXT_CHARS)?;
         }
-        self.count(
-            &format!("{field}.address_lines"),
-            party.address_lines.len(),
-            MAX_ADDRESS_LINES,
-        )?;
+        self.count(&format!("{field}.address_lines"), party.address_lines.len(), MAX_ADDRESS_LINES)?;
         for (i, line) in party.address_lines.iter().enumerate() {
-            self.optional(
-                &format!("{field}.address_lines[{i}]"),
-                line,
-                MAX_TEXT_CHARS,
-            )?;
+            self.optional(&format!("{field}.address_lines[{i}]"), line, MAX_TEXT_CHARS)?;
         }
         self.optional(&format!("{field}.vat_id"), &party.vat_id, MAX_SHORT_CHARS)?;
         // 254 is the longest address SMTP can carry.

@@ -45,31 +45,19 @@ impl Worker {
 
     async fn stop(self) {
         self.stop.send(()).expect("server still running");
-        self.server
-            .await
-            .expect("server task")
-            .expect("server stops cleanly");
+        self.server.await.expect("server task").expect("server stops cleanly");
     }
 }
 
 #[tokio::test]
 async fn render_round_trip_returns_a_pdf() {
     let worker = Worker::start().await;
-    let mut client =
-        PdfRendererClient::new(worker.channel().await).accept_compressed(CompressionEncoding::Gzip);
+    let mut client = PdfRendererClient::new(worker.channel().await).accept_compressed(CompressionEncoding::Gzip);
 
-    let response = client
-        .render(RenderRequest {
-            document: Some(sample_invoice()),
-        })
-        .await
-        .expect("render over gRPC")
-        .into_inner();
+    let response =
+        client.render(RenderRequest { document: Some(sample_invoice()) }).await.expect("render over gRPC").into_inner();
     assert!(response.pdf.starts_with(b"%PDF"));
-    assert!(
-        response.pdf.ends_with(b"%%EOF") || response.pdf.ends_with(b"%%EOF\n"),
-        "truncated PDF"
-    );
+    assert!(response.pdf.ends_with(b"%%EOF") || response.pdf.ends_with(b"%%EOF\n"), "truncated PDF");
 
     worker.stop().await;
 }
@@ -81,19 +69,12 @@ async fn malformed_documents_are_invalid_arguments() {
 
     let mut document = sample_invoice();
     document.number.clear();
-    let status = client
-        .render(RenderRequest {
-            document: Some(document),
-        })
-        .await
-        .expect_err("an empty number is rejected");
+    let status =
+        client.render(RenderRequest { document: Some(document) }).await.expect_err("an empty number is rejected");
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
     assert!(status.message().contains("number"), "{status:?}");
 
-    let status = client
-        .render(RenderRequest { document: None })
-        .await
-        .expect_err("a missing document is rejected");
+    let status = client.render(RenderRequest { document: None }).await.expect_err("a missing document is rejected");
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
     assert!(status.message().contains("document"), "{status:?}");
 
@@ -106,9 +87,7 @@ async fn health_reports_the_renderer_serving() {
     let mut health = HealthClient::new(worker.channel().await);
 
     let response = health
-        .check(HealthCheckRequest {
-            service: "paygate.pdf.v1.PdfRenderer".into(),
-        })
+        .check(HealthCheckRequest { service: "paygate.pdf.v1.PdfRenderer".into() })
         .await
         .expect("health check")
         .into_inner();

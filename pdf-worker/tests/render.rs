@@ -30,11 +30,7 @@ fn pdftotext(pdf: &[u8], mode: &[&str]) -> String {
         .arg("-")
         .output()
         .expect("run pdftotext (Debian package poppler-utils; scripts/test.sh installs it)");
-    assert!(
-        output.status.success(),
-        "pdftotext failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).expect("pdftotext prints UTF-8")
 }
 
@@ -110,19 +106,12 @@ fn credit_notes_say_so() {
 #[test]
 fn long_documents_flow_onto_numbered_pages() {
     let mut document = sample_invoice();
-    document.lines = (1..=limits::MAX_LINES)
-        .map(|i| line(&format!("Item number {i}")))
-        .collect();
+    document.lines = (1..=limits::MAX_LINES).map(|i| line(&format!("Item number {i}"))).collect();
     let text = pdf_text(&render(&document).expect("render the longest document allowed"));
     assert!(page_count(&text) > 5, "{} pages", page_count(&text));
     assert_contains(
         &text,
-        &[
-            "Item number 1 ",
-            "Item number 500",
-            "Invoice number INV-2025-000042 · page 2",
-            "Amount due",
-        ],
+        &["Item number 1 ", "Item number 500", "Invoice number INV-2025-000042 · page 2", "Amount due"],
     );
 }
 
@@ -133,20 +122,13 @@ fn words_wider_than_their_column_are_split_not_lost() {
     document.lines[0].description = format!("Licence key {word} issued");
     document.lines[0].gross = "9".repeat(limits::MAX_SHORT_CHARS);
     let mailbox = "abcdefghijklmnopqrstuvwxyz".repeat(6);
-    document.seller.as_mut().expect("sample has a seller").email =
-        format!("{mailbox}@example.com");
+    document.seller.as_mut().expect("sample has a seller").email = format!("{mailbox}@example.com");
 
-    let text: String = pdf_text_by_block(&render(&document).expect("render"))
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let text: String =
+        pdf_text_by_block(&render(&document).expect("render")).chars().filter(|c| !c.is_whitespace()).collect();
     assert_contains(
         &text,
-        &[
-            &format!("Licencekey{word}issued"),
-            &"9".repeat(limits::MAX_SHORT_CHARS),
-            &format!("{mailbox}@example.com"),
-        ],
+        &[&format!("Licencekey{word}issued"), &"9".repeat(limits::MAX_SHORT_CHARS), &format!("{mailbox}@example.com")],
     );
 }
 
@@ -162,66 +144,41 @@ fn buyer_currency_and_notes_are_optional() {
     assert!(!text.contains("Currency"), "{text}");
 }
 
+/// Turns a valid document into a malformed one.
+type Breakage<'a> = Box<dyn Fn(&mut Document) + 'a>;
+
 #[test]
 fn malformed_documents_are_rejected_with_the_offending_field() {
     let too_long = "x".repeat(limits::MAX_TEXT_CHARS + 1);
     let too_long_figure = "1".repeat(limits::MAX_SHORT_CHARS + 1);
-    let cases: Vec<(&str, Box<dyn Fn(&mut Document)>)> = vec![
+    let cases: Vec<(&str, Breakage)> = vec![
         ("kind", Box::new(|d| d.kind = DocumentKind::Unspecified.into())),
         ("kind", Box::new(|d| d.kind = 42)),
         ("title", Box::new(|d| d.title.clear())),
         ("number", Box::new(|d| d.number = "   ".into())),
         ("issue_date", Box::new(|d| d.issue_date.clear())),
         ("seller", Box::new(|d| d.seller = None)),
-        (
-            "seller.name",
-            Box::new(|d| d.seller.as_mut().expect("seller").name.clear()),
-        ),
+        ("seller.name", Box::new(|d| d.seller.as_mut().expect("seller").name.clear())),
         ("lines", Box::new(|d| d.lines.clear())),
-        (
-            "lines",
-            Box::new(|d| d.lines = vec![line("item"); limits::MAX_LINES + 1]),
-        ),
-        (
-            "lines[1].description",
-            Box::new(|d| d.lines[1].description.clear()),
-        ),
-        (
-            "lines[0].description",
-            Box::new(|d| d.lines[0].description = too_long.clone()),
-        ),
-        (
-            "lines[1].net",
-            Box::new(|d| d.lines[1].net = too_long_figure.clone()),
-        ),
-        (
-            "buyer.address_lines[2]",
-            Box::new(|d| d.buyer.as_mut().expect("buyer").address_lines[2] = too_long.clone()),
-        ),
+        ("lines", Box::new(|d| d.lines = vec![line("item"); limits::MAX_LINES + 1])),
+        ("lines[1].description", Box::new(|d| d.lines[1].description.clear())),
+        ("lines[0].description", Box::new(|d| d.lines[0].description = too_long.clone())),
+        ("lines[1].net", Box::new(|d| d.lines[1].net = too_long_figure.clone())),
+        ("buyer.address_lines[2]", Box::new(|d| d.buyer.as_mut().expect("buyer").address_lines[2] = too_long.clone())),
         (
             "buyer.address_lines",
             Box::new(|d| {
-                d.buyer.as_mut().expect("buyer").address_lines =
-                    vec!["line".into(); limits::MAX_ADDRESS_LINES + 1];
+                d.buyer.as_mut().expect("buyer").address_lines = vec!["line".into(); limits::MAX_ADDRESS_LINES + 1];
             }),
         ),
         ("totals[0].value", Box::new(|d| d.totals[0].value.clear())),
         (
             "totals",
             Box::new(|d| {
-                d.totals = vec![
-                    TotalRow {
-                        label: "Total".into(),
-                        value: "€1".into(),
-                    };
-                    limits::MAX_TOTALS + 1
-                ];
+                d.totals = vec![TotalRow { label: "Total".into(), value: "€1".into() }; limits::MAX_TOTALS + 1];
             }),
         ),
-        (
-            "notes[1]",
-            Box::new(|d| d.notes[1] = too_long.clone()),
-        ),
+        ("notes[1]", Box::new(|d| d.notes[1] = too_long.clone())),
         (
             "document",
             Box::new(|d| {
@@ -291,4 +248,3 @@ fn hostile_text_renders_without_panicking() {
         assert!(pdf.starts_with(b"%PDF"), "{text:?}");
     }
 }
-

@@ -138,6 +138,7 @@ impl Core {
         mode: KeyMode,
         requested_scopes: &[String],
     ) -> CoreResult<(ApiKey, SecretString)> {
+        parse_scopes(requested_scopes)?;
         if let Some(extra) = requested_scopes.iter().find(|s| !principal.scopes.contains(s)) {
             return Err(CoreError::field(
                 "scopes",

@@ -29,10 +29,7 @@ impl MemoryQueue {
     /// A queue that delivers each job at most `max_attempts` times (at least
     /// once, even when given 0) before moving it to the dead list.
     pub fn new(max_attempts: u32) -> Self {
-        Self {
-            max_attempts: max_attempts.max(1),
-            queues: Mutex::new(HashMap::new()),
-        }
+        Self { max_attempts: max_attempts.max(1), queues: Mutex::new(HashMap::new()) }
     }
 
     /// The queue's slot, created on first use.
@@ -192,10 +189,7 @@ impl State {
 
     /// Removes the lease `delivery` holds, if it is still the current one.
     fn release(&mut self, delivery: &Delivery) -> Option<Job> {
-        let current = self
-            .leased
-            .get(&delivery.job_id)
-            .is_some_and(|lease| lease.job.attempt == delivery.attempt);
+        let current = self.leased.get(&delivery.job_id).is_some_and(|lease| lease.job.attempt == delivery.attempt);
         if !current {
             return None;
         }
@@ -219,11 +213,7 @@ impl State {
 impl Queue for MemoryQueue {
     async fn publish(&self, queue: &str, payload: &[u8]) -> QueueResult<String> {
         let id = new_job_id();
-        let job = Job {
-            id: id.clone(),
-            payload: payload.to_vec(),
-            attempt: 0,
-        };
+        let job = Job { id: id.clone(), payload: payload.to_vec(), attempt: 0 };
         self.slot(queue).with_state(|state| state.push_ready(job));
         Ok(id)
     }
@@ -278,10 +268,7 @@ impl Queue for MemoryQueue {
 
     async fn stats(&self, queue: &str) -> QueueResult<QueueStats> {
         let Some(slot) = self.existing_slot(queue) else {
-            return Ok(QueueStats {
-                queue: queue.to_owned(),
-                ..QueueStats::default()
-            });
+            return Ok(QueueStats { queue: queue.to_owned(), ..QueueStats::default() });
         };
         Ok(slot.with_state(|state| {
             state.reap(Instant::now(), self.max_attempts);

@@ -5,6 +5,7 @@
 //! modules, no keyspace notifications, no blocking commands. Every state
 //! change is one Lua script, so it is atomic, and scripts read the server's
 //! clock (`TIME`) so hosts with drifting clocks still agree on deadlines.
+//! Garnet ships with Lua disabled: start it with `--lua`.
 //!
 //! Keys of a queue `q` under prefix `p` (the braces make them one hash slot,
 //! so the multi-key scripts also work on a cluster):
@@ -202,16 +203,10 @@ impl RedisQueue {
         // callers forever instead of surfacing an error.
         let limit = Some(Duration::from_secs(5));
         config.pool = Some(PoolConfig {
-            timeouts: Timeouts {
-                wait: limit,
-                create: limit,
-                recycle: limit,
-            },
+            timeouts: Timeouts { wait: limit, create: limit, recycle: limit },
             ..PoolConfig::default()
         });
-        let pool = config
-            .create_pool(Some(Runtime::Tokio1))
-            .map_err(|e| backend("creating the Redis pool", e))?;
+        let pool = config.create_pool(Some(Runtime::Tokio1)).map_err(|e| backend("creating the Redis pool", e))?;
         let queue = Self {
             pool,
             prefix: key_prefix.to_owned(),
@@ -229,10 +224,7 @@ impl RedisQueue {
     }
 
     async fn conn(&self) -> QueueResult<Connection> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| backend("connecting to Redis", e))
+        self.pool.get().await.map_err(|e| backend("connecting to Redis", e))
     }
 
     fn keys(&self, queue: &str) -> Keys {
@@ -245,19 +237,12 @@ impl RedisQueue {
         self.keys(queue).add_all(&mut invocation);
         invocation.arg(self.max_attempts).arg(millis(lease));
         let mut conn = self.conn().await?;
-        let reply: Option<(String, Vec<u8>, i64)> = invocation
-            .invoke_async(&mut conn)
-            .await
-            .map_err(|e| backend("consume", e))?;
+        let reply: Option<(String, Vec<u8>, i64)> =
+            invocation.invoke_async(&mut conn).await.map_err(|e| backend("consume", e))?;
         reply
             .map(|(job_id, payload, attempt)| {
                 let attempt = u32::try_from(attempt).map_err(|e| backend("consume: attempt out of range", e))?;
-                Ok(Delivery {
-                    queue: queue.to_owned(),
-                    job_id,
-                    payload,
-                    attempt,
-                })
+                Ok(Delivery { queue: queue.to_owned(), job_id, payload, attempt })
             })
             .transpose()
     }
@@ -342,25 +327,14 @@ impl Queue for RedisQueue {
         self.keys(queue).add_all(&mut invocation);
         invocation.arg(self.max_attempts);
         let mut conn = self.conn().await?;
-        let (depth, in_flight, retried, dead): (u64, u64, u64, u64) = invocation
-            .invoke_async(&mut conn)
-            .await
-            .map_err(|e| backend("stats", e))?;
-        Ok(QueueStats {
-            queue: queue.to_owned(),
-            depth,
-            in_flight,
-            retried,
-            dead,
-        })
+        let (depth, in_flight, retried, dead): (u64, u64, u64, u64) =
+            invocation.invoke_async(&mut conn).await.map_err(|e| backend("stats", e))?;
+        Ok(QueueStats { queue: queue.to_owned(), depth, in_flight, retried, dead })
     }
 
     async fn ping(&self) -> QueueResult<()> {
         let mut conn = self.conn().await?;
-        let _: String = cmd("PING")
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| backend("ping", e))?;
+        let _: String = cmd("PING").query_async(&mut conn).await.map_err(|e| backend("ping", e))?;
         Ok(())
     }
 }

@@ -17,17 +17,13 @@ pub(crate) const COUNTERS: &str = "counters";
 /// `[A-Za-z][A-Za-z0-9_]*`.
 pub(crate) fn validate_collection_name(name: &str) -> StoreResult<()> {
     let mut chars = name.chars();
-    let well_formed = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let well_formed =
+        chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !well_formed {
-        return Err(StoreError::Backend(format!(
-            "invalid collection name {name:?}: use [A-Za-z][A-Za-z0-9_]*"
-        )));
+        return Err(StoreError::Backend(format!("invalid collection name {name:?}: use [A-Za-z][A-Za-z0-9_]*")));
     }
     if name == COUNTERS {
-        return Err(StoreError::Backend(format!(
-            "collection name {name:?} is reserved for sequence counters"
-        )));
+        return Err(StoreError::Backend(format!("collection name {name:?} is reserved for sequence counters")));
     }
     Ok(())
 }
@@ -41,9 +37,7 @@ pub(crate) fn validate_field_name(name: &str) -> StoreResult<()> {
     if well_formed {
         Ok(())
     } else {
-        Err(StoreError::Backend(format!(
-            "invalid field name {name:?}: use [A-Za-z_][A-Za-z0-9_]*"
-        )))
+        Err(StoreError::Backend(format!("invalid field name {name:?}: use [A-Za-z_][A-Za-z0-9_]*")))
     }
 }
 
@@ -58,32 +52,21 @@ pub(crate) struct Registry {
 impl Registry {
     pub(crate) fn validate(spec: &CollectionSpec) -> StoreResult<()> {
         validate_collection_name(spec.name)?;
-        spec.unique
-            .iter()
-            .chain(spec.indexed)
-            .try_for_each(|field| validate_field_name(field))
+        spec.unique.iter().chain(spec.indexed).try_for_each(|field| validate_field_name(field))
     }
 
     pub(crate) fn register(&self, spec: CollectionSpec) {
         // The map is only ever replaced entry by entry, so a panic elsewhere
         // while the lock was held cannot have left it half-updated.
-        self.specs
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(spec.name, spec);
+        self.specs.write().unwrap_or_else(PoisonError::into_inner).insert(spec.name, spec);
     }
 
     pub(crate) fn spec(&self, collection: &str) -> StoreResult<CollectionSpec> {
-        self.specs
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(collection)
-            .copied()
-            .ok_or_else(|| {
-                StoreError::Backend(format!(
-                    "collection {collection:?} is not migrated: pass its spec to Store::migrate first"
-                ))
-            })
+        self.specs.read().unwrap_or_else(PoisonError::into_inner).get(collection).copied().ok_or_else(|| {
+            StoreError::Backend(format!(
+                "collection {collection:?} is not migrated: pass its spec to Store::migrate first"
+            ))
+        })
     }
 
     /// The spec, after checking that `field` is one the collection declared
@@ -134,30 +117,19 @@ pub(crate) fn new_document(body: Value) -> StoreResult<Document> {
     let id = match object.get("id") {
         Some(Value::String(id)) if !id.is_empty() => id.clone(),
         _ => {
-            return Err(StoreError::Backend(
-                "a document needs a non-empty string `id`".into(),
-            ));
+            return Err(StoreError::Backend("a document needs a non-empty string `id`".into()));
         }
     };
     let created_at = created_at(&object)?;
     object.insert("version".into(), Value::from(1_i64));
-    Ok(Document {
-        id,
-        version: 1,
-        created_at,
-        body: Value::Object(object),
-    })
+    Ok(Document { id, version: 1, created_at, body: Value::Object(object) })
 }
 
 /// Checks a compare-and-swap body and returns the document to store with
 /// its next version. The body is the whole new document: `id` may be left
 /// out (it is taken from the call) but must not differ, and `createdAt` must
 /// be carried over from the stored document, as the caller read it.
-pub(crate) fn replacement_document(
-    id: &str,
-    expected_version: i64,
-    body: Value,
-) -> StoreResult<Document> {
+pub(crate) fn replacement_document(id: &str, expected_version: i64, body: Value) -> StoreResult<Document> {
     let Value::Object(mut object) = body else {
         return Err(StoreError::Backend("a document must be a JSON object".into()));
     };
@@ -167,22 +139,13 @@ pub(crate) fn replacement_document(
         }
         Some(Value::String(body_id)) if body_id == id => {}
         Some(other) => {
-            return Err(StoreError::Backend(format!(
-                "the body's id {other} does not match the document id {id:?}"
-            )));
+            return Err(StoreError::Backend(format!("the body's id {other} does not match the document id {id:?}")));
         }
     }
     let created_at = created_at(&object)?;
-    let version = expected_version
-        .checked_add(1)
-        .ok_or_else(|| StoreError::Backend("version overflow".into()))?;
+    let version = expected_version.checked_add(1).ok_or_else(|| StoreError::Backend("version overflow".into()))?;
     object.insert("version".into(), Value::from(version));
-    Ok(Document {
-        id: id.to_owned(),
-        version,
-        created_at,
-        body: Value::Object(object),
-    })
+    Ok(Document { id: id.to_owned(), version, created_at, body: Value::Object(object) })
 }
 
 fn created_at(object: &Map<String, Value>) -> StoreResult<i64> {
@@ -211,8 +174,7 @@ mod tests {
 
     #[test]
     fn new_document_sets_version_and_checks_shape() {
-        let doc = new_document(json!({"id": "a", "createdAt": 5, "version": 9}))
-            .expect("valid body");
+        let doc = new_document(json!({"id": "a", "createdAt": 5, "version": 9})).expect("valid body");
         assert_eq!((doc.version, doc.created_at), (1, 5));
         assert_eq!(doc.body["version"], json!(1));
         assert!(new_document(json!({"createdAt": 5})).is_err());

@@ -39,22 +39,18 @@ impl MongoStore {
     /// unreachable URI fails here rather than at the first request.
     pub async fn connect(uri: &str, database: &str) -> StoreResult<Self> {
         // The URI may carry credentials, so errors never echo it.
-        let mut options = ClientOptions::parse(uri)
-            .await
-            .map_err(|e| StoreError::Backend(format!("invalid MongoDB URI: {e}")))?;
+        let mut options =
+            ClientOptions::parse(uri).await.map_err(|e| StoreError::Backend(format!("invalid MongoDB URI: {e}")))?;
         options.server_selection_timeout.get_or_insert(SERVER_SELECTION_TIMEOUT);
         options.app_name.get_or_insert_with(|| "paygate".to_owned());
         let client = Client::with_options(options)
             .map_err(|e| StoreError::Backend(format!("cannot create MongoDB client: {e}")))?;
-        let store = Self {
-            database: client.database(database),
-            registry: Registry::default(),
-        };
-        store
-            .ping()
+        let database = client.database(database);
+        database
+            .run_command(doc! { "ping": 1 })
             .await
             .map_err(|e| StoreError::Backend(format!("cannot reach MongoDB: {e}")))?;
-        Ok(store)
+        Ok(Self { database, registry: Registry::default() })
     }
 
     /// Drops the whole database; meant for test teardown.
@@ -80,10 +76,7 @@ fn index(keys: bson::Document, options: IndexOptions) -> IndexModel {
 /// Indexes of one collection, named predictably so that a duplicate key
 /// error (which names the index) maps back to its field.
 fn indexes(spec: &CollectionSpec) -> Vec<IndexModel> {
-    let order = index(
-        doc! { "createdAt": -1, "_id": -1 },
-        IndexOptions::builder().name("order".to_owned()).build(),
-    );
+    let order = index(doc! { "createdAt": -1, "_id": -1 }, IndexOptions::builder().name("order".to_owned()).build());
     let unique = spec.unique.iter().map(|field| {
         // Only documents holding a value take part: a partial filter on the
         // non-null types (those JSON can produce) leaves out both absent
@@ -124,9 +117,7 @@ fn translate(err: mongodb::error::Error) -> StoreError {
 /// The field behind a duplicate key, from the index the server names:
 /// "E11000 duplicate key error collection: db.c index: uniq_email dup key: …".
 fn duplicate_field(message: &str) -> String {
-    let index = message
-        .split_once("index: ")
-        .and_then(|(_, rest)| rest.split_whitespace().next());
+    let index = message.split_once("index: ").and_then(|(_, rest)| rest.split_whitespace().next());
     match index {
         Some("_id_") => "id".to_owned(),
         Some(name) => name.strip_prefix(UNIQUE_PREFIX).unwrap_or(name).to_owned(),
@@ -154,9 +145,7 @@ fn json_to_bson(value: &Value) -> StoreResult<Bson> {
 }
 
 fn object_to_bson(map: &Map<String, Value>) -> StoreResult<bson::Document> {
-    map.iter()
-        .map(|(key, value)| Ok((key.clone(), json_to_bson(value)?)))
-        .collect()
+    map.iter().map(|(key, value)| Ok((key.clone(), json_to_bson(value)?))).collect()
 }
 
 fn bson_to_json(value: Bson) -> StoreResult<Value> {
@@ -171,10 +160,7 @@ fn bson_to_json(value: Bson) -> StoreResult<Value> {
         Bson::String(s) => Value::String(s),
         Bson::Array(items) => Value::Array(items.into_iter().map(bson_to_json).collect::<StoreResult<_>>()?),
         Bson::Document(document) => Value::Object(
-            document
-                .into_iter()
-                .map(|(key, value)| Ok((key, bson_to_json(value)?)))
-                .collect::<StoreResult<_>>()?,
+            document.into_iter().map(|(key, value)| Ok((key, bson_to_json(value)?))).collect::<StoreResult<_>>()?,
         ),
         // Nothing this store writes has another type; anything else was put
         // there by hand and is shown in its extended-JSON form.
@@ -250,11 +236,7 @@ impl Store for MongoStore {
 
     async fn get(&self, collection: &str, id: &str) -> StoreResult<Option<Document>> {
         let coll = self.collection(collection)?;
-        coll.find_one(doc! { "_id": id })
-            .await
-            .map_err(translate)?
-            .map(from_stored)
-            .transpose()
+        coll.find_one(doc! { "_id": id }).await.map_err(translate)?.map(from_stored).transpose()
     }
 
     async fn find(&self, collection: &str, filter: &Filter, page: &Page) -> StoreResult<PageResult> {
@@ -292,11 +274,7 @@ impl Store for MongoStore {
             .await
             .map_err(translate)?;
         let has_more = found.len() > page.limit;
-        let data = found
-            .into_iter()
-            .take(page.limit)
-            .map(from_stored)
-            .collect::<StoreResult<_>>()?;
+        let data = found.into_iter().take(page.limit).map(from_stored).collect::<StoreResult<_>>()?;
         Ok(PageResult { data, has_more })
     }
 
@@ -304,12 +282,7 @@ impl Store for MongoStore {
         self.registry.queryable(collection, field)?;
         let coll = self.collection(collection)?;
         let query = doc! { field: scalar_to_bson(Scalar::from_json(field, value)?) };
-        coll.find_one(query)
-            .sort(newest_first())
-            .await
-            .map_err(translate)?
-            .map(from_stored)
-            .transpose()
+        coll.find_one(query).sort(newest_first()).await.map_err(translate)?.map(from_stored).transpose()
     }
 
     async fn compare_and_swap(
@@ -326,12 +299,8 @@ impl Store for MongoStore {
             .await
             .map_err(translate)?;
         if replaced.matched_count == 0 {
-            let exists = coll
-                .find_one(doc! { "_id": id })
-                .projection(doc! { "_id": 1 })
-                .await
-                .map_err(translate)?
-                .is_some();
+            let exists =
+                coll.find_one(doc! { "_id": id }).projection(doc! { "_id": 1 }).await.map_err(translate)?.is_some();
             return Err(if exists { StoreError::VersionConflict } else { StoreError::NotFound });
         }
         Ok(doc)
@@ -356,9 +325,7 @@ impl Store for MongoStore {
             match outcome {
                 Ok(Some(counter)) => return integer(&counter, "value"),
                 Ok(None) => {
-                    return Err(StoreError::Backend(format!(
-                        "upsert of counter {name:?} returned no document"
-                    )));
+                    return Err(StoreError::Backend(format!("upsert of counter {name:?} returned no document")));
                 }
                 Err(StoreError::Duplicate { .. }) if attempt < UPSERT_ATTEMPTS => attempt += 1,
                 Err(err) => return Err(err),
@@ -367,11 +334,7 @@ impl Store for MongoStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        self.database
-            .run_command(doc! { "ping": 1 })
-            .await
-            .map(drop)
-            .map_err(translate)
+        self.database.run_command(doc! { "ping": 1 }).await.map(drop).map_err(translate)
     }
 }
 

@@ -96,16 +96,13 @@ impl SqliteStore {
     /// `spawn_blocking`.
     pub fn open(path: &Path) -> StoreResult<Self> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                StoreError::Backend(format!("cannot create {}: {e}", parent.display()))
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", parent.display())))?;
         }
         // The writer goes first: it switches the file to WAL, which the
         // readers then pick up from the file itself.
         let writer = open_writer(path)?;
-        let readers = (0..READERS)
-            .map(|_| open_reader(path).map(Mutex::new))
-            .collect::<StoreResult<Vec<_>>>()?;
+        let readers = (0..READERS).map(|_| open_reader(path).map(Mutex::new)).collect::<StoreResult<Vec<_>>>()?;
         Ok(Self {
             connections: Arc::new(Connections {
                 writer: Mutex::new(writer),
@@ -168,10 +165,7 @@ impl SqliteStore {
                 Scalar::Bool(false) => ("'false'", SqlValue::Integer(0)),
             };
             // Writing to a String cannot fail.
-            let _ = write!(
-                sql,
-                " AND json_extract(body, {path}) = ? AND json_type(body, {path}) IN ({types})"
-            );
+            let _ = write!(sql, " AND json_extract(body, {path}) = ? AND json_type(body, {path}) IN ({types})");
             values.push(value);
         }
         if after_cursor {
@@ -200,8 +194,7 @@ fn configure_writer(path: &Path) -> rusqlite::Result<(Connection, String)> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    let mode: String =
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     // In WAL mode NORMAL only risks the last transactions on power loss,
     // never corruption, and saves an fsync per commit.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -291,9 +284,8 @@ fn document_from_row(row: &Row<'_>) -> rusqlite::Result<(String, i64, i64, Strin
 }
 
 fn parse_document((id, version, created_at, body): (String, i64, i64, String)) -> Attempt<Document> {
-    let body = serde_json::from_str(&body).map_err(|e| {
-        StoreError::Backend(format!("stored body of {id:?} is not valid JSON: {e}"))
-    })?;
+    let body = serde_json::from_str(&body)
+        .map_err(|e| StoreError::Backend(format!("stored body of {id:?} is not valid JSON: {e}")))?;
     Ok(Document { id, version, created_at, body })
 }
 
@@ -326,10 +318,8 @@ impl Store for SqliteStore {
     async fn insert(&self, collection: &str, body: Value) -> StoreResult<Document> {
         self.registry.spec(collection)?;
         let doc = common::new_document(body)?;
-        let (id, version, created_at, text) =
-            (doc.id.clone(), doc.version, doc.created_at, to_json_text(&doc.body)?);
-        let sql =
-            format!(r#"INSERT INTO "{collection}" (id, version, created_at, body) VALUES (?, ?, ?, ?)"#);
+        let (id, version, created_at, text) = (doc.id.clone(), doc.version, doc.created_at, to_json_text(&doc.body)?);
+        let sql = format!(r#"INSERT INTO "{collection}" (id, version, created_at, body) VALUES (?, ?, ?, ?)"#);
         self.write(collection, move |conn| {
             conn.prepare_cached(&sql)?.execute(params![id, version, created_at, text])?;
             Ok(())
@@ -340,15 +330,10 @@ impl Store for SqliteStore {
 
     async fn get(&self, collection: &str, id: &str) -> StoreResult<Option<Document>> {
         self.registry.spec(collection)?;
-        let sql =
-            format!(r#"SELECT id, version, created_at, body FROM "{collection}" WHERE id = ?"#);
+        let sql = format!(r#"SELECT id, version, created_at, body FROM "{collection}" WHERE id = ?"#);
         let id = id.to_owned();
         self.read(collection, move |conn| {
-            conn.prepare_cached(&sql)?
-                .query_row([id], document_from_row)
-                .optional()?
-                .map(parse_document)
-                .transpose()
+            conn.prepare_cached(&sql)?.query_row([id], document_from_row).optional()?.map(parse_document).transpose()
         })
         .await
     }
@@ -417,19 +402,16 @@ impl Store for SqliteStore {
     ) -> StoreResult<Document> {
         self.registry.spec(collection)?;
         let doc = common::replacement_document(id, expected_version, body)?;
-        let (id, version, created_at, text) =
-            (doc.id.clone(), doc.version, doc.created_at, to_json_text(&doc.body)?);
-        let update = format!(
-            r#"UPDATE "{collection}" SET version = ?, created_at = ?, body = ? WHERE id = ? AND version = ?"#
-        );
+        let (id, version, created_at, text) = (doc.id.clone(), doc.version, doc.created_at, to_json_text(&doc.body)?);
+        let update =
+            format!(r#"UPDATE "{collection}" SET version = ?, created_at = ?, body = ? WHERE id = ? AND version = ?"#);
         let exists = format!(r#"SELECT 1 FROM "{collection}" WHERE id = ?"#);
         self.write(collection, move |conn| {
             // Immediate: the update and the existence check below must see
             // the same state even if another process shares the file.
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let updated = tx
-                .prepare_cached(&update)?
-                .execute(params![version, created_at, text, id, expected_version])?;
+            let updated =
+                tx.prepare_cached(&update)?.execute(params![version, created_at, text, id, expected_version])?;
             if updated == 0 {
                 let found = tx.prepare_cached(&exists)?.exists([&id])?;
                 return Err(if found { StoreError::VersionConflict } else { StoreError::NotFound }.into());
@@ -445,8 +427,7 @@ impl Store for SqliteStore {
         self.registry.spec(collection)?;
         let sql = format!(r#"DELETE FROM "{collection}" WHERE id = ?"#);
         let id = id.to_owned();
-        self.write(collection, move |conn| Ok(conn.prepare_cached(&sql)?.execute([id])? > 0))
-            .await
+        self.write(collection, move |conn| Ok(conn.prepare_cached(&sql)?.execute([id])? > 0)).await
     }
 
     async fn next_sequence(&self, name: &str) -> StoreResult<i64> {
@@ -455,10 +436,7 @@ impl Store for SqliteStore {
             "INSERT INTO {COUNTERS} (name, value) VALUES (?, 1) \
              ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value"
         );
-        self.write(COUNTERS, move |conn| {
-            Ok(conn.prepare_cached(&sql)?.query_row([name], |row| row.get(0))?)
-        })
-        .await
+        self.write(COUNTERS, move |conn| Ok(conn.prepare_cached(&sql)?.query_row([name], |row| row.get(0))?)).await
     }
 
     async fn ping(&self) -> StoreResult<()> {
@@ -476,10 +454,7 @@ mod tests {
 
     #[test]
     fn duplicate_field_comes_from_the_index_name() {
-        assert_eq!(
-            duplicate_field("widgets", "UNIQUE constraint failed: index 'widgets:unique:email'"),
-            "email"
-        );
+        assert_eq!(duplicate_field("widgets", "UNIQUE constraint failed: index 'widgets:unique:email'"), "email");
         assert_eq!(duplicate_field("widgets", "UNIQUE constraint failed: widgets.id"), "id");
     }
 }

@@ -42,18 +42,9 @@ pub fn sample_invoice() -> Document {
             },
         ],
         totals: vec![
-            TotalRow {
-                label: "Net total".into(),
-                value: "€511.50".into(),
-            },
-            TotalRow {
-                label: "VAT".into(),
-                value: "€0.00".into(),
-            },
-            TotalRow {
-                label: "Amount due".into(),
-                value: "€511.50".into(),
-            },
+            TotalRow { label: "Net total".into(), value: "€511.50".into() },
+            TotalRow { label: "VAT".into(), value: "€0.00".into() },
+            TotalRow { label: "Amount due".into(), value: "€511.50".into() },
         ],
         notes: vec![
             "Reverse charge: VAT to be accounted for by the recipient (Article 196, Directive 2006/112/EC).".into(),

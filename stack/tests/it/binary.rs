@@ -1,0 +1,100 @@
+//! The real `paygate` binary: start-up, bootstrap beside a running server,
+//! SIGTERM.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+use serde_json::Value;
+
+fn paygate() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_paygate"))
+}
+
+/// Reads start-up log lines until every service has reported its address.
+fn listening_addresses(stderr: impl std::io::Read) -> std::collections::HashMap<String, String> {
+    let mut found = std::collections::HashMap::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        for service in ["core", "pdf-worker", "edge-admin", "edge-main"] {
+            if line.contains(&format!("{service} listening")) {
+                let addr = line.split("addr=").nth(1).unwrap().split_whitespace().next().unwrap();
+                found.insert(service.to_owned(), addr.to_owned());
+            }
+        }
+        if found.len() == 4 {
+            break;
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn binary_serves_bootstraps_alongside_and_stops_on_sigterm() {
+    let data = tempfile::tempdir().unwrap();
+    let mut env = crate::helpers::test_env(data.path());
+    env.insert("NO_COLOR".into(), "1".into());
+    env.insert("RUST_LOG".into(), "info".into());
+
+    // Bootstrap before the server exists...
+    let output = paygate().args(["bootstrap", "--org", "Acme", "--site", "Shop"]).envs(&env).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let before: Value = serde_json::from_slice(&output.stdout).unwrap();
+
+    let mut child = paygate().arg("all").envs(&env).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let addresses = tokio::task::spawn_blocking(move || listening_addresses(stderr)).await.unwrap();
+    let admin = format!("http://{}", addresses["edge-admin"]);
+    let main = format!("http://{}", addresses["edge-main"]);
+
+    // ...and while it runs: each call is a new organization.
+    let output = paygate().args(["bootstrap", "--org", "Acme", "--site", "Shop"]).envs(&env).output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(stdout.trim().lines().count(), 1, "exactly one JSON object on stdout");
+    let during: Value = serde_json::from_str(stdout.trim()).unwrap();
+    for field in ["organizationId", "siteId", "apiKey", "webhookSecret"] {
+        assert!(during[field].as_str().is_some_and(|v| !v.is_empty()), "{field}");
+    }
+    assert_ne!(before["organizationId"], during["organizationId"]);
+
+    let client = reqwest::Client::new();
+    let mut healthy = false;
+    for _ in 0..50 {
+        if client.get(format!("{admin}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "edge-admin healthy");
+    for org in [&before, &during] {
+        let response = client
+            .post(format!("{admin}/api/v1/checkouts/{}/create", org["siteId"].as_str().unwrap()))
+            .bearer_auth(org["apiKey"].as_str().unwrap())
+            .json(&serde_json::json!({"amount": 2500, "currency": "EUR"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let created: Value = response.json().await.unwrap();
+        assert!(created["paymentUrl"].as_str().unwrap().starts_with(&main));
+        let public = client.get(format!("{main}/api/v1/checkouts/{}", created["id"].as_str().unwrap())).send().await.unwrap();
+        assert_eq!(public.status(), 200);
+    }
+
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert_eq!(exit.code(), Some(0), "SIGTERM drains and exits 0");
+}
+
+#[test]
+fn invalid_configuration_is_a_clear_start_up_error() {
+    let output = paygate().arg("all").env("PAYGATE_ADMIN_ADDR", "not-an-address").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("PAYGATE_ADMIN_ADDR"), "{stderr}");
+}

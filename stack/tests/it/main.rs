@@ -1,0 +1,11 @@
+//! End-to-end tests: the real services on port 0, spoken to over HTTP as a
+//! merchant and a payer would.
+#![allow(clippy::unwrap_used)]
+
+mod binary;
+mod grpc;
+mod checkouts;
+mod errors;
+mod helpers;
+mod idempotency;
+mod keys_and_sites;
