@@ -14,10 +14,8 @@ pub struct InvalidServiceUrl {
 /// A lazily connecting channel: services start in any order and reconnect
 /// on their own when a peer restarts.
 pub fn lazy_channel(url: &str) -> Result<Channel, InvalidServiceUrl> {
-    let endpoint = Endpoint::from_shared(url.to_owned()).map_err(|err| InvalidServiceUrl {
-        url: url.to_owned(),
-        reason: err.to_string(),
-    })?;
+    let endpoint = Endpoint::from_shared(url.to_owned())
+        .map_err(|err| InvalidServiceUrl { url: url.to_owned(), reason: err.to_string() })?;
     Ok(endpoint
         .connect_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(30))

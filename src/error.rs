@@ -72,14 +72,7 @@ pub struct ApiFault {
 
 impl ApiFault {
     pub fn new(grpc: Code, kind: ErrorType, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            grpc,
-            kind,
-            code: code.to_owned(),
-            message: message.into(),
-            param: None,
-            http_status: None,
-        }
+        Self { grpc, kind, code: code.to_owned(), message: message.into(), param: None, http_status: None }
     }
 
     pub fn param(mut self, param: &str) -> Self {
@@ -134,12 +127,7 @@ impl HttpError {
         Self {
             status,
             body: ErrorBody {
-                error: ErrorObject {
-                    kind: kind.as_str(),
-                    code: code.to_owned(),
-                    message: message.into(),
-                    param: None,
-                },
+                error: ErrorObject { kind: kind.as_str(), code: code.to_owned(), message: message.into(), param: None },
             },
         }
     }
@@ -150,12 +138,7 @@ impl HttpError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            ErrorType::InvalidRequest,
-            "resource_missing",
-            format!("no such {what}"),
-        )
+        Self::new(StatusCode::NOT_FOUND, ErrorType::InvalidRequest, "resource_missing", format!("no such {what}"))
     }
 
     /// The one mapping from a core status to HTTP. Statuses without Paygate
@@ -170,13 +153,9 @@ impl HttpError {
                 (StatusCode::CONFLICT, ErrorType::InvalidRequest, "conflict")
             }
             Code::Aborted => (StatusCode::CONFLICT, ErrorType::Idempotency, "conflict"),
-            Code::Unauthenticated => {
-                (StatusCode::UNAUTHORIZED, ErrorType::Authentication, "unauthenticated")
-            }
+            Code::Unauthenticated => (StatusCode::UNAUTHORIZED, ErrorType::Authentication, "unauthenticated"),
             Code::PermissionDenied => (StatusCode::FORBIDDEN, ErrorType::Permission, "permission_denied"),
-            Code::ResourceExhausted => {
-                (StatusCode::TOO_MANY_REQUESTS, ErrorType::RateLimit, "rate_limited")
-            }
+            Code::ResourceExhausted => (StatusCode::TOO_MANY_REQUESTS, ErrorType::RateLimit, "rate_limited"),
             Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
                 (StatusCode::SERVICE_UNAVAILABLE, ErrorType::Api, "service_unavailable")
             }
@@ -192,16 +171,8 @@ impl HttpError {
                 StatusCode::SERVICE_UNAVAILABLE => "the gateway core is unavailable; retry later",
                 _ => "an internal error occurred",
             };
-            let http = if default_http.is_client_error() {
-                StatusCode::INTERNAL_SERVER_ERROR
-            } else {
-                default_http
-            };
-            let code = if http == StatusCode::SERVICE_UNAVAILABLE {
-                "service_unavailable"
-            } else {
-                "internal_error"
-            };
+            let http = if default_http.is_client_error() { StatusCode::INTERNAL_SERVER_ERROR } else { default_http };
+            let code = if http == StatusCode::SERVICE_UNAVAILABLE { "service_unavailable" } else { "internal_error" };
             return Self::new(http, ErrorType::Api, code, message);
         };
         let http = info
@@ -210,11 +181,7 @@ impl HttpError {
             .and_then(|s| s.parse::<u16>().ok())
             .and_then(|s| StatusCode::from_u16(s).ok())
             .unwrap_or(default_http);
-        let kind = info
-            .metadata
-            .get("type")
-            .and_then(|t| ErrorType::parse(t))
-            .unwrap_or(default_kind);
+        let kind = info.metadata.get("type").and_then(|t| ErrorType::parse(t)).unwrap_or(default_kind);
         let code = if info.reason.is_empty() { default_code } else { info.reason.as_str() };
         let mut error = Self::new(http, kind, code, status.message());
         if let Some(violation) = details.bad_request().and_then(|b| b.field_violations.first()) {
@@ -233,9 +200,7 @@ impl From<tonic::Status> for HttpError {
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body)).into_response();
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
     }
 }
@@ -246,9 +211,14 @@ mod tests {
 
     #[test]
     fn field_error_round_trips_to_param() {
-        let status = ApiFault::new(Code::InvalidArgument, ErrorType::InvalidRequest, "amount_invalid", "amount must be a positive integer")
-            .param("amount")
-            .into_status();
+        let status = ApiFault::new(
+            Code::InvalidArgument,
+            ErrorType::InvalidRequest,
+            "amount_invalid",
+            "amount must be a positive integer",
+        )
+        .param("amount")
+        .into_status();
         let http = HttpError::from_status(&status);
         assert_eq!(http.status, StatusCode::BAD_REQUEST);
         assert_eq!(http.body.error.kind, "invalid_request_error");

@@ -89,11 +89,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
         let message = inner.to_string();
         let code = if message.starts_with("unknown field") { "parameter_unknown" } else { "parameter_invalid" };
         let error = HttpError::new(StatusCode::BAD_REQUEST, ErrorType::InvalidRequest, code, message);
-        if path.is_empty() || path == "." {
-            error
-        } else {
-            error.with_param(path)
-        }
+        if path.is_empty() || path == "." { error } else { error.with_param(path) }
     })
 }
 
@@ -135,9 +131,8 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<String, HttpError> {
 /// current trace context.
 pub fn core_request<T>(headers: &HeaderMap, message: T) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
-    if let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| tonic::metadata::MetadataValue::try_from(v.as_bytes()).ok())
+    if let Some(value) =
+        headers.get(header::AUTHORIZATION).and_then(|v| tonic::metadata::MetadataValue::try_from(v.as_bytes()).ok())
     {
         request.metadata_mut().insert("authorization", value);
     }
@@ -147,12 +142,7 @@ pub fn core_request<T>(headers: &HeaderMap, message: T) -> tonic::Request<T> {
 
 /// JSON 404 for any route an edge does not serve.
 pub async fn route_not_found() -> HttpError {
-    HttpError::new(
-        StatusCode::NOT_FOUND,
-        ErrorType::InvalidRequest,
-        "route_not_found",
-        "no such route",
-    )
+    HttpError::new(StatusCode::NOT_FOUND, ErrorType::InvalidRequest, "route_not_found", "no such route")
 }
 
 /// JSON 405 when the path exists with another method.
@@ -171,11 +161,9 @@ pub async fn healthz(channel: tonic::transport::Channel) -> Response {
     let check = client.check(tonic_health::pb::HealthCheckRequest { service: String::new() });
     match tokio::time::timeout(std::time::Duration::from_secs(2), check).await {
         Ok(Ok(reply))
-            if reply.get_ref().status
-                == tonic_health::pb::health_check_response::ServingStatus::Serving as i32 =>
+            if reply.get_ref().status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32 =>
         {
-            (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "core": "serving"})))
-                .into_response()
+            (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "core": "serving"}))).into_response()
         }
         _ => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -183,6 +171,45 @@ pub async fn healthz(channel: tonic::transport::Channel) -> Response {
         )
             .into_response(),
     }
+}
+
+/// Query-string extractor whose rejection is an API error naming the
+/// offending parameter.
+pub struct AppQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for AppQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri).map(|q| AppQuery(q.0)).map_err(|rejection| {
+            HttpError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorType::InvalidRequest,
+                "parameter_invalid",
+                rejection.body_text(),
+            )
+        })
+    }
+}
+
+/// RFC 3339 (UTC, seconds precision unless finer is present) for JSON.
+pub fn rfc3339(timestamp: Option<&prost_types::Timestamp>) -> Option<String> {
+    let timestamp = timestamp?;
+    let nanos = u32::try_from(timestamp.nanos).ok()?;
+    chrono::DateTime::from_timestamp(timestamp.seconds, nanos)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+}
+
+/// Adds `Idempotent-Replayed: true` when core answered from its record.
+pub fn with_replay_header(metadata: &tonic::metadata::MetadataMap, mut response: Response) -> Response {
+    if metadata.get("idempotent-replayed").is_some_and(|v| v == "true") {
+        response.headers_mut().insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
+    }
+    response
 }
 
 #[cfg(test)]
@@ -227,40 +254,4 @@ mod tests {
         headers.insert(header::CONTENT_TYPE, "text/plain".parse().expect("header"));
         assert!(!is_json_content_type(&headers));
     }
-}
-
-/// Query-string extractor whose rejection is an API error naming the
-/// offending parameter.
-pub struct AppQuery<T>(pub T);
-
-impl<S, T> axum::extract::FromRequestParts<S> for AppQuery<T>
-where
-    S: Send + Sync,
-    T: DeserializeOwned,
-{
-    type Rejection = HttpError;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::try_from_uri(&parts.uri).map(|q| AppQuery(q.0)).map_err(|rejection| {
-            HttpError::new(StatusCode::BAD_REQUEST, ErrorType::InvalidRequest, "parameter_invalid", rejection.body_text())
-        })
-    }
-}
-
-/// RFC 3339 (UTC, seconds precision unless finer is present) for JSON.
-pub fn rfc3339(timestamp: Option<&prost_types::Timestamp>) -> Option<String> {
-    let timestamp = timestamp?;
-    let nanos = u32::try_from(timestamp.nanos).ok()?;
-    chrono::DateTime::from_timestamp(timestamp.seconds, nanos)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-}
-
-/// Adds `Idempotent-Replayed: true` when core answered from its record.
-pub fn with_replay_header(metadata: &tonic::metadata::MetadataMap, mut response: Response) -> Response {
-    if metadata.get("idempotent-replayed").is_some_and(|v| v == "true") {
-        response
-            .headers_mut()
-            .insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
-    }
-    response
 }

@@ -31,19 +31,16 @@ pub fn init(service_name: &'static str) -> TelemetryGuard {
     global::set_text_map_propagator(TraceContextPropagator::new());
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("PAYGATE_LOG_FORMAT").is_ok_and(|v| v == "json");
-    let provider = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
-        .ok()
-        .filter(|v| !v.is_empty())
-        .and_then(|_| match otlp_provider(service_name) {
+    let provider = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().filter(|v| !v.is_empty()).and_then(|_| {
+        match otlp_provider(service_name) {
             Ok(provider) => Some(provider),
             Err(err) => {
                 eprintln!("OTLP export disabled: {err}");
                 None
             }
-        });
-    let otel_layer = provider
-        .as_ref()
-        .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer(service_name)));
+        }
+    });
+    let otel_layer = provider.as_ref().map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer(service_name)));
     let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
     let result = if json {
         registry.with(tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr)).try_init()

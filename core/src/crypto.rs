@@ -62,9 +62,7 @@ impl SealingKey {
         };
         match bytes {
             Some(bytes) if bytes.len() == 32 => Ok(Self::from_bytes(&bytes)),
-            _ => Err(CoreError::Config(
-                "PAYGATE_SECRET_KEY must be 32 bytes, as base64 or 64 hex characters".into(),
-            )),
+            _ => Err(CoreError::Config("PAYGATE_SECRET_KEY must be 32 bytes, as base64 or 64 hex characters".into())),
         }
     }
 
@@ -124,10 +122,7 @@ impl SealingKey {
 
     pub fn open(&self, sealed: &str, context: &str) -> Result<SecretString, CoreError> {
         let corrupt = || CoreError::Internal("a sealed secret does not open with the configured key".into());
-        let raw = sealed
-            .strip_prefix(SEALED_PREFIX)
-            .and_then(|b64| STANDARD.decode(b64).ok())
-            .ok_or_else(corrupt)?;
+        let raw = sealed.strip_prefix(SEALED_PREFIX).and_then(|b64| STANDARD.decode(b64).ok()).ok_or_else(corrupt)?;
         if raw.len() < 12 {
             return Err(corrupt());
         }

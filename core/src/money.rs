@@ -19,7 +19,10 @@ impl Currency {
         let currency = iso_currency::Currency::from_code(&code.to_ascii_uppercase())?;
         let payable = currency.exponent().is_some()
             && !currency.flags().iter().any(|flag| {
-                matches!(flag, iso_currency::Flag::Fund | iso_currency::Flag::Special | iso_currency::Flag::Superseded(_))
+                matches!(
+                    flag,
+                    iso_currency::Flag::Fund | iso_currency::Flag::Special | iso_currency::Flag::Superseded(_)
+                )
             });
         payable.then_some(Self(currency))
     }

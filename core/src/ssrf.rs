@@ -60,8 +60,12 @@ pub fn check_url_syntax(param: &str, url: &str, allow_private: bool) -> CoreResu
         return Err(refused(param, "must use https"));
     }
     match parsed.host() {
-        Some(url::Host::Ipv4(ip)) if !is_public(IpAddr::V4(ip)) => Err(refused(param, "must not point at a private address")),
-        Some(url::Host::Ipv6(ip)) if !is_public(IpAddr::V6(ip)) => Err(refused(param, "must not point at a private address")),
+        Some(url::Host::Ipv4(ip)) if !is_public(IpAddr::V4(ip)) => {
+            Err(refused(param, "must not point at a private address"))
+        }
+        Some(url::Host::Ipv6(ip)) if !is_public(IpAddr::V6(ip)) => {
+            Err(refused(param, "must not point at a private address"))
+        }
         Some(url::Host::Domain(host)) if host == "localhost" || host.ends_with(".localhost") => {
             Err(refused(param, "must not point at a private address"))
         }
@@ -72,7 +76,11 @@ pub fn check_url_syntax(param: &str, url: &str, allow_private: bool) -> CoreResu
 
 /// Resolves the host and refuses the URL when any address is not public.
 /// A name that does not resolve is refused too: it cannot receive IPNs.
-pub async fn check_resolves_public(param: &str, url: &str, allow_private: bool) -> CoreResult<Vec<std::net::SocketAddr>> {
+pub async fn check_resolves_public(
+    param: &str,
+    url: &str,
+    allow_private: bool,
+) -> CoreResult<Vec<std::net::SocketAddr>> {
     check_url_syntax(param, url, allow_private)?;
     let parsed = url::Url::parse(url).map_err(|_| refused(param, "must be an absolute URL"))?;
     let host = parsed.host_str().ok_or_else(|| refused(param, "must name a host"))?.trim_matches(['[', ']']).to_owned();
@@ -97,7 +105,20 @@ mod tests {
 
     #[test]
     fn private_ranges_are_not_public() {
-        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "::"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::",
+        ] {
             assert!(!is_public(ip.parse().expect("ip")), "{ip}");
         }
         for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {

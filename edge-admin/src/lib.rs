@@ -90,7 +90,10 @@ struct ListQuery {
 
 impl ListQuery {
     fn page(&self) -> pb::PageRequest {
-        pb::PageRequest { limit: self.limit.unwrap_or(0), starting_after: self.starting_after.clone().unwrap_or_default() }
+        pb::PageRequest {
+            limit: self.limit.unwrap_or(0),
+            starting_after: self.starting_after.clone().unwrap_or_default(),
+        }
     }
 }
 
@@ -182,7 +185,11 @@ async fn get_site(State(mut state): State<AppState>, Path(id): Path<String>, hea
     Ok(Json(json::site(response.get_ref())).into_response())
 }
 
-async fn list_sites(State(mut state): State<AppState>, headers: HeaderMap, AppQuery(query): AppQuery<ListQuery>) -> ApiResult {
+async fn list_sites(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
     let message = pb::ListSitesRequest { page: Some(query.page()) };
     let response = state.sites.list_sites(core_request(&headers, message)).await?.into_inner();
     Ok(Json(json::list(response.data.iter().map(json::site).collect(), response.has_more)).into_response())

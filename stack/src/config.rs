@@ -35,7 +35,10 @@ pub struct StackConfig {
 
 fn address(env: &HashMap<String, String>, variable: &'static str, default: &str) -> Result<SocketAddr, ConfigError> {
     let value = env.get(variable).map(String::as_str).filter(|v| !v.is_empty()).unwrap_or(default);
-    value.parse().map_err(|_| ConfigError { variable, reason: format!("{value:?} is not a listen address such as 127.0.0.1:8080") })
+    value.parse().map_err(|_| ConfigError {
+        variable,
+        reason: format!("{value:?} is not a listen address such as 127.0.0.1:8080"),
+    })
 }
 
 fn service_url(env: &HashMap<String, String>, variable: &'static str) -> Result<Option<String>, ConfigError> {
@@ -58,18 +61,25 @@ fn flag(env: &HashMap<String, String>, variable: &'static str) -> Result<bool, C
 
 impl StackConfig {
     pub fn from_env(env: &HashMap<String, String>) -> Result<Self, ConfigError> {
-        let secret = |variable: &'static str| env.get(variable).filter(|v| !v.is_empty()).cloned().map(SecretString::new);
+        let secret =
+            |variable: &'static str| env.get(variable).filter(|v| !v.is_empty()).cloned().map(SecretString::new);
         let mongodb_uri = secret("PAYGATE_MONGODB_URI");
         if let Some(uri) = &mongodb_uri
             && !(uri.expose().starts_with("mongodb://") || uri.expose().starts_with("mongodb+srv://"))
         {
-            return Err(ConfigError { variable: "PAYGATE_MONGODB_URI", reason: "must start with mongodb:// or mongodb+srv://".into() });
+            return Err(ConfigError {
+                variable: "PAYGATE_MONGODB_URI",
+                reason: "must start with mongodb:// or mongodb+srv://".into(),
+            });
         }
         let redis_url = secret("PAYGATE_REDIS_URL");
         if let Some(url) = &redis_url
             && !(url.expose().starts_with("redis://") || url.expose().starts_with("rediss://"))
         {
-            return Err(ConfigError { variable: "PAYGATE_REDIS_URL", reason: "must start with redis:// or rediss://".into() });
+            return Err(ConfigError {
+                variable: "PAYGATE_REDIS_URL",
+                reason: "must start with redis:// or rediss://".into(),
+            });
         }
         let secret_key = secret("PAYGATE_SECRET_KEY");
         if let Some(key) = &secret_key {
@@ -77,7 +87,9 @@ impl StackConfig {
                 .map_err(|err| ConfigError { variable: "PAYGATE_SECRET_KEY", reason: err.to_string() })?;
         }
         Ok(Self {
-            data_dir: PathBuf::from(env.get("PAYGATE_DATA_DIR").filter(|v| !v.is_empty()).map(String::as_str).unwrap_or("data")),
+            data_dir: PathBuf::from(
+                env.get("PAYGATE_DATA_DIR").filter(|v| !v.is_empty()).map(String::as_str).unwrap_or("data"),
+            ),
             core_addr: address(env, "PAYGATE_CORE_ADDR", "127.0.0.1:50051")?,
             admin_addr: address(env, "PAYGATE_ADMIN_ADDR", "127.0.0.1:8081")?,
             main_addr: address(env, "PAYGATE_MAIN_ADDR", "127.0.0.1:8080")?,
@@ -85,9 +97,17 @@ impl StackConfig {
             core_url: service_url(env, "PAYGATE_CORE_URL")?,
             pdf_url: service_url(env, "PAYGATE_PDF_URL")?,
             mongodb_uri,
-            mongodb_database: env.get("PAYGATE_MONGODB_DATABASE").filter(|v| !v.is_empty()).cloned().unwrap_or_else(|| "paygate".into()),
+            mongodb_database: env
+                .get("PAYGATE_MONGODB_DATABASE")
+                .filter(|v| !v.is_empty())
+                .cloned()
+                .unwrap_or_else(|| "paygate".into()),
             redis_url,
-            redis_key_prefix: env.get("PAYGATE_REDIS_PREFIX").filter(|v| !v.is_empty()).cloned().unwrap_or_else(|| "paygate".into()),
+            redis_key_prefix: env
+                .get("PAYGATE_REDIS_PREFIX")
+                .filter(|v| !v.is_empty())
+                .cloned()
+                .unwrap_or_else(|| "paygate".into()),
             secret_key,
             checkout_base_url: service_url(env, "PAYGATE_CHECKOUT_BASE_URL")?,
             ipn_allow_private: flag(env, "PAYGATE_IPN_ALLOW_PRIVATE")?,
@@ -142,7 +162,8 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print() {
-        let config = StackConfig::from_env(&env(&[("PAYGATE_REDIS_URL", "redis://:hunter2@localhost")])).expect("valid");
+        let config =
+            StackConfig::from_env(&env(&[("PAYGATE_REDIS_URL", "redis://:hunter2@localhost")])).expect("valid");
         assert!(!format!("{config:?}").contains("hunter2"));
     }
 }

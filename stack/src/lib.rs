@@ -5,7 +5,10 @@ pub mod config;
 
 use std::{future::Future, net::SocketAddr};
 
-use paygate_core::{CoreError, domain::api_keys::{KeyMode, scopes}};
+use paygate_core::{
+    CoreError,
+    domain::api_keys::{KeyMode, scopes},
+};
 use tokio::{net::TcpListener, sync::watch, task::JoinSet};
 
 pub use config::{ConfigError, StackConfig};
@@ -55,9 +58,8 @@ impl Running {
     pub async fn wait(&mut self) -> Result<(), StackError> {
         let mut outcome = Ok(());
         while let Some(joined) = self.tasks.join_next().await {
-            let result = joined.unwrap_or_else(|err| {
-                Err(StackError::Service { service: "task", message: err.to_string() })
-            });
+            let result =
+                joined.unwrap_or_else(|err| Err(StackError::Service { service: "task", message: err.to_string() }));
             if let Err(err) = result {
                 let _ = self.shutdown.send(true);
                 if outcome.is_ok() {
@@ -89,7 +91,8 @@ fn local_addr(listener: &TcpListener) -> Result<SocketAddr, StackError> {
 }
 
 fn channel(url: &str) -> Result<tonic::transport::Channel, StackError> {
-    paygate_contract::client::lazy_channel(url).map_err(|err| StackError::Service { service: "client", message: err.to_string() })
+    paygate_contract::client::lazy_channel(url)
+        .map_err(|err| StackError::Service { service: "client", message: err.to_string() })
 }
 
 /// Binds every listener first (so a port clash fails start-up, and port 0

@@ -60,7 +60,11 @@ pub fn capture_method(value: i32) -> CoreResult<CaptureMethod> {
     match pb::CaptureMethod::try_from(value) {
         Ok(pb::CaptureMethod::Automatic | pb::CaptureMethod::Unspecified) => Ok(CaptureMethod::Automatic),
         Ok(pb::CaptureMethod::Manual) => Ok(CaptureMethod::Manual),
-        Err(_) => Err(CoreError::field("captureMethod", "capture_method_invalid", "captureMethod must be automatic or manual")),
+        Err(_) => Err(CoreError::field(
+            "captureMethod",
+            "capture_method_invalid",
+            "captureMethod must be automatic or manual",
+        )),
     }
 }
 

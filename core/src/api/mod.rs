@@ -80,10 +80,18 @@ impl api_key_service_server::ApiKeyService for GrpcApi {
             // return it: an idempotent retry gets the key without secret.
             let created = self
                 .core
-                .idempotent(&principal.organization_id, "api_key.create", &body.idempotency_key, fingerprint, "key", |_| async {
-                    let (key, secret) = self.core.create_api_key_as(&principal, &body.name, mode, &body.scopes).await?;
-                    Ok::<_, CoreError>((key, SecretOnce(Some(secret.expose().to_owned()))))
-                })
+                .idempotent(
+                    &principal.organization_id,
+                    "api_key.create",
+                    &body.idempotency_key,
+                    fingerprint,
+                    "key",
+                    |_| async {
+                        let (key, secret) =
+                            self.core.create_api_key_as(&principal, &body.name, mode, &body.scopes).await?;
+                        Ok::<_, CoreError>((key, SecretOnce(Some(secret.expose().to_owned()))))
+                    },
+                )
                 .await?;
             let (key, secret) = created.value;
             Ok(replayed(
@@ -94,7 +102,10 @@ impl api_key_service_server::ApiKeyService for GrpcApi {
         .await?
     }
 
-    async fn list_api_keys(&self, request: Request<ListApiKeysRequest>) -> Result<Response<ListApiKeysResponse>, Status> {
+    async fn list_api_keys(
+        &self,
+        request: Request<ListApiKeysRequest>,
+    ) -> Result<Response<ListApiKeysResponse>, Status> {
         traced("ListApiKeys", &request, async {
             let principal = self.principal(&request, scopes::KEYS_READ).await?;
             let requested = request.get_ref().page.clone().unwrap_or_default();
@@ -141,11 +152,20 @@ impl site_service_server::SiteService for GrpcApi {
             let fingerprint = crate::domain::idempotency::fingerprint(&(&body.name, &body.checkout_domain))?;
             let created = self
                 .core
-                .idempotent(&principal.organization_id, "site.create", &body.idempotency_key, fingerprint, "site", |_| async {
-                    let (site, secret) =
-                        self.core.create_site(&principal.organization_id, &body.name, &body.checkout_domain).await?;
-                    Ok::<_, CoreError>((site, SecretOnce(Some(secret.expose().to_owned()))))
-                })
+                .idempotent(
+                    &principal.organization_id,
+                    "site.create",
+                    &body.idempotency_key,
+                    fingerprint,
+                    "site",
+                    |_| async {
+                        let (site, secret) = self
+                            .core
+                            .create_site(&principal.organization_id, &body.name, &body.checkout_domain)
+                            .await?;
+                        Ok::<_, CoreError>((site, SecretOnce(Some(secret.expose().to_owned()))))
+                    },
+                )
                 .await?;
             let (site, secret) = created.value;
             Ok(replayed(

@@ -17,11 +17,7 @@ pub struct Principal {
 
 impl Principal {
     pub fn require(&self, scope: &'static str) -> CoreResult<()> {
-        if self.scopes.iter().any(|s| s == scope) {
-            Ok(())
-        } else {
-            Err(CoreError::MissingScope(scope))
-        }
+        if self.scopes.iter().any(|s| s == scope) { Ok(()) } else { Err(CoreError::MissingScope(scope)) }
     }
 }
 

@@ -207,8 +207,9 @@ fn validate_new(request: &NewCheckout, allow_private_ipn: bool) -> CoreResult<Va
             format!("amount must be a positive integer in minor units, at most {MAX_AMOUNT}"),
         ));
     }
-    let currency = Currency::parse(&request.currency)
-        .ok_or_else(|| CoreError::field("currency", "currency_invalid", "currency must be an ISO 4217 currency code"))?;
+    let currency = Currency::parse(&request.currency).ok_or_else(|| {
+        CoreError::field("currency", "currency_invalid", "currency must be an ISO 4217 currency code")
+    })?;
     let description = validate::text("description", request.description.trim(), 1000)?.to_owned();
     if request.line_items.len() > MAX_LINE_ITEMS {
         return Err(CoreError::field(
@@ -240,7 +241,9 @@ fn validate_new(request: &NewCheckout, allow_private_ipn: bool) -> CoreResult<Va
             .checked_mul(item.quantity)
             .and_then(|line| total.checked_add(line))
             .filter(|sum| *sum <= MAX_AMOUNT)
-            .ok_or_else(|| CoreError::field("lineItems", "line_items_mismatch", "line items exceed the maximum amount"))?;
+            .ok_or_else(|| {
+                CoreError::field("lineItems", "line_items_mismatch", "line items exceed the maximum amount")
+            })?;
         line_items.push(LineItem { name, quantity: item.quantity, amount: item.amount });
     }
     if !line_items.is_empty() && total != request.amount {
@@ -252,7 +255,11 @@ fn validate_new(request: &NewCheckout, allow_private_ipn: bool) -> CoreResult<Va
     }
     if line_items.is_empty() {
         let name = if description.is_empty() { "Payment".to_owned() } else { description.clone() };
-        line_items.push(LineItem { name: name.chars().take(validate::MAX_NAME_CHARS).collect(), quantity: 1, amount: request.amount });
+        line_items.push(LineItem {
+            name: name.chars().take(validate::MAX_NAME_CHARS).collect(),
+            quantity: 1,
+            amount: request.amount,
+        });
     }
     let customer = request.customer.as_ref().map(validate_customer).transpose()?;
     let ipn_url = optional_url("ipnUrl", &request.ipn_url, allow_private_ipn)?;
@@ -262,7 +269,11 @@ fn validate_new(request: &NewCheckout, allow_private_ipn: bool) -> CoreResult<Va
     let success_url = optional_url("successUrl", &request.success_url, true)?;
     let cancel_url = optional_url("cancelUrl", &request.cancel_url, true)?;
     if request.metadata.len() > MAX_METADATA_KEYS {
-        return Err(CoreError::field("metadata", "metadata_invalid", format!("at most {MAX_METADATA_KEYS} metadata keys")));
+        return Err(CoreError::field(
+            "metadata",
+            "metadata_invalid",
+            format!("at most {MAX_METADATA_KEYS} metadata keys"),
+        ));
     }
     for (key, value) in &request.metadata {
         if key.is_empty() || key.chars().count() > 40 {
@@ -423,10 +434,7 @@ mod tests {
         assert_eq!(err(NewCheckout { expires_in_seconds: 5, ..request() }), "expiresInSeconds");
         assert_eq!(err(NewCheckout { ipn_url: "http://merchant.example/ipn".into(), ..request() }), "ipnUrl");
         assert_eq!(
-            err(NewCheckout {
-                line_items: vec![LineItem { name: "a".into(), quantity: 2, amount: 100 }],
-                ..request()
-            }),
+            err(NewCheckout { line_items: vec![LineItem { name: "a".into(), quantity: 2, amount: 100 }], ..request() }),
             "lineItems"
         );
         assert_eq!(

@@ -106,16 +106,14 @@ impl Core {
         };
         let claimed = match self.insert(&fresh).await {
             Ok(record) => record,
-            Err(CoreError::Store(StoreError::Duplicate { .. })) => {
-                match self.claim_existing(&fresh).await? {
-                    Claim::Replay(response) => {
-                        let value = serde_json::from_value(response)
-                            .map_err(|err| CoreError::Internal(format!("stored response does not parse: {err}")))?;
-                        return Ok(Idempotent { value, replayed: true });
-                    }
-                    Claim::Run(record) => record,
+            Err(CoreError::Store(StoreError::Duplicate { .. })) => match self.claim_existing(&fresh).await? {
+                Claim::Replay(response) => {
+                    let value = serde_json::from_value(response)
+                        .map_err(|err| CoreError::Internal(format!("stored response does not parse: {err}")))?;
+                    return Ok(Idempotent { value, replayed: true });
                 }
-            }
+                Claim::Run(record) => record,
+            },
             Err(err) => return Err(err),
         };
         match operation(claimed.resource_id.clone()).await {
@@ -161,10 +159,7 @@ impl Core {
             State::Done => IdempotencyRecord { version: existing.version, ..fresh.clone() },
             State::Running if existing.locked_until > now => return Err(CoreError::IdempotencyInProgress),
             // The first attempt died mid-way: resume with its resource id.
-            State::Running => IdempotencyRecord {
-                locked_until: now + LOCK_MICROS,
-                ..existing
-            },
+            State::Running => IdempotencyRecord { locked_until: now + LOCK_MICROS, ..existing },
         };
         match self.replace(&takeover).await {
             Ok(record) => Ok(Claim::Run(record)),

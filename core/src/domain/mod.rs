@@ -24,11 +24,7 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     CollectionSpec { name: "organizations", unique: &[], indexed: &[] },
     CollectionSpec { name: "api_keys", unique: &["keyHash"], indexed: &["organizationId"] },
     CollectionSpec { name: "sites", unique: &["checkoutDomain"], indexed: &["organizationId"] },
-    CollectionSpec {
-        name: "checkouts",
-        unique: &[],
-        indexed: &["organizationId", "siteId", "status"],
-    },
+    CollectionSpec { name: "checkouts", unique: &[], indexed: &["organizationId", "siteId", "status"] },
     CollectionSpec { name: "idempotency", unique: &[], indexed: &[] },
 ];
 

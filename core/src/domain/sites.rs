@@ -90,9 +90,9 @@ impl Core {
         };
         match self.insert(&site).await {
             Ok(site) => Ok((site, secret)),
-            Err(CoreError::Store(StoreError::Duplicate { field })) if field == "checkoutDomain" => Err(
-                CoreError::field("checkoutDomain", "domain_taken", "another site already uses this checkoutDomain"),
-            ),
+            Err(CoreError::Store(StoreError::Duplicate { field })) if field == "checkoutDomain" => {
+                Err(CoreError::field("checkoutDomain", "domain_taken", "another site already uses this checkoutDomain"))
+            }
             Err(err) => Err(err),
         }
     }

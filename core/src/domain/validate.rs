@@ -20,7 +20,11 @@ pub fn text<'a>(param: &str, value: &'a str, max: usize) -> CoreResult<&'a str> 
         return Err(CoreError::field(param, "parameter_too_long", format!("{param} must be at most {max} characters")));
     }
     if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(CoreError::field(param, "parameter_invalid", format!("{param} must not contain control characters")));
+        return Err(CoreError::field(
+            param,
+            "parameter_invalid",
+            format!("{param} must not contain control characters"),
+        ));
     }
     Ok(value)
 }
@@ -54,7 +58,11 @@ pub fn email(param: &str, value: &str) -> CoreResult<String> {
     let valid = value.len() <= 254
         && !value.chars().any(|c| c.is_whitespace() || c.is_control())
         && value.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
         });
     if valid {
         Ok(value.to_owned())

@@ -288,8 +288,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// `now + by`, saturating at roughly thirty years ahead: a caller asking for
-/// an absurd lease or wait must not crash the process.
+/// `now + by`, capped at thirty years ahead so a caller asking for an absurd
+/// lease or wait (`Duration::MAX`) cannot overflow `Instant` and panic. An
+/// instant thirty years out always fits, so the fallback is never taken.
 fn later(now: Instant, by: Duration) -> Instant {
     const FAR: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
     now.checked_add(by.min(FAR)).unwrap_or(now)

@@ -81,7 +81,8 @@ async fn binary_serves_bootstraps_alongside_and_stops_on_sigterm() {
         assert_eq!(response.status(), 201);
         let created: Value = response.json().await.unwrap();
         assert!(created["paymentUrl"].as_str().unwrap().starts_with(&main));
-        let public = client.get(format!("{main}/api/v1/checkouts/{}", created["id"].as_str().unwrap())).send().await.unwrap();
+        let public =
+            client.get(format!("{main}/api/v1/checkouts/{}", created["id"].as_str().unwrap())).send().await.unwrap();
         assert_eq!(public.status(), 200);
     }
 

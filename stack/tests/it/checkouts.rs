@@ -35,7 +35,9 @@ async fn merchant_creates_a_checkout_and_the_payer_reads_it() {
     assert_eq!(public["merchantName"], "Acme Shop");
     assert_eq!(public["lineItems"][0]["name"], "Pro plan");
     let text = public.to_string();
-    for private in ["orderId", "a@example.com", "DE123456789", "organizationId", "siteId", "metadata", "ipnUrl", "sk_", "whsec_"] {
+    for private in
+        ["orderId", "a@example.com", "DE123456789", "organizationId", "siteId", "metadata", "ipnUrl", "sk_", "whsec_"]
+    {
         assert!(!text.contains(private), "public view leaks {private}: {text}");
     }
     app.stop().await;
@@ -58,7 +60,8 @@ async fn the_v1_alias_creates_too_and_defaults_apply() {
     assert_eq!(created["currency"], "JPY");
     assert_eq!(created["captureMethod"], "automatic");
     assert_eq!(created["lineItems"].as_array().unwrap().len(), 1);
-    let public: Value = app.main_get(&format!("/api/v1/checkouts/{}", created["id"].as_str().unwrap())).await.json().await.unwrap();
+    let public: Value =
+        app.main_get(&format!("/api/v1/checkouts/{}", created["id"].as_str().unwrap())).await.json().await.unwrap();
     assert_eq!(public["currencyExponent"], 0);
     app.stop().await;
 }
@@ -69,12 +72,21 @@ async fn lists_are_newest_first_with_a_cursor() {
     let org = app.bootstrap().await;
     let mut ids = Vec::new();
     for amount in 1..=5 {
-        let created: Value =
-            app.create_checkout(&org.api_key, &org.site_id, &json!({"amount": amount, "currency": "EUR"})).await.json().await.unwrap();
+        let created: Value = app
+            .create_checkout(&org.api_key, &org.site_id, &json!({"amount": amount, "currency": "EUR"}))
+            .await
+            .json()
+            .await
+            .unwrap();
         ids.push(created["id"].as_str().unwrap().to_owned());
     }
     ids.reverse();
-    let page: Value = app.admin_get(&org.api_key, &format!("/api/v1/checkouts?siteId={}&limit=2", org.site_id)).await.json().await.unwrap();
+    let page: Value = app
+        .admin_get(&org.api_key, &format!("/api/v1/checkouts?siteId={}&limit=2", org.site_id))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["hasMore"], true);
     let first: Vec<_> = page["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
     assert_eq!(first, ids[..2]);
@@ -87,7 +99,8 @@ async fn lists_are_newest_first_with_a_cursor() {
     assert_eq!(page["hasMore"], false);
     let rest: Vec<_> = page["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
     assert_eq!(rest, ids[2..]);
-    let open: Value = app.admin_get(&org.api_key, "/api/v1/checkouts?status=open&limit=100").await.json().await.unwrap();
+    let open: Value =
+        app.admin_get(&org.api_key, "/api/v1/checkouts?status=open&limit=100").await.json().await.unwrap();
     assert_eq!(open["data"].as_array().unwrap().len(), 5);
 
     // Another organization sees none of them.

@@ -10,7 +10,8 @@ async fn authentication_and_scopes() {
 
     let response = app.client.post(&url).json(&checkout_body()).send().await.unwrap();
     assert_error(response, 401, "authentication_error", "api_key_missing").await;
-    let response = app.client.post(&url).header("authorization", "Basic abc").json(&checkout_body()).send().await.unwrap();
+    let response =
+        app.client.post(&url).header("authorization", "Basic abc").json(&checkout_body()).send().await.unwrap();
     assert_error(response, 401, "authentication_error", "api_key_missing").await;
     let response = app.create_checkout("sk_test_notakey", &org.site_id, &checkout_body()).await;
     assert_error(response, 401, "authentication_error", "api_key_invalid").await;
@@ -32,7 +33,9 @@ async fn authentication_and_scopes() {
     assert_eq!(list["data"].as_array().unwrap().len(), 0);
 
     // Revoked → 401.
-    let response = app.admin_post(&org.api_key, &format!("/api/v1/api-keys/{}/revoke", reader["id"].as_str().unwrap()), &json!({})).await;
+    let response = app
+        .admin_post(&org.api_key, &format!("/api/v1/api-keys/{}/revoke", reader["id"].as_str().unwrap()), &json!({}))
+        .await;
     assert_eq!(response.status(), 200);
     let response = app.admin_get(reader_key, "/api/v1/checkouts").await;
     assert_error(response, 401, "authentication_error", "api_key_invalid").await;
@@ -54,14 +57,34 @@ async fn validation_names_the_param() {
         (json!({"amount": "100", "currency": "EUR"}), "parameter_invalid", "amount"),
         (json!({"amount": 1.5, "currency": "EUR"}), "parameter_invalid", "amount"),
         (json!({"amount": 100, "currency": 978}), "parameter_invalid", "currency"),
-        (json!({"amount": 100, "currency": "EUR", "captureMethod": "later"}), "capture_method_invalid", "captureMethod"),
+        (
+            json!({"amount": 100, "currency": "EUR", "captureMethod": "later"}),
+            "capture_method_invalid",
+            "captureMethod",
+        ),
         (json!({"amount": 100, "currency": "EUR", "expiresInSeconds": 10}), "expires_in_invalid", "expiresInSeconds"),
         (json!({"amount": 100, "currency": "EUR", "successUrl": "javascript:alert(1)"}), "url_invalid", "successUrl"),
         (json!({"amount": 100, "currency": "EUR", "customer": {"email": "nope"}}), "email_invalid", "customer.email"),
-        (json!({"amount": 100, "currency": "EUR", "customer": {"address": {"country": "XX"}}}), "country_invalid", "customer.address.country"),
-        (json!({"amount": 100, "currency": "EUR", "lineItems": [{"name": "a", "quantity": 1, "amount": 99}]}), "line_items_mismatch", "lineItems"),
-        (json!({"amount": 100, "currency": "EUR", "lineItems": [{"name": "a", "quantity": 0, "amount": 100}]}), "quantity_invalid", "lineItems[0].quantity"),
-        (json!({"amount": 100, "currency": "EUR", "lineItems": [{"name": "", "quantity": 1, "amount": 100}]}), "parameter_missing", "lineItems[0].name"),
+        (
+            json!({"amount": 100, "currency": "EUR", "customer": {"address": {"country": "XX"}}}),
+            "country_invalid",
+            "customer.address.country",
+        ),
+        (
+            json!({"amount": 100, "currency": "EUR", "lineItems": [{"name": "a", "quantity": 1, "amount": 99}]}),
+            "line_items_mismatch",
+            "lineItems",
+        ),
+        (
+            json!({"amount": 100, "currency": "EUR", "lineItems": [{"name": "a", "quantity": 0, "amount": 100}]}),
+            "quantity_invalid",
+            "lineItems[0].quantity",
+        ),
+        (
+            json!({"amount": 100, "currency": "EUR", "lineItems": [{"name": "", "quantity": 1, "amount": 100}]}),
+            "parameter_missing",
+            "lineItems[0].name",
+        ),
         (json!({"amount": 100, "currency": "EUR", "ammount": 5}), "parameter_unknown", "ammount"),
         (json!({"amount": 100, "currency": "EUR", "metadata": {"k": 5}}), "parameter_invalid", "metadata.k"),
         (json!([1, 2]), "body_invalid", ""),
@@ -108,7 +131,9 @@ async fn malformed_oversized_and_wrong_content_types() {
     big.extend(b"\"}");
     let response = send(big, Some("application/json")).await.unwrap();
     assert_error(response, 413, "invalid_request_error", "body_too_large").await;
-    let response = send(b"{\"amount\": 100, \"currency\": \"EUR\"}".to_vec(), Some("application/json; charset=utf-8")).await.unwrap();
+    let response = send(b"{\"amount\": 100, \"currency\": \"EUR\"}".to_vec(), Some("application/json; charset=utf-8"))
+        .await
+        .unwrap();
     assert_eq!(response.status(), 201, "charset parameter is fine");
 
     let long_key = "k".repeat(256);
@@ -156,7 +181,8 @@ async fn unknown_and_foreign_sites_and_checkouts_are_404() {
     let response = app.admin_get(&ours.api_key, &format!("/api/v1/checkouts?siteId={}", theirs.site_id)).await;
     assert_error(response, 404, "invalid_request_error", "resource_missing").await;
 
-    let created: Value = app.create_checkout(&theirs.api_key, &theirs.site_id, &checkout_body()).await.json().await.unwrap();
+    let created: Value =
+        app.create_checkout(&theirs.api_key, &theirs.site_id, &checkout_body()).await.json().await.unwrap();
     let id = created["id"].as_str().unwrap();
     let response = app.admin_get(&ours.api_key, &format!("/api/v1/checkouts/{id}")).await;
     assert_error(response, 404, "invalid_request_error", "resource_missing").await;

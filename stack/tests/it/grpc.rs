@@ -26,11 +26,12 @@ async fn grpc_clients_authenticate_with_metadata() {
     let serving = health.check(tonic_health::pb::HealthCheckRequest { service: String::new() }).await.unwrap();
     assert_eq!(serving.into_inner().status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
 
-    let mut reflection =
-        tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient::new(channel);
+    let mut reflection = tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient::new(channel);
     let request = tonic_reflection::pb::v1::ServerReflectionRequest {
         host: String::new(),
-        message_request: Some(tonic_reflection::pb::v1::server_reflection_request::MessageRequest::ListServices(String::new())),
+        message_request: Some(tonic_reflection::pb::v1::server_reflection_request::MessageRequest::ListServices(
+            String::new(),
+        )),
     };
     let mut stream = reflection.server_reflection_info(futures::stream::iter([request])).await.unwrap().into_inner();
     let reply = stream.message().await.unwrap().unwrap();

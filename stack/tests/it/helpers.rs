@@ -32,8 +32,8 @@ pub fn test_env(data_dir: &std::path::Path) -> HashMap<String, String> {
     env.insert("PAYGATE_IPN_ALLOW_PRIVATE".into(), "1".into());
     match std::env::var("PAYGATE_TEST_BACKEND").as_deref() {
         Ok("mongodb") => {
-            let uri = std::env::var("PAYGATE_MONGODB_URI")
-                .expect("PAYGATE_TEST_BACKEND=mongodb needs PAYGATE_MONGODB_URI");
+            let uri =
+                std::env::var("PAYGATE_MONGODB_URI").expect("PAYGATE_TEST_BACKEND=mongodb needs PAYGATE_MONGODB_URI");
             env.insert("PAYGATE_MONGODB_URI".into(), uri);
             env.insert("PAYGATE_MONGODB_DATABASE".into(), unique("paygate_it"));
         }

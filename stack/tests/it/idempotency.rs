@@ -2,7 +2,13 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-async fn create_with_key(app: &TestApp, key: &str, site: &str, idempotency_key: &str, body: &Value) -> reqwest::Response {
+async fn create_with_key(
+    app: &TestApp,
+    key: &str,
+    site: &str,
+    idempotency_key: &str,
+    body: &Value,
+) -> reqwest::Response {
     app.client
         .post(format!("{}/api/v1/checkouts/{site}/create", app.admin))
         .bearer_auth(key)
@@ -41,9 +47,11 @@ async fn same_key_same_body_replays_and_another_body_is_422() {
     assert!(response.headers().get("idempotent-replayed").is_none());
 
     // A failed request is not recorded: the fixed request may reuse the key.
-    let response = create_with_key(&app, &org.api_key, &org.site_id, "order-9", &json!({"amount": 0, "currency": "EUR"})).await;
+    let response =
+        create_with_key(&app, &org.api_key, &org.site_id, "order-9", &json!({"amount": 0, "currency": "EUR"})).await;
     assert_eq!(response.status(), 400);
-    let response = create_with_key(&app, &org.api_key, &org.site_id, "order-9", &json!({"amount": 10, "currency": "EUR"})).await;
+    let response =
+        create_with_key(&app, &org.api_key, &org.site_id, "order-9", &json!({"amount": 10, "currency": "EUR"})).await;
     assert_eq!(response.status(), 201);
 
     let list: Value = app.admin_get(&org.api_key, "/api/v1/checkouts?limit=100").await.json().await.unwrap();
@@ -82,7 +90,10 @@ async fn concurrent_duplicates_execute_once() {
     }
     assert_eq!(fresh, 1, "exactly one request executed");
     assert_eq!(created_ids.len(), 1, "every success names the same checkout");
-    eprintln!("{attempts} concurrent duplicates: 1 executed, {} replayed, {in_progress} answered 409", attempts - 1 - in_progress);
+    eprintln!(
+        "{attempts} concurrent duplicates: 1 executed, {} replayed, {in_progress} answered 409",
+        attempts - 1 - in_progress
+    );
     let list: Value = app.admin_get(&org.api_key, "/api/v1/checkouts?limit=100").await.json().await.unwrap();
     assert_eq!(list["data"].as_array().unwrap().len(), 1, "one checkout in the store");
     app.stop().await;

@@ -7,7 +7,11 @@ async fn keys_are_shown_once_and_cannot_grant_more_than_they_hold() {
     let app = spawn_app().await;
     let org = app.bootstrap().await;
     let response = app
-        .admin_post(&org.api_key, "/api/v1/api-keys", &json!({"name": "ci", "scopes": ["checkout:create", "checkout:read", "keys:write"]}))
+        .admin_post(
+            &org.api_key,
+            "/api/v1/api-keys",
+            &json!({"name": "ci", "scopes": ["checkout:create", "checkout:read", "keys:write"]}),
+        )
         .await;
     assert_eq!(response.status(), 201);
     let key: Value = response.json().await.unwrap();
@@ -21,20 +25,35 @@ async fn keys_are_shown_once_and_cannot_grant_more_than_they_hold() {
     assert!(!text.contains(&org.api_key));
     assert_eq!(list["data"].as_array().unwrap().len(), 2);
 
-    let response = app.admin_post(&secret, "/api/v1/api-keys", &json!({"name": "wider", "scopes": ["transactions:write"]})).await;
+    let response =
+        app.admin_post(&secret, "/api/v1/api-keys", &json!({"name": "wider", "scopes": ["transactions:write"]})).await;
     let error = assert_error(response, 400, "invalid_request_error", "scope_not_held").await;
     assert_eq!(error["param"], "scopes");
     let response = app.admin_post(&org.api_key, "/api/v1/api-keys", &json!({"name": "x", "scopes": ["root"]})).await;
     assert_error(response, 400, "invalid_request_error", "scope_invalid").await;
-    let response = app.admin_post(&org.api_key, "/api/v1/api-keys", &json!({"name": "x", "mode": "prod", "scopes": ["checkout:read"]})).await;
+    let response = app
+        .admin_post(
+            &org.api_key,
+            "/api/v1/api-keys",
+            &json!({"name": "x", "mode": "prod", "scopes": ["checkout:read"]}),
+        )
+        .await;
     assert_error(response, 400, "invalid_request_error", "mode_invalid").await;
-    let response = app.admin_post(&org.api_key, "/api/v1/api-keys", &json!({"name": "live", "mode": "live", "scopes": ["checkout:read"]})).await;
+    let response = app
+        .admin_post(
+            &org.api_key,
+            "/api/v1/api-keys",
+            &json!({"name": "live", "mode": "live", "scopes": ["checkout:read"]}),
+        )
+        .await;
     let live: Value = response.json().await.unwrap();
     assert!(live["secret"].as_str().unwrap().starts_with("sk_live_"));
 
     // Another organization's key cannot be revoked from here.
     let other = app.bootstrap().await;
-    let response = app.admin_post(&other.api_key, &format!("/api/v1/api-keys/{}/revoke", key["id"].as_str().unwrap()), &json!({})).await;
+    let response = app
+        .admin_post(&other.api_key, &format!("/api/v1/api-keys/{}/revoke", key["id"].as_str().unwrap()), &json!({}))
+        .await;
     assert_error(response, 404, "invalid_request_error", "resource_missing").await;
     let response = app.admin_get(&secret, "/api/v1/checkouts").await;
     assert_eq!(response.status(), 200, "still valid");
@@ -46,7 +65,9 @@ async fn sites_have_a_signing_secret_shown_once_and_custom_domains() {
     let app = spawn_app().await;
     let org = app.bootstrap().await;
     assert!(org.webhook_secret.starts_with("whsec_"));
-    let response = app.admin_post(&org.api_key, "/api/v1/sites", &json!({"name": "Second", "checkoutDomain": "Pay.Acme.Example"})).await;
+    let response = app
+        .admin_post(&org.api_key, "/api/v1/sites", &json!({"name": "Second", "checkoutDomain": "Pay.Acme.Example"}))
+        .await;
     assert_eq!(response.status(), 201);
     let site: Value = response.json().await.unwrap();
     let secret = site["webhookSecret"].as_str().unwrap().to_owned();
@@ -56,18 +77,27 @@ async fn sites_have_a_signing_secret_shown_once_and_custom_domains() {
     let read: Value = app.admin_get(&org.api_key, &format!("/api/v1/sites/{id}")).await.json().await.unwrap();
     assert!(read.get("webhookSecret").is_none() && !read.to_string().contains(&secret));
 
-    let rotated: Value = app.admin_post(&org.api_key, &format!("/api/v1/sites/{id}/rotate-secret"), &json!({})).await.json().await.unwrap();
+    let rotated: Value = app
+        .admin_post(&org.api_key, &format!("/api/v1/sites/{id}/rotate-secret"), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_ne!(rotated["webhookSecret"].as_str().unwrap(), secret);
 
-    let response = app.admin_post(&org.api_key, "/api/v1/sites", &json!({"name": "Clash", "checkoutDomain": "pay.acme.example"})).await;
+    let response = app
+        .admin_post(&org.api_key, "/api/v1/sites", &json!({"name": "Clash", "checkoutDomain": "pay.acme.example"}))
+        .await;
     let error = assert_error(response, 400, "invalid_request_error", "domain_taken").await;
     assert_eq!(error["param"], "checkoutDomain");
     let response = app.admin_post(&org.api_key, "/api/v1/sites", &json!({"name": ""})).await;
     assert_error(response, 400, "invalid_request_error", "parameter_missing").await;
 
-    let response = app.client.get(format!("{}/api/v1/domains/verify?domain=pay.acme.example", app.admin)).send().await.unwrap();
+    let response =
+        app.client.get(format!("{}/api/v1/domains/verify?domain=pay.acme.example", app.admin)).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    let response = app.client.get(format!("{}/api/v1/domains/verify?domain=evil.example", app.admin)).send().await.unwrap();
+    let response =
+        app.client.get(format!("{}/api/v1/domains/verify?domain=evil.example", app.admin)).send().await.unwrap();
     assert_error(response, 404, "invalid_request_error", "resource_missing").await;
 
     let org_view: Value = app.admin_get(&org.api_key, "/api/v1/organization").await.json().await.unwrap();

@@ -3,9 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod binary;
-mod grpc;
 mod checkouts;
 mod errors;
+mod grpc;
 mod helpers;
 mod idempotency;
 mod keys_and_sites;

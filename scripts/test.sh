@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Paygate's full check: formatting, lints, then the tests twice: once on the embedded store
+# with the in-process queue, and once more for the end-to-end suite on MongoDB + Redis.
+#
+# Installs what is missing (redis-server, pdftotext, SecantusDB) and starts its own
+# throwaway Redis and SecantusDB (a MongoDB-compatible server) on free loopback ports;
+# everything it started is stopped on exit.
+#
+# Environment:
+#   PAYGATE_REDIS_URL=redis://...   use this Redis instead of starting one
+#   PAYGATE_TEST_ONLY_SERVICES=1    start the services, print their URLs, stop them, exit
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+banner() { printf '\n== %s ==\n' "$*"; }
+die() {
+    printf 'test.sh: %s\n' "$*" >&2
+    exit 1
+}
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+    # `apt-get update` is slow, so it runs only when the install fails without it (a fresh
+    # machine has no package lists yet).
+    if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; then
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    fi
+}
+
+pip_install() {
+    # A Debian-managed Python refuses system-wide installs (PEP 668); a user install is fine.
+    python3 -m pip install --quiet --disable-pip-version-check "$@" ||
+        python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages "$@"
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# ---- cleanup: stop exactly what this script started ------------------------------------------
+
+workdir="$(mktemp -d "${TMPDIR:-/tmp}/paygate-test.XXXXXX")"
+started_pids=()
+
+cleanup() {
+    local status=$?
+    local pid
+    for pid in "${started_pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${started_pids[@]}"; do
+        # A clean shutdown takes SecantusDB a few seconds; past 15 s it is forced.
+        for _ in $(seq 30); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.5
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$workdir"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Waits up to 30 s for `check` to succeed while the service `pid` is alive.
+wait_until_up() {
+    local name=$1 pid=$2 log=$3
+    shift 3
+    for _ in $(seq 60); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            tail -n 30 "$log" >&2 || true
+            die "$name exited during startup"
+        fi
+        if "$@" >/dev/null 2>&1; then
+            return 0
+        fi
+        sleep 0.5
+    done
+    tail -n 30 "$log" >&2 || true
+    die "$name did not answer within 30 s"
+}
+
+# ---- tools ------------------------------------------------------------------------------------
+
+command -v pdftotext >/dev/null || apt_install poppler-utils
+if [ -z "${PAYGATE_REDIS_URL:-}" ] && ! command -v redis-server >/dev/null; then
+    apt_install redis-server
+fi
+
+secantusd="$(command -v secantusd-py || true)"
+if [ -z "$secantusd" ]; then
+    pip_install secantusdb
+    # pip may put the script where PATH (or a pyenv shim) does not reach yet.
+    for dir in "$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')" \
+        "$(python3 -m site --user-base)/bin"; do
+        if [ -x "$dir/secantusd-py" ]; then
+            secantusd="$dir/secantusd-py"
+            break
+        fi
+    done
+    [ -n "$secantusd" ] || die "secantusdb installed but secantusd-py not found"
+fi
+# The readiness check below speaks to SecantusDB with pymongo, a dependency of secantusdb.
+python3 -c 'import pymongo' 2>/dev/null || pip_install pymongo
+
+# ---- services ---------------------------------------------------------------------------------
+
+if [ -n "${PAYGATE_REDIS_URL:-}" ]; then
+    echo "using Redis at $PAYGATE_REDIS_URL"
+    if command -v redis-cli >/dev/null; then
+        redis-cli -u "$PAYGATE_REDIS_URL" ping >/dev/null || die "no answer from $PAYGATE_REDIS_URL"
+    fi
+else
+    redis_port="$(free_port)"
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
+        --dir "$workdir" --daemonize no >"$workdir/redis.log" 2>&1 &
+    started_pids+=("$!")
+    wait_until_up redis "$!" "$workdir/redis.log" redis-cli -p "$redis_port" ping
+    export PAYGATE_REDIS_URL="redis://127.0.0.1:$redis_port"
+fi
+
+mongo_port="$(free_port)"
+# TMPDIR: SecantusDB keeps its ':memory:' store in a temporary directory; putting that inside
+# $workdir means it is removed with it even if the server has to be killed.
+TMPDIR="$workdir" "$secantusd" --host 127.0.0.1 --port "$mongo_port" --storage-path :memory: \
+    >"$workdir/secantusdb.log" 2>&1 &
+started_pids+=("$!")
+export PAYGATE_MONGODB_URI="mongodb://127.0.0.1:$mongo_port/?directConnection=true"
+wait_until_up SecantusDB "$!" "$workdir/secantusdb.log" python3 -c '
+import sys
+from pymongo import MongoClient
+MongoClient(sys.argv[1], serverSelectionTimeoutMS=1000).admin.command("ping")
+' "$PAYGATE_MONGODB_URI"
+
+echo "PAYGATE_REDIS_URL=$PAYGATE_REDIS_URL"
+echo "PAYGATE_MONGODB_URI=$PAYGATE_MONGODB_URI"
+if [ "${PAYGATE_TEST_ONLY_SERVICES:-}" = 1 ]; then
+    exit 0
+fi
+
+# ---- checks -----------------------------------------------------------------------------------
+
+failed=()
+# Runs one phase and records a failure instead of stopping, so a single run reports every
+# broken phase.
+phase() {
+    local name=$1
+    shift
+    banner "$name"
+    "$@" || failed+=("$name")
+}
+
+if command -v cargo-nextest >/dev/null; then
+    test_cmd=(cargo nextest run --no-fail-fast)
+else
+    test_cmd=(cargo test --no-fail-fast)
+fi
+
+phase "format" cargo fmt --all -- --check
+phase "clippy" cargo clippy --workspace --all-targets -- -D warnings
+phase "tests: embedded store + in-process queue" \
+    env PAYGATE_TEST_BACKEND=embedded PAYGATE_TEST_QUEUE=memory "${test_cmd[@]}" --workspace
+if [ "${test_cmd[1]}" = nextest ]; then
+    # nextest does not run doc tests.
+    phase "doc tests" cargo test --workspace --doc
+fi
+phase "tests: MongoDB + Redis" \
+    env PAYGATE_TEST_BACKEND=mongodb PAYGATE_TEST_QUEUE=redis "${test_cmd[@]}" -p paygate
+
+if [ "${#failed[@]}" -gt 0 ]; then
+    banner "FAILED: ${failed[*]}"
+    exit 1
+fi
+banner "all checks passed"
