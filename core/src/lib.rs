@@ -96,6 +96,7 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
     let settings = Settings {
         checkout_base_url: config.checkout_base_url.trim_end_matches('/').to_owned(),
         ipn_allow_private: config.ipn_allow_private,
+        idempotency_lock_micros: 30_000_000,
     };
     Ok(Core { store, queue, sealing, settings: Arc::new(settings) })
 }

@@ -21,8 +21,6 @@ use crate::{
 };
 
 const RETENTION_MICROS: i64 = 24 * 3600 * 1_000_000;
-/// How long a running request holds its key before a retry may take over.
-const LOCK_MICROS: i64 = 30 * 1_000_000;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -100,7 +98,7 @@ impl Core {
             organization_id: organization_id.to_owned(),
             fingerprint,
             state: State::Running,
-            locked_until: now + LOCK_MICROS,
+            locked_until: now + self.settings.idempotency_lock_micros,
             resource_id: new_id(resource_prefix),
             response: None,
         };
@@ -159,7 +157,7 @@ impl Core {
             State::Done => IdempotencyRecord { version: existing.version, ..fresh.clone() },
             State::Running if existing.locked_until > now => return Err(CoreError::IdempotencyInProgress),
             // The first attempt died mid-way: resume with its resource id.
-            State::Running => IdempotencyRecord { locked_until: now + LOCK_MICROS, ..existing },
+            State::Running => IdempotencyRecord { locked_until: now + self.settings.idempotency_lock_micros, ..existing },
         };
         match self.replace(&takeover).await {
             Ok(record) => Ok(Claim::Run(record)),
@@ -174,4 +172,105 @@ impl Core {
 enum Claim {
     Replay(serde_json::Value),
     Run(IdempotencyRecord),
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+
+    use super::*;
+    use crate::domain::{COLLECTIONS, Settings};
+
+    async fn core(dir: &std::path::Path, lock_micros: i64) -> Core {
+        let store = crate::store::SqliteStore::open(&dir.join("db.sqlite3")).expect("store");
+        crate::store::Store::migrate(&store, COLLECTIONS).await.expect("migrate");
+        Core {
+            store: Arc::new(store),
+            queue: Arc::new(crate::queue::MemoryQueue::new(3)),
+            sealing: crate::crypto::SealingKey::parse(&"11".repeat(32)).expect("key"),
+            settings: Arc::new(Settings {
+                checkout_base_url: "http://localhost".into(),
+                ipn_allow_private: true,
+                idempotency_lock_micros: lock_micros,
+            }),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_request_that_died_mid_way_is_resumed_with_the_same_resource_id() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let core = core(dir.path(), 200_000).await;
+        let seen_ids = Arc::new(std::sync::Mutex::new(Vec::new()));
+
+        // First attempt: claims the key, records its resource id, then the
+        // process "dies" (the future is dropped) before finishing.
+        let ids = seen_ids.clone();
+        let first = {
+            let core = core.clone();
+            tokio::spawn(async move {
+                core.idempotent("org_1", "test", "key-1", "fp".into(), "res", |id| async move {
+                    ids.lock().expect("lock").push(id);
+                    std::future::pending::<CoreResult<String>>().await
+                })
+                .await
+            })
+        };
+        while seen_ids.lock().expect("lock").is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        first.abort();
+
+        // While its lock holds, a retry is told to wait.
+        let busy = core.idempotent("org_1", "test", "key-1", "fp".into(), "res", |id| async move { Ok(id) }).await;
+        assert!(matches!(busy, Err(CoreError::IdempotencyInProgress)));
+
+        // After the lock, the retry resumes with the first attempt's id.
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        let resumed =
+            core.idempotent("org_1", "test", "key-1", "fp".into(), "res", |id| async move { Ok(id) }).await.expect("ok");
+        assert!(!resumed.replayed);
+        assert_eq!(resumed.value, seen_ids.lock().expect("lock")[0]);
+
+        let replay =
+            core.idempotent("org_1", "test", "key-1", "fp".into(), "res", |id| async move { Ok(id) }).await.expect("ok");
+        assert!(replay.replayed);
+        assert_eq!(replay.value, resumed.value);
+
+        let other = core.idempotent("org_1", "test", "key-1", "other".into(), "res", |id| async move { Ok(id) }).await;
+        assert!(matches!(other, Err(CoreError::IdempotencyMismatch)));
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn concurrent_duplicates_run_the_operation_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let core = core(dir.path(), 30_000_000).await;
+        let runs = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..32)
+            .map(|_| {
+                let core = core.clone();
+                let runs = runs.clone();
+                tokio::spawn(async move {
+                    core.idempotent("org_1", "test", "same", "fp".into(), "res", |id| async move {
+                        runs.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        Ok(id)
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let mut in_progress = 0;
+        for task in tasks {
+            match task.await.expect("join") {
+                Ok(_) => {}
+                Err(CoreError::IdempotencyInProgress) => in_progress += 1,
+                Err(other) => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        assert!(in_progress > 0, "duplicates during the run are told 409");
+    }
 }

@@ -35,6 +35,9 @@ pub struct Settings {
     pub checkout_base_url: String,
     /// Allows `http://` and private addresses for IPN URLs (development).
     pub ipn_allow_private: bool,
+    /// How long a running idempotent request holds its key before a retry
+    /// may take over (the first attempt is presumed dead).
+    pub idempotency_lock_micros: i64,
 }
 
 /// The domain's handle on everything it needs; cheap to clone.
