@@ -34,8 +34,8 @@ apt_install() {
 
 pip_install() {
     # A Debian-managed Python refuses system-wide installs (PEP 668); a user install is fine.
-    python3 -m pip install --quiet --disable-pip-version-check "$@" ||
-        python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages "$@"
+    export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+    python3 -m pip install --quiet "$@" || python3 -m pip install --quiet --user --break-system-packages "$@"
 }
 
 free_port() {

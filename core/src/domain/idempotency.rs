@@ -157,7 +157,9 @@ impl Core {
             State::Done => IdempotencyRecord { version: existing.version, ..fresh.clone() },
             State::Running if existing.locked_until > now => return Err(CoreError::IdempotencyInProgress),
             // The first attempt died mid-way: resume with its resource id.
-            State::Running => IdempotencyRecord { locked_until: now + self.settings.idempotency_lock_micros, ..existing },
+            State::Running => {
+                IdempotencyRecord { locked_until: now + self.settings.idempotency_lock_micros, ..existing }
+            }
         };
         match self.replace(&takeover).await {
             Ok(record) => Ok(Claim::Run(record)),
@@ -229,13 +231,17 @@ mod tests {
 
         // After the lock, the retry resumes with the first attempt's id.
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        let resumed =
-            core.idempotent("org_1", "test", "key-1", "fp".into(), "res", |id| async move { Ok(id) }).await.expect("ok");
+        let resumed = core
+            .idempotent("org_1", "test", "key-1", "fp".into(), "res", |id| async move { Ok(id) })
+            .await
+            .expect("ok");
         assert!(!resumed.replayed);
         assert_eq!(resumed.value, seen_ids.lock().expect("lock")[0]);
 
-        let replay =
-            core.idempotent("org_1", "test", "key-1", "fp".into(), "res", |id| async move { Ok(id) }).await.expect("ok");
+        let replay = core
+            .idempotent("org_1", "test", "key-1", "fp".into(), "res", |id| async move { Ok(id) })
+            .await
+            .expect("ok");
         assert!(replay.replayed);
         assert_eq!(replay.value, resumed.value);
 
