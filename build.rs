@@ -6,6 +6,9 @@ const PROTOS: &[&str] = &[
     "proto/paygate/v1/api_keys.proto",
     "proto/paygate/v1/sites.proto",
     "proto/paygate/v1/checkouts.proto",
+    "proto/paygate/v1/transactions.proto",
+    "proto/paygate/v1/ipn.proto",
+    "proto/paygate/v1/operations.proto",
     "proto/paygate/pdf/v1/pdf.proto",
 ];
 

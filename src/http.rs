@@ -59,6 +59,31 @@ where
     }
 }
 
+/// Like [`AppJson`], but an empty body (no body at all) is the default
+/// value: for routes whose every field is optional.
+pub struct AppJsonOrEmpty<T>(pub T);
+
+impl<S, T> FromRequest<S> for AppJsonOrEmpty<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Default,
+{
+    type Rejection = HttpError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let declared_empty =
+            req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim() == "0");
+        let no_body = declared_empty
+            || (!req.headers().contains_key(header::CONTENT_TYPE)
+                && !req.headers().contains_key(header::TRANSFER_ENCODING)
+                && !req.headers().contains_key(header::CONTENT_LENGTH));
+        if no_body {
+            return Ok(Self(T::default()));
+        }
+        AppJson::<T>::from_request(req, state).await.map(|AppJson(value)| Self(value))
+    }
+}
+
 /// Parses a JSON body, naming the offending field on a type error.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
     // serde would accept a JSON array for a struct (fields by position);

@@ -27,6 +27,12 @@ pub enum CoreError {
     IdempotencyInProgress,
     #[error("this Idempotency-Key was used with a different request")]
     IdempotencyMismatch,
+    /// The provider declined or refused: 402.
+    #[error("{message}")]
+    Provider { code: String, message: String },
+    /// The provider could not be reached: 502.
+    #[error("provider unavailable: {0}")]
+    ProviderUnavailable(String),
     #[error("configuration: {0}")]
     Config(String),
     #[error("store: {0}")]
@@ -74,6 +80,16 @@ impl CoreError {
                 ApiFault::new(Code::InvalidArgument, T::Idempotency, "idempotency_key_reused", self.to_string())
                     .http_status(422)
             }
+            Self::Provider { code, message } => {
+                ApiFault::new(Code::FailedPrecondition, T::Provider, code, message).http_status(402)
+            }
+            Self::ProviderUnavailable(_) => ApiFault::new(
+                Code::Unavailable,
+                T::Provider,
+                "provider_unavailable",
+                "the payment provider could not be reached; retry later",
+            )
+            .http_status(502),
             Self::Store(StoreError::UnknownCursor) => ApiFault::new(
                 Code::InvalidArgument,
                 T::InvalidRequest,

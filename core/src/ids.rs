@@ -42,6 +42,17 @@ pub fn is_id(prefix: &str, id: &str) -> bool {
         .is_some_and(|rest| rest.len() == RANDOM_CHARS && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
+/// A stable id derived from `seed`: the same seed always gives the same id
+/// (128 bits of SHA-256). Used where a retry must find what the first
+/// attempt created, such as an event for a given state change.
+pub fn derived_id(prefix: &str, seed: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(seed.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    format!("{prefix}_{}", base62(u128::from_le_bytes(bytes)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +66,12 @@ mod tests {
         assert!(!is_id("txn", &a));
         assert!(!is_id("chk", "chk_short"));
         assert_eq!(random_token().len(), 44);
+    }
+
+    #[test]
+    fn derived_ids_are_stable_and_well_formed() {
+        assert_eq!(derived_id("evt", "txn_1:succeeded"), derived_id("evt", "txn_1:succeeded"));
+        assert_ne!(derived_id("evt", "txn_1:succeeded"), derived_id("evt", "txn_1:failed"));
+        assert!(is_id("evt", &derived_id("evt", "x")));
     }
 }

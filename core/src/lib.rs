@@ -8,15 +8,20 @@ pub mod domain;
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod providers;
 pub mod queue;
+pub mod signing;
 pub mod ssrf;
 pub mod store;
+pub mod workers;
 
 use std::{future::Future, path::PathBuf, sync::Arc, time::Duration};
 
 use paygate_contract::proto::v1::{
     api_key_service_server::ApiKeyServiceServer, checkout_service_server::CheckoutServiceServer,
+    ipn_service_server::IpnServiceServer, operations_service_server::OperationsServiceServer,
     organization_service_server::OrganizationServiceServer, site_service_server::SiteServiceServer,
+    transaction_service_server::TransactionServiceServer,
 };
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -49,6 +54,11 @@ pub struct CoreConfig {
     pub secret_key: Option<SecretString>,
     pub checkout_base_url: String,
     pub ipn_allow_private: bool,
+    pub ipn_fast_retries: bool,
+    /// Artificial latency of every sandbox provider call.
+    pub sandbox_latency: Duration,
+    /// Concurrent payment and IPN workers in this core.
+    pub workers: usize,
 }
 
 impl CoreConfig {
@@ -63,6 +73,9 @@ impl CoreConfig {
             secret_key: None,
             checkout_base_url,
             ipn_allow_private: false,
+            ipn_fast_retries: false,
+            sandbox_latency: Duration::ZERO,
+            workers: 32,
         }
     }
 
@@ -97,8 +110,16 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
         checkout_base_url: config.checkout_base_url.trim_end_matches('/').to_owned(),
         ipn_allow_private: config.ipn_allow_private,
         idempotency_lock_micros: 30_000_000,
+        ipn_fast_retries: config.ipn_fast_retries,
+        workers: config.workers,
     };
-    Ok(Core { store, queue, sealing, settings: Arc::new(settings) })
+    let provider = Arc::new(providers::sandbox::SandboxProvider::new(store.clone(), config.sandbox_latency));
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(domain::ipn::REQUEST_TIMEOUT)
+        .build()
+        .map_err(|err| CoreError::Internal(format!("http client: {err}")))?;
+    Ok(Core { store, queue, sealing, settings: Arc::new(settings), provider, http })
 }
 
 /// Serves core's gRPC API on `listener` until `shutdown` completes, then
@@ -120,6 +141,8 @@ pub async fn serve(
         .map_err(|err| CoreError::Internal(format!("reflection: {err}")))?;
 
     let health_task = tokio::spawn(watch_health(core.clone(), health_reporter));
+    let (stop_workers, workers_stop) = tokio::sync::watch::channel(false);
+    let mut workers = workers::spawn(core.clone(), workers_stop);
     let api = api::GrpcApi::new(core);
     let result = tonic::transport::Server::builder()
         .accept_http1(true)
@@ -130,11 +153,21 @@ pub async fn serve(
         .add_service(OrganizationServiceServer::new(api.clone()))
         .add_service(ApiKeyServiceServer::new(api.clone()))
         .add_service(SiteServiceServer::new(api.clone()))
-        .add_service(CheckoutServiceServer::new(api))
+        .add_service(CheckoutServiceServer::new(api.clone()))
+        .add_service(TransactionServiceServer::new(api.clone()))
+        .add_service(IpnServiceServer::new(api.clone()))
+        .add_service(OperationsServiceServer::new(api))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await
         .map_err(|err| CoreError::Internal(format!("grpc server: {err}")));
     health_task.abort();
+    // Requests have drained; let workers finish the job in hand.
+    let _ = stop_workers.send(true);
+    let drained =
+        tokio::time::timeout(Duration::from_secs(30), async { while workers.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        tracing::warn!("workers still busy after 30 s; stopping them");
+    }
     result
 }
 

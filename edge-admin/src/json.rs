@@ -207,3 +207,102 @@ pub fn organization(o: &pb::Organization) -> Value {
 pub fn list(data: Vec<Value>, has_more: bool) -> Value {
     json!({"object": "list", "data": data, "hasMore": has_more})
 }
+
+pub fn transaction_status_str(value: i32) -> &'static str {
+    match pb::TransactionStatus::try_from(value) {
+        Ok(pb::TransactionStatus::Pending) => "pending",
+        Ok(pb::TransactionStatus::Processing) => "processing",
+        Ok(pb::TransactionStatus::RequiresCapture) => "requires_capture",
+        Ok(pb::TransactionStatus::Succeeded) => "succeeded",
+        Ok(pb::TransactionStatus::Failed) => "failed",
+        Ok(pb::TransactionStatus::Canceled) => "canceled",
+        _ => "unknown",
+    }
+}
+
+pub fn transaction_status_from_str(value: Option<&str>) -> i32 {
+    match value {
+        None | Some("") => pb::TransactionStatus::Unspecified as i32,
+        Some("pending") => pb::TransactionStatus::Pending as i32,
+        Some("processing") => pb::TransactionStatus::Processing as i32,
+        Some("requires_capture") => pb::TransactionStatus::RequiresCapture as i32,
+        Some("succeeded") => pb::TransactionStatus::Succeeded as i32,
+        Some("failed") => pb::TransactionStatus::Failed as i32,
+        Some("canceled") => pb::TransactionStatus::Canceled as i32,
+        Some(_) => UNKNOWN_ENUM,
+    }
+}
+
+fn refund_status_str(value: i32) -> &'static str {
+    match pb::RefundStatus::try_from(value) {
+        Ok(pb::RefundStatus::Pending) => "pending",
+        Ok(pb::RefundStatus::Succeeded) => "succeeded",
+        Ok(pb::RefundStatus::Failed) => "failed",
+        _ => "unknown",
+    }
+}
+
+pub fn refund(r: &pb::Refund) -> Value {
+    json!({
+        "id": r.id,
+        "object": "refund",
+        "transactionId": r.transaction_id,
+        "amount": r.amount,
+        "currency": r.currency,
+        "status": refund_status_str(r.status),
+        "reason": r.reason,
+        "failureCode": empty_to_null(&r.failure_code),
+        "createdAt": rfc3339(r.created_at.as_ref()),
+    })
+}
+
+/// The same keys as the transaction in IPN payloads.
+pub fn transaction(t: &pb::Transaction) -> Value {
+    let payment_method = t.payment_method.as_ref().map(|m| {
+        if m.r#type == "upi" { json!({"type": "upi", "vpa": m.vpa}) } else { json!({"type": "card", "token": m.token}) }
+    });
+    json!({
+        "id": t.id,
+        "object": "transaction",
+        "organizationId": t.organization_id,
+        "siteId": t.site_id,
+        "checkoutId": t.checkout_id,
+        "status": transaction_status_str(t.status),
+        "amount": t.amount,
+        "amountCaptured": t.amount_captured,
+        "amountRefunded": t.amount_refunded,
+        "currency": t.currency,
+        "captureMethod": capture_method_str(t.capture_method),
+        "paymentMethod": payment_method,
+        "provider": t.provider,
+        "providerReference": empty_to_null(&t.provider_reference),
+        "failureCode": empty_to_null(&t.failure_code),
+        "failureMessage": empty_to_null(&t.failure_message),
+        "invoiceId": empty_to_null(&t.invoice_id),
+        "refunds": t.refunds.iter().map(refund).collect::<Vec<_>>(),
+        "createdAt": rfc3339(t.created_at.as_ref()),
+        "updatedAt": rfc3339(t.updated_at.as_ref()),
+    })
+}
+
+pub fn ipn_delivery(d: &pb::IpnDelivery) -> Value {
+    json!({
+        "id": d.id,
+        "object": "ipn_delivery",
+        "siteId": d.site_id,
+        "checkoutId": d.checkout_id,
+        "transactionId": empty_to_null(&d.transaction_id),
+        "eventType": d.event_type,
+        "url": d.url,
+        "status": d.status,
+        "nextAttemptAt": rfc3339(d.next_attempt_at.as_ref()),
+        "createdAt": rfc3339(d.created_at.as_ref()),
+        "attempts": d.attempts.iter().map(|a| json!({
+            "at": rfc3339(a.at.as_ref()),
+            "statusCode": if a.status_code == 0 { Value::Null } else { json!(a.status_code) },
+            "latencyMs": a.latency_ms,
+            "error": empty_to_null(&a.error),
+            "responseExcerpt": a.response_excerpt,
+        })).collect::<Vec<_>>(),
+    })
+}

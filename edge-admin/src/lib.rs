@@ -15,10 +15,12 @@ use axum::{
 };
 use paygate_contract::{
     error::HttpError,
-    http::{AppJson, AppQuery, MAX_BODY_BYTES, core_request, idempotency_key, with_replay_header},
+    http::{AppJson, AppJsonOrEmpty, AppQuery, MAX_BODY_BYTES, core_request, idempotency_key, with_replay_header},
     proto::v1::{
         self as pb, api_key_service_client::ApiKeyServiceClient, checkout_service_client::CheckoutServiceClient,
+        ipn_service_client::IpnServiceClient, operations_service_client::OperationsServiceClient,
         organization_service_client::OrganizationServiceClient, site_service_client::SiteServiceClient,
+        transaction_service_client::TransactionServiceClient,
     },
 };
 use serde::Deserialize;
@@ -32,6 +34,9 @@ struct AppState {
     sites: SiteServiceClient<Channel>,
     keys: ApiKeyServiceClient<Channel>,
     organizations: OrganizationServiceClient<Channel>,
+    transactions: TransactionServiceClient<Channel>,
+    ipn: IpnServiceClient<Channel>,
+    operations: OperationsServiceClient<Channel>,
 }
 
 /// The Admin API router over a channel to core.
@@ -41,6 +46,9 @@ pub fn router(core: Channel) -> Router {
         sites: SiteServiceClient::new(core.clone()),
         keys: ApiKeyServiceClient::new(core.clone()),
         organizations: OrganizationServiceClient::new(core.clone()),
+        transactions: TransactionServiceClient::new(core.clone()),
+        ipn: IpnServiceClient::new(core.clone()),
+        operations: OperationsServiceClient::new(core.clone()),
         channel: core,
     };
     let api = Router::new()
@@ -54,6 +62,14 @@ pub fn router(core: Channel) -> Router {
         .route("/api-keys/{id}/revoke", post(revoke_api_key))
         .route("/organization", get(get_organization))
         .route("/domains/verify", get(verify_domain))
+        .route("/transactions", get(list_transactions))
+        .route("/transactions/{id}", get(get_transaction))
+        .route("/transactions/{id}/capture", post(capture_transaction))
+        .route("/transactions/{id}/cancel", post(cancel_transaction))
+        .route("/transactions/{id}/refunds", post(create_refund))
+        .route("/ipn-deliveries", get(list_ipn_deliveries))
+        .route("/ipn-deliveries/{id}/resend", post(resend_ipn_delivery))
+        .route("/jobs/status", get(jobs_status))
         .method_not_allowed_fallback(paygate_contract::http::method_not_allowed);
     Router::new()
         .nest("/api/v1", api.clone())
@@ -265,4 +281,106 @@ async fn verify_domain(
     } else {
         Err(HttpError::not_found("domain"))
     }
+}
+
+async fn get_transaction(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.transactions.get_transaction(core_request(&headers, pb::GetTransactionRequest { id })).await?;
+    Ok(Json(json::transaction(response.get_ref())).into_response())
+}
+
+async fn list_transactions(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
+    let message = pb::ListTransactionsRequest {
+        site_id: query.site_id.clone().unwrap_or_default(),
+        status: json::transaction_status_from_str(query.status.as_deref()),
+        page: Some(query.page()),
+    };
+    let response = state.transactions.list_transactions(core_request(&headers, message)).await?.into_inner();
+    Ok(Json(json::list(response.data.iter().map(json::transaction).collect(), response.has_more)).into_response())
+}
+
+/// Capture and cancel take no body; one sent anyway must still be JSON.
+async fn capture_transaction(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let message = pb::TransactionActionRequest { id };
+    let response = state.transactions.capture_transaction(core_request(&headers, message)).await?;
+    Ok(Json(json::transaction(response.get_ref())).into_response())
+}
+
+async fn cancel_transaction(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let message = pb::TransactionActionRequest { id };
+    let response = state.transactions.cancel_transaction(core_request(&headers, message)).await?;
+    Ok(Json(json::transaction(response.get_ref())).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CreateRefundBody {
+    amount: Option<i64>,
+    reason: Option<String>,
+}
+
+async fn create_refund(
+    State(mut state): State<AppState>,
+    Path(transaction_id): Path<String>,
+    headers: HeaderMap,
+    AppJsonOrEmpty(body): AppJsonOrEmpty<CreateRefundBody>,
+) -> ApiResult {
+    let message = pb::CreateRefundRequest {
+        transaction_id,
+        amount: body.amount,
+        reason: body.reason.unwrap_or_default(),
+        idempotency_key: idempotency_key(&headers)?,
+    };
+    let response = state.transactions.create_refund(core_request(&headers, message)).await?;
+    let created = (StatusCode::CREATED, Json(json::refund(response.get_ref()))).into_response();
+    Ok(with_replay_header(response.metadata(), created))
+}
+
+async fn list_ipn_deliveries(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
+    let message = pb::ListIpnDeliveriesRequest {
+        site_id: query.site_id.clone().unwrap_or_default(),
+        status: query.status.clone().unwrap_or_default(),
+        page: Some(query.page()),
+    };
+    let response = state.ipn.list_ipn_deliveries(core_request(&headers, message)).await?.into_inner();
+    Ok(Json(json::list(response.data.iter().map(json::ipn_delivery).collect(), response.has_more)).into_response())
+}
+
+async fn resend_ipn_delivery(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let response = state.ipn.resend_ipn_delivery(core_request(&headers, pb::ResendIpnDeliveryRequest { id })).await?;
+    Ok((StatusCode::ACCEPTED, Json(json::ipn_delivery(response.get_ref()))).into_response())
+}
+
+async fn jobs_status(State(mut state): State<AppState>, headers: HeaderMap) -> ApiResult {
+    let response =
+        state.operations.get_queue_status(core_request(&headers, pb::GetQueueStatusRequest {})).await?.into_inner();
+    let queues: Vec<_> = response
+        .queues
+        .iter()
+        .map(|q| {
+            serde_json::json!({
+                "queue": q.queue, "depth": q.depth, "inFlight": q.in_flight, "retried": q.retried, "dead": q.dead,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({"object": "list", "data": queues, "hasMore": false})).into_response())
 }

@@ -12,8 +12,11 @@ use axum::{
 };
 use paygate_contract::{
     error::HttpError,
-    http::{MAX_BODY_BYTES, core_request, rfc3339},
-    proto::v1::{self as pb, checkout_service_client::CheckoutServiceClient},
+    http::{AppJson, MAX_BODY_BYTES, core_request, rfc3339},
+    proto::v1::{
+        self as pb, checkout_service_client::CheckoutServiceClient,
+        transaction_service_client::TransactionServiceClient,
+    },
 };
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -23,12 +26,19 @@ use tonic::transport::Channel;
 struct AppState {
     channel: Channel,
     checkouts: CheckoutServiceClient<Channel>,
+    transactions: TransactionServiceClient<Channel>,
 }
 
 pub fn router(core: Channel) -> Router {
-    let state = AppState { checkouts: CheckoutServiceClient::new(core.clone()), channel: core };
+    let state = AppState {
+        checkouts: CheckoutServiceClient::new(core.clone()),
+        transactions: TransactionServiceClient::new(core.clone()),
+        channel: core,
+    };
     let api = Router::new()
         .route("/checkouts/{id}", get(get_checkout))
+        .route("/checkouts/{id}/pay", axum::routing::post(pay))
+        .route("/checkouts/{id}/status", get(checkout_status))
         .method_not_allowed_fallback(paygate_contract::http::method_not_allowed);
     Router::new()
         .nest("/api/v1", api)
@@ -95,4 +105,66 @@ async fn get_checkout(
 ) -> Result<Response, HttpError> {
     let response = state.checkouts.get_public_checkout(core_request(&headers, pb::GetCheckoutRequest { id })).await?;
     Ok(Json(public_checkout(response.get_ref())).into_response())
+}
+
+fn transaction_status_str(value: i32) -> Option<&'static str> {
+    match pb::TransactionStatus::try_from(value) {
+        Ok(pb::TransactionStatus::Pending) => Some("pending"),
+        Ok(pb::TransactionStatus::Processing) => Some("processing"),
+        Ok(pb::TransactionStatus::RequiresCapture) => Some("requires_capture"),
+        Ok(pb::TransactionStatus::Succeeded) => Some("succeeded"),
+        Ok(pb::TransactionStatus::Failed) => Some("failed"),
+        Ok(pb::TransactionStatus::Canceled) => Some("canceled"),
+        _ => None,
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PayBody {
+    payment_method: Option<String>,
+    vpa: Option<String>,
+}
+
+/// Starts the payment: 202, the charge runs asynchronously.
+async fn pay(
+    State(mut state): State<AppState>,
+    Path(checkout_id): Path<String>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<PayBody>,
+) -> Result<Response, HttpError> {
+    let message = pb::PayRequest {
+        checkout_id,
+        payment_method: body.payment_method.unwrap_or_default(),
+        vpa: body.vpa.unwrap_or_default(),
+    };
+    let response = state.transactions.pay(core_request(&headers, message)).await?.into_inner();
+    let body = json!({"transactionId": response.transaction_id, "status": "processing"});
+    Ok((axum::http::StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+async fn checkout_status(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let response = state
+        .transactions
+        .get_checkout_status(core_request(&headers, pb::GetCheckoutRequest { id }))
+        .await?
+        .into_inner();
+    let transaction = (!response.transaction_id.is_empty()).then(|| {
+        json!({
+            "id": response.transaction_id,
+            "status": transaction_status_str(response.transaction_status),
+            "failureCode": empty_to_null(&response.failure_code),
+            "failureMessage": empty_to_null(&response.failure_message),
+        })
+    });
+    Ok(Json(json!({
+        "checkoutId": response.checkout_id,
+        "status": status_str(response.status),
+        "transaction": transaction,
+    }))
+    .into_response())
 }

@@ -31,6 +31,9 @@ pub struct StackConfig {
     /// `None` = the local main edge.
     pub checkout_base_url: Option<String>,
     pub ipn_allow_private: bool,
+    pub ipn_fast_retries: bool,
+    pub sandbox_latency: std::time::Duration,
+    pub workers: usize,
 }
 
 fn address(env: &HashMap<String, String>, variable: &'static str, default: &str) -> Result<SocketAddr, ConfigError> {
@@ -48,6 +51,14 @@ fn service_url(env: &HashMap<String, String>, variable: &'static str) -> Result<
             Ok(Some(value.trim_end_matches('/').to_owned()))
         }
         _ => Err(ConfigError { variable, reason: format!("{value:?} is not an http(s) URL") }),
+    }
+}
+
+fn number(env: &HashMap<String, String>, variable: &'static str, default: u64, max: u64) -> Result<u64, ConfigError> {
+    let Some(value) = env.get(variable).filter(|v| !v.is_empty()) else { return Ok(default) };
+    match value.parse::<u64>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(ConfigError { variable, reason: format!("{value:?} must be a whole number from 0 to {max}") }),
     }
 }
 
@@ -111,6 +122,9 @@ impl StackConfig {
             secret_key,
             checkout_base_url: service_url(env, "PAYGATE_CHECKOUT_BASE_URL")?,
             ipn_allow_private: flag(env, "PAYGATE_IPN_ALLOW_PRIVATE")?,
+            ipn_fast_retries: flag(env, "PAYGATE_IPN_FAST_RETRIES")?,
+            sandbox_latency: std::time::Duration::from_millis(number(env, "PAYGATE_SANDBOX_LATENCY_MS", 0, 60_000)?),
+            workers: number(env, "PAYGATE_WORKERS", 32, 1024)?.max(1) as usize,
         })
     }
 
@@ -125,6 +139,9 @@ impl StackConfig {
             secret_key: self.secret_key.clone(),
             checkout_base_url: self.checkout_base_url.clone().unwrap_or_else(|| format!("http://{main_edge}")),
             ipn_allow_private: self.ipn_allow_private,
+            ipn_fast_retries: self.ipn_fast_retries,
+            sandbox_latency: self.sandbox_latency,
+            workers: self.workers,
         }
     }
 }
@@ -158,6 +175,8 @@ mod tests {
         assert_eq!(err.variable, "PAYGATE_CORE_URL");
         let err = StackConfig::from_env(&env(&[("PAYGATE_IPN_ALLOW_PRIVATE", "yes")])).expect_err("invalid");
         assert_eq!(err.variable, "PAYGATE_IPN_ALLOW_PRIVATE");
+        let err = StackConfig::from_env(&env(&[("PAYGATE_SANDBOX_LATENCY_MS", "-1")])).expect_err("invalid");
+        assert_eq!(err.variable, "PAYGATE_SANDBOX_LATENCY_MS");
     }
 
     #[test]

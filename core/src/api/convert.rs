@@ -68,7 +68,7 @@ pub fn capture_method(value: i32) -> CoreResult<CaptureMethod> {
     }
 }
 
-fn capture_method_pb(value: CaptureMethod) -> i32 {
+pub fn capture_method_pb(value: CaptureMethod) -> i32 {
     let method = match value {
         CaptureMethod::Automatic => pb::CaptureMethod::Automatic,
         CaptureMethod::Manual => pb::CaptureMethod::Manual,

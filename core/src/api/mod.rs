@@ -2,6 +2,7 @@
 //! domain, call the domain, convert back. No rules, no storage here.
 
 mod convert;
+mod payments;
 
 use paygate_contract::proto::v1::{self as pb, *};
 use tonic::{Request, Response, Status};

@@ -130,6 +130,9 @@ pub struct Checkout {
     pub expires_at: i64,
     #[serde(default)]
     pub transaction_id: Option<String>,
+    /// Events of a status change still to be recorded (checkout expiry).
+    #[serde(default)]
+    pub follow_up: bool,
 }
 
 impl Entity for Checkout {
@@ -354,6 +357,7 @@ impl Core {
                     metadata: valid.metadata,
                     expires_at: now + valid.expires_in_seconds * 1_000_000,
                     transaction_id: None,
+                    follow_up: false,
                 };
                 match self.insert(&checkout).await {
                     // A resumed request whose first attempt got this far.

@@ -187,16 +187,21 @@ mod tests {
     use crate::domain::{COLLECTIONS, Settings};
 
     async fn core(dir: &std::path::Path, lock_micros: i64) -> Core {
-        let store = crate::store::SqliteStore::open(&dir.join("db.sqlite3")).expect("store");
-        crate::store::Store::migrate(&store, COLLECTIONS).await.expect("migrate");
+        let store: Arc<dyn crate::store::Store> =
+            Arc::new(crate::store::SqliteStore::open(&dir.join("db.sqlite3")).expect("store"));
+        store.migrate(COLLECTIONS).await.expect("migrate");
         Core {
-            store: Arc::new(store),
+            provider: Arc::new(crate::providers::sandbox::SandboxProvider::new(store.clone(), Default::default())),
+            http: reqwest::Client::new(),
+            store,
             queue: Arc::new(crate::queue::MemoryQueue::new(3)),
             sealing: crate::crypto::SealingKey::parse(&"11".repeat(32)).expect("key"),
             settings: Arc::new(Settings {
                 checkout_base_url: "http://localhost".into(),
                 ipn_allow_private: true,
                 idempotency_lock_micros: lock_micros,
+                ipn_fast_retries: true,
+                workers: 1,
             }),
         }
     }

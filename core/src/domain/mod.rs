@@ -4,9 +4,12 @@ pub mod api_keys;
 pub mod auth;
 pub mod checkouts;
 pub mod idempotency;
+pub mod ipn;
 pub mod organizations;
 pub mod sites;
+pub mod transactions;
 pub mod validate;
+pub mod views;
 
 use std::sync::Arc;
 
@@ -15,6 +18,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use crate::{
     crypto::SealingKey,
     error::{CoreError, CoreResult},
+    providers::Provider,
     queue::Queue,
     store::{CollectionSpec, Document, Filter, Page, Store, StoreError},
 };
@@ -24,8 +28,19 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     CollectionSpec { name: "organizations", unique: &[], indexed: &[] },
     CollectionSpec { name: "api_keys", unique: &["keyHash"], indexed: &["organizationId"] },
     CollectionSpec { name: "sites", unique: &["checkoutDomain"], indexed: &["organizationId"] },
-    CollectionSpec { name: "checkouts", unique: &[], indexed: &["organizationId", "siteId", "status"] },
+    CollectionSpec { name: "checkouts", unique: &[], indexed: &["organizationId", "siteId", "status", "followUp"] },
     CollectionSpec { name: "idempotency", unique: &[], indexed: &[] },
+    CollectionSpec {
+        name: "transactions",
+        unique: &[],
+        indexed: &["organizationId", "siteId", "status", "checkoutId", "needsWork"],
+    },
+    CollectionSpec {
+        name: "ipn_deliveries",
+        unique: &[],
+        indexed: &["organizationId", "siteId", "status", "needsWork"],
+    },
+    crate::providers::sandbox::COLLECTION,
 ];
 
 /// Settings the domain needs at run time.
@@ -38,6 +53,10 @@ pub struct Settings {
     /// How long a running idempotent request holds its key before a retry
     /// may take over (the first attempt is presumed dead).
     pub idempotency_lock_micros: i64,
+    /// Turns every IPN retry delay from minutes into seconds (tests).
+    pub ipn_fast_retries: bool,
+    /// Concurrent payment workers and IPN dispatchers.
+    pub workers: usize,
 }
 
 /// The domain's handle on everything it needs; cheap to clone.
@@ -47,6 +66,9 @@ pub struct Core {
     pub queue: Arc<dyn Queue>,
     pub sealing: SealingKey,
     pub settings: Arc<Settings>,
+    pub provider: Arc<dyn Provider>,
+    /// Shared client for outbound calls that need no per-call DNS pinning.
+    pub http: reqwest::Client,
 }
 
 /// Microseconds since the Unix epoch: the store's `createdAt` unit.

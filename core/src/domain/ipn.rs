@@ -1,0 +1,457 @@
+//! Outbound IPN: every transaction state change (and checkout expiry) of a
+//! checkout with an `ipnUrl` becomes an event, recorded idempotently from
+//! the state it describes (its id is derived from the change, so recording
+//! twice records once), then delivered by the dispatcher with both
+//! signature header sets, retries on API.md's schedule, `Retry-After`, a
+//! 10 s timeout, no redirects, and the SSRF guard at every attempt.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{
+    Core, Entity,
+    auth::Principal,
+    checkouts::{Checkout, CheckoutStatus},
+    now_micros,
+    sites::Site,
+    transactions::{RefundStatus, Transaction, TransactionStatus},
+    views,
+};
+use crate::{
+    error::{CoreError, CoreResult},
+    ids::{derived_id, is_id},
+    store::{Filter, Page, StoreError},
+};
+
+pub const IPN_QUEUE: &str = "ipn.deliver";
+/// Delay before each retry after the first attempt (API.md): immediately,
+/// 1 min, 5 min, 30 min, 2 h, 5 h, 10 h, 24 h; then the delivery fails.
+pub const RETRY_SCHEDULE_SECONDS: [i64; 8] = [0, 60, 300, 1800, 7200, 18000, 36000, 86400];
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const DELIVERY_LEASE_MICROS: i64 = 30_000_000;
+const EXCERPT_CHARS: usize = 512;
+const MAX_RETRY_AFTER_SECONDS: i64 = 86400;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Pending, Self::Succeeded, Self::Failed].into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryAttempt {
+    pub at: i64,
+    pub status_code: Option<u16>,
+    pub latency_ms: u64,
+    pub error: Option<String>,
+    pub response_excerpt: String,
+}
+
+/// One event and its delivery to the checkout's `ipnUrl`. The id is the
+/// event id (`evt_…`), stable across retries.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct IpnDelivery {
+    pub id: String,
+    #[serde(default)]
+    pub version: i64,
+    pub created_at: i64,
+    pub organization_id: String,
+    pub site_id: String,
+    pub checkout_id: String,
+    #[serde(default)]
+    pub transaction_id: Option<String>,
+    pub event_type: String,
+    pub url: String,
+    /// The exact body, fixed when the event is recorded, so every retry
+    /// sends the same bytes.
+    pub payload: String,
+    pub status: DeliveryStatus,
+    #[serde(default)]
+    pub attempts: Vec<DeliveryAttempt>,
+    pub next_attempt_at: i64,
+    #[serde(default)]
+    pub lease_until: i64,
+    /// Indexed: pending deliveries, for the sweeper.
+    #[serde(default)]
+    pub needs_work: bool,
+}
+
+impl Entity for IpnDelivery {
+    const COLLECTION: &'static str = "ipn_deliveries";
+    const NAME: &'static str = "IPN delivery";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+/// The events a transaction's state implies, each with the seed of its id.
+fn transaction_events(transaction: &Transaction) -> Vec<(String, &'static str, i64)> {
+    let mut events = Vec::new();
+    for change in &transaction.history {
+        let kind = match change.status {
+            TransactionStatus::RequiresCapture => "transaction.requires_capture",
+            TransactionStatus::Succeeded => "transaction.succeeded",
+            TransactionStatus::Failed => "transaction.failed",
+            TransactionStatus::Canceled => "transaction.canceled",
+            TransactionStatus::Pending | TransactionStatus::Processing => continue,
+        };
+        events.push((format!("{}:{kind}", transaction.id), kind, change.at));
+    }
+    for refund in transaction.refunds.iter().filter(|r| r.status == RefundStatus::Succeeded) {
+        events.push((format!("{}:refund:{}", transaction.id, refund.id), "transaction.refunded", refund.created_at));
+    }
+    events
+}
+
+/// Delay before the retry that follows `failed_attempts` failures, or
+/// `None` when the schedule is exhausted. Fast mode (tests) turns each
+/// minute into a second.
+pub fn retry_delay_micros(failed_attempts: usize, fast: bool) -> Option<i64> {
+    let seconds = *RETRY_SCHEDULE_SECONDS.get(failed_attempts.checked_sub(1)?)?;
+    let seconds = if fast { seconds / 60 } else { seconds };
+    Some(seconds * 1_000_000)
+}
+
+/// `Retry-After` as seconds or an HTTP date, capped at 24 h.
+fn retry_after_micros(value: &str, now: i64) -> Option<i64> {
+    let value = value.trim();
+    let seconds = match value.parse::<i64>() {
+        Ok(seconds) => seconds,
+        Err(_) => {
+            let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+            (date.timestamp_micros() - now) / 1_000_000
+        }
+    };
+    Some(seconds.clamp(0, MAX_RETRY_AFTER_SECONDS) * 1_000_000)
+}
+
+fn excerpt(text: &str) -> String {
+    text.chars().take(EXCERPT_CHARS).collect()
+}
+
+impl Core {
+    /// Records the events the transaction's state implies (each once) and
+    /// wakes the dispatcher for new ones.
+    pub(crate) async fn record_transaction_events(&self, transaction: &Transaction) -> CoreResult<()> {
+        let events = transaction_events(transaction);
+        if events.is_empty() {
+            return Ok(());
+        }
+        let Some(checkout) = self.get::<Checkout>(&transaction.checkout_id).await? else {
+            return Ok(());
+        };
+        let Some(url) = checkout.ipn_url.clone() else {
+            return Ok(());
+        };
+        let now = now_micros();
+        let data = json!({
+            "transaction": views::transaction(transaction),
+            "checkout": views::checkout(&checkout, &self.payment_url(&checkout.id), now),
+        });
+        for (seed, kind, at) in events {
+            self.record_event(&checkout, Some(&transaction.id), &url, &seed, kind, at, &data).await?;
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record_event(
+        &self,
+        checkout: &Checkout,
+        transaction_id: Option<&str>,
+        url: &str,
+        seed: &str,
+        kind: &str,
+        at: i64,
+        data: &serde_json::Value,
+    ) -> CoreResult<()> {
+        let id = derived_id("evt", seed);
+        if self.store.get(IpnDelivery::COLLECTION, &id).await?.is_some() {
+            return Ok(());
+        }
+        let payload = json!({"id": id, "type": kind, "createdAt": views::rfc3339(at), "data": data}).to_string();
+        let delivery = IpnDelivery {
+            id,
+            version: 0,
+            created_at: at,
+            organization_id: checkout.organization_id.clone(),
+            site_id: checkout.site_id.clone(),
+            checkout_id: checkout.id.clone(),
+            transaction_id: transaction_id.map(str::to_owned),
+            event_type: kind.to_owned(),
+            url: url.to_owned(),
+            payload,
+            status: DeliveryStatus::Pending,
+            attempts: Vec::new(),
+            next_attempt_at: now_micros(),
+            lease_until: 0,
+            needs_work: true,
+        };
+        match self.insert(&delivery).await {
+            Ok(_) => {
+                if let Err(err) = self.queue.publish(IPN_QUEUE, delivery.id.as_bytes()).await {
+                    tracing::warn!(error = %err, event = %delivery.id, "IPN job not published; the sweeper will");
+                }
+                Ok(())
+            }
+            Err(CoreError::Store(StoreError::Duplicate { .. })) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Expires an open checkout past its `expiresAt` and records
+    /// `checkout.expired`. Idempotent.
+    pub async fn expire_checkout(&self, id: &str) -> CoreResult<()> {
+        let result = self
+            .update::<Checkout, _>(id, |checkout| {
+                let now = now_micros();
+                if checkout.status != CheckoutStatus::Open || checkout.expires_at > now {
+                    return Err(CoreError::conflict("checkout_not_expiring", "not open past expiry"));
+                }
+                checkout.status = CheckoutStatus::Expired;
+                checkout.follow_up = true;
+                Ok(())
+            })
+            .await;
+        let checkout = match result {
+            Ok(checkout) => checkout,
+            Err(CoreError::Conflict { code: "checkout_not_expiring", .. }) => return Ok(()),
+            Err(err) => return Err(err),
+        };
+        self.follow_up_checkout(checkout).await
+    }
+
+    pub async fn follow_up_checkout(&self, checkout: Checkout) -> CoreResult<()> {
+        if !checkout.follow_up {
+            return Ok(());
+        }
+        if checkout.status == CheckoutStatus::Expired
+            && let Some(url) = checkout.ipn_url.clone()
+        {
+            let data = json!({"checkout": views::checkout(&checkout, &self.payment_url(&checkout.id), now_micros())});
+            let seed = format!("{}:checkout.expired", checkout.id);
+            self.record_event(&checkout, None, &url, &seed, "checkout.expired", checkout.expires_at, &data).await?;
+        }
+        let mut done = checkout;
+        done.follow_up = false;
+        match self.replace(&done).await {
+            Ok(_) | Err(CoreError::Store(StoreError::VersionConflict)) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Makes one delivery attempt if it is due and nobody else is on it,
+    /// and books the outcome. Returns whether another attempt is due now.
+    pub async fn deliver_ipn(&self, id: &str) -> CoreResult<bool> {
+        let Some(delivery) = self.get::<IpnDelivery>(id).await? else {
+            return Ok(false);
+        };
+        let now = now_micros();
+        if delivery.status != DeliveryStatus::Pending || delivery.next_attempt_at > now || delivery.lease_until > now {
+            return Ok(false);
+        }
+        let mut claimed = delivery;
+        claimed.lease_until = now + DELIVERY_LEASE_MICROS;
+        let claimed = match self.replace(&claimed).await {
+            Ok(claimed) => claimed,
+            Err(CoreError::Store(StoreError::VersionConflict)) => return Ok(false),
+            Err(err) => return Err(err),
+        };
+        let attempt = self.attempt_delivery(&claimed).await;
+        let mut retry_now = false;
+        let fast = self.settings.ipn_fast_retries;
+        self.update::<IpnDelivery, _>(id, |delivery| {
+            let now = now_micros();
+            delivery.attempts.push(attempt.record.clone());
+            delivery.lease_until = 0;
+            if attempt.record.status_code.is_some_and(|code| (200..300).contains(&code)) {
+                delivery.status = DeliveryStatus::Succeeded;
+            } else {
+                match retry_delay_micros(delivery.attempts.len(), fast) {
+                    Some(delay) => {
+                        let wait = attempt.retry_after.map_or(delay, |after| after.max(delay));
+                        delivery.next_attempt_at = now + wait;
+                        retry_now = wait == 0;
+                    }
+                    None => delivery.status = DeliveryStatus::Failed,
+                }
+            }
+            delivery.needs_work = delivery.status == DeliveryStatus::Pending;
+            Ok(())
+        })
+        .await?;
+        Ok(retry_now)
+    }
+
+    async fn attempt_delivery(&self, delivery: &IpnDelivery) -> Attempt {
+        let started = Instant::now();
+        let at = now_micros();
+        let failed = |error: String| Attempt {
+            record: DeliveryAttempt {
+                at,
+                status_code: None,
+                latency_ms: started.elapsed().as_millis() as u64,
+                error: Some(error),
+                response_excerpt: String::new(),
+            },
+            retry_after: None,
+        };
+        let secret = match self.get::<Site>(&delivery.site_id).await {
+            Ok(Some(site)) => match self.webhook_secret(&site) {
+                Ok(secret) => secret,
+                Err(_) => return failed("the site's signing secret could not be opened".into()),
+            },
+            Ok(None) => return failed("the site no longer exists".into()),
+            Err(err) => return failed(format!("store: {err}")),
+        };
+        // DNS is checked again at every attempt, and the connection goes to
+        // exactly the addresses that passed the check.
+        let client = match self.ipn_client(&delivery.url).await {
+            Ok(client) => client,
+            Err(err) => return failed(err),
+        };
+        let timestamp = chrono::Utc::now().timestamp();
+        let mut request = client
+            .post(&delivery.url)
+            .header("content-type", "application/json")
+            .header("user-agent", concat!("Paygate-IPN/", env!("CARGO_PKG_VERSION")))
+            .body(delivery.payload.clone());
+        for (name, value) in
+            crate::signing::headers(secret.expose(), &delivery.id, timestamp, delivery.payload.as_bytes())
+        {
+            request = request.header(name, value);
+        }
+        match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| retry_after_micros(v, now_micros()));
+                let body = response.text().await.unwrap_or_default();
+                Attempt {
+                    record: DeliveryAttempt {
+                        at,
+                        status_code: Some(status),
+                        latency_ms: started.elapsed().as_millis() as u64,
+                        error: None,
+                        response_excerpt: excerpt(&body),
+                    },
+                    retry_after,
+                }
+            }
+            Err(err) if err.is_timeout() => failed(format!("timed out after {}s", REQUEST_TIMEOUT.as_secs())),
+            Err(err) if err.is_connect() => failed("connection failed".into()),
+            Err(err) => failed(format!("request failed: {}", excerpt(&err.to_string()))),
+        }
+    }
+
+    async fn ipn_client(&self, url: &str) -> Result<reqwest::Client, String> {
+        if self.settings.ipn_allow_private {
+            return Ok(self.http.clone());
+        }
+        let addresses =
+            crate::ssrf::check_resolves_public("ipnUrl", url, false).await.map_err(|err| err.to_string())?;
+        let host = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(REQUEST_TIMEOUT)
+            .resolve_to_addrs(&host, &addresses)
+            .build()
+            .map_err(|err| format!("client: {err}"))
+    }
+
+    pub async fn list_ipn_deliveries(
+        &self,
+        principal: &Principal,
+        site_id: &str,
+        status: Option<DeliveryStatus>,
+        page: &Page,
+    ) -> CoreResult<(Vec<IpnDelivery>, bool)> {
+        let mut filter: Filter = vec![("organizationId", principal.organization_id.clone().into())];
+        if !site_id.is_empty() {
+            self.owned_site(principal, site_id).await?;
+            filter.push(("siteId", site_id.into()));
+        }
+        if let Some(status) = status {
+            filter.push(("status", status.as_str().into()));
+        }
+        self.list(&filter, page).await
+    }
+
+    /// Queues a delivery again now (after a failure, or to repeat a
+    /// success); the attempt log is kept.
+    pub async fn resend_ipn(&self, principal: &Principal, id: &str) -> CoreResult<IpnDelivery> {
+        if !is_id("evt", id) {
+            return Err(CoreError::NotFound(IpnDelivery::NAME));
+        }
+        let organization_id = principal.organization_id.clone();
+        let delivery = self
+            .update::<IpnDelivery, _>(id, |delivery| {
+                if delivery.organization_id != organization_id {
+                    return Err(CoreError::NotFound(IpnDelivery::NAME));
+                }
+                delivery.status = DeliveryStatus::Pending;
+                delivery.next_attempt_at = now_micros();
+                delivery.needs_work = true;
+                Ok(())
+            })
+            .await?;
+        self.queue.publish(IPN_QUEUE, delivery.id.as_bytes()).await?;
+        Ok(delivery)
+    }
+}
+
+struct Attempt {
+    record: DeliveryAttempt,
+    retry_after: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schedule_is_api_md() {
+        let delays: Vec<_> = (1..=9).map(|n| retry_delay_micros(n, false).map(|d| d / 1_000_000)).collect();
+        assert_eq!(
+            delays,
+            [Some(0), Some(60), Some(300), Some(1800), Some(7200), Some(18000), Some(36000), Some(86400), None]
+        );
+        assert_eq!(retry_delay_micros(2, true), Some(1_000_000));
+    }
+
+    #[test]
+    fn retry_after_parses_seconds_and_dates() {
+        let now =
+            chrono::DateTime::parse_from_rfc2822("Wed, 21 Oct 2015 07:28:00 GMT").expect("date").timestamp_micros();
+        assert_eq!(retry_after_micros("120", now), Some(120_000_000));
+        assert_eq!(retry_after_micros("Wed, 21 Oct 2015 07:30:00 GMT", now), Some(120_000_000));
+        assert_eq!(retry_after_micros("999999999", now), Some(86_400_000_000));
+        assert_eq!(retry_after_micros("soon", now), None);
+    }
+}

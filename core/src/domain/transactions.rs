@@ -1,0 +1,776 @@
+//! Transactions: one attempt to pay a checkout, and everything that
+//! happens to the money afterwards (capture, cancel, refunds).
+//!
+//! State lives in one document per transaction and every change is a
+//! compare-and-swap on it, so a rule checked while deciding still holds when
+//! the change is written. Work that must follow a change (provider calls,
+//! checkout status, IPN records) is marked on the document (`needsWork`,
+//! `leaseUntil`) before it starts, so a core that dies mid-way leaves a
+//! trail the sweeper picks up; each step is idempotent.
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Core, Entity,
+    auth::Principal,
+    checkouts::{CaptureMethod, Checkout, CheckoutStatus},
+    idempotency::Idempotent,
+    now_micros,
+};
+use crate::{
+    error::{CoreError, CoreResult},
+    ids::{is_id, new_id},
+    providers::{ChargeRequest, ChargeStatus, PaymentMethod, ProviderError},
+    store::{Filter, Page, StoreError},
+};
+
+/// The queue that wakes payment workers.
+pub const PAYMENT_QUEUE: &str = "payment.initiated";
+/// How long a worker owns a transaction before another may take over.
+pub const WORK_LEASE_MICROS: i64 = 30_000_000;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TransactionStatus {
+    Pending,
+    Processing,
+    RequiresCapture,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+impl TransactionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Processing => "processing",
+            Self::RequiresCapture => "requires_capture",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Canceled => "canceled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Pending, Self::Processing, Self::RequiresCapture, Self::Succeeded, Self::Failed, Self::Canceled]
+            .into_iter()
+            .find(|s| s.as_str() == value)
+    }
+
+    /// The state machine of API.md. Anything else is a 409, never a silent
+    /// overwrite.
+    pub fn can_become(self, next: Self) -> bool {
+        use TransactionStatus::*;
+        matches!(
+            (self, next),
+            (Pending, Processing)
+                | (Processing, RequiresCapture | Succeeded | Failed)
+                | (RequiresCapture, Succeeded | Canceled)
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatus {
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Refund {
+    pub id: String,
+    pub amount: i64,
+    pub status: RefundStatus,
+    #[serde(default)]
+    pub reason: String,
+    pub created_at: i64,
+    #[serde(default)]
+    pub provider_reference: Option<String>,
+    #[serde(default)]
+    pub failure_code: Option<String>,
+}
+
+/// A provider call in flight for capture or cancel.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingAction {
+    Capture,
+    Cancel,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusChange {
+    pub status: TransactionStatus,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Transaction {
+    pub id: String,
+    #[serde(default)]
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub organization_id: String,
+    pub site_id: String,
+    pub checkout_id: String,
+    pub status: TransactionStatus,
+    pub amount: i64,
+    pub currency: String,
+    pub capture_method: CaptureMethod,
+    pub payment_method: PaymentMethod,
+    pub provider: String,
+    #[serde(default)]
+    pub provider_reference: Option<String>,
+    #[serde(default)]
+    pub failure_code: Option<String>,
+    #[serde(default)]
+    pub failure_message: Option<String>,
+    #[serde(default)]
+    pub amount_captured: i64,
+    #[serde(default)]
+    pub amount_refunded: i64,
+    #[serde(default)]
+    pub refunds: Vec<Refund>,
+    #[serde(default)]
+    pub history: Vec<StatusChange>,
+    #[serde(default)]
+    pub pending_action: Option<PendingAction>,
+    /// Until when the current worker owns the pending work.
+    #[serde(default)]
+    pub lease_until: i64,
+    #[serde(default)]
+    pub attempts: u32,
+    /// Checkout status and IPN records still to be brought in line with
+    /// this transaction's state.
+    #[serde(default)]
+    pub follow_up: bool,
+    /// Indexed: the sweeper's list of transactions with unfinished work.
+    #[serde(default)]
+    pub needs_work: bool,
+    #[serde(default)]
+    pub invoice_id: Option<String>,
+}
+
+impl Entity for Transaction {
+    const COLLECTION: &'static str = "transactions";
+    const NAME: &'static str = "transaction";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Transaction {
+    fn transition(&mut self, next: TransactionStatus, now: i64) -> CoreResult<()> {
+        if !self.status.can_become(next) {
+            return Err(CoreError::conflict(
+                "transaction_state_invalid",
+                format!("a {} transaction cannot become {}", self.status.as_str(), next.as_str()),
+            ));
+        }
+        self.status = next;
+        self.history.push(StatusChange { status: next, at: now });
+        self.follow_up = true;
+        Ok(())
+    }
+
+    /// Recomputes the sweeper flag; called before every write.
+    pub fn refresh_needs_work(&mut self) {
+        self.needs_work = matches!(self.status, TransactionStatus::Pending | TransactionStatus::Processing)
+            || self.pending_action.is_some()
+            || self.refunds.iter().any(|r| r.status == RefundStatus::Pending)
+            || self.follow_up;
+    }
+
+    pub fn refundable(&self) -> i64 {
+        let reserved: i64 = self.refunds.iter().filter(|r| r.status == RefundStatus::Pending).map(|r| r.amount).sum();
+        self.amount_captured - self.amount_refunded - reserved
+    }
+
+    fn lease_expired(&self, now: i64) -> bool {
+        self.lease_until <= now
+    }
+}
+
+/// Checks the body of a pay request.
+pub fn parse_payment_method(kind: &str, vpa: &str) -> CoreResult<PaymentMethod> {
+    let kind = kind.trim();
+    if kind.is_empty() {
+        return Err(CoreError::field("paymentMethod", "parameter_missing", "paymentMethod is required"));
+    }
+    if kind == "upi" {
+        let vpa = vpa.trim();
+        if vpa.is_empty() || vpa.len() > 100 || !vpa.contains('@') {
+            return Err(CoreError::field("vpa", "vpa_invalid", "vpa must be a UPI address such as name@bank"));
+        }
+        return Ok(PaymentMethod::Upi { vpa: vpa.to_owned() });
+    }
+    if kind.len() > 200 || !kind.starts_with("tok_") {
+        return Err(CoreError::field(
+            "paymentMethod",
+            "payment_method_invalid",
+            "paymentMethod must be a provider token (tok_…) or \"upi\"",
+        ));
+    }
+    Ok(PaymentMethod::Card { token: kind.to_owned() })
+}
+
+impl Core {
+    /// Starts paying a checkout: stores the transaction, marks the checkout
+    /// processing (only one pay can win), then wakes a worker. The charge
+    /// itself runs asynchronously.
+    pub async fn pay(&self, checkout_id: &str, method: PaymentMethod) -> CoreResult<Transaction> {
+        let checkout = self.public_checkout(checkout_id).await?;
+        ensure_payable(&checkout, now_micros())?;
+        if !self.provider.accepts(&method) {
+            return Err(CoreError::field(
+                "paymentMethod",
+                "payment_method_invalid",
+                "this payment method is not accepted by the provider",
+            ));
+        }
+        let now = now_micros();
+        let mut transaction = Transaction {
+            id: new_id("txn"),
+            version: 0,
+            created_at: now,
+            updated_at: now,
+            organization_id: checkout.organization_id.clone(),
+            site_id: checkout.site_id.clone(),
+            checkout_id: checkout.id.clone(),
+            status: TransactionStatus::Pending,
+            amount: checkout.amount,
+            currency: checkout.currency.clone(),
+            capture_method: checkout.capture_method,
+            payment_method: method,
+            provider: self.provider.name().to_owned(),
+            provider_reference: None,
+            failure_code: None,
+            failure_message: None,
+            amount_captured: 0,
+            amount_refunded: 0,
+            refunds: Vec::new(),
+            history: vec![StatusChange { status: TransactionStatus::Pending, at: now }],
+            pending_action: None,
+            // Leased to nobody yet: the sweeper re-drives it after this.
+            lease_until: now + WORK_LEASE_MICROS,
+            attempts: 0,
+            follow_up: false,
+            needs_work: true,
+            invoice_id: None,
+        };
+        transaction.refresh_needs_work();
+        // Stored first: from here on a crash leaves a record to recover.
+        let transaction = self.insert(&transaction).await?;
+        let transaction_id = transaction.id.clone();
+        let claimed = self
+            .update::<Checkout, _>(checkout_id, |checkout| {
+                ensure_payable(checkout, now_micros())?;
+                checkout.status = CheckoutStatus::Processing;
+                checkout.transaction_id = Some(transaction_id.clone());
+                Ok(())
+            })
+            .await;
+        if let Err(err) = claimed {
+            // Another pay won the checkout: this transaction never existed
+            // for anyone. If the delete fails, the worker discards it.
+            if let Err(delete_err) = self.store.delete(Transaction::COLLECTION, &transaction.id).await {
+                tracing::warn!(error = %delete_err, transaction = %transaction.id, "abandoned transaction not deleted");
+            }
+            return Err(err);
+        }
+        if let Err(err) = self.queue.publish(PAYMENT_QUEUE, transaction.id.as_bytes()).await {
+            // The sweeper publishes it again once the lease runs out.
+            tracing::warn!(error = %err, transaction = %transaction.id, "payment job not published");
+        }
+        Ok(transaction)
+    }
+
+    /// The worker's half of a payment: claim the transaction, charge the
+    /// provider with the transaction id as idempotency key, record the
+    /// outcome, then bring the checkout and IPNs in line. Safe to run any
+    /// number of times, concurrently, for the same transaction.
+    pub async fn process_payment(&self, transaction_id: &str) -> CoreResult<()> {
+        let Some(transaction) = self.get::<Transaction>(transaction_id).await? else {
+            return Ok(());
+        };
+        if !matches!(transaction.status, TransactionStatus::Pending | TransactionStatus::Processing) {
+            return self.resume_transaction(transaction).await;
+        }
+        let now = now_micros();
+        if transaction.status == TransactionStatus::Processing && !transaction.lease_expired(now) {
+            // Another worker holds it; if it dies, the lease runs out and
+            // the sweeper hands it on.
+            return Ok(());
+        }
+        let checkout = self.get::<Checkout>(&transaction.checkout_id).await?;
+        if checkout.as_ref().and_then(|c| c.transaction_id.as_deref()) != Some(transaction.id.as_str()) {
+            // Lost the race for its checkout before the worker ran.
+            if transaction.status == TransactionStatus::Pending {
+                self.store.delete(Transaction::COLLECTION, &transaction.id).await?;
+            }
+            return Ok(());
+        }
+        let mut claimed = transaction;
+        if claimed.status == TransactionStatus::Pending {
+            claimed.transition(TransactionStatus::Processing, now)?;
+            claimed.follow_up = false;
+        }
+        claimed.lease_until = now + WORK_LEASE_MICROS;
+        claimed.attempts += 1;
+        claimed.updated_at = now;
+        claimed.refresh_needs_work();
+        let claimed = match self.replace(&claimed).await {
+            Ok(claimed) => claimed,
+            // Someone else claimed it first.
+            Err(CoreError::Store(StoreError::VersionConflict)) => return Ok(()),
+            Err(err) => return Err(err),
+        };
+
+        let request = ChargeRequest {
+            idempotency_key: claimed.id.clone(),
+            order_reference: claimed.checkout_id.clone(),
+            amount: claimed.amount,
+            currency: claimed.currency.clone(),
+            method: claimed.payment_method.clone(),
+            capture: claimed.capture_method == CaptureMethod::Automatic,
+        };
+        let outcome = self.provider.authorize(&request).await;
+        let (next, reference, failure) = match outcome {
+            Ok(outcome) => match outcome.status {
+                ChargeStatus::Succeeded => (TransactionStatus::Succeeded, Some(outcome.reference), None),
+                ChargeStatus::RequiresCapture => (TransactionStatus::RequiresCapture, Some(outcome.reference), None),
+                ChargeStatus::Failed { code, message } => {
+                    (TransactionStatus::Failed, Some(outcome.reference), Some((code, message)))
+                }
+            },
+            Err(ProviderError::Refused { code, message }) => (TransactionStatus::Failed, None, Some((code, message))),
+            Err(ProviderError::Transient(message)) => {
+                // Leave the lease to run out; the sweeper retries with the
+                // same idempotency key.
+                tracing::warn!(transaction = %claimed.id, %message, "provider unavailable; will retry");
+                return Ok(());
+            }
+        };
+        let settled = self
+            .update::<Transaction, _>(&claimed.id, |transaction| {
+                if transaction.status != TransactionStatus::Processing {
+                    // Another worker settled it with the same provider
+                    // answer (same key): nothing to write.
+                    return Err(CoreError::conflict("already_settled", "settled elsewhere"));
+                }
+                let now = now_micros();
+                transaction.transition(next, now)?;
+                transaction.provider_reference = reference.clone();
+                if next == TransactionStatus::Succeeded {
+                    transaction.amount_captured = transaction.amount;
+                }
+                if let Some((code, message)) = &failure {
+                    transaction.failure_code = Some(code.clone());
+                    transaction.failure_message = Some(message.clone());
+                }
+                transaction.lease_until = 0;
+                transaction.updated_at = now;
+                transaction.refresh_needs_work();
+                Ok(())
+            })
+            .await;
+        match settled {
+            Ok(transaction) => self.follow_up(transaction).await,
+            Err(CoreError::Conflict { code: "already_settled", .. }) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Finishes whatever a transaction still owes: an unfinished capture,
+    /// cancel or refund (same idempotency keys, so never twice), then the
+    /// follow-up. Used by the sweeper and by workers that find a settled
+    /// transaction.
+    pub async fn resume_transaction(&self, transaction: Transaction) -> CoreResult<()> {
+        let now = now_micros();
+        if matches!(transaction.status, TransactionStatus::Pending | TransactionStatus::Processing) {
+            if transaction.lease_expired(now) {
+                self.queue.publish(PAYMENT_QUEUE, transaction.id.as_bytes()).await?;
+            }
+            return Ok(());
+        }
+        if let Some(action) = transaction.pending_action
+            && transaction.lease_expired(now)
+        {
+            let transaction = self.lease(&transaction.id).await?;
+            return match action {
+                PendingAction::Capture => self.finish_capture(transaction).await.map(|_| ()),
+                PendingAction::Cancel => self.finish_cancel(transaction).await.map(|_| ()),
+            };
+        }
+        let stalled: Vec<String> =
+            transaction.refunds.iter().filter(|r| r.status == RefundStatus::Pending).map(|r| r.id.clone()).collect();
+        if !stalled.is_empty() && transaction.lease_expired(now) {
+            let transaction = self.lease(&transaction.id).await?;
+            for refund_id in stalled {
+                self.finish_refund(&transaction.id, &refund_id).await?;
+            }
+            return Ok(());
+        }
+        if transaction.follow_up {
+            self.follow_up(transaction).await?;
+        }
+        Ok(())
+    }
+
+    /// Takes the work lease on a transaction for this worker.
+    async fn lease(&self, id: &str) -> CoreResult<Transaction> {
+        self.update::<Transaction, _>(id, |transaction| {
+            let now = now_micros();
+            if !transaction.lease_expired(now) {
+                return Err(CoreError::conflict("transaction_busy", "another request is working on this transaction"));
+            }
+            transaction.lease_until = now + WORK_LEASE_MICROS;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Brings the checkout and the IPN records in line with the
+    /// transaction, then clears the mark. Idempotent; if the transaction
+    /// changed meanwhile, the newer state is followed up instead.
+    pub async fn follow_up(&self, mut transaction: Transaction) -> CoreResult<()> {
+        for _ in 0..16 {
+            if !transaction.follow_up {
+                return Ok(());
+            }
+            self.sync_checkout(&transaction).await?;
+            self.record_transaction_events(&transaction).await?;
+            let mut done = transaction.clone();
+            done.follow_up = false;
+            done.refresh_needs_work();
+            match self.replace(&done).await {
+                Ok(_) => return Ok(()),
+                Err(CoreError::Store(StoreError::VersionConflict)) => {
+                    transaction =
+                        self.get::<Transaction>(&transaction.id).await?.ok_or(CoreError::NotFound("transaction"))?;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
+    }
+
+    async fn sync_checkout(&self, transaction: &Transaction) -> CoreResult<()> {
+        let target = match transaction.status {
+            TransactionStatus::Succeeded | TransactionStatus::RequiresCapture => CheckoutStatus::Completed,
+            // A failed attempt re-opens the checkout so the payer can try
+            // another card.
+            TransactionStatus::Failed => CheckoutStatus::Open,
+            TransactionStatus::Canceled => CheckoutStatus::Canceled,
+            TransactionStatus::Pending | TransactionStatus::Processing => return Ok(()),
+        };
+        let result = self
+            .update::<Checkout, _>(&transaction.checkout_id, |checkout| {
+                if checkout.transaction_id.as_deref() != Some(transaction.id.as_str()) || checkout.status == target {
+                    return Err(CoreError::conflict("checkout_in_sync", "nothing to change"));
+                }
+                checkout.status = target;
+                Ok(())
+            })
+            .await;
+        match result {
+            Ok(_) | Err(CoreError::Conflict { code: "checkout_in_sync", .. }) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// A transaction of the caller's organization.
+    pub async fn owned_transaction(&self, principal: &Principal, id: &str) -> CoreResult<Transaction> {
+        if !is_id("txn", id) {
+            return Err(CoreError::NotFound(Transaction::NAME));
+        }
+        match self.get::<Transaction>(id).await? {
+            Some(transaction) if transaction.organization_id == principal.organization_id => Ok(transaction),
+            _ => Err(CoreError::NotFound(Transaction::NAME)),
+        }
+    }
+
+    pub async fn list_transactions(
+        &self,
+        principal: &Principal,
+        site_id: &str,
+        status: Option<TransactionStatus>,
+        page: &Page,
+    ) -> CoreResult<(Vec<Transaction>, bool)> {
+        let mut filter: Filter = vec![("organizationId", principal.organization_id.clone().into())];
+        if !site_id.is_empty() {
+            self.owned_site(principal, site_id).await?;
+            filter.push(("siteId", site_id.into()));
+        }
+        if let Some(status) = status {
+            filter.push(("status", status.as_str().into()));
+        }
+        self.list(&filter, page).await
+    }
+
+    /// Captures an authorization (`captureMethod: "manual"`).
+    pub async fn capture(&self, principal: &Principal, id: &str) -> CoreResult<Transaction> {
+        self.owned_transaction(principal, id).await?;
+        let transaction = self.start_action(id, PendingAction::Capture).await?;
+        self.finish_capture(transaction).await
+    }
+
+    /// Releases an authorization without charging.
+    pub async fn cancel(&self, principal: &Principal, id: &str) -> CoreResult<Transaction> {
+        self.owned_transaction(principal, id).await?;
+        let transaction = self.start_action(id, PendingAction::Cancel).await?;
+        self.finish_cancel(transaction).await
+    }
+
+    /// Claims the transaction for a capture or cancel; the first of two
+    /// racing requests wins, the other gets 409.
+    async fn start_action(&self, id: &str, action: PendingAction) -> CoreResult<Transaction> {
+        self.update::<Transaction, _>(id, |transaction| {
+            if transaction.status != TransactionStatus::RequiresCapture {
+                let verb = if action == PendingAction::Capture { "captured" } else { "canceled" };
+                return Err(CoreError::conflict(
+                    "transaction_state_invalid",
+                    format!("a {} transaction cannot be {verb}", transaction.status.as_str()),
+                ));
+            }
+            if transaction.pending_action.is_some() {
+                return Err(CoreError::conflict(
+                    "transaction_busy",
+                    "a capture or cancel of this transaction is already in progress",
+                ));
+            }
+            transaction.pending_action = Some(action);
+            transaction.lease_until = now_micros() + WORK_LEASE_MICROS;
+            transaction.refresh_needs_work();
+            Ok(())
+        })
+        .await
+    }
+
+    async fn finish_capture(&self, transaction: Transaction) -> CoreResult<Transaction> {
+        let reference = transaction.provider_reference.clone().unwrap_or_default();
+        self.provider
+            .capture(&format!("{}:capture", transaction.id), &reference, transaction.amount)
+            .await
+            .map_err(provider_failure)?;
+        let settled = self
+            .update::<Transaction, _>(&transaction.id, |transaction| {
+                if transaction.status == TransactionStatus::Succeeded {
+                    return Ok(());
+                }
+                let now = now_micros();
+                transaction.transition(TransactionStatus::Succeeded, now)?;
+                transaction.amount_captured = transaction.amount;
+                transaction.pending_action = None;
+                transaction.lease_until = 0;
+                transaction.updated_at = now;
+                transaction.refresh_needs_work();
+                Ok(())
+            })
+            .await?;
+        self.follow_up(settled.clone()).await?;
+        Ok(settled)
+    }
+
+    async fn finish_cancel(&self, transaction: Transaction) -> CoreResult<Transaction> {
+        let reference = transaction.provider_reference.clone().unwrap_or_default();
+        self.provider.cancel(&format!("{}:cancel", transaction.id), &reference).await.map_err(provider_failure)?;
+        let settled = self
+            .update::<Transaction, _>(&transaction.id, |transaction| {
+                if transaction.status == TransactionStatus::Canceled {
+                    return Ok(());
+                }
+                let now = now_micros();
+                transaction.transition(TransactionStatus::Canceled, now)?;
+                transaction.pending_action = None;
+                transaction.lease_until = 0;
+                transaction.updated_at = now;
+                transaction.refresh_needs_work();
+                Ok(())
+            })
+            .await?;
+        self.follow_up(settled.clone()).await?;
+        Ok(settled)
+    }
+
+    /// Refunds part or all of a captured transaction. The amount is reserved
+    /// on the transaction (compare-and-swap) before the provider is asked,
+    /// so concurrent refunds can never exceed what was captured.
+    pub async fn refund(
+        &self,
+        principal: &Principal,
+        id: &str,
+        amount: Option<i64>,
+        reason: &str,
+        idempotency_key: &str,
+    ) -> CoreResult<Idempotent<Refund>> {
+        self.owned_transaction(principal, id).await?;
+        let reason = super::validate::text("reason", reason.trim(), 500)?.to_owned();
+        if let Some(amount) = amount
+            && amount <= 0
+        {
+            return Err(CoreError::field("amount", "amount_invalid", "amount must be a positive integer"));
+        }
+        let fingerprint = super::idempotency::fingerprint(&(id, amount, &reason))?;
+        self.idempotent(&principal.organization_id, "refund.create", idempotency_key, fingerprint, "re", |refund_id| {
+            let reason = reason.clone();
+            async move {
+                let reserved = self
+                    .update::<Transaction, _>(id, |transaction| {
+                        if transaction.refunds.iter().any(|r| r.id == refund_id) {
+                            return Ok(());
+                        }
+                        if transaction.status != TransactionStatus::Succeeded {
+                            return Err(CoreError::conflict(
+                                "transaction_not_refundable",
+                                format!("a {} transaction cannot be refunded", transaction.status.as_str()),
+                            ));
+                        }
+                        let available = transaction.refundable();
+                        let amount = amount.unwrap_or(available);
+                        if available <= 0 {
+                            return Err(CoreError::conflict(
+                                "transaction_fully_refunded",
+                                "nothing is left to refund on this transaction",
+                            ));
+                        }
+                        if amount > available {
+                            return Err(CoreError::field(
+                                "amount",
+                                "refund_exceeds_captured",
+                                format!("at most {available} can still be refunded"),
+                            ));
+                        }
+                        transaction.refunds.push(Refund {
+                            id: refund_id.clone(),
+                            amount,
+                            status: RefundStatus::Pending,
+                            reason: reason.clone(),
+                            created_at: now_micros(),
+                            provider_reference: None,
+                            failure_code: None,
+                        });
+                        transaction.refresh_needs_work();
+                        Ok(())
+                    })
+                    .await?;
+                self.finish_refund(&reserved.id, &refund_id).await
+            }
+        })
+        .await
+    }
+
+    /// Asks the provider for a reserved refund (key = refund id) and books
+    /// the answer. Idempotent.
+    async fn finish_refund(&self, transaction_id: &str, refund_id: &str) -> CoreResult<Refund> {
+        let transaction =
+            self.get::<Transaction>(transaction_id).await?.ok_or(CoreError::NotFound(Transaction::NAME))?;
+        let refund = transaction
+            .refunds
+            .iter()
+            .find(|r| r.id == refund_id)
+            .cloned()
+            .ok_or_else(|| CoreError::Internal(format!("refund {refund_id} not on {transaction_id}")))?;
+        if refund.status != RefundStatus::Pending {
+            return Ok(refund);
+        }
+        let reference = transaction.provider_reference.clone().unwrap_or_default();
+        let outcome = self.provider.refund(refund_id, &reference, refund.amount).await;
+        let (status, provider_reference, failure_code) = match outcome {
+            Ok(outcome) => (RefundStatus::Succeeded, Some(outcome.reference), None),
+            Err(ProviderError::Refused { code, .. }) => (RefundStatus::Failed, None, Some(code)),
+            Err(err @ ProviderError::Transient(_)) => return Err(provider_failure(err)),
+        };
+        let updated = self
+            .update::<Transaction, _>(transaction_id, |transaction| {
+                let Some(refund) = transaction.refunds.iter_mut().find(|r| r.id == refund_id) else {
+                    return Ok(());
+                };
+                if refund.status != RefundStatus::Pending {
+                    return Ok(());
+                }
+                refund.status = status;
+                refund.provider_reference = provider_reference.clone();
+                refund.failure_code = failure_code.clone();
+                if status == RefundStatus::Succeeded {
+                    let amount = refund.amount;
+                    transaction.amount_refunded += amount;
+                    transaction.follow_up = true;
+                }
+                transaction.updated_at = now_micros();
+                transaction.refresh_needs_work();
+                Ok(())
+            })
+            .await?;
+        let refund = updated
+            .refunds
+            .iter()
+            .find(|r| r.id == refund_id)
+            .cloned()
+            .ok_or_else(|| CoreError::Internal("refund vanished".into()))?;
+        self.follow_up(updated).await?;
+        Ok(refund)
+    }
+}
+
+fn ensure_payable(checkout: &Checkout, now: i64) -> CoreResult<()> {
+    match checkout.effective_status(now) {
+        CheckoutStatus::Open => Ok(()),
+        CheckoutStatus::Processing => {
+            Err(CoreError::conflict("checkout_processing", "a payment for this checkout is already in progress"))
+        }
+        CheckoutStatus::Completed => Err(CoreError::conflict("checkout_completed", "this checkout is already paid")),
+        CheckoutStatus::Expired => Err(CoreError::conflict("checkout_expired", "this checkout has expired")),
+        CheckoutStatus::Canceled => Err(CoreError::conflict("checkout_canceled", "this checkout was canceled")),
+    }
+}
+
+fn provider_failure(err: ProviderError) -> CoreError {
+    match err {
+        ProviderError::Refused { code, message } => CoreError::Provider { code, message },
+        ProviderError::Transient(message) => CoreError::ProviderUnavailable(message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TransactionStatus::*;
+    use super::*;
+
+    #[test]
+    fn the_state_machine_allows_only_documented_transitions() {
+        let all = [Pending, Processing, RequiresCapture, Succeeded, Failed, Canceled];
+        let allowed = [
+            (Pending, Processing),
+            (Processing, RequiresCapture),
+            (Processing, Succeeded),
+            (Processing, Failed),
+            (RequiresCapture, Succeeded),
+            (RequiresCapture, Canceled),
+        ];
+        for from in all {
+            for to in all {
+                assert_eq!(from.can_become(to), allowed.contains(&(from, to)), "{from:?} → {to:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn payment_methods_parse() {
+        assert!(matches!(parse_payment_method("tok_visa", ""), Ok(PaymentMethod::Card { .. })));
+        assert!(matches!(parse_payment_method("upi", "success@upi"), Ok(PaymentMethod::Upi { .. })));
+        assert!(parse_payment_method("upi", "").is_err());
+        assert!(parse_payment_method("4242424242424242", "").is_err());
+        assert!(parse_payment_method("", "").is_err());
+    }
+}

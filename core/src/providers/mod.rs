@@ -1,0 +1,78 @@
+//! Payment providers behind one trait. The gateway sends an idempotency key
+//! with every call and the provider must honour it: the same key never
+//! charges, captures or refunds twice. That, plus the store's leases, is
+//! what makes "charged at most once" hold when jobs are redelivered or a
+//! core dies mid-charge.
+
+pub mod sandbox;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// How the payer pays, as sent by the checkout page. Card data never
+/// reaches Paygate: a card is a provider token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PaymentMethod {
+    Card { token: String },
+    Upi { vpa: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct ChargeRequest {
+    pub idempotency_key: String,
+    /// The merchant-side order this charge pays (the checkout id), as
+    /// providers record a description/metadata with each charge.
+    pub order_reference: String,
+    pub amount: i64,
+    pub currency: String,
+    pub method: PaymentMethod,
+    /// `false` authorizes only (`captureMethod: "manual"`).
+    pub capture: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChargeStatus {
+    Succeeded,
+    RequiresCapture,
+    Failed { code: String, message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeOutcome {
+    pub reference: String,
+    pub status: ChargeStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundOutcome {
+    pub reference: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ProviderError {
+    /// Worth retrying with the same key (timeouts, 5xx, storage hiccups).
+    #[error("provider temporarily unavailable: {0}")]
+    Transient(String),
+    /// The provider refused the operation; retrying will not help.
+    #[error("provider refused: {code}: {message}")]
+    Refused { code: String, message: String },
+}
+
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+
+    /// Checks a payment method before a transaction is created, so a typo
+    /// is a 400 rather than a failed payment.
+    fn accepts(&self, method: &PaymentMethod) -> bool;
+
+    async fn authorize(&self, request: &ChargeRequest) -> Result<ChargeOutcome, ProviderError>;
+
+    async fn capture(&self, idempotency_key: &str, reference: &str, amount: i64) -> Result<(), ProviderError>;
+
+    async fn cancel(&self, idempotency_key: &str, reference: &str) -> Result<(), ProviderError>;
+
+    async fn refund(&self, idempotency_key: &str, reference: &str, amount: i64)
+    -> Result<RefundOutcome, ProviderError>;
+}
