@@ -7,7 +7,7 @@ use super::{GrpcApi, convert, replayed, traced};
 use crate::domain::{
     api_keys::scopes,
     ipn::{DeliveryAttempt, DeliveryStatus, IpnDelivery},
-    now_micros, page,
+    page,
     transactions::{self as tx, Refund, RefundStatus, TransactionStatus},
 };
 use crate::error::CoreError;
@@ -134,13 +134,9 @@ impl transaction_service_server::TransactionService for GrpcApi {
         request: Request<GetCheckoutRequest>,
     ) -> Result<Response<CheckoutStatusResponse>, Status> {
         traced("GetCheckoutStatus", &request, async {
-            let checkout = self.core.public_checkout(&request.get_ref().id).await?;
-            let transaction = match &checkout.transaction_id {
-                Some(id) => self.core.get::<tx::Transaction>(id).await?,
-                None => None,
-            };
+            let (checkout, transaction, status) = self.core.checkout_status(&request.get_ref().id).await?;
             Ok(Response::new(CheckoutStatusResponse {
-                status: convert::checkout_status_pb(checkout.effective_status(now_micros())),
+                status: convert::checkout_status_pb(status),
                 checkout_id: checkout.id,
                 transaction_id: transaction.as_ref().map(|t| t.id.clone()).unwrap_or_default(),
                 transaction_status: transaction.as_ref().map(|t| status_pb(t.status)).unwrap_or(0),

@@ -465,14 +465,30 @@ impl Core {
         Ok(())
     }
 
+    /// The checkout and its latest transaction as the payer should see
+    /// them: a settled transaction whose checkout the follow-up has not
+    /// updated yet already counts.
+    pub async fn checkout_status(
+        &self,
+        checkout_id: &str,
+    ) -> CoreResult<(Checkout, Option<Transaction>, CheckoutStatus)> {
+        let checkout = self.public_checkout(checkout_id).await?;
+        let transaction = match &checkout.transaction_id {
+            Some(id) => self.get::<Transaction>(id).await?,
+            None => None,
+        };
+        let mut status = checkout.effective_status(now_micros());
+        if status == CheckoutStatus::Processing
+            && let Some(settled) = transaction.as_ref().and_then(|t| checkout_target(t.status))
+        {
+            status = settled;
+        }
+        Ok((checkout, transaction, status))
+    }
+
     async fn sync_checkout(&self, transaction: &Transaction) -> CoreResult<()> {
-        let target = match transaction.status {
-            TransactionStatus::Succeeded | TransactionStatus::RequiresCapture => CheckoutStatus::Completed,
-            // A failed attempt re-opens the checkout so the payer can try
-            // another card.
-            TransactionStatus::Failed => CheckoutStatus::Open,
-            TransactionStatus::Canceled => CheckoutStatus::Canceled,
-            TransactionStatus::Pending | TransactionStatus::Processing => return Ok(()),
+        let Some(target) = checkout_target(transaction.status) else {
+            return Ok(());
         };
         let result = self
             .update::<Checkout, _>(&transaction.checkout_id, |checkout| {
@@ -720,6 +736,18 @@ impl Core {
             .ok_or_else(|| CoreError::Internal("refund vanished".into()))?;
         self.follow_up(updated).await?;
         Ok(refund)
+    }
+}
+
+/// What a checkout becomes when its transaction reaches `status`.
+fn checkout_target(status: TransactionStatus) -> Option<CheckoutStatus> {
+    match status {
+        TransactionStatus::Succeeded | TransactionStatus::RequiresCapture => Some(CheckoutStatus::Completed),
+        // A failed attempt re-opens the checkout so the payer can try
+        // another card.
+        TransactionStatus::Failed => Some(CheckoutStatus::Open),
+        TransactionStatus::Canceled => Some(CheckoutStatus::Canceled),
+        TransactionStatus::Pending | TransactionStatus::Processing => None,
     }
 }
 

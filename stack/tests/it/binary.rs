@@ -9,12 +9,12 @@ use std::{
 
 use serde_json::Value;
 
-fn paygate() -> Command {
+pub fn paygate() -> Command {
     Command::new(env!("CARGO_BIN_EXE_paygate"))
 }
 
 /// Reads start-up log lines until every service has reported its address.
-fn listening_addresses(stderr: impl std::io::Read) -> std::collections::HashMap<String, String> {
+pub fn listening_addresses(stderr: impl std::io::Read) -> std::collections::HashMap<String, String> {
     let mut found = std::collections::HashMap::new();
     for line in BufReader::new(stderr).lines() {
         let line = line.unwrap();

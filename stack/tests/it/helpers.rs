@@ -30,6 +30,7 @@ pub fn test_env(data_dir: &std::path::Path) -> HashMap<String, String> {
         env.insert(var.into(), "127.0.0.1:0".into());
     }
     env.insert("PAYGATE_IPN_ALLOW_PRIVATE".into(), "1".into());
+    env.insert("PAYGATE_IPN_FAST_RETRIES".into(), "1".into());
     match std::env::var("PAYGATE_TEST_BACKEND").as_deref() {
         Ok("mongodb") => {
             let uri =
@@ -130,4 +131,177 @@ pub fn checkout_body() -> Value {
         "successUrl": "https://merchant.example/thanks", "cancelUrl": "https://merchant.example/cart",
         "metadata": {"orderId": "1234"}, "expiresInSeconds": 3600
     })
+}
+
+/// How the test IPN receiver answers the n-th request (0-based).
+pub type Plan = Arc<dyn Fn(usize) -> (u16, Vec<(&'static str, String)>) + Send + Sync>;
+
+#[derive(Debug, Clone)]
+pub struct ReceivedIpn {
+    pub headers: std::collections::HashMap<String, String>,
+    pub body: String,
+    pub at: std::time::Instant,
+}
+
+impl ReceivedIpn {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).expect("IPN body is JSON")
+    }
+}
+
+/// A merchant's IPN endpoint on port 0 that records every request.
+pub struct IpnReceiver {
+    pub url: String,
+    pub received: Arc<Mutex<Vec<ReceivedIpn>>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+use std::sync::{Arc, Mutex};
+
+impl IpnReceiver {
+    pub async fn start(plan: Plan) -> Self {
+        let received: Arc<Mutex<Vec<ReceivedIpn>>> = Arc::default();
+        let log = received.clone();
+        let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap, body: String| {
+            let log = log.clone();
+            let plan = plan.clone();
+            async move {
+                let n = {
+                    let mut log = log.lock().unwrap();
+                    log.push(ReceivedIpn {
+                        headers: headers
+                            .iter()
+                            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+                            .collect(),
+                        body,
+                        at: std::time::Instant::now(),
+                    });
+                    log.len() - 1
+                };
+                let (status, extra) = plan(n);
+                let mut response = axum::response::Response::new(axum::body::Body::from("received"));
+                *response.status_mut() = axum::http::StatusCode::from_u16(status).unwrap();
+                for (name, value) in extra {
+                    response.headers_mut().insert(name, value.parse().unwrap());
+                }
+                response
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/ipn", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Self { url, received, server }
+    }
+
+    pub async fn always_ok() -> Self {
+        Self::start(Arc::new(|_| (200, vec![]))).await
+    }
+
+    pub fn all(&self) -> Vec<ReceivedIpn> {
+        self.received.lock().unwrap().clone()
+    }
+
+    pub fn of_type(&self, kind: &str) -> Vec<ReceivedIpn> {
+        self.all().into_iter().filter(|r| r.json()["type"] == kind).collect()
+    }
+}
+
+impl Drop for IpnReceiver {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Checks both signature header sets with code independent of Paygate's.
+pub fn assert_signed(ipn: &ReceivedIpn, secret: &str) {
+    use base64::Engine;
+    use hmac::{KeyInit, Mac};
+    type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+    let b64 = base64::engine::general_purpose::STANDARD;
+
+    let timestamp = &ipn.headers["x-signature-timestamp"];
+    let age = chrono_now_seconds() - timestamp.parse::<i64>().unwrap();
+    assert!((0..300).contains(&age), "fresh timestamp");
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.{}", ipn.body).as_bytes());
+    assert_eq!(
+        ipn.headers["x-signature-hmac-sha256"],
+        hex::encode(mac.finalize().into_bytes()),
+        "X-Signature-HMAC-SHA256"
+    );
+
+    let id = &ipn.headers["webhook-id"];
+    let ts = &ipn.headers["webhook-timestamp"];
+    assert_eq!(id, ipn.json()["id"].as_str().unwrap(), "webhook-id is the event id");
+    let key = b64.decode(secret.strip_prefix("whsec_").unwrap()).unwrap();
+    let mut mac = HmacSha256::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{ts}.{}", ipn.body).as_bytes());
+    let expected = format!("v1,{}", b64.encode(mac.finalize().into_bytes()));
+    let signatures = &ipn.headers["webhook-signature"];
+    assert!(signatures.split(' ').any(|s| s == expected), "webhook-signature {signatures} != {expected}");
+}
+
+fn chrono_now_seconds() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, or panics after
+/// `seconds`.
+pub async fn eventually<T, F, Fut>(seconds: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+impl TestApp {
+    pub async fn pay(&self, checkout_id: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/v1/checkouts/{checkout_id}/pay", self.main))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Waits until the checkout's transaction leaves pending/processing;
+    /// returns the status body.
+    pub async fn settled_status(&self, checkout_id: &str) -> Value {
+        eventually(20, "settlement", || async {
+            let status: Value =
+                self.main_get(&format!("/api/v1/checkouts/{checkout_id}/status")).await.json().await.ok()?;
+            let txn = status["transaction"]["status"].as_str()?;
+            (!matches!(txn, "pending" | "processing")).then_some(status)
+        })
+        .await
+    }
+
+    /// A checkout created with `extra` fields merged into a minimal body.
+    pub async fn checkout_with(&self, org: &Bootstrap, extra: Value) -> Value {
+        let mut body = serde_json::json!({"amount": 10000, "currency": "EUR"});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            for (k, v) in extra {
+                body.insert(k.clone(), v.clone());
+            }
+        }
+        let response = self.create_checkout(&org.api_key, &org.site_id, &body).await;
+        assert_eq!(response.status(), 201);
+        response.json().await.expect("json")
+    }
+
+    /// A core handle on the same store, for what only an operator or the
+    /// clock can do (backdating an expiry, counting provider charges).
+    pub async fn operator_core(&self) -> paygate_core::Core {
+        paygate_core::open(&self.config.core_config(self.config.main_addr)).await.expect("core")
+    }
 }

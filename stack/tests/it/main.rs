@@ -4,8 +4,12 @@
 
 mod binary;
 mod checkouts;
+mod crash;
 mod errors;
 mod grpc;
 mod helpers;
 mod idempotency;
+mod ipn;
 mod keys_and_sites;
+mod operations;
+mod payments;

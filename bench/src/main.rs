@@ -1,0 +1,508 @@
+//! `bench`: drives Paygate the way merchants do and measures it end to end.
+//!
+//! N merchant loops each repeat: create a checkout on the Admin API → pay
+//! it on the checkout API (202) → wait until the gateway's IPN for that
+//! checkout reaches a local receiver with both signatures valid. The
+//! gateway either runs in this process (`paygate::start`, listeners on
+//! port 0, a fresh store and queue) or elsewhere (`--admin-url` …).
+//!
+//! `cargo run --release -p bench -- --help` lists the options.
+
+mod receiver;
+mod stats;
+
+use std::{
+    collections::HashMap,
+    process::ExitCode,
+    sync::Arc,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use axum::body::Bytes;
+use clap::{Parser, ValueEnum};
+use paygate::{Running, Services, StackConfig};
+use serde_json::{Value, json};
+use tokio::{sync::oneshot, task::JoinSet};
+
+use crate::{
+    receiver::Receiver,
+    stats::{LoopStats, Memory, Report, Setup},
+};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Backend {
+    /// Embedded SQLite in a temporary data directory.
+    Embedded,
+    /// MongoDB at PAYGATE_MONGODB_URI, in a fresh database.
+    Mongodb,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum QueueKind {
+    /// The in-process queue.
+    Memory,
+    /// Redis at PAYGATE_REDIS_URL, under a fresh key prefix.
+    Redis,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bench",
+    about = "Load benchmark for Paygate: checkout → pay → verified IPN, per merchant loop",
+    after_help = "Without --admin-url the gateway runs in this process on 127.0.0.1:0.\n\
+                  With it, --main-url, --api-key, --site-id and --webhook-secret name an existing \
+                  site; the target must accept http:// IPN URLs on 127.0.0.1 \
+                  (PAYGATE_IPN_ALLOW_PRIVATE=1) and run on this machine."
+)]
+struct Args {
+    /// Concurrent merchant loops; in-process, each has its own organization,
+    /// site and API key.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    merchants: u32,
+    /// Measured seconds.
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+    /// Seconds of load before measuring starts (not measured).
+    #[arg(long, default_value_t = 2.0)]
+    warmup: f64,
+    /// Store of the in-process gateway.
+    #[arg(long, value_enum, default_value_t = Backend::Embedded)]
+    backend: Backend,
+    /// Queue of the in-process gateway.
+    #[arg(long, value_enum, default_value_t = QueueKind::Memory)]
+    queue: QueueKind,
+    /// PAYGATE_SANDBOX_LATENCY_MS: artificial latency of each provider call.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    provider_latency_ms: u64,
+    /// PAYGATE_WORKERS (payment workers and IPN dispatchers each); default:
+    /// the gateway's own default.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    workers: Option<u32>,
+    /// Seconds a loop waits for its IPN before counting `ipn_timeout`.
+    #[arg(long, default_value_t = 30.0)]
+    ipn_timeout: f64,
+    /// Checkout amount in minor units (EUR).
+    #[arg(long, default_value_t = 11900, value_parser = clap::value_parser!(i64).range(1..))]
+    amount: i64,
+    /// Print one JSON object instead of the text report.
+    #[arg(long)]
+    json: bool,
+
+    /// Admin API of a running gateway (instead of starting one).
+    #[arg(
+        long,
+        requires_all = ["main_url", "api_key", "site_id", "webhook_secret"],
+        conflicts_with_all = ["backend", "queue", "provider_latency_ms", "workers"]
+    )]
+    admin_url: Option<String>,
+    /// Checkout API of the running gateway.
+    #[arg(long, requires = "admin_url")]
+    main_url: Option<String>,
+    /// API key (sk_…) with `checkout:create`, shared by every loop.
+    #[arg(long, requires = "admin_url")]
+    api_key: Option<String>,
+    /// Site the checkouts are created for.
+    #[arg(long, requires = "admin_url")]
+    site_id: Option<String>,
+    /// That site's webhook signing secret (whsec_…), to verify IPNs.
+    #[arg(long, requires = "admin_url")]
+    webhook_secret: Option<String>,
+}
+
+fn seconds(value: f64, name: &str, allow_zero: bool) -> Result<Duration, BoxError> {
+    let valid = value.is_finite() && (value > 0.0 || (allow_zero && value == 0.0)) && value <= 86_400.0;
+    if !valid {
+        return Err(format!(
+            "--{name} must be a number of seconds (up to a day){}",
+            if allow_zero { "" } else { " above 0" }
+        )
+        .into());
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+/// Credentials of one merchant (organization, site, key).
+#[derive(Clone)]
+struct Merchant {
+    api_key: String,
+    site_id: String,
+    webhook_secret: String,
+}
+
+/// The gateway under test and how to reach it.
+struct Target {
+    admin: String,
+    main: String,
+    /// One per loop.
+    merchants: Vec<Merchant>,
+    /// Set when the gateway runs in this process.
+    running: Option<Running>,
+    setup: Setup,
+    /// Kept so the temporary data directory outlives the gateway.
+    _data_dir: Option<tempfile::TempDir>,
+}
+
+/// A name no earlier run used, for the MongoDB database and Redis prefix.
+fn run_name() -> String {
+    let millis = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    format!("paygate_bench_{}_{millis}", std::process::id())
+}
+
+fn required_env(name: &str, option: &str) -> Result<String, BoxError> {
+    std::env::var(name).ok().filter(|v| !v.is_empty()).ok_or_else(|| format!("{option} needs {name}").into())
+}
+
+async fn start_in_process(args: &Args, setup: Setup) -> Result<Target, BoxError> {
+    let data_dir = tempfile::Builder::new().prefix("paygate-bench-").tempdir()?;
+    let mut env = HashMap::new();
+    env.insert("PAYGATE_DATA_DIR".to_owned(), data_dir.path().display().to_string());
+    for var in ["PAYGATE_CORE_ADDR", "PAYGATE_ADMIN_ADDR", "PAYGATE_MAIN_ADDR", "PAYGATE_PDF_ADDR"] {
+        env.insert(var.to_owned(), "127.0.0.1:0".to_owned());
+    }
+    // The receiver is http://127.0.0.1, which the SSRF guard refuses
+    // unless development mode allows it.
+    env.insert("PAYGATE_IPN_ALLOW_PRIVATE".to_owned(), "1".to_owned());
+    env.insert("PAYGATE_SANDBOX_LATENCY_MS".to_owned(), args.provider_latency_ms.to_string());
+    if let Some(workers) = args.workers {
+        env.insert("PAYGATE_WORKERS".to_owned(), workers.to_string());
+    }
+    let name = run_name();
+    if args.backend == Backend::Mongodb {
+        env.insert("PAYGATE_MONGODB_URI".to_owned(), required_env("PAYGATE_MONGODB_URI", "--backend mongodb")?);
+        env.insert("PAYGATE_MONGODB_DATABASE".to_owned(), name.clone());
+    }
+    if args.queue == QueueKind::Redis {
+        env.insert("PAYGATE_REDIS_URL".to_owned(), required_env("PAYGATE_REDIS_URL", "--queue redis")?);
+        env.insert("PAYGATE_REDIS_PREFIX".to_owned(), name.clone());
+    }
+    let config = StackConfig::from_env(&env)?;
+    let running = paygate::start(&config, Services::All).await?;
+    let url = |addr: Option<std::net::SocketAddr>| {
+        addr.map(|a| format!("http://{a}")).ok_or_else(|| BoxError::from("a listener did not start"))
+    };
+    let (admin, main) = (url(running.admin_addr)?, url(running.main_addr)?);
+
+    let mut merchants = Vec::with_capacity(args.merchants as usize);
+    for i in 0..args.merchants {
+        let created = paygate::bootstrap(&config, &format!("Bench merchant {i}"), &format!("Bench shop {i}")).await?;
+        merchants.push(Merchant {
+            api_key: created.api_key,
+            site_id: created.site_id,
+            webhook_secret: created.webhook_secret,
+        });
+    }
+
+    let backend = match args.backend {
+        Backend::Embedded => format!("embedded SQLite (temporary {})", data_dir.path().display()),
+        Backend::Mongodb => format!("MongoDB (database {name})"),
+    };
+    let queue = match args.queue {
+        QueueKind::Memory => "in-process".to_owned(),
+        QueueKind::Redis => format!("Redis (key prefix {name})"),
+    };
+    let workers = match args.workers {
+        Some(n) => format!("{n} (--workers)"),
+        None => format!("{} (gateway default)", config.workers),
+    };
+    Ok(Target {
+        admin,
+        main,
+        merchants,
+        running: Some(running),
+        setup: Setup {
+            target: "in-process (paygate::start, Services::All, 127.0.0.1:0; shares this process's tokio runtime)"
+                .into(),
+            backend,
+            queue,
+            merchants_note: "each its own organization, site and API key".into(),
+            provider_latency_ms: Some(args.provider_latency_ms),
+            workers: Some(workers),
+            ..setup
+        },
+        _data_dir: Some(data_dir),
+    })
+}
+
+fn external(args: &Args, setup: Setup) -> Result<Target, BoxError> {
+    let missing = || BoxError::from("--admin-url needs --main-url, --api-key, --site-id and --webhook-secret");
+    let merchant = Merchant {
+        api_key: args.api_key.clone().ok_or_else(missing)?,
+        site_id: args.site_id.clone().ok_or_else(missing)?,
+        webhook_secret: args.webhook_secret.clone().ok_or_else(missing)?,
+    };
+    let admin = args.admin_url.clone().ok_or_else(missing)?;
+    let main = args.main_url.clone().ok_or_else(missing)?;
+    Ok(Target {
+        admin: admin.trim_end_matches('/').to_owned(),
+        main: main.trim_end_matches('/').to_owned(),
+        merchants: vec![merchant; args.merchants as usize],
+        running: None,
+        setup: Setup {
+            target: format!("external (admin {admin}, main {main})"),
+            backend: "as configured on the target".into(),
+            queue: "as configured on the target".into(),
+            merchants_note: "loops sharing the one given site and key".into(),
+            ..setup
+        },
+        _data_dir: None,
+    })
+}
+
+/// Everything a merchant loop shares with the others.
+struct Shared {
+    client: reqwest::Client,
+    receiver: Arc<Receiver>,
+    admin: String,
+    main: String,
+    ipn_url: String,
+    amount: i64,
+    ipn_timeout: Duration,
+    warmup_end: Instant,
+    end: Instant,
+}
+
+/// One payment's timings.
+struct Completed {
+    create: Duration,
+    pay: Duration,
+    end_to_end: Duration,
+    ipn_at: Instant,
+}
+
+/// POST with a JSON body; the body is read in full so the latency covers
+/// the whole response.
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    api_key: Option<&str>,
+    body: Vec<u8>,
+    step: &str,
+) -> Result<(reqwest::StatusCode, Bytes), String> {
+    let mut request = client.post(url).header("content-type", "application/json").body(body);
+    if let Some(key) = api_key {
+        request = request.bearer_auth(key);
+    }
+    let response = request.send().await.map_err(|err| transport_error(step, &err))?;
+    let status = response.status();
+    let body = response.bytes().await.map_err(|err| transport_error(step, &err))?;
+    Ok((status, body))
+}
+
+fn transport_error(step: &str, err: &reqwest::Error) -> String {
+    let why = if err.is_timeout() {
+        "timeout"
+    } else if err.is_connect() {
+        "connect"
+    } else {
+        "transport"
+    };
+    format!("{step}_{why}")
+}
+
+async fn one_payment(
+    shared: &Shared,
+    merchant: &Merchant,
+    create_url: &str,
+    create_body: &[u8],
+) -> Result<Completed, String> {
+    let started = Instant::now();
+    let (status, body) =
+        post(&shared.client, create_url, Some(&merchant.api_key), create_body.to_vec(), "create").await?;
+    let created = Instant::now();
+    if status != reqwest::StatusCode::CREATED {
+        return Err(format!("create_http_{}", status.as_u16()));
+    }
+    let checkout_id = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
+        .ok_or_else(|| "create_response_invalid".to_owned())?;
+
+    let arrival = shared.receiver.expect(&checkout_id);
+    let pay_url = format!("{}/api/v1/checkouts/{checkout_id}/pay", shared.main);
+    let pay_started = Instant::now();
+    let paid = post(&shared.client, &pay_url, None, br#"{"paymentMethod":"tok_visa"}"#.to_vec(), "pay").await;
+    let pay_done = Instant::now();
+    match paid {
+        Ok((status, _)) if status == reqwest::StatusCode::ACCEPTED => {}
+        Ok((status, _)) => {
+            shared.receiver.forget(&checkout_id);
+            return Err(format!("pay_http_{}", status.as_u16()));
+        }
+        Err(kind) => {
+            shared.receiver.forget(&checkout_id);
+            return Err(kind);
+        }
+    }
+
+    let ipn_at = match tokio::time::timeout(shared.ipn_timeout, arrival).await {
+        Ok(Ok(Ok(at))) => at,
+        Ok(Ok(Err(kind))) => return Err(kind),
+        Ok(Err(_)) => return Err("ipn_receiver_gone".into()),
+        Err(_) => {
+            shared.receiver.forget(&checkout_id);
+            return Err("ipn_timeout".into());
+        }
+    };
+    Ok(Completed {
+        create: created - started,
+        pay: pay_done - pay_started,
+        end_to_end: ipn_at.saturating_duration_since(started),
+        ipn_at,
+    })
+}
+
+async fn merchant_loop(shared: Arc<Shared>, merchant: Merchant) -> LoopStats {
+    let mut stats = LoopStats::new();
+    let create_url = format!("{}/api/v1/checkouts/{}/create", shared.admin, merchant.site_id);
+    // A typical small order; the same bytes every time (no Idempotency-Key,
+    // so each request creates a new checkout).
+    let create_body = json!({
+        "amount": shared.amount,
+        "currency": "EUR",
+        "description": "Benchmark order",
+        "lineItems": [{"name": "Benchmark item", "quantity": 1, "amount": shared.amount}],
+        "metadata": {"source": "bench"},
+        "ipnUrl": shared.ipn_url,
+    })
+    .to_string()
+    .into_bytes();
+    loop {
+        let started = Instant::now();
+        if started >= shared.end {
+            break;
+        }
+        let measured = started >= shared.warmup_end;
+        if measured {
+            stats.started_in_window += 1;
+        }
+        match one_payment(&shared, &merchant, &create_url, &create_body).await {
+            Ok(done) => {
+                if measured {
+                    stats.record(done.create, done.pay, done.end_to_end);
+                }
+                if done.ipn_at >= shared.warmup_end && done.ipn_at <= shared.end {
+                    stats.completed_in_window += 1;
+                }
+            }
+            Err(kind) => {
+                if measured {
+                    stats.error(kind);
+                } else {
+                    stats.warmup_errors += 1;
+                }
+                // A failing gateway answers fast; pausing keeps a broken
+                // run from turning into a busy loop of errors.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+    stats
+}
+
+async fn run(args: Args) -> Result<Report, BoxError> {
+    let warmup = seconds(args.warmup, "warmup", true)?;
+    let duration = seconds(args.duration, "duration", false)?;
+    let ipn_timeout = seconds(args.ipn_timeout, "ipn-timeout", false)?;
+    let setup = Setup {
+        target: String::new(),
+        backend: String::new(),
+        queue: String::new(),
+        merchants: args.merchants as usize,
+        merchants_note: String::new(),
+        warmup,
+        duration,
+        provider_latency_ms: None,
+        workers: None,
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        ipn_timeout,
+    };
+    let mut target =
+        if args.admin_url.is_some() { external(&args, setup)? } else { start_in_process(&args, setup).await? };
+
+    let secrets = target.merchants.iter().map(|m| (m.site_id.clone(), m.webhook_secret.clone())).collect();
+    let receiver = Receiver::new(secrets);
+    let (stop_receiver, receiver_stopped) = oneshot::channel();
+    let (receiver_addr, receiver_task) = receiver.serve(receiver_stopped).await?;
+
+    let loops = target.merchants.len();
+    let client = reqwest::Client::builder()
+        // Keep-alive connections for every loop on both edges, never a new
+        // connection per request.
+        .pool_max_idle_per_host(loops * 2)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .http1_only()
+        .tcp_nodelay(true)
+        // Measure the gateway, not a proxy picked up from the environment.
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .build()?;
+
+    let started = Instant::now();
+    let shared = Arc::new(Shared {
+        client,
+        receiver: Arc::clone(&receiver),
+        admin: target.admin.clone(),
+        main: target.main.clone(),
+        ipn_url: format!("http://{receiver_addr}/ipn"),
+        amount: args.amount,
+        ipn_timeout,
+        warmup_end: started + warmup,
+        end: started + warmup + duration,
+    });
+    eprintln!(
+        "bench: {loops} merchant loops, {:.1} s warm-up + {:.1} s measured …",
+        warmup.as_secs_f64(),
+        duration.as_secs_f64()
+    );
+    let mut tasks = JoinSet::new();
+    for merchant in target.merchants.drain(..) {
+        tasks.spawn(merchant_loop(Arc::clone(&shared), merchant));
+    }
+
+    // Payments begun before the end may finish afterwards (their latency
+    // counts, their IPN not towards throughput); wait for them, but not
+    // beyond the longest a payment can legitimately take.
+    let mut stats = LoopStats::new();
+    let drain_deadline = shared.end + ipn_timeout + Duration::from_secs(60);
+    let mut unfinished_loops = loops;
+    while let Ok(Some(joined)) = tokio::time::timeout_at(drain_deadline.into(), tasks.join_next()).await {
+        unfinished_loops -= 1;
+        match joined {
+            Ok(loop_stats) => stats.merge(&loop_stats),
+            Err(err) => stats.error(format!("loop_panicked: {err}")),
+        }
+    }
+    tasks.abort_all();
+
+    // Read before shutdown: the figures of the gateway under load.
+    let memory = target.running.as_ref().and_then(|_| Memory::read());
+
+    let _ = stop_receiver.send(());
+    receiver_task.await??;
+    if let Some(running) = target.running.take() {
+        running.shutdown().await?;
+    }
+    Ok(Report { setup: target.setup, stats, stray_errors: receiver.stray_errors(), unfinished_loops, memory })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let json = args.json;
+    match run(args).await {
+        Ok(report) => {
+            if json {
+                println!("{}", report.to_json());
+            } else {
+                print!("{}", report.to_text());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("bench: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

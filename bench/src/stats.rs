@@ -1,0 +1,268 @@
+//! What the merchant loops measure, how their figures are merged, and the
+//! report (text or one JSON object).
+
+use std::{collections::BTreeMap, time::Duration};
+
+use hdrhistogram::Histogram;
+use serde_json::{Value, json};
+
+/// Microseconds, 1 µs to 10 min at three significant digits: enough range
+/// for a stalled request without clamping.
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 600_000_000, 3).unwrap_or_else(|_| unreachable!("constant, valid bounds"))
+}
+
+fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX).max(1)
+}
+
+/// One merchant loop's figures; merged once at the end, so the loops never
+/// contend on shared counters.
+pub struct LoopStats {
+    pub create: Histogram<u64>,
+    pub pay: Histogram<u64>,
+    pub end_to_end: Histogram<u64>,
+    /// IPNs verified inside the measured window: the throughput figure.
+    pub completed_in_window: u64,
+    /// Payments begun inside the measured window.
+    pub started_in_window: u64,
+    /// Errors of payments begun inside the measured window, by kind.
+    pub errors: BTreeMap<String, u64>,
+    /// Errors of payments begun during the warm-up.
+    pub warmup_errors: u64,
+}
+
+impl LoopStats {
+    pub fn new() -> Self {
+        Self {
+            create: histogram(),
+            pay: histogram(),
+            end_to_end: histogram(),
+            completed_in_window: 0,
+            started_in_window: 0,
+            errors: BTreeMap::new(),
+            warmup_errors: 0,
+        }
+    }
+
+    pub fn record(&mut self, create: Duration, pay: Duration, end_to_end: Duration) {
+        self.create.saturating_record(micros(create));
+        self.pay.saturating_record(micros(pay));
+        self.end_to_end.saturating_record(micros(end_to_end));
+    }
+
+    pub fn error(&mut self, kind: String) {
+        *self.errors.entry(kind).or_default() += 1;
+    }
+
+    pub fn merge(&mut self, other: &Self) {
+        // Same bounds everywhere, so adding cannot fail.
+        let _ = self.create.add(&other.create);
+        let _ = self.pay.add(&other.pay);
+        let _ = self.end_to_end.add(&other.end_to_end);
+        self.completed_in_window += other.completed_in_window;
+        self.started_in_window += other.started_in_window;
+        for (kind, count) in &other.errors {
+            *self.errors.entry(kind.clone()).or_default() += count;
+        }
+        self.warmup_errors += other.warmup_errors;
+    }
+}
+
+/// How the run was set up, for the report.
+pub struct Setup {
+    pub target: String,
+    pub backend: String,
+    pub queue: String,
+    pub merchants: usize,
+    pub merchants_note: String,
+    pub warmup: Duration,
+    pub duration: Duration,
+    pub provider_latency_ms: Option<u64>,
+    pub workers: Option<String>,
+    pub cores: usize,
+    pub ipn_timeout: Duration,
+}
+
+/// `VmHWM` and `VmRSS` of this process, in KiB.
+pub struct Memory {
+    pub peak_kib: u64,
+    pub current_kib: u64,
+}
+
+impl Memory {
+    /// Reads /proc/self/status; `None` where there is no procfs.
+    pub fn read() -> Option<Self> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        };
+        Some(Self { peak_kib: field("VmHWM:")?, current_kib: field("VmRSS:")? })
+    }
+}
+
+pub struct Report {
+    pub setup: Setup,
+    pub stats: LoopStats,
+    /// Receiver-side errors no loop was waiting for.
+    pub stray_errors: BTreeMap<String, u64>,
+    /// Loops still busy when the drain deadline passed.
+    pub unfinished_loops: usize,
+    /// `None` when the gateway runs in another process.
+    pub memory: Option<Memory>,
+}
+
+fn millis(histogram: &Histogram<u64>, quantile: f64) -> f64 {
+    histogram.value_at_quantile(quantile) as f64 / 1000.0
+}
+
+fn latency_json(histogram: &Histogram<u64>) -> Value {
+    if histogram.is_empty() {
+        return Value::Null;
+    }
+    json!({
+        "count": histogram.len(),
+        "p50": millis(histogram, 0.50),
+        "p95": millis(histogram, 0.95),
+        "p99": millis(histogram, 0.99),
+        "max": histogram.max() as f64 / 1000.0,
+    })
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+impl Report {
+    fn errors(&self) -> BTreeMap<String, u64> {
+        let mut all = self.stats.errors.clone();
+        for (kind, count) in &self.stray_errors {
+            *all.entry(kind.clone()).or_default() += count;
+        }
+        all
+    }
+
+    pub fn payments_per_second(&self) -> f64 {
+        self.stats.completed_in_window as f64 / self.setup.duration.as_secs_f64()
+    }
+
+    pub fn to_json(&self) -> Value {
+        let setup = &self.setup;
+        json!({
+            "config": {
+                "target": setup.target,
+                "backend": setup.backend,
+                "queue": setup.queue,
+                "merchants": setup.merchants,
+                "warmupSeconds": setup.warmup.as_secs_f64(),
+                "durationSeconds": setup.duration.as_secs_f64(),
+                "providerLatencyMs": setup.provider_latency_ms,
+                "workers": setup.workers,
+                "cores": setup.cores,
+                "ipnTimeoutSeconds": setup.ipn_timeout.as_secs_f64(),
+            },
+            "completePayments": self.stats.completed_in_window,
+            "completePaymentsPerSecond": self.payments_per_second(),
+            "paymentsStarted": self.stats.started_in_window,
+            "latencyMs": {
+                "create": latency_json(&self.stats.create),
+                "pay": latency_json(&self.stats.pay),
+                "createToIpn": latency_json(&self.stats.end_to_end),
+            },
+            "errors": self.errors(),
+            "warmupErrors": self.stats.warmup_errors,
+            "unfinishedLoops": self.unfinished_loops,
+            "memory": self.memory.as_ref().map(|m| json!({
+                "scope": "whole bench process: in-process gateway plus the load generator and IPN receiver",
+                "peakRssMiB": mib(m.peak_kib),
+                "currentRssMiB": mib(m.current_kib),
+            })),
+        })
+    }
+
+    pub fn to_text(&self) -> String {
+        let setup = &self.setup;
+        let mut out = String::new();
+        let mut line = |text: String| {
+            out.push_str(&text);
+            out.push('\n');
+        };
+        line("Paygate benchmark".into());
+        line("Configuration".into());
+        line(format!("  target              {}", setup.target));
+        line(format!("  backend             {}", setup.backend));
+        line(format!("  queue               {}", setup.queue));
+        line(format!("  merchants           {} ({})", setup.merchants, setup.merchants_note));
+        line(format!(
+            "  duration            {:.1} s measured, after {:.1} s warm-up (not measured)",
+            setup.duration.as_secs_f64(),
+            setup.warmup.as_secs_f64()
+        ));
+        line(format!(
+            "  provider latency    {}",
+            setup.provider_latency_ms.map_or_else(|| "as configured on the target".into(), |ms| format!("{ms} ms"))
+        ));
+        line(format!(
+            "  workers             {}",
+            setup.workers.clone().unwrap_or_else(|| "as configured on the target".into())
+        ));
+        line(format!("  cores               {}", setup.cores));
+        line(format!("  IPN timeout         {:.0} s", setup.ipn_timeout.as_secs_f64()));
+        line("Results".into());
+        line(format!(
+            "  complete payments   {} in {:.1} s = {:.1} payments/s  (create → pay 202 → IPN received, both signatures verified)",
+            self.stats.completed_in_window,
+            setup.duration.as_secs_f64(),
+            self.payments_per_second()
+        ));
+        line(format!("  payments started    {} in the measured window", self.stats.started_in_window));
+        line(format!("  latency (ms)        {:>9} {:>9} {:>9} {:>9} {:>9}", "p50", "p95", "p99", "max", "count"));
+        for (name, histogram) in [
+            ("create checkout", &self.stats.create),
+            ("pay", &self.stats.pay),
+            ("create → IPN", &self.stats.end_to_end),
+        ] {
+            if histogram.is_empty() {
+                line(format!("    {name:<17} no samples"));
+            } else {
+                line(format!(
+                    "    {name:<17} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9}",
+                    millis(histogram, 0.50),
+                    millis(histogram, 0.95),
+                    millis(histogram, 0.99),
+                    histogram.max() as f64 / 1000.0,
+                    histogram.len()
+                ));
+            }
+        }
+        let errors = self.errors();
+        if errors.is_empty() {
+            line("  errors              none".into());
+        } else {
+            line(format!("  errors              {} in total", errors.values().sum::<u64>()));
+            for (kind, count) in &errors {
+                line(format!("    {kind:<32} {count}"));
+            }
+        }
+        if self.stats.warmup_errors > 0 {
+            line(format!("  warm-up errors      {} (not in the figures above)", self.stats.warmup_errors));
+        }
+        if self.unfinished_loops > 0 {
+            line(format!("  unfinished loops    {} still busy at the drain deadline", self.unfinished_loops));
+        }
+        match &self.memory {
+            Some(memory) => {
+                line(format!(
+                    "  peak RSS (VmHWM)    {:.1} MiB  (whole bench process: in-process gateway + load generator + IPN receiver)",
+                    mib(memory.peak_kib)
+                ));
+                line(format!("  current RSS (VmRSS) {:.1} MiB", mib(memory.current_kib)));
+            }
+            None => line("  memory              not measured (the gateway runs in another process)".into()),
+        }
+        out
+    }
+}

@@ -1,0 +1,141 @@
+//! kill -9 of the whole gateway while payments are in flight, on the Redis
+//! queue: after a restart every paid checkout ends in one terminal state,
+//! charged once, with its IPN delivered.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+use serde_json::{Value, json};
+
+use crate::{
+    binary::{listening_addresses, paygate},
+    helpers::*,
+};
+
+struct Gateway {
+    child: std::process::Child,
+    admin: String,
+    main: String,
+}
+
+async fn start_gateway(env: &std::collections::HashMap<String, String>) -> Gateway {
+    let mut child = paygate().arg("all").envs(env).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    // Keep draining the log after start-up so the child never blocks on it.
+    std::thread::spawn(move || {
+        let mut reader = std::io::BufReader::new(stderr);
+        let addresses = listening_addresses(&mut reader);
+        let _ = tx.send(addresses);
+        std::io::copy(&mut reader, &mut std::io::sink()).ok();
+    });
+    let addresses = rx.await.unwrap();
+    Gateway {
+        child,
+        admin: format!("http://{}", addresses["edge-admin"]),
+        main: format!("http://{}", addresses["edge-main"]),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_mid_payment_loses_nothing_and_charges_once() {
+    let Ok(redis_url) = std::env::var("PAYGATE_REDIS_URL") else {
+        eprintln!("skipped: PAYGATE_REDIS_URL not set (scripts/test.sh sets it)");
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let mut env = test_env(data.path());
+    env.insert("PAYGATE_REDIS_URL".into(), redis_url);
+    env.insert("PAYGATE_REDIS_PREFIX".into(), format!("paygate_crash_{}", uuid::Uuid::new_v4().simple()));
+    env.insert("PAYGATE_SANDBOX_LATENCY_MS".into(), "150".into());
+    env.insert("PAYGATE_WORKERS".into(), "4".into());
+    env.insert("NO_COLOR".into(), "1".into());
+    let config = paygate::StackConfig::from_env(&env).unwrap();
+    let org = paygate::bootstrap(&config, "Acme", "Shop").await.unwrap();
+    let receiver = IpnReceiver::always_ok().await;
+    let client = reqwest::Client::new();
+
+    let mut gateway = start_gateway(&env).await;
+    eventually(10, "health", || async {
+        client.get(format!("{}/healthz", gateway.admin)).send().await.ok().filter(|r| r.status() == 200)
+    })
+    .await;
+    let mut checkouts = Vec::new();
+    for n in 0..24 {
+        let created: Value = client
+            .post(format!("{}/api/v1/checkouts/{}/create", gateway.admin, org.site_id))
+            .bearer_auth(&org.api_key)
+            .json(&json!({"amount": 1000 + n, "currency": "EUR", "ipnUrl": receiver.url}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        checkouts.push(created["id"].as_str().unwrap().to_owned());
+    }
+    let pays = futures::future::join_all(checkouts.iter().map(|id| {
+        client
+            .post(format!("{}/api/v1/checkouts/{id}/pay", gateway.main))
+            .json(&json!({"paymentMethod": "tok_visa"}))
+            .send()
+    }))
+    .await;
+    assert!(pays.iter().all(|r| r.as_ref().is_ok_and(|r| r.status() == 202)));
+
+    // 4 workers × 150 ms per charge: most payments are still in flight.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = Command::new("kill").args(["-KILL", &gateway.child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    gateway.child.wait().unwrap();
+    let delivered_before = receiver.of_type("transaction.succeeded").len();
+    assert!(delivered_before < checkouts.len(), "the kill landed mid-flight ({delivered_before} already done)");
+
+    let mut restarted = start_gateway(&env).await;
+    let core = paygate_core::open(&config.core_config(config.main_addr)).await.unwrap();
+    for id in &checkouts {
+        let status = eventually(90, "recovery", || async {
+            let status: Value = client
+                .get(format!("{}/api/v1/checkouts/{id}/status", restarted.main))
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            (status["status"] == "completed").then_some(status)
+        })
+        .await;
+        assert_eq!(status["transaction"]["status"], "succeeded");
+        let charges =
+            paygate_core::providers::sandbox::SandboxProvider::successful_charges_for(core.store.as_ref(), id)
+                .await
+                .unwrap();
+        assert_eq!(charges, 1, "{id} charged once");
+    }
+    let events: BTreeMap<String, BTreeSet<String>> = eventually(60, "every IPN", || async {
+        let mut by_checkout: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for ipn in receiver.of_type("transaction.succeeded") {
+            let body = ipn.json();
+            by_checkout
+                .entry(body["data"]["checkout"]["id"].as_str()?.to_owned())
+                .or_default()
+                .insert(body["id"].as_str()?.to_owned());
+        }
+        (by_checkout.len() == checkouts.len()).then_some(by_checkout)
+    })
+    .await;
+    for (checkout, ids) in &events {
+        assert_eq!(ids.len(), 1, "{checkout}: one event id (a redelivery repeats it)");
+    }
+    eprintln!(
+        "crash test: {} payments, {delivered_before} IPNs before kill -9, all {} settled once after restart",
+        checkouts.len(),
+        events.len()
+    );
+    Command::new("kill").args(["-TERM", &restarted.child.id().to_string()]).status().unwrap();
+    assert_eq!(restarted.child.wait().unwrap().code(), Some(0));
+}

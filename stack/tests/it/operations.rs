@@ -1,0 +1,107 @@
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn open_checkouts_past_expiry_expire_and_notify() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    let receiver = IpnReceiver::always_ok().await;
+    let checkout = app.checkout_with(&org, json!({"ipnUrl": receiver.url, "expiresInSeconds": 60})).await;
+    let id = checkout["id"].as_str().unwrap().to_owned();
+    // Wind the clock: the checkout's expiry is now in the past.
+    let core = app.operator_core().await;
+    core.update::<paygate_core::domain::checkouts::Checkout, _>(&id, |c| {
+        c.expires_at = paygate_core::domain::now_micros() - 1;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let response = app.pay(&id, &json!({"paymentMethod": "tok_visa"})).await;
+    assert_error(response, 409, "invalid_request_error", "checkout_expired").await;
+    let ipn = eventually(10, "checkout.expired", || async { receiver.of_type("checkout.expired").pop() }).await;
+    assert_signed(&ipn, &org.webhook_secret);
+    assert_eq!(ipn.json()["data"]["checkout"]["id"], id.as_str());
+    assert_eq!(ipn.json()["data"]["checkout"]["status"], "expired");
+    let stored = core.get::<paygate_core::domain::checkouts::Checkout>(&id).await.unwrap().unwrap();
+    assert_eq!(stored.status, paygate_core::domain::checkouts::CheckoutStatus::Expired, "the sweeper wrote it down");
+    let expired: Value = app.admin_get(&org.api_key, "/api/v1/checkouts?status=expired").await.json().await.unwrap();
+    assert_eq!(expired["data"].as_array().unwrap().len(), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(receiver.of_type("checkout.expired").len(), 1, "once");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queue_status_shows_every_queue() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    let checkout = app.checkout_with(&org, json!({})).await;
+    app.pay(checkout["id"].as_str().unwrap(), &json!({"paymentMethod": "tok_visa"})).await;
+    app.settled_status(checkout["id"].as_str().unwrap()).await;
+    let response = app.admin_get(&org.api_key, "/api/v1/jobs/status").await;
+    assert_eq!(response.status(), 200);
+    let status: Value = response.json().await.unwrap();
+    let queues: Vec<_> =
+        status["data"].as_array().unwrap().iter().map(|q| q["queue"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(queues, ["payment.initiated", "ipn.deliver"]);
+    for queue in status["data"].as_array().unwrap() {
+        for field in ["depth", "inFlight", "retried", "dead"] {
+            assert!(queue[field].is_u64(), "{field} in {queue}");
+        }
+    }
+    let response = app.client.get(format!("{}/api/v1/jobs/status", app.admin)).send().await.unwrap();
+    assert_error(response, 401, "authentication_error", "api_key_missing").await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_core_replicas_on_one_store_charge_each_checkout_once() {
+    let first = spawn_app().await;
+    // A second full stack on the same store (and, under PAYGATE_TEST_QUEUE=redis,
+    // the same queue): its workers and sweeper compete with the first's.
+    let shared = first.config.clone();
+    let second = paygate::start(&shared, paygate::Services::All).await.unwrap();
+    let second_admin = format!("http://{}", second.admin_addr.unwrap());
+    let second_main = format!("http://{}", second.main_addr.unwrap());
+    let org = first.bootstrap().await;
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        let (admin, main) = if n % 2 == 0 { (&first.admin, &first.main) } else { (&second_admin, &second_main) };
+        let created: Value = first
+            .client
+            .post(format!("{admin}/api/v1/checkouts/{}/create", org.site_id))
+            .bearer_auth(&org.api_key)
+            .json(&json!({"amount": 1000 + n, "currency": "EUR"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let response = first
+            .client
+            .post(format!("{main}/api/v1/checkouts/{id}/pay"))
+            .json(&json!({"paymentMethod": "tok_visa"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202);
+        ids.push(id);
+    }
+    let core = first.operator_core().await;
+    for id in &ids {
+        assert_eq!(first.settled_status(id).await["transaction"]["status"], "succeeded");
+        // Both replicas' sweepers and workers may touch it: still one charge.
+        paygate_core::workers::sweep(&core).await.unwrap();
+        assert_eq!(
+            paygate_core::providers::sandbox::SandboxProvider::successful_charges_for(core.store.as_ref(), id)
+                .await
+                .unwrap(),
+            1
+        );
+    }
+    second.shutdown().await.unwrap();
+    first.stop().await;
+}
