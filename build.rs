@@ -9,6 +9,8 @@ const PROTOS: &[&str] = &[
     "proto/paygate/v1/transactions.proto",
     "proto/paygate/v1/ipn.proto",
     "proto/paygate/v1/operations.proto",
+    "proto/paygate/v1/tax.proto",
+    "proto/paygate/v1/invoices.proto",
     "proto/paygate/pdf/v1/pdf.proto",
 ];
 

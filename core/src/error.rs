@@ -33,6 +33,8 @@ pub enum CoreError {
     /// The provider could not be reached: 502.
     #[error("provider unavailable: {0}")]
     ProviderUnavailable(String),
+    #[error("the PDF worker is unavailable")]
+    PdfUnavailable,
     #[error("configuration: {0}")]
     Config(String),
     #[error("store: {0}")]
@@ -90,6 +92,12 @@ impl CoreError {
                 "the payment provider could not be reached; retry later",
             )
             .http_status(502),
+            Self::PdfUnavailable => ApiFault::new(
+                Code::Unavailable,
+                T::Api,
+                "pdf_unavailable",
+                "the PDF renderer is unavailable; the document is unaffected, retry later",
+            ),
             Self::Store(StoreError::UnknownCursor) => ApiFault::new(
                 Code::InvalidArgument,
                 T::InvalidRequest,

@@ -13,15 +13,18 @@ pub mod queue;
 pub mod signing;
 pub mod ssrf;
 pub mod store;
+pub mod tax;
+pub mod vat;
 pub mod workers;
 
 use std::{future::Future, path::PathBuf, sync::Arc, time::Duration};
 
 use paygate_contract::proto::v1::{
     api_key_service_server::ApiKeyServiceServer, checkout_service_server::CheckoutServiceServer,
-    ipn_service_server::IpnServiceServer, operations_service_server::OperationsServiceServer,
-    organization_service_server::OrganizationServiceServer, site_service_server::SiteServiceServer,
-    transaction_service_server::TransactionServiceServer,
+    invoice_service_server::InvoiceServiceServer, ipn_service_server::IpnServiceServer,
+    operations_service_server::OperationsServiceServer, organization_service_server::OrganizationServiceServer,
+    site_service_server::SiteServiceServer, tax_service_server::TaxServiceServer,
+    transaction_service_server::TransactionServiceServer, vat_service_server::VatServiceServer,
 };
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -35,6 +38,12 @@ use crate::{
     queue::Queue,
     store::Store,
 };
+
+/// The official EU VIES REST API.
+pub const DEFAULT_VIES_URL: &str = "https://ec.europa.eu/taxation_customs/vies/rest-api";
+/// How long checkout creation waits for VIES before calling the ID
+/// unverified.
+pub const VIES_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How many times a job is delivered before it is declared dead.
 pub const MAX_JOB_ATTEMPTS: u32 = 10;
@@ -59,6 +68,10 @@ pub struct CoreConfig {
     pub sandbox_latency: Duration,
     /// Concurrent payment and IPN workers in this core.
     pub workers: usize,
+    /// EU VIES REST base URL; `None` disables VIES (offline checks only).
+    pub vies_url: Option<String>,
+    /// The PDF worker; `None` makes PDF requests answer 503.
+    pub pdf_url: Option<String>,
 }
 
 impl CoreConfig {
@@ -76,6 +89,8 @@ impl CoreConfig {
             ipn_fast_retries: false,
             sandbox_latency: Duration::ZERO,
             workers: 32,
+            vies_url: Some(DEFAULT_VIES_URL.to_owned()),
+            pdf_url: None,
         }
     }
 
@@ -119,7 +134,19 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
         .timeout(domain::ipn::REQUEST_TIMEOUT)
         .build()
         .map_err(|err| CoreError::Internal(format!("http client: {err}")))?;
-    Ok(Core { store, queue, sealing, settings: Arc::new(settings), provider, http })
+    let vies = match &config.vies_url {
+        Some(url) => Some(Arc::new(
+            vat::ViesClient::new(url, VIES_TIMEOUT).map_err(|err| CoreError::Config(format!("VIES: {err}")))?,
+        )),
+        None => None,
+    };
+    let pdf = match &config.pdf_url {
+        Some(url) => {
+            Some(paygate_contract::client::lazy_channel(url).map_err(|err| CoreError::Config(err.to_string()))?)
+        }
+        None => None,
+    };
+    Ok(Core { store, queue, sealing, settings: Arc::new(settings), provider, http, vies, pdf })
 }
 
 /// Serves core's gRPC API on `listener` until `shutdown` completes, then
@@ -156,7 +183,10 @@ pub async fn serve(
         .add_service(CheckoutServiceServer::new(api.clone()))
         .add_service(TransactionServiceServer::new(api.clone()))
         .add_service(IpnServiceServer::new(api.clone()))
-        .add_service(OperationsServiceServer::new(api))
+        .add_service(OperationsServiceServer::new(api.clone()))
+        .add_service(TaxServiceServer::new(api.clone()))
+        .add_service(VatServiceServer::new(api.clone()))
+        .add_service(InvoiceServiceServer::new(api))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await
         .map_err(|err| CoreError::Internal(format!("grpc server: {err}")));

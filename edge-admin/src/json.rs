@@ -29,20 +29,26 @@ pub struct CustomerBody {
     address: Option<AddressBody>,
 }
 
+impl AddressBody {
+    pub fn into_proto(self) -> pb::Address {
+        pb::Address {
+            country: self.country.unwrap_or_default(),
+            line1: self.line1.unwrap_or_default(),
+            line2: self.line2.unwrap_or_default(),
+            city: self.city.unwrap_or_default(),
+            postal_code: self.postal_code.unwrap_or_default(),
+            region: self.region.unwrap_or_default(),
+        }
+    }
+}
+
 impl CustomerBody {
     pub fn into_proto(self) -> pb::Customer {
         pb::Customer {
             email: self.email.unwrap_or_default(),
             name: self.name.unwrap_or_default(),
             vat_id: self.vat_id.unwrap_or_default(),
-            address: self.address.map(|a| pb::Address {
-                country: a.country.unwrap_or_default(),
-                line1: a.line1.unwrap_or_default(),
-                line2: a.line2.unwrap_or_default(),
-                city: a.city.unwrap_or_default(),
-                postal_code: a.postal_code.unwrap_or_default(),
-                region: a.region.unwrap_or_default(),
-            }),
+            address: self.address.map(AddressBody::into_proto),
         }
     }
 }
@@ -200,8 +206,91 @@ pub fn api_key_with_secret(response: &pb::CreateApiKeyResponse) -> Value {
     value
 }
 
+fn address(a: Option<&pb::Address>) -> Value {
+    a.map_or(Value::Null, |a| {
+        json!({
+            "country": a.country, "line1": a.line1, "line2": a.line2,
+            "city": a.city, "postalCode": a.postal_code, "region": a.region,
+        })
+    })
+}
+
 pub fn organization(o: &pb::Organization) -> Value {
-    json!({"id": o.id, "object": "organization", "name": o.name, "createdAt": rfc3339(o.created_at.as_ref())})
+    json!({
+        "id": o.id,
+        "object": "organization",
+        "name": o.name,
+        "legalName": empty_to_null(&o.legal_name),
+        "address": address(o.address.as_ref()),
+        "vatId": empty_to_null(&o.vat_id),
+        "sellerCountry": empty_to_null(&o.seller_country),
+        "invoicePrefix": if o.invoice_prefix.is_empty() { "INV" } else { o.invoice_prefix.as_str() },
+        "creditNotePrefix": if o.credit_note_prefix.is_empty() { "CN" } else { o.credit_note_prefix.as_str() },
+        "createdAt": rfc3339(o.created_at.as_ref()),
+    })
+}
+
+pub fn tax_rule(r: &pb::TaxRule) -> Value {
+    json!({
+        "id": r.id,
+        "object": "tax_rule",
+        "siteId": empty_to_null(&r.site_id),
+        "country": r.country,
+        "region": empty_to_null(&r.region),
+        "rateBps": r.rate_bps,
+        "name": r.name,
+        "validFrom": r.valid_from,
+        "createdAt": rfc3339(r.created_at.as_ref()),
+    })
+}
+
+fn split(s: Option<&pb::AmountSplit>) -> Value {
+    let s = s.cloned().unwrap_or_default();
+    json!({"gross": s.gross, "net": s.net, "tax": s.tax})
+}
+
+fn party(p: Option<&pb::DocumentParty>) -> Value {
+    let Some(p) = p else { return Value::Null };
+    json!({
+        "name": p.name,
+        "email": empty_to_null(&p.email),
+        "address": address(p.address.as_ref()),
+        "vatId": empty_to_null(&p.vat_id),
+        "country": empty_to_null(&p.country),
+    })
+}
+
+pub fn tax_document(d: &pb::TaxDocument) -> Value {
+    json!({
+        "id": d.id,
+        "object": d.kind,
+        "number": d.number,
+        "sequence": d.sequence,
+        "siteId": d.site_id,
+        "transactionId": d.transaction_id,
+        "checkoutId": d.checkout_id,
+        "issuedAt": rfc3339(d.issued_at.as_ref()),
+        "currency": d.currency,
+        "seller": party(d.seller.as_ref()),
+        "buyer": party(d.buyer.as_ref()),
+        "lines": d.lines.iter().map(|l| json!({
+            "description": l.description,
+            "quantity": l.quantity,
+            "unitAmount": l.unit_amount,
+            "taxRateBps": l.rate_bps,
+            "amounts": split(l.amounts.as_ref()),
+        })).collect::<Vec<_>>(),
+        "taxBreakdown": d.by_rate.iter().map(|r| json!({
+            "taxRateBps": r.rate_bps,
+            "amounts": split(r.amounts.as_ref()),
+        })).collect::<Vec<_>>(),
+        "totals": split(d.total.as_ref()),
+        "reverseCharge": d.reverse_charge,
+        "notes": d.notes,
+        "invoiceId": empty_to_null(&d.invoice_id),
+        "invoiceNumber": empty_to_null(&d.invoice_number),
+        "refundId": empty_to_null(&d.refund_id),
+    })
 }
 
 pub fn list(data: Vec<Value>, has_more: bool) -> Value {
@@ -279,6 +368,11 @@ pub fn transaction(t: &pb::Transaction) -> Value {
         "failureCode": empty_to_null(&t.failure_code),
         "failureMessage": empty_to_null(&t.failure_message),
         "invoiceId": empty_to_null(&t.invoice_id),
+        "taxAmount": t.tax_amount,
+        "netAmount": t.net_amount,
+        "taxRateBps": t.tax_rate_bps,
+        "taxCountry": empty_to_null(&t.tax_country),
+        "reverseCharge": t.reverse_charge,
         "refunds": t.refunds.iter().map(refund).collect::<Vec<_>>(),
         "createdAt": rfc3339(t.created_at.as_ref()),
         "updatedAt": rfc3339(t.updated_at.as_ref()),

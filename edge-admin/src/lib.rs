@@ -18,8 +18,9 @@ use paygate_contract::{
     http::{AppJson, AppJsonOrEmpty, AppQuery, MAX_BODY_BYTES, core_request, idempotency_key, with_replay_header},
     proto::v1::{
         self as pb, api_key_service_client::ApiKeyServiceClient, checkout_service_client::CheckoutServiceClient,
-        ipn_service_client::IpnServiceClient, operations_service_client::OperationsServiceClient,
-        organization_service_client::OrganizationServiceClient, site_service_client::SiteServiceClient,
+        invoice_service_client::InvoiceServiceClient, ipn_service_client::IpnServiceClient,
+        operations_service_client::OperationsServiceClient, organization_service_client::OrganizationServiceClient,
+        site_service_client::SiteServiceClient, tax_service_client::TaxServiceClient,
         transaction_service_client::TransactionServiceClient,
     },
 };
@@ -37,6 +38,8 @@ struct AppState {
     transactions: TransactionServiceClient<Channel>,
     ipn: IpnServiceClient<Channel>,
     operations: OperationsServiceClient<Channel>,
+    tax: TaxServiceClient<Channel>,
+    invoices: InvoiceServiceClient<Channel>,
 }
 
 /// The Admin API router over a channel to core.
@@ -49,6 +52,8 @@ pub fn router(core: Channel) -> Router {
         transactions: TransactionServiceClient::new(core.clone()),
         ipn: IpnServiceClient::new(core.clone()),
         operations: OperationsServiceClient::new(core.clone()),
+        tax: TaxServiceClient::new(core.clone()),
+        invoices: InvoiceServiceClient::new(core.clone()),
         channel: core,
     };
     let api = Router::new()
@@ -60,7 +65,16 @@ pub fn router(core: Channel) -> Router {
         .route("/sites/{id}/rotate-secret", post(rotate_secret))
         .route("/api-keys", post(create_api_key).get(list_api_keys))
         .route("/api-keys/{id}/revoke", post(revoke_api_key))
-        .route("/organization", get(get_organization))
+        .route("/organization", get(get_organization).patch(update_organization))
+        .route("/tax-rules", post(create_tax_rule).get(list_tax_rules))
+        .route("/tax-rules/seed-eu", post(seed_eu_rates))
+        .route("/tax-rules/{id}", get(get_tax_rule).put(update_tax_rule).delete(delete_tax_rule))
+        .route("/invoices", get(list_invoices))
+        .route("/invoices/{id}", get(get_invoice))
+        .route("/invoices/{id}/pdf", get(get_invoice_pdf))
+        .route("/credit-notes", get(list_credit_notes))
+        .route("/credit-notes/{id}", get(get_credit_note))
+        .route("/credit-notes/{id}/pdf", get(get_credit_note_pdf))
         .route("/domains/verify", get(verify_domain))
         .route("/transactions", get(list_transactions))
         .route("/transactions/{id}", get(get_transaction))
@@ -102,6 +116,8 @@ struct ListQuery {
     starting_after: Option<String>,
     site_id: Option<String>,
     status: Option<String>,
+    transaction_id: Option<String>,
+    country: Option<String>,
 }
 
 impl ListQuery {
@@ -383,4 +399,172 @@ async fn jobs_status(State(mut state): State<AppState>, headers: HeaderMap) -> A
         })
         .collect();
     Ok(Json(serde_json::json!({"object": "list", "data": queues, "hasMore": false})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct UpdateOrganizationBody {
+    name: Option<String>,
+    legal_name: Option<String>,
+    address: Option<json::AddressBody>,
+    vat_id: Option<String>,
+    seller_country: Option<String>,
+    invoice_prefix: Option<String>,
+    credit_note_prefix: Option<String>,
+}
+
+async fn update_organization(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<UpdateOrganizationBody>,
+) -> ApiResult {
+    let message = pb::UpdateOrganizationRequest {
+        name: body.name,
+        legal_name: body.legal_name,
+        address: body.address.map(json::AddressBody::into_proto),
+        vat_id: body.vat_id,
+        seller_country: body.seller_country,
+        invoice_prefix: body.invoice_prefix,
+        credit_note_prefix: body.credit_note_prefix,
+    };
+    let response = state.organizations.update_organization(core_request(&headers, message)).await?;
+    Ok(Json(json::organization(response.get_ref())).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct TaxRuleBody {
+    site_id: Option<String>,
+    country: Option<String>,
+    region: Option<String>,
+    rate_bps: Option<i64>,
+    name: Option<String>,
+    valid_from: Option<String>,
+}
+
+impl TaxRuleBody {
+    fn into_proto(self) -> pb::TaxRuleInput {
+        pb::TaxRuleInput {
+            site_id: self.site_id.unwrap_or_default(),
+            country: self.country.unwrap_or_default(),
+            region: self.region.unwrap_or_default(),
+            // Absent is not 0 %: core rejects -1 as a missing rate.
+            rate_bps: self.rate_bps.unwrap_or(-1),
+            name: self.name.unwrap_or_default(),
+            valid_from: self.valid_from.unwrap_or_default(),
+        }
+    }
+}
+
+async fn create_tax_rule(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<TaxRuleBody>,
+) -> ApiResult {
+    let response = state.tax.create_tax_rule(core_request(&headers, body.into_proto())).await?;
+    Ok((StatusCode::CREATED, Json(json::tax_rule(response.get_ref()))).into_response())
+}
+
+async fn list_tax_rules(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
+    let message =
+        pb::ListTaxRulesRequest { country: query.country.clone().unwrap_or_default(), page: Some(query.page()) };
+    let response = state.tax.list_tax_rules(core_request(&headers, message)).await?.into_inner();
+    Ok(Json(json::list(response.data.iter().map(json::tax_rule).collect(), response.has_more)).into_response())
+}
+
+async fn get_tax_rule(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.tax.get_tax_rule(core_request(&headers, pb::GetTaxRuleRequest { id })).await?;
+    Ok(Json(json::tax_rule(response.get_ref())).into_response())
+}
+
+async fn update_tax_rule(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<TaxRuleBody>,
+) -> ApiResult {
+    let message = pb::UpdateTaxRuleRequest { id, rule: Some(body.into_proto()) };
+    let response = state.tax.update_tax_rule(core_request(&headers, message)).await?;
+    Ok(Json(json::tax_rule(response.get_ref())).into_response())
+}
+
+async fn delete_tax_rule(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.tax.delete_tax_rule(core_request(&headers, pb::GetTaxRuleRequest { id })).await?;
+    let mut body = json::tax_rule(response.get_ref());
+    body["deleted"] = serde_json::Value::Bool(true);
+    Ok(Json(body).into_response())
+}
+
+async fn seed_eu_rates(State(mut state): State<AppState>, headers: HeaderMap) -> ApiResult {
+    let response = state.tax.seed_eu_rates(core_request(&headers, pb::SeedEuRatesRequest {})).await?.into_inner();
+    Ok(Json(json::list(response.data.iter().map(json::tax_rule).collect(), false)).into_response())
+}
+
+fn documents_request(query: &ListQuery) -> pb::ListDocumentsRequest {
+    pb::ListDocumentsRequest {
+        site_id: query.site_id.clone().unwrap_or_default(),
+        transaction_id: query.transaction_id.clone().unwrap_or_default(),
+        page: Some(query.page()),
+    }
+}
+
+async fn list_invoices(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
+    let response = state.invoices.list_invoices(core_request(&headers, documents_request(&query))).await?.into_inner();
+    Ok(Json(json::list(response.data.iter().map(json::tax_document).collect(), response.has_more)).into_response())
+}
+
+async fn get_invoice(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.invoices.get_invoice(core_request(&headers, pb::GetDocumentRequest { id })).await?;
+    Ok(Json(json::tax_document(response.get_ref())).into_response())
+}
+
+async fn list_credit_notes(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
+    let response =
+        state.invoices.list_credit_notes(core_request(&headers, documents_request(&query))).await?.into_inner();
+    Ok(Json(json::list(response.data.iter().map(json::tax_document).collect(), response.has_more)).into_response())
+}
+
+async fn get_credit_note(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.invoices.get_credit_note(core_request(&headers, pb::GetDocumentRequest { id })).await?;
+    Ok(Json(json::tax_document(response.get_ref())).into_response())
+}
+
+/// The PDF as an attachment named after the document number.
+fn pdf_response(document: pb::DocumentPdf) -> Response {
+    let filename: String =
+        document.number.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect();
+    let disposition = format!("attachment; filename=\"{filename}.pdf\"");
+    let mut response = document.pdf.into_response();
+    let headers = response.headers_mut();
+    headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/pdf"));
+    if let Ok(value) = axum::http::HeaderValue::from_str(&disposition) {
+        headers.insert(axum::http::header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+async fn get_invoice_pdf(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.invoices.get_invoice_pdf(core_request(&headers, pb::GetDocumentRequest { id })).await?;
+    Ok(pdf_response(response.into_inner()))
+}
+
+async fn get_credit_note_pdf(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let response = state.invoices.get_credit_note_pdf(core_request(&headers, pb::GetDocumentRequest { id })).await?;
+    Ok(pdf_response(response.into_inner()))
 }

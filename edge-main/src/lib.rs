@@ -15,7 +15,7 @@ use paygate_contract::{
     http::{AppJson, MAX_BODY_BYTES, core_request, rfc3339},
     proto::v1::{
         self as pb, checkout_service_client::CheckoutServiceClient,
-        transaction_service_client::TransactionServiceClient,
+        transaction_service_client::TransactionServiceClient, vat_service_client::VatServiceClient,
     },
 };
 use serde_json::{Value, json};
@@ -27,18 +27,22 @@ struct AppState {
     channel: Channel,
     checkouts: CheckoutServiceClient<Channel>,
     transactions: TransactionServiceClient<Channel>,
+    vat: VatServiceClient<Channel>,
 }
 
 pub fn router(core: Channel) -> Router {
     let state = AppState {
         checkouts: CheckoutServiceClient::new(core.clone()),
         transactions: TransactionServiceClient::new(core.clone()),
+        vat: VatServiceClient::new(core.clone()),
         channel: core,
     };
     let api = Router::new()
         .route("/checkouts/{id}", get(get_checkout))
         .route("/checkouts/{id}/pay", axum::routing::post(pay))
         .route("/checkouts/{id}/status", get(checkout_status))
+        .route("/vat/validate", axum::routing::post(validate_vat))
+        .route("/vat/eu-member/{country_code}", get(eu_member))
         .method_not_allowed_fallback(paygate_contract::http::method_not_allowed);
     Router::new()
         .nest("/api/v1", api)
@@ -95,6 +99,13 @@ fn public_checkout(c: &pb::PublicCheckout) -> Value {
         "successUrl": empty_to_null(&c.success_url),
         "cancelUrl": empty_to_null(&c.cancel_url),
         "expiresAt": rfc3339(c.expires_at.as_ref()),
+        "tax": c.tax.as_ref().map(|t| json!({
+            "country": empty_to_null(&t.country),
+            "rateBps": t.rate_bps,
+            "taxAmount": t.tax_amount,
+            "netAmount": t.net_amount,
+            "reverseCharge": t.reverse_charge,
+        })),
     })
 }
 
@@ -165,6 +176,50 @@ async fn checkout_status(
         "checkoutId": response.checkout_id,
         "status": status_str(response.status),
         "transaction": transaction,
+    }))
+    .into_response())
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ValidateVatBody {
+    vat_id: Option<String>,
+}
+
+/// Offline format and check digits, then EU VIES: `valid`, `invalid`, or
+/// `unverified` when VIES could not answer (never `invalid` for that).
+async fn validate_vat(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<ValidateVatBody>,
+) -> Result<Response, HttpError> {
+    let message = pb::ValidateVatIdRequest { vat_id: body.vat_id.unwrap_or_default() };
+    let v = state.vat.validate_vat_id(core_request(&headers, message)).await?.into_inner();
+    Ok(Json(json!({
+        "valid": v.valid,
+        "status": v.status,
+        "countryCode": v.country_code,
+        "vatNumber": v.vat_number,
+        "name": empty_to_null(&v.name),
+        "address": empty_to_null(&v.address),
+        "checkedAt": rfc3339(v.checked_at.as_ref()),
+        "source": v.source,
+        "reason": empty_to_null(&v.reason),
+    }))
+    .into_response())
+}
+
+async fn eu_member(
+    State(mut state): State<AppState>,
+    Path(country_code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let message = pb::GetEuMemberRequest { country_code };
+    let m = state.vat.get_eu_member(core_request(&headers, message)).await?.into_inner();
+    Ok(Json(json!({
+        "countryCode": m.country_code,
+        "euMember": m.eu_member,
+        "vatPrefix": empty_to_null(&m.vat_prefix),
     }))
     .into_response())
 }

@@ -34,6 +34,8 @@ pub struct StackConfig {
     pub ipn_fast_retries: bool,
     pub sandbox_latency: std::time::Duration,
     pub workers: usize,
+    /// EU VIES REST base; `None` when `PAYGATE_VIES_URL=off`.
+    pub vies_url: Option<String>,
 }
 
 fn address(env: &HashMap<String, String>, variable: &'static str, default: &str) -> Result<SocketAddr, ConfigError> {
@@ -125,11 +127,21 @@ impl StackConfig {
             ipn_fast_retries: flag(env, "PAYGATE_IPN_FAST_RETRIES")?,
             sandbox_latency: std::time::Duration::from_millis(number(env, "PAYGATE_SANDBOX_LATENCY_MS", 0, 60_000)?),
             workers: number(env, "PAYGATE_WORKERS", 32, 1024)?.max(1) as usize,
+            vies_url: match env.get("PAYGATE_VIES_URL").map(String::as_str) {
+                Some("off") => None,
+                None | Some("") => Some(paygate_core::DEFAULT_VIES_URL.to_owned()),
+                Some(_) => service_url(env, "PAYGATE_VIES_URL")?,
+            },
         })
     }
 
-    /// Core's configuration, given where the main edge really listens.
+    /// Core's configuration, given where the main edge and the PDF worker
+    /// really listen (in one process they may be on port 0).
     pub fn core_config(&self, main_edge: SocketAddr) -> CoreConfig {
+        self.core_config_with_pdf(main_edge, None)
+    }
+
+    pub fn core_config_with_pdf(&self, main_edge: SocketAddr, local_pdf: Option<SocketAddr>) -> CoreConfig {
         CoreConfig {
             data_dir: self.data_dir.clone(),
             mongodb_uri: self.mongodb_uri.clone(),
@@ -142,6 +154,11 @@ impl StackConfig {
             ipn_fast_retries: self.ipn_fast_retries,
             sandbox_latency: self.sandbox_latency,
             workers: self.workers,
+            vies_url: self.vies_url.clone(),
+            pdf_url: Some(match local_pdf {
+                Some(addr) => format!("http://{addr}"),
+                None => self.pdf_url.clone().unwrap_or_else(|| format!("http://{}", self.pdf_addr)),
+            }),
         }
     }
 }

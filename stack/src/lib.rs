@@ -120,7 +120,8 @@ pub async fn start(config: &StackConfig, services: Services) -> Result<Running, 
     let mut tasks = JoinSet::new();
 
     if let Some(listener) = core_listener {
-        let core_config = config.core_config(main_addr.unwrap_or(config.main_addr));
+        let local_pdf = if services == Services::All { pdf_addr } else { None };
+        let core_config = config.core_config_with_pdf(main_addr.unwrap_or(config.main_addr), local_pdf);
         let core = paygate_core::open(&core_config).await?;
         tracing::info!(
             addr = %local_addr(&listener)?,

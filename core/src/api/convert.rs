@@ -19,7 +19,39 @@ pub fn timestamp(micros: i64) -> prost_types::Timestamp {
 }
 
 pub fn organization(org: Organization) -> pb::Organization {
-    pb::Organization { id: org.id, name: org.name, created_at: Some(timestamp(org.created_at)) }
+    pb::Organization {
+        id: org.id,
+        name: org.name,
+        created_at: Some(timestamp(org.created_at)),
+        legal_name: org.legal_name,
+        address: org.address.map(address_pb),
+        vat_id: org.vat_id,
+        seller_country: org.seller_country,
+        invoice_prefix: org.invoice_prefix,
+        credit_note_prefix: org.credit_note_prefix,
+    }
+}
+
+pub fn address_pb(a: Address) -> pb::Address {
+    pb::Address {
+        country: a.country,
+        line1: a.line1,
+        line2: a.line2,
+        city: a.city,
+        postal_code: a.postal_code,
+        region: a.region,
+    }
+}
+
+pub fn address(a: pb::Address) -> Address {
+    Address {
+        country: a.country,
+        line1: a.line1,
+        line2: a.line2,
+        city: a.city,
+        postal_code: a.postal_code,
+        region: a.region,
+    }
 }
 
 pub fn key_mode(mode: i32) -> CoreResult<KeyMode> {
@@ -173,8 +205,21 @@ pub fn checkout(checkout: Checkout, payment_url: String, now: i64) -> pb::Checko
 
 /// The payer's view: what the page needs, nothing the merchant keeps
 /// private (customer details, metadata, IPN URL, ids of other objects).
-pub fn public_checkout(checkout: Checkout, merchant_name: String, exponent: u32, now: i64) -> pb::PublicCheckout {
+pub fn public_checkout(
+    checkout: Checkout,
+    merchant_name: String,
+    exponent: u32,
+    tax: &crate::domain::taxation::SaleTax,
+    now: i64,
+) -> pb::PublicCheckout {
     pb::PublicCheckout {
+        tax: Some(pb::TaxPreview {
+            country: tax.country.clone().unwrap_or_default(),
+            rate_bps: tax.rate_bps,
+            tax_amount: tax.document.total.tax,
+            net_amount: tax.document.total.net,
+            reverse_charge: tax.reverse_charge,
+        }),
         status: checkout_status_pb(checkout.effective_status(now)),
         id: checkout.id,
         amount: checkout.amount,

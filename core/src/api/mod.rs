@@ -1,6 +1,7 @@
 //! gRPC adapters: take the trace context and credentials, convert proto to
 //! domain, call the domain, convert back. No rules, no storage here.
 
+mod billing;
 mod convert;
 mod payments;
 
@@ -55,12 +56,19 @@ impl organization_service_server::OrganizationService for GrpcApi {
     ) -> Result<Response<Organization>, Status> {
         traced("GetCurrentOrganization", &request, async {
             let principal = self.principal(&request, scopes::SITES_READ).await?;
-            let org = self
-                .core
-                .get::<crate::domain::organizations::Organization>(&principal.organization_id)
-                .await?
-                .ok_or(CoreError::NotFound("organization"))?;
-            Ok(Response::new(convert::organization(org)))
+            Ok(Response::new(convert::organization(self.core.current_organization(&principal).await?)))
+        })
+        .await?
+    }
+
+    async fn update_organization(
+        &self,
+        request: Request<UpdateOrganizationRequest>,
+    ) -> Result<Response<Organization>, Status> {
+        traced("UpdateOrganization", &request, async {
+            let principal = self.principal(&request, scopes::SITES_WRITE).await?;
+            let update = Self::organization_update(request.get_ref());
+            Ok(Response::new(convert::organization(self.core.update_organization(&principal, &update).await?)))
         })
         .await?
     }
@@ -289,7 +297,9 @@ impl checkout_service_server::CheckoutService for GrpcApi {
                 .map(|site| site.name)
                 .unwrap_or_default();
             let exponent = Currency::parse(&checkout.currency).map(Currency::exponent).unwrap_or(2);
-            Ok(Response::new(convert::public_checkout(checkout, merchant_name, exponent, now_micros())))
+            let now = now_micros();
+            let tax = self.core.assess_tax(&checkout, now).await?;
+            Ok(Response::new(convert::public_checkout(checkout, merchant_name, exponent, &tax, now)))
         })
         .await?
     }

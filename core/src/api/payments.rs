@@ -84,6 +84,11 @@ fn transaction_pb(t: tx::Transaction) -> pb::Transaction {
         failure_code: t.failure_code.unwrap_or_default(),
         failure_message: t.failure_message.unwrap_or_default(),
         invoice_id: t.invoice_id.unwrap_or_default(),
+        tax_amount: t.tax.document.total.tax,
+        net_amount: t.tax.document.total.net,
+        tax_rate_bps: t.tax.rate_bps,
+        tax_country: t.tax.country.clone().unwrap_or_default(),
+        reverse_charge: t.tax.reverse_charge,
         created_at: Some(convert::timestamp(t.created_at)),
         updated_at: Some(convert::timestamp(t.updated_at)),
     }

@@ -133,6 +133,9 @@ pub struct Checkout {
     /// Events of a status change still to be recorded (checkout expiry).
     #[serde(default)]
     pub follow_up: bool,
+    /// The customer's VAT ID as checked when the checkout was created.
+    #[serde(default)]
+    pub vat_validation: Option<crate::vat::VatValidation>,
 }
 
 impl Entity for Checkout {
@@ -330,6 +333,12 @@ impl Core {
             crate::ssrf::check_resolves_public("ipnUrl", url, self.settings.ipn_allow_private).await?;
         }
         let fingerprint = super::idempotency::fingerprint(&(site_id, &request))?;
+        // Checked once, here: VIES is slow and rate-limited, and the answer
+        // decides reverse charge when the checkout is paid.
+        let vat_validation = match valid.customer.as_ref().map(|c| c.vat_id.as_str()).filter(|v| !v.is_empty()) {
+            Some(vat_id) => Some(crate::vat::validate(self.vies.as_deref(), vat_id).await),
+            None => None,
+        };
         self.idempotent(
             &principal.organization_id,
             "checkout.create",
@@ -358,6 +367,7 @@ impl Core {
                     expires_at: now + valid.expires_in_seconds * 1_000_000,
                     transaction_id: None,
                     follow_up: false,
+                    vat_validation,
                 };
                 match self.insert(&checkout).await {
                     // A resumed request whose first attempt got this far.

@@ -193,6 +193,8 @@ mod tests {
         Core {
             provider: Arc::new(crate::providers::sandbox::SandboxProvider::new(store.clone(), Default::default())),
             http: reqwest::Client::new(),
+            vies: None,
+            pdf: None,
             store,
             queue: Arc::new(crate::queue::MemoryQueue::new(3)),
             sealing: crate::crypto::SealingKey::parse(&"11".repeat(32)).expect("key"),

@@ -3,10 +3,14 @@
 pub mod api_keys;
 pub mod auth;
 pub mod checkouts;
+pub mod documents_pdf;
 pub mod idempotency;
+pub mod invoices;
 pub mod ipn;
 pub mod organizations;
 pub mod sites;
+pub mod tax_rules;
+pub mod taxation;
 pub mod transactions;
 pub mod validate;
 pub mod views;
@@ -41,6 +45,18 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
         indexed: &["organizationId", "siteId", "status", "needsWork"],
     },
     crate::providers::sandbox::COLLECTION,
+    CollectionSpec { name: "tax_rules", unique: &[], indexed: &["organizationId", "country"] },
+    CollectionSpec {
+        name: "invoices",
+        unique: &["numberKey"],
+        indexed: &["organizationId", "siteId", "transactionId"],
+    },
+    CollectionSpec {
+        name: "credit_notes",
+        unique: &["numberKey"],
+        indexed: &["organizationId", "siteId", "transactionId"],
+    },
+    CollectionSpec { name: "sequences", unique: &[], indexed: &[] },
 ];
 
 /// Settings the domain needs at run time.
@@ -69,6 +85,10 @@ pub struct Core {
     pub provider: Arc<dyn Provider>,
     /// Shared client for outbound calls that need no per-call DNS pinning.
     pub http: reqwest::Client,
+    /// EU VIES; `None` checks VAT IDs offline only.
+    pub vies: Option<Arc<crate::vat::ViesClient>>,
+    /// Where invoices are rendered.
+    pub pdf: Option<tonic::transport::Channel>,
 }
 
 /// Microseconds since the Unix epoch: the store's `createdAt` unit.

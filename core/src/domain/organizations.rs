@@ -1,9 +1,16 @@
-//! Organizations: the tenant boundary. Everything else belongs to one.
+//! Organizations: the tenant boundary. Everything else belongs to one. An
+//! organization is also the seller on its invoices.
 
 use serde::{Deserialize, Serialize};
 
-use super::{Core, Entity, now_micros};
-use crate::{error::CoreResult, ids::new_id};
+use super::{Core, Entity, auth::Principal, checkouts::Address, now_micros, validate};
+use crate::{
+    error::{CoreError, CoreResult},
+    ids::new_id,
+};
+
+pub const DEFAULT_INVOICE_PREFIX: &str = "INV";
+pub const DEFAULT_CREDIT_NOTE_PREFIX: &str = "CN";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -13,6 +20,20 @@ pub struct Organization {
     pub version: i64,
     pub created_at: i64,
     pub name: String,
+    /// The seller's legal name on invoices; `name` when empty.
+    #[serde(default)]
+    pub legal_name: String,
+    #[serde(default)]
+    pub address: Option<Address>,
+    #[serde(default)]
+    pub vat_id: String,
+    /// Where the seller is established: decides reverse charge.
+    #[serde(default)]
+    pub seller_country: String,
+    #[serde(default)]
+    pub invoice_prefix: String,
+    #[serde(default)]
+    pub credit_note_prefix: String,
 }
 
 impl Entity for Organization {
@@ -26,9 +47,132 @@ impl Entity for Organization {
     }
 }
 
+impl Organization {
+    pub fn invoice_prefix(&self) -> &str {
+        if self.invoice_prefix.is_empty() { DEFAULT_INVOICE_PREFIX } else { &self.invoice_prefix }
+    }
+
+    pub fn credit_note_prefix(&self) -> &str {
+        if self.credit_note_prefix.is_empty() { DEFAULT_CREDIT_NOTE_PREFIX } else { &self.credit_note_prefix }
+    }
+
+    pub fn seller_name(&self) -> &str {
+        if self.legal_name.is_empty() { &self.name } else { &self.legal_name }
+    }
+}
+
+/// Seller details as the merchant sends them; `None` leaves a field as is.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationUpdate {
+    pub name: Option<String>,
+    pub legal_name: Option<String>,
+    pub address: Option<Address>,
+    pub vat_id: Option<String>,
+    pub seller_country: Option<String>,
+    pub invoice_prefix: Option<String>,
+    pub credit_note_prefix: Option<String>,
+}
+
+fn document_prefix(param: &str, value: &str) -> CoreResult<String> {
+    let value = value.trim().to_ascii_uppercase();
+    let valid = (1..=12).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if valid {
+        Ok(value)
+    } else {
+        Err(CoreError::field(param, "prefix_invalid", format!("{param} must be 1 to 12 letters, digits or '-'")))
+    }
+}
+
 impl Core {
     pub async fn create_organization(&self, name: &str) -> CoreResult<Organization> {
-        let name = super::validate::name("name", name)?;
-        self.insert(&Organization { id: new_id("org"), version: 0, created_at: now_micros(), name }).await
+        let name = validate::name("name", name)?;
+        self.insert(&Organization {
+            id: new_id("org"),
+            version: 0,
+            created_at: now_micros(),
+            name,
+            legal_name: String::new(),
+            address: None,
+            vat_id: String::new(),
+            seller_country: String::new(),
+            invoice_prefix: String::new(),
+            credit_note_prefix: String::new(),
+        })
+        .await
+    }
+
+    pub async fn current_organization(&self, principal: &Principal) -> CoreResult<Organization> {
+        self.get::<Organization>(&principal.organization_id).await?.ok_or(CoreError::NotFound(Organization::NAME))
+    }
+
+    /// Updates the seller details printed on future invoices (issued ones
+    /// keep the details they were issued with).
+    pub async fn update_organization(
+        &self,
+        principal: &Principal,
+        update: &OrganizationUpdate,
+    ) -> CoreResult<Organization> {
+        let name = update.name.as_deref().map(|n| validate::name("name", n)).transpose()?;
+        let legal_name =
+            update.legal_name.as_deref().map(|n| validate::text("legalName", n.trim(), 200)).transpose()?;
+        let seller_country = update
+            .seller_country
+            .as_deref()
+            .map(|c| if c.trim().is_empty() { Ok(String::new()) } else { validate::country("sellerCountry", c) })
+            .transpose()?;
+        let vat_id = match update.vat_id.as_deref().map(str::trim) {
+            None => None,
+            Some("") => Some(String::new()),
+            Some(value) => {
+                let id = crate::vat::normalize(value)
+                    .and_then(|id| crate::vat::check_format(&id).map(|()| id))
+                    .map_err(|err| CoreError::field("vatId", "vat_id_invalid", format!("vatId: {err}")))?;
+                Some(id.full())
+            }
+        };
+        let address = update
+            .address
+            .as_ref()
+            .map(|a| -> CoreResult<Address> {
+                Ok(Address {
+                    country: validate::country("address.country", &a.country)?,
+                    line1: validate::text("address.line1", a.line1.trim(), 200)?.to_owned(),
+                    line2: validate::text("address.line2", a.line2.trim(), 200)?.to_owned(),
+                    city: validate::text("address.city", a.city.trim(), 100)?.to_owned(),
+                    postal_code: validate::text("address.postalCode", a.postal_code.trim(), 20)?.to_owned(),
+                    region: validate::text("address.region", a.region.trim(), 100)?.to_owned(),
+                })
+            })
+            .transpose()?;
+        let invoice_prefix =
+            update.invoice_prefix.as_deref().map(|p| document_prefix("invoicePrefix", p)).transpose()?;
+        let credit_note_prefix =
+            update.credit_note_prefix.as_deref().map(|p| document_prefix("creditNotePrefix", p)).transpose()?;
+        self.update::<Organization, _>(&principal.organization_id, |org| {
+            if let Some(v) = &name {
+                org.name = v.clone();
+            }
+            if let Some(v) = legal_name {
+                org.legal_name = v.to_owned();
+            }
+            if let Some(v) = &seller_country {
+                org.seller_country = v.clone();
+            }
+            if let Some(v) = &vat_id {
+                org.vat_id = v.clone();
+            }
+            if address.is_some() {
+                org.address = address.clone();
+            }
+            if let Some(v) = &invoice_prefix {
+                org.invoice_prefix = v.clone();
+            }
+            if let Some(v) = &credit_note_prefix {
+                org.credit_note_prefix = v.clone();
+            }
+            Ok(())
+        })
+        .await
     }
 }

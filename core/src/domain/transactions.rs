@@ -16,6 +16,7 @@ use super::{
     checkouts::{CaptureMethod, Checkout, CheckoutStatus},
     idempotency::Idempotent,
     now_micros,
+    taxation::SaleTax,
 };
 use crate::{
     error::{CoreError, CoreResult},
@@ -156,6 +157,9 @@ pub struct Transaction {
     pub needs_work: bool,
     #[serde(default)]
     pub invoice_id: Option<String>,
+    /// Fixed at creation from the gross amount and the billing country.
+    #[serde(default)]
+    pub tax: SaleTax,
 }
 
 impl Entity for Transaction {
@@ -239,6 +243,7 @@ impl Core {
             ));
         }
         let now = now_micros();
+        let tax = self.assess_tax(&checkout, now).await?;
         let mut transaction = Transaction {
             id: new_id("txn"),
             version: 0,
@@ -267,6 +272,7 @@ impl Core {
             follow_up: false,
             needs_work: true,
             invoice_id: None,
+            tax,
         };
         transaction.refresh_needs_work();
         // Stored first: from here on a crash leaves a record to recover.
@@ -449,6 +455,10 @@ impl Core {
                 return Ok(());
             }
             self.sync_checkout(&transaction).await?;
+            // Invoice first, so the IPN already carries its id.
+            if let Some(invoice_id) = self.issue_documents(&transaction).await? {
+                transaction.invoice_id = Some(invoice_id);
+            }
             self.record_transaction_events(&transaction).await?;
             let mut done = transaction.clone();
             done.follow_up = false;

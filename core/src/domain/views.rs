@@ -45,6 +45,11 @@ pub fn transaction(t: &Transaction) -> Value {
         "failureCode": t.failure_code,
         "failureMessage": t.failure_message,
         "invoiceId": t.invoice_id,
+        "taxAmount": t.tax.document.total.tax,
+        "netAmount": t.tax.document.total.net,
+        "taxRateBps": t.tax.rate_bps,
+        "taxCountry": t.tax.country,
+        "reverseCharge": t.tax.reverse_charge,
         "refunds": t.refunds.iter().map(|r| json!({
             "id": r.id,
             "object": "refund",

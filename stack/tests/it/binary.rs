@@ -9,8 +9,16 @@ use std::{
 
 use serde_json::Value;
 
+/// The binary with a clean environment: only what a test passes in, so a
+/// variable exported around the test run (a MongoDB URI, say) cannot leak
+/// into the gateway under test.
 pub fn paygate() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_paygate"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_paygate"));
+    command.env_clear();
+    if let Ok(path) = std::env::var("PATH") {
+        command.env("PATH", path);
+    }
+    command
 }
 
 /// Reads start-up log lines until every service has reported its address.

@@ -75,7 +75,8 @@ async fn kill_9_mid_payment_loses_nothing_and_charges_once() {
             .json()
             .await
             .unwrap();
-        checkouts.push(created["id"].as_str().unwrap().to_owned());
+        let id = created["id"].as_str().unwrap_or_else(|| panic!("checkout not created: {created}"));
+        checkouts.push(id.to_owned());
     }
     let pays = futures::future::join_all(checkouts.iter().map(|id| {
         client

@@ -1,0 +1,396 @@
+//! Invoices and credit notes. Core computes every figure; the PDF worker
+//! only lays them out.
+//!
+//! Numbers are sequential and gap-free per organization and document kind,
+//! without multi-document transactions: a number is taken only by the
+//! unique insert of the document that carries it (`numberKey` is unique),
+//! always as "last issued + 1". The per-organization counter document only
+//! remembers the last issued number; it is advanced after the insert, by
+//! the issuer or by whoever finds the number taken first. It never runs
+//! ahead of the documents, so a crash between the two steps leaves no gap,
+//! and the unique index means no number is ever issued twice. A document's
+//! own id derives from what it documents (the transaction, the refund), so
+//! issuing twice issues once.
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Core, Entity,
+    auth::Principal,
+    checkouts::{Address, Checkout},
+    now_micros,
+    organizations::Organization,
+    transactions::{Refund, RefundStatus, Transaction, TransactionStatus},
+};
+use crate::{
+    error::{CoreError, CoreResult},
+    ids::{derived_id, is_id},
+    store::{Filter, Page, StoreError},
+    tax::{self, RateTotal, Split, TaxedLine},
+};
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    Invoice,
+    CreditNote,
+}
+
+impl DocumentKind {
+    fn sequence(self, organization_id: &str) -> String {
+        match self {
+            Self::Invoice => format!("seq_invoice_{organization_id}"),
+            Self::CreditNote => format!("seq_credit_note_{organization_id}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Party {
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub address: Option<Address>,
+    #[serde(default)]
+    pub vat_id: String,
+    #[serde(default)]
+    pub country: String,
+}
+
+/// An invoice or a credit note, with every figure computed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxDocument {
+    pub id: String,
+    #[serde(default)]
+    pub version: i64,
+    pub created_at: i64,
+    pub kind: DocumentKind,
+    pub organization_id: String,
+    pub site_id: String,
+    pub transaction_id: String,
+    pub checkout_id: String,
+    /// `INV-2026-000001`.
+    pub number: String,
+    /// The position in the organization's sequence (1, 2, 3, …).
+    pub sequence: i64,
+    /// `{organizationId}:{kind}:{sequence}`: unique, so a number is issued
+    /// at most once.
+    pub number_key: String,
+    pub issued_at: i64,
+    pub currency: String,
+    pub seller: Party,
+    pub buyer: Party,
+    pub lines: Vec<TaxedLine>,
+    pub by_rate: Vec<RateTotal>,
+    pub total: Split,
+    pub reverse_charge: bool,
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// Credit notes: the invoice and refund they correct.
+    #[serde(default)]
+    pub invoice_id: Option<String>,
+    #[serde(default)]
+    pub invoice_number: Option<String>,
+    #[serde(default)]
+    pub refund_id: Option<String>,
+}
+
+/// Invoices and credit notes live in separate collections with the same
+/// shape; these wrappers give each its own `Entity`.
+macro_rules! document_collection {
+    ($name:ident, $collection:literal, $label:literal) => {
+        #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+        #[serde(transparent)]
+        pub struct $name(pub TaxDocument);
+
+        impl Entity for $name {
+            const COLLECTION: &'static str = $collection;
+            const NAME: &'static str = $label;
+            fn id(&self) -> &str {
+                &self.0.id
+            }
+            fn version(&self) -> i64 {
+                self.0.version
+            }
+        }
+    };
+}
+
+document_collection!(Invoice, "invoices", "invoice");
+document_collection!(CreditNote, "credit_notes", "credit note");
+
+/// The last number issued in one sequence.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Sequence {
+    id: String,
+    #[serde(default)]
+    version: i64,
+    created_at: i64,
+    last: i64,
+}
+
+impl Entity for Sequence {
+    const COLLECTION: &'static str = "sequences";
+    const NAME: &'static str = "sequence";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+pub const REVERSE_CHARGE_NOTE: &str =
+    "Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive 2006/112/EC).";
+
+fn format_number(prefix: &str, issued_at: i64, sequence: i64) -> String {
+    let year =
+        chrono::DateTime::from_timestamp_micros(issued_at).map(|t| t.format("%Y").to_string()).unwrap_or_default();
+    format!("{prefix}-{year}-{sequence:06}")
+}
+
+fn seller(org: &Organization) -> Party {
+    Party {
+        name: org.seller_name().to_owned(),
+        email: String::new(),
+        address: org.address.clone(),
+        vat_id: org.vat_id.clone(),
+        country: org.seller_country.clone(),
+    }
+}
+
+fn buyer(checkout: &Checkout, transaction: &Transaction) -> Party {
+    let customer = checkout.customer.clone().unwrap_or_default();
+    Party {
+        name: customer.name,
+        email: customer.email,
+        country: customer.address.as_ref().map(|a| a.country.clone()).unwrap_or_default(),
+        address: customer.address,
+        vat_id: transaction.tax.buyer_vat_id.clone().unwrap_or_default(),
+    }
+}
+
+impl Core {
+    /// Inserts `document` under the next number of its sequence. Retries
+    /// when another issuer took the number first.
+    async fn issue<T, F>(&self, organization_id: &str, kind: DocumentKind, prefix: &str, build: F) -> CoreResult<T>
+    where
+        T: Entity,
+        F: Fn(i64, String, String) -> T + Send,
+    {
+        let sequence_id = kind.sequence(organization_id);
+        for _ in 0..1000 {
+            let last = match self.get::<Sequence>(&sequence_id).await? {
+                Some(sequence) => sequence.last,
+                None => 0,
+            };
+            let sequence = last + 1;
+            let issued_at = now_micros();
+            let number_key = format!("{organization_id}:{kind:?}:{sequence}");
+            let document = build(sequence, format_number(prefix, issued_at, sequence), number_key);
+            let id = document.id().to_owned();
+            match self.insert(&document).await {
+                Ok(document) => {
+                    self.advance_sequence(&sequence_id, sequence).await?;
+                    return Ok(document);
+                }
+                Err(CoreError::Store(StoreError::Duplicate { field })) if field == "id" => {
+                    // Issued already (a retry, or another worker).
+                    return self.get::<T>(&id).await?.ok_or(CoreError::NotFound(T::NAME));
+                }
+                Err(CoreError::Store(StoreError::Duplicate { .. })) => {
+                    // The number is taken; its issuer may have died before
+                    // advancing the counter, so advance it for them.
+                    self.advance_sequence(&sequence_id, sequence).await?;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        Err(CoreError::Internal(format!("{sequence_id}: too much contention")))
+    }
+
+    /// Moves the counter up to `to` (never down).
+    async fn advance_sequence(&self, id: &str, to: i64) -> CoreResult<()> {
+        loop {
+            match self.get::<Sequence>(id).await? {
+                None => {
+                    let sequence = Sequence { id: id.to_owned(), version: 0, created_at: now_micros(), last: to };
+                    match self.insert(&sequence).await {
+                        Ok(_) => return Ok(()),
+                        Err(CoreError::Store(StoreError::Duplicate { .. })) => continue,
+                        Err(err) => return Err(err),
+                    }
+                }
+                Some(sequence) if sequence.last >= to => return Ok(()),
+                Some(mut sequence) => {
+                    sequence.last = to;
+                    match self.replace(&sequence).await {
+                        Ok(_) => return Ok(()),
+                        Err(CoreError::Store(StoreError::VersionConflict)) => continue,
+                        Err(err) => return Err(err),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Issues the invoice of a succeeded transaction (once) and the credit
+    /// notes of its succeeded refunds (once each). Returns the invoice id.
+    pub(crate) async fn issue_documents(&self, transaction: &Transaction) -> CoreResult<Option<String>> {
+        if transaction.status != TransactionStatus::Succeeded {
+            return Ok(None);
+        }
+        let org = self
+            .get::<Organization>(&transaction.organization_id)
+            .await?
+            .ok_or(CoreError::NotFound(Organization::NAME))?;
+        let checkout = self.get::<Checkout>(&transaction.checkout_id).await?.ok_or(CoreError::NotFound("checkout"))?;
+        let invoice_id = derived_id("inv", &transaction.id);
+        let invoice = match self.get::<Invoice>(&invoice_id).await? {
+            Some(invoice) => invoice,
+            None => {
+                let seller = seller(&org);
+                let buyer = buyer(&checkout, transaction);
+                let notes: Vec<String> =
+                    if transaction.tax.reverse_charge { vec![REVERSE_CHARGE_NOTE.to_owned()] } else { Vec::new() };
+                self.issue(&org.id, DocumentKind::Invoice, org.invoice_prefix(), |sequence, number, number_key| {
+                    Invoice(TaxDocument {
+                        id: invoice_id.clone(),
+                        version: 0,
+                        created_at: now_micros(),
+                        kind: DocumentKind::Invoice,
+                        organization_id: transaction.organization_id.clone(),
+                        site_id: transaction.site_id.clone(),
+                        transaction_id: transaction.id.clone(),
+                        checkout_id: transaction.checkout_id.clone(),
+                        number,
+                        sequence,
+                        number_key,
+                        issued_at: now_micros(),
+                        currency: transaction.currency.clone(),
+                        seller: seller.clone(),
+                        buyer: buyer.clone(),
+                        lines: transaction.tax.document.lines.clone(),
+                        by_rate: transaction.tax.document.by_rate.clone(),
+                        total: transaction.tax.document.total,
+                        reverse_charge: transaction.tax.reverse_charge,
+                        notes: notes.clone(),
+                        invoice_id: None,
+                        invoice_number: None,
+                        refund_id: None,
+                    })
+                })
+                .await?
+            }
+        };
+        for refund in transaction.refunds.iter().filter(|r| r.status == RefundStatus::Succeeded) {
+            self.issue_credit_note(&org, transaction, &invoice.0, refund).await?;
+        }
+        Ok(Some(invoice.0.id))
+    }
+
+    async fn issue_credit_note(
+        &self,
+        org: &Organization,
+        transaction: &Transaction,
+        invoice: &TaxDocument,
+        refund: &Refund,
+    ) -> CoreResult<()> {
+        let id = derived_id("cn", &refund.id);
+        if self.store.get(CreditNote::COLLECTION, &id).await?.is_some() {
+            return Ok(());
+        }
+        // The refund is split at the invoice's rate, so invoice and credit
+        // note tax agree.
+        let rate = invoice.by_rate.first().map(|r| r.rate_bps).unwrap_or(0);
+        let description = if refund.reason.is_empty() {
+            format!("Refund against invoice {}", invoice.number)
+        } else {
+            format!("Refund against invoice {}: {}", invoice.number, refund.reason)
+        };
+        let document = tax::tax_lines(&[(description, 1, refund.amount)], rate)
+            .ok_or_else(|| CoreError::Internal("refund amount overflows".into()))?;
+        let mut notes = vec![format!("Corrects invoice {}.", invoice.number)];
+        if invoice.reverse_charge {
+            notes.push(REVERSE_CHARGE_NOTE.to_owned());
+        }
+        self.issue(&org.id, DocumentKind::CreditNote, org.credit_note_prefix(), |sequence, number, number_key| {
+            CreditNote(TaxDocument {
+                id: id.clone(),
+                version: 0,
+                created_at: now_micros(),
+                kind: DocumentKind::CreditNote,
+                organization_id: transaction.organization_id.clone(),
+                site_id: transaction.site_id.clone(),
+                transaction_id: transaction.id.clone(),
+                checkout_id: transaction.checkout_id.clone(),
+                number,
+                sequence,
+                number_key,
+                issued_at: now_micros(),
+                currency: transaction.currency.clone(),
+                seller: invoice.seller.clone(),
+                buyer: invoice.buyer.clone(),
+                lines: document.lines.clone(),
+                by_rate: document.by_rate.clone(),
+                total: document.total,
+                reverse_charge: invoice.reverse_charge,
+                notes: notes.clone(),
+                invoice_id: Some(invoice.id.clone()),
+                invoice_number: Some(invoice.number.clone()),
+                refund_id: Some(refund.id.clone()),
+            })
+        })
+        .await?;
+        Ok(())
+    }
+
+    pub async fn owned_document<T: Entity + AsRef<TaxDocument>>(
+        &self,
+        principal: &Principal,
+        id: &str,
+        prefix: &str,
+    ) -> CoreResult<T> {
+        if !is_id(prefix, id) {
+            return Err(CoreError::NotFound(T::NAME));
+        }
+        match self.get::<T>(id).await? {
+            Some(document) if document.as_ref().organization_id == principal.organization_id => Ok(document),
+            _ => Err(CoreError::NotFound(T::NAME)),
+        }
+    }
+
+    pub async fn list_documents<T: Entity>(
+        &self,
+        principal: &Principal,
+        site_id: &str,
+        transaction_id: &str,
+        page: &Page,
+    ) -> CoreResult<(Vec<T>, bool)> {
+        let mut filter: Filter = vec![("organizationId", principal.organization_id.clone().into())];
+        if !site_id.is_empty() {
+            self.owned_site(principal, site_id).await?;
+            filter.push(("siteId", site_id.into()));
+        }
+        if !transaction_id.is_empty() {
+            filter.push(("transactionId", transaction_id.into()));
+        }
+        self.list(&filter, page).await
+    }
+}
+
+impl AsRef<TaxDocument> for Invoice {
+    fn as_ref(&self) -> &TaxDocument {
+        &self.0
+    }
+}
+
+impl AsRef<TaxDocument> for CreditNote {
+    fn as_ref(&self) -> &TaxDocument {
+        &self.0
+    }
+}

@@ -1,0 +1,162 @@
+//! Tax extraction from gross amounts, in integer minor units.
+//!
+//! Amounts at checkout are gross. For a rate `r` in basis points:
+//! `net = round(gross × 10000 / (10000 + r))`, `tax = gross − net`.
+//!
+//! Rounding rule: **half up** (a remainder of exactly one half rounds away
+//! from zero), the commercial rounding EU tax authorities expect on
+//! invoices. It is applied once per line item, and every total is the sum
+//! of its lines, so lines always add up to the totals exactly, and gross
+//! totals always equal the amount charged. Arithmetic is in `i128`, so any
+//! `i64` amount at any rate up to 100 % is exact.
+
+use serde::{Deserialize, Serialize};
+
+/// Highest accepted rate: 100 %.
+pub const MAX_RATE_BPS: u32 = 10_000;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Split {
+    pub gross: i64,
+    pub net: i64,
+    pub tax: i64,
+}
+
+/// `numerator / denominator` rounded half away from zero; `denominator` > 0.
+fn divide_half_up(numerator: i128, denominator: i128) -> i128 {
+    let quotient = numerator / denominator;
+    let remainder = numerator % denominator;
+    if 2 * remainder.abs() >= denominator { quotient + numerator.signum() } else { quotient }
+}
+
+/// Splits a gross amount at `rate_bps`.
+pub fn extract(gross: i64, rate_bps: u32) -> Split {
+    let rate = i128::from(rate_bps.min(MAX_RATE_BPS));
+    let net = divide_half_up(i128::from(gross) * 10_000, 10_000 + rate);
+    // |net| ≤ |gross|, so the cast back cannot overflow.
+    let net = net as i64;
+    Split { gross, net, tax: gross - net }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxedLine {
+    pub description: String,
+    pub quantity: i64,
+    /// Gross unit price.
+    pub unit_amount: i64,
+    pub rate_bps: u32,
+    #[serde(flatten)]
+    pub split: Split,
+}
+
+/// One rate's share of a document: what a VAT summary table shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RateTotal {
+    pub rate_bps: u32,
+    #[serde(flatten)]
+    pub split: Split,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxedDocument {
+    pub lines: Vec<TaxedLine>,
+    pub by_rate: Vec<RateTotal>,
+    pub total: Split,
+}
+
+/// Taxes each line (gross = quantity × unit) and sums the lines.
+/// `None` when a line total or the sum overflows `i64`.
+pub fn tax_lines(lines: &[(String, i64, i64)], rate_bps: u32) -> Option<TaxedDocument> {
+    let mut taxed = Vec::with_capacity(lines.len());
+    let mut total = Split { gross: 0, net: 0, tax: 0 };
+    for (description, quantity, unit_amount) in lines {
+        let gross = quantity.checked_mul(*unit_amount)?;
+        let split = extract(gross, rate_bps);
+        total = Split {
+            gross: total.gross.checked_add(split.gross)?,
+            net: total.net.checked_add(split.net)?,
+            tax: total.tax.checked_add(split.tax)?,
+        };
+        taxed.push(TaxedLine {
+            description: description.clone(),
+            quantity: *quantity,
+            unit_amount: *unit_amount,
+            rate_bps,
+            split,
+        });
+    }
+    let by_rate = if taxed.is_empty() { Vec::new() } else { vec![RateTotal { rate_bps, split: total }] };
+    Some(TaxedDocument { lines: taxed, by_rate, total })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_examples() {
+        // 119.00 EUR at 19 %: 100.00 net, 19.00 tax.
+        assert_eq!(extract(11900, 1900), Split { gross: 11900, net: 10000, tax: 1900 });
+        // 0 %: all net.
+        assert_eq!(extract(12345, 0), Split { gross: 12345, net: 12345, tax: 0 });
+        // FI 25.5 %: 1000 / 1.255 = 796.81… → 797.
+        assert_eq!(extract(1000, 2550), Split { gross: 1000, net: 797, tax: 203 });
+        // 7 %: 107 / 1.07 = 100 exactly.
+        assert_eq!(extract(107, 700), Split { gross: 107, net: 100, tax: 7 });
+    }
+
+    #[test]
+    fn smallest_amounts_and_half_up() {
+        // 1 minor unit: 1 / 1.19 = 0.84 → 1; 1 / 1.07 = 0.93 → 1.
+        assert_eq!(extract(1, 1900).net, 1);
+        assert_eq!(extract(1, 700).net, 1);
+        // An exact half rounds up: 3 / 2 = 1.5 → 2 (rate 100 %).
+        assert_eq!(extract(3, 10_000), Split { gross: 3, net: 2, tax: 1 });
+        // 1 JPY (exponent 0), 1 fils (BHD, exponent 3): same rule in minor units.
+        assert_eq!(extract(1, 2550).tax, 0);
+        // Negative amounts (credits) mirror positive ones.
+        assert_eq!(extract(-11900, 1900), Split { gross: -11900, net: -10000, tax: -1900 });
+        assert_eq!(extract(-3, 10_000).net, -2);
+    }
+
+    #[test]
+    fn i64_scale_is_exact() {
+        for rate in [0, 700, 1900, 2550, 10_000] {
+            let split = extract(i64::MAX, rate);
+            assert_eq!(split.net + split.tax, i64::MAX);
+            let exact = i128::from(i64::MAX) * 10_000;
+            let net = i128::from(split.net) * i128::from(10_000 + rate);
+            assert!((exact - net).abs() * 2 <= i128::from(10_000 + rate), "rate {rate}: within half a unit");
+        }
+        assert_eq!(extract(i64::MAX, 0).net, i64::MAX);
+    }
+
+    #[test]
+    fn currencies_of_every_exponent() {
+        // JPY 0: ¥1,070 at 7 %. EUR 2: €1,190.00 at 19 %. BHD 3: 11.275 at 25.5 %.
+        assert_eq!(extract(1070, 700), Split { gross: 1070, net: 1000, tax: 70 });
+        assert_eq!(extract(119_000, 1900), Split { gross: 119_000, net: 100_000, tax: 19_000 });
+        assert_eq!(extract(11_275, 2550), Split { gross: 11_275, net: 8984, tax: 2291 });
+    }
+
+    #[test]
+    fn lines_add_up_to_the_total_exactly() {
+        // Three lines whose per-line rounding differs from rounding the sum.
+        let lines = vec![("a".to_owned(), 3, 333), ("b".to_owned(), 1, 1), ("c".to_owned(), 7, 1999)];
+        for rate in [0, 700, 1900, 2550] {
+            let doc = tax_lines(&lines, rate).expect("no overflow");
+            let sum = |f: fn(&Split) -> i64| doc.lines.iter().map(|l| f(&l.split)).sum::<i64>();
+            assert_eq!(doc.total.gross, 3 * 333 + 1 + 7 * 1999);
+            assert_eq!(doc.total.gross, sum(|s| s.gross));
+            assert_eq!(doc.total.net, sum(|s| s.net));
+            assert_eq!(doc.total.tax, sum(|s| s.tax));
+            assert_eq!(doc.total.net + doc.total.tax, doc.total.gross);
+            assert_eq!(doc.by_rate, vec![RateTotal { rate_bps: rate, split: doc.total }]);
+        }
+        assert!(tax_lines(&[("x".to_owned(), 2, i64::MAX)], 1900).is_none(), "overflow is refused");
+    }
+}
