@@ -121,9 +121,9 @@ async fn health_reports_core() {
 
     // An edge whose core is gone answers 503, on health and on the API.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let dead_core = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
     let addr = listener.local_addr().unwrap();
-    let channel = paygate_contract::client::lazy_channel(&format!("http://{dead_core}")).unwrap();
+    // Nothing serves port 1: the core is unreachable.
+    let channel = paygate_contract::client::lazy_channel("http://127.0.0.1:1").unwrap();
     let server = tokio::spawn(paygate_edge_admin::serve(channel, listener, std::future::pending()));
     let client = reqwest::Client::new();
     let response = client.get(format!("http://{addr}/healthz")).send().await.unwrap();
