@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     error::{CoreError, CoreResult},
-    money::{Currency, format_minor, format_rate},
+    money::{Currency, Money, format_minor, format_rate},
 };
 
 /// PDFs of long documents exceed tonic's 4 MiB default.
@@ -42,8 +42,13 @@ fn party(p: &Party) -> pdf::Party {
 /// The worker's view of a document: titles, parties, lines and totals as
 /// text.
 pub fn render_request(document: &TaxDocument) -> pdf::Document {
-    let exponent = Currency::parse(&document.currency).map(Currency::exponent).unwrap_or(2);
-    let amount = |minor: i64| format!("{} {}", format_minor(minor, exponent), document.currency);
+    let currency = Currency::parse(&document.currency);
+    let amount = |minor: i64| match currency {
+        Some(currency) => Money::new(minor, currency).format(),
+        // Stored documents only carry payable currencies; keep the figure
+        // legible regardless.
+        None => format!("{} {}", format_minor(minor, 2), document.currency),
+    };
     let (kind, title) = match document.kind {
         DocumentKind::Invoice => (pdf::DocumentKind::Invoice, "Invoice"),
         DocumentKind::CreditNote => (pdf::DocumentKind::CreditNote, "Credit note"),

@@ -231,15 +231,16 @@ fn czechia(n: &str) -> Rule {
         }
         9 | 10 => {
             let d = digits(n, n.len(), EXPECTED)?;
-            czech_birth_number(&d)
+            birth_number(&d)
         }
         _ => Err(VatError::InvalidFormat(EXPECTED)),
     }
 }
 
-/// RČ: `YYMMDD` (women's months +50, +20 when a day's serials ran out) and a
-/// serial; 9 digits before 1954, 10 after, the 10-digit form divisible by 11.
-fn czech_birth_number(d: &[u32]) -> Rule {
+/// RČ, the Czech and Slovak birth number: `YYMMDD` (women's months +50, +20
+/// when a day's serials ran out) and a serial; 9 digits before 1954, 10
+/// after, whose first 9 digits mod 11 (10 read as 0) give the last.
+fn birth_number(d: &[u32]) -> Rule {
     let mut year = 1900 + pair(d, 0) as i32;
     if d.len() == 9 {
         if year >= 1980 {
@@ -361,8 +362,9 @@ fn hungary(n: &str) -> Rule {
     checksum(weighted(&d, &[9, 7, 3, 1, 9, 7, 3, 1]).is_multiple_of(10))
 }
 
-/// 7 digits + check letter (+ `A`/`B`/`H`/`W` since 2013), or the pre-2013
-/// form: digit, letter/`+`/`*`, 5 digits, check letter.
+/// 7 digits + check letter (+ a second letter since 2013, usually `A` or
+/// `H`, that counts into the check), or the pre-2013 form: digit,
+/// letter/`+`/`*`, 5 digits, check letter.
 fn ireland(n: &str) -> Rule {
     const EXPECTED: &str = "an Irish VAT number is 7 digits and 1 or 2 letters, or the older 8-character form";
     const LETTERS: &[u8; 23] = b"WABCDEFGHIJKLMNOPQRSTUV";
@@ -373,8 +375,7 @@ fn ireland(n: &str) -> Rule {
         let check = letter_value(bytes[7]).ok_or(VatError::InvalidFormat(EXPECTED))?;
         let extra = match bytes.get(8) {
             None => 0,
-            Some(&second @ (b'A' | b'B' | b'H' | b'W')) => letter_value(second).unwrap_or(0),
-            Some(_) => return Err(VatError::InvalidFormat(EXPECTED)),
+            Some(&second) => letter_value(second).ok_or(VatError::InvalidFormat(EXPECTED))?,
         };
         return checksum((weighted(&d, &[8, 7, 6, 5, 4, 3, 2]) + 9 * extra) % 23 == check);
     }
@@ -516,7 +517,8 @@ fn romania(n: &str) -> Rule {
     }
 }
 
-/// CNP: sex/century digit, `YYMMDD`, county, serial, check digit (10 → 1).
+/// CNP: sex/century digit, `YYMMDD`, county code, serial, check digit
+/// (10 → 1).
 fn romanian_cnp(d: &[u32]) -> Rule {
     let century = match d[0] {
         3 | 4 => 1800,
@@ -527,6 +529,10 @@ fn romanian_cnp(d: &[u32]) -> Rule {
     };
     if !is_date(century + pair(d, 1) as i32, pair(d, 3), pair(d, 5)) {
         return Err(VatError::InvalidComponent("the birth date in this Romanian CNP does not exist"));
+    }
+    // The county codes issued: 01–48, 51, 52, 70 and 80–83.
+    if !matches!(pair(d, 7), 1..=48 | 51 | 52 | 70 | 80..=83) {
+        return Err(VatError::InvalidComponent("the county code in this Romanian CNP does not exist"));
     }
     let check = match weighted(&d[..12], &[2, 7, 9, 1, 4, 6, 3, 5, 8, 2, 7, 9]) % 11 {
         10 => 1,
@@ -558,10 +564,14 @@ fn slovenia(n: &str) -> Rule {
 }
 
 /// IČ DPH: 10 digits, not starting with 0, third digit 2, 3, 4, 7, 8 or 9,
-/// the whole number divisible by 11.
+/// the whole number divisible by 11. A person's 10-digit birth number is
+/// accepted too, as older registrations of individuals used it.
 fn slovakia(n: &str) -> Rule {
     const EXPECTED: &str = "a Slovak VAT number is 10 digits, the first not 0 and the third 2, 3, 4, 7, 8 or 9";
     let d = digits(n, 10, EXPECTED)?;
+    if birth_number(&d).is_ok() {
+        return Ok(());
+    }
     if d[0] == 0 || !matches!(d[2], 2 | 3 | 4 | 7 | 8 | 9) {
         return Err(VatError::InvalidFormat(EXPECTED));
     }
