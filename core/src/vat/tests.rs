@@ -177,7 +177,8 @@ const VECTORS: &[Vectors] = &[
     },
     Vectors {
         prefix: "SK",
-        valid: &["SK 2022749619", "SK 1078449064", "SK 2020 237 945"],
+        // The last is a birth number (stdnum sk/rc), which individuals use.
+        valid: &["SK 2022749619", "SK 1078449064", "SK 2020 237 945", "SK 710319/2745"],
         bad_checksum: &["SK 1078449164", "SK 302 274 96 19", "SK 2030 237 945", "SK 2020457679"],
     },
     Vectors {
@@ -287,6 +288,7 @@ fn vat_impossible_components_are_rejected() {
         "LT 100001509922",
         "LV 161375-19997",
         "RO 1632215123457",
+        "RO 1630615993457",
         "XIGD600",
         "XIHA201",
         "XIGD888860018",
