@@ -39,6 +39,16 @@ pub fn listening_addresses(stderr: impl std::io::Read) -> std::collections::Hash
     found
 }
 
+/// A failed assertion must not leave a gateway running.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn binary_serves_bootstraps_alongside_and_stops_on_sigterm() {
     let data = tempfile::tempdir().unwrap();
@@ -51,8 +61,9 @@ async fn binary_serves_bootstraps_alongside_and_stops_on_sigterm() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let before: Value = serde_json::from_slice(&output.stdout).unwrap();
 
-    let mut child = paygate().arg("all").envs(&env).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
+    let mut child =
+        KillOnDrop(paygate().arg("all").envs(&env).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap());
+    let stderr = child.0.stderr.take().unwrap();
     let addresses = tokio::task::spawn_blocking(move || listening_addresses(stderr)).await.unwrap();
     let admin = format!("http://{}", addresses["edge-admin"]);
     let main = format!("http://{}", addresses["edge-main"]);
@@ -94,9 +105,9 @@ async fn binary_serves_bootstraps_alongside_and_stops_on_sigterm() {
         assert_eq!(public.status(), 200);
     }
 
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
     assert!(status.success());
-    let exit = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    let exit = tokio::task::spawn_blocking(move || child.0.wait()).await.unwrap().unwrap();
     assert_eq!(exit.code(), Some(0), "SIGTERM drains and exits 0");
 }
 

@@ -21,6 +21,14 @@ struct Gateway {
     main: String,
 }
 
+/// A failed assertion must not leave a gateway running.
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 async fn start_gateway(env: &std::collections::HashMap<String, String>) -> Gateway {
     let mut child = paygate().arg("all").envs(env).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
