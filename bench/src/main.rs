@@ -12,7 +12,7 @@ mod receiver;
 mod stats;
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     process::ExitCode,
     sync::Arc,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
@@ -154,6 +154,21 @@ fn required_env(name: &str, option: &str) -> Result<String, BoxError> {
     std::env::var(name).ok().filter(|v| !v.is_empty()).ok_or_else(|| format!("{option} needs {name}").into())
 }
 
+/// One organization, site and key per merchant loop, so the run looks like
+/// many merchants rather than one merchant with many connections.
+async fn bootstrap(config: &StackConfig, count: u32) -> Result<Vec<Merchant>, BoxError> {
+    let mut merchants = Vec::with_capacity(count as usize);
+    for i in 0..count {
+        let created = paygate::bootstrap(config, &format!("Bench merchant {i}"), &format!("Bench shop {i}")).await?;
+        merchants.push(Merchant {
+            api_key: created.api_key,
+            site_id: created.site_id,
+            webhook_secret: created.webhook_secret,
+        });
+    }
+    Ok(merchants)
+}
+
 async fn start_in_process(args: &Args, setup: Setup) -> Result<Target, BoxError> {
     let data_dir = tempfile::Builder::new().prefix("paygate-bench-").tempdir()?;
     let mut env = HashMap::new();
@@ -184,15 +199,13 @@ async fn start_in_process(args: &Args, setup: Setup) -> Result<Target, BoxError>
     };
     let (admin, main) = (url(running.admin_addr)?, url(running.main_addr)?);
 
-    let mut merchants = Vec::with_capacity(args.merchants as usize);
-    for i in 0..args.merchants {
-        let created = paygate::bootstrap(&config, &format!("Bench merchant {i}"), &format!("Bench shop {i}")).await?;
-        merchants.push(Merchant {
-            api_key: created.api_key,
-            site_id: created.site_id,
-            webhook_secret: created.webhook_secret,
-        });
-    }
+    let merchants = match bootstrap(&config, args.merchants).await {
+        Ok(merchants) => merchants,
+        Err(err) => {
+            running.shutdown().await?;
+            return Err(err);
+        }
+    };
 
     let backend = match args.backend {
         Backend::Embedded => format!("embedded SQLite (temporary {})", data_dir.path().display()),
@@ -277,7 +290,7 @@ async fn post(
     client: &reqwest::Client,
     url: &str,
     api_key: Option<&str>,
-    body: Vec<u8>,
+    body: Bytes,
     step: &str,
 ) -> Result<(reqwest::StatusCode, Bytes), String> {
     let mut request = client.post(url).header("content-type", "application/json").body(body);
@@ -305,11 +318,11 @@ async fn one_payment(
     shared: &Shared,
     merchant: &Merchant,
     create_url: &str,
-    create_body: &[u8],
+    create_body: &Bytes,
 ) -> Result<Completed, String> {
     let started = Instant::now();
     let (status, body) =
-        post(&shared.client, create_url, Some(&merchant.api_key), create_body.to_vec(), "create").await?;
+        post(&shared.client, create_url, Some(&merchant.api_key), create_body.clone(), "create").await?;
     let created = Instant::now();
     if status != reqwest::StatusCode::CREATED {
         return Err(format!("create_http_{}", status.as_u16()));
@@ -322,7 +335,8 @@ async fn one_payment(
     let arrival = shared.receiver.expect(&checkout_id);
     let pay_url = format!("{}/api/v1/checkouts/{checkout_id}/pay", shared.main);
     let pay_started = Instant::now();
-    let paid = post(&shared.client, &pay_url, None, br#"{"paymentMethod":"tok_visa"}"#.to_vec(), "pay").await;
+    let paid =
+        post(&shared.client, &pay_url, None, Bytes::from_static(br#"{"paymentMethod":"tok_visa"}"#), "pay").await;
     let pay_done = Instant::now();
     match paid {
         Ok((status, _)) if status == reqwest::StatusCode::ACCEPTED => {}
@@ -358,16 +372,15 @@ async fn merchant_loop(shared: Arc<Shared>, merchant: Merchant) -> LoopStats {
     let create_url = format!("{}/api/v1/checkouts/{}/create", shared.admin, merchant.site_id);
     // A typical small order; the same bytes every time (no Idempotency-Key,
     // so each request creates a new checkout).
-    let create_body = json!({
+    let order = json!({
         "amount": shared.amount,
         "currency": "EUR",
         "description": "Benchmark order",
         "lineItems": [{"name": "Benchmark item", "quantity": 1, "amount": shared.amount}],
         "metadata": {"source": "bench"},
         "ipnUrl": shared.ipn_url,
-    })
-    .to_string()
-    .into_bytes();
+    });
+    let create_body = Bytes::from(order.to_string());
     loop {
         let started = Instant::now();
         if started >= shared.end {
@@ -420,7 +433,34 @@ async fn run(args: Args) -> Result<Report, BoxError> {
     };
     let mut target =
         if args.admin_url.is_some() { external(&args, setup)? } else { start_in_process(&args, setup).await? };
+    // Whatever happens while measuring, the in-process gateway is shut down
+    // (in-flight work drained) before the process exits.
+    let measured = measure(&args, &mut target, ipn_timeout).await;
+    if let Some(running) = target.running.take() {
+        running.shutdown().await?;
+    }
+    let measured = measured?;
+    Ok(Report {
+        setup: target.setup,
+        stats: measured.stats,
+        stray_errors: measured.stray_errors,
+        unfinished_loops: measured.unfinished_loops,
+        memory: measured.memory,
+    })
+}
 
+/// What one measurement produced.
+struct Measured {
+    stats: LoopStats,
+    stray_errors: BTreeMap<String, u64>,
+    unfinished_loops: usize,
+    memory: Option<Memory>,
+}
+
+/// Starts the receiver and the merchant loops, waits for them, and stops
+/// the receiver.
+async fn measure(args: &Args, target: &mut Target, ipn_timeout: Duration) -> Result<Measured, BoxError> {
+    let (warmup, duration) = (target.setup.warmup, target.setup.duration);
     let secrets = target.merchants.iter().map(|m| (m.site_id.clone(), m.webhook_secret.clone())).collect();
     let receiver = Receiver::new(secrets);
     let (stop_receiver, receiver_stopped) = oneshot::channel();
@@ -481,11 +521,12 @@ async fn run(args: Args) -> Result<Report, BoxError> {
 
     let _ = stop_receiver.send(());
     receiver_task.await??;
-    if let Some(running) = target.running.take() {
-        running.shutdown().await?;
-    }
-    Ok(Report { setup: target.setup, stats, stray_errors: receiver.stray_errors(), unfinished_loops, memory })
+    Ok(Measured { stats, stray_errors: receiver.stray_errors(), unfinished_loops, memory })
 }
+
+/// The same allocator as the `paygate` binary, so in-process figures match it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -28,12 +28,27 @@ const TIMESTAMP_TOLERANCE_SECONDS: i64 = 300;
 /// arrived, or the error kind that disqualified it.
 pub type Arrival = Result<Instant, String>;
 
+/// Where a checkout's IPN stands, so each payment's outcome is counted
+/// exactly once however often the gateway delivers.
+enum Outcome {
+    /// A merchant loop waits for the first delivery.
+    Waiting(oneshot::Sender<Arrival>),
+    /// The first delivery was accepted (200); another one is a duplicate.
+    Accepted,
+    /// The first delivery was rejected and counted; the gateway's retries
+    /// of it are expected and not counted again.
+    Rejected,
+    /// The loop stopped waiting (pay failed or timed out) and counted that.
+    Abandoned,
+}
+
 pub struct Receiver {
     /// Site id → webhook signing secret (`whsec_…`), fixed at start.
     secrets: HashMap<String, String>,
-    waiters: Mutex<HashMap<String, oneshot::Sender<Arrival>>>,
-    /// Errors no loop was waiting for (late, duplicate or unattributable
-    /// deliveries), by kind.
+    /// Checkout id → outcome.
+    outcomes: Mutex<HashMap<String, Outcome>>,
+    /// Errors no loop was waiting for (duplicates, deliveries for unknown
+    /// checkouts or without one), by kind.
     strays: Mutex<BTreeMap<String, u64>>,
 }
 
@@ -45,37 +60,55 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Receiver {
     pub fn new(secrets: HashMap<String, String>) -> Arc<Self> {
-        Arc::new(Self { secrets, waiters: Mutex::default(), strays: Mutex::default() })
+        Arc::new(Self { secrets, outcomes: Mutex::default(), strays: Mutex::default() })
     }
 
     /// Registers interest in a checkout's IPN. Called after the checkout is
     /// created and before it is paid, so the IPN cannot arrive unobserved.
     pub fn expect(&self, checkout_id: &str) -> oneshot::Receiver<Arrival> {
         let (sender, receiver) = oneshot::channel();
-        lock(&self.waiters).insert(checkout_id.to_owned(), sender);
+        lock(&self.outcomes).insert(checkout_id.to_owned(), Outcome::Waiting(sender));
         receiver
     }
 
-    /// Drops interest (pay failed or the wait timed out); a later IPN for
-    /// the checkout then counts as unmatched.
+    /// Stops waiting (pay failed or the wait timed out; the loop counts
+    /// that); a later IPN for the checkout is then not counted again.
     pub fn forget(&self, checkout_id: &str) {
-        lock(&self.waiters).remove(checkout_id);
+        lock(&self.outcomes).insert(checkout_id.to_owned(), Outcome::Abandoned);
     }
 
     pub fn stray_errors(&self) -> BTreeMap<String, u64> {
         lock(&self.strays).clone()
     }
 
+    fn stray(&self, kind: String) {
+        *lock(&self.strays).entry(kind).or_default() += 1;
+    }
+
+    /// Hands a delivery's verdict to the loop waiting for it, or books it.
     fn settle(&self, checkout_id: Option<&str>, arrival: Arrival) {
-        let waiter = checkout_id.and_then(|id| lock(&self.waiters).remove(id));
-        match (waiter, arrival) {
-            (Some(waiter), arrival) => {
-                // The loop may have given up a moment ago; then nobody
-                // needs to hear about it.
-                let _ = waiter.send(arrival);
+        let Some(checkout_id) = checkout_id else {
+            return self.stray(arrival.err().unwrap_or_else(|| "ipn_payload_invalid".into()));
+        };
+        let next = if arrival.is_ok() { Outcome::Accepted } else { Outcome::Rejected };
+        let mut outcomes = lock(&self.outcomes);
+        let stray = match outcomes.get_mut(checkout_id) {
+            Some(slot @ Outcome::Waiting(_)) => {
+                if let Outcome::Waiting(waiter) = std::mem::replace(slot, next) {
+                    // The loop may have timed out a moment ago; it counted that.
+                    let _ = waiter.send(arrival);
+                }
+                None
             }
-            (None, Ok(_)) => *lock(&self.strays).entry("ipn_unmatched_late_or_duplicate".into()).or_default() += 1,
-            (None, Err(kind)) => *lock(&self.strays).entry(kind).or_default() += 1,
+            Some(Outcome::Accepted) => Some("ipn_duplicate".to_owned()),
+            // Retries after a rejection, or after the loop gave up: already
+            // counted once.
+            Some(Outcome::Rejected | Outcome::Abandoned) => None,
+            None => Some(arrival.err().unwrap_or_else(|| "ipn_unknown_checkout".into())),
+        };
+        drop(outcomes);
+        if let Some(kind) = stray {
+            self.stray(kind);
         }
     }
 
@@ -219,6 +252,31 @@ mod tests {
         assert!(!verify_hex_signature(secret, "1700000001", body, expected));
         assert!(!verify_hex_signature(secret, "1700000000", body, &expected.to_uppercase()));
         assert!(!verify_hex_signature(secret, "1700000000", body, "not hex"));
+    }
+
+    /// However often the gateway delivers, each payment counts once: a
+    /// rejected delivery's retries are not errors again, a second accepted
+    /// delivery is a duplicate.
+    #[test]
+    fn each_payment_is_counted_once() {
+        let receiver = Receiver::new(HashMap::new());
+        let mut rejected = receiver.expect("chk_a");
+        receiver.settle(Some("chk_a"), Err("ipn_signature_invalid".into()));
+        assert_eq!(rejected.try_recv().ok(), Some(Err("ipn_signature_invalid".to_owned())));
+        receiver.settle(Some("chk_a"), Err("ipn_signature_invalid".into()));
+
+        let mut accepted = receiver.expect("chk_b");
+        receiver.settle(Some("chk_b"), Ok(Instant::now()));
+        assert!(matches!(accepted.try_recv(), Ok(Ok(_))));
+        receiver.settle(Some("chk_b"), Ok(Instant::now()));
+
+        let _abandoned = receiver.expect("chk_c");
+        receiver.forget("chk_c");
+        receiver.settle(Some("chk_c"), Ok(Instant::now()));
+        receiver.settle(Some("chk_unknown"), Ok(Instant::now()));
+
+        let expected = BTreeMap::from([("ipn_duplicate".to_owned(), 1), ("ipn_unknown_checkout".to_owned(), 1)]);
+        assert_eq!(receiver.stray_errors(), expected);
     }
 
     #[test]

@@ -184,10 +184,8 @@ impl Core {
     {
         let sequence_id = kind.sequence(organization_id);
         for _ in 0..1000 {
-            let last = match self.get::<Sequence>(&sequence_id).await? {
-                Some(sequence) => sequence.last,
-                None => 0,
-            };
+            let counter = self.get::<Sequence>(&sequence_id).await?;
+            let last = counter.as_ref().map_or(0, |sequence| sequence.last);
             let sequence = last + 1;
             let issued_at = now_micros();
             let number_key = format!("{organization_id}:{kind:?}:{sequence}");
@@ -195,7 +193,7 @@ impl Core {
             let id = document.id().to_owned();
             match self.insert(&document).await {
                 Ok(document) => {
-                    self.advance_sequence(&sequence_id, sequence).await?;
+                    self.advance_sequence(&sequence_id, counter, sequence).await?;
                     return Ok(document);
                 }
                 Err(CoreError::Store(StoreError::Duplicate { field })) if field == "id" => {
@@ -205,7 +203,7 @@ impl Core {
                 Err(CoreError::Store(StoreError::Duplicate { .. })) => {
                     // The number is taken; its issuer may have died before
                     // advancing the counter, so advance it for them.
-                    self.advance_sequence(&sequence_id, sequence).await?;
+                    self.advance_sequence(&sequence_id, counter, sequence).await?;
                 }
                 Err(err) => return Err(err),
             }
@@ -213,10 +211,13 @@ impl Core {
         Err(CoreError::Internal(format!("{sequence_id}: too much contention")))
     }
 
-    /// Moves the counter up to `to` (never down).
-    async fn advance_sequence(&self, id: &str, to: i64) -> CoreResult<()> {
+    /// Moves the counter up to `to` (never down), starting from the copy
+    /// read before the insert and re-reading only on a lost race.
+    async fn advance_sequence(&self, id: &str, mut known: Option<Sequence>, to: i64) -> CoreResult<()> {
+        let mut first = true;
         loop {
-            match self.get::<Sequence>(id).await? {
+            let current = if std::mem::take(&mut first) { known.take() } else { self.get::<Sequence>(id).await? };
+            match current {
                 None => {
                     let sequence = Sequence { id: id.to_owned(), version: 0, created_at: now_micros(), last: to };
                     match self.insert(&sequence).await {
@@ -240,7 +241,11 @@ impl Core {
 
     /// Issues the invoice of a succeeded transaction (once) and the credit
     /// notes of its succeeded refunds (once each). Returns the invoice id.
-    pub(crate) async fn issue_documents(&self, transaction: &Transaction) -> CoreResult<Option<String>> {
+    pub(crate) async fn issue_documents(
+        &self,
+        transaction: &Transaction,
+        checkout: &Checkout,
+    ) -> CoreResult<Option<String>> {
         if transaction.status != TransactionStatus::Succeeded {
             return Ok(None);
         }
@@ -248,13 +253,12 @@ impl Core {
             .get::<Organization>(&transaction.organization_id)
             .await?
             .ok_or(CoreError::NotFound(Organization::NAME))?;
-        let checkout = self.get::<Checkout>(&transaction.checkout_id).await?.ok_or(CoreError::NotFound("checkout"))?;
         let invoice_id = derived_id("inv", &transaction.id);
         let invoice = match self.get::<Invoice>(&invoice_id).await? {
             Some(invoice) => invoice,
             None => {
                 let seller = seller(&org);
-                let buyer = buyer(&checkout, transaction);
+                let buyer = buyer(checkout, transaction);
                 let notes: Vec<String> =
                     if transaction.tax.reverse_charge { vec![REVERSE_CHARGE_NOTE.to_owned()] } else { Vec::new() };
                 self.issue(&org.id, DocumentKind::Invoice, org.invoice_prefix(), |sequence, number, number_key| {

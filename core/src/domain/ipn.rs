@@ -155,24 +155,25 @@ fn excerpt(text: &str) -> String {
 impl Core {
     /// Records the events the transaction's state implies (each once) and
     /// wakes the dispatcher for new ones.
-    pub(crate) async fn record_transaction_events(&self, transaction: &Transaction) -> CoreResult<()> {
+    pub(crate) async fn record_transaction_events(
+        &self,
+        transaction: &Transaction,
+        checkout: &Checkout,
+    ) -> CoreResult<()> {
         let events = transaction_events(transaction);
         if events.is_empty() {
             return Ok(());
         }
-        let Some(checkout) = self.get::<Checkout>(&transaction.checkout_id).await? else {
-            return Ok(());
-        };
         let Some(url) = checkout.ipn_url.clone() else {
             return Ok(());
         };
         let now = now_micros();
         let data = json!({
             "transaction": views::transaction(transaction),
-            "checkout": views::checkout(&checkout, &self.payment_url(&checkout.id), now),
+            "checkout": views::checkout(checkout, &self.payment_url(&checkout.id), now),
         });
         for (seed, kind, at) in events {
-            self.record_event(&checkout, Some(&transaction.id), &url, &seed, kind, at, &data).await?;
+            self.record_event(checkout, Some(&transaction.id), &url, &seed, kind, at, &data).await?;
         }
         Ok(())
     }
@@ -188,10 +189,9 @@ impl Core {
         at: i64,
         data: &serde_json::Value,
     ) -> CoreResult<()> {
+        // An event recorded before is found by its id: the insert reports
+        // the duplicate.
         let id = derived_id("evt", seed);
-        if self.store.get(IpnDelivery::COLLECTION, &id).await?.is_some() {
-            return Ok(());
-        }
         let payload = json!({"id": id, "type": kind, "createdAt": views::rfc3339(at), "data": data}).to_string();
         let delivery = IpnDelivery {
             id,
@@ -283,7 +283,7 @@ impl Core {
         let attempt = self.attempt_delivery(&claimed).await;
         let mut retry_now = false;
         let fast = self.settings.ipn_fast_retries;
-        self.update::<IpnDelivery, _>(id, |delivery| {
+        self.modify(claimed, |delivery| {
             let now = now_micros();
             delivery.attempts.push(attempt.record.clone());
             delivery.lease_until = 0;

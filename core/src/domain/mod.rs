@@ -155,6 +155,22 @@ impl Core {
         Err(CoreError::Internal(format!("{} {id}: too much contention", T::NAME)))
     }
 
+    /// Like [`Core::update`], starting from a copy the caller already holds:
+    /// no read when nobody changed the entity since, a fresh read and retry
+    /// when somebody did.
+    pub async fn modify<T, F>(&self, mut entity: T, mut change: F) -> CoreResult<T>
+    where
+        T: Entity + Clone,
+        F: FnMut(&mut T) -> CoreResult<()> + Send,
+    {
+        let id = entity.id().to_owned();
+        change(&mut entity)?;
+        match self.replace(&entity).await {
+            Err(CoreError::Store(StoreError::VersionConflict)) => self.update(&id, change).await,
+            other => other,
+        }
+    }
+
     pub async fn list<T: Entity>(&self, filter: &Filter, page: &Page) -> CoreResult<(Vec<T>, bool)> {
         let result = self.store.find(T::COLLECTION, filter, page).await?;
         let items = result.data.into_iter().map(from_document).collect::<CoreResult<Vec<T>>>()?;

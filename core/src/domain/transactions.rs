@@ -279,7 +279,7 @@ impl Core {
         let transaction = self.insert(&transaction).await?;
         let transaction_id = transaction.id.clone();
         let claimed = self
-            .update::<Checkout, _>(checkout_id, |checkout| {
+            .modify(checkout, |checkout| {
                 ensure_payable(checkout, now_micros())?;
                 checkout.status = CheckoutStatus::Processing;
                 checkout.transaction_id = Some(transaction_id.clone());
@@ -368,7 +368,7 @@ impl Core {
             }
         };
         let settled = self
-            .update::<Transaction, _>(&claimed.id, |transaction| {
+            .modify(claimed, |transaction| {
                 if transaction.status != TransactionStatus::Processing {
                     // Another worker settled it with the same provider
                     // answer (same key): nothing to write.
@@ -454,12 +454,12 @@ impl Core {
             if !transaction.follow_up {
                 return Ok(());
             }
-            self.sync_checkout(&transaction).await?;
+            let checkout = self.sync_checkout(&transaction).await?;
             // Invoice first, so the IPN already carries its id.
-            if let Some(invoice_id) = self.issue_documents(&transaction).await? {
+            if let Some(invoice_id) = self.issue_documents(&transaction, &checkout).await? {
                 transaction.invoice_id = Some(invoice_id);
             }
-            self.record_transaction_events(&transaction).await?;
+            self.record_transaction_events(&transaction, &checkout).await?;
             let mut done = transaction.clone();
             done.follow_up = false;
             done.refresh_needs_work();
@@ -496,13 +496,21 @@ impl Core {
         Ok((checkout, transaction, status))
     }
 
-    async fn sync_checkout(&self, transaction: &Transaction) -> CoreResult<()> {
+    /// Moves the checkout to what the transaction implies; returns the
+    /// checkout as stored afterwards.
+    async fn sync_checkout(&self, transaction: &Transaction) -> CoreResult<Checkout> {
+        let checkout =
+            self.get::<Checkout>(&transaction.checkout_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))?;
         let Some(target) = checkout_target(transaction.status) else {
-            return Ok(());
+            return Ok(checkout);
         };
+        let owns = |c: &Checkout| c.transaction_id.as_deref() == Some(transaction.id.as_str());
+        if !owns(&checkout) || checkout.status == target {
+            return Ok(checkout);
+        }
         let result = self
-            .update::<Checkout, _>(&transaction.checkout_id, |checkout| {
-                if checkout.transaction_id.as_deref() != Some(transaction.id.as_str()) || checkout.status == target {
+            .modify(checkout, |checkout| {
+                if !owns(checkout) || checkout.status == target {
                     return Err(CoreError::conflict("checkout_in_sync", "nothing to change"));
                 }
                 checkout.status = target;
@@ -510,7 +518,10 @@ impl Core {
             })
             .await;
         match result {
-            Ok(_) | Err(CoreError::Conflict { code: "checkout_in_sync", .. }) => Ok(()),
+            Ok(checkout) => Ok(checkout),
+            Err(CoreError::Conflict { code: "checkout_in_sync", .. }) => {
+                self.get::<Checkout>(&transaction.checkout_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))
+            }
             Err(err) => Err(err),
         }
     }
