@@ -2,7 +2,7 @@
 # Paygate's full check: formatting, lints, then the tests twice: once on the embedded store
 # with the in-process queue, and once more for the end-to-end suite on MongoDB + Redis.
 #
-# Installs what is missing (redis-server, pdftotext, SecantusDB) and starts its own
+# Installs what is missing (redis-server, pdftotext, caddy, SecantusDB) and starts its own
 # throwaway Redis and SecantusDB (a MongoDB-compatible server) on free loopback ports;
 # everything it started is stopped on exit.
 #
@@ -90,6 +90,8 @@ wait_until_up() {
 # ---- tools ------------------------------------------------------------------------------------
 
 command -v pdftotext >/dev/null || apt_install poppler-utils
+# The end-to-end suite runs the repository's Caddyfile in a real Caddy.
+command -v caddy >/dev/null || apt_install caddy
 if [ -z "${PAYGATE_REDIS_URL:-}" ] && ! command -v redis-server >/dev/null; then
     apt_install redis-server
 fi

@@ -72,6 +72,8 @@ pub struct CoreConfig {
     pub vies_url: Option<String>,
     /// The PDF worker; `None` makes PDF requests answer 503.
     pub pdf_url: Option<String>,
+    /// The gateway's own hostnames (`PAYGATE_PLATFORM_DOMAINS`).
+    pub platform_domains: Vec<String>,
 }
 
 impl CoreConfig {
@@ -91,6 +93,7 @@ impl CoreConfig {
             workers: 32,
             vies_url: Some(DEFAULT_VIES_URL.to_owned()),
             pdf_url: None,
+            platform_domains: Vec::new(),
         }
     }
 
@@ -127,6 +130,12 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
         idempotency_lock_micros: 30_000_000,
         ipn_fast_retries: config.ipn_fast_retries,
         workers: config.workers,
+        platform_domains: config
+            .platform_domains
+            .iter()
+            .map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase())
+            .filter(|d| !d.is_empty())
+            .collect(),
     };
     let provider = Arc::new(providers::sandbox::SandboxProvider::new(store.clone(), config.sandbox_latency));
     let http = reqwest::Client::builder()

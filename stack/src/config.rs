@@ -36,6 +36,9 @@ pub struct StackConfig {
     pub workers: usize,
     /// EU VIES REST base; `None` when `PAYGATE_VIES_URL=off`.
     pub vies_url: Option<String>,
+    /// `PAYGATE_PLATFORM_DOMAINS`: the gateway's own hostnames, comma
+    /// separated, which Caddy's on-demand TLS `ask` must also approve.
+    pub platform_domains: Vec<String>,
 }
 
 fn address(env: &HashMap<String, String>, variable: &'static str, default: &str) -> Result<SocketAddr, ConfigError> {
@@ -127,6 +130,10 @@ impl StackConfig {
             ipn_fast_retries: flag(env, "PAYGATE_IPN_FAST_RETRIES")?,
             sandbox_latency: std::time::Duration::from_millis(number(env, "PAYGATE_SANDBOX_LATENCY_MS", 0, 60_000)?),
             workers: number(env, "PAYGATE_WORKERS", 32, 1024)?.max(1) as usize,
+            platform_domains: env
+                .get("PAYGATE_PLATFORM_DOMAINS")
+                .map(|v| v.split(',').map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned).collect())
+                .unwrap_or_default(),
             vies_url: match env.get("PAYGATE_VIES_URL").map(String::as_str) {
                 Some("off") => None,
                 None | Some("") => Some(paygate_core::DEFAULT_VIES_URL.to_owned()),
@@ -155,6 +162,7 @@ impl StackConfig {
             sandbox_latency: self.sandbox_latency,
             workers: self.workers,
             vies_url: self.vies_url.clone(),
+            platform_domains: self.platform_domains.clone(),
             pdf_url: Some(match local_pdf {
                 Some(addr) => format!("http://{addr}"),
                 None => self.pdf_url.clone().unwrap_or_else(|| format!("http://{}", self.pdf_addr)),

@@ -204,6 +204,7 @@ mod tests {
                 idempotency_lock_micros: lock_micros,
                 ipn_fast_retries: true,
                 workers: 1,
+                platform_domains: Vec::new(),
             }),
         }
     }

@@ -73,6 +73,9 @@ pub struct Settings {
     pub ipn_fast_retries: bool,
     /// Concurrent payment workers and IPN dispatchers.
     pub workers: usize,
+    /// The gateway's own hostnames (lowercase), approved for TLS alongside
+    /// sites' custom checkout domains.
+    pub platform_domains: Vec<String>,
 }
 
 /// The domain's handle on everything it needs; cheap to clone.

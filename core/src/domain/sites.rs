@@ -131,10 +131,15 @@ impl Core {
         self.sealing.open(&site.webhook_secret_sealed, &site.id)
     }
 
+    /// Whether TLS may be issued for `domain`: one of the gateway's own
+    /// hostnames, or a site's custom checkout domain.
     pub async fn domain_is_owned(&self, domain: &str) -> CoreResult<bool> {
         let Ok(Some(domain)) = checkout_domain(domain) else {
             return Ok(false);
         };
+        if self.settings.platform_domains.contains(&domain) {
+            return Ok(true);
+        }
         Ok(self.store.find_one(Site::COLLECTION, "checkoutDomain", &domain.into()).await?.is_some())
     }
 }

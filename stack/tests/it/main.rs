@@ -4,6 +4,7 @@
 
 mod billing;
 mod binary;
+mod caddy;
 mod checkouts;
 mod crash;
 mod errors;

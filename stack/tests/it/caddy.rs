@@ -1,0 +1,120 @@
+//! The repository's Caddyfile, run by a real Caddy in front of the real
+//! edges: four hostnames, each routed to its edge, with TLS from Caddy's
+//! own CA for *.localhost.
+
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Caddy(std::process::Child);
+
+impl Drop for Caddy {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn caddy_routes_the_four_hostnames_to_the_edges() {
+    let app = spawn_app_with(|env| {
+        env.insert(
+            "PAYGATE_PLATFORM_DOMAINS".into(),
+            "admin-api.localhost, api.localhost, pay.localhost, admin.localhost".into(),
+        );
+    })
+    .await;
+    let org = app.bootstrap().await;
+    // A merchant's own checkout domain, certified on demand.
+    let response = app
+        .admin_post(&org.api_key, "/api/v1/sites", &json!({"name": "Custom", "checkoutDomain": "pay.acme-shop.test"}))
+        .await;
+    assert_eq!(response.status(), 201);
+    let home = tempfile::tempdir().unwrap();
+    let https_port = free_port();
+    let caddyfile = concat!(env!("CARGO_MANIFEST_DIR"), "/../Caddyfile");
+    let caddy = Command::new("caddy")
+        .args(["run", "--config", caddyfile, "--adapter", "caddyfile"])
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .env("CADDY_ADMIN", "off")
+        // Offline: every certificate from Caddy's own CA, on-demand ones too.
+        .env("CADDY_LOCAL_CERTS", "local_certs")
+        .env("CADDY_HTTP_PORT", free_port().to_string())
+        .env("CADDY_HTTPS_PORT", https_port.to_string())
+        .env("EDGE_ADMIN", app.admin.trim_start_matches("http://"))
+        .env("EDGE_MAIN", app.main.trim_start_matches("http://"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("caddy (Debian package caddy; scripts/test.sh installs it)");
+    let _caddy = Caddy(caddy);
+    let local = std::net::SocketAddr::from(([127, 0, 0, 1], https_port));
+    let client = reqwest::Client::builder()
+        // Caddy's internal CA is not in any trust store.
+        .danger_accept_invalid_certs(true)
+        .resolve("admin-api.localhost", local)
+        .resolve("api.localhost", local)
+        .resolve("pay.localhost", local)
+        .resolve("admin.localhost", local)
+        .resolve("pay.acme-shop.test", local)
+        .resolve("pay.stranger.test", local)
+        .build()
+        .unwrap();
+    let url = |host: &str, path: &str| format!("https://{host}:{https_port}{path}");
+
+    // The Admin API host, with /v1 rewritten to /api/v1.
+    let created = eventually(20, "caddy up", || async {
+        let response = client
+            .post(url("admin-api.localhost", &format!("/v1/checkouts/{}/create", org.site_id)))
+            .bearer_auth(&org.api_key)
+            .json(&json!({"amount": 1500, "currency": "EUR"}))
+            .send()
+            .await
+            .ok()?;
+        (response.status() == 201).then_some(response)
+    })
+    .await;
+    let checkout: Value = created.json().await.unwrap();
+    let id = checkout["id"].as_str().unwrap();
+    let response =
+        client.get(url("admin-api.localhost", "/v1/organization")).bearer_auth(&org.api_key).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+
+    // The main backend host reaches edge-main only.
+    let response = client.get(url("api.localhost", &format!("/api/v1/checkouts/{id}"))).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let public: Value = response.json().await.unwrap();
+    assert_eq!(public["amount"], 1500);
+    let response =
+        client.get(url("api.localhost", "/api/v1/organization")).bearer_auth(&org.api_key).send().await.unwrap();
+    assert_eq!(response.status(), 404, "admin routes are not on the main backend host");
+    let response = client.get(url("api.localhost", "/healthz")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+
+    // The checkout frontend host serves edge-main.
+    let response = client.get(url("pay.localhost", &format!("/api/v1/checkouts/{id}/status"))).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+
+    // The admin panel host proxies /api/* to edge-admin and nothing else.
+    let response =
+        client.get(url("admin.localhost", "/api/v1/organization")).bearer_auth(&org.api_key).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let response = client.get(url("admin.localhost", "/healthz")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+
+    // On-demand TLS: Caddy asks edge-admin; a site's domain gets a
+    // certificate and reaches the checkout edge, an unknown one does not.
+    let response = client.get(url("pay.acme-shop.test", &format!("/api/v1/checkouts/{id}"))).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let refused = client.get(url("pay.stranger.test", "/healthz")).send().await;
+    assert!(refused.is_err(), "no certificate for a domain no site owns");
+    app.stop().await;
+}
