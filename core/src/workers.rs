@@ -70,7 +70,8 @@ where
             }
         };
         let job = String::from_utf8_lossy(&delivery.payload).into_owned();
-        match handle(core.clone(), job.clone()).await {
+        // Background work yields the store to API requests.
+        match crate::store::background(handle(core.clone(), job.clone())).await {
             Ok(()) => {
                 if let Err(err) = core.queue.ack(&delivery).await {
                     tracing::warn!(%queue, %job, error = %err, "ack failed; the job will be redelivered");
@@ -93,7 +94,7 @@ async fn sweep_forever(core: Core, mut stop: watch::Receiver<bool>) {
             _ = tokio::time::sleep(SWEEP_INTERVAL) => {}
             _ = stop.changed() => return,
         }
-        if let Err(err) = sweep(&core).await {
+        if let Err(err) = crate::store::background(sweep(&core)).await {
             tracing::warn!(error = %err, "sweep failed");
         }
     }

@@ -395,6 +395,84 @@ mod suite {
         assert_eq!(even.len(), ctx.tasks.div_ceil(2));
     }
 
+    /// Many concurrent writes where some must fail (duplicate id, duplicate
+    /// unique field, stale version, missing document) next to others that
+    /// must land: a backend that groups writes into one transaction must
+    /// still give each its own outcome, and keep exactly the successes.
+    pub async fn concurrent_mixed_writes_each_get_their_own_outcome(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        let operations = 4 * ctx.tasks;
+        let originals = operations.div_ceil(5);
+        for k in 0..originals {
+            store
+                .insert("widgets", widget(&format!("m{k:03}"), 1, json!({"email": format!("m{k}@example.com")})))
+                .await
+                .expect("insert original");
+        }
+        let barrier = Arc::new(Barrier::new(operations));
+        let writers: Vec<_> = (0..operations)
+            .map(|i| {
+                let store = Arc::clone(&ctx.store);
+                let barrier = Arc::clone(&barrier);
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    let original = format!("m{:03}", i / 5);
+                    let email = format!("m{}@example.com", i / 5);
+                    match i % 5 {
+                        0 => {
+                            let body = widget(&format!("n{i:03}"), 2, json!({"email": format!("n{i}@example.com")}));
+                            store.insert("widgets", body).await.expect("a new document lands");
+                        }
+                        1 => {
+                            let clash = store.insert("widgets", widget(&original, 2, json!({}))).await;
+                            assert!(
+                                matches!(&clash, Err(StoreError::Duplicate { field }) if field == "id"),
+                                "{clash:?}"
+                            );
+                        }
+                        2 => {
+                            let body = widget(&format!("e{i:03}"), 2, json!({"email": email}));
+                            let clash = store.insert("widgets", body).await;
+                            assert!(
+                                matches!(&clash, Err(StoreError::Duplicate { field }) if field == "email"),
+                                "{clash:?}"
+                            );
+                        }
+                        3 => {
+                            let body = widget(&original, 1, json!({"email": email, "status": "swapped"}));
+                            let swapped = store.compare_and_swap("widgets", &original, 1, body).await;
+                            assert_eq!(swapped.expect("the only swap of its document").version, 2);
+                        }
+                        _ => {
+                            let stale =
+                                store.compare_and_swap("widgets", &original, 99, widget(&original, 1, json!({})));
+                            assert!(matches!(stale.await, Err(StoreError::VersionConflict)));
+                            let ghost = format!("ghost{i}");
+                            let missing = store.compare_and_swap("widgets", &ghost, 1, widget(&ghost, 1, json!({})));
+                            assert!(matches!(missing.await, Err(StoreError::NotFound)));
+                        }
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.await.expect("writer task");
+        }
+
+        let mut got: Vec<String> = walk(store, "widgets", &vec![], 50).await.into_iter().map(|d| d.id).collect();
+        got.sort_unstable();
+        let mut expected: Vec<String> = (0..originals).map(|k| format!("m{k:03}")).collect();
+        expected.extend((0..operations).filter(|i| i % 5 == 0).map(|i| format!("n{i:03}")));
+        expected.sort_unstable();
+        assert_eq!(got, expected, "exactly the originals and the new documents");
+        let swapped = find_ids(store, vec![("status", json!("swapped"))]).await;
+        assert_eq!(swapped.len(), (0..operations).filter(|i| i % 5 == 3).count());
+        for id in swapped {
+            let doc = store.get("widgets", &id).await.expect("get").expect("present");
+            assert_eq!(doc.version, 2, "{id}: one swap, none of the stale ones");
+        }
+    }
+
     pub async fn delete_removes_once(ctx: &Ctx) {
         let store = ctx.store.as_ref();
         store
@@ -509,6 +587,7 @@ conformance!(
     concurrent_compare_and_swap_loses_no_update,
     next_sequence_has_no_gap_or_duplicate,
     concurrent_inserts_all_land,
+    concurrent_mixed_writes_each_get_their_own_outcome,
     delete_removes_once,
     unmigrated_collection_is_refused,
     migrate_is_idempotent,

@@ -19,7 +19,7 @@ pub mod mongo;
 pub mod sqlite;
 
 pub use mongo::MongoStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, background, is_background};
 
 /// How a collection is laid out: which fields are unique and which are
 /// queryable. Declared once in [`crate::store::schema`] and created by
