@@ -6,6 +6,7 @@ pub mod client;
 pub mod error;
 pub mod http;
 pub mod telemetry;
+pub mod wire;
 
 pub mod proto {
     pub mod v1 {

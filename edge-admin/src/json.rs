@@ -2,7 +2,14 @@
 //! counterparts. Unknown enum strings become an out-of-range proto value,
 //! which core rejects with the right `param`.
 
-use paygate_contract::{http::rfc3339, proto::v1 as pb};
+use paygate_contract::{
+    http::rfc3339,
+    proto::v1 as pb,
+    wire::{
+        capture_method as capture_method_str, checkout_status as checkout_status_str, empty_to_null,
+        transaction_status as transaction_status_str,
+    },
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -80,13 +87,6 @@ pub fn capture_method_from_str(value: Option<&str>) -> i32 {
     }
 }
 
-fn capture_method_str(value: i32) -> &'static str {
-    match pb::CaptureMethod::try_from(value) {
-        Ok(pb::CaptureMethod::Manual) => "manual",
-        _ => "automatic",
-    }
-}
-
 pub fn checkout_status_from_str(value: Option<&str>) -> i32 {
     match value {
         None | Some("") => pb::CheckoutStatus::Unspecified as i32,
@@ -99,27 +99,12 @@ pub fn checkout_status_from_str(value: Option<&str>) -> i32 {
     }
 }
 
-pub fn checkout_status_str(value: i32) -> &'static str {
-    match pb::CheckoutStatus::try_from(value) {
-        Ok(pb::CheckoutStatus::Open) => "open",
-        Ok(pb::CheckoutStatus::Processing) => "processing",
-        Ok(pb::CheckoutStatus::Completed) => "completed",
-        Ok(pb::CheckoutStatus::Expired) => "expired",
-        Ok(pb::CheckoutStatus::Canceled) => "canceled",
-        _ => "unknown",
-    }
-}
-
 pub fn key_mode_from_str(value: Option<&str>) -> i32 {
     match value {
         None | Some("test") => pb::KeyMode::Test as i32,
         Some("live") => pb::KeyMode::Live as i32,
         Some(_) => UNKNOWN_ENUM,
     }
-}
-
-fn empty_to_null(value: &str) -> Value {
-    if value.is_empty() { Value::Null } else { Value::String(value.to_owned()) }
 }
 
 fn line_items(items: &[pb::LineItem]) -> Value {
@@ -295,18 +280,6 @@ pub fn tax_document(d: &pb::TaxDocument) -> Value {
 
 pub fn list(data: Vec<Value>, has_more: bool) -> Value {
     json!({"object": "list", "data": data, "hasMore": has_more})
-}
-
-pub fn transaction_status_str(value: i32) -> &'static str {
-    match pb::TransactionStatus::try_from(value) {
-        Ok(pb::TransactionStatus::Pending) => "pending",
-        Ok(pb::TransactionStatus::Processing) => "processing",
-        Ok(pb::TransactionStatus::RequiresCapture) => "requires_capture",
-        Ok(pb::TransactionStatus::Succeeded) => "succeeded",
-        Ok(pb::TransactionStatus::Failed) => "failed",
-        Ok(pb::TransactionStatus::Canceled) => "canceled",
-        _ => "unknown",
-    }
 }
 
 pub fn transaction_status_from_str(value: Option<&str>) -> i32 {

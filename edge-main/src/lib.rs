@@ -17,6 +17,7 @@ use paygate_contract::{
         self as pb, checkout_service_client::CheckoutServiceClient,
         transaction_service_client::TransactionServiceClient, vat_service_client::VatServiceClient,
     },
+    wire::{checkout_status as status_str, empty_to_null, transaction_status as transaction_status_str},
 };
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -65,21 +66,6 @@ async fn healthz(State(state): State<AppState>) -> Response {
     paygate_contract::http::healthz(state.channel).await
 }
 
-fn status_str(value: i32) -> &'static str {
-    match pb::CheckoutStatus::try_from(value) {
-        Ok(pb::CheckoutStatus::Open) => "open",
-        Ok(pb::CheckoutStatus::Processing) => "processing",
-        Ok(pb::CheckoutStatus::Completed) => "completed",
-        Ok(pb::CheckoutStatus::Expired) => "expired",
-        Ok(pb::CheckoutStatus::Canceled) => "canceled",
-        _ => "unknown",
-    }
-}
-
-fn empty_to_null(value: &str) -> Value {
-    if value.is_empty() { Value::Null } else { Value::String(value.to_owned()) }
-}
-
 /// What the checkout page shows: amounts, lines, merchant, status. Never a
 /// secret, the merchant's metadata or the customer's details.
 fn public_checkout(c: &pb::PublicCheckout) -> Value {
@@ -95,7 +81,7 @@ fn public_checkout(c: &pb::PublicCheckout) -> Value {
             .map(|i| json!({"name": i.name, "quantity": i.quantity, "amount": i.amount}))
             .collect::<Vec<_>>(),
         "merchantName": c.merchant_name,
-        "captureMethod": if c.capture_method == pb::CaptureMethod::Manual as i32 { "manual" } else { "automatic" },
+        "captureMethod": paygate_contract::wire::capture_method(c.capture_method),
         "successUrl": empty_to_null(&c.success_url),
         "cancelUrl": empty_to_null(&c.cancel_url),
         "expiresAt": rfc3339(c.expires_at.as_ref()),
@@ -116,18 +102,6 @@ async fn get_checkout(
 ) -> Result<Response, HttpError> {
     let response = state.checkouts.get_public_checkout(core_request(&headers, pb::GetCheckoutRequest { id })).await?;
     Ok(Json(public_checkout(response.get_ref())).into_response())
-}
-
-fn transaction_status_str(value: i32) -> Option<&'static str> {
-    match pb::TransactionStatus::try_from(value) {
-        Ok(pb::TransactionStatus::Pending) => Some("pending"),
-        Ok(pb::TransactionStatus::Processing) => Some("processing"),
-        Ok(pb::TransactionStatus::RequiresCapture) => Some("requires_capture"),
-        Ok(pb::TransactionStatus::Succeeded) => Some("succeeded"),
-        Ok(pb::TransactionStatus::Failed) => Some("failed"),
-        Ok(pb::TransactionStatus::Canceled) => Some("canceled"),
-        _ => None,
-    }
 }
 
 #[derive(serde::Deserialize)]

@@ -9,7 +9,7 @@ use crate::{
     error::{CoreError, CoreResult},
     ids::is_id,
     money::Currency,
-    store::{Filter, Page, StoreError},
+    store::{Page, StoreError},
 };
 
 pub const DEFAULT_EXPIRY_SECONDS: i64 = 3600;
@@ -404,11 +404,7 @@ impl Core {
         status: Option<CheckoutStatus>,
         page: &Page,
     ) -> CoreResult<(Vec<Checkout>, bool)> {
-        let mut filter: Filter = vec![("organizationId", principal.organization_id.clone().into())];
-        if !site_id.is_empty() {
-            self.owned_site(principal, site_id).await?;
-            filter.push(("siteId", site_id.into()));
-        }
+        let mut filter = self.scoped_filter(principal, site_id).await?;
         if let Some(status) = status {
             filter.push(("status", status.as_str().into()));
         }

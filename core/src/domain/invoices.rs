@@ -25,7 +25,7 @@ use super::{
 use crate::{
     error::{CoreError, CoreResult},
     ids::{derived_id, is_id},
-    store::{Filter, Page, StoreError},
+    store::{Page, StoreError},
     tax::{self, RateTotal, Split, TaxedLine},
 };
 
@@ -375,11 +375,7 @@ impl Core {
         transaction_id: &str,
         page: &Page,
     ) -> CoreResult<(Vec<T>, bool)> {
-        let mut filter: Filter = vec![("organizationId", principal.organization_id.clone().into())];
-        if !site_id.is_empty() {
-            self.owned_site(principal, site_id).await?;
-            filter.push(("siteId", site_id.into()));
-        }
+        let mut filter = self.scoped_filter(principal, site_id).await?;
         if !transaction_id.is_empty() {
             filter.push(("transactionId", transaction_id.into()));
         }

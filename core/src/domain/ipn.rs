@@ -22,7 +22,7 @@ use super::{
 use crate::{
     error::{CoreError, CoreResult},
     ids::{derived_id, is_id},
-    store::{Filter, Page, StoreError},
+    store::{Page, StoreError},
 };
 
 pub const IPN_QUEUE: &str = "ipn.deliver";
@@ -392,11 +392,7 @@ impl Core {
         status: Option<DeliveryStatus>,
         page: &Page,
     ) -> CoreResult<(Vec<IpnDelivery>, bool)> {
-        let mut filter: Filter = vec![("organizationId", principal.organization_id.clone().into())];
-        if !site_id.is_empty() {
-            self.owned_site(principal, site_id).await?;
-            filter.push(("siteId", site_id.into()));
-        }
+        let mut filter = self.scoped_filter(principal, site_id).await?;
         if let Some(status) = status {
             filter.push(("status", status.as_str().into()));
         }

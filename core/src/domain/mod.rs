@@ -181,6 +181,20 @@ impl Core {
     }
 }
 
+impl Core {
+    /// Lists' base filter: the caller's organization, narrowed to one of
+    /// its sites when `site_id` is given (another organization's site is a
+    /// 404, as everywhere).
+    pub async fn scoped_filter(&self, principal: &auth::Principal, site_id: &str) -> CoreResult<Filter> {
+        let mut filter: Filter = vec![("organizationId", principal.organization_id.clone().into())];
+        if !site_id.is_empty() {
+            self.owned_site(principal, site_id).await?;
+            filter.push(("siteId", site_id.into()));
+        }
+        Ok(filter)
+    }
+}
+
 /// `limit` 1..=100 (0 → 10) and an optional cursor, as API.md's lists.
 pub fn page(limit: u32, starting_after: &str) -> CoreResult<Page> {
     let limit = match limit {

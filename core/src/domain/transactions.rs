@@ -22,7 +22,7 @@ use crate::{
     error::{CoreError, CoreResult},
     ids::{is_id, new_id},
     providers::{ChargeRequest, ChargeStatus, PaymentMethod, ProviderError},
-    store::{Filter, Page, StoreError},
+    store::{Page, StoreError},
 };
 
 /// The queue that wakes payment workers.
@@ -544,11 +544,7 @@ impl Core {
         status: Option<TransactionStatus>,
         page: &Page,
     ) -> CoreResult<(Vec<Transaction>, bool)> {
-        let mut filter: Filter = vec![("organizationId", principal.organization_id.clone().into())];
-        if !site_id.is_empty() {
-            self.owned_site(principal, site_id).await?;
-            filter.push(("siteId", site_id.into()));
-        }
+        let mut filter = self.scoped_filter(principal, site_id).await?;
         if let Some(status) = status {
             filter.push(("status", status.as_str().into()));
         }
