@@ -313,24 +313,27 @@ impl Store for MongoStore {
     }
 
     async fn next_sequence(&self, name: &str) -> StoreResult<i64> {
-        let mut attempt = 1;
-        loop {
+        // Increment without upsert, creating the counter separately when it
+        // is missing: an upsert racing another upsert may report nothing
+        // (seen on some wire-compatible servers), and retrying it could
+        // increment twice. A plain $inc that finds no document changed
+        // nothing, so retrying after the insert is safe.
+        for _ in 0..UPSERT_ATTEMPTS {
             let outcome = self
                 .counters()
                 .find_one_and_update(doc! { "_id": name }, doc! { "$inc": { "value": 1_i64 } })
-                .upsert(true)
                 .return_document(ReturnDocument::After)
                 .await
-                .map_err(translate);
-            match outcome {
-                Ok(Some(counter)) => return integer(&counter, "value"),
-                Ok(None) => {
-                    return Err(StoreError::Backend(format!("upsert of counter {name:?} returned no document")));
-                }
-                Err(StoreError::Duplicate { .. }) if attempt < UPSERT_ATTEMPTS => attempt += 1,
+                .map_err(translate)?;
+            if let Some(counter) = outcome {
+                return integer(&counter, "value");
+            }
+            match self.counters().insert_one(doc! { "_id": name, "value": 0_i64 }).await.map_err(translate) {
+                Ok(_) | Err(StoreError::Duplicate { .. }) => {}
                 Err(err) => return Err(err),
             }
         }
+        Err(StoreError::Backend(format!("counter {name:?} could not be created")))
     }
 
     async fn ping(&self) -> StoreResult<()> {
