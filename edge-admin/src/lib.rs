@@ -91,6 +91,7 @@ pub fn router(core: Channel) -> Router {
         .route("/healthz", get(healthz))
         .fallback(paygate_contract::http::route_not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(paygate_contract::http::close_after_oversized_body))
         .with_state(state)
 }
 

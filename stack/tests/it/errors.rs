@@ -130,6 +130,7 @@ async fn malformed_oversized_and_wrong_content_types() {
     big.extend(std::iter::repeat_n(b'a', 2 * 1024 * 1024));
     big.extend(b"\"}");
     let response = send(big, Some("application/json")).await.unwrap();
+    assert_eq!(response.headers().get("connection").unwrap(), "close", "the client must not reuse the connection");
     assert_error(response, 413, "invalid_request_error", "body_too_large").await;
     let response = send(b"{\"amount\": 100, \"currency\": \"EUR\"}".to_vec(), Some("application/json; charset=utf-8"))
         .await
