@@ -45,7 +45,9 @@ pub fn init(service_name: &'static str) -> TelemetryGuard {
     let result = if json {
         registry.with(tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr)).try_init()
     } else {
-        registry.with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr)).try_init()
+        // Colour codes only where a person reads a terminal, not in log files.
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        registry.with(tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr)).try_init()
     };
     // A subscriber already installed (several services in one process, or
     // tests) is fine: the first one keeps logging.
