@@ -7,6 +7,7 @@ mod binary;
 mod caddy;
 mod checkouts;
 mod crash;
+mod docs;
 mod errors;
 mod grpc;
 mod helpers;
