@@ -39,7 +39,14 @@ where
             ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            if crate::server::is_body_read_timeout(&rejection) {
+                HttpError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    ErrorType::InvalidRequest,
+                    "request_timeout",
+                    "the request body did not arrive in time",
+                )
+            } else if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 HttpError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     ErrorType::InvalidRequest,
