@@ -205,6 +205,14 @@ fn prepare_data_dir(dir: &std::path::Path, embedded_store: bool) -> CoreResult<(
 const SQLITE_FILE: &str = "paygate.sqlite3";
 const SEALING_KEY_FILE: &str = "secret.key";
 
+/// Largest header block (metadata) core decodes per call. Under it, a call
+/// with oversized credentials fails alone (401); over it HTTP/2 leaves no
+/// choice but to close the whole connection, because the HPACK state the
+/// connection's calls share cannot be skipped. hyper's default (16 KiB)
+/// turned a 20 KiB `authorization` into a GOAWAY for every call on the
+/// connection. The edges forward at most 8 KiB per header, 32 KiB in all.
+const MAX_HEADER_LIST_BYTES: u32 = 256 * 1024;
+
 /// Serves core's gRPC API on `listener` until `shutdown` completes, then
 /// finishes in-flight calls and returns.
 pub async fn serve(
@@ -229,6 +237,7 @@ pub async fn serve(
     let api = api::GrpcApi::new(core);
     let result = tonic::transport::Server::builder()
         .accept_http1(true)
+        .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
         .layer(tonic_web::GrpcWebLayer::new())
         .add_service(health_service)
         .add_service(reflection)

@@ -481,3 +481,29 @@ async fn pdf_worker_without_a_token_serves_any_caller() {
     assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_metadata_to_core_fails_alone() {
+    use paygate_contract::proto::v1::{
+        GetCurrentOrganizationRequest, organization_service_client::OrganizationServiceClient,
+    };
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    // One HTTP/2 connection carries every call below.
+    let channel = paygate_contract::client::lazy_channel(&app.core).unwrap();
+    let call = |authorization: String| {
+        let mut client = OrganizationServiceClient::new(channel.clone());
+        async move {
+            let mut request = tonic::Request::new(GetCurrentOrganizationRequest {});
+            request.metadata_mut().insert("authorization", authorization.parse().unwrap());
+            client.get_current_organization(request).await.map(|_| ()).map_err(|status| status.code())
+        }
+    };
+    let oversized =
+        (0..20).map(|n| call(format!("Bearer sk_test_{}", "x".repeat(if n % 2 == 0 { 100 } else { 40 } * 1024))));
+    let normal = (0..40).map(|_| call(format!("Bearer {}", org.api_key)));
+    let (refused, served) = tokio::join!(futures::future::join_all(oversized), futures::future::join_all(normal));
+    assert!(served.iter().all(Result::is_ok), "normal calls: {served:?}");
+    assert!(refused.iter().all(|r| *r == Err(tonic::Code::Unauthenticated)), "oversized calls: {refused:?}");
+    app.stop().await;
+}
