@@ -44,15 +44,38 @@ async fn main() -> Result<(), BoxError> {
         .await?;
     let checkout_id = checkout["id"].as_str().ok_or("no checkout id")?;
 
-    for (label, url) in [
-        ("404, edge only", format!("{main}/api/v1/nowhere")),
-        ("checkout, edge + core", format!("{main}/api/v1/checkouts/{checkout_id}")),
-    ] {
+    let core = format!("http://{}", running.core_addr.ok_or("no core")?);
+    let grpc_web = |id: &str| {
+        // One gRPC-web frame: GetCheckoutRequest { id } (field 1, a string).
+        let mut message = vec![0x0a, u8::try_from(id.len()).unwrap_or(u8::MAX)];
+        message.extend_from_slice(id.as_bytes());
+        let mut frame = vec![0u8];
+        frame.extend_from_slice(&u32::try_from(message.len()).unwrap_or(u32::MAX).to_be_bytes());
+        frame.extend_from_slice(&message);
+        frame
+    };
+    let get = |url: String| client.get(url);
+    let public_checkout = format!("{core}/paygate.v1.CheckoutService/GetPublicCheckout");
+    let web = |body: Vec<u8>| {
+        client
+            .post(&public_checkout)
+            .header("content-type", "application/grpc-web+proto")
+            .header("x-grpc-web", "1")
+            .body(body)
+    };
+    let probes = [
+        ("404, edge only", get(format!("{main}/api/v1/nowhere"))),
+        ("checkout, edge + core", get(format!("{main}/api/v1/checkouts/{checkout_id}"))),
+        ("gRPC-web, not found", web(grpc_web("chk_unknown"))),
+        ("gRPC-web, checkout", web(grpc_web(checkout_id))),
+    ];
+    for (label, probe) in probes {
         let mut bytes = 0;
         let mut samples = Vec::with_capacity(rounds);
         for _ in 0..rounds {
+            let request = probe.try_clone().ok_or("request not cloneable")?;
             let started = Instant::now();
-            let response = client.get(&url).send().await?;
+            let response = request.send().await?;
             let head: usize = response.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
             let body = response.bytes().await?;
             samples.push(started.elapsed());
