@@ -148,6 +148,16 @@ impl StackConfig {
                 reason: "must start with redis:// or rediss://".into(),
             });
         }
+        let pdf_token = secret("PAYGATE_PDF_TOKEN");
+        if let Some(token) = &pdf_token
+            && !token.expose().bytes().all(|b| b.is_ascii_graphic())
+        {
+            // It travels as gRPC metadata: visible ASCII only.
+            return Err(ConfigError {
+                variable: "PAYGATE_PDF_TOKEN",
+                reason: "must be printable ASCII without spaces".into(),
+            });
+        }
         let secret_key = secret("PAYGATE_SECRET_KEY");
         if let Some(key) = &secret_key {
             paygate_core::crypto::SealingKey::parse(key.expose())
@@ -199,7 +209,7 @@ impl StackConfig {
                 )
                 .map_err(|reason| ConfigError { variable: "PAYGATE_TRUSTED_PROXIES", reason })?,
             },
-            pdf_token: secret("PAYGATE_PDF_TOKEN"),
+            pdf_token,
             vies_url: match env.get("PAYGATE_VIES_URL").map(String::as_str) {
                 Some("off") => None,
                 None | Some("") => Some(paygate_core::DEFAULT_VIES_URL.to_owned()),
@@ -283,6 +293,8 @@ mod tests {
         }
         let err = StackConfig::from_env(&env(&[("PAYGATE_TRUSTED_PROXIES", "10.0.0.0/40")])).expect_err("invalid");
         assert_eq!(err.variable, "PAYGATE_TRUSTED_PROXIES");
+        let err = StackConfig::from_env(&env(&[("PAYGATE_PDF_TOKEN", "two words")])).expect_err("invalid");
+        assert_eq!(err.variable, "PAYGATE_PDF_TOKEN");
         let err = StackConfig::from_env(&env(&[("PAYGATE_PAY_RATE_LIMIT_PER_MINUTE", "x")])).expect_err("invalid");
         assert_eq!(err.variable, "PAYGATE_PAY_RATE_LIMIT_PER_MINUTE");
     }
