@@ -8,6 +8,8 @@
 #
 # Environment:
 #   PAYGATE_REDIS_URL=redis://...   use this Redis instead of starting one
+#   (exported to the tests: PAYGATE_REQUIRE_BACKENDS=1, so a Redis, MongoDB or crash test
+#   that cannot find its server fails instead of skipping)
 #   PAYGATE_TEST_ONLY_SERVICES=1    start the services, print their URLs, stop them, exit
 set -euo pipefail
 
@@ -141,6 +143,8 @@ from pymongo import MongoClient
 MongoClient(sys.argv[1], serverSelectionTimeoutMS=1000).admin.command("ping")
 ' "$PAYGATE_MONGODB_URI"
 
+# Every backend is up now: a test that finds its variable unset must fail, not skip.
+export PAYGATE_REQUIRE_BACKENDS=1
 echo "PAYGATE_REDIS_URL=$PAYGATE_REDIS_URL"
 echo "PAYGATE_MONGODB_URI=$PAYGATE_MONGODB_URI"
 if [ "${PAYGATE_TEST_ONLY_SERVICES:-}" = 1 ]; then

@@ -39,7 +39,14 @@ where
             ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            if crate::server::is_body_read_timeout(&rejection) {
+                HttpError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    ErrorType::InvalidRequest,
+                    "request_timeout",
+                    "the request body did not arrive in time",
+                )
+            } else if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 HttpError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     ErrorType::InvalidRequest,
@@ -153,11 +160,16 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<String, HttpError> {
 }
 
 /// Wraps a message for core, carrying the caller's credentials and the
-/// current trace context.
+/// current trace context. Credentials over the edge's header limit are not
+/// forwarded (the edge answers 431 before a handler runs; this keeps any
+/// path that skipped that check from sending core an oversized header on
+/// the connection every request shares).
 pub fn core_request<T>(headers: &HeaderMap, message: T) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
-    if let Some(value) =
-        headers.get(header::AUTHORIZATION).and_then(|v| tonic::metadata::MetadataValue::try_from(v.as_bytes()).ok())
+    if let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .filter(|v| v.len() <= crate::server::MAX_HEADER_BYTES)
+        .and_then(|v| tonic::metadata::MetadataValue::try_from(v.as_bytes()).ok())
     {
         request.metadata_mut().insert("authorization", value);
     }
@@ -279,6 +291,16 @@ mod tests {
     fn malformed_json_is_invalid_json() {
         let err = parse_json::<Sample>(br#"{"amount": 1"#).expect_err("must fail");
         assert_eq!(err.body.error.code, "invalid_json");
+    }
+
+    #[test]
+    fn oversized_credentials_stay_at_the_edge() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, "Bearer sk_test_small".parse().expect("header"));
+        assert!(core_request(&headers, ()).metadata().contains_key("authorization"));
+        let huge = format!("Bearer {}", "a".repeat(crate::server::MAX_HEADER_BYTES));
+        headers.insert(header::AUTHORIZATION, huge.parse().expect("header"));
+        assert!(!core_request(&headers, ()).metadata().contains_key("authorization"));
     }
 
     #[test]

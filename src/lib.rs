@@ -3,8 +3,10 @@
 //! `tonic::Status` → HTTP error mapping, the edges' JSON extractor).
 
 pub mod client;
+pub mod codec;
 pub mod error;
 pub mod http;
+pub mod server;
 pub mod telemetry;
 pub mod wire;
 

@@ -27,7 +27,7 @@ use paygate_contract::proto::v1::{
     transaction_service_server::TransactionServiceServer, vat_service_server::VatServiceServer,
 };
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 
 pub use domain::Core;
 pub use error::{CoreError, CoreResult};
@@ -74,6 +74,8 @@ pub struct CoreConfig {
     pub pdf_url: Option<String>,
     /// The gateway's own hostnames (`PAYGATE_PLATFORM_DOMAINS`).
     pub platform_domains: Vec<String>,
+    /// Shared token the PDF worker requires (`PAYGATE_PDF_TOKEN`).
+    pub pdf_token: Option<SecretString>,
 }
 
 impl CoreConfig {
@@ -94,6 +96,7 @@ impl CoreConfig {
             vies_url: Some(DEFAULT_VIES_URL.to_owned()),
             pdf_url: None,
             platform_domains: Vec::new(),
+            pdf_token: None,
         }
     }
 
@@ -109,9 +112,12 @@ impl CoreConfig {
 /// Opens the store (creating collections and indexes), the queue and the
 /// sealing key.
 pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
+    if config.mongodb_uri.is_none() || config.secret_key.is_none() {
+        prepare_data_dir(&config.data_dir, config.mongodb_uri.is_none())?;
+    }
     let store: Arc<dyn Store> = match &config.mongodb_uri {
         Some(uri) => Arc::new(store::mongo::MongoStore::connect(uri.expose(), &config.mongodb_database).await?),
-        None => Arc::new(store::sqlite::SqliteStore::open(&config.data_dir.join("paygate.sqlite3"))?),
+        None => Arc::new(store::sqlite::SqliteStore::open(&config.data_dir.join(SQLITE_FILE))?),
     };
     store.migrate(domain::COLLECTIONS).await?;
     let queue: Arc<dyn Queue> = match &config.redis_url {
@@ -122,7 +128,7 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
     };
     let sealing = match &config.secret_key {
         Some(key) => SealingKey::parse(key.expose())?,
-        None => SealingKey::load_or_create(&config.data_dir.join("secret.key"))?,
+        None => SealingKey::load_or_create(&config.data_dir.join(SEALING_KEY_FILE))?,
     };
     let settings = Settings {
         checkout_base_url: config.checkout_base_url.trim_end_matches('/').to_owned(),
@@ -136,6 +142,7 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
             .map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase())
             .filter(|d| !d.is_empty())
             .collect(),
+        pdf_token: config.pdf_token.clone(),
     };
     let provider = Arc::new(providers::sandbox::SandboxProvider::new(store.clone(), config.sandbox_latency));
     let http = reqwest::Client::builder()
@@ -157,6 +164,54 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
     };
     Ok(Core { store, queue, sealing, settings: Arc::new(settings), provider, http, vies, pdf })
 }
+
+/// The embedded database and the generated sealing key live in the data
+/// directory: only the owner may enter it (0700) and read them (0600).
+/// SQLite gives its `-wal` and `-shm` files the database file's mode, so
+/// creating that file 0600 covers them; files an older version left
+/// readable are tightened.
+fn prepare_data_dir(dir: &std::path::Path, embedded_store: bool) -> CoreResult<()> {
+    let failed = |what: &std::path::Path, err: std::io::Error| {
+        CoreError::Config(format!("preparing the data directory {}: {err}", what.display()))
+    };
+    std::fs::create_dir_all(dir).map_err(|err| failed(dir, err))?;
+    #[cfg(not(unix))]
+    let _ = embedded_store;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|err| failed(dir, err))?;
+        if embedded_store {
+            let database = dir.join(SQLITE_FILE);
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(&database)
+                .map_err(|err| failed(&database, err))?;
+        }
+        for name in [SQLITE_FILE, "paygate.sqlite3-wal", "paygate.sqlite3-shm", SEALING_KEY_FILE] {
+            let path = dir.join(name);
+            match std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)) {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(failed(&path, err)),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+const SQLITE_FILE: &str = "paygate.sqlite3";
+const SEALING_KEY_FILE: &str = "secret.key";
+
+/// Largest header block (metadata) core decodes per call. Under it, a call
+/// with oversized credentials fails alone (401); over it HTTP/2 leaves no
+/// choice but to close the whole connection, because the HPACK state the
+/// connection's calls share cannot be skipped. hyper's default (16 KiB)
+/// turned a 20 KiB `authorization` into a GOAWAY for every call on the
+/// connection. The edges forward at most 8 KiB per header, 32 KiB in all.
+const MAX_HEADER_LIST_BYTES: u32 = 256 * 1024;
 
 /// Serves core's gRPC API on `listener` until `shutdown` completes, then
 /// finishes in-flight calls and returns.
@@ -182,6 +237,7 @@ pub async fn serve(
     let api = api::GrpcApi::new(core);
     let result = tonic::transport::Server::builder()
         .accept_http1(true)
+        .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
         .layer(tonic_web::GrpcWebLayer::new())
         .add_service(health_service)
         .add_service(reflection)
@@ -196,7 +252,7 @@ pub async fn serve(
         .add_service(TaxServiceServer::new(api.clone()))
         .add_service(VatServiceServer::new(api.clone()))
         .add_service(InvoiceServiceServer::new(api))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), shutdown)
         .await
         .map_err(|err| CoreError::Internal(format!("grpc server: {err}")));
     health_task.abort();

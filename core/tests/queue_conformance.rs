@@ -4,7 +4,9 @@
 //! into `memory_<case>` and `redis_<case>` tests. The Redis tests use
 //! `PAYGATE_REDIS_URL` with a fresh random key prefix per test. When the
 //! variable is unset they print `skipped: PAYGATE_REDIS_URL not set` and
-//! pass; when it is set but the server is unusable they fail.
+//! pass, unless the run requires every backend (`CI` set, or
+//! `PAYGATE_REQUIRE_BACKENDS=1`): then they fail. When it is set but the
+//! server is unusable they fail.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -24,6 +26,13 @@ const PATIENCE: Duration = Duration::from_secs(3);
 const MAX_ATTEMPTS: u32 = 5;
 const QUEUE: &str = "jobs";
 
+/// In CI (`CI` set) or with `PAYGATE_REQUIRE_BACKENDS=1`, a backend whose
+/// variable is missing fails the test: a green run must mean it ran.
+fn backends_required() -> bool {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    set("CI") || set("PAYGATE_REQUIRE_BACKENDS")
+}
+
 enum Fixture {
     Memory,
     Redis { url: String, prefix: String },
@@ -34,6 +43,7 @@ impl Fixture {
     fn redis() -> Option<Self> {
         let url = std::env::var("PAYGATE_REDIS_URL").unwrap_or_default();
         if url.is_empty() {
+            assert!(!backends_required(), "PAYGATE_REDIS_URL is not set, and this run requires every backend");
             println!("skipped: PAYGATE_REDIS_URL not set");
             return None;
         }

@@ -4,8 +4,9 @@
 //! `conformance!` macro turns it into `sqlite::<case>` (a fresh database in a
 //! temporary directory) and `mongodb::<case>` (a fresh database on the server
 //! named by `PAYGATE_MONGODB_URI`). When that variable is unset the MongoDB
-//! cases say so and return; when it is set but the server cannot be reached
-//! they fail.
+//! cases say so and return (unless the run requires every backend: `CI` or
+//! `PAYGATE_REQUIRE_BACKENDS=1`, then they fail); when it is set but the
+//! server cannot be reached they fail.
 
 use std::sync::Arc;
 
@@ -532,9 +533,17 @@ async fn sqlite_ctx() -> (Ctx, tempfile::TempDir) {
     (Ctx { store: Arc::new(store), tasks: 64 }, dir)
 }
 
+/// In CI (`CI` set) or with `PAYGATE_REQUIRE_BACKENDS=1`, a backend whose
+/// variable is missing fails the test: a green run must mean it ran.
+fn backends_required() -> bool {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    set("CI") || set("PAYGATE_REQUIRE_BACKENDS")
+}
+
 /// A store on a database of its own, or `None` when no server is configured.
 async fn mongo_ctx() -> Option<(Ctx, Arc<MongoStore>)> {
     let Ok(uri) = std::env::var("PAYGATE_MONGODB_URI") else {
+        assert!(!backends_required(), "PAYGATE_MONGODB_URI is not set, and this run requires every backend");
         println!("skipped: PAYGATE_MONGODB_URI not set");
         return None;
     };

@@ -23,6 +23,7 @@ use paygate_contract::{
         site_service_client::SiteServiceClient, tax_service_client::TaxServiceClient,
         transaction_service_client::TransactionServiceClient,
     },
+    server::HttpLimits,
 };
 use serde::Deserialize;
 use tokio::net::TcpListener;
@@ -95,13 +96,15 @@ pub fn router(core: Channel) -> Router {
         .with_state(state)
 }
 
-/// Serves the Admin API on `listener` until `shutdown`, then drains.
+/// Serves the Admin API on `listener` within `limits` until `shutdown`,
+/// then drains.
 pub async fn serve(
     core: Channel,
     listener: TcpListener,
+    limits: HttpLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(core)).with_graceful_shutdown(shutdown).await
+    paygate_contract::server::serve(listener, router(core), limits, shutdown).await
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

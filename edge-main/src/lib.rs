@@ -1,6 +1,8 @@
 //! Paygate main edge: the checkout runtime API the payer's browser calls.
 //! The checkout id is the capability; no API key, no secret here.
 
+mod rate_limit;
+
 use std::future::Future;
 
 use axum::{
@@ -17,11 +19,21 @@ use paygate_contract::{
         self as pb, checkout_service_client::CheckoutServiceClient,
         transaction_service_client::TransactionServiceClient, vat_service_client::VatServiceClient,
     },
+    server::HttpLimits,
     wire::{checkout_status as status_str, empty_to_null, transaction_status as transaction_status_str},
 };
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
+
+pub use rate_limit::PayRateLimit;
+
+/// How the main edge is served.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MainEdgeOptions {
+    pub http: HttpLimits,
+    pub pay_rate_limit: PayRateLimit,
+}
 
 #[derive(Clone)]
 struct AppState {
@@ -31,7 +43,7 @@ struct AppState {
     vat: VatServiceClient<Channel>,
 }
 
-pub fn router(core: Channel) -> Router {
+pub fn router(core: Channel, pay_rate_limit: PayRateLimit) -> Router {
     let state = AppState {
         checkouts: CheckoutServiceClient::new(core.clone()),
         transactions: TransactionServiceClient::new(core.clone()),
@@ -40,7 +52,13 @@ pub fn router(core: Channel) -> Router {
     };
     let api = Router::new()
         .route("/checkouts/{id}", get(get_checkout))
-        .route("/checkouts/{id}/pay", axum::routing::post(pay))
+        .route(
+            "/checkouts/{id}/pay",
+            axum::routing::post(pay).route_layer(axum::middleware::from_fn_with_state(
+                rate_limit::PayLimiter::new(pay_rate_limit),
+                rate_limit::limit_pay,
+            )),
+        )
         .route("/checkouts/{id}/status", get(checkout_status))
         .route("/vat/validate", axum::routing::post(validate_vat))
         .route("/vat/eu-member/{country_code}", get(eu_member))
@@ -58,9 +76,10 @@ pub fn router(core: Channel) -> Router {
 pub async fn serve(
     core: Channel,
     listener: TcpListener,
+    options: MainEdgeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(core)).with_graceful_shutdown(shutdown).await
+    paygate_contract::server::serve(listener, router(core, options.pay_rate_limit), options.http, shutdown).await
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

@@ -9,27 +9,63 @@ use paygate_contract::proto::pdf::v1::pdf_renderer_server::{PdfRenderer, PdfRend
 use paygate_contract::proto::pdf::v1::{RenderRequest, RenderResponse};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::codec::CompressionEncoding;
-use tonic::transport::Server;
+use tonic::transport::{Server, server::TcpIncoming};
 use tonic::{Request, Response, Status};
 
 use crate::{PdfError, render};
 
 /// Implements `paygate.pdf.v1.PdfRenderer` on top of [`render`].
-#[derive(Debug, Clone)]
+///
+/// The worker is internal: only core should reach it. Where the network cannot guarantee that,
+/// a shared token (`PAYGATE_PDF_TOKEN`) makes it refuse every caller that does not present
+/// `authorization: Bearer <token>`.
+#[derive(Clone)]
 pub struct PdfRendererService {
     /// Rendering is CPU-bound: running more documents at once than there are cores only adds
     /// memory and latency, so requests beyond that wait for a permit.
     permits: Arc<Semaphore>,
+    /// The `authorization` value callers must send, when a token is configured.
+    expected_authorization: Option<Arc<[u8]>>,
+}
+
+impl std::fmt::Debug for PdfRendererService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PdfRendererService")
+            .field("permits", &self.permits.available_permits())
+            .field("token_required", &self.expected_authorization.is_some())
+            .finish()
+    }
 }
 
 impl PdfRendererService {
-    /// A service that renders as many documents at once as the machine has cores.
+    /// A service that renders as many documents at once as the machine has cores, for any
+    /// caller.
     pub fn new() -> Self {
         let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
-        Self { permits: Arc::new(Semaphore::new(cores)) }
+        Self { permits: Arc::new(Semaphore::new(cores)), expected_authorization: None }
     }
+
+    /// Like [`PdfRendererService::new`], but only callers presenting `token` are served.
+    pub fn with_token(token: &str) -> Self {
+        Self { expected_authorization: Some(format!("Bearer {token}").into_bytes().into()), ..Self::new() }
+    }
+
+    fn authorize<T>(&self, request: &Request<T>) -> Result<(), Status> {
+        let Some(expected) = &self.expected_authorization else { return Ok(()) };
+        let presented = request.metadata().get("authorization").map(|v| v.as_bytes()).unwrap_or_default();
+        if constant_time_eq(presented, expected) {
+            Ok(())
+        } else {
+            Err(Status::unauthenticated("this PDF worker serves only callers presenting its token"))
+        }
+    }
+}
+
+/// Compares without stopping at the first difference, so response times do not reveal how much
+/// of a guessed token was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 impl Default for PdfRendererService {
@@ -41,6 +77,7 @@ impl Default for PdfRendererService {
 #[tonic::async_trait]
 impl PdfRenderer for PdfRendererService {
     async fn render(&self, request: Request<RenderRequest>) -> Result<Response<RenderResponse>, Status> {
+        self.authorize(&request)?;
         let document = request.into_inner().document.ok_or_else(|| PdfError::invalid("document", "is required"))?;
         // The permit moves into the blocking task: a blocking task runs to completion even when
         // the caller gives up, and it must stay counted until it does.
@@ -61,22 +98,31 @@ impl PdfRenderer for PdfRendererService {
 }
 
 /// Serves the PDF renderer and the gRPC health service on `listener` until `shutdown`
-/// completes, then lets in-flight requests finish.
+/// completes, then lets in-flight requests finish. With `token`, rendering requires it (health
+/// stays open, for orchestrators' probes).
 ///
 /// # Errors
 ///
 /// [`PdfError::Transport`] when the server fails.
-pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), PdfError> {
+pub async fn serve(
+    listener: TcpListener,
+    token: Option<String>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), PdfError> {
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<PdfRendererServer<PdfRendererService>>().await;
     // PDFs carry their fonts uncompressed, so gzip pays off for clients that accept it.
-    let renderer = PdfRendererServer::new(PdfRendererService::new())
+    let service = match token.as_deref().filter(|t| !t.is_empty()) {
+        Some(token) => PdfRendererService::with_token(token),
+        None => PdfRendererService::new(),
+    };
+    let renderer = PdfRendererServer::new(service)
         .accept_compressed(CompressionEncoding::Gzip)
         .send_compressed(CompressionEncoding::Gzip);
     Server::builder()
         .add_service(health_service)
         .add_service(renderer)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), shutdown)
         .await?;
     Ok(())
 }

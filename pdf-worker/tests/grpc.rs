@@ -28,7 +28,7 @@ impl Worker {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local address");
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, async {
+        let server = tokio::spawn(serve(listener, None, async {
             // A dropped sender stops the server too.
             let _ = stopped.await;
         }));

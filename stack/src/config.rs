@@ -4,7 +4,9 @@
 
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf};
 
+use paygate_contract::server::{HttpLimits, TrustedProxies};
 use paygate_core::{CoreConfig, crypto::SecretString};
+use paygate_edge_main::PayRateLimit;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{variable}: {reason}")]
@@ -39,6 +41,13 @@ pub struct StackConfig {
     /// `PAYGATE_PLATFORM_DOMAINS`: the gateway's own hostnames, comma
     /// separated, which Caddy's on-demand TLS `ask` must also approve.
     pub platform_domains: Vec<String>,
+    /// Timeouts and limits of both edges' HTTP servers.
+    pub http: HttpLimits,
+    /// `POST /api/v1/checkouts/{id}/pay` per client address.
+    pub pay_rate_limit: PayRateLimit,
+    /// `PAYGATE_PDF_TOKEN`: when set, the PDF worker serves only callers
+    /// presenting it, and core presents it.
+    pub pdf_token: Option<SecretString>,
 }
 
 fn address(env: &HashMap<String, String>, variable: &'static str, default: &str) -> Result<SocketAddr, ConfigError> {
@@ -65,6 +74,48 @@ fn number(env: &HashMap<String, String>, variable: &'static str, default: u64, m
         Ok(n) if n <= max => Ok(n),
         _ => Err(ConfigError { variable, reason: format!("{value:?} must be a whole number from 0 to {max}") }),
     }
+}
+
+fn seconds(
+    env: &HashMap<String, String>,
+    variable: &'static str,
+    default: std::time::Duration,
+) -> Result<std::time::Duration, ConfigError> {
+    let Some(value) = env.get(variable).filter(|v| !v.is_empty()) else { return Ok(default) };
+    match value.parse::<u64>() {
+        Ok(n) if (1..=3600).contains(&n) => Ok(std::time::Duration::from_secs(n)),
+        _ => {
+            Err(ConfigError { variable, reason: format!("{value:?} must be a whole number of seconds from 1 to 3600") })
+        }
+    }
+}
+
+fn count(
+    env: &HashMap<String, String>,
+    variable: &'static str,
+    default: usize,
+    max: u64,
+) -> Result<usize, ConfigError> {
+    match number(env, variable, default as u64, max)? {
+        0 => Err(ConfigError { variable, reason: format!("must be a whole number from 1 to {max}") }),
+        n => Ok(n as usize),
+    }
+}
+
+fn http_limits(env: &HashMap<String, String>) -> Result<HttpLimits, ConfigError> {
+    let defaults = HttpLimits::default();
+    Ok(HttpLimits {
+        header_timeout: seconds(env, "PAYGATE_HTTP_HEADER_TIMEOUT_SECS", defaults.header_timeout)?,
+        body_timeout: seconds(env, "PAYGATE_HTTP_BODY_TIMEOUT_SECS", defaults.body_timeout)?,
+        request_timeout: seconds(env, "PAYGATE_HTTP_REQUEST_TIMEOUT_SECS", defaults.request_timeout)?,
+        max_connections: count(env, "PAYGATE_HTTP_MAX_CONNECTIONS", defaults.max_connections, 1_000_000)?,
+        max_concurrent_requests: count(
+            env,
+            "PAYGATE_HTTP_MAX_CONCURRENT_REQUESTS",
+            defaults.max_concurrent_requests,
+            1_000_000,
+        )?,
+    })
 }
 
 fn flag(env: &HashMap<String, String>, variable: &'static str) -> Result<bool, ConfigError> {
@@ -95,6 +146,16 @@ impl StackConfig {
             return Err(ConfigError {
                 variable: "PAYGATE_REDIS_URL",
                 reason: "must start with redis:// or rediss://".into(),
+            });
+        }
+        let pdf_token = secret("PAYGATE_PDF_TOKEN");
+        if let Some(token) = &pdf_token
+            && !token.expose().bytes().all(|b| b.is_ascii_graphic())
+        {
+            // It travels as gRPC metadata: visible ASCII only.
+            return Err(ConfigError {
+                variable: "PAYGATE_PDF_TOKEN",
+                reason: "must be printable ASCII without spaces".into(),
             });
         }
         let secret_key = secret("PAYGATE_SECRET_KEY");
@@ -134,6 +195,21 @@ impl StackConfig {
                 .get("PAYGATE_PLATFORM_DOMAINS")
                 .map(|v| v.split(',').map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned).collect())
                 .unwrap_or_default(),
+            http: http_limits(env)?,
+            pay_rate_limit: PayRateLimit {
+                per_minute: u32::try_from(number(
+                    env,
+                    "PAYGATE_PAY_RATE_LIMIT_PER_MINUTE",
+                    u64::from(PayRateLimit::default().per_minute),
+                    1_000_000,
+                )?)
+                .unwrap_or(u32::MAX),
+                trusted_proxies: TrustedProxies::parse(
+                    env.get("PAYGATE_TRUSTED_PROXIES").map(String::as_str).unwrap_or_default(),
+                )
+                .map_err(|reason| ConfigError { variable: "PAYGATE_TRUSTED_PROXIES", reason })?,
+            },
+            pdf_token,
             vies_url: match env.get("PAYGATE_VIES_URL").map(String::as_str) {
                 Some("off") => None,
                 None | Some("") => Some(paygate_core::DEFAULT_VIES_URL.to_owned()),
@@ -163,6 +239,7 @@ impl StackConfig {
             workers: self.workers,
             vies_url: self.vies_url.clone(),
             platform_domains: self.platform_domains.clone(),
+            pdf_token: self.pdf_token.clone(),
             pdf_url: Some(match local_pdf {
                 Some(addr) => format!("http://{addr}"),
                 None => self.pdf_url.clone().unwrap_or_else(|| format!("http://{}", self.pdf_addr)),
@@ -202,6 +279,48 @@ mod tests {
         assert_eq!(err.variable, "PAYGATE_IPN_ALLOW_PRIVATE");
         let err = StackConfig::from_env(&env(&[("PAYGATE_SANDBOX_LATENCY_MS", "-1")])).expect_err("invalid");
         assert_eq!(err.variable, "PAYGATE_SANDBOX_LATENCY_MS");
+        for variable in [
+            "PAYGATE_HTTP_HEADER_TIMEOUT_SECS",
+            "PAYGATE_HTTP_BODY_TIMEOUT_SECS",
+            "PAYGATE_HTTP_REQUEST_TIMEOUT_SECS",
+            "PAYGATE_HTTP_MAX_CONNECTIONS",
+            "PAYGATE_HTTP_MAX_CONCURRENT_REQUESTS",
+        ] {
+            for bad in ["0", "-1", "ten", "99999999"] {
+                let err = StackConfig::from_env(&env(&[(variable, bad)])).expect_err("invalid");
+                assert_eq!(err.variable, variable, "{bad}");
+            }
+        }
+        let err = StackConfig::from_env(&env(&[("PAYGATE_TRUSTED_PROXIES", "10.0.0.0/40")])).expect_err("invalid");
+        assert_eq!(err.variable, "PAYGATE_TRUSTED_PROXIES");
+        let err = StackConfig::from_env(&env(&[("PAYGATE_PDF_TOKEN", "two words")])).expect_err("invalid");
+        assert_eq!(err.variable, "PAYGATE_PDF_TOKEN");
+        let err = StackConfig::from_env(&env(&[("PAYGATE_PAY_RATE_LIMIT_PER_MINUTE", "x")])).expect_err("invalid");
+        assert_eq!(err.variable, "PAYGATE_PAY_RATE_LIMIT_PER_MINUTE");
+    }
+
+    #[test]
+    fn http_limits_come_from_the_environment() {
+        let config = StackConfig::from_env(&HashMap::new()).expect("defaults");
+        assert_eq!(config.http, HttpLimits::default());
+        assert_eq!(config.pay_rate_limit, PayRateLimit::default());
+        let config = StackConfig::from_env(&env(&[
+            ("PAYGATE_HTTP_HEADER_TIMEOUT_SECS", "5"),
+            ("PAYGATE_HTTP_BODY_TIMEOUT_SECS", "6"),
+            ("PAYGATE_HTTP_REQUEST_TIMEOUT_SECS", "7"),
+            ("PAYGATE_HTTP_MAX_CONNECTIONS", "8"),
+            ("PAYGATE_HTTP_MAX_CONCURRENT_REQUESTS", "9"),
+            ("PAYGATE_PAY_RATE_LIMIT_PER_MINUTE", "0"),
+            ("PAYGATE_TRUSTED_PROXIES", "10.0.0.0/8"),
+        ]))
+        .expect("valid");
+        assert_eq!(config.http.header_timeout.as_secs(), 5);
+        assert_eq!(config.http.body_timeout.as_secs(), 6);
+        assert_eq!(config.http.request_timeout.as_secs(), 7);
+        assert_eq!(config.http.max_connections, 8);
+        assert_eq!(config.http.max_concurrent_requests, 9);
+        assert_eq!(config.pay_rate_limit.per_minute, 0);
+        assert!(config.pay_rate_limit.trusted_proxies.contains("10.2.3.4".parse().expect("ip")));
     }
 
     #[test]

@@ -135,8 +135,9 @@ pub async fn start(config: &StackConfig, services: Services) -> Result<Running, 
     if let Some(listener) = pdf_listener {
         tracing::info!(addr = %local_addr(&listener)?, "pdf-worker listening (gRPC)");
         let stop = shutdown_signal(&receiver);
+        let pdf_token = config.pdf_token.as_ref().map(|token| token.expose().to_owned());
         tasks.spawn(async move {
-            paygate_pdf_worker::serve(listener, stop)
+            paygate_pdf_worker::serve(listener, pdf_token, stop)
                 .await
                 .map_err(|err| StackError::Service { service: "pdf-worker", message: err.to_string() })
         });
@@ -145,8 +146,9 @@ pub async fn start(config: &StackConfig, services: Services) -> Result<Running, 
         tracing::info!(addr = %local_addr(&listener)?, core = %core_url, "edge-admin listening (Admin API)");
         let channel = channel(&core_url)?;
         let stop = shutdown_signal(&receiver);
+        let http = config.http;
         tasks.spawn(async move {
-            paygate_edge_admin::serve(channel, listener, stop)
+            paygate_edge_admin::serve(channel, listener, http, stop)
                 .await
                 .map_err(|err| StackError::Service { service: "edge-admin", message: err.to_string() })
         });
@@ -155,8 +157,10 @@ pub async fn start(config: &StackConfig, services: Services) -> Result<Running, 
         tracing::info!(addr = %local_addr(&listener)?, core = %core_url, "edge-main listening (checkout API)");
         let channel = channel(&core_url)?;
         let stop = shutdown_signal(&receiver);
+        let options =
+            paygate_edge_main::MainEdgeOptions { http: config.http, pay_rate_limit: config.pay_rate_limit.clone() };
         tasks.spawn(async move {
-            paygate_edge_main::serve(channel, listener, stop)
+            paygate_edge_main::serve(channel, listener, options, stop)
                 .await
                 .map_err(|err| StackError::Service { service: "edge-main", message: err.to_string() })
         });

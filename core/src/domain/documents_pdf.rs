@@ -106,6 +106,12 @@ impl Core {
             pdf::pdf_renderer_client::PdfRendererClient::new(channel).max_decoding_message_size(MAX_PDF_BYTES);
         let mut request = tonic::Request::new(pdf::RenderRequest { document: Some(render_request(document)) });
         paygate_contract::telemetry::inject_context(request.metadata_mut());
+        if let Some(token) = &self.settings.pdf_token {
+            let value = format!("Bearer {}", token.expose())
+                .parse()
+                .map_err(|_| CoreError::Config("PAYGATE_PDF_TOKEN must be printable ASCII".into()))?;
+            request.metadata_mut().insert("authorization", value);
+        }
         match client.render(request).await {
             Ok(response) => Ok(response.into_inner().pdf),
             Err(status) if matches!(status.code(), tonic::Code::Unavailable | tonic::Code::DeadlineExceeded) => {

@@ -205,6 +205,7 @@ mod tests {
                 ipn_fast_retries: true,
                 workers: 1,
                 platform_domains: Vec::new(),
+                pdf_token: None,
             }),
         }
     }

@@ -76,6 +76,8 @@ pub struct Settings {
     /// The gateway's own hostnames (lowercase), approved for TLS alongside
     /// sites' custom checkout domains.
     pub platform_domains: Vec<String>,
+    /// Presented to the PDF worker when it requires a token.
+    pub pdf_token: Option<crate::crypto::SecretString>,
 }
 
 /// The domain's handle on everything it needs; cheap to clone.

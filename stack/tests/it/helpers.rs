@@ -23,6 +23,13 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
 }
 
+/// In CI (`CI` set) or with `PAYGATE_REQUIRE_BACKENDS=1`, a backend whose
+/// variable is missing fails the test: a green run must mean it ran.
+pub fn backends_required() -> bool {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    set("CI") || set("PAYGATE_REQUIRE_BACKENDS")
+}
+
 pub fn test_env(data_dir: &std::path::Path) -> HashMap<String, String> {
     let mut env = HashMap::new();
     env.insert("PAYGATE_DATA_DIR".into(), data_dir.display().to_string());
@@ -33,6 +40,8 @@ pub fn test_env(data_dir: &std::path::Path) -> HashMap<String, String> {
     env.insert("PAYGATE_IPN_FAST_RETRIES".into(), "1".into());
     // No test reaches the real VIES; the VAT tests point this at a local one.
     env.insert("PAYGATE_VIES_URL".into(), "off".into());
+    // Every test pays from 127.0.0.1; the pay limit has its own tests.
+    env.insert("PAYGATE_PAY_RATE_LIMIT_PER_MINUTE".into(), "100000".into());
     match std::env::var("PAYGATE_TEST_BACKEND").as_deref() {
         Ok("mongodb") => {
             let uri =

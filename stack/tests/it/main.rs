@@ -16,3 +16,4 @@ mod ipn;
 mod keys_and_sites;
 mod operations;
 mod payments;
+mod transport;
