@@ -74,6 +74,9 @@ pub struct CoreConfig {
     pub pdf_url: Option<String>,
     /// The gateway's own hostnames (`PAYGATE_PLATFORM_DOMAINS`).
     pub platform_domains: Vec<String>,
+    /// Tests only: provider failures to inject in front of the sandbox.
+    /// No environment variable sets it.
+    pub provider_faults: Option<Arc<providers::faults::FaultPlan>>,
 }
 
 impl CoreConfig {
@@ -94,6 +97,7 @@ impl CoreConfig {
             vies_url: Some(DEFAULT_VIES_URL.to_owned()),
             pdf_url: None,
             platform_domains: Vec::new(),
+            provider_faults: None,
         }
     }
 
@@ -137,7 +141,11 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
             .filter(|d| !d.is_empty())
             .collect(),
     };
-    let provider = Arc::new(providers::sandbox::SandboxProvider::new(store.clone(), config.sandbox_latency));
+    let mut provider: Arc<dyn providers::Provider> =
+        Arc::new(providers::sandbox::SandboxProvider::new(store.clone(), config.sandbox_latency));
+    if let Some(plan) = &config.provider_faults {
+        provider = Arc::new(providers::faults::FaultyProvider::new(provider, plan.clone()));
+    }
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(domain::ipn::REQUEST_TIMEOUT)

@@ -93,6 +93,29 @@ pub fn tax_lines(lines: &[(String, i64, i64)], rate_bps: u32) -> Option<TaxedDoc
     Some(TaxedDocument { lines: taxed, by_rate, total })
 }
 
+/// A document of already taxed lines: one total per rate (in the order
+/// the rates first appear) and the grand total, each the sum of its lines.
+pub fn summarise(lines: Vec<TaxedLine>) -> TaxedDocument {
+    let mut by_rate: Vec<RateTotal> = Vec::new();
+    let mut total = Split::default();
+    for line in &lines {
+        total = total.plus(line.split);
+        match by_rate.iter_mut().find(|r| r.rate_bps == line.rate_bps) {
+            Some(rate) => rate.split = rate.split.plus(line.split),
+            None => by_rate.push(RateTotal { rate_bps: line.rate_bps, split: line.split }),
+        }
+    }
+    TaxedDocument { lines, by_rate, total }
+}
+
+impl Split {
+    /// Component-wise sum. Callers add parts of one document whose total
+    /// fits `i64` (checked when it was taxed), so this cannot overflow.
+    pub fn plus(self, other: Split) -> Split {
+        Split { gross: self.gross + other.gross, net: self.net + other.net, tax: self.tax + other.tax }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

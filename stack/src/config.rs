@@ -39,6 +39,9 @@ pub struct StackConfig {
     /// `PAYGATE_PLATFORM_DOMAINS`: the gateway's own hostnames, comma
     /// separated, which Caddy's on-demand TLS `ask` must also approve.
     pub platform_domains: Vec<String>,
+    /// Tests only: provider failures to inject (see
+    /// `paygate_core::providers::faults`). Never read from the environment.
+    pub provider_faults: Option<std::sync::Arc<paygate_core::providers::faults::FaultPlan>>,
 }
 
 fn address(env: &HashMap<String, String>, variable: &'static str, default: &str) -> Result<SocketAddr, ConfigError> {
@@ -139,6 +142,7 @@ impl StackConfig {
                 None | Some("") => Some(paygate_core::DEFAULT_VIES_URL.to_owned()),
                 Some(_) => service_url(env, "PAYGATE_VIES_URL")?,
             },
+            provider_faults: None,
         })
     }
 
@@ -163,6 +167,7 @@ impl StackConfig {
             workers: self.workers,
             vies_url: self.vies_url.clone(),
             platform_domains: self.platform_domains.clone(),
+            provider_faults: self.provider_faults.clone(),
             pdf_url: Some(match local_pdf {
                 Some(addr) => format!("http://{addr}"),
                 None => self.pdf_url.clone().unwrap_or_else(|| format!("http://{}", self.pdf_addr)),

@@ -120,6 +120,10 @@ fn transaction_events(transaction: &Transaction) -> Vec<(String, &'static str, i
         };
         events.push((format!("{}:{kind}", transaction.id), kind, change.at));
     }
+    for (n, failure) in transaction.action_failures.iter().enumerate() {
+        let kind = failure.action.failed_event();
+        events.push((format!("{}:{kind}:{n}", transaction.id), kind, failure.at));
+    }
     for refund in transaction.refunds.iter().filter(|r| r.status == RefundStatus::Succeeded) {
         events.push((format!("{}:refund:{}", transaction.id, refund.id), "transaction.refunded", refund.created_at));
     }

@@ -18,6 +18,7 @@ use super::{
     now_micros,
     taxation::SaleTax,
 };
+use crate::tax::{self, TaxedDocument};
 use crate::{
     error::{CoreError, CoreResult},
     ids::{is_id, new_id},
@@ -103,6 +104,34 @@ pub enum PendingAction {
     Cancel,
 }
 
+impl PendingAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Capture => "capture",
+            Self::Cancel => "cancel",
+        }
+    }
+
+    /// The IPN event of a refusal of this action.
+    pub fn failed_event(self) -> &'static str {
+        match self {
+            Self::Capture => "transaction.capture_failed",
+            Self::Cancel => "transaction.cancel_failed",
+        }
+    }
+}
+
+/// A capture or cancel the provider refused: an outcome, kept on the
+/// transaction (which stays `requires_capture`) and announced by IPN.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionFailure {
+    pub action: PendingAction,
+    pub code: String,
+    pub message: String,
+    pub at: i64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusChange {
@@ -143,6 +172,16 @@ pub struct Transaction {
     pub history: Vec<StatusChange>,
     #[serde(default)]
     pub pending_action: Option<PendingAction>,
+    /// What the pending capture takes (at most `amount`); the rest of the
+    /// authorization is released.
+    #[serde(default)]
+    pub capture_amount: Option<i64>,
+    /// The request that started the pending (or last) capture or cancel,
+    /// so a resumed idempotent request recognises its own action.
+    #[serde(default)]
+    pub action_id: Option<String>,
+    #[serde(default)]
+    pub action_failures: Vec<ActionFailure>,
     /// Until when the current worker owns the pending work.
     #[serde(default)]
     pub lease_until: i64,
@@ -266,6 +305,9 @@ impl Core {
             refunds: Vec::new(),
             history: vec![StatusChange { status: TransactionStatus::Pending, at: now }],
             pending_action: None,
+            capture_amount: None,
+            action_id: None,
+            action_failures: Vec::new(),
             // Leased to nobody yet: the sweeper re-drives it after this.
             lease_until: now + WORK_LEASE_MICROS,
             attempts: 0,
@@ -413,9 +455,14 @@ impl Core {
             && transaction.lease_expired(now)
         {
             let transaction = self.lease(&transaction.id).await?;
-            return match action {
-                PendingAction::Capture => self.finish_capture(transaction).await.map(|_| ()),
-                PendingAction::Cancel => self.finish_cancel(transaction).await.map(|_| ()),
+            let finished = match action {
+                PendingAction::Capture => self.finish_capture(transaction).await,
+                PendingAction::Cancel => self.finish_cancel(transaction).await,
+            };
+            return match finished {
+                // A refusal is an outcome, recorded and announced already.
+                Ok(_) | Err(CoreError::Provider { .. }) => Ok(()),
+                Err(err) => Err(err),
             };
         }
         let stalled: Vec<String> =
@@ -551,60 +598,130 @@ impl Core {
         self.list(&filter, page).await
     }
 
-    /// Captures an authorization (`captureMethod: "manual"`).
-    pub async fn capture(&self, principal: &Principal, id: &str) -> CoreResult<Transaction> {
-        self.owned_transaction(principal, id).await?;
-        let transaction = self.start_action(id, PendingAction::Capture).await?;
-        self.finish_capture(transaction).await
-    }
-
-    /// Releases an authorization without charging.
-    pub async fn cancel(&self, principal: &Principal, id: &str) -> CoreResult<Transaction> {
-        self.owned_transaction(principal, id).await?;
-        let transaction = self.start_action(id, PendingAction::Cancel).await?;
-        self.finish_cancel(transaction).await
-    }
-
-    /// Claims the transaction for a capture or cancel; the first of two
-    /// racing requests wins, the other gets 409.
-    async fn start_action(&self, id: &str, action: PendingAction) -> CoreResult<Transaction> {
-        self.update::<Transaction, _>(id, |transaction| {
-            if transaction.status != TransactionStatus::RequiresCapture {
-                let verb = if action == PendingAction::Capture { "captured" } else { "canceled" };
-                return Err(CoreError::conflict(
-                    "transaction_state_invalid",
-                    format!("a {} transaction cannot be {verb}", transaction.status.as_str()),
+    /// Captures an authorization (`captureMethod: "manual"`): all of it, or
+    /// `amount` of it with the rest released. A provider that cannot be
+    /// reached leaves the capture pending (the answer says so) and the
+    /// re-drive finishes it; the same `Idempotency-Key` then answers with
+    /// the same transaction, never a second capture.
+    pub async fn capture(
+        &self,
+        principal: &Principal,
+        id: &str,
+        amount: Option<i64>,
+        idempotency_key: &str,
+    ) -> CoreResult<Idempotent<Transaction>> {
+        let transaction = self.owned_transaction(principal, id).await?;
+        if let Some(amount) = amount {
+            if amount <= 0 {
+                return Err(CoreError::field("amount", "amount_invalid", "amount must be a positive integer"));
+            }
+            if amount > transaction.amount {
+                return Err(CoreError::field(
+                    "amount",
+                    "amount_exceeds_authorized",
+                    format!("at most {} can be captured", transaction.amount),
                 ));
             }
-            if transaction.pending_action.is_some() {
-                return Err(CoreError::conflict(
-                    "transaction_busy",
-                    "a capture or cancel of this transaction is already in progress",
-                ));
-            }
-            transaction.pending_action = Some(action);
-            transaction.lease_until = now_micros() + WORK_LEASE_MICROS;
-            transaction.refresh_needs_work();
-            Ok(())
+        }
+        let fingerprint = super::idempotency::fingerprint(&("capture", id, amount))?;
+        self.idempotent(&principal.organization_id, "transaction.capture", idempotency_key, fingerprint, "act", |action_id| async move {
+            let transaction = self.start_action(id, PendingAction::Capture, amount, &action_id).await?;
+            self.finish_capture(transaction).await
         })
         .await
     }
 
+    /// Releases an authorization without charging; pending on a provider
+    /// outage exactly like [`Core::capture`].
+    pub async fn cancel(
+        &self,
+        principal: &Principal,
+        id: &str,
+        idempotency_key: &str,
+    ) -> CoreResult<Idempotent<Transaction>> {
+        self.owned_transaction(principal, id).await?;
+        let fingerprint = super::idempotency::fingerprint(&("cancel", id))?;
+        self.idempotent(&principal.organization_id, "transaction.cancel", idempotency_key, fingerprint, "act", |action_id| async move {
+            let transaction = self.start_action(id, PendingAction::Cancel, None, &action_id).await?;
+            self.finish_cancel(transaction).await
+        })
+        .await
+    }
+
+    /// Claims the transaction for a capture or cancel; the first of two
+    /// racing requests wins, the other gets 409. A resumed request whose
+    /// first attempt already claimed (or finished) the action gets the
+    /// transaction as it is.
+    async fn start_action(
+        &self,
+        id: &str,
+        action: PendingAction,
+        capture_amount: Option<i64>,
+        action_id: &str,
+    ) -> CoreResult<Transaction> {
+        let mut resumed = false;
+        let transaction = self
+            .update::<Transaction, _>(id, |transaction| {
+                if transaction.action_id.as_deref() == Some(action_id) {
+                    resumed = true;
+                    return Ok(());
+                }
+                if transaction.status != TransactionStatus::RequiresCapture {
+                    let verb = if action == PendingAction::Capture { "captured" } else { "canceled" };
+                    return Err(CoreError::conflict(
+                        "transaction_state_invalid",
+                        format!("a {} transaction cannot be {verb}", transaction.status.as_str()),
+                    ));
+                }
+                if transaction.pending_action.is_some() {
+                    return Err(CoreError::conflict(
+                        "transaction_busy",
+                        "a capture or cancel of this transaction is already in progress",
+                    ));
+                }
+                let now = now_micros();
+                transaction.pending_action = Some(action);
+                transaction.capture_amount = capture_amount;
+                transaction.action_id = Some(action_id.to_owned());
+                transaction.lease_until = now + WORK_LEASE_MICROS;
+                transaction.updated_at = now;
+                transaction.refresh_needs_work();
+                Ok(())
+            })
+            .await?;
+        if resumed && transaction.pending_action.is_some() && !transaction.lease_expired(now_micros()) {
+            // The first attempt still works on it (or the re-drive does).
+            return Err(CoreError::IdempotencyInProgress);
+        }
+        Ok(transaction)
+    }
+
+    /// Asks the provider to capture and books the answer: success settles
+    /// the transaction, a refusal is recorded and announced, an outage
+    /// leaves the capture pending for the re-drive. Idempotent.
     async fn finish_capture(&self, transaction: Transaction) -> CoreResult<Transaction> {
+        if transaction.pending_action != Some(PendingAction::Capture) {
+            return Ok(transaction);
+        }
         let reference = transaction.provider_reference.clone().unwrap_or_default();
-        self.provider
-            .capture(&format!("{}:capture", transaction.id), &reference, transaction.amount)
-            .await
-            .map_err(provider_failure)?;
+        let amount = transaction.capture_amount.unwrap_or(transaction.amount);
+        let outcome = self.provider.capture(&format!("{}:capture", transaction.id), &reference, amount).await;
+        if let Err(err) = outcome {
+            return self.action_not_done(transaction, PendingAction::Capture, err).await;
+        }
         let settled = self
             .update::<Transaction, _>(&transaction.id, |transaction| {
-                if transaction.status == TransactionStatus::Succeeded {
+                if transaction.pending_action != Some(PendingAction::Capture) {
                     return Ok(());
                 }
                 let now = now_micros();
                 transaction.transition(TransactionStatus::Succeeded, now)?;
-                transaction.amount_captured = transaction.amount;
+                transaction.amount_captured = amount;
+                if amount < transaction.amount {
+                    transaction.tax.document = partially_captured(&transaction.tax.document, amount)?;
+                }
                 transaction.pending_action = None;
+                transaction.capture_amount = None;
                 transaction.lease_until = 0;
                 transaction.updated_at = now;
                 transaction.refresh_needs_work();
@@ -616,16 +733,22 @@ impl Core {
     }
 
     async fn finish_cancel(&self, transaction: Transaction) -> CoreResult<Transaction> {
+        if transaction.pending_action != Some(PendingAction::Cancel) {
+            return Ok(transaction);
+        }
         let reference = transaction.provider_reference.clone().unwrap_or_default();
-        self.provider.cancel(&format!("{}:cancel", transaction.id), &reference).await.map_err(provider_failure)?;
+        if let Err(err) = self.provider.cancel(&format!("{}:cancel", transaction.id), &reference).await {
+            return self.action_not_done(transaction, PendingAction::Cancel, err).await;
+        }
         let settled = self
             .update::<Transaction, _>(&transaction.id, |transaction| {
-                if transaction.status == TransactionStatus::Canceled {
+                if transaction.pending_action != Some(PendingAction::Cancel) {
                     return Ok(());
                 }
                 let now = now_micros();
                 transaction.transition(TransactionStatus::Canceled, now)?;
                 transaction.pending_action = None;
+                transaction.capture_amount = None;
                 transaction.lease_until = 0;
                 transaction.updated_at = now;
                 transaction.refresh_needs_work();
@@ -636,9 +759,64 @@ impl Core {
         Ok(settled)
     }
 
+    /// A capture or cancel the provider did not carry out. Refused: the
+    /// refusal is recorded, the action cleared (a later capture or cancel
+    /// may follow) and announced by IPN; the caller gets the provider's
+    /// code. Unreachable: the action stays pending, the lease is released
+    /// so the re-drive retries with the same provider key, and the caller
+    /// gets the pending transaction.
+    async fn action_not_done(
+        &self,
+        transaction: Transaction,
+        action: PendingAction,
+        err: ProviderError,
+    ) -> CoreResult<Transaction> {
+        match err {
+            ProviderError::Refused { code, message } => {
+                let refused = self
+                    .update::<Transaction, _>(&transaction.id, |transaction| {
+                        if transaction.pending_action != Some(action) {
+                            return Ok(());
+                        }
+                        let now = now_micros();
+                        transaction.pending_action = None;
+                        transaction.capture_amount = None;
+                        transaction.action_failures.push(ActionFailure {
+                            action,
+                            code: code.clone(),
+                            message: message.clone(),
+                            at: now,
+                        });
+                        transaction.follow_up = true;
+                        transaction.lease_until = 0;
+                        transaction.updated_at = now;
+                        transaction.refresh_needs_work();
+                        Ok(())
+                    })
+                    .await?;
+                self.follow_up(refused).await?;
+                Err(CoreError::Provider { code, message })
+            }
+            ProviderError::Transient(message) => {
+                tracing::warn!(transaction = %transaction.id, action = action.as_str(), %message, "provider unavailable; the re-drive retries");
+                self.update::<Transaction, _>(&transaction.id, |transaction| {
+                    if transaction.pending_action == Some(action) {
+                        transaction.lease_until = 0;
+                        transaction.updated_at = now_micros();
+                    }
+                    Ok(())
+                })
+                .await
+            }
+        }
+    }
+
     /// Refunds part or all of a captured transaction. The amount is reserved
     /// on the transaction (compare-and-swap) before the provider is asked,
-    /// so concurrent refunds can never exceed what was captured.
+    /// so concurrent refunds can never exceed what was captured. Once
+    /// reserved, the refund is the answer: if the provider cannot be reached
+    /// it stays `pending`, the re-drive finishes it, and the same
+    /// `Idempotency-Key` keeps answering with this refund.
     pub async fn refund(
         &self,
         principal: &Principal,
@@ -684,27 +862,45 @@ impl Core {
                                 format!("at most {available} can still be refunded"),
                             ));
                         }
+                        let now = now_micros();
                         transaction.refunds.push(Refund {
                             id: refund_id.clone(),
                             amount,
                             status: RefundStatus::Pending,
                             reason: reason.clone(),
-                            created_at: now_micros(),
+                            created_at: now,
                             provider_reference: None,
                             failure_code: None,
                         });
+                        // Keeps the re-drive away while this request asks
+                        // the provider itself.
+                        transaction.updated_at = now;
                         transaction.refresh_needs_work();
                         Ok(())
                     })
                     .await?;
-                self.finish_refund(&reserved.id, &refund_id).await
+                match self.finish_refund(&reserved.id, &refund_id).await {
+                    Ok(refund) => Ok(refund),
+                    Err(err) => {
+                        // The refund exists: answering an error would free the
+                        // key for a second refund while the re-drive finishes
+                        // this one.
+                        tracing::warn!(transaction = %reserved.id, refund = %refund_id, error = %err, "refund left pending for the re-drive");
+                        reserved
+                            .refunds
+                            .iter()
+                            .find(|r| r.id == refund_id)
+                            .cloned()
+                            .ok_or_else(|| CoreError::Internal(format!("refund {refund_id} not on {}", reserved.id)))
+                    }
+                }
             }
         })
         .await
     }
 
     /// Asks the provider for a reserved refund (key = refund id) and books
-    /// the answer. Idempotent.
+    /// the answer; an unreachable provider leaves it pending. Idempotent.
     async fn finish_refund(&self, transaction_id: &str, refund_id: &str) -> CoreResult<Refund> {
         let transaction =
             self.get::<Transaction>(transaction_id).await?.ok_or(CoreError::NotFound(Transaction::NAME))?;
@@ -722,7 +918,15 @@ impl Core {
         let (status, provider_reference, failure_code) = match outcome {
             Ok(outcome) => (RefundStatus::Succeeded, Some(outcome.reference), None),
             Err(ProviderError::Refused { code, .. }) => (RefundStatus::Failed, None, Some(code)),
-            Err(err @ ProviderError::Transient(_)) => return Err(provider_failure(err)),
+            Err(ProviderError::Transient(message)) => {
+                tracing::warn!(transaction = %transaction_id, refund = %refund_id, %message, "provider unavailable; the re-drive retries");
+                self.update::<Transaction, _>(transaction_id, |transaction| {
+                    transaction.updated_at = now_micros();
+                    Ok(())
+                })
+                .await?;
+                return Ok(refund);
+            }
         };
         let updated = self
             .update::<Transaction, _>(transaction_id, |transaction| {
@@ -780,11 +984,41 @@ fn ensure_payable(checkout: &Checkout, now: i64) -> CoreResult<()> {
     }
 }
 
-fn provider_failure(err: ProviderError) -> CoreError {
-    match err {
-        ProviderError::Refused { code, message } => CoreError::Provider { code, message },
-        ProviderError::Transient(message) => CoreError::ProviderUnavailable(message),
+/// The sale's tax document for a capture of `captured` out of a larger
+/// authorization: one line per rate of the original document, each rate's
+/// share of `captured` in proportion to its gross (the last rate takes the
+/// rounding remainder), taxed at that rate. The invoice is issued from it,
+/// so it shows what was charged.
+fn partially_captured(document: &TaxedDocument, captured: i64) -> CoreResult<TaxedDocument> {
+    let authorized = document.total.gross;
+    if authorized <= 0 || document.by_rate.is_empty() {
+        return tax::tax_lines(&[("Partial capture".to_owned(), 1, captured)], 0)
+            .ok_or_else(|| CoreError::Internal("capture amount overflows".into()));
     }
+    let description = match document.lines.as_slice() {
+        [only] => only.description.clone(),
+        _ => "Partial capture".to_owned(),
+    };
+    let mut lines = Vec::with_capacity(document.by_rate.len());
+    let mut left = captured;
+    for (i, rate) in document.by_rate.iter().enumerate() {
+        let share = if i + 1 == document.by_rate.len() {
+            left
+        } else {
+            i64::try_from(i128::from(captured) * i128::from(rate.split.gross) / i128::from(authorized))
+                .map_err(|_| CoreError::Internal("capture amount overflows".into()))?
+        };
+        left -= share;
+        let split = tax::extract(share, rate.rate_bps);
+        lines.push(tax::TaxedLine {
+            description: description.clone(),
+            quantity: 1,
+            unit_amount: share,
+            rate_bps: rate.rate_bps,
+            split,
+        });
+    }
+    Ok(tax::summarise(lines))
 }
 
 #[cfg(test)]
