@@ -329,16 +329,10 @@ impl Core {
     ) -> CoreResult<Idempotent<Checkout>> {
         let site = self.owned_site(principal, site_id).await?;
         let valid = validate_new(&request, self.settings.ipn_allow_private)?;
-        if let Some(url) = &valid.ipn_url {
-            crate::ssrf::check_resolves_public("ipnUrl", url, self.settings.ipn_allow_private).await?;
-        }
         let fingerprint = super::idempotency::fingerprint(&(site_id, &request))?;
-        // Checked once, here: VIES is slow and rate-limited, and the answer
-        // decides reverse charge when the checkout is paid.
-        let vat_validation = match valid.customer.as_ref().map(|c| c.vat_id.as_str()).filter(|v| !v.is_empty()) {
-            Some(vat_id) => Some(crate::vat::validate(self.vies.as_deref(), vat_id).await),
-            None => None,
-        };
+        // DNS and VIES run only when the request really runs: a replay
+        // answers from the record, as fast and as successful as the first
+        // answer even when those services are slow or down by now.
         self.idempotent(
             &principal.organization_id,
             "checkout.create",
@@ -346,6 +340,16 @@ impl Core {
             fingerprint,
             "chk",
             |id| async move {
+                if let Some(url) = &valid.ipn_url {
+                    crate::ssrf::check_resolves_public("ipnUrl", url, self.settings.ipn_allow_private).await?;
+                }
+                // Checked once, here: VIES is slow and rate-limited, and the
+                // answer decides reverse charge when the checkout is paid.
+                let vat_validation =
+                    match valid.customer.as_ref().map(|c| c.vat_id.as_str()).filter(|v| !v.is_empty()) {
+                        Some(vat_id) => Some(crate::vat::validate(self.vies.as_deref(), vat_id).await),
+                        None => None,
+                    };
                 let now = now_micros();
                 let checkout = Checkout {
                     id,

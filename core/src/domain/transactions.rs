@@ -469,10 +469,21 @@ impl Core {
             transaction.refunds.iter().filter(|r| r.status == RefundStatus::Pending).map(|r| r.id.clone()).collect();
         if !stalled.is_empty() && transaction.lease_expired(now) {
             let transaction = self.lease(&transaction.id).await?;
+            let mut finished = Ok(());
             for refund_id in stalled {
-                self.finish_refund(&transaction.id, &refund_id).await?;
+                if let Err(err) = self.finish_refund(&transaction.id, &refund_id).await {
+                    finished = Err(err);
+                    break;
+                }
             }
-            return Ok(());
+            // Released at once: a refund the provider could not take yet is
+            // retried on the next pass, not after a whole lease.
+            self.update::<Transaction, _>(&transaction.id, |transaction| {
+                transaction.lease_until = 0;
+                Ok(())
+            })
+            .await?;
+            return finished;
         }
         if transaction.follow_up {
             self.follow_up(transaction).await?;
