@@ -114,6 +114,17 @@ impl TestApp {
         self.client.post(format!("{}{path}", self.admin)).bearer_auth(key).json(body).send().await.expect("request")
     }
 
+    pub async fn admin_post_keyed(&self, key: &str, path: &str, idempotency_key: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.admin))
+            .bearer_auth(key)
+            .header("idempotency-key", idempotency_key)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn main_get(&self, path: &str) -> reqwest::Response {
         self.client.get(format!("{}{path}", self.main)).send().await.expect("request")
     }
