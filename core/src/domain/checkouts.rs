@@ -136,7 +136,18 @@ pub struct Checkout {
     /// The customer's VAT ID as checked when the checkout was created.
     #[serde(default)]
     pub vat_validation: Option<crate::vat::VatValidation>,
+    /// Payment attempts that failed; at [`MAX_FAILED_ATTEMPTS`] the
+    /// checkout closes, so one checkout cannot be used to test cards.
+    #[serde(default)]
+    pub failed_attempts: u32,
+    /// The failed transaction counted last, so a repeated follow-up never
+    /// counts one failure twice.
+    #[serde(default)]
+    pub counted_failure: Option<String>,
 }
+
+/// Failed payment attempts a checkout allows before it is canceled.
+pub const MAX_FAILED_ATTEMPTS: u32 = 5;
 
 impl Entity for Checkout {
     const COLLECTION: &'static str = "checkouts";
@@ -372,6 +383,8 @@ impl Core {
                     transaction_id: None,
                     follow_up: false,
                     vat_validation,
+                    failed_attempts: 0,
+                    counted_failure: None,
                 };
                 match self.insert(&checkout).await {
                     // A resumed request whose first attempt got this far.

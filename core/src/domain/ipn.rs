@@ -259,6 +259,16 @@ impl Core {
             let seed = format!("{}:checkout.expired", checkout.id);
             self.record_event(&checkout, None, &url, &seed, "checkout.expired", checkout.expires_at, &data).await?;
         }
+        // Closed after too many failed attempts.
+        if checkout.status == CheckoutStatus::Canceled
+            && checkout.failed_attempts >= super::checkouts::MAX_FAILED_ATTEMPTS
+            && let Some(url) = checkout.ipn_url.clone()
+        {
+            let now = now_micros();
+            let data = json!({"checkout": views::checkout(&checkout, &self.payment_url(&checkout.id), now)});
+            let seed = format!("{}:checkout.canceled", checkout.id);
+            self.record_event(&checkout, None, &url, &seed, "checkout.canceled", now, &data).await?;
+        }
         let mut done = checkout;
         done.follow_up = false;
         match self.replace(&done).await {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     Core, Entity,
     auth::Principal,
-    checkouts::{CaptureMethod, Checkout, CheckoutStatus},
+    checkouts::{CaptureMethod, Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
     idempotency::Idempotent,
     now_micros,
     taxation::SaleTax,
@@ -547,36 +547,60 @@ impl Core {
         };
         let mut status = checkout.effective_status(now_micros());
         if status == CheckoutStatus::Processing
-            && let Some(settled) = transaction.as_ref().and_then(|t| checkout_target(t.status))
+            && let Some(transaction) = &transaction
+            && let Some(settled) = checkout_target(transaction.status)
         {
             status = settled;
+            if transaction.status == TransactionStatus::Failed && checkout.failed_attempts + 1 >= MAX_FAILED_ATTEMPTS {
+                status = CheckoutStatus::Canceled;
+            }
         }
         Ok((checkout, transaction, status))
     }
 
     /// Moves the checkout to what the transaction implies; returns the
-    /// checkout as stored afterwards.
+    /// checkout as stored afterwards. A failed attempt re-opens it, unless
+    /// it was the last one allowed: then the checkout is canceled.
     async fn sync_checkout(&self, transaction: &Transaction) -> CoreResult<Checkout> {
         let checkout =
             self.get::<Checkout>(&transaction.checkout_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))?;
         let Some(target) = checkout_target(transaction.status) else {
             return Ok(checkout);
         };
-        let owns = |c: &Checkout| c.transaction_id.as_deref() == Some(transaction.id.as_str());
-        if !owns(&checkout) || checkout.status == target {
+        let failed = transaction.status == TransactionStatus::Failed;
+        let in_sync = |c: &Checkout| {
+            c.transaction_id.as_deref() != Some(transaction.id.as_str())
+                || if failed { c.counted_failure.as_deref() == Some(transaction.id.as_str()) } else { c.status == target }
+        };
+        if in_sync(&checkout) {
             return Ok(checkout);
         }
         let result = self
             .modify(checkout, |checkout| {
-                if !owns(checkout) || checkout.status == target {
+                if in_sync(checkout) {
                     return Err(CoreError::conflict("checkout_in_sync", "nothing to change"));
                 }
                 checkout.status = target;
+                if failed {
+                    checkout.failed_attempts += 1;
+                    checkout.counted_failure = Some(transaction.id.clone());
+                    if checkout.failed_attempts >= MAX_FAILED_ATTEMPTS {
+                        checkout.status = CheckoutStatus::Canceled;
+                        checkout.follow_up = true;
+                    }
+                }
                 Ok(())
             })
             .await;
         match result {
-            Ok(checkout) => Ok(checkout),
+            Ok(checkout) => {
+                if checkout.follow_up {
+                    // Announces the closing (`checkout.canceled`); the
+                    // sweeper does it if this fails.
+                    self.follow_up_checkout(checkout.clone()).await?;
+                }
+                Ok(checkout)
+            }
             Err(CoreError::Conflict { code: "checkout_in_sync", .. }) => {
                 self.get::<Checkout>(&transaction.checkout_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))
             }
@@ -984,6 +1008,14 @@ fn checkout_target(status: TransactionStatus) -> Option<CheckoutStatus> {
 }
 
 fn ensure_payable(checkout: &Checkout, now: i64) -> CoreResult<()> {
+    if checkout.failed_attempts >= MAX_FAILED_ATTEMPTS {
+        return Err(CoreError::TooManyAttempts {
+            code: "too_many_attempts",
+            message: format!(
+                "this checkout was closed after {MAX_FAILED_ATTEMPTS} failed payment attempts; create a new checkout"
+            ),
+        });
+    }
     match checkout.effective_status(now) {
         CheckoutStatus::Open => Ok(()),
         CheckoutStatus::Processing => {

@@ -513,3 +513,42 @@ async fn partial_capture_releases_the_rest_and_caps_refunds_and_the_invoice() {
     assert_eq!(invoices["data"][0]["totals"]["gross"], 6000, "{invoices}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_checkout_closes_after_five_failed_attempts() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    let receiver = IpnReceiver::always_ok().await;
+    let checkout = app.checkout_with(&org, json!({"ipnUrl": receiver.url})).await;
+    let id = checkout["id"].as_str().unwrap();
+    // Pays once the previous attempt has been booked on the checkout.
+    let shared = &app;
+    let pay = |method: &'static str| async move {
+        eventually(10, "the checkout to take a payment", || async {
+            let response = shared.pay(id, &json!({"paymentMethod": method})).await;
+            (response.status() != 409).then_some(response)
+        })
+        .await
+    };
+    for attempt in 1..=5 {
+        assert_eq!(pay("tok_chargeDeclined").await.status(), 202, "attempt {attempt}");
+        assert_eq!(app.settled_status(id).await["transaction"]["status"], "failed");
+    }
+    let status: Value = app.main_get(&format!("/api/v1/checkouts/{id}/status")).await.json().await.unwrap();
+    assert_eq!(status["status"], "canceled", "{status}");
+    let response = pay("tok_visa").await;
+    assert_error(response, 429, "rate_limit_error", "too_many_attempts").await;
+    assert_eq!(successful_charges(&app, id).await, 0);
+    let stored: Value = app.admin_get(&org.api_key, &format!("/api/v1/checkouts/{id}")).await.json().await.unwrap();
+    assert_eq!(stored["status"], "canceled");
+
+    eventually(10, "the IPNs", || async {
+        (receiver.of_type("transaction.failed").len() == 5 && receiver.of_type("checkout.canceled").len() == 1)
+            .then_some(())
+    })
+    .await;
+    let closed = receiver.of_type("checkout.canceled")[0].json();
+    assert_eq!(closed["data"]["checkout"]["id"], id);
+    assert_eq!(closed["data"]["checkout"]["status"], "canceled");
+    app.stop().await;
+}
