@@ -152,7 +152,7 @@ pub fn allocate_credit(invoice: &[RateTotal], credited: &[Split], amount: i64) -
         uncredited.iter().enumerate().map(|(i, u)| (amount_wide * u % total, i)).collect();
     // Largest remainder first; the stable sort keeps earlier rates first
     // on a tie.
-    by_remainder.sort_by(|a, b| b.0.cmp(&a.0));
+    by_remainder.sort_by_key(|entry| std::cmp::Reverse(entry.0));
     for (remainder, i) in by_remainder {
         if leftover == 0 {
             break;
@@ -286,10 +286,10 @@ mod tests {
         let rest = total - cuts.iter().sum::<i64>();
         assert_fully_credited(&invoice, &credit_all(&invoice, cuts.into_iter().chain([rest])));
         // One refund of everything credits exactly the invoice.
-        let whole = allocate_credit(&invoice, &vec![Split::default(); 4], total).unwrap();
+        let whole = allocate_credit(&invoice, &[Split::default(); 4], total).expect("whole");
         assert_eq!(whole, invoice);
         // A half refund splits in proportion.
-        let half = allocate_credit(&invoice, &vec![Split::default(); 4], total / 2).unwrap();
+        let half = allocate_credit(&invoice, &[Split::default(); 4], total / 2).expect("half");
         assert_eq!(half[0].split.gross, 5_950);
         assert_eq!(half[0].split.tax, 950);
     }

@@ -60,8 +60,7 @@ impl Fixture {
             ..NewCheckout::default()
         };
         let checkout = self.core.create_checkout(&self.principal, &self.site_id, "", request).await.unwrap().value;
-        let transaction =
-            self.core.pay(&checkout.id, PaymentMethod::Card { token: "tok_visa".into() }).await.unwrap();
+        let transaction = self.core.pay(&checkout.id, PaymentMethod::Card { token: "tok_visa".into() }).await.unwrap();
         self.core.process_payment(&transaction.id).await.unwrap();
         self.transaction(&transaction.id).await
     }
@@ -109,7 +108,10 @@ async fn a_refund_reserved_before_an_outage_is_answered_pending_replayed_and_fin
     f.redrive(&paid.id).await;
     let done = f.transaction(&paid.id).await;
     assert_eq!(done.refunds.len(), 1);
-    assert_eq!((done.refunds[0].id.as_str(), done.refunds[0].status), (first.value.id.as_str(), RefundStatus::Succeeded));
+    assert_eq!(
+        (done.refunds[0].id.as_str(), done.refunds[0].status),
+        (first.value.id.as_str(), RefundStatus::Succeeded)
+    );
     assert_eq!(done.amount_refunded, 4000);
     assert!(!done.needs_work, "nothing left to re-drive");
     assert_eq!(f.plan.succeeded(Operation::Refund), 1);

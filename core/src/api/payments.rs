@@ -134,11 +134,8 @@ impl GrpcApi {
         principal: &crate::domain::auth::Principal,
         done: crate::domain::idempotency::Idempotent<tx::Transaction>,
     ) -> Result<Response<pb::Transaction>, Status> {
-        let transaction = if done.replayed {
-            self.core.owned_transaction(principal, &done.value.id).await?
-        } else {
-            done.value
-        };
+        let transaction =
+            if done.replayed { self.core.owned_transaction(principal, &done.value.id).await? } else { done.value };
         Ok(replayed(transaction_pb(transaction), done.replayed))
     }
 }

@@ -50,7 +50,8 @@ impl Core {
         if key.revoked_at.is_some() {
             return Err(invalid());
         }
-        let principal = Principal { organization_id: key.organization_id, key_id: key.id, scopes: key.scopes, mode: key.mode };
+        let principal =
+            Principal { organization_id: key.organization_id, key_id: key.id, scopes: key.scopes, mode: key.mode };
         principal.require(scope)?;
         Ok(principal)
     }

@@ -356,11 +356,11 @@ impl Core {
                 }
                 // Checked once, here: VIES is slow and rate-limited, and the
                 // answer decides reverse charge when the checkout is paid.
-                let vat_validation =
-                    match valid.customer.as_ref().map(|c| c.vat_id.as_str()).filter(|v| !v.is_empty()) {
-                        Some(vat_id) => Some(crate::vat::validate(self.vies.as_deref(), vat_id).await),
-                        None => None,
-                    };
+                let vat_validation = match valid.customer.as_ref().map(|c| c.vat_id.as_str()).filter(|v| !v.is_empty())
+                {
+                    Some(vat_id) => Some(crate::vat::validate(self.vies.as_deref(), vat_id).await),
+                    None => None,
+                };
                 let now = now_micros();
                 let checkout = Checkout {
                     id,

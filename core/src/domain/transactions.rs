@@ -570,7 +570,11 @@ impl Core {
         let failed = transaction.status == TransactionStatus::Failed;
         let in_sync = |c: &Checkout| {
             c.transaction_id.as_deref() != Some(transaction.id.as_str())
-                || if failed { c.counted_failure.as_deref() == Some(transaction.id.as_str()) } else { c.status == target }
+                || if failed {
+                    c.counted_failure.as_deref() == Some(transaction.id.as_str())
+                } else {
+                    c.status == target
+                }
         };
         if in_sync(&checkout) {
             return Ok(checkout);
@@ -659,10 +663,17 @@ impl Core {
             }
         }
         let fingerprint = super::idempotency::fingerprint(&("capture", id, amount))?;
-        self.idempotent(&principal.organization_id, "transaction.capture", idempotency_key, fingerprint, "act", |action_id| async move {
-            let transaction = self.start_action(id, PendingAction::Capture, amount, &action_id).await?;
-            self.finish_capture(transaction).await
-        })
+        self.idempotent(
+            &principal.organization_id,
+            "transaction.capture",
+            idempotency_key,
+            fingerprint,
+            "act",
+            |action_id| async move {
+                let transaction = self.start_action(id, PendingAction::Capture, amount, &action_id).await?;
+                self.finish_capture(transaction).await
+            },
+        )
         .await
     }
 
@@ -676,10 +687,17 @@ impl Core {
     ) -> CoreResult<Idempotent<Transaction>> {
         self.owned_transaction(principal, id).await?;
         let fingerprint = super::idempotency::fingerprint(&("cancel", id))?;
-        self.idempotent(&principal.organization_id, "transaction.cancel", idempotency_key, fingerprint, "act", |action_id| async move {
-            let transaction = self.start_action(id, PendingAction::Cancel, None, &action_id).await?;
-            self.finish_cancel(transaction).await
-        })
+        self.idempotent(
+            &principal.organization_id,
+            "transaction.cancel",
+            idempotency_key,
+            fingerprint,
+            "act",
+            |action_id| async move {
+                let transaction = self.start_action(id, PendingAction::Cancel, None, &action_id).await?;
+                self.finish_cancel(transaction).await
+            },
+        )
         .await
     }
 

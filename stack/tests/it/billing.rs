@@ -688,11 +688,8 @@ async fn credit_notes_of_a_fully_refunded_invoice_add_up_to_it_exactly() {
     seller_setup(&app, &org).await;
     // 1-cent refunds across a whole EUR invoice; uneven cuts of a JPY
     // (exponent 0) and a BHD (exponent 3) invoice, the last being the rest.
-    let cases: [(&str, i64, Vec<i64>); 3] = [
-        ("EUR", 119, vec![1; 118]),
-        ("JPY", 1070, vec![1, 1, 1, 7, 333]),
-        ("BHD", 11_275, vec![1, 999, 1, 3]),
-    ];
+    let cases: [(&str, i64, Vec<i64>); 3] =
+        [("EUR", 119, vec![1; 118]), ("JPY", 1070, vec![1, 1, 1, 7, 333]), ("BHD", 11_275, vec![1, 999, 1, 3])];
     for (currency, amount, cuts) in cases {
         let mut body = checkout_body();
         body["amount"] = json!(amount);
@@ -728,7 +725,12 @@ async fn credit_notes_of_a_fully_refunded_invoice_add_up_to_it_exactly() {
                     .filter(|r| r["taxRateBps"] == rate["taxRateBps"])
                     .map(|r| r["amounts"][field].as_i64().unwrap())
                     .sum();
-                assert_eq!(sum, rate["amounts"][field].as_i64().unwrap(), "{currency} {field} at {}", rate["taxRateBps"]);
+                assert_eq!(
+                    sum,
+                    rate["amounts"][field].as_i64().unwrap(),
+                    "{currency} {field} at {}",
+                    rate["taxRateBps"]
+                );
             }
         }
         for note in &notes {

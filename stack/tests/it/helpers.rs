@@ -114,7 +114,13 @@ impl TestApp {
         self.client.post(format!("{}{path}", self.admin)).bearer_auth(key).json(body).send().await.expect("request")
     }
 
-    pub async fn admin_post_keyed(&self, key: &str, path: &str, idempotency_key: &str, body: &Value) -> reqwest::Response {
+    pub async fn admin_post_keyed(
+        &self,
+        key: &str,
+        path: &str,
+        idempotency_key: &str,
+        body: &Value,
+    ) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.admin))
             .bearer_auth(key)

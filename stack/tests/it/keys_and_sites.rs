@@ -156,8 +156,7 @@ async fn a_cursor_from_another_organization_is_as_unknown_as_a_made_up_one() {
         let mut of = std::collections::HashMap::new();
         let checkout = app.checkout_with(owner, json!({"ipnUrl": receiver.url})).await;
         let checkout_id = checkout["id"].as_str().unwrap().to_owned();
-        let accepted: Value =
-            app.pay(&checkout_id, &json!({"paymentMethod": "tok_visa"})).await.json().await.unwrap();
+        let accepted: Value = app.pay(&checkout_id, &json!({"paymentMethod": "tok_visa"})).await.json().await.unwrap();
         app.settled_status(&checkout_id).await;
         let txn_id = accepted["transactionId"].as_str().unwrap().to_owned();
         app.admin_post(&owner.api_key, &format!("/api/v1/transactions/{txn_id}/refunds"), &json!({"amount": 100}))
@@ -193,7 +192,8 @@ async fn a_cursor_from_another_organization_is_as_unknown_as_a_made_up_one() {
         of.insert("transactions", txn_id);
         ids.push(of);
     }
-    for route in ["checkouts", "sites", "api-keys", "tax-rules", "invoices", "credit-notes", "transactions", "ipn-deliveries"]
+    for route in
+        ["checkouts", "sites", "api-keys", "tax-rules", "invoices", "credit-notes", "transactions", "ipn-deliveries"]
     {
         let list = |cursor: &str| {
             let path = format!("/api/v1/{route}?startingAfter={cursor}");

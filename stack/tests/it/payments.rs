@@ -418,7 +418,10 @@ async fn a_capture_or_cancel_during_a_provider_outage_is_pending_then_finished()
     let first = app.admin_post_keyed(&org.api_key, &capture, "capture-outage", &json!({})).await;
     assert_eq!(first.status(), 202);
     let first: Value = first.json().await.unwrap();
-    assert_eq!((first["status"].as_str(), first["pendingAction"].as_str()), (Some("requires_capture"), Some("capture")));
+    assert_eq!(
+        (first["status"].as_str(), first["pendingAction"].as_str()),
+        (Some("requires_capture"), Some("capture"))
+    );
     let again = app.admin_post_keyed(&org.api_key, &capture, "capture-outage", &json!({})).await;
     assert_eq!(again.headers().get("idempotent-replayed").unwrap(), "true");
     assert_eq!(again.json::<Value>().await.unwrap()["id"], txn_id.as_str());
