@@ -464,3 +464,17 @@ impl AsRef<TaxDocument> for CreditNote {
         &self.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::rate_label;
+
+    #[test]
+    fn rates_are_labelled_as_people_write_them() {
+        assert_eq!(rate_label(1900), "19 %");
+        assert_eq!(rate_label(2550), "25.5 %");
+        assert_eq!(rate_label(725), "7.25 %");
+        assert_eq!(rate_label(5), "0.05 %");
+        assert_eq!(rate_label(0), "0 %");
+    }
+}

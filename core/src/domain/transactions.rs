@@ -1106,6 +1106,37 @@ mod tests {
     }
 
     #[test]
+    fn a_partial_capture_is_taxed_per_rate_in_proportion() {
+        let sale = tax::summarise(vec![
+            tax::TaxedLine {
+                description: "Book".into(),
+                quantity: 1,
+                unit_amount: 10_700,
+                rate_bps: 700,
+                split: tax::extract(10_700, 700),
+            },
+            tax::TaxedLine {
+                description: "Pen".into(),
+                quantity: 1,
+                unit_amount: 11_900,
+                rate_bps: 1900,
+                split: tax::extract(11_900, 1900),
+            },
+        ]);
+        for captured in [1, 2, 9_999, 11_300, 22_599, 22_600] {
+            let document = partially_captured(&sale, captured).expect("taxed");
+            assert_eq!(document.total.gross, captured);
+            assert_eq!(document.total.net + document.total.tax, captured);
+            assert_eq!(document.by_rate.iter().map(|r| r.split.gross).sum::<i64>(), captured);
+            assert!(document.by_rate.iter().all(|r| r.split.gross >= 0 && r.split.tax >= 0));
+        }
+        let half = partially_captured(&sale, 11_300).expect("taxed");
+        assert_eq!(half.by_rate[0].split, tax::extract(5_350, 700));
+        assert_eq!(half.by_rate[1].split, tax::extract(5_950, 1900));
+        assert_eq!(partially_captured(&sale, 22_600).expect("taxed").total, sale.total);
+    }
+
+    #[test]
     fn payment_methods_parse() {
         assert!(matches!(parse_payment_method("tok_visa", ""), Ok(PaymentMethod::Card { .. })));
         assert!(matches!(parse_payment_method("upi", "success@upi"), Ok(PaymentMethod::Upi { .. })));
