@@ -20,6 +20,12 @@ pub enum CoreError {
     Unauthenticated { code: &'static str, message: String },
     #[error("this API key lacks the scope {0}")]
     MissingScope(&'static str),
+    /// The caller is known but may not do this: 403.
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    /// Too many tries of something that is limited per object: 429.
+    #[error("{message}")]
+    TooManyAttempts { code: &'static str, message: String },
     /// The resource is in a state that forbids the change: 409.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
@@ -71,6 +77,10 @@ impl CoreError {
             }
             Self::MissingScope(_) => {
                 ApiFault::new(Code::PermissionDenied, T::Permission, "scope_missing", self.to_string())
+            }
+            Self::Forbidden { code, message } => ApiFault::new(Code::PermissionDenied, T::Permission, code, message),
+            Self::TooManyAttempts { code, message } => {
+                ApiFault::new(Code::ResourceExhausted, T::RateLimit, code, message)
             }
             Self::Conflict { code, message } => {
                 ApiFault::new(Code::FailedPrecondition, T::InvalidRequest, code, message)

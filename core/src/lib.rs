@@ -76,6 +76,9 @@ pub struct CoreConfig {
     pub platform_domains: Vec<String>,
     /// Shared token the PDF worker requires (`PAYGATE_PDF_TOKEN`).
     pub pdf_token: Option<SecretString>,
+    /// Tests only: provider failures to inject in front of the sandbox.
+    /// No environment variable sets it.
+    pub provider_faults: Option<Arc<providers::faults::FaultPlan>>,
 }
 
 impl CoreConfig {
@@ -97,6 +100,7 @@ impl CoreConfig {
             pdf_url: None,
             platform_domains: Vec::new(),
             pdf_token: None,
+            provider_faults: None,
         }
     }
 
@@ -144,7 +148,11 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
             .collect(),
         pdf_token: config.pdf_token.clone(),
     };
-    let provider = Arc::new(providers::sandbox::SandboxProvider::new(store.clone(), config.sandbox_latency));
+    let mut provider: Arc<dyn providers::Provider> =
+        Arc::new(providers::sandbox::SandboxProvider::new(store.clone(), config.sandbox_latency));
+    if let Some(plan) = &config.provider_faults {
+        provider = Arc::new(providers::faults::FaultyProvider::new(provider, plan.clone()));
+    }
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(domain::ipn::REQUEST_TIMEOUT)

@@ -4,7 +4,7 @@
 //! delivery (DNS answers change). `PAYGATE_IPN_ALLOW_PRIVATE=1` lifts both
 //! rules for development.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 
 use crate::error::{CoreError, CoreResult};
 
@@ -26,12 +26,26 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || v6.is_multicast()
                 || (segments[0] & 0xfe00) == 0xfc00 // unique local
                 || (segments[0] & 0xffc0) == 0xfe80 // link-local
+                || (segments[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
                 || (segments[0] == 0x2001 && segments[1] == 0x0db8) // documentation
-                || (segments[0] == 0x0064 && segments[1] == 0xff9b) // NAT64
-                || segments[0] == 0x2002 // 6to4 may wrap private IPv4
-                || v6 == Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 1))
+                || embeds_ipv4(segments))
         }
     }
+}
+
+/// Ranges whose addresses carry an IPv4 address that a host, a NAT64
+/// gateway or a tunnel may turn into a connection to that IPv4 address.
+/// Refused whole, whatever IPv4 address they carry: no IPN receiver needs
+/// them, and deciding by the embedded address would trust every
+/// translator on the path to agree on where it is.
+fn embeds_ipv4(segments: [u16; 8]) -> bool {
+    let [a, b, c, d, e, f, _, _] = segments;
+    (a, b, c, d, e, f) == (0, 0, 0, 0, 0, 0) // IPv4-compatible ::/96 (deprecated)
+        || (a, b, c, d, e, f) == (0, 0, 0, 0, 0xffff, 0) // IPv4-translated ::ffff:0:0:0/96 (SIIT)
+        || (a, b) == (0x0064, 0xff9b) // NAT64 well-known prefix 64:ff9b::/96
+        || (a, b, c) == (0x0064, 0xff9b, 0x0001) // local-use NAT64 64:ff9b:1::/48
+        || a == 0x2002 // 6to4 2002::/16
+        || (a, b) == (0x2001, 0x0000) // Teredo 2001::/32
 }
 
 fn is_public_v4(ip: Ipv4Addr) -> bool {
@@ -123,6 +137,34 @@ mod tests {
         }
         for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
             assert!(is_public(ip.parse().expect("ip")), "{ip}");
+        }
+    }
+
+    #[test]
+    fn addresses_that_embed_ipv4_are_not_public() {
+        for ip in [
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "::8.8.8.8",
+            "::ffff:0:127.0.0.1",
+            "::ffff:0:8.8.8.8",
+            "::ffff:10.0.0.1",
+            "64:ff9b::127.0.0.1",
+            "64:ff9b::8.8.8.8",
+            "64:ff9b:1::a00:1",
+            "2002:7f00:1::1",
+            "2002:0808:0808::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "fec0::1",
+        ] {
+            assert!(!is_public(ip.parse().expect("ip")), "{ip}");
+        }
+        // Neighbours of those ranges stay public.
+        for ip in ["2001:4860:4860::8888", "64:ff9c::1", "2003::1"] {
+            assert!(is_public(ip.parse().expect("ip")), "{ip}");
+        }
+        for url in ["https://[::127.0.0.1]/", "https://[::ffff:127.0.0.1]/", "https://[64:ff9b::7f00:1]/ipn"] {
+            assert!(check_url_syntax("ipnUrl", url, false).is_err(), "{url}");
         }
     }
 

@@ -93,6 +93,102 @@ pub fn tax_lines(lines: &[(String, i64, i64)], rate_bps: u32) -> Option<TaxedDoc
     Some(TaxedDocument { lines: taxed, by_rate, total })
 }
 
+/// A document of already taxed lines: one total per rate (in the order
+/// the rates first appear) and the grand total, each the sum of its lines.
+pub fn summarise(lines: Vec<TaxedLine>) -> TaxedDocument {
+    let mut by_rate: Vec<RateTotal> = Vec::new();
+    let mut total = Split::default();
+    for line in &lines {
+        total = total.plus(line.split);
+        match by_rate.iter_mut().find(|r| r.rate_bps == line.rate_bps) {
+            Some(rate) => rate.split = rate.split.plus(line.split),
+            None => by_rate.push(RateTotal { rate_bps: line.rate_bps, split: line.split }),
+        }
+    }
+    TaxedDocument { lines, by_rate, total }
+}
+
+/// How much of an invoice's rate has been credited so far, and what one
+/// more refund credits.
+///
+/// Rounding rule for refunds (credit notes), chosen so that the credit
+/// notes of a fully refunded invoice add up exactly to the invoice — net,
+/// tax and gross, per rate — however the refunds were cut:
+///
+/// 1. **Gross per rate.** A refund's gross is split over the invoice's
+///    rates in proportion to what is still uncredited at each rate:
+///    `floor(amount × uncredited_r / uncredited)`, and the few minor units
+///    left by the floors go one each to the rates with the largest
+///    remainders (earlier rates first on a tie). A refund of everything
+///    still uncredited takes exactly each rate's uncredited gross.
+/// 2. **Tax per rate, cumulatively.** After this refund, `credited_r` of
+///    the rate's gross `G_r` is credited; the tax credited so far must be
+///    `round_half_up(T_r × credited_r / G_r)`, where `T_r` is the
+///    invoice's tax at that rate. This credit note's tax at the rate is
+///    that figure minus the tax already credited at the rate, and its net
+///    is its gross minus its tax. Once `credited_r = G_r` the tax credited
+///    is exactly `T_r`, and every step is ≥ 0.
+///
+/// `invoice` is the invoice's per-rate totals; `credited` what earlier
+/// credit notes took at the same rates (same order). `None` when `amount`
+/// is not positive or exceeds what is uncredited.
+pub fn allocate_credit(invoice: &[RateTotal], credited: &[Split], amount: i64) -> Option<Vec<RateTotal>> {
+    if invoice.len() != credited.len() || amount <= 0 {
+        return None;
+    }
+    let uncredited: Vec<i128> =
+        invoice.iter().zip(credited).map(|(r, c)| i128::from(r.split.gross) - i128::from(c.gross)).collect();
+    if uncredited.iter().any(|u| *u < 0) {
+        return None;
+    }
+    let total: i128 = uncredited.iter().sum();
+    let amount_wide = i128::from(amount);
+    if amount_wide > total {
+        return None;
+    }
+    let mut shares: Vec<i128> = uncredited.iter().map(|u| amount_wide * u / total).collect();
+    let mut leftover = amount_wide - shares.iter().sum::<i128>();
+    let mut by_remainder: Vec<(i128, usize)> =
+        uncredited.iter().enumerate().map(|(i, u)| (amount_wide * u % total, i)).collect();
+    // Largest remainder first; the stable sort keeps earlier rates first
+    // on a tie.
+    by_remainder.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+    for (remainder, i) in by_remainder {
+        if leftover == 0 {
+            break;
+        }
+        if remainder > 0 {
+            shares[i] += 1;
+            leftover -= 1;
+        }
+    }
+    let mut out = Vec::with_capacity(invoice.len());
+    for ((rate, already), share) in invoice.iter().zip(credited).zip(shares) {
+        let share = i64::try_from(share).ok()?;
+        let credited_after = already.gross.checked_add(share)?;
+        let tax_after = if rate.split.gross == 0 {
+            0
+        } else {
+            i64::try_from(divide_half_up(
+                i128::from(rate.split.tax) * i128::from(credited_after),
+                i128::from(rate.split.gross),
+            ))
+            .ok()?
+        };
+        let tax = tax_after - already.tax;
+        out.push(RateTotal { rate_bps: rate.rate_bps, split: Split { gross: share, net: share - tax, tax } });
+    }
+    Some(out)
+}
+
+impl Split {
+    /// Component-wise sum. Callers add parts of one document whose total
+    /// fits `i64` (checked when it was taxed), so this cannot overflow.
+    pub fn plus(self, other: Split) -> Split {
+        Split { gross: self.gross + other.gross, net: self.net + other.net, tax: self.tax + other.tax }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +237,71 @@ mod tests {
         assert_eq!(extract(1070, 700), Split { gross: 1070, net: 1000, tax: 70 });
         assert_eq!(extract(119_000, 1900), Split { gross: 119_000, net: 100_000, tax: 19_000 });
         assert_eq!(extract(11_275, 2550), Split { gross: 11_275, net: 8984, tax: 2291 });
+    }
+
+    fn rate(rate_bps: u32, gross: i64) -> RateTotal {
+        RateTotal { rate_bps, split: extract(gross, rate_bps) }
+    }
+
+    /// Credits `refunds` one after another, checking every credit note,
+    /// and returns the sum credited per rate.
+    fn credit_all(invoice: &[RateTotal], refunds: impl IntoIterator<Item = i64>) -> Vec<Split> {
+        let mut credited = vec![Split::default(); invoice.len()];
+        for amount in refunds {
+            let note = allocate_credit(invoice, &credited, amount).expect("allocatable");
+            assert_eq!(note.iter().map(|r| r.split.gross).sum::<i64>(), amount, "a note's gross is its refund");
+            for (sum, part) in credited.iter_mut().zip(&note) {
+                assert!(part.split.gross >= 0 && part.split.tax >= 0 && part.split.net >= 0, "{part:?}");
+                assert_eq!(part.split.net + part.split.tax, part.split.gross);
+                *sum = sum.plus(part.split);
+            }
+        }
+        credited
+    }
+
+    fn assert_fully_credited(invoice: &[RateTotal], credited: &[Split]) {
+        for (rate, sum) in invoice.iter().zip(credited) {
+            assert_eq!(*sum, rate.split, "rate {}", rate.rate_bps);
+        }
+    }
+
+    #[test]
+    fn one_minor_unit_refunds_add_up_to_the_invoice() {
+        // EUR (exponent 2), JPY (0), BHD (3): the rule is in minor units.
+        for (gross, rate_bps) in [(119, 1900), (11_900, 1900), (1_070, 1000), (11_275, 2550), (1, 1900), (3, 10_000)] {
+            let invoice = vec![rate(rate_bps, gross)];
+            let credited = credit_all(&invoice, std::iter::repeat_n(1, gross as usize));
+            assert_fully_credited(&invoice, &credited);
+        }
+    }
+
+    #[test]
+    fn multi_rate_invoices_are_credited_per_rate() {
+        let invoice = vec![rate(1900, 11_900), rate(700, 10_700), rate(0, 999), rate(2550, 1)];
+        let total: i64 = invoice.iter().map(|r| r.split.gross).sum();
+        // Tiny refunds.
+        assert_fully_credited(&invoice, &credit_all(&invoice, std::iter::repeat_n(1, total as usize)));
+        // Uneven cuts, the last one being the rest.
+        let cuts = [7, 3_333, 1, 10_000, 2];
+        let rest = total - cuts.iter().sum::<i64>();
+        assert_fully_credited(&invoice, &credit_all(&invoice, cuts.into_iter().chain([rest])));
+        // One refund of everything credits exactly the invoice.
+        let whole = allocate_credit(&invoice, &[Split::default(); 4], total).expect("whole");
+        assert_eq!(whole, invoice);
+        // A half refund splits in proportion.
+        let half = allocate_credit(&invoice, &[Split::default(); 4], total / 2).expect("half");
+        assert_eq!(half[0].split.gross, 5_950);
+        assert_eq!(half[0].split.tax, 950);
+    }
+
+    #[test]
+    fn credits_beyond_the_invoice_are_refused() {
+        let invoice = vec![rate(1900, 100)];
+        assert!(allocate_credit(&invoice, &[Split::default()], 101).is_none());
+        assert!(allocate_credit(&invoice, &[Split::default()], 0).is_none());
+        let credited = credit_all(&invoice, [60]);
+        assert!(allocate_credit(&invoice, &credited, 41).is_none());
+        assert!(allocate_credit(&invoice, &credited, 40).is_some());
     }
 
     #[test]

@@ -347,6 +347,10 @@ pub fn transaction(t: &pb::Transaction) -> Value {
         "taxCountry": empty_to_null(&t.tax_country),
         "reverseCharge": t.reverse_charge,
         "refunds": t.refunds.iter().map(refund).collect::<Vec<_>>(),
+        "pendingAction": empty_to_null(&t.pending_action),
+        "lastActionFailure": t.last_action_failure.as_ref().map(|f| json!({
+            "action": f.action, "code": f.code, "message": f.message, "at": rfc3339(f.at.as_ref()),
+        })),
         "createdAt": rfc3339(t.created_at.as_ref()),
         "updatedAt": rfc3339(t.updated_at.as_ref()),
     })

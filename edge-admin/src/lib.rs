@@ -322,31 +322,77 @@ async fn list_transactions(
     Ok(Json(json::list(response.data.iter().map(json::transaction).collect(), response.has_more)).into_response())
 }
 
-/// Capture and cancel take no body; one sent anyway must still be JSON.
+/// `amount` that tells a JSON `null` (`Some(None)`) from an absent field
+/// (`None`): absent means "all of it", `null` is a mistake worth a 400.
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(deserializer).map(Some)
+}
+
+fn optional_amount(amount: Option<Option<i64>>) -> Result<Option<i64>, HttpError> {
+    match amount {
+        Some(None) => Err(HttpError::new(
+            StatusCode::BAD_REQUEST,
+            paygate_contract::error::ErrorType::InvalidRequest,
+            "amount_invalid",
+            "amount must be a positive integer; leave it out to take the whole remaining amount",
+        )
+        .with_param("amount")),
+        Some(Some(amount)) => Ok(Some(amount)),
+        None => Ok(None),
+    }
+}
+
+/// 202 while the provider has not confirmed the action (the gateway
+/// finishes it), 200 once it is done.
+fn action_response(response: tonic::Response<pb::Transaction>) -> Response {
+    let status = if response.get_ref().pending_action.is_empty() { StatusCode::OK } else { StatusCode::ACCEPTED };
+    let body = (status, Json(json::transaction(response.get_ref()))).into_response();
+    with_replay_header(response.metadata(), body)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CaptureBody {
+    #[serde(default, deserialize_with = "present")]
+    amount: Option<Option<i64>>,
+}
+
 async fn capture_transaction(
     State(mut state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
+    AppJsonOrEmpty(body): AppJsonOrEmpty<CaptureBody>,
 ) -> ApiResult {
-    let message = pb::TransactionActionRequest { id };
+    let message = pb::TransactionActionRequest {
+        id,
+        amount: optional_amount(body.amount)?,
+        idempotency_key: idempotency_key(&headers)?,
+    };
     let response = state.transactions.capture_transaction(core_request(&headers, message)).await?;
-    Ok(Json(json::transaction(response.get_ref())).into_response())
+    Ok(action_response(response))
 }
+
+/// Cancel takes no fields; a body sent anyway must still be a JSON object.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CancelBody {}
 
 async fn cancel_transaction(
     State(mut state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
+    AppJsonOrEmpty(CancelBody {}): AppJsonOrEmpty<CancelBody>,
 ) -> ApiResult {
-    let message = pb::TransactionActionRequest { id };
+    let message = pb::TransactionActionRequest { id, amount: None, idempotency_key: idempotency_key(&headers)? };
     let response = state.transactions.cancel_transaction(core_request(&headers, message)).await?;
-    Ok(Json(json::transaction(response.get_ref())).into_response())
+    Ok(action_response(response))
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct CreateRefundBody {
-    amount: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    amount: Option<Option<i64>>,
     reason: Option<String>,
 }
 
@@ -358,12 +404,18 @@ async fn create_refund(
 ) -> ApiResult {
     let message = pb::CreateRefundRequest {
         transaction_id,
-        amount: body.amount,
+        amount: optional_amount(body.amount)?,
         reason: body.reason.unwrap_or_default(),
         idempotency_key: idempotency_key(&headers)?,
     };
     let response = state.transactions.create_refund(core_request(&headers, message)).await?;
-    let created = (StatusCode::CREATED, Json(json::refund(response.get_ref()))).into_response();
+    // 202 while the provider has not confirmed the reserved refund.
+    let status = if response.get_ref().status == pb::RefundStatus::Pending as i32 {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::CREATED
+    };
+    let created = (status, Json(json::refund(response.get_ref()))).into_response();
     Ok(with_replay_header(response.metadata(), created))
 }
 

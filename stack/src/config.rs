@@ -48,6 +48,9 @@ pub struct StackConfig {
     /// `PAYGATE_PDF_TOKEN`: when set, the PDF worker serves only callers
     /// presenting it, and core presents it.
     pub pdf_token: Option<SecretString>,
+    /// Tests only: provider failures to inject (see
+    /// `paygate_core::providers::faults`). Never read from the environment.
+    pub provider_faults: Option<std::sync::Arc<paygate_core::providers::faults::FaultPlan>>,
 }
 
 fn address(env: &HashMap<String, String>, variable: &'static str, default: &str) -> Result<SocketAddr, ConfigError> {
@@ -215,6 +218,7 @@ impl StackConfig {
                 None | Some("") => Some(paygate_core::DEFAULT_VIES_URL.to_owned()),
                 Some(_) => service_url(env, "PAYGATE_VIES_URL")?,
             },
+            provider_faults: None,
         })
     }
 
@@ -240,6 +244,7 @@ impl StackConfig {
             vies_url: self.vies_url.clone(),
             platform_domains: self.platform_domains.clone(),
             pdf_token: self.pdf_token.clone(),
+            provider_faults: self.provider_faults.clone(),
             pdf_url: Some(match local_pdf {
                 Some(addr) => format!("http://{addr}"),
                 None => self.pdf_url.clone().unwrap_or_else(|| format!("http://{}", self.pdf_addr)),

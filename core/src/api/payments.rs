@@ -89,6 +89,13 @@ fn transaction_pb(t: tx::Transaction) -> pb::Transaction {
         tax_rate_bps: t.tax.rate_bps,
         tax_country: t.tax.country.clone().unwrap_or_default(),
         reverse_charge: t.tax.reverse_charge,
+        pending_action: t.pending_action.map(|a| a.as_str().to_owned()).unwrap_or_default(),
+        last_action_failure: t.action_failures.last().map(|f| pb::ActionFailure {
+            action: f.action.as_str().to_owned(),
+            code: f.code.clone(),
+            message: f.message.clone(),
+            at: Some(convert::timestamp(f.at)),
+        }),
         created_at: Some(convert::timestamp(t.created_at)),
         updated_at: Some(convert::timestamp(t.updated_at)),
     }
@@ -116,6 +123,20 @@ fn delivery_pb(d: IpnDelivery) -> pb::IpnDelivery {
         event_type: d.event_type,
         url: d.url,
         created_at: Some(convert::timestamp(d.created_at)),
+    }
+}
+
+impl GrpcApi {
+    /// A capture's or cancel's answer, first or replayed: the transaction
+    /// as it is now (a replay of a pending action shows how it ended).
+    async fn current_transaction(
+        &self,
+        principal: &crate::domain::auth::Principal,
+        done: crate::domain::idempotency::Idempotent<tx::Transaction>,
+    ) -> Result<Response<pb::Transaction>, Status> {
+        let transaction =
+            if done.replayed { self.core.owned_transaction(principal, &done.value.id).await? } else { done.value };
+        Ok(replayed(transaction_pb(transaction), done.replayed))
     }
 }
 
@@ -196,8 +217,9 @@ impl transaction_service_server::TransactionService for GrpcApi {
     ) -> Result<Response<pb::Transaction>, Status> {
         traced("CaptureTransaction", &request, async {
             let principal = self.principal(&request, scopes::TRANSACTIONS_WRITE).await?;
-            let transaction = self.core.capture(&principal, &request.get_ref().id).await?;
-            Ok(Response::new(transaction_pb(transaction)))
+            let body = request.get_ref();
+            let done = self.core.capture(&principal, &body.id, body.amount, &body.idempotency_key).await?;
+            self.current_transaction(&principal, done).await
         })
         .await?
     }
@@ -208,8 +230,12 @@ impl transaction_service_server::TransactionService for GrpcApi {
     ) -> Result<Response<pb::Transaction>, Status> {
         traced("CancelTransaction", &request, async {
             let principal = self.principal(&request, scopes::TRANSACTIONS_WRITE).await?;
-            let transaction = self.core.cancel(&principal, &request.get_ref().id).await?;
-            Ok(Response::new(transaction_pb(transaction)))
+            let body = request.get_ref();
+            if body.amount.is_some() {
+                return Err(CoreError::field("amount", "parameter_unknown", "cancel takes no amount").into());
+            }
+            let done = self.core.cancel(&principal, &body.id, &body.idempotency_key).await?;
+            self.current_transaction(&principal, done).await
         })
         .await?
     }

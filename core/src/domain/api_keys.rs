@@ -99,6 +99,24 @@ fn parse_scopes(requested: &[String]) -> CoreResult<Vec<String>> {
     Ok(out)
 }
 
+/// The rule for granting and revoking alike: the caller must hold every
+/// scope of the key in question, and a test key touches only test keys.
+fn may_manage(principal: &Principal, mode: KeyMode, key_scopes: &[String], verb: &str) -> CoreResult<()> {
+    if mode == KeyMode::Live && principal.mode == KeyMode::Test {
+        return Err(CoreError::Forbidden {
+            code: "live_mode_forbidden",
+            message: format!("a test API key cannot {verb} a live API key"),
+        });
+    }
+    if let Some(extra) = key_scopes.iter().find(|s| !principal.scopes.contains(s)) {
+        return Err(CoreError::Forbidden {
+            code: "scope_not_held",
+            message: format!("this API key cannot {verb} a key with {extra:?}, which it does not hold"),
+        });
+    }
+    Ok(())
+}
+
 impl Core {
     /// Creates a key for `organization_id` and returns it with its secret —
     /// the only time the secret exists outside the caller.
@@ -130,7 +148,7 @@ impl Core {
     }
 
     /// A key may only hand out scopes it holds itself, so a restricted key
-    /// cannot mint a broader one.
+    /// cannot mint a broader one, and a test key cannot mint a live one.
     pub async fn create_api_key_as(
         &self,
         principal: &Principal,
@@ -139,13 +157,7 @@ impl Core {
         requested_scopes: &[String],
     ) -> CoreResult<(ApiKey, SecretString)> {
         parse_scopes(requested_scopes)?;
-        if let Some(extra) = requested_scopes.iter().find(|s| !principal.scopes.contains(s)) {
-            return Err(CoreError::field(
-                "scopes",
-                "scope_not_held",
-                format!("this API key cannot grant {extra:?}, which it does not hold"),
-            ));
-        }
+        may_manage(principal, mode, requested_scopes, "grant")?;
         self.create_api_key(&principal.organization_id, name, mode, requested_scopes).await
     }
 
@@ -162,6 +174,9 @@ impl Core {
             if key.organization_id != organization_id {
                 return Err(CoreError::NotFound(ApiKey::NAME));
             }
+            // Revoking is as strong as granting: a narrow key must not be
+            // able to take a broader key out of service.
+            may_manage(principal, key.mode, &key.scopes, "revoke")?;
             key.revoked_at.get_or_insert_with(now_micros);
             Ok(())
         })

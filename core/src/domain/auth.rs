@@ -13,6 +13,7 @@ pub struct Principal {
     pub organization_id: String,
     pub key_id: String,
     pub scopes: Vec<String>,
+    pub mode: super::api_keys::KeyMode,
 }
 
 impl Principal {
@@ -49,7 +50,8 @@ impl Core {
         if key.revoked_at.is_some() {
             return Err(invalid());
         }
-        let principal = Principal { organization_id: key.organization_id, key_id: key.id, scopes: key.scopes };
+        let principal =
+            Principal { organization_id: key.organization_id, key_id: key.id, scopes: key.scopes, mode: key.mode };
         principal.require(scope)?;
         Ok(principal)
     }

@@ -136,7 +136,18 @@ pub struct Checkout {
     /// The customer's VAT ID as checked when the checkout was created.
     #[serde(default)]
     pub vat_validation: Option<crate::vat::VatValidation>,
+    /// Payment attempts that failed; at [`MAX_FAILED_ATTEMPTS`] the
+    /// checkout closes, so one checkout cannot be used to test cards.
+    #[serde(default)]
+    pub failed_attempts: u32,
+    /// The failed transaction counted last, so a repeated follow-up never
+    /// counts one failure twice.
+    #[serde(default)]
+    pub counted_failure: Option<String>,
 }
+
+/// Failed payment attempts a checkout allows before it is canceled.
+pub const MAX_FAILED_ATTEMPTS: u32 = 5;
 
 impl Entity for Checkout {
     const COLLECTION: &'static str = "checkouts";
@@ -329,16 +340,10 @@ impl Core {
     ) -> CoreResult<Idempotent<Checkout>> {
         let site = self.owned_site(principal, site_id).await?;
         let valid = validate_new(&request, self.settings.ipn_allow_private)?;
-        if let Some(url) = &valid.ipn_url {
-            crate::ssrf::check_resolves_public("ipnUrl", url, self.settings.ipn_allow_private).await?;
-        }
         let fingerprint = super::idempotency::fingerprint(&(site_id, &request))?;
-        // Checked once, here: VIES is slow and rate-limited, and the answer
-        // decides reverse charge when the checkout is paid.
-        let vat_validation = match valid.customer.as_ref().map(|c| c.vat_id.as_str()).filter(|v| !v.is_empty()) {
-            Some(vat_id) => Some(crate::vat::validate(self.vies.as_deref(), vat_id).await),
-            None => None,
-        };
+        // DNS and VIES run only when the request really runs: a replay
+        // answers from the record, as fast and as successful as the first
+        // answer even when those services are slow or down by now.
         self.idempotent(
             &principal.organization_id,
             "checkout.create",
@@ -346,6 +351,16 @@ impl Core {
             fingerprint,
             "chk",
             |id| async move {
+                if let Some(url) = &valid.ipn_url {
+                    crate::ssrf::check_resolves_public("ipnUrl", url, self.settings.ipn_allow_private).await?;
+                }
+                // Checked once, here: VIES is slow and rate-limited, and the
+                // answer decides reverse charge when the checkout is paid.
+                let vat_validation = match valid.customer.as_ref().map(|c| c.vat_id.as_str()).filter(|v| !v.is_empty())
+                {
+                    Some(vat_id) => Some(crate::vat::validate(self.vies.as_deref(), vat_id).await),
+                    None => None,
+                };
                 let now = now_micros();
                 let checkout = Checkout {
                     id,
@@ -368,6 +383,8 @@ impl Core {
                     transaction_id: None,
                     follow_up: false,
                     vat_validation,
+                    failed_attempts: 0,
+                    counted_failure: None,
                 };
                 match self.insert(&checkout).await {
                     // A resumed request whose first attempt got this far.

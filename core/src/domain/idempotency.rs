@@ -63,6 +63,7 @@ pub fn fingerprint<T: Serialize>(request: &T) -> CoreResult<String> {
 }
 
 /// What the operation returned, and whether it came from the record.
+#[derive(Debug)]
 pub struct Idempotent<R> {
     pub value: R,
     pub replayed: bool,

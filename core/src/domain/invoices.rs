@@ -96,6 +96,19 @@ pub struct TaxDocument {
     pub invoice_number: Option<String>,
     #[serde(default)]
     pub refund_id: Option<String>,
+    /// Invoices: what each credit note against it takes, per rate, in the
+    /// order they were allocated. Written (compare-and-swap on the
+    /// invoice) before the credit note is issued, so concurrent refunds
+    /// never allocate from the same remainder.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credit_allocations: Vec<CreditAllocation>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CreditAllocation {
+    pub refund_id: String,
+    pub by_rate: Vec<RateTotal>,
 }
 
 /// Invoices and credit notes live in separate collections with the same
@@ -146,6 +159,16 @@ impl Entity for Sequence {
 
 pub const REVERSE_CHARGE_NOTE: &str =
     "Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive 2006/112/EC).";
+
+/// `19 %`, `25.5 %`, `7.25 %`: a rate in basis points as people write it.
+fn rate_label(rate_bps: u32) -> String {
+    let whole = rate_bps / 100;
+    match rate_bps % 100 {
+        0 => format!("{whole} %"),
+        cents if cents % 10 == 0 => format!("{whole}.{} %", cents / 10),
+        cents => format!("{whole}.{cents:02} %"),
+    }
+}
 
 fn format_number(prefix: &str, issued_at: i64, sequence: i64) -> String {
     let year =
@@ -286,6 +309,7 @@ impl Core {
                         invoice_id: None,
                         invoice_number: None,
                         refund_id: None,
+                        credit_allocations: Vec::new(),
                     })
                 })
                 .await?
@@ -308,16 +332,29 @@ impl Core {
         if self.store.get(CreditNote::COLLECTION, &id).await?.is_some() {
             return Ok(());
         }
-        // The refund is split at the invoice's rate, so invoice and credit
-        // note tax agree.
-        let rate = invoice.by_rate.first().map(|r| r.rate_bps).unwrap_or(0);
+        let allocation = self.allocate_credit(&invoice.id, refund).await?;
         let description = if refund.reason.is_empty() {
             format!("Refund against invoice {}", invoice.number)
         } else {
             format!("Refund against invoice {}: {}", invoice.number, refund.reason)
         };
-        let document = tax::tax_lines(&[(description, 1, refund.amount)], rate)
-            .ok_or_else(|| CoreError::Internal("refund amount overflows".into()))?;
+        let several_rates = allocation.len() > 1;
+        let lines = allocation
+            .iter()
+            .filter(|part| part.split.gross != 0)
+            .map(|part| TaxedLine {
+                description: if several_rates {
+                    format!("{description} ({})", rate_label(part.rate_bps))
+                } else {
+                    description.clone()
+                },
+                quantity: 1,
+                unit_amount: part.split.gross,
+                rate_bps: part.rate_bps,
+                split: part.split,
+            })
+            .collect();
+        let document = tax::summarise(lines);
         let mut notes = vec![format!("Corrects invoice {}.", invoice.number)];
         if invoice.reverse_charge {
             notes.push(REVERSE_CHARGE_NOTE.to_owned());
@@ -347,10 +384,43 @@ impl Core {
                 invoice_id: Some(invoice.id.clone()),
                 invoice_number: Some(invoice.number.clone()),
                 refund_id: Some(refund.id.clone()),
+                credit_allocations: Vec::new(),
             })
         })
         .await?;
         Ok(())
+    }
+
+    /// The refund's share of each of the invoice's rates (see
+    /// [`tax::allocate_credit`] for the rounding rule), recorded on the
+    /// invoice once and read back on every later call.
+    async fn allocate_credit(&self, invoice_id: &str, refund: &Refund) -> CoreResult<Vec<RateTotal>> {
+        let invoice = self
+            .update::<Invoice, _>(invoice_id, |invoice| {
+                let invoice = &mut invoice.0;
+                if invoice.credit_allocations.iter().any(|a| a.refund_id == refund.id) {
+                    return Ok(());
+                }
+                let mut credited = vec![Split::default(); invoice.by_rate.len()];
+                for earlier in &invoice.credit_allocations {
+                    for (sum, part) in credited.iter_mut().zip(&earlier.by_rate) {
+                        *sum = sum.plus(part.split);
+                    }
+                }
+                let by_rate = tax::allocate_credit(&invoice.by_rate, &credited, refund.amount).ok_or_else(|| {
+                    CoreError::Internal(format!("refund {} exceeds what invoice {} has left", refund.id, invoice.id))
+                })?;
+                invoice.credit_allocations.push(CreditAllocation { refund_id: refund.id.clone(), by_rate });
+                Ok(())
+            })
+            .await?;
+        invoice
+            .0
+            .credit_allocations
+            .into_iter()
+            .find(|a| a.refund_id == refund.id)
+            .map(|a| a.by_rate)
+            .ok_or_else(|| CoreError::Internal("credit allocation vanished".into()))
     }
 
     pub async fn owned_document<T: Entity + AsRef<TaxDocument>>(
@@ -392,5 +462,19 @@ impl AsRef<TaxDocument> for Invoice {
 impl AsRef<TaxDocument> for CreditNote {
     fn as_ref(&self) -> &TaxDocument {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate_label;
+
+    #[test]
+    fn rates_are_labelled_as_people_write_them() {
+        assert_eq!(rate_label(1900), "19 %");
+        assert_eq!(rate_label(2550), "25.5 %");
+        assert_eq!(rate_label(725), "7.25 %");
+        assert_eq!(rate_label(5), "0.05 %");
+        assert_eq!(rate_label(0), "0 %");
     }
 }

@@ -120,6 +120,10 @@ fn transaction_events(transaction: &Transaction) -> Vec<(String, &'static str, i
         };
         events.push((format!("{}:{kind}", transaction.id), kind, change.at));
     }
+    for (n, failure) in transaction.action_failures.iter().enumerate() {
+        let kind = failure.action.failed_event();
+        events.push((format!("{}:{kind}:{n}", transaction.id), kind, failure.at));
+    }
     for refund in transaction.refunds.iter().filter(|r| r.status == RefundStatus::Succeeded) {
         events.push((format!("{}:refund:{}", transaction.id, refund.id), "transaction.refunded", refund.created_at));
     }
@@ -254,6 +258,16 @@ impl Core {
             let data = json!({"checkout": views::checkout(&checkout, &self.payment_url(&checkout.id), now_micros())});
             let seed = format!("{}:checkout.expired", checkout.id);
             self.record_event(&checkout, None, &url, &seed, "checkout.expired", checkout.expires_at, &data).await?;
+        }
+        // Closed after too many failed attempts.
+        if checkout.status == CheckoutStatus::Canceled
+            && checkout.failed_attempts >= super::checkouts::MAX_FAILED_ATTEMPTS
+            && let Some(url) = checkout.ipn_url.clone()
+        {
+            let now = now_micros();
+            let data = json!({"checkout": views::checkout(&checkout, &self.payment_url(&checkout.id), now)});
+            let seed = format!("{}:checkout.canceled", checkout.id);
+            self.record_event(&checkout, None, &url, &seed, "checkout.canceled", now, &data).await?;
         }
         let mut done = checkout;
         done.follow_up = false;

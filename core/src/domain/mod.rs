@@ -177,6 +177,7 @@ impl Core {
     }
 
     pub async fn list<T: Entity>(&self, filter: &Filter, page: &Page) -> CoreResult<(Vec<T>, bool)> {
+        self.check_cursor_tenant(T::COLLECTION, filter, page).await?;
         let result = self.store.find(T::COLLECTION, filter, page).await?;
         let items = result.data.into_iter().map(from_document).collect::<CoreResult<Vec<T>>>()?;
         Ok((items, result.has_more))
@@ -184,6 +185,21 @@ impl Core {
 }
 
 impl Core {
+    /// A cursor must name an item of the caller's own organization: another
+    /// organization's id answers exactly like an unknown one, so a list
+    /// never confirms that a foreign id exists.
+    async fn check_cursor_tenant(&self, collection: &str, filter: &Filter, page: &Page) -> CoreResult<()> {
+        let (Some(cursor), Some((_, organization))) =
+            (&page.starting_after, filter.iter().find(|(field, _)| *field == "organizationId"))
+        else {
+            return Ok(());
+        };
+        match self.store.get(collection, cursor).await? {
+            Some(document) if document.body.get("organizationId") == Some(organization) => Ok(()),
+            _ => Err(StoreError::UnknownCursor.into()),
+        }
+    }
+
     /// Lists' base filter: the caller's organization, narrowed to one of
     /// its sites when `site_id` is given (another organization's site is a
     /// 404, as everywhere).

@@ -13,11 +13,12 @@ use serde::{Deserialize, Serialize};
 use super::{
     Core, Entity,
     auth::Principal,
-    checkouts::{CaptureMethod, Checkout, CheckoutStatus},
+    checkouts::{CaptureMethod, Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
     idempotency::Idempotent,
     now_micros,
     taxation::SaleTax,
 };
+use crate::tax::{self, TaxedDocument};
 use crate::{
     error::{CoreError, CoreResult},
     ids::{is_id, new_id},
@@ -103,6 +104,34 @@ pub enum PendingAction {
     Cancel,
 }
 
+impl PendingAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Capture => "capture",
+            Self::Cancel => "cancel",
+        }
+    }
+
+    /// The IPN event of a refusal of this action.
+    pub fn failed_event(self) -> &'static str {
+        match self {
+            Self::Capture => "transaction.capture_failed",
+            Self::Cancel => "transaction.cancel_failed",
+        }
+    }
+}
+
+/// A capture or cancel the provider refused: an outcome, kept on the
+/// transaction (which stays `requires_capture`) and announced by IPN.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionFailure {
+    pub action: PendingAction,
+    pub code: String,
+    pub message: String,
+    pub at: i64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusChange {
@@ -143,6 +172,16 @@ pub struct Transaction {
     pub history: Vec<StatusChange>,
     #[serde(default)]
     pub pending_action: Option<PendingAction>,
+    /// What the pending capture takes (at most `amount`); the rest of the
+    /// authorization is released.
+    #[serde(default)]
+    pub capture_amount: Option<i64>,
+    /// The request that started the pending (or last) capture or cancel,
+    /// so a resumed idempotent request recognises its own action.
+    #[serde(default)]
+    pub action_id: Option<String>,
+    #[serde(default)]
+    pub action_failures: Vec<ActionFailure>,
     /// Until when the current worker owns the pending work.
     #[serde(default)]
     pub lease_until: i64,
@@ -266,6 +305,9 @@ impl Core {
             refunds: Vec::new(),
             history: vec![StatusChange { status: TransactionStatus::Pending, at: now }],
             pending_action: None,
+            capture_amount: None,
+            action_id: None,
+            action_failures: Vec::new(),
             // Leased to nobody yet: the sweeper re-drives it after this.
             lease_until: now + WORK_LEASE_MICROS,
             attempts: 0,
@@ -413,19 +455,35 @@ impl Core {
             && transaction.lease_expired(now)
         {
             let transaction = self.lease(&transaction.id).await?;
-            return match action {
-                PendingAction::Capture => self.finish_capture(transaction).await.map(|_| ()),
-                PendingAction::Cancel => self.finish_cancel(transaction).await.map(|_| ()),
+            let finished = match action {
+                PendingAction::Capture => self.finish_capture(transaction).await,
+                PendingAction::Cancel => self.finish_cancel(transaction).await,
+            };
+            return match finished {
+                // A refusal is an outcome, recorded and announced already.
+                Ok(_) | Err(CoreError::Provider { .. }) => Ok(()),
+                Err(err) => Err(err),
             };
         }
         let stalled: Vec<String> =
             transaction.refunds.iter().filter(|r| r.status == RefundStatus::Pending).map(|r| r.id.clone()).collect();
         if !stalled.is_empty() && transaction.lease_expired(now) {
             let transaction = self.lease(&transaction.id).await?;
+            let mut finished = Ok(());
             for refund_id in stalled {
-                self.finish_refund(&transaction.id, &refund_id).await?;
+                if let Err(err) = self.finish_refund(&transaction.id, &refund_id).await {
+                    finished = Err(err);
+                    break;
+                }
             }
-            return Ok(());
+            // Released at once: a refund the provider could not take yet is
+            // retried on the next pass, not after a whole lease.
+            self.update::<Transaction, _>(&transaction.id, |transaction| {
+                transaction.lease_until = 0;
+                Ok(())
+            })
+            .await?;
+            return finished;
         }
         if transaction.follow_up {
             self.follow_up(transaction).await?;
@@ -489,36 +547,64 @@ impl Core {
         };
         let mut status = checkout.effective_status(now_micros());
         if status == CheckoutStatus::Processing
-            && let Some(settled) = transaction.as_ref().and_then(|t| checkout_target(t.status))
+            && let Some(transaction) = &transaction
+            && let Some(settled) = checkout_target(transaction.status)
         {
             status = settled;
+            if transaction.status == TransactionStatus::Failed && checkout.failed_attempts + 1 >= MAX_FAILED_ATTEMPTS {
+                status = CheckoutStatus::Canceled;
+            }
         }
         Ok((checkout, transaction, status))
     }
 
     /// Moves the checkout to what the transaction implies; returns the
-    /// checkout as stored afterwards.
+    /// checkout as stored afterwards. A failed attempt re-opens it, unless
+    /// it was the last one allowed: then the checkout is canceled.
     async fn sync_checkout(&self, transaction: &Transaction) -> CoreResult<Checkout> {
         let checkout =
             self.get::<Checkout>(&transaction.checkout_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))?;
         let Some(target) = checkout_target(transaction.status) else {
             return Ok(checkout);
         };
-        let owns = |c: &Checkout| c.transaction_id.as_deref() == Some(transaction.id.as_str());
-        if !owns(&checkout) || checkout.status == target {
+        let failed = transaction.status == TransactionStatus::Failed;
+        let in_sync = |c: &Checkout| {
+            c.transaction_id.as_deref() != Some(transaction.id.as_str())
+                || if failed {
+                    c.counted_failure.as_deref() == Some(transaction.id.as_str())
+                } else {
+                    c.status == target
+                }
+        };
+        if in_sync(&checkout) {
             return Ok(checkout);
         }
         let result = self
             .modify(checkout, |checkout| {
-                if !owns(checkout) || checkout.status == target {
+                if in_sync(checkout) {
                     return Err(CoreError::conflict("checkout_in_sync", "nothing to change"));
                 }
                 checkout.status = target;
+                if failed {
+                    checkout.failed_attempts += 1;
+                    checkout.counted_failure = Some(transaction.id.clone());
+                    if checkout.failed_attempts >= MAX_FAILED_ATTEMPTS {
+                        checkout.status = CheckoutStatus::Canceled;
+                        checkout.follow_up = true;
+                    }
+                }
                 Ok(())
             })
             .await;
         match result {
-            Ok(checkout) => Ok(checkout),
+            Ok(checkout) => {
+                if checkout.follow_up {
+                    // Announces the closing (`checkout.canceled`); the
+                    // sweeper does it if this fails.
+                    self.follow_up_checkout(checkout.clone()).await?;
+                }
+                Ok(checkout)
+            }
             Err(CoreError::Conflict { code: "checkout_in_sync", .. }) => {
                 self.get::<Checkout>(&transaction.checkout_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))
             }
@@ -551,60 +637,144 @@ impl Core {
         self.list(&filter, page).await
     }
 
-    /// Captures an authorization (`captureMethod: "manual"`).
-    pub async fn capture(&self, principal: &Principal, id: &str) -> CoreResult<Transaction> {
-        self.owned_transaction(principal, id).await?;
-        let transaction = self.start_action(id, PendingAction::Capture).await?;
-        self.finish_capture(transaction).await
-    }
-
-    /// Releases an authorization without charging.
-    pub async fn cancel(&self, principal: &Principal, id: &str) -> CoreResult<Transaction> {
-        self.owned_transaction(principal, id).await?;
-        let transaction = self.start_action(id, PendingAction::Cancel).await?;
-        self.finish_cancel(transaction).await
-    }
-
-    /// Claims the transaction for a capture or cancel; the first of two
-    /// racing requests wins, the other gets 409.
-    async fn start_action(&self, id: &str, action: PendingAction) -> CoreResult<Transaction> {
-        self.update::<Transaction, _>(id, |transaction| {
-            if transaction.status != TransactionStatus::RequiresCapture {
-                let verb = if action == PendingAction::Capture { "captured" } else { "canceled" };
-                return Err(CoreError::conflict(
-                    "transaction_state_invalid",
-                    format!("a {} transaction cannot be {verb}", transaction.status.as_str()),
+    /// Captures an authorization (`captureMethod: "manual"`): all of it, or
+    /// `amount` of it with the rest released. A provider that cannot be
+    /// reached leaves the capture pending (the answer says so) and the
+    /// re-drive finishes it; the same `Idempotency-Key` then answers with
+    /// the same transaction, never a second capture.
+    pub async fn capture(
+        &self,
+        principal: &Principal,
+        id: &str,
+        amount: Option<i64>,
+        idempotency_key: &str,
+    ) -> CoreResult<Idempotent<Transaction>> {
+        let transaction = self.owned_transaction(principal, id).await?;
+        if let Some(amount) = amount {
+            if amount <= 0 {
+                return Err(CoreError::field("amount", "amount_invalid", "amount must be a positive integer"));
+            }
+            if amount > transaction.amount {
+                return Err(CoreError::field(
+                    "amount",
+                    "amount_exceeds_authorized",
+                    format!("at most {} can be captured", transaction.amount),
                 ));
             }
-            if transaction.pending_action.is_some() {
-                return Err(CoreError::conflict(
-                    "transaction_busy",
-                    "a capture or cancel of this transaction is already in progress",
-                ));
-            }
-            transaction.pending_action = Some(action);
-            transaction.lease_until = now_micros() + WORK_LEASE_MICROS;
-            transaction.refresh_needs_work();
-            Ok(())
-        })
+        }
+        let fingerprint = super::idempotency::fingerprint(&("capture", id, amount))?;
+        self.idempotent(
+            &principal.organization_id,
+            "transaction.capture",
+            idempotency_key,
+            fingerprint,
+            "act",
+            |action_id| async move {
+                let transaction = self.start_action(id, PendingAction::Capture, amount, &action_id).await?;
+                self.finish_capture(transaction).await
+            },
+        )
         .await
     }
 
+    /// Releases an authorization without charging; pending on a provider
+    /// outage exactly like [`Core::capture`].
+    pub async fn cancel(
+        &self,
+        principal: &Principal,
+        id: &str,
+        idempotency_key: &str,
+    ) -> CoreResult<Idempotent<Transaction>> {
+        self.owned_transaction(principal, id).await?;
+        let fingerprint = super::idempotency::fingerprint(&("cancel", id))?;
+        self.idempotent(
+            &principal.organization_id,
+            "transaction.cancel",
+            idempotency_key,
+            fingerprint,
+            "act",
+            |action_id| async move {
+                let transaction = self.start_action(id, PendingAction::Cancel, None, &action_id).await?;
+                self.finish_cancel(transaction).await
+            },
+        )
+        .await
+    }
+
+    /// Claims the transaction for a capture or cancel; the first of two
+    /// racing requests wins, the other gets 409. A resumed request whose
+    /// first attempt already claimed (or finished) the action gets the
+    /// transaction as it is.
+    async fn start_action(
+        &self,
+        id: &str,
+        action: PendingAction,
+        capture_amount: Option<i64>,
+        action_id: &str,
+    ) -> CoreResult<Transaction> {
+        let mut resumed = false;
+        let transaction = self
+            .update::<Transaction, _>(id, |transaction| {
+                if transaction.action_id.as_deref() == Some(action_id) {
+                    resumed = true;
+                    return Ok(());
+                }
+                if transaction.status != TransactionStatus::RequiresCapture {
+                    let verb = if action == PendingAction::Capture { "captured" } else { "canceled" };
+                    return Err(CoreError::conflict(
+                        "transaction_state_invalid",
+                        format!("a {} transaction cannot be {verb}", transaction.status.as_str()),
+                    ));
+                }
+                if transaction.pending_action.is_some() {
+                    return Err(CoreError::conflict(
+                        "transaction_busy",
+                        "a capture or cancel of this transaction is already in progress",
+                    ));
+                }
+                let now = now_micros();
+                transaction.pending_action = Some(action);
+                transaction.capture_amount = capture_amount;
+                transaction.action_id = Some(action_id.to_owned());
+                transaction.lease_until = now + WORK_LEASE_MICROS;
+                transaction.updated_at = now;
+                transaction.refresh_needs_work();
+                Ok(())
+            })
+            .await?;
+        if resumed && transaction.pending_action.is_some() && !transaction.lease_expired(now_micros()) {
+            // The first attempt still works on it (or the re-drive does).
+            return Err(CoreError::IdempotencyInProgress);
+        }
+        Ok(transaction)
+    }
+
+    /// Asks the provider to capture and books the answer: success settles
+    /// the transaction, a refusal is recorded and announced, an outage
+    /// leaves the capture pending for the re-drive. Idempotent.
     async fn finish_capture(&self, transaction: Transaction) -> CoreResult<Transaction> {
+        if transaction.pending_action != Some(PendingAction::Capture) {
+            return Ok(transaction);
+        }
         let reference = transaction.provider_reference.clone().unwrap_or_default();
-        self.provider
-            .capture(&format!("{}:capture", transaction.id), &reference, transaction.amount)
-            .await
-            .map_err(provider_failure)?;
+        let amount = transaction.capture_amount.unwrap_or(transaction.amount);
+        let outcome = self.provider.capture(&format!("{}:capture", transaction.id), &reference, amount).await;
+        if let Err(err) = outcome {
+            return self.action_not_done(transaction, PendingAction::Capture, err).await;
+        }
         let settled = self
             .update::<Transaction, _>(&transaction.id, |transaction| {
-                if transaction.status == TransactionStatus::Succeeded {
+                if transaction.pending_action != Some(PendingAction::Capture) {
                     return Ok(());
                 }
                 let now = now_micros();
                 transaction.transition(TransactionStatus::Succeeded, now)?;
-                transaction.amount_captured = transaction.amount;
+                transaction.amount_captured = amount;
+                if amount < transaction.amount {
+                    transaction.tax.document = partially_captured(&transaction.tax.document, amount)?;
+                }
                 transaction.pending_action = None;
+                transaction.capture_amount = None;
                 transaction.lease_until = 0;
                 transaction.updated_at = now;
                 transaction.refresh_needs_work();
@@ -616,16 +786,22 @@ impl Core {
     }
 
     async fn finish_cancel(&self, transaction: Transaction) -> CoreResult<Transaction> {
+        if transaction.pending_action != Some(PendingAction::Cancel) {
+            return Ok(transaction);
+        }
         let reference = transaction.provider_reference.clone().unwrap_or_default();
-        self.provider.cancel(&format!("{}:cancel", transaction.id), &reference).await.map_err(provider_failure)?;
+        if let Err(err) = self.provider.cancel(&format!("{}:cancel", transaction.id), &reference).await {
+            return self.action_not_done(transaction, PendingAction::Cancel, err).await;
+        }
         let settled = self
             .update::<Transaction, _>(&transaction.id, |transaction| {
-                if transaction.status == TransactionStatus::Canceled {
+                if transaction.pending_action != Some(PendingAction::Cancel) {
                     return Ok(());
                 }
                 let now = now_micros();
                 transaction.transition(TransactionStatus::Canceled, now)?;
                 transaction.pending_action = None;
+                transaction.capture_amount = None;
                 transaction.lease_until = 0;
                 transaction.updated_at = now;
                 transaction.refresh_needs_work();
@@ -636,9 +812,64 @@ impl Core {
         Ok(settled)
     }
 
+    /// A capture or cancel the provider did not carry out. Refused: the
+    /// refusal is recorded, the action cleared (a later capture or cancel
+    /// may follow) and announced by IPN; the caller gets the provider's
+    /// code. Unreachable: the action stays pending, the lease is released
+    /// so the re-drive retries with the same provider key, and the caller
+    /// gets the pending transaction.
+    async fn action_not_done(
+        &self,
+        transaction: Transaction,
+        action: PendingAction,
+        err: ProviderError,
+    ) -> CoreResult<Transaction> {
+        match err {
+            ProviderError::Refused { code, message } => {
+                let refused = self
+                    .update::<Transaction, _>(&transaction.id, |transaction| {
+                        if transaction.pending_action != Some(action) {
+                            return Ok(());
+                        }
+                        let now = now_micros();
+                        transaction.pending_action = None;
+                        transaction.capture_amount = None;
+                        transaction.action_failures.push(ActionFailure {
+                            action,
+                            code: code.clone(),
+                            message: message.clone(),
+                            at: now,
+                        });
+                        transaction.follow_up = true;
+                        transaction.lease_until = 0;
+                        transaction.updated_at = now;
+                        transaction.refresh_needs_work();
+                        Ok(())
+                    })
+                    .await?;
+                self.follow_up(refused).await?;
+                Err(CoreError::Provider { code, message })
+            }
+            ProviderError::Transient(message) => {
+                tracing::warn!(transaction = %transaction.id, action = action.as_str(), %message, "provider unavailable; the re-drive retries");
+                self.update::<Transaction, _>(&transaction.id, |transaction| {
+                    if transaction.pending_action == Some(action) {
+                        transaction.lease_until = 0;
+                        transaction.updated_at = now_micros();
+                    }
+                    Ok(())
+                })
+                .await
+            }
+        }
+    }
+
     /// Refunds part or all of a captured transaction. The amount is reserved
     /// on the transaction (compare-and-swap) before the provider is asked,
-    /// so concurrent refunds can never exceed what was captured.
+    /// so concurrent refunds can never exceed what was captured. Once
+    /// reserved, the refund is the answer: if the provider cannot be reached
+    /// it stays `pending`, the re-drive finishes it, and the same
+    /// `Idempotency-Key` keeps answering with this refund.
     pub async fn refund(
         &self,
         principal: &Principal,
@@ -684,27 +915,45 @@ impl Core {
                                 format!("at most {available} can still be refunded"),
                             ));
                         }
+                        let now = now_micros();
                         transaction.refunds.push(Refund {
                             id: refund_id.clone(),
                             amount,
                             status: RefundStatus::Pending,
                             reason: reason.clone(),
-                            created_at: now_micros(),
+                            created_at: now,
                             provider_reference: None,
                             failure_code: None,
                         });
+                        // Keeps the re-drive away while this request asks
+                        // the provider itself.
+                        transaction.updated_at = now;
                         transaction.refresh_needs_work();
                         Ok(())
                     })
                     .await?;
-                self.finish_refund(&reserved.id, &refund_id).await
+                match self.finish_refund(&reserved.id, &refund_id).await {
+                    Ok(refund) => Ok(refund),
+                    Err(err) => {
+                        // The refund exists: answering an error would free the
+                        // key for a second refund while the re-drive finishes
+                        // this one.
+                        tracing::warn!(transaction = %reserved.id, refund = %refund_id, error = %err, "refund left pending for the re-drive");
+                        reserved
+                            .refunds
+                            .iter()
+                            .find(|r| r.id == refund_id)
+                            .cloned()
+                            .ok_or_else(|| CoreError::Internal(format!("refund {refund_id} not on {}", reserved.id)))
+                    }
+                }
             }
         })
         .await
     }
 
     /// Asks the provider for a reserved refund (key = refund id) and books
-    /// the answer. Idempotent.
+    /// the answer; an unreachable provider leaves it pending. Idempotent.
     async fn finish_refund(&self, transaction_id: &str, refund_id: &str) -> CoreResult<Refund> {
         let transaction =
             self.get::<Transaction>(transaction_id).await?.ok_or(CoreError::NotFound(Transaction::NAME))?;
@@ -722,7 +971,15 @@ impl Core {
         let (status, provider_reference, failure_code) = match outcome {
             Ok(outcome) => (RefundStatus::Succeeded, Some(outcome.reference), None),
             Err(ProviderError::Refused { code, .. }) => (RefundStatus::Failed, None, Some(code)),
-            Err(err @ ProviderError::Transient(_)) => return Err(provider_failure(err)),
+            Err(ProviderError::Transient(message)) => {
+                tracing::warn!(transaction = %transaction_id, refund = %refund_id, %message, "provider unavailable; the re-drive retries");
+                self.update::<Transaction, _>(transaction_id, |transaction| {
+                    transaction.updated_at = now_micros();
+                    Ok(())
+                })
+                .await?;
+                return Ok(refund);
+            }
         };
         let updated = self
             .update::<Transaction, _>(transaction_id, |transaction| {
@@ -769,6 +1026,14 @@ fn checkout_target(status: TransactionStatus) -> Option<CheckoutStatus> {
 }
 
 fn ensure_payable(checkout: &Checkout, now: i64) -> CoreResult<()> {
+    if checkout.failed_attempts >= MAX_FAILED_ATTEMPTS {
+        return Err(CoreError::TooManyAttempts {
+            code: "too_many_attempts",
+            message: format!(
+                "this checkout was closed after {MAX_FAILED_ATTEMPTS} failed payment attempts; create a new checkout"
+            ),
+        });
+    }
     match checkout.effective_status(now) {
         CheckoutStatus::Open => Ok(()),
         CheckoutStatus::Processing => {
@@ -780,11 +1045,41 @@ fn ensure_payable(checkout: &Checkout, now: i64) -> CoreResult<()> {
     }
 }
 
-fn provider_failure(err: ProviderError) -> CoreError {
-    match err {
-        ProviderError::Refused { code, message } => CoreError::Provider { code, message },
-        ProviderError::Transient(message) => CoreError::ProviderUnavailable(message),
+/// The sale's tax document for a capture of `captured` out of a larger
+/// authorization: one line per rate of the original document, each rate's
+/// share of `captured` in proportion to its gross (the last rate takes the
+/// rounding remainder), taxed at that rate. The invoice is issued from it,
+/// so it shows what was charged.
+fn partially_captured(document: &TaxedDocument, captured: i64) -> CoreResult<TaxedDocument> {
+    let authorized = document.total.gross;
+    if authorized <= 0 || document.by_rate.is_empty() {
+        return tax::tax_lines(&[("Partial capture".to_owned(), 1, captured)], 0)
+            .ok_or_else(|| CoreError::Internal("capture amount overflows".into()));
     }
+    let description = match document.lines.as_slice() {
+        [only] => only.description.clone(),
+        _ => "Partial capture".to_owned(),
+    };
+    let mut lines = Vec::with_capacity(document.by_rate.len());
+    let mut left = captured;
+    for (i, rate) in document.by_rate.iter().enumerate() {
+        let share = if i + 1 == document.by_rate.len() {
+            left
+        } else {
+            i64::try_from(i128::from(captured) * i128::from(rate.split.gross) / i128::from(authorized))
+                .map_err(|_| CoreError::Internal("capture amount overflows".into()))?
+        };
+        left -= share;
+        let split = tax::extract(share, rate.rate_bps);
+        lines.push(tax::TaxedLine {
+            description: description.clone(),
+            quantity: 1,
+            unit_amount: share,
+            rate_bps: rate.rate_bps,
+            split,
+        });
+    }
+    Ok(tax::summarise(lines))
 }
 
 #[cfg(test)]
@@ -808,6 +1103,37 @@ mod tests {
                 assert_eq!(from.can_become(to), allowed.contains(&(from, to)), "{from:?} → {to:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_partial_capture_is_taxed_per_rate_in_proportion() {
+        let sale = tax::summarise(vec![
+            tax::TaxedLine {
+                description: "Book".into(),
+                quantity: 1,
+                unit_amount: 10_700,
+                rate_bps: 700,
+                split: tax::extract(10_700, 700),
+            },
+            tax::TaxedLine {
+                description: "Pen".into(),
+                quantity: 1,
+                unit_amount: 11_900,
+                rate_bps: 1900,
+                split: tax::extract(11_900, 1900),
+            },
+        ]);
+        for captured in [1, 2, 9_999, 11_300, 22_599, 22_600] {
+            let document = partially_captured(&sale, captured).expect("taxed");
+            assert_eq!(document.total.gross, captured);
+            assert_eq!(document.total.net + document.total.tax, captured);
+            assert_eq!(document.by_rate.iter().map(|r| r.split.gross).sum::<i64>(), captured);
+            assert!(document.by_rate.iter().all(|r| r.split.gross >= 0 && r.split.tax >= 0));
+        }
+        let half = partially_captured(&sale, 11_300).expect("taxed");
+        assert_eq!(half.by_rate[0].split, tax::extract(5_350, 700));
+        assert_eq!(half.by_rate[1].split, tax::extract(5_950, 1900));
+        assert_eq!(partially_captured(&sale, 22_600).expect("taxed").total, sale.total);
     }
 
     #[test]

@@ -65,6 +65,10 @@ pub fn transaction(t: &Transaction) -> Value {
             "failureCode": r.failure_code,
             "createdAt": rfc3339(r.created_at),
         })).collect::<Vec<_>>(),
+        "pendingAction": t.pending_action.map(|a| a.as_str()),
+        "lastActionFailure": t.action_failures.last().map(|f| json!({
+            "action": f.action.as_str(), "code": f.code, "message": f.message, "at": rfc3339(f.at),
+        })),
         "createdAt": rfc3339(t.created_at),
         "updatedAt": optional_time(t.updated_at),
     })

@@ -4,6 +4,7 @@
 //! what makes "charged at most once" hold when jobs are redelivered or a
 //! core dies mid-charge.
 
+pub mod faults;
 pub mod sandbox;
 
 use async_trait::async_trait;

@@ -55,6 +55,9 @@ struct SandboxCharge {
     failure_code: Option<String>,
     failure_message: Option<String>,
     amount_refunded: i64,
+    /// What a partial capture took; `None` = the whole amount.
+    #[serde(default)]
+    amount_captured: Option<i64>,
     /// Refund idempotency key → refund reference.
     refunds: std::collections::BTreeMap<String, String>,
     /// Capture / cancel keys already applied.
@@ -187,6 +190,7 @@ impl Provider for SandboxProvider {
             failure_code: decline.map(|(code, _)| code.to_owned()),
             failure_message: decline.map(|(_, message)| message.to_owned()),
             amount_refunded: 0,
+            amount_captured: None,
             refunds: Default::default(),
             applied_keys: Vec::new(),
         };
@@ -207,13 +211,15 @@ impl Provider for SandboxProvider {
                 return Ok(());
             }
             match charge.state {
-                ChargeState::Authorized if amount == charge.amount => {
+                // A partial capture releases the rest of the authorization.
+                ChargeState::Authorized if amount > 0 && amount <= charge.amount => {
                     charge.state = ChargeState::Captured;
+                    charge.amount_captured = Some(amount);
                     charge.applied_keys.push(key.clone());
                     Ok(())
                 }
                 ChargeState::Authorized => {
-                    Err(refused("amount_invalid", "capture amount must equal the authorization"))
+                    Err(refused("amount_invalid", "capture amount must be positive and at most the authorization"))
                 }
                 _ => Err(refused("charge_not_capturable", "the charge is not awaiting capture")),
             }
@@ -255,7 +261,7 @@ impl Provider for SandboxProvider {
             if charge.state != ChargeState::Captured {
                 return Err(refused("charge_not_refundable", "only a captured charge can be refunded"));
             }
-            if amount <= 0 || charge.amount_refunded + amount > charge.amount {
+            if amount <= 0 || charge.amount_refunded + amount > charge.amount_captured.unwrap_or(charge.amount) {
                 return Err(refused("amount_too_large", "refunds may not exceed the captured amount"));
             }
             let reference = format!("sbx_re_{}", &sha256_hex(key.as_bytes())[..32]);

@@ -661,3 +661,82 @@ async fn a_dead_pdf_worker_is_a_503_and_the_invoice_is_unaffected() {
         running.shutdown().await.unwrap();
     }
 }
+
+/// Every credit note of a transaction, across pages.
+async fn credit_notes_of(app: &TestApp, key: &str, txn_id: &str) -> Vec<Value> {
+    let mut notes = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let mut path = format!("/api/v1/credit-notes?transactionId={txn_id}&limit=100");
+        if !cursor.is_empty() {
+            path.push_str(&format!("&startingAfter={cursor}"));
+        }
+        let page: Value = app.admin_get(key, &path).await.json().await.unwrap();
+        let data = page["data"].as_array().unwrap().clone();
+        cursor = data.last().map(|n| n["id"].as_str().unwrap().to_owned()).unwrap_or_default();
+        notes.extend(data);
+        if page["hasMore"] != true {
+            return notes;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn credit_notes_of_a_fully_refunded_invoice_add_up_to_it_exactly() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    seller_setup(&app, &org).await;
+    // 1-cent refunds across a whole EUR invoice; uneven cuts of a JPY
+    // (exponent 0) and a BHD (exponent 3) invoice, the last being the rest.
+    let cases: [(&str, i64, Vec<i64>); 3] =
+        [("EUR", 36, vec![1; 35]), ("JPY", 1070, vec![1, 1, 1, 7, 333]), ("BHD", 11_275, vec![1, 999, 1, 3])];
+    for (currency, amount, cuts) in cases {
+        let mut body = checkout_body();
+        body["amount"] = json!(amount);
+        body["currency"] = json!(currency);
+        body["lineItems"] = json!([{"name": "Sticker", "quantity": 1, "amount": amount}]);
+        body["customer"]["vatId"] = Value::Null;
+        let (_, txn) = pay_and_settle(&app, &org, body).await;
+        let txn_id = txn["id"].as_str().unwrap();
+        assert_eq!(txn["taxRateBps"], 1900);
+        let refunds = format!("/api/v1/transactions/{txn_id}/refunds");
+        for cut in &cuts {
+            let response = app.admin_post(&org.api_key, &refunds, &json!({"amount": cut})).await;
+            assert_eq!(response.status(), 201, "{currency} {cut}");
+        }
+        let response = app.admin_post(&org.api_key, &refunds, &json!({})).await;
+        assert_eq!(response.status(), 201, "{currency}: the rest");
+
+        let invoice: Value = app
+            .admin_get(&org.api_key, &format!("/api/v1/invoices/{}", txn["invoiceId"].as_str().unwrap()))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let notes = credit_notes_of(&app, &org.api_key, txn_id).await;
+        assert_eq!(notes.len(), cuts.len() + 1, "{currency}: one credit note per refund");
+        for field in ["gross", "net", "tax"] {
+            let sum: i64 = notes.iter().map(|n| n["totals"][field].as_i64().unwrap()).sum();
+            assert_eq!(sum, invoice["totals"][field].as_i64().unwrap(), "{currency} {field}");
+            for rate in invoice["taxBreakdown"].as_array().unwrap() {
+                let sum: i64 = notes
+                    .iter()
+                    .flat_map(|n| n["taxBreakdown"].as_array().unwrap().iter())
+                    .filter(|r| r["taxRateBps"] == rate["taxRateBps"])
+                    .map(|r| r["amounts"][field].as_i64().unwrap())
+                    .sum();
+                assert_eq!(
+                    sum,
+                    rate["amounts"][field].as_i64().unwrap(),
+                    "{currency} {field} at {}",
+                    rate["taxRateBps"]
+                );
+            }
+        }
+        for note in &notes {
+            let totals = &note["totals"];
+            assert!(totals["tax"].as_i64().unwrap() >= 0 && totals["net"].as_i64().unwrap() >= 0, "{note}");
+        }
+    }
+    app.stop().await;
+}

@@ -69,10 +69,23 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut HashMap<String, String>)) -> TestApp {
+    spawn_app_configured(adjust, None).await
+}
+
+/// The gateway with `plan`'s provider failures in front of the sandbox.
+pub async fn spawn_app_with_faults(plan: Arc<paygate_core::providers::faults::FaultPlan>) -> TestApp {
+    spawn_app_configured(|_| {}, Some(plan)).await
+}
+
+async fn spawn_app_configured(
+    adjust: impl FnOnce(&mut HashMap<String, String>),
+    faults: Option<Arc<paygate_core::providers::faults::FaultPlan>>,
+) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut env = test_env(data_dir.path());
     adjust(&mut env);
-    let config = StackConfig::from_env(&env).expect("test config");
+    let mut config = StackConfig::from_env(&env).expect("test config");
+    config.provider_faults = faults;
     let running = paygate::start(&config, Services::All).await.expect("services start");
     let addr = |a: Option<std::net::SocketAddr>| format!("http://{}", a.expect("listening"));
     TestApp {
@@ -108,6 +121,23 @@ impl TestApp {
 
     pub async fn admin_post(&self, key: &str, path: &str, body: &Value) -> reqwest::Response {
         self.client.post(format!("{}{path}", self.admin)).bearer_auth(key).json(body).send().await.expect("request")
+    }
+
+    pub async fn admin_post_keyed(
+        &self,
+        key: &str,
+        path: &str,
+        idempotency_key: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.admin))
+            .bearer_auth(key)
+            .header("idempotency-key", idempotency_key)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn main_get(&self, path: &str) -> reqwest::Response {

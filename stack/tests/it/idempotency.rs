@@ -1,3 +1,8 @@
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, AtomicUsize, Ordering},
+};
+
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -97,4 +102,65 @@ async fn concurrent_duplicates_execute_once() {
     let list: Value = app.admin_get(&org.api_key, "/api/v1/checkouts?limit=100").await.json().await.unwrap();
     assert_eq!(list["data"].as_array().unwrap().len(), 1, "one checkout in the store");
     app.stop().await;
+}
+
+/// A VIES that answers "member state unavailable" (never cached) until
+/// `hang` is set, then never answers at all.
+async fn vies_that_can_hang() -> (String, Arc<AtomicBool>, Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
+    let hang = Arc::new(AtomicBool::new(false));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (hanging, counter) = (hang.clone(), calls.clone());
+    let app = axum::Router::new().route(
+        "/check-vat-number",
+        axum::routing::post(move || {
+            let (hanging, counter) = (hanging.clone(), counter.clone());
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                if hanging.load(Ordering::SeqCst) {
+                    std::future::pending::<()>().await;
+                }
+                axum::Json(json!({
+                    "actionSucceed": false,
+                    "errorWrappers": [{"error": "MS_UNAVAILABLE", "message": "member state unavailable"}]
+                }))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (url, hang, calls, server)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replayed_checkout_does_not_wait_for_vies_or_dns() {
+    let (vies, hang, calls, server) = vies_that_can_hang().await;
+    let app = spawn_app_with(|env| {
+        env.insert("PAYGATE_VIES_URL".into(), vies.clone());
+    })
+    .await;
+    let org = app.bootstrap().await;
+    let mut body = checkout_body();
+    body["customer"]["vatId"] = json!("DE136695976");
+    body["ipnUrl"] = json!("http://localhost:9/ipn");
+
+    let first = create_with_key(&app, &org.api_key, &org.site_id, "order-vies", &body).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+    // VIES now hangs: the original request would wait out its timeout.
+    hang.store(true, Ordering::SeqCst);
+    let started = std::time::Instant::now();
+    let again = create_with_key(&app, &org.api_key, &org.site_id, "order-vies", &body).await;
+    let took = started.elapsed();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers().get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "a replay never asks VIES");
+    assert!(took < std::time::Duration::from_secs(2), "replay took {took:?}");
+    app.stop().await;
+    server.abort();
 }

@@ -1,3 +1,4 @@
+use paygate_core::providers::faults::{FaultPlan, Operation};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -271,9 +272,14 @@ async fn refunds_partial_full_and_never_beyond_captured() {
         (json!({"amount": 0}), 400, "amount_invalid"),
         (json!({"amount": -1}), 400, "amount_invalid"),
         (json!({"amount": "10"}), 400, "parameter_invalid"),
+        // null is not "the rest": leaving the field out is.
+        (json!({"amount": null}), 400, "amount_invalid"),
+        (json!({"amount": null, "reason": "x"}), 400, "amount_invalid"),
     ] {
         assert_error(app.admin_post(&org.api_key, &refunds, &body).await, status, "invalid_request_error", code).await;
     }
+    let txn: Value = app.admin_get(&org.api_key, &format!("/api/v1/transactions/{txn_id}")).await.json().await.unwrap();
+    assert_eq!(txn["amountRefunded"], 2500, "refused requests refund nothing");
 
     // Idempotent retries of one refund.
     let send = |key: &'static str, amount: i64| {
@@ -332,5 +338,220 @@ async fn refunds_partial_full_and_never_beyond_captured() {
     let response =
         app.admin_post(&org.api_key, "/api/v1/transactions/txn_0000000000000000000000/refunds", &json!({})).await;
     assert_error(response, 404, "invalid_request_error", "resource_missing").await;
+    app.stop().await;
+}
+
+async fn transaction(app: &TestApp, key: &str, id: &str) -> Value {
+    app.admin_get(key, &format!("/api/v1/transactions/{id}")).await.json().await.unwrap()
+}
+
+/// Pays a checkout with `tok_visa` and waits for the outcome; returns the
+/// transaction id.
+async fn paid(app: &TestApp, org: &paygate::Bootstrap, extra: Value) -> String {
+    let checkout = app.checkout_with(org, extra).await;
+    let id = checkout["id"].as_str().unwrap();
+    let accepted: Value = app.pay(id, &json!({"paymentMethod": "tok_visa"})).await.json().await.unwrap();
+    app.settled_status(id).await;
+    accepted["transactionId"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refund_during_a_provider_outage_is_pending_and_paid_once() {
+    let plan = FaultPlan::new();
+    let app = spawn_app_with_faults(plan.clone()).await;
+    let org = app.bootstrap().await;
+    let receiver = IpnReceiver::always_ok().await;
+    let txn_id = paid(&app, &org, json!({"ipnUrl": receiver.url})).await;
+    let refunds = format!("/api/v1/transactions/{txn_id}/refunds");
+
+    plan.fail_transiently(Operation::Refund, 1);
+    let body = json!({"amount": 4000, "reason": "damaged"});
+    let first = app.admin_post_keyed(&org.api_key, &refunds, "refund-outage", &body).await;
+    assert_eq!(first.status(), 202, "accepted, not failed: the refund exists");
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["status"], "pending");
+    let refund_id = first["id"].as_str().unwrap().to_owned();
+
+    // The merchant retries at once: the same refund.
+    let again = app.admin_post_keyed(&org.api_key, &refunds, "refund-outage", &body).await;
+    assert!(again.status() == 202 || again.status() == 201, "{}", again.status());
+    assert_eq!(again.headers().get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(again.json::<Value>().await.unwrap()["id"], refund_id.as_str());
+
+    // The background re-drive finishes it.
+    let txn = eventually(20, "the refund to succeed", || async {
+        let txn = transaction(&app, &org.api_key, &txn_id).await;
+        (txn["refunds"][0]["status"] == "succeeded").then_some(txn)
+    })
+    .await;
+    assert_eq!(txn["refunds"].as_array().unwrap().len(), 1, "{txn}");
+    assert_eq!(txn["refunds"][0]["id"], refund_id.as_str());
+    assert_eq!(txn["amountRefunded"], 4000);
+
+    let later = app.admin_post_keyed(&org.api_key, &refunds, "refund-outage", &body).await;
+    assert_eq!(later.status(), 201);
+    assert_eq!(later.headers().get("idempotent-replayed").unwrap(), "true");
+    let later: Value = later.json().await.unwrap();
+    assert_eq!((later["id"].as_str(), later["status"].as_str()), (Some(refund_id.as_str()), Some("succeeded")));
+
+    eventually(10, "the refund IPN", || async { (!receiver.of_type("transaction.refunded").is_empty()).then_some(()) })
+        .await;
+    // Long enough for further sweeps to send a duplicate, if one were due.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(receiver.of_type("transaction.refunded").len(), 1);
+    assert_eq!(plan.succeeded(Operation::Refund), 1, "one provider refund in total");
+    assert_eq!(transaction(&app, &org.api_key, &txn_id).await["amountRefunded"], 4000);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_capture_or_cancel_during_a_provider_outage_is_pending_then_finished() {
+    let plan = FaultPlan::new();
+    let app = spawn_app_with_faults(plan.clone()).await;
+    let org = app.bootstrap().await;
+    let receiver = IpnReceiver::always_ok().await;
+    let manual = json!({"captureMethod": "manual", "ipnUrl": receiver.url});
+
+    let txn_id = paid(&app, &org, manual.clone()).await;
+    let capture = format!("/api/v1/transactions/{txn_id}/capture");
+    plan.fail_transiently(Operation::Capture, 1);
+    let first = app.admin_post_keyed(&org.api_key, &capture, "capture-outage", &json!({})).await;
+    assert_eq!(first.status(), 202);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(
+        (first["status"].as_str(), first["pendingAction"].as_str()),
+        (Some("requires_capture"), Some("capture"))
+    );
+    let again = app.admin_post_keyed(&org.api_key, &capture, "capture-outage", &json!({})).await;
+    assert_eq!(again.headers().get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(again.json::<Value>().await.unwrap()["id"], txn_id.as_str());
+    let txn = eventually(20, "the capture to finish", || async {
+        let txn = transaction(&app, &org.api_key, &txn_id).await;
+        (txn["status"] == "succeeded").then_some(txn)
+    })
+    .await;
+    assert_eq!((txn["pendingAction"].clone(), txn["amountCaptured"].clone()), (Value::Null, json!(10000)));
+    assert_eq!(plan.succeeded(Operation::Capture), 1);
+
+    let txn_id = paid(&app, &org, manual).await;
+    let cancel = format!("/api/v1/transactions/{txn_id}/cancel");
+    plan.fail_transiently(Operation::Cancel, 1);
+    let first = app.admin_post_keyed(&org.api_key, &cancel, "cancel-outage", &json!({})).await;
+    assert_eq!(first.status(), 202);
+    assert_eq!(first.json::<Value>().await.unwrap()["pendingAction"], "cancel");
+    eventually(20, "the cancel to finish", || async {
+        (transaction(&app, &org.api_key, &txn_id).await["status"] == "canceled").then_some(())
+    })
+    .await;
+    eventually(10, "the IPNs", || async {
+        (receiver.of_type("transaction.succeeded").len() == 1 && receiver.of_type("transaction.canceled").len() == 1)
+            .then_some(())
+    })
+    .await;
+    assert_eq!(plan.succeeded(Operation::Cancel), 1);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_capture_is_an_outcome_and_the_authorization_can_still_be_canceled() {
+    let plan = FaultPlan::new();
+    let app = spawn_app_with_faults(plan.clone()).await;
+    let org = app.bootstrap().await;
+    let receiver = IpnReceiver::always_ok().await;
+    let txn_id = paid(&app, &org, json!({"captureMethod": "manual", "ipnUrl": receiver.url})).await;
+    let capture = format!("/api/v1/transactions/{txn_id}/capture");
+
+    plan.refuse(Operation::Capture, 1);
+    let response = app.admin_post(&org.api_key, &capture, &json!({})).await;
+    assert_error(response, 402, "provider_error", "test_refusal").await;
+    let txn = transaction(&app, &org.api_key, &txn_id).await;
+    assert_eq!((txn["status"].as_str(), txn["pendingAction"].clone()), (Some("requires_capture"), Value::Null));
+    assert_eq!(txn["lastActionFailure"]["action"], "capture");
+    assert_eq!(txn["lastActionFailure"]["code"], "test_refusal");
+    let ipn = eventually(10, "the capture_failed IPN", || async {
+        receiver.of_type("transaction.capture_failed").first().cloned()
+    })
+    .await;
+    assert_eq!(ipn.json()["data"]["transaction"]["lastActionFailure"]["code"], "test_refusal");
+    assert_signed(&ipn, &org.webhook_secret);
+
+    let response = app.admin_post(&org.api_key, &format!("/api/v1/transactions/{txn_id}/cancel"), &json!({})).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["status"], "canceled");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn partial_capture_releases_the_rest_and_caps_refunds_and_the_invoice() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    let txn_id = paid(&app, &org, json!({"captureMethod": "manual"})).await;
+    let capture = format!("/api/v1/transactions/{txn_id}/capture");
+    for (body, code) in [
+        (json!({"amount": 0}), "amount_invalid"),
+        (json!({"amount": -5}), "amount_invalid"),
+        (json!({"amount": null}), "amount_invalid"),
+        (json!({"amount": 10001}), "amount_exceeds_authorized"),
+        (json!({"amount": "60"}), "parameter_invalid"),
+        (json!({"amont": 60}), "parameter_unknown"),
+    ] {
+        let response = app.admin_post(&org.api_key, &capture, &body).await;
+        assert_error(response, 400, "invalid_request_error", code).await;
+    }
+    assert_eq!(transaction(&app, &org.api_key, &txn_id).await["status"], "requires_capture");
+
+    let response = app.admin_post(&org.api_key, &capture, &json!({"amount": 6000})).await;
+    assert_eq!(response.status(), 200);
+    let captured: Value = response.json().await.unwrap();
+    assert_eq!((captured["status"].as_str(), captured["amountCaptured"].as_i64()), (Some("succeeded"), Some(6000)));
+
+    let refunds = format!("/api/v1/transactions/{txn_id}/refunds");
+    let response = app.admin_post(&org.api_key, &refunds, &json!({"amount": 6001})).await;
+    assert_error(response, 400, "invalid_request_error", "refund_exceeds_captured").await;
+    let rest: Value = app.admin_post(&org.api_key, &refunds, &json!({})).await.json().await.unwrap();
+    assert_eq!(rest["amount"], 6000);
+
+    let invoices: Value =
+        app.admin_get(&org.api_key, &format!("/api/v1/invoices?transactionId={txn_id}")).await.json().await.unwrap();
+    assert_eq!(invoices["data"][0]["totals"]["gross"], 6000, "{invoices}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_checkout_closes_after_five_failed_attempts() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    let receiver = IpnReceiver::always_ok().await;
+    let checkout = app.checkout_with(&org, json!({"ipnUrl": receiver.url})).await;
+    let id = checkout["id"].as_str().unwrap();
+    // Pays once the previous attempt has been booked on the checkout.
+    let shared = &app;
+    let pay = |method: &'static str| async move {
+        eventually(10, "the checkout to take a payment", || async {
+            let response = shared.pay(id, &json!({"paymentMethod": method})).await;
+            (response.status() != 409).then_some(response)
+        })
+        .await
+    };
+    for attempt in 1..=5 {
+        assert_eq!(pay("tok_chargeDeclined").await.status(), 202, "attempt {attempt}");
+        assert_eq!(app.settled_status(id).await["transaction"]["status"], "failed");
+    }
+    let status: Value = app.main_get(&format!("/api/v1/checkouts/{id}/status")).await.json().await.unwrap();
+    assert_eq!(status["status"], "canceled", "{status}");
+    let response = pay("tok_visa").await;
+    assert_error(response, 429, "rate_limit_error", "too_many_attempts").await;
+    assert_eq!(successful_charges(&app, id).await, 0);
+    let stored: Value = app.admin_get(&org.api_key, &format!("/api/v1/checkouts/{id}")).await.json().await.unwrap();
+    assert_eq!(stored["status"], "canceled");
+
+    eventually(10, "the IPNs", || async {
+        (receiver.of_type("transaction.failed").len() == 5 && receiver.of_type("checkout.canceled").len() == 1)
+            .then_some(())
+    })
+    .await;
+    let closed = receiver.of_type("checkout.canceled")[0].json();
+    assert_eq!(closed["data"]["checkout"]["id"], id);
+    assert_eq!(closed["data"]["checkout"]["status"], "canceled");
     app.stop().await;
 }

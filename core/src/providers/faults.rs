@@ -1,0 +1,208 @@
+//! A provider wrapper that makes chosen calls fail: transiently (as a
+//! timeout or a 5xx would) or with a refusal, a set number of times, then
+//! hands every call to the real provider. It also counts the calls that
+//! reached the provider and succeeded there.
+//!
+//! Tests use it to drive the "provider failed after Paygate reserved the
+//! work" paths end to end: it is installed through
+//! `CoreConfig::provider_faults` (and `StackConfig::provider_faults`), a
+//! field that only code sets — no environment variable turns it on, so a
+//! deployed gateway never runs with it.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicU32, Ordering},
+};
+
+use async_trait::async_trait;
+
+use super::{ChargeOutcome, ChargeRequest, PaymentMethod, Provider, ProviderError, RefundOutcome};
+
+/// The provider calls a fault can be planned for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Authorize,
+    Capture,
+    Cancel,
+    Refund,
+}
+
+const OPERATIONS: usize = 4;
+
+impl Operation {
+    fn index(self) -> usize {
+        match self {
+            Self::Authorize => 0,
+            Self::Capture => 1,
+            Self::Cancel => 2,
+            Self::Refund => 3,
+        }
+    }
+}
+
+/// What the next calls of each operation do, shared between the test and
+/// the wrapped provider.
+#[derive(Debug, Default)]
+pub struct FaultPlan {
+    transient: [AtomicU32; OPERATIONS],
+    refusals: [AtomicU32; OPERATIONS],
+    succeeded: [AtomicU32; OPERATIONS],
+    attempts: [AtomicU32; OPERATIONS],
+}
+
+/// Takes one from `counter` if it is above zero.
+fn take(counter: &AtomicU32) -> bool {
+    counter.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
+}
+
+impl FaultPlan {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// The next `times` calls of `operation` fail as if the provider could
+    /// not be reached, without reaching it.
+    pub fn fail_transiently(&self, operation: Operation, times: u32) {
+        self.transient[operation.index()].store(times, Ordering::SeqCst);
+    }
+
+    /// The next `times` calls of `operation` are refused
+    /// (`code: "test_refusal"`), without reaching the provider.
+    pub fn refuse(&self, operation: Operation, times: u32) {
+        self.refusals[operation.index()].store(times, Ordering::SeqCst);
+    }
+
+    /// Calls of `operation` the real provider answered with success.
+    pub fn succeeded(&self, operation: Operation) -> u32 {
+        self.succeeded[operation.index()].load(Ordering::SeqCst)
+    }
+
+    /// Every call of `operation`, failed or not.
+    pub fn attempts(&self, operation: Operation) -> u32 {
+        self.attempts[operation.index()].load(Ordering::SeqCst)
+    }
+
+    fn injected(&self, operation: Operation) -> Option<ProviderError> {
+        let i = operation.index();
+        self.attempts[i].fetch_add(1, Ordering::SeqCst);
+        if take(&self.transient[i]) {
+            return Some(ProviderError::Transient("injected transient failure".into()));
+        }
+        if take(&self.refusals[i]) {
+            return Some(ProviderError::Refused {
+                code: "test_refusal".into(),
+                message: "the provider refused this operation".into(),
+            });
+        }
+        None
+    }
+
+    fn count<T>(&self, operation: Operation, result: Result<T, ProviderError>) -> Result<T, ProviderError> {
+        if result.is_ok() {
+            self.succeeded[operation.index()].fetch_add(1, Ordering::SeqCst);
+        }
+        result
+    }
+}
+
+/// `inner` with the failures of `plan` in front of it.
+pub struct FaultyProvider {
+    inner: Arc<dyn Provider>,
+    plan: Arc<FaultPlan>,
+}
+
+impl FaultyProvider {
+    pub fn new(inner: Arc<dyn Provider>, plan: Arc<FaultPlan>) -> Self {
+        Self { inner, plan }
+    }
+}
+
+#[async_trait]
+impl Provider for FaultyProvider {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn accepts(&self, method: &PaymentMethod) -> bool {
+        self.inner.accepts(method)
+    }
+
+    async fn authorize(&self, request: &ChargeRequest) -> Result<ChargeOutcome, ProviderError> {
+        if let Some(err) = self.plan.injected(Operation::Authorize) {
+            return Err(err);
+        }
+        self.plan.count(Operation::Authorize, self.inner.authorize(request).await)
+    }
+
+    async fn capture(&self, idempotency_key: &str, reference: &str, amount: i64) -> Result<(), ProviderError> {
+        if let Some(err) = self.plan.injected(Operation::Capture) {
+            return Err(err);
+        }
+        self.plan.count(Operation::Capture, self.inner.capture(idempotency_key, reference, amount).await)
+    }
+
+    async fn cancel(&self, idempotency_key: &str, reference: &str) -> Result<(), ProviderError> {
+        if let Some(err) = self.plan.injected(Operation::Cancel) {
+            return Err(err);
+        }
+        self.plan.count(Operation::Cancel, self.inner.cancel(idempotency_key, reference).await)
+    }
+
+    async fn refund(
+        &self,
+        idempotency_key: &str,
+        reference: &str,
+        amount: i64,
+    ) -> Result<RefundOutcome, ProviderError> {
+        if let Some(err) = self.plan.injected(Operation::Refund) {
+            return Err(err);
+        }
+        self.plan.count(Operation::Refund, self.inner.refund(idempotency_key, reference, amount).await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct AlwaysRefunds;
+
+    #[async_trait]
+    impl Provider for AlwaysRefunds {
+        fn name(&self) -> &'static str {
+            "stub"
+        }
+        fn accepts(&self, _: &PaymentMethod) -> bool {
+            true
+        }
+        async fn authorize(&self, _: &ChargeRequest) -> Result<ChargeOutcome, ProviderError> {
+            Err(ProviderError::Transient("unused".into()))
+        }
+        async fn capture(&self, _: &str, _: &str, _: i64) -> Result<(), ProviderError> {
+            Ok(())
+        }
+        async fn cancel(&self, _: &str, _: &str) -> Result<(), ProviderError> {
+            Ok(())
+        }
+        async fn refund(&self, key: &str, _: &str, _: i64) -> Result<RefundOutcome, ProviderError> {
+            Ok(RefundOutcome { reference: format!("re_{key}") })
+        }
+    }
+
+    #[tokio::test]
+    async fn fails_the_planned_number_of_times_then_delegates() {
+        let plan = FaultPlan::new();
+        let provider = FaultyProvider::new(Arc::new(AlwaysRefunds), plan.clone());
+        plan.fail_transiently(Operation::Refund, 2);
+        plan.refuse(Operation::Refund, 1);
+        assert!(matches!(provider.refund("k", "ch", 1).await, Err(ProviderError::Transient(_))));
+        assert!(matches!(provider.refund("k", "ch", 1).await, Err(ProviderError::Transient(_))));
+        assert!(matches!(provider.refund("k", "ch", 1).await, Err(ProviderError::Refused { .. })));
+        assert_eq!(provider.refund("k", "ch", 1).await, Ok(RefundOutcome { reference: "re_k".into() }));
+        assert_eq!(plan.attempts(Operation::Refund), 4);
+        assert_eq!(plan.succeeded(Operation::Refund), 1);
+        assert_eq!(plan.succeeded(Operation::Capture), 0);
+        assert!(provider.capture("c", "ch", 1).await.is_ok());
+        assert_eq!(plan.succeeded(Operation::Capture), 1);
+    }
+}
