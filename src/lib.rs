@@ -5,6 +5,7 @@
 pub mod client;
 pub mod error;
 pub mod http;
+pub mod openapi;
 pub mod telemetry;
 pub mod wire;
 
