@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use utoipa::{
     PartialSchema, ToSchema,
     openapi::{
-        ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr,
-        Required, Response, ResponseBuilder, Schema,
+        ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, OpenApiBuilder, Paths, Ref, RefOr, Required,
+        Response, ResponseBuilder, Schema,
         header::HeaderBuilder,
         link::LinkBuilder,
         path::{OperationBuilder, ParameterBuilder, ParameterIn},
@@ -27,7 +27,7 @@ use utoipa::{
 
 use crate::{error::ErrorBody, http::MAX_IDEMPOTENCY_KEY_LEN, wire};
 
-pub use utoipa::openapi::HttpMethod as Method;
+pub use utoipa::openapi::{HttpMethod as Method, OpenApi};
 
 const SECURITY_SCHEME: &str = "apiKey";
 
@@ -35,7 +35,7 @@ const SECURITY_SCHEME: &str = "apiKey";
 #[must_use]
 pub struct Route {
     method: HttpMethod,
-    path: &'static str,
+    path: String,
     operation: OperationBuilder,
     description: Vec<String>,
     schemas: Vec<(String, RefOr<Schema>)>,
@@ -47,7 +47,7 @@ pub struct Route {
 }
 
 /// Starts a route. Path parameters (`{id}`) are read from the path.
-pub fn route(method: HttpMethod, path: &'static str, operation_id: &str, summary: &str) -> Route {
+pub fn route(method: HttpMethod, path: &str, operation_id: &str, summary: &str) -> Route {
     let mut operation = OperationBuilder::new().operation_id(Some(operation_id)).summary(Some(summary));
     for name in path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))) {
         operation = operation.parameter(
@@ -60,7 +60,7 @@ pub fn route(method: HttpMethod, path: &'static str, operation_id: &str, summary
     }
     Route {
         method,
-        path,
+        path: path.to_owned(),
         operation,
         description: Vec::new(),
         schemas: Vec::new(),
@@ -402,14 +402,204 @@ pub fn text() -> utoipa::openapi::schema::Object {
 
 /// The document as served: OpenAPI 3.1 JSON.
 pub fn to_json(document: &OpenApi) -> String {
-    document.to_json().unwrap_or_else(|err| {
+    to_value(document).to_string()
+}
+
+/// The document as JSON. utoipa 5 writes a link's fields in snake case
+/// (`operation_id`); the specification spells them in camel case, and
+/// clients that follow links only read that spelling.
+pub fn to_value(document: &OpenApi) -> Value {
+    let mut value = serde_json::to_value(document).unwrap_or_else(|err| {
         tracing::error!(error = %err, "OpenAPI document not serialisable");
-        String::from("{}")
-    })
+        Value::Null
+    });
+    for item in value["paths"].as_object_mut().into_iter().flat_map(|paths| paths.values_mut()) {
+        for operation in item.as_object_mut().into_iter().flat_map(|item| item.values_mut()) {
+            for response in operation["responses"].as_object_mut().into_iter().flat_map(|r| r.values_mut()) {
+                for link in
+                    response.get_mut("links").and_then(Value::as_object_mut).into_iter().flat_map(|l| l.values_mut())
+                {
+                    let Some(link) = link.as_object_mut() else { continue };
+                    for (snake, camel) in [
+                        ("operation_id", "operationId"),
+                        ("operation_ref", "operationRef"),
+                        ("request_body", "requestBody"),
+                    ] {
+                        if let Some(field) = link.remove(snake) {
+                            link.insert(camel.to_owned(), field);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    value
 }
 
 /// Serves a prebuilt document.
 pub fn response(json: &'static str) -> axum::response::Response {
     use axum::response::IntoResponse;
     ([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response()
+}
+
+/// Checks that keep a route table honest; used by each edge's tests.
+pub mod checks {
+    use std::collections::{BTreeSet, HashSet};
+
+    use serde_json::Value;
+
+    use super::OpenApi;
+
+    /// `METHOD /path` with every path parameter written `{}`.
+    fn normalise(method: &str, path: &str) -> String {
+        let mut out = String::new();
+        let mut in_param = false;
+        for c in path.chars() {
+            match c {
+                '{' => {
+                    in_param = true;
+                    out.push_str("{}");
+                }
+                '}' => in_param = false,
+                _ if !in_param => out.push(c),
+                _ => {}
+            }
+        }
+        format!("{} {out}", method.to_ascii_uppercase())
+    }
+
+    /// The routes an edge's `router` registers on its API router (the
+    /// `let api = Router::new()…;` statement of its `lib.rs`), under
+    /// `prefix`.
+    pub fn routes_in_source(source: &str, prefix: &str) -> BTreeSet<String> {
+        let start = source.find("let api = Router::new()").expect("the API router statement");
+        let statement = &source[start..start + source[start..].find(';').expect("end of the statement")];
+        let mut routes = BTreeSet::new();
+        for chunk in statement.split(".route(\"").skip(1) {
+            let (path, handlers) = chunk.split_once('"').expect("a quoted path");
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let called = handlers.match_indices(&format!("{method}(")).any(|(at, _)| {
+                    at == 0
+                        || !handlers.as_bytes()[at - 1].is_ascii_alphanumeric() && handlers.as_bytes()[at - 1] != b'_'
+                });
+                if called {
+                    routes.insert(normalise(method, &format!("{prefix}{path}")));
+                }
+            }
+        }
+        routes
+    }
+
+    /// Every operation of the document as `METHOD /path`.
+    pub fn operations(document: &OpenApi) -> BTreeSet<String> {
+        let value = super::to_value(document);
+        let mut found = BTreeSet::new();
+        for (path, item) in value["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("path item").keys() {
+                found.insert(normalise(method, path));
+            }
+        }
+        found
+    }
+
+    fn refs(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    match (key.as_str(), value) {
+                        ("$ref", Value::String(target)) => out.push(target.clone()),
+                        _ => refs(value, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    /// What every operation must say; returns the gaps, one line each.
+    pub fn gaps(document: &OpenApi) -> Vec<String> {
+        let value = super::to_value(document);
+        let mut gaps = Vec::new();
+        if !value["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")) {
+            gaps.push(format!("version {} is not 3.1", value["openapi"]));
+        }
+        let mut targets = Vec::new();
+        refs(&value, &mut targets);
+        for target in targets {
+            let name = target.strip_prefix("#/components/schemas/").unwrap_or(&target);
+            if value["components"]["schemas"].get(name).is_none() {
+                gaps.push(format!("unresolved $ref {target}"));
+            }
+        }
+        let mut ids = HashSet::new();
+        let mut linked = Vec::new();
+        for (path, item) in value["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                let at = format!("{} {path}", method.to_ascii_uppercase());
+                let id = op["operationId"].as_str().unwrap_or_default();
+                if id.is_empty() || !ids.insert(id.to_owned()) {
+                    gaps.push(format!("{at}: missing or duplicate operationId {id:?}"));
+                }
+                if op["summary"].as_str().is_none_or(str::is_empty) {
+                    gaps.push(format!("{at}: no summary"));
+                }
+                let responses = op["responses"].as_object().cloned().unwrap_or_default();
+                for (status, response) in &responses {
+                    for (name, link) in response["links"].as_object().into_iter().flatten() {
+                        match link["operationId"].as_str() {
+                            Some(target) => linked.push((format!("{at} {status} link {name}"), target.to_owned())),
+                            None => gaps.push(format!("{at}: {status} link {name} names no operationId")),
+                        }
+                    }
+                }
+                if !responses.keys().any(|s| s.starts_with('2')) {
+                    gaps.push(format!("{at}: no success response"));
+                }
+                for status in ["400", "404", "429", "500", "503"] {
+                    let schema = &responses.get(status).map(|r| r["content"]["application/json"]["schema"].clone());
+                    if schema.as_ref().and_then(|s| s["$ref"].as_str()) != Some("#/components/schemas/ErrorBody") {
+                        gaps.push(format!("{at}: {status} without the error body"));
+                    }
+                }
+                for status in ["429", "503"] {
+                    if responses.get(status).is_none_or(|r| r["headers"].get("Retry-After").is_none()) {
+                        gaps.push(format!("{at}: {status} without Retry-After"));
+                    }
+                }
+                if op.get("security").is_some() && !(responses.contains_key("401") && responses.contains_key("403")) {
+                    gaps.push(format!("{at}: authenticated but no 401/403"));
+                }
+                if let Some(body) = op.get("requestBody") {
+                    let content = &body["content"]["application/json"];
+                    if content.get("example").is_none() {
+                        gaps.push(format!("{at}: request body without an example"));
+                    }
+                    if !responses.contains_key("415") || !responses.contains_key("413") {
+                        gaps.push(format!("{at}: body but no 413/415"));
+                    }
+                }
+                let parameters = op["parameters"].as_array().cloned().unwrap_or_default();
+                for name in path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))) {
+                    if !parameters.iter().any(|p| p["name"] == name && p["in"] == "path") {
+                        gaps.push(format!("{at}: path parameter {name} undocumented"));
+                    }
+                }
+                let idempotent = parameters.iter().any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header");
+                if idempotent {
+                    for (status, response) in responses.iter().filter(|(s, _)| s.starts_with('2')) {
+                        if response["headers"].get("Idempotent-Replayed").is_none() {
+                            gaps.push(format!("{at}: {status} without Idempotent-Replayed"));
+                        }
+                    }
+                }
+            }
+        }
+        for (link, target) in linked {
+            if !ids.contains(&target) {
+                gaps.push(format!("{link}: no operation {target}"));
+            }
+        }
+        gaps
+    }
 }

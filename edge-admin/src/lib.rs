@@ -2,6 +2,8 @@
 //! key; every route is one gRPC call to core. No rule, storage or secret
 //! lives here.
 
+pub mod openapi;
+
 use std::future::Future;
 
 use axum::{
@@ -82,6 +84,7 @@ pub fn router(core: Channel) -> Router {
         .route("/ipn-deliveries", get(list_ipn_deliveries))
         .route("/ipn-deliveries/{id}/resend", post(resend_ipn_delivery))
         .route("/jobs/status", get(jobs_status))
+        .route("/openapi.json", get(openapi_document))
         .method_not_allowed_fallback(paygate_contract::http::method_not_allowed);
     Router::new()
         .nest("/api/v1", api.clone())
@@ -107,6 +110,11 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 type ApiResult = Result<Response, HttpError>;
+
+/// This API's OpenAPI 3.1 document, generated from the wire types.
+async fn openapi_document() -> Response {
+    paygate_contract::openapi::response(openapi::DOCUMENT_JSON.as_str())
+}
 
 async fn create_checkout(
     State(mut state): State<AppState>,

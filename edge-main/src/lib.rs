@@ -1,6 +1,8 @@
 //! Paygate main edge: the checkout runtime API the payer's browser calls.
 //! The checkout id is the capability; no API key, no secret here.
 
+pub mod openapi;
+
 use std::future::Future;
 
 use axum::{
@@ -43,6 +45,7 @@ pub fn router(core: Channel) -> Router {
         .route("/checkouts/{id}/status", get(checkout_status))
         .route("/vat/validate", axum::routing::post(validate_vat))
         .route("/vat/eu-member/{country_code}", get(eu_member))
+        .route("/openapi.json", get(openapi_document))
         .method_not_allowed_fallback(paygate_contract::http::method_not_allowed);
     Router::new()
         .nest("/api/v1", api)
@@ -60,6 +63,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     axum::serve(listener, router(core)).with_graceful_shutdown(shutdown).await
+}
+
+/// This API's OpenAPI 3.1 document, generated from the wire types.
+async fn openapi_document() -> Response {
+    paygate_contract::openapi::response(openapi::DOCUMENT_JSON.as_str())
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
