@@ -28,15 +28,17 @@ pub(crate) fn time(timestamp: Option<&prost_types::Timestamp>) -> Option<String>
 
 /// Defines a JSON string enum mirroring a proto enum. `Unknown` stands for
 /// a proto value this build does not know (a newer core during a rolling
-/// upgrade); it is never accepted in a request.
+/// upgrade); it is never accepted in a request. Each spelling is the snake
+/// case of its variant: the schema derive reads `rename_all`, not a rename
+/// passed through a macro.
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident from $proto:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $(#[serde(rename = $text)] $variant,)+
+            $($variant,)+
             /// A value this version of the API does not know yet.
-            #[serde(rename = "unknown")]
             Unknown,
         }
 
@@ -135,7 +137,28 @@ mod tests {
             assert_eq!(json, *name);
         }
         assert_eq!(TransactionStatus::from_pb(0), TransactionStatus::Unknown);
+        assert_eq!(serde_json::to_value(TransactionStatus::Unknown).expect("serialize"), "unknown");
         assert_eq!(CaptureMethod::parse_pb("unknown"), None);
         assert_eq!(KeyMode::parse_pb("LIVE"), None);
+    }
+
+    /// The documented values are the serialised ones.
+    #[test]
+    fn enum_schemas_list_the_json_spellings() {
+        fn documented<T: utoipa::PartialSchema>() -> serde_json::Value {
+            serde_json::to_value(T::schema()).expect("schema")["enum"].clone()
+        }
+        fn spelled(names: &[&str]) -> serde_json::Value {
+            names.iter().copied().chain(["unknown"]).collect()
+        }
+        assert_eq!(documented::<CheckoutStatus>(), spelled(CheckoutStatus::NAMES));
+        assert_eq!(documented::<TransactionStatus>(), spelled(TransactionStatus::NAMES));
+        assert_eq!(documented::<RefundStatus>(), spelled(RefundStatus::NAMES));
+        assert_eq!(documented::<CaptureMethod>(), spelled(CaptureMethod::NAMES));
+        assert_eq!(documented::<KeyMode>(), spelled(KeyMode::NAMES));
+        for name in TransactionStatus::NAMES {
+            let parsed = TransactionStatus::parse_pb(name).expect("known");
+            assert_eq!(serde_json::to_value(TransactionStatus::from_pb(parsed as i32)).expect("json"), *name);
+        }
     }
 }
