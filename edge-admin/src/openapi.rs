@@ -280,7 +280,8 @@ pub fn document() -> OpenApi {
             .paged()
             .query("siteId", text(), "Only this site's deliveries.")
             .query("status", one_of(wire::IPN_DELIVERY_STATUSES), "Only deliveries in this state.")
-            .answers_list::<wire::IpnDelivery>("A page of deliveries, newest first."),
+            .answers_list::<wire::IpnDelivery>("A page of deliveries, newest first.")
+            .link(200, "ResendFirst", "resendIpnDelivery", &[("id", "$response.body#/data/0/id")]),
     );
     doc.add(
         route(Method::Post, "/api/v1/ipn-deliveries/{id}/resend", "resendIpnDelivery", "Resend an IPN")
