@@ -95,8 +95,10 @@ impl From<CustomerInput> for pb::Customer {
 pub struct LineItemInput {
     pub name: Option<String>,
     /// Default 1.
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub quantity: Option<i64>,
-    /// Gross unit price in minor units.
+    /// Gross unit price in minor units. Required.
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub amount: Option<i64>,
 }
 
@@ -120,14 +122,15 @@ impl From<LineItemInput> for pb::LineItemInput {
     "metadata": {"orderId": "1234"}, "expiresInSeconds": 3600
 }))]
 pub struct CreateCheckoutRequest {
-    /// Gross amount in minor units; line items must add up to it.
-    #[schema(example = 11900)]
+    /// Gross amount in minor units; line items must add up to it. Required.
+    #[schema(example = 11900, minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub amount: Option<i64>,
-    /// ISO 4217.
-    #[schema(example = "EUR")]
+    /// ISO 4217. Required.
+    #[schema(example = "EUR", pattern = "^[A-Za-z]{3}$")]
     pub currency: Option<String>,
     pub description: Option<String>,
     pub customer: Option<CustomerInput>,
+    #[schema(max_items = 100)]
     pub line_items: Option<Vec<LineItemInput>>,
     /// `automatic` (default) or `manual`.
     #[schema(schema_with = capture_method_schema)]
@@ -139,6 +142,7 @@ pub struct CreateCheckoutRequest {
     /// Up to 50 keys of 1–40 characters, values up to 500.
     pub metadata: Option<BTreeMap<String, String>>,
     /// 60–604800; default 3600.
+    #[schema(minimum = 60, maximum = 604_800)]
     pub expires_in_seconds: Option<i64>,
 }
 
@@ -258,7 +262,7 @@ pub struct TaxRuleRequest {
     pub country: Option<String>,
     pub region: Option<String>,
     /// 0–10000 basis points (1900 is 19 %). Required.
-    #[schema(example = 1900)]
+    #[schema(example = 1900, minimum = 0, maximum = 10_000)]
     pub rate_bps: Option<i64>,
     pub name: Option<String>,
     /// `YYYY-MM-DD`; default today.
@@ -285,7 +289,7 @@ impl From<TaxRuleRequest> for pb::TaxRuleInput {
 #[schema(example = json!({"amount": 1000, "reason": "requested_by_customer"}))]
 pub struct CreateRefundRequest {
     /// Minor units; absent: everything still refundable.
-    #[schema(example = 1000)]
+    #[schema(example = 1000, minimum = 1)]
     pub amount: Option<i64>,
     pub reason: Option<String>,
 }
