@@ -239,15 +239,29 @@ async fn absent_values_are_not_zero() {
 }
 
 /// Each edge serves its OpenAPI document without a key; it is the one
-/// `paygate openapi` prints.
+/// `paygate openapi` prints, and the enum values it documents are the ones
+/// the API writes.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_openapi_documents_are_served() {
     let app = spawn_app().await;
+    let org = app.bootstrap().await;
     let admin: Value =
         app.client.get(format!("{}/api/v1/openapi.json", app.admin)).send().await.unwrap().json().await.unwrap();
     assert_eq!(admin["openapi"], "3.1.0");
     assert_eq!(admin, paygate_contract::openapi::to_value(&paygate_edge_admin::openapi::document()));
     assert!(admin["paths"]["/api/v1/transactions/{id}/refunds"]["post"]["responses"]["202"].is_object());
+    let documented = |schema: &str, value: &Value| {
+        let values = admin["components"]["schemas"][schema]["enum"].as_array().cloned().unwrap_or_default();
+        assert!(values.contains(value), "{schema} documents {values:?}, the API wrote {value}");
+    };
+    let checkout = app.checkout_with(&org, json!({})).await;
+    documented("CheckoutStatus", &checkout["status"]);
+    documented("CaptureMethod", &checkout["captureMethod"]);
+    app.pay(checkout["id"].as_str().unwrap(), &json!({"paymentMethod": "tok_visa"})).await;
+    let status = app.settled_status(checkout["id"].as_str().unwrap()).await;
+    documented("TransactionStatus", &status["transaction"]["status"]);
+    let keys: Value = app.admin_get(&org.api_key, "/api/v1/api-keys").await.json().await.unwrap();
+    documented("KeyMode", &keys["data"][0]["mode"]);
     let main = app.main_get("/api/v1/openapi.json").await;
     assert_eq!(main.status(), 200);
     let main: Value = main.json().await.unwrap();
