@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Paygate's full check: formatting, lints, then the tests twice: once on the embedded store
-# with the in-process queue, and once more for the end-to-end suite on MongoDB + Redis.
+# Paygate's full check: formatting, lints, unused dependencies, then the tests twice: once on
+# the embedded store with the in-process queue, and once more for the end-to-end suite on
+# MongoDB + Redis; last, schemathesis fuzzes both REST APIs against their generated OpenAPI
+# documents (scripts/fuzz.sh).
 #
-# Installs what is missing (redis-server, pdftotext, caddy, SecantusDB) and starts its own
+# Installs what is missing (redis-server, pdftotext, caddy, SecantusDB, cargo-machete,
+# schemathesis) and starts its own
 # throwaway Redis and SecantusDB (a MongoDB-compatible server) on free loopback ports;
 # everything it started is stopped on exit.
 #
@@ -92,6 +95,11 @@ wait_until_up() {
 # ---- tools ------------------------------------------------------------------------------------
 
 command -v pdftotext >/dev/null || apt_install poppler-utils
+# Finds dependencies no code uses; built from crates.io on a fresh machine.
+CARGO_MACHETE_VERSION=0.9.2
+if ! cargo machete --version 2>/dev/null | grep -q "$CARGO_MACHETE_VERSION"; then
+    cargo install --locked --quiet cargo-machete --version "$CARGO_MACHETE_VERSION"
+fi
 # The end-to-end suite runs the repository's Caddyfile in a real Caddy.
 command -v caddy >/dev/null || apt_install caddy
 if [ -z "${PAYGATE_REDIS_URL:-}" ] && ! command -v redis-server >/dev/null; then
@@ -171,6 +179,7 @@ fi
 
 phase "format" cargo fmt --all -- --check
 phase "clippy" cargo clippy --workspace --all-targets -- -D warnings
+phase "unused dependencies" cargo machete
 phase "tests: embedded store + in-process queue" \
     env PAYGATE_TEST_BACKEND=embedded PAYGATE_TEST_QUEUE=memory "${test_cmd[@]}" --workspace
 if [ "${test_cmd[1]}" = nextest ]; then
@@ -179,6 +188,7 @@ if [ "${test_cmd[1]}" = nextest ]; then
 fi
 phase "tests: MongoDB + Redis" \
     env PAYGATE_TEST_BACKEND=mongodb PAYGATE_TEST_QUEUE=redis "${test_cmd[@]}" -p paygate
+phase "API fuzzing (schemathesis)" scripts/fuzz.sh
 
 if [ "${#failed[@]}" -gt 0 ]; then
     banner "FAILED: ${failed[*]}"

@@ -42,18 +42,18 @@ impl ErrorType {
         }
     }
 
+    pub const ALL: [Self; 7] = [
+        Self::InvalidRequest,
+        Self::Authentication,
+        Self::Permission,
+        Self::Idempotency,
+        Self::RateLimit,
+        Self::Provider,
+        Self::Api,
+    ];
+
     fn parse(value: &str) -> Option<Self> {
-        [
-            Self::InvalidRequest,
-            Self::Authentication,
-            Self::Permission,
-            Self::Idempotency,
-            Self::RateLimit,
-            Self::Provider,
-            Self::Api,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == value)
+        Self::ALL.into_iter().find(|t| t.as_str() == value)
     }
 }
 
@@ -99,18 +99,29 @@ impl ApiFault {
     }
 }
 
-/// The JSON error body of API.md.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// The JSON error body every error status carries.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(example = json!({"error": {"type": "invalid_request_error", "code": "amount_invalid",
+    "message": "amount must be a positive integer", "param": "amount"}}))]
 pub struct ErrorBody {
     pub error: ErrorObject,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+fn error_type_schema() -> utoipa::openapi::schema::Object {
+    crate::wire::string_enum(&ErrorType::ALL.map(ErrorType::as_str))
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ErrorObject {
+    /// The class of error; `code` says which one exactly.
     #[serde(rename = "type")]
+    #[schema(schema_with = error_type_schema)]
     pub kind: &'static str,
+    /// Stable and machine-readable, e.g. `amount_invalid`.
     pub code: String,
+    /// For people; may change.
     pub message: String,
+    /// The request field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub param: Option<String>,
 }

@@ -53,7 +53,7 @@ impl Fixture {
     /// A paid transaction: settled by running the payment worker inline.
     async fn paid(&self, capture_method: CaptureMethod) -> Transaction {
         let request = NewCheckout {
-            amount: 10_000,
+            amount: Some(10_000),
             currency: "EUR".into(),
             capture_method,
             ipn_url: "http://127.0.0.1:9/ipn".into(),

@@ -1,6 +1,7 @@
 //! Paygate main edge: the checkout runtime API the payer's browser calls.
 //! The checkout id is the capability; no API key, no secret here.
 
+pub mod openapi;
 mod rate_limit;
 
 use std::future::Future;
@@ -14,15 +15,14 @@ use axum::{
 };
 use paygate_contract::{
     error::HttpError,
-    http::{AppJson, MAX_BODY_BYTES, core_request, rfc3339},
+    http::{AppJson, MAX_BODY_BYTES, core_request},
     proto::v1::{
         self as pb, checkout_service_client::CheckoutServiceClient,
         transaction_service_client::TransactionServiceClient, vat_service_client::VatServiceClient,
     },
     server::HttpLimits,
-    wire::{checkout_status as status_str, empty_to_null, transaction_status as transaction_status_str},
+    wire,
 };
-use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
 
@@ -62,6 +62,7 @@ pub fn router(core: Channel, pay_rate_limit: PayRateLimit) -> Router {
         .route("/checkouts/{id}/status", get(checkout_status))
         .route("/vat/validate", axum::routing::post(validate_vat))
         .route("/vat/eu-member/{country_code}", get(eu_member))
+        .route("/openapi.json", get(openapi_document))
         .method_not_allowed_fallback(paygate_contract::http::method_not_allowed);
     Router::new()
         .nest("/api/v1", api)
@@ -82,53 +83,24 @@ pub async fn serve(
     paygate_contract::server::serve(listener, router(core, options.pay_rate_limit), options.http, shutdown).await
 }
 
+/// This API's OpenAPI 3.1 document, generated from the wire types.
+async fn openapi_document() -> Response {
+    paygate_contract::openapi::response(openapi::DOCUMENT_JSON.as_str())
+}
+
 async fn healthz(State(state): State<AppState>) -> Response {
     paygate_contract::http::healthz(state.channel).await
 }
 
 /// What the checkout page shows: amounts, lines, merchant, status. Never a
 /// secret, the merchant's metadata or the customer's details.
-fn public_checkout(c: &pb::PublicCheckout) -> Value {
-    json!({
-        "id": c.id,
-        "object": "checkout",
-        "status": status_str(c.status),
-        "amount": c.amount,
-        "currency": c.currency,
-        "currencyExponent": c.currency_exponent,
-        "description": c.description,
-        "lineItems": c.line_items.iter()
-            .map(|i| json!({"name": i.name, "quantity": i.quantity, "amount": i.amount}))
-            .collect::<Vec<_>>(),
-        "merchantName": c.merchant_name,
-        "captureMethod": paygate_contract::wire::capture_method(c.capture_method),
-        "successUrl": empty_to_null(&c.success_url),
-        "cancelUrl": empty_to_null(&c.cancel_url),
-        "expiresAt": rfc3339(c.expires_at.as_ref()),
-        "tax": c.tax.as_ref().map(|t| json!({
-            "country": empty_to_null(&t.country),
-            "rateBps": t.rate_bps,
-            "taxAmount": t.tax_amount,
-            "netAmount": t.net_amount,
-            "reverseCharge": t.reverse_charge,
-        })),
-    })
-}
-
 async fn get_checkout(
     State(mut state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let response = state.checkouts.get_public_checkout(core_request(&headers, pb::GetCheckoutRequest { id })).await?;
-    Ok(Json(public_checkout(response.get_ref())).into_response())
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct PayBody {
-    payment_method: Option<String>,
-    vpa: Option<String>,
+    Ok(Json(wire::PublicCheckout::from(response.get_ref())).into_response())
 }
 
 /// Starts the payment: 202, the charge runs asynchronously.
@@ -136,16 +108,11 @@ async fn pay(
     State(mut state): State<AppState>,
     Path(checkout_id): Path<String>,
     headers: HeaderMap,
-    AppJson(body): AppJson<PayBody>,
+    AppJson(body): AppJson<wire::PayRequest>,
 ) -> Result<Response, HttpError> {
-    let message = pb::PayRequest {
-        checkout_id,
-        payment_method: body.payment_method.unwrap_or_default(),
-        vpa: body.vpa.unwrap_or_default(),
-    };
-    let response = state.transactions.pay(core_request(&headers, message)).await?.into_inner();
-    let body = json!({"transactionId": response.transaction_id, "status": "processing"});
-    Ok((axum::http::StatusCode::ACCEPTED, Json(body)).into_response())
+    let message = body.into_proto(checkout_id);
+    let response = state.transactions.pay(core_request(&headers, message)).await?;
+    Ok((axum::http::StatusCode::ACCEPTED, Json(wire::PaymentStarted::from(response.get_ref()))).into_response())
 }
 
 async fn checkout_status(
@@ -153,31 +120,9 @@ async fn checkout_status(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let response = state
-        .transactions
-        .get_checkout_status(core_request(&headers, pb::GetCheckoutRequest { id }))
-        .await?
-        .into_inner();
-    let transaction = (!response.transaction_id.is_empty()).then(|| {
-        json!({
-            "id": response.transaction_id,
-            "status": transaction_status_str(response.transaction_status),
-            "failureCode": empty_to_null(&response.failure_code),
-            "failureMessage": empty_to_null(&response.failure_message),
-        })
-    });
-    Ok(Json(json!({
-        "checkoutId": response.checkout_id,
-        "status": status_str(response.status),
-        "transaction": transaction,
-    }))
-    .into_response())
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct ValidateVatBody {
-    vat_id: Option<String>,
+    let response =
+        state.transactions.get_checkout_status(core_request(&headers, pb::GetCheckoutRequest { id })).await?;
+    Ok(Json(wire::CheckoutStatusView::from(response.get_ref())).into_response())
 }
 
 /// Offline format and check digits, then EU VIES: `valid`, `invalid`, or
@@ -185,22 +130,11 @@ struct ValidateVatBody {
 async fn validate_vat(
     State(mut state): State<AppState>,
     headers: HeaderMap,
-    AppJson(body): AppJson<ValidateVatBody>,
+    AppJson(body): AppJson<wire::ValidateVatRequest>,
 ) -> Result<Response, HttpError> {
-    let message = pb::ValidateVatIdRequest { vat_id: body.vat_id.unwrap_or_default() };
-    let v = state.vat.validate_vat_id(core_request(&headers, message)).await?.into_inner();
-    Ok(Json(json!({
-        "valid": v.valid,
-        "status": v.status,
-        "countryCode": v.country_code,
-        "vatNumber": v.vat_number,
-        "name": empty_to_null(&v.name),
-        "address": empty_to_null(&v.address),
-        "checkedAt": rfc3339(v.checked_at.as_ref()),
-        "source": v.source,
-        "reason": empty_to_null(&v.reason),
-    }))
-    .into_response())
+    let message = pb::ValidateVatIdRequest::from(body);
+    let response = state.vat.validate_vat_id(core_request(&headers, message)).await?;
+    Ok(Json(wire::VatValidation::from(response.get_ref())).into_response())
 }
 
 async fn eu_member(
@@ -209,11 +143,6 @@ async fn eu_member(
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let message = pb::GetEuMemberRequest { country_code };
-    let m = state.vat.get_eu_member(core_request(&headers, message)).await?.into_inner();
-    Ok(Json(json!({
-        "countryCode": m.country_code,
-        "euMember": m.eu_member,
-        "vatPrefix": empty_to_null(&m.vat_prefix),
-    }))
-    .into_response())
+    let response = state.vat.get_eu_member(core_request(&headers, message)).await?;
+    Ok(Json(wire::EuMember::from(response.get_ref())).into_response())
 }

@@ -40,10 +40,25 @@ enum Command {
         #[arg(long)]
         site: String,
     },
+    /// Prints the Admin API's OpenAPI 3.1 document (`--main`: the checkout
+    /// runtime API's); needs no configuration and no server.
+    Openapi {
+        #[arg(long)]
+        main: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Openapi { main }) = cli.command {
+        let document = if main {
+            paygate_edge_main::openapi::DOCUMENT_JSON.as_str()
+        } else {
+            paygate_edge_admin::openapi::DOCUMENT_JSON.as_str()
+        };
+        println!("{document}");
+        return ExitCode::SUCCESS;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -60,6 +75,8 @@ fn main() -> ExitCode {
         }
     };
     let services = match cli.command.unwrap_or(Command::All) {
+        // Printed above, before the configuration is read.
+        Command::Openapi { .. } => return ExitCode::SUCCESS,
         Command::Bootstrap { org, site } => {
             return match runtime.block_on(paygate::bootstrap(&config, &org, &site)) {
                 Ok(created) => match serde_json::to_string(&created) {

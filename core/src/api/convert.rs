@@ -5,11 +5,13 @@ use paygate_contract::proto::v1 as pb;
 
 use crate::domain::{
     api_keys::{ApiKey, KeyMode},
-    checkouts::{Address, CaptureMethod, Checkout, CheckoutStatus, Customer, LineItem, NewCheckout},
+    checkouts::{Address, CaptureMethod, Checkout, CheckoutStatus, Customer, LineItem, NewCheckout, NewLineItem},
     organizations::Organization,
     sites::Site,
+    transactions::{Refund, RefundStatus, Transaction, TransactionStatus},
 };
 use crate::error::{CoreError, CoreResult};
+use crate::providers::PaymentMethod;
 
 pub fn timestamp(micros: i64) -> prost_types::Timestamp {
     prost_types::Timestamp {
@@ -153,7 +155,7 @@ pub fn new_checkout(request: pb::CreateCheckoutRequest) -> CoreResult<NewCheckou
         line_items: request
             .line_items
             .into_iter()
-            .map(|item| LineItem { name: item.name, quantity: item.quantity, amount: item.amount })
+            .map(|item| NewLineItem { name: item.name, quantity: item.quantity, amount: item.amount })
             .collect(),
         ipn_url: request.ipn_url,
         success_url: request.success_url,
@@ -232,5 +234,80 @@ pub fn public_checkout(
         success_url: checkout.success_url.unwrap_or_default(),
         cancel_url: checkout.cancel_url.unwrap_or_default(),
         capture_method: capture_method_pb(checkout.capture_method),
+    }
+}
+
+pub fn transaction_status_pb(status: TransactionStatus) -> i32 {
+    let status = match status {
+        TransactionStatus::Pending => pb::TransactionStatus::Pending,
+        TransactionStatus::Processing => pb::TransactionStatus::Processing,
+        TransactionStatus::RequiresCapture => pb::TransactionStatus::RequiresCapture,
+        TransactionStatus::Succeeded => pb::TransactionStatus::Succeeded,
+        TransactionStatus::Failed => pb::TransactionStatus::Failed,
+        TransactionStatus::Canceled => pb::TransactionStatus::Canceled,
+    };
+    status as i32
+}
+
+pub fn refund(refund: &Refund, transaction_id: &str, currency: &str) -> pb::Refund {
+    let status = match refund.status {
+        RefundStatus::Pending => pb::RefundStatus::Pending,
+        RefundStatus::Succeeded => pb::RefundStatus::Succeeded,
+        RefundStatus::Failed => pb::RefundStatus::Failed,
+    };
+    pb::Refund {
+        id: refund.id.clone(),
+        transaction_id: transaction_id.to_owned(),
+        amount: refund.amount,
+        currency: currency.to_owned(),
+        status: status as i32,
+        reason: refund.reason.clone(),
+        failure_code: refund.failure_code.clone().unwrap_or_default(),
+        created_at: Some(timestamp(refund.created_at)),
+        idempotent_replayed: false,
+    }
+}
+
+pub fn transaction(t: Transaction) -> pb::Transaction {
+    let payment_method = match &t.payment_method {
+        PaymentMethod::Card { token } => {
+            pb::PaymentMethod { r#type: "card".into(), token: token.clone(), vpa: String::new() }
+        }
+        PaymentMethod::Upi { vpa } => {
+            pb::PaymentMethod { r#type: "upi".into(), token: String::new(), vpa: vpa.clone() }
+        }
+    };
+    pb::Transaction {
+        refunds: t.refunds.iter().map(|r| refund(r, &t.id, &t.currency)).collect(),
+        status: transaction_status_pb(t.status),
+        capture_method: capture_method_pb(t.capture_method),
+        payment_method: Some(payment_method),
+        id: t.id,
+        organization_id: t.organization_id,
+        site_id: t.site_id,
+        checkout_id: t.checkout_id,
+        amount: t.amount,
+        amount_captured: t.amount_captured,
+        amount_refunded: t.amount_refunded,
+        currency: t.currency,
+        provider: t.provider,
+        provider_reference: t.provider_reference.unwrap_or_default(),
+        failure_code: t.failure_code.unwrap_or_default(),
+        failure_message: t.failure_message.unwrap_or_default(),
+        invoice_id: t.invoice_id.unwrap_or_default(),
+        tax_amount: t.tax.document.total.tax,
+        net_amount: t.tax.document.total.net,
+        tax_rate_bps: t.tax.rate_bps,
+        tax_country: t.tax.country.clone().unwrap_or_default(),
+        reverse_charge: t.tax.reverse_charge,
+        pending_action: t.pending_action.map(|a| a.as_str().to_owned()).unwrap_or_default(),
+        last_action_failure: t.action_failures.last().map(|f| pb::ActionFailure {
+            action: f.action.as_str().to_owned(),
+            code: f.code.clone(),
+            message: f.message.clone(),
+            at: Some(timestamp(f.at)),
+        }),
+        created_at: Some(timestamp(t.created_at)),
+        updated_at: (t.updated_at != 0).then(|| timestamp(t.updated_at)),
     }
 }

@@ -2,7 +2,7 @@
 //! domain, call the domain, convert back. No rules, no storage here.
 
 mod billing;
-mod convert;
+pub(crate) mod convert;
 mod payments;
 
 use paygate_contract::proto::v1::{self as pb, *};

@@ -8,22 +8,9 @@ use crate::domain::{
     api_keys::scopes,
     ipn::{DeliveryAttempt, DeliveryStatus, IpnDelivery},
     page,
-    transactions::{self as tx, Refund, RefundStatus, TransactionStatus},
+    transactions::{self as tx, TransactionStatus},
 };
 use crate::error::CoreError;
-use crate::providers::PaymentMethod;
-
-fn status_pb(status: TransactionStatus) -> i32 {
-    let status = match status {
-        TransactionStatus::Pending => pb::TransactionStatus::Pending,
-        TransactionStatus::Processing => pb::TransactionStatus::Processing,
-        TransactionStatus::RequiresCapture => pb::TransactionStatus::RequiresCapture,
-        TransactionStatus::Succeeded => pb::TransactionStatus::Succeeded,
-        TransactionStatus::Failed => pb::TransactionStatus::Failed,
-        TransactionStatus::Canceled => pb::TransactionStatus::Canceled,
-    };
-    status as i32
-}
 
 fn status_from_pb(value: i32) -> Result<Option<TransactionStatus>, CoreError> {
     Ok(match pb::TransactionStatus::try_from(value) {
@@ -38,73 +25,10 @@ fn status_from_pb(value: i32) -> Result<Option<TransactionStatus>, CoreError> {
     })
 }
 
-fn refund_pb(refund: &Refund, transaction_id: &str, currency: &str) -> pb::Refund {
-    let status = match refund.status {
-        RefundStatus::Pending => pb::RefundStatus::Pending,
-        RefundStatus::Succeeded => pb::RefundStatus::Succeeded,
-        RefundStatus::Failed => pb::RefundStatus::Failed,
-    };
-    pb::Refund {
-        id: refund.id.clone(),
-        transaction_id: transaction_id.to_owned(),
-        amount: refund.amount,
-        currency: currency.to_owned(),
-        status: status as i32,
-        reason: refund.reason.clone(),
-        failure_code: refund.failure_code.clone().unwrap_or_default(),
-        created_at: Some(convert::timestamp(refund.created_at)),
-        idempotent_replayed: false,
-    }
-}
-
-fn transaction_pb(t: tx::Transaction) -> pb::Transaction {
-    let payment_method = match &t.payment_method {
-        PaymentMethod::Card { token } => {
-            pb::PaymentMethod { r#type: "card".into(), token: token.clone(), vpa: String::new() }
-        }
-        PaymentMethod::Upi { vpa } => {
-            pb::PaymentMethod { r#type: "upi".into(), token: String::new(), vpa: vpa.clone() }
-        }
-    };
-    pb::Transaction {
-        refunds: t.refunds.iter().map(|r| refund_pb(r, &t.id, &t.currency)).collect(),
-        status: status_pb(t.status),
-        capture_method: convert::capture_method_pb(t.capture_method),
-        payment_method: Some(payment_method),
-        id: t.id,
-        organization_id: t.organization_id,
-        site_id: t.site_id,
-        checkout_id: t.checkout_id,
-        amount: t.amount,
-        amount_captured: t.amount_captured,
-        amount_refunded: t.amount_refunded,
-        currency: t.currency,
-        provider: t.provider,
-        provider_reference: t.provider_reference.unwrap_or_default(),
-        failure_code: t.failure_code.unwrap_or_default(),
-        failure_message: t.failure_message.unwrap_or_default(),
-        invoice_id: t.invoice_id.unwrap_or_default(),
-        tax_amount: t.tax.document.total.tax,
-        net_amount: t.tax.document.total.net,
-        tax_rate_bps: t.tax.rate_bps,
-        tax_country: t.tax.country.clone().unwrap_or_default(),
-        reverse_charge: t.tax.reverse_charge,
-        pending_action: t.pending_action.map(|a| a.as_str().to_owned()).unwrap_or_default(),
-        last_action_failure: t.action_failures.last().map(|f| pb::ActionFailure {
-            action: f.action.as_str().to_owned(),
-            code: f.code.clone(),
-            message: f.message.clone(),
-            at: Some(convert::timestamp(f.at)),
-        }),
-        created_at: Some(convert::timestamp(t.created_at)),
-        updated_at: Some(convert::timestamp(t.updated_at)),
-    }
-}
-
 fn attempt_pb(attempt: DeliveryAttempt) -> pb::IpnAttempt {
     pb::IpnAttempt {
         at: Some(convert::timestamp(attempt.at)),
-        status_code: attempt.status_code.map(u32::from).unwrap_or(0),
+        status_code: attempt.status_code.map(u32::from),
         latency_ms: attempt.latency_ms,
         error: attempt.error.unwrap_or_default(),
         response_excerpt: attempt.response_excerpt,
@@ -136,7 +60,7 @@ impl GrpcApi {
     ) -> Result<Response<pb::Transaction>, Status> {
         let transaction =
             if done.replayed { self.core.owned_transaction(principal, &done.value.id).await? } else { done.value };
-        Ok(replayed(transaction_pb(transaction), done.replayed))
+        Ok(replayed(convert::transaction(transaction), done.replayed))
     }
 }
 
@@ -149,7 +73,7 @@ impl transaction_service_server::TransactionService for GrpcApi {
             let transaction = self.core.pay(&body.checkout_id, method).await?;
             Ok(Response::new(PayResponse {
                 transaction_id: transaction.id,
-                status: status_pb(TransactionStatus::Processing),
+                status: convert::transaction_status_pb(TransactionStatus::Processing),
             }))
         })
         .await?
@@ -165,7 +89,7 @@ impl transaction_service_server::TransactionService for GrpcApi {
                 status: convert::checkout_status_pb(status),
                 checkout_id: checkout.id,
                 transaction_id: transaction.as_ref().map(|t| t.id.clone()).unwrap_or_default(),
-                transaction_status: transaction.as_ref().map(|t| status_pb(t.status)).unwrap_or(0),
+                transaction_status: transaction.as_ref().map(|t| convert::transaction_status_pb(t.status)).unwrap_or(0),
                 failure_code: transaction.as_ref().and_then(|t| t.failure_code.clone()).unwrap_or_default(),
                 failure_message: transaction.and_then(|t| t.failure_message).unwrap_or_default(),
             }))
@@ -180,7 +104,7 @@ impl transaction_service_server::TransactionService for GrpcApi {
         traced("GetTransaction", &request, async {
             let principal = self.principal(&request, scopes::TRANSACTIONS_READ).await?;
             let transaction = self.core.owned_transaction(&principal, &request.get_ref().id).await?;
-            Ok(Response::new(transaction_pb(transaction)))
+            Ok(Response::new(convert::transaction(transaction)))
         })
         .await?
     }
@@ -204,7 +128,7 @@ impl transaction_service_server::TransactionService for GrpcApi {
                 )
                 .await?;
             Ok(Response::new(ListTransactionsResponse {
-                data: items.into_iter().map(transaction_pb).collect(),
+                data: items.into_iter().map(convert::transaction).collect(),
                 has_more,
             }))
         })
@@ -251,7 +175,7 @@ impl transaction_service_server::TransactionService for GrpcApi {
             let transaction = self.core.owned_transaction(&principal, &body.transaction_id).await?;
             let refund =
                 transaction.refunds.iter().find(|r| r.id == created.value.id).cloned().unwrap_or(created.value);
-            Ok(replayed(refund_pb(&refund, &transaction.id, &transaction.currency), created.replayed))
+            Ok(replayed(convert::refund(&refund, &transaction.id, &transaction.currency), created.replayed))
         })
         .await?
     }

@@ -90,21 +90,31 @@ pub struct LineItem {
     pub amount: i64,
 }
 
+/// A line item as the merchant sent it: what is absent stays absent.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct NewLineItem {
+    pub name: String,
+    /// Absent means 1.
+    pub quantity: Option<i64>,
+    pub amount: Option<i64>,
+}
+
 /// A merchant's request, as parsed from the wire and before validation.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct NewCheckout {
-    pub amount: i64,
+    pub amount: Option<i64>,
     pub currency: String,
     pub description: String,
     pub customer: Option<Customer>,
-    pub line_items: Vec<LineItem>,
+    pub line_items: Vec<NewLineItem>,
     pub capture_method: CaptureMethod,
     pub ipn_url: String,
     pub success_url: String,
     pub cancel_url: String,
     pub metadata: BTreeMap<String, String>,
-    pub expires_in_seconds: i64,
+    pub expires_in_seconds: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -217,13 +227,13 @@ fn optional_url(param: &str, value: &str, allow_http: bool) -> CoreResult<Option
 }
 
 fn validate_new(request: &NewCheckout, allow_private_ipn: bool) -> CoreResult<ValidCheckout> {
-    if request.amount <= 0 || request.amount > MAX_AMOUNT {
-        return Err(CoreError::field(
+    let amount = request.amount.filter(|amount| (1..=MAX_AMOUNT).contains(amount)).ok_or_else(|| {
+        CoreError::field(
             "amount",
             "amount_invalid",
             format!("amount must be a positive integer in minor units, at most {MAX_AMOUNT}"),
-        ));
-    }
+        )
+    })?;
     let currency = Currency::parse(&request.currency).ok_or_else(|| {
         CoreError::field("currency", "currency_invalid", "currency must be an ISO 4217 currency code")
     })?;
@@ -239,44 +249,40 @@ fn validate_new(request: &NewCheckout, allow_private_ipn: bool) -> CoreResult<Va
     let mut total: i64 = 0;
     for (index, item) in request.line_items.iter().enumerate() {
         let name = validate::name(&format!("lineItems[{index}].name"), &item.name)?;
-        if !(1..=MAX_QUANTITY).contains(&item.quantity) {
+        let quantity = item.quantity.unwrap_or(1);
+        if !(1..=MAX_QUANTITY).contains(&quantity) {
             return Err(CoreError::field(
                 &format!("lineItems[{index}].quantity"),
                 "quantity_invalid",
                 format!("quantity must be between 1 and {MAX_QUANTITY}"),
             ));
         }
-        if !(0..=MAX_AMOUNT).contains(&item.amount) {
-            return Err(CoreError::field(
+        let unit_amount = item.amount.filter(|amount| (0..=MAX_AMOUNT).contains(amount)).ok_or_else(|| {
+            CoreError::field(
                 &format!("lineItems[{index}].amount"),
                 "amount_invalid",
                 "line item amount must be a non-negative integer in minor units",
-            ));
-        }
-        total = item
-            .amount
-            .checked_mul(item.quantity)
+            )
+        })?;
+        total = unit_amount
+            .checked_mul(quantity)
             .and_then(|line| total.checked_add(line))
             .filter(|sum| *sum <= MAX_AMOUNT)
             .ok_or_else(|| {
                 CoreError::field("lineItems", "line_items_mismatch", "line items exceed the maximum amount")
             })?;
-        line_items.push(LineItem { name, quantity: item.quantity, amount: item.amount });
+        line_items.push(LineItem { name, quantity, amount: unit_amount });
     }
-    if !line_items.is_empty() && total != request.amount {
+    if !line_items.is_empty() && total != amount {
         return Err(CoreError::field(
             "lineItems",
             "line_items_mismatch",
-            format!("line items add up to {total}, but amount is {}", request.amount),
+            format!("line items add up to {total}, but amount is {amount}"),
         ));
     }
     if line_items.is_empty() {
         let name = if description.is_empty() { "Payment".to_owned() } else { description.clone() };
-        line_items.push(LineItem {
-            name: name.chars().take(validate::MAX_NAME_CHARS).collect(),
-            quantity: 1,
-            amount: request.amount,
-        });
+        line_items.push(LineItem { name: name.chars().take(validate::MAX_NAME_CHARS).collect(), quantity: 1, amount });
     }
     let customer = request.customer.as_ref().map(validate_customer).transpose()?;
     let ipn_url = optional_url("ipnUrl", &request.ipn_url, allow_private_ipn)?;
@@ -299,8 +305,8 @@ fn validate_new(request: &NewCheckout, allow_private_ipn: bool) -> CoreResult<Va
         validate::text(&format!("metadata.{key}"), value, 500)?;
     }
     let expires_in_seconds = match request.expires_in_seconds {
-        0 => DEFAULT_EXPIRY_SECONDS,
-        s if (MIN_EXPIRY_SECONDS..=MAX_EXPIRY_SECONDS).contains(&s) => s,
+        None => DEFAULT_EXPIRY_SECONDS,
+        Some(s) if (MIN_EXPIRY_SECONDS..=MAX_EXPIRY_SECONDS).contains(&s) => s,
         _ => {
             return Err(CoreError::field(
                 "expiresInSeconds",
@@ -310,7 +316,7 @@ fn validate_new(request: &NewCheckout, allow_private_ipn: bool) -> CoreResult<Va
         }
     };
     Ok(ValidCheckout {
-        amount: request.amount,
+        amount,
         currency,
         description,
         customer,
@@ -434,7 +440,11 @@ mod tests {
     use super::*;
 
     fn request() -> NewCheckout {
-        NewCheckout { amount: 11900, currency: "EUR".into(), ..NewCheckout::default() }
+        NewCheckout { amount: Some(11900), currency: "EUR".into(), ..NewCheckout::default() }
+    }
+
+    fn line(name: &str, quantity: i64, amount: i64) -> NewLineItem {
+        NewLineItem { name: name.into(), quantity: Some(quantity), amount: Some(amount) }
     }
 
     fn param_of(err: CoreError) -> String {
@@ -455,20 +465,18 @@ mod tests {
     #[test]
     fn field_errors_name_their_param() {
         let err = |r: NewCheckout| param_of(validate_new(&r, false).err().expect("invalid"));
-        assert_eq!(err(NewCheckout { amount: 0, ..request() }), "amount");
+        assert_eq!(err(NewCheckout { amount: Some(0), ..request() }), "amount");
+        assert_eq!(err(NewCheckout { amount: None, ..request() }), "amount");
+        assert_eq!(err(NewCheckout { expires_in_seconds: Some(0), ..request() }), "expiresInSeconds");
+        let unpriced = NewLineItem { name: "a".into(), quantity: None, amount: None };
+        assert_eq!(err(NewCheckout { line_items: vec![unpriced], ..request() }), "lineItems[0].amount");
         assert_eq!(err(NewCheckout { currency: "EURO".into(), ..request() }), "currency");
         assert_eq!(err(NewCheckout { currency: "ABC".into(), ..request() }), "currency");
-        assert_eq!(err(NewCheckout { expires_in_seconds: 5, ..request() }), "expiresInSeconds");
+        assert_eq!(err(NewCheckout { expires_in_seconds: Some(5), ..request() }), "expiresInSeconds");
         assert_eq!(err(NewCheckout { ipn_url: "http://merchant.example/ipn".into(), ..request() }), "ipnUrl");
+        assert_eq!(err(NewCheckout { line_items: vec![line("a", 2, 100)], ..request() }), "lineItems");
         assert_eq!(
-            err(NewCheckout { line_items: vec![LineItem { name: "a".into(), quantity: 2, amount: 100 }], ..request() }),
-            "lineItems"
-        );
-        assert_eq!(
-            err(NewCheckout {
-                line_items: vec![LineItem { name: "a".into(), quantity: i64::MAX, amount: i64::MAX }],
-                ..request()
-            }),
+            err(NewCheckout { line_items: vec![line("a", i64::MAX, i64::MAX)], ..request() }),
             "lineItems[0].quantity"
         );
     }
@@ -476,10 +484,7 @@ mod tests {
     #[test]
     fn line_items_must_add_up() {
         let ok = NewCheckout {
-            line_items: vec![
-                LineItem { name: "a".into(), quantity: 2, amount: 4950 },
-                LineItem { name: "b".into(), quantity: 1, amount: 2000 },
-            ],
+            line_items: vec![line("a", 2, 4950), NewLineItem { name: "b".into(), quantity: None, amount: Some(2000) }],
             ..request()
         };
         assert!(validate_new(&ok, false).is_ok());

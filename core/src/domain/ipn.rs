@@ -7,8 +7,8 @@
 
 use std::time::{Duration, Instant};
 
+use paygate_contract::wire;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::{
     Core, Entity,
@@ -17,9 +17,9 @@ use super::{
     now_micros,
     sites::Site,
     transactions::{RefundStatus, Transaction, TransactionStatus},
-    views,
 };
 use crate::{
+    api::convert,
     error::{CoreError, CoreResult},
     ids::{derived_id, is_id},
     store::{Page, StoreError},
@@ -171,11 +171,10 @@ impl Core {
         let Some(url) = checkout.ipn_url.clone() else {
             return Ok(());
         };
-        let now = now_micros();
-        let data = json!({
-            "transaction": views::transaction(transaction),
-            "checkout": views::checkout(checkout, &self.payment_url(&checkout.id), now),
-        });
+        let data = wire::IpnEventData {
+            transaction: Some(wire::Transaction::from(&convert::transaction(transaction.clone()))),
+            checkout: self.checkout_view(checkout),
+        };
         for (seed, kind, at) in events {
             self.record_event(checkout, Some(&transaction.id), &url, &seed, kind, at, &data).await?;
         }
@@ -191,12 +190,19 @@ impl Core {
         seed: &str,
         kind: &str,
         at: i64,
-        data: &serde_json::Value,
+        data: &wire::IpnEventData,
     ) -> CoreResult<()> {
         // An event recorded before is found by its id: the insert reports
         // the duplicate.
         let id = derived_id("evt", seed);
-        let payload = json!({"id": id, "type": kind, "createdAt": views::rfc3339(at), "data": data}).to_string();
+        let event = wire::IpnEvent {
+            id: id.clone(),
+            event_type: kind.to_owned(),
+            created_at: paygate_contract::http::rfc3339(Some(&convert::timestamp(at))),
+            data: data.clone(),
+        };
+        let payload =
+            serde_json::to_string(&event).map_err(|err| CoreError::Internal(format!("IPN payload: {err}")))?;
         let delivery = IpnDelivery {
             id,
             version: 0,
@@ -224,6 +230,12 @@ impl Core {
             Err(CoreError::Store(StoreError::Duplicate { .. })) => Ok(()),
             Err(err) => Err(err),
         }
+    }
+
+    /// The checkout as `GET /api/v1/checkouts/{id}` shows it now.
+    fn checkout_view(&self, checkout: &Checkout) -> wire::Checkout {
+        let payment_url = self.payment_url(&checkout.id);
+        wire::Checkout::from(&convert::checkout(checkout.clone(), payment_url, now_micros()))
     }
 
     /// Expires an open checkout past its `expiresAt` and records
@@ -255,7 +267,7 @@ impl Core {
         if checkout.status == CheckoutStatus::Expired
             && let Some(url) = checkout.ipn_url.clone()
         {
-            let data = json!({"checkout": views::checkout(&checkout, &self.payment_url(&checkout.id), now_micros())});
+            let data = wire::IpnEventData { transaction: None, checkout: self.checkout_view(&checkout) };
             let seed = format!("{}:checkout.expired", checkout.id);
             self.record_event(&checkout, None, &url, &seed, "checkout.expired", checkout.expires_at, &data).await?;
         }
@@ -265,7 +277,7 @@ impl Core {
             && let Some(url) = checkout.ipn_url.clone()
         {
             let now = now_micros();
-            let data = json!({"checkout": views::checkout(&checkout, &self.payment_url(&checkout.id), now)});
+            let data = wire::IpnEventData { transaction: None, checkout: self.checkout_view(&checkout) };
             let seed = format!("{}:checkout.canceled", checkout.id);
             self.record_event(&checkout, None, &url, &seed, "checkout.canceled", now, &data).await?;
         }

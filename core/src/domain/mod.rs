@@ -13,7 +13,6 @@ pub mod tax_rules;
 pub mod taxation;
 pub mod transactions;
 pub mod validate;
-pub mod views;
 
 use std::sync::Arc;
 
@@ -213,11 +212,12 @@ impl Core {
     }
 }
 
-/// `limit` 1..=100 (0 → 10) and an optional cursor, as API.md's lists.
-pub fn page(limit: u32, starting_after: &str) -> CoreResult<Page> {
+/// `limit` 1..=100 (absent → 10) and an optional cursor, as API.md's
+/// lists.
+pub fn page(limit: Option<u32>, starting_after: &str) -> CoreResult<Page> {
     let limit = match limit {
-        0 => 10,
-        1..=100 => limit as usize,
+        None => 10,
+        Some(limit @ 1..=100) => limit as usize,
         _ => return Err(CoreError::field("limit", "limit_invalid", "limit must be between 1 and 100")),
     };
     let starting_after = (!starting_after.is_empty()).then(|| starting_after.to_owned());

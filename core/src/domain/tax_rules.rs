@@ -81,7 +81,7 @@ pub struct TaxRuleInput {
     pub site_id: String,
     pub country: String,
     pub region: String,
-    pub rate_bps: i64,
+    pub rate_bps: Option<i64>,
     pub name: String,
     /// `YYYY-MM-DD`; empty = today.
     pub valid_from: String,
@@ -121,8 +121,9 @@ impl Core {
     async fn validate_rule(&self, principal: &Principal, input: &TaxRuleInput) -> CoreResult<ValidRule> {
         let site_id =
             if input.site_id.is_empty() { None } else { Some(self.owned_site(principal, &input.site_id).await?.id) };
-        let rate_bps = u32::try_from(input.rate_bps)
-            .ok()
+        let rate_bps = input
+            .rate_bps
+            .and_then(|rate| u32::try_from(rate).ok())
             .filter(|r| *r <= MAX_RATE_BPS)
             .ok_or_else(|| CoreError::field("rateBps", "rate_invalid", "rateBps must be between 0 and 10000"))?;
         let region = validate::text("region", input.region.trim(), 100)?;

@@ -193,3 +193,78 @@ async fn unknown_and_foreign_sites_and_checkouts_are_404() {
     assert_error(response, 404, "invalid_request_error", "resource_missing").await;
     app.stop().await;
 }
+
+/// An absent value is not zero: zero is checked like any other value, and
+/// enum spellings the API does not know are refused by name.
+#[tokio::test(flavor = "multi_thread")]
+async fn absent_values_are_not_zero() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    let cases = [
+        (json!({"amount": 100, "currency": "EUR", "expiresInSeconds": 0}), "expires_in_invalid", "expiresInSeconds"),
+        (
+            json!({"amount": 100, "currency": "EUR", "lineItems": [{"name": "a", "quantity": 1}]}),
+            "amount_invalid",
+            "lineItems[0].amount",
+        ),
+        (
+            json!({"amount": 100, "currency": "EUR", "captureMethod": "later"}),
+            "capture_method_invalid",
+            "captureMethod",
+        ),
+    ];
+    for (body, code, param) in cases {
+        let response = app.create_checkout(&org.api_key, &org.site_id, &body).await;
+        let error = assert_error(response, 400, "invalid_request_error", code).await;
+        assert_eq!(error["param"], param, "{body} → {error}");
+    }
+    // Absent: the defaults.
+    let checkout = app.checkout_with(&org, json!({"lineItems": [{"name": "a", "amount": 10000}]})).await;
+    assert_eq!(checkout["lineItems"][0]["quantity"], 1);
+    let response = app.admin_get(&org.api_key, "/api/v1/checkouts?limit=0").await;
+    let error = assert_error(response, 400, "invalid_request_error", "limit_invalid").await;
+    assert_eq!(error["param"], "limit");
+    let page: Value = app.admin_get(&org.api_key, "/api/v1/checkouts").await.json().await.unwrap();
+    assert_eq!(page["data"].as_array().unwrap().len(), 1);
+    for path in ["/api/v1/checkouts?status=paid", "/api/v1/transactions?status=done", "/api/v1/ipn-deliveries?status=x"]
+    {
+        let error =
+            assert_error(app.admin_get(&org.api_key, path).await, 400, "invalid_request_error", "status_invalid").await;
+        assert_eq!(error["param"], "status", "{path}");
+    }
+    let response = app.admin_post(&org.api_key, "/api/v1/api-keys", &json!({"name": "k", "mode": "prod"})).await;
+    let error = assert_error(response, 400, "invalid_request_error", "mode_invalid").await;
+    assert_eq!(error["param"], "mode");
+    app.stop().await;
+}
+
+/// Each edge serves its OpenAPI document without a key; it is the one
+/// `paygate openapi` prints, and the enum values it documents are the ones
+/// the API writes.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_documents_are_served() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    let admin: Value =
+        app.client.get(format!("{}/api/v1/openapi.json", app.admin)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(admin["openapi"], "3.1.0");
+    assert_eq!(admin, paygate_contract::openapi::to_value(&paygate_edge_admin::openapi::document()));
+    assert!(admin["paths"]["/api/v1/transactions/{id}/refunds"]["post"]["responses"]["202"].is_object());
+    let documented = |schema: &str, value: &Value| {
+        let values = admin["components"]["schemas"][schema]["enum"].as_array().cloned().unwrap_or_default();
+        assert!(values.contains(value), "{schema} documents {values:?}, the API wrote {value}");
+    };
+    let checkout = app.checkout_with(&org, json!({})).await;
+    documented("CheckoutStatus", &checkout["status"]);
+    documented("CaptureMethod", &checkout["captureMethod"]);
+    app.pay(checkout["id"].as_str().unwrap(), &json!({"paymentMethod": "tok_visa"})).await;
+    let status = app.settled_status(checkout["id"].as_str().unwrap()).await;
+    documented("TransactionStatus", &status["transaction"]["status"]);
+    let keys: Value = app.admin_get(&org.api_key, "/api/v1/api-keys").await.json().await.unwrap();
+    documented("KeyMode", &keys["data"][0]["mode"]);
+    let main = app.main_get("/api/v1/openapi.json").await;
+    assert_eq!(main.status(), 200);
+    let main: Value = main.json().await.unwrap();
+    assert_eq!(main, paygate_contract::openapi::to_value(&paygate_edge_main::openapi::document()));
+    app.stop().await;
+}

@@ -189,7 +189,7 @@ async fn the_guard_runs_again_at_delivery() {
             &org.site_id,
             "",
             paygate_core::domain::checkouts::NewCheckout {
-                amount: 100,
+                amount: Some(100),
                 currency: "EUR".into(),
                 ipn_url: receiver.url.clone(),
                 ..Default::default()
@@ -217,4 +217,58 @@ async fn the_guard_runs_again_at_delivery() {
     assert_eq!(attempt.status_code, None);
     assert!(attempt.error.as_deref().unwrap().contains("ipnUrl"), "{attempt:?}");
     assert!(receiver.all().is_empty(), "no request left the gateway");
+}
+
+/// An IPN carries the Admin API's objects byte for byte: `data.transaction`
+/// is what `GET /api/v1/transactions/{id}` answers at the same state, and
+/// `data.checkout` is the full checkout of `GET /api/v1/checkouts/{id}`
+/// (line items, customer, URLs).
+#[tokio::test(flavor = "multi_thread")]
+async fn ipn_objects_are_the_admin_api_objects() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    let receiver = IpnReceiver::always_ok().await;
+    let mut body = checkout_body();
+    body["ipnUrl"] = json!(receiver.url);
+    body["captureMethod"] = json!("manual");
+    let response = app.create_checkout(&org.api_key, &org.site_id, &body).await;
+    assert_eq!(response.status(), 201);
+    let checkout: Value = response.json().await.unwrap();
+    let id = checkout["id"].as_str().unwrap();
+    let accepted: Value = app.pay(id, &json!({"paymentMethod": "tok_visa"})).await.json().await.unwrap();
+    let txn_id = accepted["transactionId"].as_str().unwrap();
+
+    // Authorized and waiting for a capture: nothing changes the
+    // transaction until the merchant acts, so GET shows the IPN's state.
+    let ipn = eventually(20, "requires_capture IPN", || async {
+        receiver.of_type("transaction.requires_capture").first().map(ReceivedIpn::json)
+    })
+    .await;
+    let get = |path: String| {
+        let app = &app;
+        let key = org.api_key.clone();
+        async move {
+            let response = app.admin_get(&key, &path).await;
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let transaction = get(format!("/api/v1/transactions/{txn_id}")).await;
+    assert_eq!(transaction["status"], "requires_capture");
+    assert_eq!(ipn["data"]["transaction"], transaction);
+    let admin_checkout = get(format!("/api/v1/checkouts/{id}")).await;
+    assert_eq!(ipn["data"]["checkout"], admin_checkout);
+    assert_eq!(ipn["data"]["checkout"]["lineItems"][0]["name"], "Pro plan");
+    assert_eq!(ipn["data"]["checkout"]["customer"]["email"], "a@example.com");
+    assert_eq!(ipn["data"]["checkout"]["successUrl"], "https://merchant.example/thanks");
+
+    let response = app.admin_post(&org.api_key, &format!("/api/v1/transactions/{txn_id}/cancel"), &json!({})).await;
+    assert_eq!(response.status(), 200);
+    let canceled: Value = response.json().await.unwrap();
+    let ipn = eventually(20, "canceled IPN", || async {
+        receiver.of_type("transaction.canceled").first().map(ReceivedIpn::json)
+    })
+    .await;
+    assert_eq!(ipn["data"]["transaction"], canceled, "the cancel answer and the IPN agree");
+    assert_eq!(ipn["data"]["transaction"], get(format!("/api/v1/transactions/{txn_id}")).await);
 }

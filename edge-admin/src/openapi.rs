@@ -1,0 +1,344 @@
+//! The Admin API's route table for its OpenAPI document: one entry per
+//! route of [`crate::router`] (a test holds the two together).
+
+use std::sync::LazyLock;
+
+use paygate_contract::{
+    openapi::{Document, Method, OpenApi, one_of, route, text},
+    wire,
+};
+
+/// Served at `GET /api/v1/openapi.json`; built once.
+pub static DOCUMENT_JSON: LazyLock<String> = LazyLock::new(|| paygate_contract::openapi::to_json(&document()));
+
+const CHECKOUT_CREATE: &str = "checkout:create";
+const CHECKOUT_READ: &str = "checkout:read";
+const TRANSACTIONS_READ: &str = "transactions:read";
+const TRANSACTIONS_WRITE: &str = "transactions:write";
+const SITES_READ: &str = "sites:read";
+const SITES_WRITE: &str = "sites:write";
+const KEYS_READ: &str = "keys:read";
+const KEYS_WRITE: &str = "keys:write";
+
+/// The Admin API's OpenAPI 3.1 document.
+pub fn document() -> OpenApi {
+    let mut doc = Document::new(
+        "Paygate Admin API",
+        "The API a merchant's server calls with an organization API key. JSON is camelCase; amounts are \
+         integers in minor units. Every path is also served under `/v1/…`.",
+    )
+    .tag("Checkouts", "Checkout sessions the payer pays on the checkout page.")
+    .tag("Transactions", "Payments, captures, cancels and refunds.")
+    .tag("Sites", "The merchant's shops and their webhook signing secrets.")
+    .tag("API keys", "Organization API keys and their scopes.")
+    .tag("Organization", "Seller details printed on invoices.")
+    .tag("Tax", "Tax rules per country.")
+    .tag("Invoices", "Invoices and credit notes, with their PDFs.")
+    .tag("IPN", "Outbound IPN deliveries.")
+    .tag("Operations", "What an operator watches; the document itself.");
+
+    doc.add(
+        route(Method::Get, "/api/v1/checkouts", "listCheckouts", "List checkouts")
+            .tag("Checkouts")
+            .scope(CHECKOUT_READ)
+            .paged()
+            .query("siteId", text(), "Only this site's checkouts.")
+            .query("status", one_of(wire::CheckoutStatus::NAMES), "Only checkouts in this status.")
+            .answers_list::<wire::Checkout>("A page of checkouts, newest first.")
+            .link(200, "GetFirstCheckout", "getCheckout", &[("id", "$response.body#/data/0/id")]),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/checkouts/{siteId}/create", "createCheckout", "Create a checkout")
+            .tag("Checkouts")
+            .scope(CHECKOUT_CREATE)
+            .idempotent()
+            .body::<wire::CreateCheckoutRequest>(true)
+            .answers::<wire::Checkout>(201, "The new checkout; send the payer to `paymentUrl`.")
+            .link(201, "GetCheckout", "getCheckout", &[("id", "$response.body#/id")]),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/checkouts/{id}", "getCheckout", "Get a checkout")
+            .tag("Checkouts")
+            .scope(CHECKOUT_READ)
+            .answers::<wire::Checkout>(200, "The checkout.")
+            .link(200, "GetTransaction", "getTransaction", &[("id", "$response.body#/transactionId")]),
+    );
+
+    doc.add(
+        route(Method::Get, "/api/v1/transactions", "listTransactions", "List transactions")
+            .tag("Transactions")
+            .scope(TRANSACTIONS_READ)
+            .paged()
+            .query("siteId", text(), "Only this site's transactions.")
+            .query("status", one_of(wire::TransactionStatus::NAMES), "Only transactions in this status.")
+            .answers_list::<wire::Transaction>("A page of transactions, newest first.")
+            .link(200, "GetFirstTransaction", "getTransaction", &[("id", "$response.body#/data/0/id")])
+            .link(200, "RefundFirstTransaction", "createRefund", &[("id", "$response.body#/data/0/id")])
+            .link(200, "CaptureFirstTransaction", "captureTransaction", &[("id", "$response.body#/data/0/id")])
+            .link(200, "CancelFirstTransaction", "cancelTransaction", &[("id", "$response.body#/data/0/id")]),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/transactions/{id}", "getTransaction", "Get a transaction")
+            .tag("Transactions")
+            .scope(TRANSACTIONS_READ)
+            .describe("The same object an IPN carries as `data.transaction`.")
+            .answers::<wire::Transaction>(200, "The transaction.")
+            .link(200, "Refund", "createRefund", &[("id", "$response.body#/id")])
+            .link(200, "Capture", "captureTransaction", &[("id", "$response.body#/id")])
+            .link(200, "Cancel", "cancelTransaction", &[("id", "$response.body#/id")])
+            .link(200, "GetCheckout", "getCheckout", &[("id", "$response.body#/checkoutId")]),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/transactions/{id}/capture", "captureTransaction", "Capture a transaction")
+            .tag("Transactions")
+            .scope(TRANSACTIONS_WRITE)
+            .idempotent()
+            .describe(
+                "For `captureMethod: \"manual\"` transactions in `requires_capture`. An `amount` captures \
+                 part of the authorization and releases the rest.",
+            )
+            .body::<wire::CaptureRequest>(false)
+            .answers::<wire::Transaction>(200, "The captured transaction.")
+            .answers::<wire::Transaction>(202, "Accepted: the capture finishes asynchronously.")
+            .errors(&[402, 409, 502])
+            .link(200, "GetTransaction", "getTransaction", &[("id", "$response.body#/id")]),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/transactions/{id}/cancel", "cancelTransaction", "Cancel a transaction")
+            .tag("Transactions")
+            .scope(TRANSACTIONS_WRITE)
+            .idempotent()
+            .describe("Releases an authorization in `requires_capture`.")
+            .answers::<wire::Transaction>(200, "The canceled transaction.")
+            .answers::<wire::Transaction>(202, "Accepted: the cancel finishes asynchronously.")
+            .errors(&[402, 409, 502])
+            .link(200, "GetTransaction", "getTransaction", &[("id", "$response.body#/id")]),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/transactions/{id}/refunds", "createRefund", "Refund a transaction")
+            .tag("Transactions")
+            .scope(TRANSACTIONS_WRITE)
+            .idempotent()
+            .describe("Never more than captured minus refunded. No body: everything still refundable.")
+            .body::<wire::CreateRefundRequest>(false)
+            .answers::<wire::Refund>(201, "The refund.")
+            .answers::<wire::Refund>(202, "Accepted: the refund is `pending` and finishes asynchronously.")
+            .errors(&[402, 409, 502])
+            .link(201, "GetTransaction", "getTransaction", &[("id", "$response.body#/transactionId")]),
+    );
+
+    doc.add(
+        route(Method::Post, "/api/v1/sites", "createSite", "Create a site")
+            .tag("Sites")
+            .scope(SITES_WRITE)
+            .idempotent()
+            .body::<wire::CreateSiteRequest>(true)
+            .answers::<wire::SiteWithSecret>(201, "The site and its webhook signing secret, shown once.")
+            .link(201, "GetSite", "getSite", &[("id", "$response.body#/id")]),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/sites", "listSites", "List sites")
+            .tag("Sites")
+            .scope(SITES_READ)
+            .paged()
+            .answers_list::<wire::Site>("A page of sites, newest first."),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/sites/{id}", "getSite", "Get a site")
+            .tag("Sites")
+            .scope(SITES_READ)
+            .answers::<wire::Site>(200, "The site."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/sites/{id}/rotate-secret", "rotateWebhookSecret", "Rotate a webhook secret")
+            .tag("Sites")
+            .scope(SITES_WRITE)
+            .answers::<wire::SiteWithSecret>(200, "The site and its new signing secret, shown once."),
+    );
+
+    doc.add(
+        route(Method::Post, "/api/v1/api-keys", "createApiKey", "Create an API key")
+            .tag("API keys")
+            .scope(KEYS_WRITE)
+            .idempotent()
+            .describe("A key never gets more scopes than the key that creates it.")
+            .body::<wire::CreateApiKeyRequest>(true)
+            .answers::<wire::ApiKeyWithSecret>(201, "The key and its secret, shown once.")
+            .link(201, "RevokeApiKey", "revokeApiKey", &[("id", "$response.body#/id")]),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/api-keys", "listApiKeys", "List API keys")
+            .tag("API keys")
+            .scope(KEYS_READ)
+            .paged()
+            .answers_list::<wire::ApiKey>("A page of keys, newest first; secrets are never shown again."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/api-keys/{id}/revoke", "revokeApiKey", "Revoke an API key")
+            .tag("API keys")
+            .scope(KEYS_WRITE)
+            .answers::<wire::ApiKey>(200, "The revoked key.")
+            .errors(&[409]),
+    );
+
+    doc.add(
+        route(Method::Get, "/api/v1/organization", "getOrganization", "Get the organization")
+            .tag("Organization")
+            .scope(SITES_READ)
+            .answers::<wire::Organization>(200, "The organization the key belongs to."),
+    );
+    doc.add(
+        route(Method::Patch, "/api/v1/organization", "updateOrganization", "Update the organization")
+            .tag("Organization")
+            .scope(SITES_WRITE)
+            .describe("Seller details printed on invoices issued from now on. Absent fields stay as they are.")
+            .body::<wire::UpdateOrganizationRequest>(true)
+            .answers::<wire::Organization>(200, "The updated organization."),
+    );
+
+    doc.add(
+        route(Method::Post, "/api/v1/tax-rules", "createTaxRule", "Create a tax rule")
+            .tag("Tax")
+            .scope(SITES_WRITE)
+            .body::<wire::TaxRuleRequest>(true)
+            .answers::<wire::TaxRule>(201, "The rule.")
+            .errors(&[409])
+            .link(201, "GetTaxRule", "getTaxRule", &[("id", "$response.body#/id")])
+            .link(201, "DeleteTaxRule", "deleteTaxRule", &[("id", "$response.body#/id")]),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/tax-rules", "listTaxRules", "List tax rules")
+            .tag("Tax")
+            .scope(SITES_READ)
+            .paged()
+            .query("country", text(), "Only rules for this country (ISO 3166-1 alpha-2).")
+            .answers_list::<wire::TaxRule>("A page of rules, newest first."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/tax-rules/seed-eu", "seedEuTaxRules", "Create the EU standard VAT rates")
+            .tag("Tax")
+            .scope(SITES_WRITE)
+            .describe("Creates the 27 EU standard VAT rates; idempotent.")
+            .answers_list::<wire::TaxRule>("The organization's EU rules."),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/tax-rules/{id}", "getTaxRule", "Get a tax rule")
+            .tag("Tax")
+            .scope(SITES_READ)
+            .answers::<wire::TaxRule>(200, "The rule."),
+    );
+    doc.add(
+        route(Method::Put, "/api/v1/tax-rules/{id}", "updateTaxRule", "Replace a tax rule")
+            .tag("Tax")
+            .scope(SITES_WRITE)
+            .body::<wire::TaxRuleRequest>(true)
+            .answers::<wire::TaxRule>(200, "The updated rule.")
+            .errors(&[409]),
+    );
+    doc.add(
+        route(Method::Delete, "/api/v1/tax-rules/{id}", "deleteTaxRule", "Delete a tax rule")
+            .tag("Tax")
+            .scope(SITES_WRITE)
+            .answers::<wire::DeletedTaxRule>(200, "The deleted rule."),
+    );
+
+    for (kind, plural, id_prefix) in [("invoice", "invoices", "Invoice"), ("credit note", "credit-notes", "CreditNote")]
+    {
+        doc.add(
+            route(Method::Get, &format!("/api/v1/{plural}"), &format!("list{id_prefix}s"), &format!("List {kind}s"))
+                .tag("Invoices")
+                .scope(TRANSACTIONS_READ)
+                .paged()
+                .query("siteId", text(), "Only this site's documents.")
+                .query("transactionId", text(), "Only this transaction's documents.")
+                .answers_list::<wire::TaxDocument>(&format!("A page of {kind}s, newest first."))
+                .link(200, "GetFirst", &format!("get{id_prefix}"), &[("id", "$response.body#/data/0/id")]),
+        );
+        doc.add(
+            route(
+                Method::Get,
+                &format!("/api/v1/{plural}/{{id}}"),
+                &format!("get{id_prefix}"),
+                &format!("Get a {kind}"),
+            )
+            .tag("Invoices")
+            .scope(TRANSACTIONS_READ)
+            .answers::<wire::TaxDocument>(200, &format!("The {kind}."))
+            .link(200, "GetPdf", &format!("get{id_prefix}Pdf"), &[("id", "$response.body#/id")]),
+        );
+        doc.add(
+            route(
+                Method::Get,
+                &format!("/api/v1/{plural}/{{id}}/pdf"),
+                &format!("get{id_prefix}Pdf"),
+                &format!("Get a {kind} as PDF"),
+            )
+            .tag("Invoices")
+            .scope(TRANSACTIONS_READ)
+            .answers_pdf(),
+        );
+    }
+
+    doc.add(
+        route(Method::Get, "/api/v1/ipn-deliveries", "listIpnDeliveries", "List IPN deliveries")
+            .tag("IPN")
+            .scope(TRANSACTIONS_READ)
+            .paged()
+            .query("siteId", text(), "Only this site's deliveries.")
+            .query("status", one_of(wire::IPN_DELIVERY_STATUSES), "Only deliveries in this state.")
+            .answers_list::<wire::IpnDelivery>("A page of deliveries, newest first.")
+            .link(200, "ResendFirst", "resendIpnDelivery", &[("id", "$response.body#/data/0/id")]),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/ipn-deliveries/{id}/resend", "resendIpnDelivery", "Resend an IPN")
+            .tag("IPN")
+            .scope(TRANSACTIONS_WRITE)
+            .answers::<wire::IpnDelivery>(202, "Queued: the event is delivered again, with the same id."),
+    );
+
+    doc.add(
+        route(Method::Get, "/api/v1/domains/verify", "verifyDomain", "Check a custom checkout domain")
+            .tag("Operations")
+            .describe("Caddy's on-demand TLS `ask`: 200 when a site owns the domain and proved it, else 404.")
+            .required_query("domain", text(), "The domain to look up.")
+            .answers::<wire::DomainVerification>(200, "A site owns the domain."),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/jobs/status", "getJobsStatus", "Queue figures")
+            .tag("Operations")
+            .scope(TRANSACTIONS_READ)
+            .answers_list::<wire::QueueStatus>("Depth, in-flight, retried and dead jobs per queue."),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/openapi.json", "getOpenApiDocument", "This document")
+            .tag("Operations")
+            .answers_object(200, "The OpenAPI 3.1 document of the Admin API."),
+    );
+    doc.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use paygate_contract::openapi::checks;
+
+    use super::*;
+
+    #[test]
+    fn the_document_has_exactly_the_routes_of_the_router() {
+        let routed = checks::routes_in_source(include_str!("lib.rs"), "/api/v1");
+        assert!(routed.len() > 3, "the router was read: {routed:?}");
+        assert_eq!(checks::operations(&document()), routed);
+    }
+
+    #[test]
+    fn every_operation_documents_its_errors_headers_and_examples() {
+        assert_eq!(checks::gaps(&document()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_served_document_is_the_built_one() {
+        let served: serde_json::Value = serde_json::from_str(&DOCUMENT_JSON).expect("JSON");
+        assert_eq!(served, paygate_contract::openapi::to_value(&document()));
+        assert!(served["paths"].to_string().contains("\"operationId\""), "links use the specification's spelling");
+    }
+}

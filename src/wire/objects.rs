@@ -1,0 +1,919 @@
+//! Response objects, each converted from its proto message here and only
+//! here.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{CaptureMethod, CheckoutStatus, KeyMode, RefundStatus, TransactionStatus, non_empty, time};
+use crate::proto::v1 as pb;
+
+/// A page of a list, newest first. Pass the last `id` as `startingAfter`
+/// for the next page while `hasMore` is true.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct List<T: ToSchema> {
+    /// Always `list`.
+    #[schema(value_type = String, example = "list")]
+    pub object: &'static str,
+    pub data: Vec<T>,
+    pub has_more: bool,
+}
+
+impl<T: ToSchema> List<T> {
+    pub fn new(data: Vec<T>, has_more: bool) -> Self {
+        Self { object: "list", data, has_more }
+    }
+
+    /// Converts each proto item with its one `From`.
+    pub fn of<'a, P: 'a>(items: impl IntoIterator<Item = &'a P>, has_more: bool) -> Self
+    where
+        T: From<&'a P>,
+    {
+        Self::new(items.into_iter().map(T::from).collect(), has_more)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    /// ISO 3166-1 alpha-2.
+    #[schema(example = "DE")]
+    pub country: String,
+    pub line1: String,
+    pub line2: String,
+    pub city: String,
+    pub postal_code: String,
+    pub region: String,
+}
+
+impl From<&pb::Address> for Address {
+    fn from(a: &pb::Address) -> Self {
+        Self {
+            country: a.country.clone(),
+            line1: a.line1.clone(),
+            line2: a.line2.clone(),
+            city: a.city.clone(),
+            postal_code: a.postal_code.clone(),
+            region: a.region.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Customer {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub vat_id: Option<String>,
+    pub address: Option<Address>,
+}
+
+impl From<&pb::Customer> for Customer {
+    fn from(c: &pb::Customer) -> Self {
+        Self {
+            email: non_empty(&c.email),
+            name: non_empty(&c.name),
+            vat_id: non_empty(&c.vat_id),
+            address: c.address.as_ref().map(Address::from),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LineItem {
+    pub name: String,
+    pub quantity: i64,
+    /// Gross unit price in minor units.
+    pub amount: i64,
+}
+
+impl From<&pb::LineItem> for LineItem {
+    fn from(i: &pb::LineItem) -> Self {
+        Self { name: i.name.clone(), quantity: i.quantity, amount: i.amount }
+    }
+}
+
+/// A checkout session as the merchant sees it (Admin API, IPN payloads).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Checkout {
+    #[schema(example = "chk_3f8a0c2e9b7d4a1c8e5f6a7b")]
+    pub id: String,
+    /// Always `checkout`.
+    #[schema(value_type = String, example = "checkout")]
+    pub object: &'static str,
+    pub organization_id: String,
+    pub site_id: String,
+    pub status: CheckoutStatus,
+    /// Gross amount in minor units.
+    #[schema(example = 11900)]
+    pub amount: i64,
+    #[schema(example = "EUR")]
+    pub currency: String,
+    pub description: String,
+    pub customer: Option<Customer>,
+    pub line_items: Vec<LineItem>,
+    pub capture_method: CaptureMethod,
+    pub ipn_url: Option<String>,
+    pub success_url: Option<String>,
+    pub cancel_url: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    /// Where the payer pays.
+    pub payment_url: String,
+    pub transaction_id: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub expires_at: Option<String>,
+}
+
+impl From<&pb::Checkout> for Checkout {
+    fn from(c: &pb::Checkout) -> Self {
+        Self {
+            id: c.id.clone(),
+            object: "checkout",
+            organization_id: c.organization_id.clone(),
+            site_id: c.site_id.clone(),
+            status: CheckoutStatus::from_pb(c.status),
+            amount: c.amount,
+            currency: c.currency.clone(),
+            description: c.description.clone(),
+            customer: c.customer.as_ref().map(Customer::from),
+            line_items: c.line_items.iter().map(LineItem::from).collect(),
+            capture_method: CaptureMethod::from_pb(c.capture_method),
+            ipn_url: non_empty(&c.ipn_url),
+            success_url: non_empty(&c.success_url),
+            cancel_url: non_empty(&c.cancel_url),
+            metadata: c.metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            payment_url: c.payment_url.clone(),
+            transaction_id: non_empty(&c.transaction_id),
+            created_at: time(c.created_at.as_ref()),
+            expires_at: time(c.expires_at.as_ref()),
+        }
+    }
+}
+
+/// The tax the payer would pay now, from the merchant's rules.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxPreview {
+    pub country: Option<String>,
+    /// Basis points: 1900 is 19 %.
+    pub rate_bps: u32,
+    pub tax_amount: i64,
+    pub net_amount: i64,
+    pub reverse_charge: bool,
+}
+
+impl From<&pb::TaxPreview> for TaxPreview {
+    fn from(t: &pb::TaxPreview) -> Self {
+        Self {
+            country: non_empty(&t.country),
+            rate_bps: t.rate_bps,
+            tax_amount: t.tax_amount,
+            net_amount: t.net_amount,
+            reverse_charge: t.reverse_charge,
+        }
+    }
+}
+
+/// What the checkout page shows: amounts, lines, merchant, status. Never a
+/// secret, the merchant's metadata or the customer's details.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicCheckout {
+    pub id: String,
+    /// Always `checkout`.
+    #[schema(value_type = String, example = "checkout")]
+    pub object: &'static str,
+    pub status: CheckoutStatus,
+    pub amount: i64,
+    pub currency: String,
+    /// Digits after the decimal point for the currency (ISO 4217 exponent).
+    pub currency_exponent: u32,
+    pub description: String,
+    pub line_items: Vec<LineItem>,
+    pub merchant_name: String,
+    pub capture_method: CaptureMethod,
+    pub success_url: Option<String>,
+    pub cancel_url: Option<String>,
+    #[schema(format = DateTime)]
+    pub expires_at: Option<String>,
+    pub tax: Option<TaxPreview>,
+}
+
+impl From<&pb::PublicCheckout> for PublicCheckout {
+    fn from(c: &pb::PublicCheckout) -> Self {
+        Self {
+            id: c.id.clone(),
+            object: "checkout",
+            status: CheckoutStatus::from_pb(c.status),
+            amount: c.amount,
+            currency: c.currency.clone(),
+            currency_exponent: c.currency_exponent,
+            description: c.description.clone(),
+            line_items: c.line_items.iter().map(LineItem::from).collect(),
+            merchant_name: c.merchant_name.clone(),
+            capture_method: CaptureMethod::from_pb(c.capture_method),
+            success_url: non_empty(&c.success_url),
+            cancel_url: non_empty(&c.cancel_url),
+            expires_at: time(c.expires_at.as_ref()),
+            tax: c.tax.as_ref().map(TaxPreview::from),
+        }
+    }
+}
+
+/// The answer to `pay`: the charge runs asynchronously.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentStarted {
+    pub transaction_id: String,
+    pub status: TransactionStatus,
+}
+
+impl From<&pb::PayResponse> for PaymentStarted {
+    fn from(p: &pb::PayResponse) -> Self {
+        Self { transaction_id: p.transaction_id.clone(), status: TransactionStatus::from_pb(p.status) }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutTransactionStatus {
+    pub id: String,
+    pub status: TransactionStatus,
+    pub failure_code: Option<String>,
+    pub failure_message: Option<String>,
+}
+
+/// A checkout's status and, once paying started, its transaction's.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutStatusView {
+    pub checkout_id: String,
+    pub status: CheckoutStatus,
+    pub transaction: Option<CheckoutTransactionStatus>,
+}
+
+impl From<&pb::CheckoutStatusResponse> for CheckoutStatusView {
+    fn from(r: &pb::CheckoutStatusResponse) -> Self {
+        Self {
+            checkout_id: r.checkout_id.clone(),
+            status: CheckoutStatus::from_pb(r.status),
+            transaction: (!r.transaction_id.is_empty()).then(|| CheckoutTransactionStatus {
+                id: r.transaction_id.clone(),
+                status: TransactionStatus::from_pb(r.transaction_status),
+                failure_code: non_empty(&r.failure_code),
+                failure_message: non_empty(&r.failure_message),
+            }),
+        }
+    }
+}
+
+/// How the payer paid.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum PaymentMethod {
+    /// A provider token such as `tok_visa`.
+    Card { token: String },
+    /// A UPI address.
+    Upi { vpa: String },
+}
+
+impl From<&pb::PaymentMethod> for PaymentMethod {
+    fn from(m: &pb::PaymentMethod) -> Self {
+        if m.r#type == "upi" { Self::Upi { vpa: m.vpa.clone() } } else { Self::Card { token: m.token.clone() } }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Refund {
+    #[schema(example = "re_5d2c1b0a9f8e7d6c5b4a3f2e")]
+    pub id: String,
+    /// Always `refund`.
+    #[schema(value_type = String, example = "refund")]
+    pub object: &'static str,
+    pub transaction_id: String,
+    pub amount: i64,
+    pub currency: String,
+    pub status: RefundStatus,
+    pub reason: String,
+    pub failure_code: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: Option<String>,
+}
+
+impl From<&pb::Refund> for Refund {
+    fn from(r: &pb::Refund) -> Self {
+        Self {
+            id: r.id.clone(),
+            object: "refund",
+            transaction_id: r.transaction_id.clone(),
+            amount: r.amount,
+            currency: r.currency.clone(),
+            status: RefundStatus::from_pb(r.status),
+            reason: r.reason.clone(),
+            failure_code: non_empty(&r.failure_code),
+            created_at: time(r.created_at.as_ref()),
+        }
+    }
+}
+
+/// One payment attempt of a checkout: `GET /api/v1/transactions/{id}` and
+/// `data.transaction` of every IPN.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Transaction {
+    #[schema(example = "txn_9a8b7c6d5e4f3a2b1c0d9e8f")]
+    pub id: String,
+    /// Always `transaction`.
+    #[schema(value_type = String, example = "transaction")]
+    pub object: &'static str,
+    pub organization_id: String,
+    pub site_id: String,
+    pub checkout_id: String,
+    pub status: TransactionStatus,
+    pub amount: i64,
+    pub amount_captured: i64,
+    pub amount_refunded: i64,
+    pub currency: String,
+    pub capture_method: CaptureMethod,
+    pub payment_method: Option<PaymentMethod>,
+    pub provider: String,
+    pub provider_reference: Option<String>,
+    pub failure_code: Option<String>,
+    pub failure_message: Option<String>,
+    pub invoice_id: Option<String>,
+    pub tax_amount: i64,
+    pub net_amount: i64,
+    /// Basis points: 1900 is 19 %.
+    pub tax_rate_bps: u32,
+    pub tax_country: Option<String>,
+    pub reverse_charge: bool,
+    pub refunds: Vec<Refund>,
+    /// A capture or cancel the provider has not answered yet (`capture` or
+    /// `cancel`); Paygate finishes it in the background.
+    pub pending_action: Option<String>,
+    /// The provider's latest refusal of a capture or cancel, if any.
+    pub last_action_failure: Option<ActionFailure>,
+    #[schema(format = DateTime)]
+    pub created_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub updated_at: Option<String>,
+}
+
+/// A capture or cancel the provider refused: the transaction keeps its
+/// state and the action may be tried again.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionFailure {
+    /// `capture` or `cancel`.
+    #[schema(example = "capture")]
+    pub action: String,
+    #[schema(example = "card_declined")]
+    pub code: String,
+    pub message: String,
+    #[schema(format = DateTime)]
+    pub at: Option<String>,
+}
+
+impl From<&pb::ActionFailure> for ActionFailure {
+    fn from(f: &pb::ActionFailure) -> Self {
+        Self { action: f.action.clone(), code: f.code.clone(), message: f.message.clone(), at: time(f.at.as_ref()) }
+    }
+}
+
+impl From<&pb::Transaction> for Transaction {
+    fn from(t: &pb::Transaction) -> Self {
+        Self {
+            id: t.id.clone(),
+            object: "transaction",
+            organization_id: t.organization_id.clone(),
+            site_id: t.site_id.clone(),
+            checkout_id: t.checkout_id.clone(),
+            status: TransactionStatus::from_pb(t.status),
+            amount: t.amount,
+            amount_captured: t.amount_captured,
+            amount_refunded: t.amount_refunded,
+            currency: t.currency.clone(),
+            capture_method: CaptureMethod::from_pb(t.capture_method),
+            payment_method: t.payment_method.as_ref().map(PaymentMethod::from),
+            provider: t.provider.clone(),
+            provider_reference: non_empty(&t.provider_reference),
+            failure_code: non_empty(&t.failure_code),
+            failure_message: non_empty(&t.failure_message),
+            invoice_id: non_empty(&t.invoice_id),
+            tax_amount: t.tax_amount,
+            net_amount: t.net_amount,
+            tax_rate_bps: t.tax_rate_bps,
+            tax_country: non_empty(&t.tax_country),
+            reverse_charge: t.reverse_charge,
+            refunds: t.refunds.iter().map(Refund::from).collect(),
+            pending_action: non_empty(&t.pending_action),
+            last_action_failure: t.last_action_failure.as_ref().map(ActionFailure::from),
+            created_at: time(t.created_at.as_ref()),
+            updated_at: time(t.updated_at.as_ref()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Site {
+    #[schema(example = "site_0c1d2e3f4a5b6c7d8e9f0a1b")]
+    pub id: String,
+    /// Always `site`.
+    #[schema(value_type = String, example = "site")]
+    pub object: &'static str,
+    pub organization_id: String,
+    pub name: String,
+    pub checkout_domain: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: Option<String>,
+}
+
+impl From<&pb::Site> for Site {
+    fn from(s: &pb::Site) -> Self {
+        Self {
+            id: s.id.clone(),
+            object: "site",
+            organization_id: s.organization_id.clone(),
+            name: s.name.clone(),
+            checkout_domain: non_empty(&s.checkout_domain),
+            created_at: time(s.created_at.as_ref()),
+        }
+    }
+}
+
+/// A site plus its webhook signing secret: only on creation and rotation.
+/// A replayed creation has no secret to show (`null`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SiteWithSecret {
+    #[serde(flatten)]
+    pub site: Site,
+    #[schema(example = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")]
+    pub webhook_secret: Option<String>,
+}
+
+impl From<&pb::CreateSiteResponse> for SiteWithSecret {
+    fn from(r: &pb::CreateSiteResponse) -> Self {
+        Self { site: Site::from(&r.site.clone().unwrap_or_default()), webhook_secret: non_empty(&r.webhook_secret) }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKey {
+    #[schema(example = "key_7e6d5c4b3a2f1e0d9c8b7a6f")]
+    pub id: String,
+    /// Always `api_key`.
+    #[schema(value_type = String, example = "api_key")]
+    pub object: &'static str,
+    pub organization_id: String,
+    pub name: String,
+    pub mode: KeyMode,
+    pub scopes: Vec<String>,
+    /// Recognisable but useless: the prefix and the last four characters.
+    #[schema(example = "sk_test_…9f3a")]
+    pub redacted: String,
+    #[schema(format = DateTime)]
+    pub created_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub revoked_at: Option<String>,
+}
+
+impl From<&pb::ApiKey> for ApiKey {
+    fn from(k: &pb::ApiKey) -> Self {
+        Self {
+            id: k.id.clone(),
+            object: "api_key",
+            organization_id: k.organization_id.clone(),
+            name: k.name.clone(),
+            mode: KeyMode::from_pb(k.mode),
+            scopes: k.scopes.clone(),
+            redacted: k.redacted.clone(),
+            created_at: time(k.created_at.as_ref()),
+            revoked_at: time(k.revoked_at.as_ref()),
+        }
+    }
+}
+
+/// A new key with its secret, shown once. A replayed creation has no
+/// secret to show (`null`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyWithSecret {
+    #[serde(flatten)]
+    pub key: ApiKey,
+    pub secret: Option<String>,
+}
+
+impl From<&pb::CreateApiKeyResponse> for ApiKeyWithSecret {
+    fn from(r: &pb::CreateApiKeyResponse) -> Self {
+        Self { key: ApiKey::from(&r.key.clone().unwrap_or_default()), secret: non_empty(&r.secret) }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    #[schema(example = "org_1a2b3c4d5e6f7a8b9c0d1e2f")]
+    pub id: String,
+    /// Always `organization`.
+    #[schema(value_type = String, example = "organization")]
+    pub object: &'static str,
+    pub name: String,
+    pub legal_name: Option<String>,
+    pub address: Option<Address>,
+    pub vat_id: Option<String>,
+    pub seller_country: Option<String>,
+    #[schema(example = "INV")]
+    pub invoice_prefix: String,
+    #[schema(example = "CN")]
+    pub credit_note_prefix: String,
+    #[schema(format = DateTime)]
+    pub created_at: Option<String>,
+}
+
+impl From<&pb::Organization> for Organization {
+    fn from(o: &pb::Organization) -> Self {
+        let or_default = |value: &str, default: &str| if value.is_empty() { default } else { value }.to_owned();
+        Self {
+            id: o.id.clone(),
+            object: "organization",
+            name: o.name.clone(),
+            legal_name: non_empty(&o.legal_name),
+            address: o.address.as_ref().map(Address::from),
+            vat_id: non_empty(&o.vat_id),
+            seller_country: non_empty(&o.seller_country),
+            invoice_prefix: or_default(&o.invoice_prefix, "INV"),
+            credit_note_prefix: or_default(&o.credit_note_prefix, "CN"),
+            created_at: time(o.created_at.as_ref()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxRule {
+    #[schema(example = "txr_2b3c4d5e6f7a8b9c0d1e2f3a")]
+    pub id: String,
+    /// Always `tax_rule`.
+    #[schema(value_type = String, example = "tax_rule")]
+    pub object: &'static str,
+    /// `null`: the rule applies to every site of the organization.
+    pub site_id: Option<String>,
+    #[schema(example = "DE")]
+    pub country: String,
+    pub region: Option<String>,
+    /// Basis points: 1900 is 19 %.
+    #[schema(example = 1900)]
+    pub rate_bps: u32,
+    pub name: String,
+    /// `YYYY-MM-DD`.
+    #[schema(format = Date, example = "2026-01-01")]
+    pub valid_from: String,
+    #[schema(format = DateTime)]
+    pub created_at: Option<String>,
+}
+
+impl From<&pb::TaxRule> for TaxRule {
+    fn from(r: &pb::TaxRule) -> Self {
+        Self {
+            id: r.id.clone(),
+            object: "tax_rule",
+            site_id: non_empty(&r.site_id),
+            country: r.country.clone(),
+            region: non_empty(&r.region),
+            rate_bps: r.rate_bps,
+            name: r.name.clone(),
+            valid_from: r.valid_from.clone(),
+            created_at: time(r.created_at.as_ref()),
+        }
+    }
+}
+
+/// The rule as it was, marked deleted.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedTaxRule {
+    #[serde(flatten)]
+    pub rule: TaxRule,
+    /// Always `true`.
+    pub deleted: bool,
+}
+
+impl From<&pb::TaxRule> for DeletedTaxRule {
+    fn from(r: &pb::TaxRule) -> Self {
+        Self { rule: TaxRule::from(r), deleted: true }
+    }
+}
+
+/// Gross = net + tax, in minor units.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AmountSplit {
+    pub gross: i64,
+    pub net: i64,
+    pub tax: i64,
+}
+
+impl From<Option<&pb::AmountSplit>> for AmountSplit {
+    fn from(s: Option<&pb::AmountSplit>) -> Self {
+        let s = s.cloned().unwrap_or_default();
+        Self { gross: s.gross, net: s.net, tax: s.tax }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentParty {
+    pub name: String,
+    pub email: Option<String>,
+    pub address: Option<Address>,
+    pub vat_id: Option<String>,
+    pub country: Option<String>,
+}
+
+impl From<&pb::DocumentParty> for DocumentParty {
+    fn from(p: &pb::DocumentParty) -> Self {
+        Self {
+            name: p.name.clone(),
+            email: non_empty(&p.email),
+            address: p.address.as_ref().map(Address::from),
+            vat_id: non_empty(&p.vat_id),
+            country: non_empty(&p.country),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentLine {
+    pub description: String,
+    pub quantity: i64,
+    pub unit_amount: i64,
+    pub tax_rate_bps: u32,
+    pub amounts: AmountSplit,
+}
+
+impl From<&pb::DocumentLine> for DocumentLine {
+    fn from(l: &pb::DocumentLine) -> Self {
+        Self {
+            description: l.description.clone(),
+            quantity: l.quantity,
+            unit_amount: l.unit_amount,
+            tax_rate_bps: l.rate_bps,
+            amounts: AmountSplit::from(l.amounts.as_ref()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RateTotal {
+    pub tax_rate_bps: u32,
+    pub amounts: AmountSplit,
+}
+
+impl From<&pb::RateTotal> for RateTotal {
+    fn from(r: &pb::RateTotal) -> Self {
+        Self { tax_rate_bps: r.rate_bps, amounts: AmountSplit::from(r.amounts.as_ref()) }
+    }
+}
+
+/// An invoice (one per succeeded transaction) or a credit note (one per
+/// refund).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxDocument {
+    #[schema(example = "inv_4d5e6f7a8b9c0d1e2f3a4b5c")]
+    pub id: String,
+    /// `invoice` or `credit_note`.
+    #[schema(example = "invoice")]
+    pub object: String,
+    #[schema(example = "INV-2026-000001")]
+    pub number: String,
+    pub sequence: i64,
+    pub site_id: String,
+    pub transaction_id: String,
+    pub checkout_id: String,
+    #[schema(format = DateTime)]
+    pub issued_at: Option<String>,
+    pub currency: String,
+    pub seller: Option<DocumentParty>,
+    pub buyer: Option<DocumentParty>,
+    pub lines: Vec<DocumentLine>,
+    pub tax_breakdown: Vec<RateTotal>,
+    pub totals: AmountSplit,
+    pub reverse_charge: bool,
+    pub notes: Vec<String>,
+    /// Credit notes: the invoice they correct.
+    pub invoice_id: Option<String>,
+    pub invoice_number: Option<String>,
+    /// Credit notes: the refund they document.
+    pub refund_id: Option<String>,
+}
+
+impl From<&pb::TaxDocument> for TaxDocument {
+    fn from(d: &pb::TaxDocument) -> Self {
+        Self {
+            id: d.id.clone(),
+            object: d.kind.clone(),
+            number: d.number.clone(),
+            sequence: d.sequence,
+            site_id: d.site_id.clone(),
+            transaction_id: d.transaction_id.clone(),
+            checkout_id: d.checkout_id.clone(),
+            issued_at: time(d.issued_at.as_ref()),
+            currency: d.currency.clone(),
+            seller: d.seller.as_ref().map(DocumentParty::from),
+            buyer: d.buyer.as_ref().map(DocumentParty::from),
+            lines: d.lines.iter().map(DocumentLine::from).collect(),
+            tax_breakdown: d.by_rate.iter().map(RateTotal::from).collect(),
+            totals: AmountSplit::from(d.total.as_ref()),
+            reverse_charge: d.reverse_charge,
+            notes: d.notes.clone(),
+            invoice_id: non_empty(&d.invoice_id),
+            invoice_number: non_empty(&d.invoice_number),
+            refund_id: non_empty(&d.refund_id),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IpnAttempt {
+    #[schema(format = DateTime)]
+    pub at: Option<String>,
+    /// `null` when no HTTP answer arrived.
+    pub status_code: Option<u32>,
+    pub latency_ms: u64,
+    pub error: Option<String>,
+    pub response_excerpt: String,
+}
+
+impl From<&pb::IpnAttempt> for IpnAttempt {
+    fn from(a: &pb::IpnAttempt) -> Self {
+        Self {
+            at: time(a.at.as_ref()),
+            status_code: a.status_code,
+            latency_ms: a.latency_ms,
+            error: non_empty(&a.error),
+            response_excerpt: a.response_excerpt.clone(),
+        }
+    }
+}
+
+/// One IPN event and its delivery attempts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IpnDelivery {
+    /// The event id (`evt_…`), stable across retries.
+    #[schema(example = "evt_6f7a8b9c0d1e2f3a4b5c6d7e")]
+    pub id: String,
+    /// Always `ipn_delivery`.
+    #[schema(value_type = String, example = "ipn_delivery")]
+    pub object: &'static str,
+    pub site_id: String,
+    pub checkout_id: String,
+    pub transaction_id: Option<String>,
+    #[schema(example = "transaction.succeeded")]
+    pub event_type: String,
+    pub url: String,
+    /// `pending`, `succeeded` or `failed`.
+    #[schema(example = "succeeded")]
+    pub status: String,
+    #[schema(format = DateTime)]
+    pub next_attempt_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: Option<String>,
+    pub attempts: Vec<IpnAttempt>,
+}
+
+impl From<&pb::IpnDelivery> for IpnDelivery {
+    fn from(d: &pb::IpnDelivery) -> Self {
+        Self {
+            id: d.id.clone(),
+            object: "ipn_delivery",
+            site_id: d.site_id.clone(),
+            checkout_id: d.checkout_id.clone(),
+            transaction_id: non_empty(&d.transaction_id),
+            event_type: d.event_type.clone(),
+            url: d.url.clone(),
+            status: d.status.clone(),
+            next_attempt_at: time(d.next_attempt_at.as_ref()),
+            created_at: time(d.created_at.as_ref()),
+            attempts: d.attempts.iter().map(IpnAttempt::from).collect(),
+        }
+    }
+}
+
+/// The objects an IPN event carries.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IpnEventData {
+    /// Absent on checkout events (`checkout.expired`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transaction: Option<Transaction>,
+    pub checkout: Checkout,
+}
+
+/// The body POSTed to a checkout's `ipnUrl`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IpnEvent {
+    /// Stable across retries: merchants de-duplicate on it.
+    pub id: String,
+    #[serde(rename = "type")]
+    #[schema(example = "transaction.succeeded")]
+    pub event_type: String,
+    #[schema(format = DateTime)]
+    pub created_at: Option<String>,
+    pub data: IpnEventData,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueStatus {
+    #[schema(example = "payment.initiated")]
+    pub queue: String,
+    pub depth: u64,
+    pub in_flight: u64,
+    pub retried: u64,
+    pub dead: u64,
+}
+
+impl From<&pb::QueueStatus> for QueueStatus {
+    fn from(q: &pb::QueueStatus) -> Self {
+        Self { queue: q.queue.clone(), depth: q.depth, in_flight: q.in_flight, retried: q.retried, dead: q.dead }
+    }
+}
+
+/// A custom checkout domain some site owns.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DomainVerification {
+    #[schema(example = "pay.shop.example")]
+    pub domain: String,
+    /// Always `true` (an unowned domain answers 404).
+    pub owned: bool,
+}
+
+/// Offline format and check digits, then EU VIES.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VatValidation {
+    pub valid: bool,
+    /// `valid`, `invalid` or `unverified` (VIES could not answer).
+    #[schema(example = "valid")]
+    pub status: String,
+    #[schema(example = "DE")]
+    pub country_code: String,
+    pub vat_number: String,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    #[schema(format = DateTime)]
+    pub checked_at: Option<String>,
+    /// `format` or `vies`.
+    #[schema(example = "vies")]
+    pub source: String,
+    pub reason: Option<String>,
+}
+
+impl From<&pb::VatValidation> for VatValidation {
+    fn from(v: &pb::VatValidation) -> Self {
+        Self {
+            valid: v.valid,
+            status: v.status.clone(),
+            country_code: v.country_code.clone(),
+            vat_number: v.vat_number.clone(),
+            name: non_empty(&v.name),
+            address: non_empty(&v.address),
+            checked_at: time(v.checked_at.as_ref()),
+            source: v.source.clone(),
+            reason: non_empty(&v.reason),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EuMember {
+    #[schema(example = "DE")]
+    pub country_code: String,
+    pub eu_member: bool,
+    /// The VAT prefix (`EL` for Greece); `null` outside the EU.
+    pub vat_prefix: Option<String>,
+}
+
+impl From<&pb::EuMemberResponse> for EuMember {
+    fn from(m: &pb::EuMemberResponse) -> Self {
+        Self { country_code: m.country_code.clone(), eu_member: m.eu_member, vat_prefix: non_empty(&m.vat_prefix) }
+    }
+}
