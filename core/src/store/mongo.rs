@@ -16,7 +16,7 @@ use mongodb::{Client, Collection, Database, IndexModel};
 use serde_json::{Map, Number, Value};
 
 use super::common::{self, COUNTERS, Registry, Scalar};
-use super::{CollectionSpec, Document, Filter, Page, PageResult, Store, StoreError, StoreResult};
+use super::{CollectionSpec, DUE_AT, Document, DueCursor, Filter, Page, PageResult, Store, StoreError, StoreResult};
 
 const DUPLICATE_KEY: i32 = 11000;
 /// Used when the URI does not set `serverSelectionTimeoutMS`: long enough to
@@ -99,7 +99,8 @@ fn indexes(spec: &CollectionSpec) -> Vec<IndexModel> {
             IndexOptions::builder().name(format!("idx_{field}")).build(),
         )
     });
-    std::iter::once(order).chain(unique).chain(indexed).collect()
+    let due = index(doc! { DUE_AT: 1, "_id": 1 }, IndexOptions::builder().name("due".to_owned()).build());
+    std::iter::once(order).chain(std::iter::once(due)).chain(unique).chain(indexed).collect()
 }
 
 fn translate(err: mongodb::error::Error) -> StoreError {
@@ -304,6 +305,49 @@ impl Store for MongoStore {
             return Err(if exists { StoreError::VersionConflict } else { StoreError::NotFound });
         }
         Ok(doc)
+    }
+
+    async fn find_due(
+        &self,
+        collection: &str,
+        up_to: i64,
+        after: Option<&DueCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Document>> {
+        let coll = self.collection(collection)?;
+        // Integers only, as on SQLite: a double or a string is never due.
+        let mut query = doc! { DUE_AT: { "$lte": up_to, "$type": ["long", "int"] } };
+        if let Some(cursor) = after {
+            query.insert(
+                "$or",
+                vec![
+                    doc! { DUE_AT: { "$gt": cursor.due_at } },
+                    doc! { DUE_AT: cursor.due_at, "_id": { "$gt": cursor.id.as_str() } },
+                ],
+            );
+        }
+        let limit = i64::try_from(limit).map_err(|_| StoreError::Backend(format!("limit {limit} is too large")))?;
+        let found: Vec<bson::Document> = coll
+            .find(query)
+            .sort(doc! { DUE_AT: 1, "_id": 1 })
+            .limit(limit)
+            .await
+            .map_err(translate)?
+            .try_collect()
+            .await
+            .map_err(translate)?;
+        found.into_iter().map(from_stored).collect()
+    }
+
+    async fn delete_version(&self, collection: &str, id: &str, expected_version: i64) -> StoreResult<()> {
+        let coll = self.collection(collection)?;
+        let deleted = coll.delete_one(doc! { "_id": id, "version": expected_version }).await.map_err(translate)?;
+        if deleted.deleted_count == 0 {
+            let exists =
+                coll.find_one(doc! { "_id": id }).projection(doc! { "_id": 1 }).await.map_err(translate)?.is_some();
+            return Err(if exists { StoreError::VersionConflict } else { StoreError::NotFound });
+        }
+        Ok(())
     }
 
     async fn delete(&self, collection: &str, id: &str) -> StoreResult<bool> {

@@ -51,7 +51,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::common::{self, COUNTERS, Registry, Scalar};
-use super::{CollectionSpec, Document, Filter, Page, PageResult, Store, StoreError, StoreResult};
+use super::{CollectionSpec, DUE_AT, Document, DueCursor, Filter, Page, PageResult, Store, StoreError, StoreResult};
 
 /// Reader threads. Reads are short and the machine Paygate is sized for has
 /// few cores: a few readers keep the cores busy without thrashing.
@@ -698,6 +698,8 @@ fn migration_sql(spec: &CollectionSpec) -> String {
             body TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS "{c}:order" ON "{c}" (created_at DESC, id DESC);
+        CREATE INDEX IF NOT EXISTS "{c}:due" ON "{c}" (json_extract(body, '$.{DUE_AT}'), id)
+            WHERE json_extract(body, '$.{DUE_AT}') IS NOT NULL;
         "#
     );
     // NULLs never clash in a SQLite unique index, so documents where the
@@ -883,6 +885,54 @@ impl Store for SqliteStore {
         })
         .await?;
         Ok(doc)
+    }
+
+    async fn find_due(
+        &self,
+        collection: &str,
+        up_to: i64,
+        after: Option<&DueCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Document>> {
+        self.registry.spec(collection)?;
+        // The comparison on the `json_extract` term lets the planner use the
+        // partial due index (it implies IS NOT NULL); `json_type` keeps out
+        // reals and booleans, which json_extract would compare as numbers.
+        let due = format!("json_extract(body, '$.{DUE_AT}')");
+        let mut sql = format!(
+            r#"SELECT id, version, created_at, body FROM "{collection}"
+               WHERE {due} <= ? AND json_type(body, '$.{DUE_AT}') = 'integer'"#
+        );
+        let mut values = vec![SqlValue::Integer(up_to)];
+        if let Some(cursor) = after {
+            let _ = write!(sql, " AND ({due}, id) > (?, ?)");
+            values.push(SqlValue::Integer(cursor.due_at));
+            values.push(SqlValue::Text(cursor.id.clone()));
+        }
+        let _ = write!(sql, " ORDER BY {due}, id LIMIT ?");
+        values.push(SqlValue::Integer(sql_limit(limit)?));
+        self.read(collection, move |conn| {
+            conn.prepare_cached(&sql)?
+                .query_map(rusqlite::params_from_iter(values), document_from_row)?
+                .map(|row| parse_document(row?))
+                .collect::<Attempt<Vec<_>>>()
+        })
+        .await
+    }
+
+    async fn delete_version(&self, collection: &str, id: &str, expected_version: i64) -> StoreResult<()> {
+        self.registry.spec(collection)?;
+        let delete = format!(r#"DELETE FROM "{collection}" WHERE id = ? AND version = ?"#);
+        let exists = format!(r#"SELECT 1 FROM "{collection}" WHERE id = ?"#);
+        let id = id.to_owned();
+        self.write(collection, move |conn| {
+            if conn.prepare_cached(&delete)?.execute(params![id, expected_version])? == 0 {
+                let found = conn.prepare_cached(&exists)?.exists([&id])?;
+                return Err(if found { StoreError::VersionConflict } else { StoreError::NotFound }.into());
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn delete(&self, collection: &str, id: &str) -> StoreResult<bool> {
