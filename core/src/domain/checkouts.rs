@@ -147,6 +147,16 @@ impl Entity for Checkout {
     fn version(&self) -> i64 {
         self.version
     }
+    /// An open checkout is due when it expires; a pending follow-up (its
+    /// IPN not yet recorded) is due at once.
+    fn due_at(&self) -> Option<i64> {
+        let expiry = (self.status == CheckoutStatus::Open).then_some(self.expires_at);
+        let follow_up = self.follow_up.then_some(self.created_at);
+        match (expiry, follow_up) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 impl Checkout {

@@ -59,7 +59,7 @@ async fn queue_status_shows_every_queue() {
 async fn two_core_replicas_on_one_store_charge_each_checkout_once() {
     let first = spawn_app().await;
     // A second full stack on the same store (and, under PAYGATE_TEST_QUEUE=redis,
-    // the same queue): its workers and sweeper compete with the first's.
+    // the same queue): its workers and scheduler compete with the first's.
     let shared = first.config.clone();
     let second = paygate::start(&shared, paygate::Services::All).await.unwrap();
     let second_admin = format!("http://{}", second.admin_addr.unwrap());
@@ -93,8 +93,8 @@ async fn two_core_replicas_on_one_store_charge_each_checkout_once() {
     let core = first.operator_core().await;
     for id in &ids {
         assert_eq!(first.settled_status(id).await["transaction"]["status"], "succeeded");
-        // Both replicas' sweepers and workers may touch it: still one charge.
-        paygate_core::workers::sweep(&core).await.unwrap();
+        // Both replicas' schedulers and workers may touch it: still one charge.
+        paygate_core::workers::Scheduler::default().pass(&core).await;
         assert_eq!(
             paygate_core::providers::sandbox::SandboxProvider::successful_charges_for(core.store.as_ref(), id)
                 .await
