@@ -348,10 +348,10 @@ impl Core {
             },
             retry_after: None,
         };
-        let secret = match self.get::<Site>(&delivery.site_id).await {
-            Ok(Some(site)) => match self.webhook_secret(&site) {
-                Ok(secret) => secret,
-                Err(_) => return failed("the site's signing secret could not be opened".into()),
+        let (secret, previous) = match self.get::<Site>(&delivery.site_id).await {
+            Ok(Some(site)) => match (self.webhook_secret(&site), self.previous_webhook_secret(&site)) {
+                (Ok(secret), Ok(previous)) => (secret, previous),
+                _ => return failed("the site's signing secret could not be opened".into()),
             },
             Ok(None) => return failed("the site no longer exists".into()),
             Err(err) => return failed(format!("store: {err}")),
@@ -362,14 +362,15 @@ impl Core {
             Ok(client) => client,
             Err(err) => return failed(err),
         };
-        let timestamp = chrono::Utc::now().timestamp();
+        let timestamp = self.now().div_euclid(1_000_000);
         let mut request = client
             .post(&delivery.url)
             .header("content-type", "application/json")
             .header("user-agent", concat!("Paygate-IPN/", env!("CARGO_PKG_VERSION")))
             .body(delivery.payload.clone());
+        let previous = previous.as_ref().map(|previous| previous.expose());
         for (name, value) in
-            crate::signing::headers(secret.expose(), &delivery.id, timestamp, delivery.payload.as_bytes())
+            crate::signing::headers(secret.expose(), previous, &delivery.id, timestamp, delivery.payload.as_bytes())
         {
             request = request.header(name, value);
         }
