@@ -156,6 +156,53 @@ async fn backfill<T: Entity>(core: &Core, filter: (&'static str, serde_json::Val
     }
 }
 
+/// One organization's background work, shaped like a queue's figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkStatus {
+    pub queue: &'static str,
+    /// Waiting to be worked on.
+    pub depth: u64,
+    /// Being worked on now.
+    pub in_flight: u64,
+    /// Waiting for a retry after a failed attempt.
+    pub retried: u64,
+    /// Given up on.
+    pub dead: u64,
+}
+
+/// Counting stops here: a figure this high already says "a lot".
+pub const MAX_STATUS_COUNT: u64 = 100_000;
+
+impl Core {
+    /// The caller's own background work, counted from its records in the
+    /// store. Queue-wide figures would show other organizations' traffic,
+    /// so they are never given out per key.
+    pub async fn work_status(&self, principal: &crate::domain::auth::Principal) -> CoreResult<Vec<WorkStatus>> {
+        use crate::domain::{ipn::DeliveryStatus, transactions::TransactionStatus};
+        let count = |collection: &'static str, status: &'static str| {
+            let filter = vec![("organizationId", principal.organization_id.clone().into()), ("status", status.into())];
+            async move { self.store.count(collection, &filter, MAX_STATUS_COUNT).await }
+        };
+        let payments = WorkStatus {
+            queue: PAYMENT_QUEUE,
+            depth: count(Transaction::COLLECTION, TransactionStatus::Pending.as_str()).await?,
+            in_flight: count(Transaction::COLLECTION, TransactionStatus::Processing.as_str()).await?,
+            // A payment is never dropped: a retry keeps it `processing` and
+            // giving up ends it `failed`, like any declined charge.
+            retried: 0,
+            dead: 0,
+        };
+        let deliveries = WorkStatus {
+            queue: IPN_QUEUE,
+            depth: count(IpnDelivery::COLLECTION, DeliveryStatus::Pending.as_str()).await?,
+            in_flight: 0,
+            retried: 0,
+            dead: count(IpnDelivery::COLLECTION, DeliveryStatus::Failed.as_str()).await?,
+        };
+        Ok(vec![payments, deliveries])
+    }
+}
+
 /// What one pass of the scheduler did, per kind of work.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PassReport {

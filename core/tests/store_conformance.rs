@@ -554,6 +554,26 @@ mod suite {
         assert!(matches!(store.find_due("gadgets", 1, None, 1).await, Err(StoreError::Backend(_))));
     }
 
+    pub async fn count_matches_the_filter_up_to_a_bound(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        for n in 0..7 {
+            let status = if n < 5 { "open" } else { "paid" };
+            let owner = if n % 2 == 0 { "a" } else { "b" };
+            store
+                .insert("widgets", widget(&format!("c{n}"), n, json!({"status": status, "owner": owner})))
+                .await
+                .expect("insert");
+        }
+        let count = |filter: Filter, up_to| async move { store.count("widgets", &filter, up_to).await.expect("count") };
+        assert_eq!(count(vec![("status", json!("open"))], 100).await, 5);
+        assert_eq!(count(vec![("status", json!("open")), ("owner", json!("a"))], 100).await, 3);
+        assert_eq!(count(vec![("status", json!("open"))], 2).await, 2, "counting stops at the bound");
+        assert_eq!(count(vec![("status", json!("gone"))], 100).await, 0);
+        assert_eq!(count(vec![], 100).await, 7);
+        let refused = store.count("widgets", &vec![("color", json!("red"))], 10).await;
+        assert!(matches!(refused, Err(StoreError::Backend(_))), "{refused:?}");
+    }
+
     pub async fn delete_version_removes_only_the_version_judged(ctx: &Ctx) {
         let store = ctx.store.as_ref();
         let first = store.insert("widgets", widget("v", 1, json!({"status": "old"}))).await.expect("insert");
@@ -673,6 +693,7 @@ conformance!(
     delete_removes_once,
     find_due_walks_oldest_first_from_a_cursor,
     delete_version_removes_only_the_version_judged,
+    count_matches_the_filter_up_to_a_bound,
     unmigrated_collection_is_refused,
     migrate_is_idempotent,
 );

@@ -125,6 +125,10 @@ pub trait Store: Send + Sync + 'static {
     /// descending, then `id` descending), after the cursor.
     async fn find(&self, collection: &str, filter: &Filter, page: &Page) -> StoreResult<PageResult>;
 
+    /// How many documents match every filter pair, counting no further
+    /// than `up_to` (so a count costs at most that many index entries).
+    async fn count(&self, collection: &str, filter: &Filter, up_to: u64) -> StoreResult<u64>;
+
     /// The first document whose unique/indexed `field` equals `value`.
     async fn find_one(&self, collection: &str, field: &str, value: &Value) -> StoreResult<Option<Document>>;
 

@@ -279,6 +279,16 @@ impl Store for MongoStore {
         Ok(PageResult { data, has_more })
     }
 
+    async fn count(&self, collection: &str, filter: &Filter, up_to: u64) -> StoreResult<u64> {
+        let coll = self.collection(collection)?;
+        let mut query = bson::Document::new();
+        for (field, value) in filter {
+            self.registry.queryable(collection, field)?;
+            query.insert(*field, scalar_to_bson(Scalar::from_json(field, value)?));
+        }
+        coll.count_documents(query).limit(up_to).await.map_err(translate)
+    }
+
     async fn find_one(&self, collection: &str, field: &str, value: &Value) -> StoreResult<Option<Document>> {
         self.registry.queryable(collection, field)?;
         let coll = self.collection(collection)?;

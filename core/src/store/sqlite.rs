@@ -843,6 +843,26 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn count(&self, collection: &str, filter: &Filter, up_to: u64) -> StoreResult<u64> {
+        self.registry.spec(collection)?;
+        let scalars = filter
+            .iter()
+            .map(|(field, value)| {
+                self.registry.queryable(collection, field)?;
+                Ok((*field, Scalar::from_json(field, value)?))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let (select, mut values) = Self::select(collection, &scalars, false);
+        let sql = format!("SELECT COUNT(*) FROM ({select})");
+        values.push(SqlValue::Integer(i64::try_from(up_to).unwrap_or(i64::MAX)));
+        self.read(collection, move |conn| {
+            let count: i64 =
+                conn.prepare_cached(&sql)?.query_row(rusqlite::params_from_iter(values), |row| row.get(0))?;
+            Ok(u64::try_from(count).unwrap_or_default())
+        })
+        .await
+    }
+
     async fn find_one(&self, collection: &str, field: &str, value: &Value) -> StoreResult<Option<Document>> {
         self.registry.queryable(collection, field)?;
         let scalar = Scalar::from_json(field, value)?;

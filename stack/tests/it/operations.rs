@@ -55,6 +55,51 @@ async fn queue_status_shows_every_queue() {
     app.stop().await;
 }
 
+/// The figures of one queue in a `/jobs/status` answer.
+fn figures(status: &Value, queue: &str) -> [u64; 4] {
+    let entry = status["data"].as_array().unwrap().iter().find(|q| q["queue"] == queue).unwrap();
+    ["depth", "inFlight", "retried", "dead"].map(|field| entry[field].as_u64().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn job_status_shows_each_organization_only_its_own_work() {
+    let app = spawn_app().await;
+    let busy = app.bootstrap().await;
+    let idle = app.bootstrap().await;
+    // Busy's receiver holds the first attempt for a while: its IPN job is in
+    // flight in the shared queue while idle looks.
+    let (hold_tx, hold_rx) = tokio::sync::watch::channel(false);
+    let arrived = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = arrived.clone();
+    let receiver = axum::Router::new().fallback(move || {
+        let mut hold = hold_rx.clone();
+        let seen = seen.clone();
+        async move {
+            seen.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = hold.wait_for(|released| *released).await;
+            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "busy")
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/ipn", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    let checkout = app.checkout_with(&busy, json!({"ipnUrl": url})).await;
+    app.pay(checkout["id"].as_str().unwrap(), &json!({"paymentMethod": "tok_visa"})).await;
+    app.settled_status(checkout["id"].as_str().unwrap()).await;
+    eventually(20, "the IPN attempt", || async { arrived.load(std::sync::atomic::Ordering::SeqCst).then_some(()) })
+        .await;
+
+    let status: Value = app.admin_get(&idle.api_key, "/api/v1/jobs/status").await.json().await.unwrap();
+    assert_eq!(figures(&status, "payment.initiated"), [0; 4], "{status}");
+    assert_eq!(figures(&status, "ipn.deliver"), [0; 4], "another organization's IPN shows nowhere: {status}");
+    let status: Value = app.admin_get(&busy.api_key, "/api/v1/jobs/status").await.json().await.unwrap();
+    assert_eq!(figures(&status, "ipn.deliver")[0], 1, "its own pending delivery: {status}");
+    assert_eq!(figures(&status, "payment.initiated"), [0; 4], "its payment is settled: {status}");
+    let _ = hold_tx.send(true);
+    server.abort();
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn two_core_replicas_on_one_store_charge_each_checkout_once() {
     let first = spawn_app().await;
