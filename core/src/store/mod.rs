@@ -101,6 +101,10 @@ pub enum StoreError {
     /// `startingAfter` names no document of this collection.
     #[error("unknown cursor")]
     UnknownCursor,
+    /// The store has more requests waiting than it takes: the caller should
+    /// come back shortly instead of queueing without bound.
+    #[error("the store is overloaded")]
+    Overloaded,
     #[error("store backend: {0}")]
     Backend(String),
 }

@@ -30,9 +30,12 @@
 //!   [`Writer::restart_wal`]).
 //!
 //! Both queues have two lanes: work run through [`background`] (payment
-//! workers, IPN dispatchers, the sweeper) waits behind what API requests
+//! workers, IPN dispatchers, the scheduler) waits behind what API requests
 //! asked for, so a busy background never makes a request wait for a whole
-//! backlog.
+//! backlog. Each lane holds at most [`LANE_CAPACITY`] requests: past that
+//! a request is refused at once with [`StoreError::Overloaded`] (the API
+//! answers 503 with `Retry-After`) rather than queued behind a backlog it
+//! could only time out in, with memory growing all the while.
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -53,6 +56,10 @@ use tokio::sync::oneshot;
 use super::common::{self, COUNTERS, Registry, Scalar};
 use super::{CollectionSpec, DUE_AT, Document, DueCursor, Filter, Page, PageResult, Store, StoreError, StoreResult};
 
+/// Requests one lane of a queue holds. A request behind this many waits
+/// longer than any client should (the writer commits a few tens of
+/// thousands of writes a second at best), so refusing it is kinder.
+const LANE_CAPACITY: usize = 4096;
 /// Reader threads. Reads are short and the machine Paygate is sized for has
 /// few cores: a few readers keep the cores busy without thrashing.
 const READERS: usize = 3;
@@ -120,6 +127,8 @@ impl Priority {
 struct Queue<T> {
     lanes: Mutex<Lanes<T>>,
     ready: Condvar,
+    /// Most items each lane holds.
+    capacity: usize,
 }
 
 struct Lanes<T> {
@@ -150,8 +159,9 @@ fn shut_down() -> StoreError {
 }
 
 impl<T> Queue<T> {
-    fn new() -> Self {
+    fn new(capacity: usize) -> Self {
         Self {
+            capacity,
             lanes: Mutex::new(Lanes {
                 foreground: VecDeque::new(),
                 background: VecDeque::new(),
@@ -169,10 +179,14 @@ impl<T> Queue<T> {
         if lanes.closed {
             return Err(shut_down());
         }
-        match priority {
-            Priority::Foreground => lanes.foreground.push_back(item),
-            Priority::Background => lanes.background.push_back(item),
+        let lane = match priority {
+            Priority::Foreground => &mut lanes.foreground,
+            Priority::Background => &mut lanes.background,
+        };
+        if lane.len() >= self.capacity {
+            return Err(StoreError::Overloaded);
         }
+        lane.push_back(item);
         let wake = lanes.sleeping > 0;
         drop(lanes);
         if wake {
@@ -322,6 +336,10 @@ impl SqliteStore {
     /// directory, and starts the store's threads. This blocks on file I/O:
     /// call it at startup or from `spawn_blocking`.
     pub fn open(path: &Path) -> StoreResult<Self> {
+        Self::open_with_lane_capacity(path, LANE_CAPACITY)
+    }
+
+    fn open_with_lane_capacity(path: &Path, lane_capacity: usize) -> StoreResult<Self> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", parent.display())))?;
@@ -335,8 +353,8 @@ impl SqliteStore {
         // Threads join the store as they start, so that if one cannot be
         // started, dropping the store stops the ones already running.
         let mut store = Self {
-            writes: Arc::new(Queue::new()),
-            reads: Arc::new(Queue::new()),
+            writes: Arc::new(Queue::new(lane_capacity)),
+            reads: Arc::new(Queue::new(lane_capacity)),
             stop_checkpoints: Some(stop_checkpoints),
             writer: None,
             threads: Vec::with_capacity(READERS + 1),
@@ -1044,8 +1062,60 @@ mod tests {
     }
 
     #[test]
+    fn a_full_lane_refuses_and_the_other_lane_still_takes() {
+        let queue = Queue::new(2);
+        queue.push(1, Priority::Foreground).expect("push");
+        queue.push(2, Priority::Foreground).expect("push");
+        assert!(matches!(queue.push(3, Priority::Foreground), Err(StoreError::Overloaded)));
+        queue.push(4, Priority::Background).expect("the background lane has its own room");
+        let mut taken = Vec::new();
+        assert_eq!(queue.take(1, &mut taken), Take::Taken);
+        queue.push(5, Priority::Foreground).expect("room again once one is taken");
+    }
+
+    #[tokio::test]
+    async fn a_store_with_a_full_write_lane_answers_overloaded_at_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("db.sqlite3");
+        let opened = path.clone();
+        let store = tokio::task::spawn_blocking(move || SqliteStore::open_with_lane_capacity(&opened, 3))
+            .await
+            .expect("task")
+            .expect("open");
+        store.migrate(&[WIDGETS]).await.expect("migrate");
+        let lock = WriteLock::hold(&path);
+        // The writer takes the first write and stalls on the lock with it;
+        // three more fill the lane.
+        let mut first = pin!(store.insert("widgets", widget("first", json!({}))));
+        assert!(poll!(first.as_mut()).is_pending());
+        until_queued(&store, (0, 0)).await;
+        let mut queued: Vec<_> =
+            (0..3).map(|n| Box::pin(store.insert("widgets", widget(&format!("q{n}"), json!({}))))).collect();
+        for write in &mut queued {
+            assert!(poll!(write.as_mut()).is_pending());
+        }
+        until_queued(&store, (3, 0)).await;
+        let started = Instant::now();
+        let refused = store.insert("widgets", widget("one too many", json!({}))).await;
+        assert!(matches!(refused, Err(StoreError::Overloaded)), "{refused:?}");
+        assert!(started.elapsed() < Duration::from_secs(1), "refused without waiting");
+        // Reads have their own queue and still answer.
+        assert!(store.get("widgets", "first").await.expect("read while writes are refused").is_none());
+        lock.release();
+        first.await.expect("first");
+        for result in join_all(queued).await {
+            result.expect("queued write");
+        }
+        assert!(
+            store.get("widgets", "one too many").await.expect("get").is_none(),
+            "the refused write changed nothing"
+        );
+        store.insert("widgets", widget("later", json!({}))).await.expect("accepted once there is room");
+    }
+
+    #[test]
     fn queue_hands_out_foreground_first_then_background() {
-        let queue = Queue::new();
+        let queue = Queue::new(64);
         for n in 0..5 {
             queue.push(("background", n), Priority::Background).expect("push");
         }
