@@ -342,34 +342,6 @@ mod suite {
         println!("{} writers, {conflicts} conflicts retried", ctx.tasks);
     }
 
-    pub async fn next_sequence_has_no_gap_or_duplicate(ctx: &Ctx) {
-        let barrier = Arc::new(Barrier::new(ctx.tasks));
-        let callers: Vec<_> = (0..ctx.tasks)
-            .map(|_| {
-                let store = Arc::clone(&ctx.store);
-                let barrier = Arc::clone(&barrier);
-                tokio::spawn(async move {
-                    barrier.wait().await;
-                    store.next_sequence("invoice_number").await.expect("next_sequence")
-                })
-            })
-            .collect();
-        let mut values = Vec::with_capacity(ctx.tasks);
-        for caller in callers {
-            values.push(caller.await.expect("caller task"));
-        }
-        values.sort_unstable();
-        let expected: Vec<i64> = (1..=i64::try_from(ctx.tasks).expect("small")).collect();
-        assert_eq!(values, expected);
-
-        // Counters are independent of each other.
-        assert_eq!(ctx.store.next_sequence("other").await.expect("other"), 1);
-        assert_eq!(
-            ctx.store.next_sequence("invoice_number").await.expect("next"),
-            expected.last().expect("non-empty") + 1
-        );
-    }
-
     pub async fn concurrent_inserts_all_land(ctx: &Ctx) {
         let barrier = Arc::new(Barrier::new(ctx.tasks));
         let inserters: Vec<_> = (0..ctx.tasks)
@@ -687,7 +659,6 @@ conformance!(
     compare_and_swap_stale_version_conflicts,
     compare_and_swap_missing_is_not_found,
     concurrent_compare_and_swap_loses_no_update,
-    next_sequence_has_no_gap_or_duplicate,
     concurrent_inserts_all_land,
     concurrent_mixed_writes_each_get_their_own_outcome,
     delete_removes_once,

@@ -174,10 +174,6 @@ pub trait Store: Send + Sync + 'static {
     /// missing → `NotFound`.
     async fn delete_version(&self, collection: &str, id: &str, expected_version: i64) -> StoreResult<()>;
 
-    /// Atomically increments the named counter and returns the new value
-    /// (the first call returns 1).
-    async fn next_sequence(&self, name: &str) -> StoreResult<i64>;
-
     /// Cheap round trip for health checks.
     async fn ping(&self) -> StoreResult<()>;
 }

@@ -11,11 +11,11 @@ use async_trait::async_trait;
 use futures::TryStreamExt;
 use mongodb::bson::{self, Bson, doc};
 use mongodb::error::{ErrorKind, WriteFailure};
-use mongodb::options::{ClientOptions, IndexOptions, ReturnDocument};
+use mongodb::options::{ClientOptions, IndexOptions};
 use mongodb::{Client, Collection, Database, IndexModel};
 use serde_json::{Map, Number, Value};
 
-use super::common::{self, COUNTERS, Registry, Scalar};
+use super::common::{self, Registry, Scalar};
 use super::{CollectionSpec, DUE_AT, Document, DueCursor, Filter, Page, PageResult, Store, StoreError, StoreResult};
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -24,9 +24,6 @@ const DUPLICATE_KEY: i32 = 11000;
 /// reported promptly rather than after the driver's 30 s default.
 const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(10);
 const UNIQUE_PREFIX: &str = "uniq_";
-/// Concurrent first calls of `next_sequence` on a new counter can both try
-/// to upsert it; the loser sees a duplicate key and simply tries again.
-const UPSERT_ATTEMPTS: usize = 3;
 
 /// The MongoDB-backed [`Store`].
 pub struct MongoStore {
@@ -62,10 +59,6 @@ impl MongoStore {
     fn collection(&self, name: &str) -> StoreResult<Collection<bson::Document>> {
         self.registry.spec(name)?;
         Ok(self.database.collection(name))
-    }
-
-    fn counters(&self) -> Collection<bson::Document> {
-        self.database.collection(COUNTERS)
     }
 }
 
@@ -364,30 +357,6 @@ impl Store for MongoStore {
         let coll = self.collection(collection)?;
         let deleted = coll.delete_one(doc! { "_id": id }).await.map_err(translate)?;
         Ok(deleted.deleted_count > 0)
-    }
-
-    async fn next_sequence(&self, name: &str) -> StoreResult<i64> {
-        // Increment without upsert, creating the counter separately when it
-        // is missing: an upsert racing another upsert may report nothing
-        // (seen on some wire-compatible servers), and retrying it could
-        // increment twice. A plain $inc that finds no document changed
-        // nothing, so retrying after the insert is safe.
-        for _ in 0..UPSERT_ATTEMPTS {
-            let outcome = self
-                .counters()
-                .find_one_and_update(doc! { "_id": name }, doc! { "$inc": { "value": 1_i64 } })
-                .return_document(ReturnDocument::After)
-                .await
-                .map_err(translate)?;
-            if let Some(counter) = outcome {
-                return integer(&counter, "value");
-            }
-            match self.counters().insert_one(doc! { "_id": name, "value": 0_i64 }).await.map_err(translate) {
-                Ok(_) | Err(StoreError::Duplicate { .. }) => {}
-                Err(err) => return Err(err),
-            }
-        }
-        Err(StoreError::Backend(format!("counter {name:?} could not be created")))
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -53,7 +53,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use super::common::{self, COUNTERS, Registry, Scalar};
+use super::common::{self, Registry, Scalar};
 use super::{CollectionSpec, DUE_AT, Document, DueCursor, Filter, Page, PageResult, Store, StoreError, StoreResult};
 
 /// Requests one lane of a queue holds. A request behind this many waits
@@ -675,9 +675,6 @@ fn configure_writer(path: &Path) -> rusqlite::Result<(Connection, String)> {
     // The checkpointer thread checkpoints instead (see the module doc).
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
-    conn.execute_batch(&format!(
-        "CREATE TABLE IF NOT EXISTS {COUNTERS} (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL)"
-    ))?;
     Ok((conn, mode))
 }
 
@@ -980,15 +977,6 @@ impl Store for SqliteStore {
         self.write(collection, move |conn| Ok(conn.prepare_cached(&sql)?.execute([id])? > 0)).await
     }
 
-    async fn next_sequence(&self, name: &str) -> StoreResult<i64> {
-        let name = name.to_owned();
-        let sql = format!(
-            "INSERT INTO {COUNTERS} (name, value) VALUES (?, 1) \
-             ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value"
-        );
-        self.write(COUNTERS, move |conn| Ok(conn.prepare_cached(&sql)?.query_row([name], |row| row.get(0))?)).await
-    }
-
     async fn ping(&self) -> StoreResult<()> {
         self.read("ping", |conn| {
             conn.query_row("SELECT 1", [], |_| Ok(()))?;
@@ -1199,8 +1187,6 @@ mod tests {
         let mut swap = pin!(store.compare_and_swap("widgets", "b", 1, widget("b", json!({"status": "paid"}))));
         let mut stale = pin!(store.compare_and_swap("widgets", "a", 7, widget("a", json!({}))));
         let mut missing = pin!(store.compare_and_swap("widgets", "ghost", 1, widget("ghost", json!({}))));
-        let mut one = pin!(store.next_sequence("numbers"));
-        let mut two = pin!(store.next_sequence("numbers"));
         // A clash with a write of the same group, not yet committed.
         let mut e = pin!(store.insert("widgets", widget("e", json!({"email": "e@example.com"}))));
         let mut f = pin!(store.insert("widgets", widget("f", json!({"email": "e@example.com"}))));
@@ -1211,12 +1197,10 @@ mod tests {
         assert!(poll!(swap.as_mut()).is_pending());
         assert!(poll!(stale.as_mut()).is_pending());
         assert!(poll!(missing.as_mut()).is_pending());
-        assert!(poll!(one.as_mut()).is_pending());
-        assert!(poll!(two.as_mut()).is_pending());
         assert!(poll!(e.as_mut()).is_pending());
         assert!(poll!(f.as_mut()).is_pending());
         assert!(poll!(gone.as_mut()).is_pending());
-        until_queued(&store, (11, 0)).await;
+        until_queued(&store, (9, 0)).await;
         lock.release();
 
         first.await.expect("first");
@@ -1227,7 +1211,6 @@ mod tests {
         assert_eq!(swapped.version, b.version + 1);
         assert!(matches!(stale.await, Err(StoreError::VersionConflict)));
         assert!(matches!(missing.await, Err(StoreError::NotFound)));
-        assert_eq!((one.await.expect("one"), two.await.expect("two")), (1, 2));
         e.await.expect("e");
         assert!(matches!(f.await, Err(StoreError::Duplicate { field }) if field == "email"));
         assert!(gone.await.expect("delete"), "the delete saw the insert before it in the group");
