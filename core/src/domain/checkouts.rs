@@ -161,7 +161,7 @@ impl Entity for Checkout {
 
 impl Checkout {
     /// An open checkout past its expiry is expired, whether or not the
-    /// sweeper has written that down yet.
+    /// scheduler has written that down yet.
     pub fn effective_status(&self, now: i64) -> CheckoutStatus {
         if self.status == CheckoutStatus::Open && now >= self.expires_at {
             CheckoutStatus::Expired

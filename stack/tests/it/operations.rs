@@ -24,7 +24,7 @@ async fn open_checkouts_past_expiry_expire_and_notify() {
     assert_eq!(ipn.json()["data"]["checkout"]["id"], id.as_str());
     assert_eq!(ipn.json()["data"]["checkout"]["status"], "expired");
     let stored = core.get::<paygate_core::domain::checkouts::Checkout>(&id).await.unwrap().unwrap();
-    assert_eq!(stored.status, paygate_core::domain::checkouts::CheckoutStatus::Expired, "the sweeper wrote it down");
+    assert_eq!(stored.status, paygate_core::domain::checkouts::CheckoutStatus::Expired, "the scheduler wrote it down");
     let expired: Value = app.admin_get(&org.api_key, "/api/v1/checkouts?status=expired").await.json().await.unwrap();
     assert_eq!(expired["data"].as_array().unwrap().len(), 1);
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
