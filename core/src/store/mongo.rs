@@ -319,7 +319,12 @@ impl Store for MongoStore {
     ) -> StoreResult<Vec<Document>> {
         let coll = self.collection(collection)?;
         // Integers only, as on SQLite: a double or a string is never due.
-        let mut query = doc! { DUE_AT: { "$lte": up_to, "$type": ["long", "int"] } };
+        let mut due = doc! { "$lte": up_to, "$type": ["long", "int"] };
+        if let Some(cursor) = after {
+            // Bounds the index scan from below; the `$or` below refines ties.
+            due.insert("$gte", cursor.due_at);
+        }
+        let mut query = doc! { DUE_AT: due };
         if let Some(cursor) = after {
             query.insert(
                 "$or",

@@ -281,7 +281,10 @@ impl Store for SqliteStore {
         );
         let mut values = vec![SqlValue::Integer(up_to)];
         if let Some(cursor) = after {
-            let _ = write!(sql, " AND ({due}, id) > (?, ?)");
+            // The plain lower bound starts the index range at the cursor;
+            // the row value then skips what shares its dueAt up to its id.
+            let _ = write!(sql, " AND {due} >= ? AND ({due}, id) > (?, ?)");
+            values.push(SqlValue::Integer(cursor.due_at));
             values.push(SqlValue::Integer(cursor.due_at));
             values.push(SqlValue::Text(cursor.id.clone()));
         }
