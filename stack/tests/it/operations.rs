@@ -55,6 +55,32 @@ async fn queue_status_shows_every_queue() {
     app.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_document_does_not_stop_the_scheduler() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    let core = app.operator_core().await;
+    // A transaction document that no longer parses, marked as unfinished
+    // work and due before anything else.
+    core.store
+        .insert("transactions", json!({"id": "txn_unreadable", "createdAt": 1, "needsWork": true, "dueAt": 1}))
+        .await
+        .unwrap();
+    let receiver = IpnReceiver::always_ok().await;
+    let checkout = app.checkout_with(&org, json!({"ipnUrl": receiver.url, "expiresInSeconds": 60})).await;
+    let id = checkout["id"].as_str().unwrap().to_owned();
+    core.update::<paygate_core::domain::checkouts::Checkout, _>(&id, |c| {
+        c.expires_at = paygate_core::domain::now_micros() - 1;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    // The pass goes on past the bad document and expires the checkout.
+    let ipn = eventually(10, "checkout.expired", || async { receiver.of_type("checkout.expired").pop() }).await;
+    assert_eq!(ipn.json()["data"]["checkout"]["id"], id.as_str());
+    app.stop().await;
+}
+
 /// The figures of one queue in a `/jobs/status` answer.
 fn figures(status: &Value, queue: &str) -> [u64; 4] {
     let entry = status["data"].as_array().unwrap().iter().find(|q| q["queue"] == queue).unwrap();
