@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Core, Entity, auth::Principal, idempotency::Idempotent, now_micros, validate};
+use super::{Core, Entity, auth::Principal, idempotency::Idempotent, validate};
 use crate::{
     error::{CoreError, CoreResult},
     ids::is_id,
@@ -356,7 +356,7 @@ impl Core {
             fingerprint,
             "chk",
             |id| async move {
-                let now = now_micros();
+                let now = self.now();
                 let checkout = Checkout {
                     id,
                     version: 0,
