@@ -68,11 +68,27 @@ pub struct ApiFault {
     /// Overrides the HTTP status the gRPC code would map to (422 for an
     /// idempotency key reused with another body, 402 for a declined card).
     pub http_status: Option<u16>,
+    /// When the caller may try again: a gRPC `RetryInfo` detail, and the
+    /// HTTP `Retry-After` header (whole seconds, at least 1).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl ApiFault {
     pub fn new(grpc: Code, kind: ErrorType, code: &str, message: impl Into<String>) -> Self {
-        Self { grpc, kind, code: code.to_owned(), message: message.into(), param: None, http_status: None }
+        Self {
+            grpc,
+            kind,
+            code: code.to_owned(),
+            message: message.into(),
+            param: None,
+            http_status: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn retry_after(mut self, delay: std::time::Duration) -> Self {
+        self.retry_after = Some(delay);
+        self
     }
 
     pub fn param(mut self, param: &str) -> Self {
@@ -94,6 +110,9 @@ impl ApiFault {
         let mut details = ErrorDetails::with_error_info(self.code, DOMAIN, metadata);
         if let Some(param) = &self.param {
             details.add_bad_request_violation(param.clone(), self.message.clone());
+        }
+        if let Some(delay) = self.retry_after {
+            details.set_retry_info(Some(delay));
         }
         tonic::Status::with_error_details(self.grpc, self.message, details)
     }
@@ -131,6 +150,8 @@ pub struct ErrorObject {
 pub struct HttpError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// `Retry-After`, in seconds.
+    pub retry_after: Option<u64>,
 }
 
 impl HttpError {
@@ -140,6 +161,7 @@ impl HttpError {
             body: ErrorBody {
                 error: ErrorObject { kind: kind.as_str(), code: code.to_owned(), message: message.into(), param: None },
             },
+            retry_after: None,
         }
     }
 
@@ -198,6 +220,12 @@ impl HttpError {
         if let Some(violation) = details.bad_request().and_then(|b| b.field_violations.first()) {
             error = error.with_param(violation.field.clone());
         }
+        // Rounded up: a client must not come back before the delay is over.
+        error.retry_after = details
+            .retry_info()
+            .and_then(|info| info.retry_delay)
+            .map(|delay| delay.as_secs() + u64::from(delay.subsec_nanos() > 0))
+            .map(|seconds| seconds.max(1));
         error
     }
 }
@@ -212,6 +240,9 @@ impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body)).into_response();
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }
@@ -245,6 +276,20 @@ mod tests {
         let http = HttpError::from_status(&status);
         assert_eq!(http.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(http.body.error.kind, "idempotency_error");
+    }
+
+    #[test]
+    fn retry_after_travels_from_core_to_the_header() {
+        let status = ApiFault::new(Code::Unavailable, ErrorType::Api, "overloaded", "busy")
+            .retry_after(std::time::Duration::from_millis(1500))
+            .into_status();
+        let http = HttpError::from_status(&status);
+        assert_eq!(http.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(http.retry_after, Some(2), "rounded up to whole seconds");
+        let response = http.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        let plain = HttpError::from_status(&ApiFault::new(Code::Unavailable, ErrorType::Api, "x", "y").into_status());
+        assert!(plain.into_response().headers().get(header::RETRY_AFTER).is_none());
     }
 
     #[test]

@@ -5,6 +5,9 @@ use tonic::Code;
 
 use crate::{queue::QueueError, store::StoreError};
 
+/// What an overloaded core asks callers to wait before trying again.
+pub const OVERLOADED_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
     /// A request field is wrong: 400 with `param`.
@@ -115,6 +118,13 @@ impl CoreError {
                 "startingAfter names no item of this list",
             )
             .param("startingAfter"),
+            Self::Store(StoreError::Overloaded) => ApiFault::new(
+                Code::Unavailable,
+                T::Api,
+                "overloaded",
+                "the gateway has more requests waiting than it takes; retry shortly",
+            )
+            .retry_after(OVERLOADED_RETRY_AFTER),
             Self::Store(_) | Self::Queue(_) => ApiFault::new(
                 Code::Unavailable,
                 T::Api,
@@ -131,7 +141,9 @@ impl CoreError {
 impl From<CoreError> for tonic::Status {
     fn from(err: CoreError) -> Self {
         let fault = err.fault();
-        if fault.grpc == Code::Internal || fault.grpc == Code::Unavailable {
+        if matches!(err, CoreError::Store(StoreError::Overloaded)) {
+            tracing::warn!("request refused: the store is overloaded");
+        } else if fault.grpc == Code::Internal || fault.grpc == Code::Unavailable {
             tracing::error!(error = %err, "request failed");
         }
         fault.into_status()
@@ -139,3 +151,20 @@ impl From<CoreError> for tonic::Status {
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use paygate_contract::error::HttpError;
+
+    #[test]
+    fn an_overloaded_store_is_a_503_with_retry_after() {
+        let status = tonic::Status::from(CoreError::Store(StoreError::Overloaded));
+        assert_eq!(status.code(), Code::Unavailable);
+        let http = HttpError::from_status(&status);
+        assert_eq!(http.status.as_u16(), 503);
+        assert_eq!(http.body.error.kind, "api_error");
+        assert_eq!(http.body.error.code, "overloaded");
+        assert_eq!(http.retry_after, Some(1));
+    }
+}

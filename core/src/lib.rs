@@ -3,6 +3,7 @@
 //! reflection) to the edges and to internal clients.
 
 pub mod api;
+pub mod clock;
 pub mod crypto;
 pub mod domain;
 pub mod error;
@@ -170,7 +171,18 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
         }
         None => None,
     };
-    Ok(Core { store, queue, sealing, settings: Arc::new(settings), provider, http, vies, pdf })
+    Ok(Core {
+        store,
+        queue,
+        sealing,
+        settings: Arc::new(settings),
+        provider,
+        http,
+        ipn_clients: Arc::new(domain::ipn::IpnClients::default()),
+        vies,
+        pdf,
+        clock: Arc::new(clock::SystemClock),
+    })
 }
 
 /// The embedded database and the generated sealing key live in the data

@@ -30,16 +30,33 @@ pub fn standard_webhooks_signature(secret: &str, message_id: &str, timestamp: i6
     Some(format!("v1,{}", STANDARD.encode(mac)))
 }
 
-/// The headers of one signed delivery.
-pub fn headers(secret: &str, event_id: &str, timestamp: i64, body: &[u8]) -> Vec<(&'static str, String)> {
+/// The headers of one signed delivery. While a rotated-out secret still
+/// overlaps (`previous`), `webhook-signature` carries one `v1,` entry per
+/// secret, current first, as Standard Webhooks allows; the Paygate header
+/// keeps one value (the current secret's) so a plain comparison still
+/// works, and `x-signature-hmac-sha256-previous` carries the old secret's.
+pub fn headers(
+    secret: &str,
+    previous: Option<&str>,
+    event_id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Vec<(&'static str, String)> {
     let mut headers = vec![
         ("x-signature-timestamp", timestamp.to_string()),
         ("x-signature-hmac-sha256", paygate_signature(secret, timestamp, body)),
         ("webhook-id", event_id.to_owned()),
         ("webhook-timestamp", timestamp.to_string()),
     ];
-    if let Some(signature) = standard_webhooks_signature(secret, event_id, timestamp, body) {
-        headers.push(("webhook-signature", signature));
+    if let Some(previous) = previous {
+        headers.push(("x-signature-hmac-sha256-previous", paygate_signature(previous, timestamp, body)));
+    }
+    let signatures: Vec<String> = std::iter::once(secret)
+        .chain(previous)
+        .filter_map(|secret| standard_webhooks_signature(secret, event_id, timestamp, body))
+        .collect();
+    if !signatures.is_empty() {
+        headers.push(("webhook-signature", signatures.join(" ")));
     }
     headers
 }
@@ -65,6 +82,22 @@ mod tests {
     fn hmac_sha256_rfc4231_case_2() {
         let mac = hmac(b"Jefe", &[b"what do ya want ", b"for nothing?"]);
         assert_eq!(hex::encode(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+
+    #[test]
+    fn an_overlapping_secret_adds_its_own_signatures() {
+        let (new, old) = ("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let header =
+            |headers: &[(&str, String)], name: &str| headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
+        let alone = headers(new, None, "msg_1", 1649367553, b"{}");
+        assert_eq!(header(&alone, "x-signature-hmac-sha256-previous"), None);
+        assert_eq!(header(&alone, "webhook-signature"), standard_webhooks_signature(new, "msg_1", 1649367553, b"{}"));
+
+        let both = headers(new, Some(old), "msg_1", 1649367553, b"{}");
+        assert_eq!(header(&both, "x-signature-hmac-sha256"), Some(paygate_signature(new, 1649367553, b"{}")));
+        assert_eq!(header(&both, "x-signature-hmac-sha256-previous"), Some(paygate_signature(old, 1649367553, b"{}")));
+        let expected = [new, old].map(|s| standard_webhooks_signature(s, "msg_1", 1649367553, b"{}").expect("sig"));
+        assert_eq!(header(&both, "webhook-signature"), Some(expected.join(" ")));
     }
 
     #[test]

@@ -1,8 +1,18 @@
 //! Core's background work: payment workers, IPN dispatchers and the
-//! sweeper. Every replica runs all three against the shared store and
+//! scheduler. Every replica runs all three against the shared store and
 //! queue; leases and compare-and-swap keep them from doing anything twice.
+//!
+//! The scheduler finds its work through the store's due index: every
+//! entity with something time-driven ahead of it carries `dueAt` (see
+//! [`Entity::due_at`]), and a pass walks what is due on the core's clock,
+//! oldest first, with a cursor per kind. A pass handles at most
+//! [`PASS_BUDGET`] items of a kind; the next pass resumes from the cursor,
+//! so a backlog is worked through in due order and a pass costs what is
+//! due, never what exists. Waking an item pushes its `dueAt` forward
+//! (a claim written before the job is published), so a job is published
+//! again only once the previous one is stale.
 
-use std::{future::Future, time::Duration};
+use std::{fmt::Display, future::Future, time::Duration};
 
 use tokio::{sync::watch, task::JoinSet};
 
@@ -10,24 +20,23 @@ use crate::{
     domain::{
         Core, Entity,
         checkouts::{Checkout, CheckoutStatus},
-        ipn::{IPN_QUEUE, IpnDelivery},
-        now_micros,
-        transactions::{PAYMENT_QUEUE, Transaction},
+        ipn::{IPN_QUEUE, IpnDelivery, REQUEUE_AFTER_MICROS},
+        transactions::{PAYMENT_QUEUE, Transaction, WORK_LEASE_MICROS},
     },
-    error::CoreResult,
+    error::{CoreError, CoreResult},
     queue::Delivery,
-    store::Page,
+    store::{DueCursor, StoreError},
 };
 
 /// Queue lease: longer than a worker's store lease, so the store lease
 /// decides who owns the work.
 const JOB_LEASE: Duration = Duration::from_secs(60);
 const CONSUME_WAIT: Duration = Duration::from_secs(1);
-const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
-/// Work untouched for this long is presumed abandoned by its worker.
-const STALE_MICROS: i64 = 2_000_000;
-const SWEEP_BATCH: usize = 100;
-const SWEEP_MAX_PAGES: usize = 20;
+const PASS_INTERVAL: Duration = Duration::from_secs(1);
+/// Due items read from the store at a time.
+const PAGE_SIZE: usize = 100;
+/// Most items of one kind a pass handles; the next pass goes on from there.
+pub const PASS_BUDGET: usize = 1_000;
 
 /// The queues core consumes.
 pub const QUEUES: [&str; 2] = [PAYMENT_QUEUE, IPN_QUEUE];
@@ -46,7 +55,7 @@ pub fn spawn(core: Core, stop: watch::Receiver<bool>) -> JoinSet<()> {
             Ok(())
         }));
     }
-    tasks.spawn(sweep_forever(core, stop));
+    tasks.spawn(schedule_forever(core, stop));
     tasks
 }
 
@@ -88,58 +97,256 @@ where
     }
 }
 
-async fn sweep_forever(core: Core, mut stop: watch::Receiver<bool>) {
+async fn schedule_forever(core: Core, mut stop: watch::Receiver<bool>) {
+    if let Err(err) = crate::store::background(backfill_due_times(&core)).await {
+        tracing::warn!(error = %err, "due times of older documents not filled in; retried at the next start");
+    }
+    let mut scheduler = Scheduler::default();
     loop {
+        // A pass that stopped at its budget left a backlog: the next one
+        // goes on at once.
+        let pause = if scheduler.caught_up() { PASS_INTERVAL } else { Duration::ZERO };
         tokio::select! {
-            _ = tokio::time::sleep(SWEEP_INTERVAL) => {}
+            _ = tokio::time::sleep(pause) => {}
             _ = stop.changed() => return,
         }
-        if let Err(err) = crate::store::background(sweep(&core)).await {
-            tracing::warn!(error = %err, "sweep failed");
+        crate::store::background(scheduler.pass(&core)).await;
+    }
+}
+
+/// Documents written before the due index existed carry no `dueAt`, so the
+/// scheduler would never see them: rewrite those that have work ahead
+/// (found through the equality indexes that marked such work before), and
+/// every write from then on keeps `dueAt` current. Costs one read per
+/// document with unfinished work, and writes only those still without it.
+pub async fn backfill_due_times(core: &Core) -> CoreResult<usize> {
+    let mut filled = 0;
+    filled += backfill::<Transaction>(core, ("needsWork", true.into())).await?;
+    filled += backfill::<IpnDelivery>(core, ("needsWork", true.into())).await?;
+    filled += backfill::<Checkout>(core, ("status", CheckoutStatus::Open.as_str().into())).await?;
+    filled += backfill::<Checkout>(core, ("followUp", true.into())).await?;
+    if filled > 0 {
+        tracing::info!(filled, "due times filled in on older documents");
+    }
+    Ok(filled)
+}
+
+async fn backfill<T: Entity>(core: &Core, filter: (&'static str, serde_json::Value)) -> CoreResult<usize> {
+    let filter = vec![filter];
+    let mut page = crate::store::Page { limit: PAGE_SIZE, starting_after: None };
+    let mut filled = 0;
+    loop {
+        let result = core.store.find(T::COLLECTION, &filter, &page).await?;
+        page.starting_after = result.data.last().map(|document| document.id.clone());
+        for document in result.data.into_iter().filter(|document| document.due_at().is_none()) {
+            let id = document.id.clone();
+            match crate::domain::from_document::<T>(document) {
+                Ok(entity) if entity.due_at().is_some() => match claim(core, &entity).await {
+                    Ok(Some(_)) => filled += 1,
+                    Ok(None) => {}
+                    Err(err) => log_skipped(T::NAME, &id, &err),
+                },
+                Ok(_) => {}
+                Err(err) => log_skipped(T::NAME, &id, &err),
+            }
+        }
+        if !result.has_more {
+            return Ok(filled);
         }
     }
 }
 
-/// Pages through an indexed equality query, newest first.
-async fn scan<T: Entity>(core: &Core, field: &'static str, value: serde_json::Value) -> CoreResult<Vec<T>> {
-    let mut out = Vec::new();
-    let mut page = Page { limit: SWEEP_BATCH, starting_after: None };
-    for _ in 0..SWEEP_MAX_PAGES {
-        let (items, has_more) = core.list::<T>(&vec![(field, value.clone())], &page).await?;
-        page.starting_after = items.last().map(|t| t.id().to_owned());
-        out.extend(items);
-        if !has_more {
+/// One organization's background work, shaped like a queue's figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkStatus {
+    pub queue: &'static str,
+    /// Waiting to be worked on.
+    pub depth: u64,
+    /// Being worked on now.
+    pub in_flight: u64,
+    /// Waiting for a retry after a failed attempt.
+    pub retried: u64,
+    /// Given up on.
+    pub dead: u64,
+}
+
+/// Counting stops here: a figure this high already says "a lot".
+pub const MAX_STATUS_COUNT: u64 = 100_000;
+
+impl Core {
+    /// The caller's own background work, counted from its records in the
+    /// store. Queue-wide figures would show other organizations' traffic,
+    /// so they are never given out per key.
+    pub async fn work_status(&self, principal: &crate::domain::auth::Principal) -> CoreResult<Vec<WorkStatus>> {
+        use crate::domain::{ipn::DeliveryStatus, transactions::TransactionStatus};
+        let count = |collection: &'static str, status: &'static str| {
+            let filter = vec![("organizationId", principal.organization_id.clone().into()), ("status", status.into())];
+            async move { self.store.count(collection, &filter, MAX_STATUS_COUNT).await }
+        };
+        let payments = WorkStatus {
+            queue: PAYMENT_QUEUE,
+            depth: count(Transaction::COLLECTION, TransactionStatus::Pending.as_str()).await?,
+            in_flight: count(Transaction::COLLECTION, TransactionStatus::Processing.as_str()).await?,
+            // A payment is never dropped: a retry keeps it `processing` and
+            // giving up ends it `failed`, like any declined charge.
+            retried: 0,
+            dead: 0,
+        };
+        let deliveries = WorkStatus {
+            queue: IPN_QUEUE,
+            depth: count(IpnDelivery::COLLECTION, DeliveryStatus::Pending.as_str()).await?,
+            in_flight: 0,
+            retried: 0,
+            dead: count(IpnDelivery::COLLECTION, DeliveryStatus::Failed.as_str()).await?,
+        };
+        Ok(vec![payments, deliveries])
+    }
+}
+
+/// What one pass of the scheduler did, per kind of work.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PassReport {
+    /// Transactions with abandoned work handed back to a worker.
+    pub transactions: usize,
+    /// Open checkouts expired and checkouts followed up.
+    pub checkouts: usize,
+    /// IPN delivery jobs published.
+    pub deliveries: usize,
+    /// Idempotency records purged.
+    pub idempotency_records: usize,
+    /// Documents that could not be read or handled, logged and skipped.
+    pub skipped: usize,
+}
+
+/// The scheduler's place in each kind of due work. It lives as long as the
+/// scheduler task; a fresh one (after a restart) simply starts from the
+/// oldest due item.
+#[derive(Debug, Default)]
+pub struct Scheduler {
+    transactions: Option<DueCursor>,
+    checkouts: Option<DueCursor>,
+    deliveries: Option<DueCursor>,
+    idempotency_records: Option<DueCursor>,
+}
+
+impl Scheduler {
+    /// True when the last pass reached the end of every kind of due work.
+    pub fn caught_up(&self) -> bool {
+        self.transactions.is_none()
+            && self.checkouts.is_none()
+            && self.deliveries.is_none()
+            && self.idempotency_records.is_none()
+    }
+
+    /// One pass over everything due now. Failures are per item (logged,
+    /// counted, skipped) or, when the store itself fails, per kind: one
+    /// kind's trouble never stops the others.
+    pub async fn pass(&mut self, core: &Core) -> PassReport {
+        let mut report = PassReport::default();
+        let now = core.now();
+        let (handled, skipped) = walk_due(core, now, &mut self.transactions, |t| wake_transaction(core, t, now)).await;
+        report.transactions = handled;
+        report.skipped += skipped;
+        let (handled, skipped) = walk_due(core, now, &mut self.checkouts, |c| due_checkout(core, c, now)).await;
+        report.checkouts = handled;
+        report.skipped += skipped;
+        let (handled, skipped) = walk_due(core, now, &mut self.deliveries, |d| wake_delivery(core, d, now)).await;
+        report.deliveries = handled;
+        report.skipped += skipped;
+        match core.purge_idempotency_records(self.idempotency_records.as_ref(), PASS_BUDGET).await {
+            Ok((reached, purged)) => {
+                self.idempotency_records = reached;
+                report.idempotency_records = purged;
+            }
+            Err(err) => tracing::warn!(error = %err, "idempotency purge failed; retrying next pass"),
+        }
+        report
+    }
+}
+
+/// Walks the due items of one kind from `cursor`, at most [`PASS_BUDGET`]
+/// of them, calling `handle` on each. Leaves `cursor` where the next pass
+/// should go on (`None` once the end was reached). Returns how many items
+/// `handle` acted on (it answers true) and how many were skipped.
+async fn walk_due<T, F, Fut>(core: &Core, now: i64, cursor: &mut Option<DueCursor>, mut handle: F) -> (usize, usize)
+where
+    T: Entity,
+    F: FnMut(T) -> Fut,
+    Fut: Future<Output = CoreResult<bool>>,
+{
+    let (mut seen, mut handled, mut skipped) = (0, 0, 0);
+    while seen < PASS_BUDGET {
+        let page = match core.due::<T>(now, cursor.as_ref(), PAGE_SIZE.min(PASS_BUDGET - seen)).await {
+            Ok(page) => page,
+            Err(err) => {
+                // The cursor stays: the next pass retries from here.
+                tracing::warn!(kind = T::NAME, error = %err, "due work could not be read; retrying next pass");
+                return (handled, skipped);
+            }
+        };
+        let last_page = page.len() < PAGE_SIZE.min(PASS_BUDGET - seen);
+        for (position, item) in page {
+            seen += 1;
+            let outcome = match item {
+                Ok(item) => handle(item).await,
+                Err(err) => Err(err),
+            };
+            match outcome {
+                Ok(true) => handled += 1,
+                Ok(false) => {}
+                Err(err) => {
+                    skipped += 1;
+                    log_skipped(T::NAME, &position.id, &err);
+                }
+            }
+            *cursor = Some(position);
+        }
+        if last_page {
+            *cursor = None;
             break;
         }
     }
-    Ok(out)
+    (handled, skipped)
 }
 
-/// One pass: re-drives stalled transactions, expires checkouts, records
-/// their events, and wakes due IPN deliveries.
-pub async fn sweep(core: &Core) -> CoreResult<()> {
-    let now = now_micros();
-    for transaction in scan::<Transaction>(core, "needsWork", true.into()).await? {
-        let stale = transaction.updated_at.max(transaction.created_at) + STALE_MICROS <= now;
-        if transaction.lease_until <= now && stale {
-            let id = transaction.id.clone();
-            if let Err(err) = core.resume_transaction(transaction).await {
-                tracing::warn!(transaction = %id, error = %err, "re-drive failed");
-            }
-        }
+fn log_skipped(kind: &str, id: &str, err: &impl Display) {
+    tracing::warn!(kind, id, error = %err, "due item skipped; it stays due");
+}
+
+/// Writes the scheduler's claim before waking anything: whoever loses the
+/// race (another replica's scheduler, or a worker that just moved the item
+/// on) leaves it alone.
+async fn claim<T: Entity>(core: &Core, claimed: &T) -> CoreResult<Option<T>> {
+    match core.replace(claimed).await {
+        Ok(claimed) => Ok(Some(claimed)),
+        Err(CoreError::Store(StoreError::VersionConflict | StoreError::NotFound)) => Ok(None),
+        Err(err) => Err(err),
     }
-    for checkout in scan::<Checkout>(core, "status", CheckoutStatus::Open.as_str().into()).await? {
-        if checkout.expires_at <= now {
-            core.expire_checkout(&checkout.id).await?;
-        }
-    }
-    for checkout in scan::<Checkout>(core, "followUp", true.into()).await? {
+}
+
+async fn wake_transaction(core: &Core, transaction: Transaction, now: i64) -> CoreResult<bool> {
+    let mut claimed = transaction;
+    claimed.swept_until = now + WORK_LEASE_MICROS;
+    let Some(claimed) = claim(core, &claimed).await? else { return Ok(false) };
+    core.resume_transaction(claimed).await?;
+    Ok(true)
+}
+
+async fn due_checkout(core: &Core, checkout: Checkout, now: i64) -> CoreResult<bool> {
+    if checkout.status == CheckoutStatus::Open && checkout.expires_at <= now {
+        core.expire_checkout(&checkout.id).await?;
+    } else if checkout.follow_up {
         core.follow_up_checkout(checkout).await?;
+    } else {
+        return Ok(false);
     }
-    for delivery in scan::<IpnDelivery>(core, "needsWork", true.into()).await? {
-        if delivery.next_attempt_at <= now && delivery.lease_until <= now {
-            core.queue.publish(IPN_QUEUE, delivery.id.as_bytes()).await?;
-        }
-    }
-    Ok(())
+    Ok(true)
+}
+
+async fn wake_delivery(core: &Core, delivery: IpnDelivery, now: i64) -> CoreResult<bool> {
+    let mut claimed = delivery;
+    claimed.queued_until = now + REQUEUE_AFTER_MICROS;
+    let Some(claimed) = claim(core, &claimed).await? else { return Ok(false) };
+    core.queue.publish(IPN_QUEUE, claimed.id.as_bytes()).await?;
+    Ok(true)
 }

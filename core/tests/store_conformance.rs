@@ -10,7 +10,9 @@
 
 use std::sync::Arc;
 
-use paygate_core::store::{CollectionSpec, Document, Filter, MongoStore, Page, SqliteStore, Store, StoreError};
+use paygate_core::store::{
+    CollectionSpec, Document, DueCursor, Filter, MongoStore, Page, SqliteStore, Store, StoreError,
+};
 use serde_json::{Value, json};
 
 const WIDGETS: CollectionSpec = CollectionSpec {
@@ -341,34 +343,6 @@ mod suite {
         println!("{} writers, {conflicts} conflicts retried", ctx.tasks);
     }
 
-    pub async fn next_sequence_has_no_gap_or_duplicate(ctx: &Ctx) {
-        let barrier = Arc::new(Barrier::new(ctx.tasks));
-        let callers: Vec<_> = (0..ctx.tasks)
-            .map(|_| {
-                let store = Arc::clone(&ctx.store);
-                let barrier = Arc::clone(&barrier);
-                tokio::spawn(async move {
-                    barrier.wait().await;
-                    store.next_sequence("invoice_number").await.expect("next_sequence")
-                })
-            })
-            .collect();
-        let mut values = Vec::with_capacity(ctx.tasks);
-        for caller in callers {
-            values.push(caller.await.expect("caller task"));
-        }
-        values.sort_unstable();
-        let expected: Vec<i64> = (1..=i64::try_from(ctx.tasks).expect("small")).collect();
-        assert_eq!(values, expected);
-
-        // Counters are independent of each other.
-        assert_eq!(ctx.store.next_sequence("other").await.expect("other"), 1);
-        assert_eq!(
-            ctx.store.next_sequence("invoice_number").await.expect("next"),
-            expected.last().expect("non-empty") + 1
-        );
-    }
-
     pub async fn concurrent_inserts_all_land(ctx: &Ctx) {
         let barrier = Arc::new(Barrier::new(ctx.tasks));
         let inserters: Vec<_> = (0..ctx.tasks)
@@ -491,6 +465,104 @@ mod suite {
         assert_eq!(again.version, 1);
     }
 
+    /// Every due document, walking pages of `limit` with the cursor.
+    async fn walk_due(store: &dyn Store, up_to: i64, limit: usize) -> Vec<String> {
+        let mut all = Vec::new();
+        let mut after: Option<DueCursor> = None;
+        loop {
+            let page = store.find_due("widgets", up_to, after.as_ref(), limit).await.expect("find_due");
+            assert!(page.len() <= limit);
+            let Some(last) = page.last() else { return all };
+            after = Some(last.due_cursor().expect("a due document has a due position"));
+            all.extend(page.into_iter().map(|d| d.id));
+        }
+    }
+
+    pub async fn find_due_walks_oldest_first_from_a_cursor(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        // Created newest-first on purpose: due order has nothing to do with
+        // creation order.
+        let due = [("d1", 30), ("d2", 10), ("d3", 20), ("d4", 10), ("d5", 40), ("d6", 50)];
+        for (n, (id, due_at)) in due.iter().enumerate() {
+            let created_at = 100 - i64::try_from(n).expect("small");
+            store.insert("widgets", widget(id, created_at, json!({ "dueAt": due_at }))).await.expect("insert");
+        }
+        // Not due: no field, null, and values that are not integers.
+        for (id, extra) in [
+            ("n1", json!({})),
+            ("n2", json!({"dueAt": null})),
+            ("n3", json!({"dueAt": "5"})),
+            ("n4", json!({"dueAt": true})),
+            ("n5", json!({"dueAt": 5.5})),
+        ] {
+            store.insert("widgets", widget(id, 1, extra)).await.expect("insert");
+        }
+        // Ties on dueAt go by id; the bound is inclusive.
+        assert_eq!(walk_due(store, 40, 2).await, ["d2", "d4", "d3", "d1", "d5"]);
+        assert_eq!(walk_due(store, 40, 100).await, ["d2", "d4", "d3", "d1", "d5"]);
+        assert_eq!(walk_due(store, 9, 10).await, Vec::<String>::new());
+        let after = DueCursor { due_at: 10, id: "d2".into() };
+        let page = store.find_due("widgets", 1_000, Some(&after), 3).await.expect("find_due");
+        assert_eq!(ids(&page), ["d4", "d3", "d1"]);
+        assert_eq!(page[0].due_at(), Some(10));
+        // A cursor whose document is gone still marks a position.
+        store.delete("widgets", "d3").await.expect("delete");
+        let after = DueCursor { due_at: 20, id: "d3".into() };
+        let page = store.find_due("widgets", 1_000, Some(&after), 10).await.expect("find_due");
+        assert_eq!(ids(&page), ["d1", "d5", "d6"]);
+
+        // Moving a document's dueAt moves it in due order; removing the
+        // field takes it out.
+        let d6 = store.get("widgets", "d6").await.expect("get").expect("d6");
+        store
+            .compare_and_swap("widgets", "d6", d6.version, widget("d6", d6.created_at, json!({"dueAt": 1})))
+            .await
+            .expect("swap");
+        let d1 = store.get("widgets", "d1").await.expect("get").expect("d1");
+        store
+            .compare_and_swap("widgets", "d1", d1.version, widget("d1", d1.created_at, json!({})))
+            .await
+            .expect("swap");
+        assert_eq!(walk_due(store, 1_000, 2).await, ["d6", "d2", "d4", "d5"]);
+        assert!(matches!(store.find_due("gadgets", 1, None, 1).await, Err(StoreError::Backend(_))));
+    }
+
+    pub async fn count_matches_the_filter_up_to_a_bound(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        for n in 0..7 {
+            let status = if n < 5 { "open" } else { "paid" };
+            let owner = if n % 2 == 0 { "a" } else { "b" };
+            store
+                .insert("widgets", widget(&format!("c{n}"), n, json!({"status": status, "owner": owner})))
+                .await
+                .expect("insert");
+        }
+        let count = |filter: Filter, up_to| async move { store.count("widgets", &filter, up_to).await.expect("count") };
+        assert_eq!(count(vec![("status", json!("open"))], 100).await, 5);
+        assert_eq!(count(vec![("status", json!("open")), ("owner", json!("a"))], 100).await, 3);
+        assert_eq!(count(vec![("status", json!("open"))], 2).await, 2, "counting stops at the bound");
+        assert_eq!(count(vec![("status", json!("gone"))], 100).await, 0);
+        assert_eq!(count(vec![], 100).await, 7);
+        let refused = store.count("widgets", &vec![("color", json!("red"))], 10).await;
+        assert!(matches!(refused, Err(StoreError::Backend(_))), "{refused:?}");
+    }
+
+    pub async fn delete_version_removes_only_the_version_judged(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        let first = store.insert("widgets", widget("v", 1, json!({"status": "old"}))).await.expect("insert");
+        let second = store
+            .compare_and_swap("widgets", "v", first.version, widget("v", 1, json!({"status": "new"})))
+            .await
+            .expect("swap");
+        let stale = store.delete_version("widgets", "v", first.version).await;
+        assert!(matches!(stale, Err(StoreError::VersionConflict)), "{stale:?}");
+        assert!(store.get("widgets", "v").await.expect("get").is_some());
+        store.delete_version("widgets", "v", second.version).await.expect("delete current version");
+        assert!(store.get("widgets", "v").await.expect("get").is_none());
+        let gone = store.delete_version("widgets", "v", second.version).await;
+        assert!(matches!(gone, Err(StoreError::NotFound)), "{gone:?}");
+    }
+
     pub async fn unmigrated_collection_is_refused(ctx: &Ctx) {
         let store = ctx.store.as_ref();
         let body = widget("u", 1, json!({}));
@@ -500,6 +572,8 @@ mod suite {
             store.find("gadgets", &vec![], &first_page(10)).await.err(),
             store.compare_and_swap("gadgets", "u", 1, body).await.err(),
             store.delete("gadgets", "u").await.err(),
+            store.delete_version("gadgets", "u", 1).await.err(),
+            store.find_due("gadgets", 1, None, 1).await.err(),
         ];
         for result in results {
             assert!(matches!(&result, Some(StoreError::Backend(message)) if message.contains("gadgets")), "{result:?}");
@@ -594,10 +668,12 @@ conformance!(
     compare_and_swap_stale_version_conflicts,
     compare_and_swap_missing_is_not_found,
     concurrent_compare_and_swap_loses_no_update,
-    next_sequence_has_no_gap_or_duplicate,
     concurrent_inserts_all_land,
     concurrent_mixed_writes_each_get_their_own_outcome,
     delete_removes_once,
+    find_due_walks_oldest_first_from_a_cursor,
+    delete_version_removes_only_the_version_judged,
+    count_matches_the_filter_up_to_a_bound,
     unmigrated_collection_is_refused,
     migrate_is_idempotent,
 );

@@ -9,7 +9,7 @@ use paygate_contract::proto::v1::{self as pb, *};
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
-use crate::domain::{Core, api_keys::scopes, auth::Principal, now_micros, page};
+use crate::domain::{Core, api_keys::scopes, auth::Principal, page};
 use crate::error::CoreError;
 use crate::money::Currency;
 
@@ -243,7 +243,7 @@ impl checkout_service_server::CheckoutService for GrpcApi {
             let new = convert::new_checkout(body)?;
             let created = self.core.create_checkout(&principal, &site_id, &idempotency_key, new).await?;
             let url = self.core.payment_url(&created.value.id);
-            Ok(replayed(convert::checkout(created.value, url, now_micros()), created.replayed))
+            Ok(replayed(convert::checkout(created.value, url, self.core.now()), created.replayed))
         })
         .await?
     }
@@ -253,7 +253,7 @@ impl checkout_service_server::CheckoutService for GrpcApi {
             let principal = self.principal(&request, scopes::CHECKOUT_READ).await?;
             let checkout = self.core.owned_checkout(&principal, &request.get_ref().id).await?;
             let url = self.core.payment_url(&checkout.id);
-            Ok(Response::new(convert::checkout(checkout, url, now_micros())))
+            Ok(Response::new(convert::checkout(checkout, url, self.core.now())))
         })
         .await?
     }
@@ -271,7 +271,7 @@ impl checkout_service_server::CheckoutService for GrpcApi {
                 .core
                 .list_checkouts(&principal, &body.site_id, status, &page(requested.limit, &requested.starting_after)?)
                 .await?;
-            let now = now_micros();
+            let now = self.core.now();
             let data = checkouts
                 .into_iter()
                 .map(|c| {
@@ -297,7 +297,7 @@ impl checkout_service_server::CheckoutService for GrpcApi {
                 .map(|site| site.name)
                 .unwrap_or_default();
             let exponent = Currency::parse(&checkout.currency).map(Currency::exponent).unwrap_or(2);
-            let now = now_micros();
+            let now = self.core.now();
             let tax = self.core.assess_tax(&checkout, now).await?;
             Ok(Response::new(convert::public_checkout(checkout, merchant_name, exponent, &tax, now)))
         })

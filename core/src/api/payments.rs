@@ -234,18 +234,20 @@ impl operations_service_server::OperationsService for GrpcApi {
         request: Request<GetQueueStatusRequest>,
     ) -> Result<Response<GetQueueStatusResponse>, Status> {
         traced("GetQueueStatus", &request, async {
-            self.principal(&request, scopes::TRANSACTIONS_READ).await?;
-            let mut queues = Vec::new();
-            for queue in crate::workers::QUEUES {
-                let stats = self.core.queue.stats(queue).await.map_err(CoreError::from)?;
-                queues.push(QueueStatus {
-                    queue: stats.queue,
-                    depth: stats.depth,
-                    in_flight: stats.in_flight,
-                    retried: stats.retried,
-                    dead: stats.dead,
-                });
-            }
+            let principal = self.principal(&request, scopes::TRANSACTIONS_READ).await?;
+            let queues = self
+                .core
+                .work_status(&principal)
+                .await?
+                .into_iter()
+                .map(|status| QueueStatus {
+                    queue: status.queue.to_owned(),
+                    depth: status.depth,
+                    in_flight: status.in_flight,
+                    retried: status.retried,
+                    dead: status.dead,
+                })
+                .collect();
             Ok(Response::new(GetQueueStatusResponse { queues }))
         })
         .await?

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Core, Entity, auth::Principal, idempotency::Idempotent, now_micros, validate};
+use super::{Core, Entity, auth::Principal, idempotency::Idempotent, validate};
 use crate::{
     error::{CoreError, CoreResult},
     ids::is_id,
@@ -168,11 +168,21 @@ impl Entity for Checkout {
     fn version(&self) -> i64 {
         self.version
     }
+    /// An open checkout is due when it expires; a pending follow-up (its
+    /// IPN not yet recorded) is due at once.
+    fn due_at(&self) -> Option<i64> {
+        let expiry = (self.status == CheckoutStatus::Open).then_some(self.expires_at);
+        let follow_up = self.follow_up.then_some(self.created_at);
+        match (expiry, follow_up) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 impl Checkout {
     /// An open checkout past its expiry is expired, whether or not the
-    /// sweeper has written that down yet.
+    /// scheduler has written that down yet.
     pub fn effective_status(&self, now: i64) -> CheckoutStatus {
         if self.status == CheckoutStatus::Open && now >= self.expires_at {
             CheckoutStatus::Expired
@@ -367,7 +377,7 @@ impl Core {
                     Some(vat_id) => Some(crate::vat::validate(self.vies.as_deref(), vat_id).await),
                     None => None,
                 };
-                let now = now_micros();
+                let now = self.now();
                 let checkout = Checkout {
                     id,
                     version: 0,

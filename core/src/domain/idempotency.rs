@@ -12,15 +12,16 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use super::{Core, Entity, now_micros, to_body};
+use super::{Core, Entity, to_body};
 use crate::{
     crypto::sha256_hex,
     error::{CoreError, CoreResult},
     ids::new_id,
-    store::StoreError,
+    store::{DueCursor, StoreError},
 };
 
-const RETENTION_MICROS: i64 = 24 * 3600 * 1_000_000;
+/// How long a key binds its first request and response.
+pub const RETENTION_MICROS: i64 = 24 * 3600 * 1_000_000;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -53,6 +54,10 @@ impl Entity for IdempotencyRecord {
     }
     fn version(&self) -> i64 {
         self.version
+    }
+    /// Due for purging once the key no longer binds.
+    fn due_at(&self) -> Option<i64> {
+        Some(self.created_at + RETENTION_MICROS)
     }
 }
 
@@ -91,7 +96,7 @@ impl Core {
             let value = operation(new_id(resource_prefix)).await?;
             return Ok(Idempotent { value, replayed: false });
         }
-        let now = now_micros();
+        let now = self.now();
         let fresh = IdempotencyRecord {
             id: format!("idem_{}", sha256_hex(format!("{organization_id}\0{scope}\0{key}").as_bytes())),
             version: 0,
@@ -145,7 +150,7 @@ impl Core {
             // failed. Treat like a concurrent request; the client retries.
             return Err(CoreError::IdempotencyInProgress);
         };
-        let now = now_micros();
+        let now = self.now();
         let expired = existing.created_at + RETENTION_MICROS < now;
         if !expired && existing.fingerprint != fresh.fingerprint {
             return Err(CoreError::IdempotencyMismatch);
@@ -177,6 +182,41 @@ enum Claim {
     Run(IdempotencyRecord),
 }
 
+impl Core {
+    /// Deletes idempotency records whose 24 h have passed, oldest first, at
+    /// most `limit` of them after `after`; returns the position reached
+    /// (`None` once nothing due is left) and how many went. A record taken
+    /// over since it was read (same key, new request) is left alone.
+    pub async fn purge_idempotency_records(
+        &self,
+        after: Option<&DueCursor>,
+        limit: usize,
+    ) -> CoreResult<(Option<DueCursor>, usize)> {
+        let now = self.now();
+        let due = self.due::<IdempotencyRecord>(now, after, limit).await?;
+        let reached = (due.len() == limit).then(|| due.last().map(|(cursor, _)| cursor.clone())).flatten();
+        let mut purged = 0;
+        for (cursor, record) in due {
+            let version = match record {
+                Ok(record) => record.version,
+                Err(err) => {
+                    tracing::warn!(record = %cursor.id, error = %err, "unreadable idempotency record purged");
+                    match self.store.get(IdempotencyRecord::COLLECTION, &cursor.id).await {
+                        Ok(Some(document)) => document.version,
+                        _ => continue,
+                    }
+                }
+            };
+            match self.store.delete_version(IdempotencyRecord::COLLECTION, &cursor.id, version).await {
+                Ok(()) => purged += 1,
+                Err(StoreError::VersionConflict | StoreError::NotFound) => {}
+                Err(err) => tracing::warn!(record = %cursor.id, error = %err, "idempotency record not purged"),
+            }
+        }
+        Ok((reached, purged))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::{
@@ -194,6 +234,8 @@ mod tests {
         Core {
             provider: Arc::new(crate::providers::sandbox::SandboxProvider::new(store.clone(), Default::default())),
             http: reqwest::Client::new(),
+            ipn_clients: Default::default(),
+            clock: Arc::new(crate::clock::SystemClock),
             vies: None,
             pdf: None,
             store,

@@ -5,7 +5,12 @@
 //! signature header sets, retries on API.md's schedule, `Retry-After`, a
 //! 10 s timeout, no redirects, and the SSRF guard at every attempt.
 
-use std::time::{Duration, Instant};
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Mutex, PoisonError},
+    time::{Duration, Instant},
+};
 
 use paygate_contract::wire;
 use serde::{Deserialize, Serialize};
@@ -14,7 +19,6 @@ use super::{
     Core, Entity,
     auth::Principal,
     checkouts::{Checkout, CheckoutStatus},
-    now_micros,
     sites::Site,
     transactions::{RefundStatus, Transaction, TransactionStatus},
 };
@@ -31,7 +35,16 @@ pub const IPN_QUEUE: &str = "ipn.deliver";
 pub const RETRY_SCHEDULE_SECONDS: [i64; 8] = [0, 60, 300, 1800, 7200, 18000, 36000, 86400];
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const DELIVERY_LEASE_MICROS: i64 = 30_000_000;
+/// A delivery job published this long ago without an attempt since is
+/// presumed lost (or stuck behind a backlog that long), and published again.
+pub const REQUEUE_AFTER_MICROS: i64 = 30_000_000;
 const EXCERPT_CHARS: usize = 512;
+/// The most of a receiver's answer that is read: enough for the excerpt in
+/// any encoding, and a receiver streaming without end costs nothing more.
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+/// Pinned IPN clients kept for reuse; past this the least recently used
+/// goes.
+const MAX_IPN_CLIENTS: usize = 256;
 const MAX_RETRY_AFTER_SECONDS: i64 = 86400;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -91,7 +104,11 @@ pub struct IpnDelivery {
     pub next_attempt_at: i64,
     #[serde(default)]
     pub lease_until: i64,
-    /// Indexed: pending deliveries, for the sweeper.
+    /// Until when a published job is trusted to reach a dispatcher; the
+    /// scheduler publishes again only after that.
+    #[serde(default)]
+    pub queued_until: i64,
+    /// Indexed: pending deliveries, for lists and status counts.
     #[serde(default)]
     pub needs_work: bool,
 }
@@ -104,6 +121,12 @@ impl Entity for IpnDelivery {
     }
     fn version(&self) -> i64 {
         self.version
+    }
+    /// A pending delivery is due at its next attempt, unless a dispatcher
+    /// holds it or a job for it is on its way.
+    fn due_at(&self) -> Option<i64> {
+        (self.status == DeliveryStatus::Pending)
+            .then(|| self.next_attempt_at.max(self.lease_until).max(self.queued_until))
     }
 }
 
@@ -203,6 +226,7 @@ impl Core {
         };
         let payload =
             serde_json::to_string(&event).map_err(|err| CoreError::Internal(format!("IPN payload: {err}")))?;
+        let now = self.now();
         let delivery = IpnDelivery {
             id,
             version: 0,
@@ -216,14 +240,16 @@ impl Core {
             payload,
             status: DeliveryStatus::Pending,
             attempts: Vec::new(),
-            next_attempt_at: now_micros(),
+            next_attempt_at: now,
             lease_until: 0,
+            // Published right below.
+            queued_until: now + REQUEUE_AFTER_MICROS,
             needs_work: true,
         };
         match self.insert(&delivery).await {
             Ok(_) => {
                 if let Err(err) = self.queue.publish(IPN_QUEUE, delivery.id.as_bytes()).await {
-                    tracing::warn!(error = %err, event = %delivery.id, "IPN job not published; the sweeper will");
+                    tracing::warn!(error = %err, event = %delivery.id, "IPN job not published; the scheduler will");
                 }
                 Ok(())
             }
@@ -235,7 +261,7 @@ impl Core {
     /// The checkout as `GET /api/v1/checkouts/{id}` shows it now.
     fn checkout_view(&self, checkout: &Checkout) -> wire::Checkout {
         let payment_url = self.payment_url(&checkout.id);
-        wire::Checkout::from(&convert::checkout(checkout.clone(), payment_url, now_micros()))
+        wire::Checkout::from(&convert::checkout(checkout.clone(), payment_url, self.now()))
     }
 
     /// Expires an open checkout past its `expiresAt` and records
@@ -243,7 +269,7 @@ impl Core {
     pub async fn expire_checkout(&self, id: &str) -> CoreResult<()> {
         let result = self
             .update::<Checkout, _>(id, |checkout| {
-                let now = now_micros();
+                let now = self.now();
                 if checkout.status != CheckoutStatus::Open || checkout.expires_at > now {
                     return Err(CoreError::conflict("checkout_not_expiring", "not open past expiry"));
                 }
@@ -276,7 +302,7 @@ impl Core {
             && checkout.failed_attempts >= super::checkouts::MAX_FAILED_ATTEMPTS
             && let Some(url) = checkout.ipn_url.clone()
         {
-            let now = now_micros();
+            let now = self.now();
             let data = wire::IpnEventData { transaction: None, checkout: self.checkout_view(&checkout) };
             let seed = format!("{}:checkout.canceled", checkout.id);
             self.record_event(&checkout, None, &url, &seed, "checkout.canceled", now, &data).await?;
@@ -295,7 +321,7 @@ impl Core {
         let Some(delivery) = self.get::<IpnDelivery>(id).await? else {
             return Ok(false);
         };
-        let now = now_micros();
+        let now = self.now();
         if delivery.status != DeliveryStatus::Pending || delivery.next_attempt_at > now || delivery.lease_until > now {
             return Ok(false);
         }
@@ -310,9 +336,12 @@ impl Core {
         let mut retry_now = false;
         let fast = self.settings.ipn_fast_retries;
         self.modify(claimed, |delivery| {
-            let now = now_micros();
+            let now = self.now();
             delivery.attempts.push(attempt.record.clone());
             delivery.lease_until = 0;
+            // The job that brought this attempt is used up: the next
+            // attempt is due on its own time.
+            delivery.queued_until = 0;
             if attempt.record.status_code.is_some_and(|code| (200..300).contains(&code)) {
                 delivery.status = DeliveryStatus::Succeeded;
             } else {
@@ -334,7 +363,7 @@ impl Core {
 
     async fn attempt_delivery(&self, delivery: &IpnDelivery) -> Attempt {
         let started = Instant::now();
-        let at = now_micros();
+        let at = self.now();
         let failed = |error: String| Attempt {
             record: DeliveryAttempt {
                 at,
@@ -345,10 +374,10 @@ impl Core {
             },
             retry_after: None,
         };
-        let secret = match self.get::<Site>(&delivery.site_id).await {
-            Ok(Some(site)) => match self.webhook_secret(&site) {
-                Ok(secret) => secret,
-                Err(_) => return failed("the site's signing secret could not be opened".into()),
+        let (secret, previous) = match self.get::<Site>(&delivery.site_id).await {
+            Ok(Some(site)) => match (self.webhook_secret(&site), self.previous_webhook_secret(&site)) {
+                (Ok(secret), Ok(previous)) => (secret, previous),
+                _ => return failed("the site's signing secret could not be opened".into()),
             },
             Ok(None) => return failed("the site no longer exists".into()),
             Err(err) => return failed(format!("store: {err}")),
@@ -359,14 +388,15 @@ impl Core {
             Ok(client) => client,
             Err(err) => return failed(err),
         };
-        let timestamp = chrono::Utc::now().timestamp();
+        let timestamp = self.now().div_euclid(1_000_000);
         let mut request = client
             .post(&delivery.url)
             .header("content-type", "application/json")
             .header("user-agent", concat!("Paygate-IPN/", env!("CARGO_PKG_VERSION")))
             .body(delivery.payload.clone());
+        let previous = previous.as_ref().map(|previous| previous.expose());
         for (name, value) in
-            crate::signing::headers(secret.expose(), &delivery.id, timestamp, delivery.payload.as_bytes())
+            crate::signing::headers(secret.expose(), previous, &delivery.id, timestamp, delivery.payload.as_bytes())
         {
             request = request.header(name, value);
         }
@@ -377,15 +407,15 @@ impl Core {
                     .headers()
                     .get("retry-after")
                     .and_then(|v| v.to_str().ok())
-                    .and_then(|v| retry_after_micros(v, now_micros()));
-                let body = response.text().await.unwrap_or_default();
+                    .and_then(|v| retry_after_micros(v, self.now()));
+                let body = read_capped(response, MAX_RESPONSE_BYTES).await;
                 Attempt {
                     record: DeliveryAttempt {
                         at,
                         status_code: Some(status),
                         latency_ms: started.elapsed().as_millis() as u64,
                         error: None,
-                        response_excerpt: excerpt(&body),
+                        response_excerpt: excerpt(&String::from_utf8_lossy(&body)),
                     },
                     retry_after,
                 }
@@ -403,12 +433,7 @@ impl Core {
         let addresses =
             crate::ssrf::check_resolves_public("ipnUrl", url, false).await.map_err(|err| err.to_string())?;
         let host = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(REQUEST_TIMEOUT)
-            .resolve_to_addrs(&host, &addresses)
-            .build()
-            .map_err(|err| format!("client: {err}"))
+        self.ipn_clients.pinned(&host, addresses)
     }
 
     pub async fn list_ipn_deliveries(
@@ -438,7 +463,8 @@ impl Core {
                     return Err(CoreError::NotFound(IpnDelivery::NAME));
                 }
                 delivery.status = DeliveryStatus::Pending;
-                delivery.next_attempt_at = now_micros();
+                delivery.next_attempt_at = self.now();
+                delivery.queued_until = delivery.next_attempt_at + REQUEUE_AFTER_MICROS;
                 delivery.needs_work = true;
                 Ok(())
             })
@@ -453,6 +479,80 @@ struct Attempt {
     retry_after: Option<i64>,
 }
 
+/// Reads at most `limit` bytes of the answer and drops the rest unread: the
+/// connection closes instead of draining a body that may never end.
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < limit {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk[..chunk.len().min(limit - body.len())]),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    body
+}
+
+/// Where a pinned client connects: the host and exactly the addresses that
+/// passed the SSRF check.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct PinnedAddresses {
+    host: String,
+    addresses: Vec<SocketAddr>,
+}
+
+/// Reuses one client (and so its connection pool and TLS sessions) per
+/// host and pinned address set, instead of building one per attempt. A new
+/// DNS answer is a new key: a client never connects anywhere its key did
+/// not pass the SSRF check for.
+#[derive(Default)]
+pub struct IpnClients {
+    clients: Mutex<ClientCache>,
+}
+
+#[derive(Default)]
+struct ClientCache {
+    entries: HashMap<PinnedAddresses, (reqwest::Client, u64)>,
+    uses: u64,
+}
+
+impl IpnClients {
+    pub fn pinned(&self, host: &str, mut addresses: Vec<SocketAddr>) -> Result<reqwest::Client, String> {
+        addresses.sort_unstable();
+        addresses.dedup();
+        let key = PinnedAddresses { host: host.to_owned(), addresses };
+        // Nothing under this lock panics midway through a change.
+        let mut cache = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.uses += 1;
+        let now = cache.uses;
+        if let Some((client, last_use)) = cache.entries.get_mut(&key) {
+            *last_use = now;
+            return Ok(client.clone());
+        }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(REQUEST_TIMEOUT)
+            .resolve_to_addrs(&key.host, &key.addresses)
+            .build()
+            .map_err(|err| format!("client: {err}"))?;
+        if cache.entries.len() >= MAX_IPN_CLIENTS
+            && let Some(oldest) =
+                cache.entries.iter().min_by_key(|(_, (_, last_use))| *last_use).map(|(k, _)| k.clone())
+        {
+            cache.entries.remove(&oldest);
+        }
+        cache.entries.insert(key, (client.clone(), now));
+        Ok(client)
+    }
+
+    pub fn len(&self) -> usize {
+        self.clients.lock().unwrap_or_else(PoisonError::into_inner).entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,6 +565,37 @@ mod tests {
             [Some(0), Some(60), Some(300), Some(1800), Some(7200), Some(18000), Some(36000), Some(86400), None]
         );
         assert_eq!(retry_delay_micros(2, true), Some(1_000_000));
+    }
+
+    #[test]
+    fn pinned_clients_are_reused_per_host_and_address_set() {
+        let clients = IpnClients::default();
+        let a: SocketAddr = "203.0.113.1:443".parse().expect("addr");
+        let b: SocketAddr = "203.0.113.2:443".parse().expect("addr");
+        clients.pinned("shop.example", vec![a, b]).expect("client");
+        // Same host and addresses, in another order: the same client.
+        clients.pinned("shop.example", vec![b, a, a]).expect("client");
+        assert_eq!(clients.len(), 1);
+        // Another DNS answer, or another host: another client.
+        clients.pinned("shop.example", vec![a]).expect("client");
+        clients.pinned("other.example", vec![a, b]).expect("client");
+        assert_eq!(clients.len(), 3);
+    }
+
+    #[test]
+    fn the_client_cache_is_bounded_and_keeps_what_is_in_use() {
+        let clients = IpnClients::default();
+        let address = |n: usize| -> SocketAddr { format!("203.0.113.1:{}", 1000 + n).parse().expect("addr") };
+        clients.pinned("hot.example", vec![address(0)]).expect("client");
+        for n in 1..=2 * MAX_IPN_CLIENTS {
+            clients.pinned("cold.example", vec![address(n)]).expect("client");
+            // Used all along, so never the least recently used.
+            clients.pinned("hot.example", vec![address(0)]).expect("client");
+        }
+        assert_eq!(clients.len(), MAX_IPN_CLIENTS);
+        let cache = clients.clients.lock().expect("lock");
+        let hot = PinnedAddresses { host: "hot.example".into(), addresses: vec![address(0)] };
+        assert!(cache.entries.contains_key(&hot));
     }
 
     #[test]

@@ -19,11 +19,12 @@ use std::sync::Arc;
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
+    clock::Clock,
     crypto::SealingKey,
     error::{CoreError, CoreResult},
     providers::Provider,
     queue::Queue,
-    store::{CollectionSpec, Document, Filter, Page, Store, StoreError},
+    store::{CollectionSpec, DUE_AT, Document, DueCursor, Filter, Page, Store, StoreError},
 };
 
 /// Every collection Paygate keeps, with its unique and queried fields.
@@ -89,10 +90,15 @@ pub struct Core {
     pub provider: Arc<dyn Provider>,
     /// Shared client for outbound calls that need no per-call DNS pinning.
     pub http: reqwest::Client,
+    /// IPN clients, one per host and set of addresses that passed the
+    /// SSRF check, reused across attempts.
+    pub ipn_clients: Arc<ipn::IpnClients>,
     /// EU VIES; `None` checks VAT IDs offline only.
     pub vies: Option<Arc<crate::vat::ViesClient>>,
     /// Where invoices are rendered.
     pub pdf: Option<tonic::transport::Channel>,
+    /// What every due time, lease and expiry is measured against.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Microseconds since the Unix epoch: the store's `createdAt` unit.
@@ -108,6 +114,26 @@ pub trait Entity: Serialize + DeserializeOwned + Send + Sync {
     const NAME: &'static str;
     fn id(&self) -> &str;
     fn version(&self) -> i64;
+
+    /// When the scheduler should next look at this entity (microseconds,
+    /// on [`Core::now`]'s clock), or `None` when nothing about it is due.
+    /// Stored as the indexed `dueAt` at every write, so the scheduler finds
+    /// due work without scanning what is not due.
+    fn due_at(&self) -> Option<i64> {
+        None
+    }
+}
+
+/// The stored form of an entity: its fields plus `dueAt`.
+fn stored_body<T: Entity>(entity: &T) -> CoreResult<serde_json::Value> {
+    let mut body = to_body(entity)?;
+    if let serde_json::Value::Object(fields) = &mut body {
+        match entity.due_at() {
+            Some(due_at) => fields.insert(DUE_AT.to_owned(), due_at.into()),
+            None => fields.remove(DUE_AT),
+        };
+    }
+    Ok(body)
 }
 
 pub fn to_body<T: Serialize>(value: &T) -> CoreResult<serde_json::Value> {
@@ -121,7 +147,7 @@ pub fn from_document<T: DeserializeOwned>(document: Document) -> CoreResult<T> {
 
 impl Core {
     pub async fn insert<T: Entity>(&self, entity: &T) -> CoreResult<T> {
-        let document = self.store.insert(T::COLLECTION, to_body(entity)?).await?;
+        let document = self.store.insert(T::COLLECTION, stored_body(entity)?).await?;
         from_document(document)
     }
 
@@ -136,7 +162,7 @@ impl Core {
     /// was read. Returns the stored entity with its new version.
     pub async fn replace<T: Entity>(&self, entity: &T) -> CoreResult<T> {
         let document =
-            self.store.compare_and_swap(T::COLLECTION, entity.id(), entity.version(), to_body(entity)?).await?;
+            self.store.compare_and_swap(T::COLLECTION, entity.id(), entity.version(), stored_body(entity)?).await?;
         from_document(document)
     }
 
@@ -173,6 +199,27 @@ impl Core {
             Err(CoreError::Store(StoreError::VersionConflict)) => self.update(&id, change).await,
             other => other,
         }
+    }
+
+    /// Due entities of one kind, oldest first, after `after`. Each comes
+    /// with its position (to resume from) and its own parse result, so one
+    /// unreadable document costs only itself.
+    pub async fn due<T: Entity>(
+        &self,
+        up_to: i64,
+        after: Option<&DueCursor>,
+        limit: usize,
+    ) -> CoreResult<Vec<(DueCursor, CoreResult<T>)>> {
+        let documents = self.store.find_due(T::COLLECTION, up_to, after, limit).await?;
+        Ok(documents
+            .into_iter()
+            .filter_map(|document| Some((document.due_cursor()?, from_document(document))))
+            .collect())
+    }
+
+    /// The time on this core's clock, in microseconds since the Unix epoch.
+    pub fn now(&self) -> i64 {
+        self.clock.now_micros()
     }
 
     pub async fn list<T: Entity>(&self, filter: &Filter, page: &Page) -> CoreResult<(Vec<T>, bool)> {

@@ -27,7 +27,17 @@ pub struct Site {
     pub checkout_domain: Option<String>,
     /// `v1:` sealed `whsec_…`, bound to the site id.
     pub webhook_secret_sealed: String,
+    /// The secret a rotation replaced, sealed like the current one: IPNs
+    /// are signed with both until `previousWebhookSecretExpiresAt`, so a
+    /// merchant can switch secrets without rejecting an event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_webhook_secret_sealed: Option<String>,
+    #[serde(default)]
+    pub previous_webhook_secret_expires_at: i64,
 }
+
+/// How long IPNs stay signed with the secret a rotation replaced.
+pub const WEBHOOK_SECRET_OVERLAP_MICROS: i64 = 24 * 3600 * 1_000_000;
 
 impl Entity for Site {
     const COLLECTION: &'static str = "sites";
@@ -87,6 +97,8 @@ impl Core {
             organization_id: organization_id.to_owned(),
             name,
             checkout_domain,
+            previous_webhook_secret_sealed: None,
+            previous_webhook_secret_expires_at: 0,
         };
         match self.insert(&site).await {
             Ok(site) => Ok((site, secret)),
@@ -119,7 +131,11 @@ impl Core {
         let sealed = self.sealing.seal(secret.expose(), id)?;
         let site = self
             .update::<Site, _>(id, |site| {
-                site.webhook_secret_sealed = sealed.clone();
+                // Only the secret in use until now overlaps: a second
+                // rotation within the overlap retires the oldest at once.
+                let replaced = std::mem::replace(&mut site.webhook_secret_sealed, sealed.clone());
+                site.previous_webhook_secret_sealed = Some(replaced);
+                site.previous_webhook_secret_expires_at = self.now() + WEBHOOK_SECRET_OVERLAP_MICROS;
                 Ok(())
             })
             .await?;
@@ -129,6 +145,16 @@ impl Core {
     /// The site's signing secret, opened for signing.
     pub fn webhook_secret(&self, site: &Site) -> CoreResult<SecretString> {
         self.sealing.open(&site.webhook_secret_sealed, &site.id)
+    }
+
+    /// The secret a rotation replaced, while its overlap lasts.
+    pub fn previous_webhook_secret(&self, site: &Site) -> CoreResult<Option<SecretString>> {
+        match &site.previous_webhook_secret_sealed {
+            Some(sealed) if site.previous_webhook_secret_expires_at > self.now() => {
+                self.sealing.open(sealed, &site.id).map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Whether TLS may be issued for `domain`: one of the gateway's own

@@ -30,6 +30,9 @@ use crate::{
 pub const PAYMENT_QUEUE: &str = "payment.initiated";
 /// How long a worker owns a transaction before another may take over.
 pub const WORK_LEASE_MICROS: i64 = 30_000_000;
+/// Unfinished work untouched for this long is presumed abandoned by its
+/// worker, and the scheduler takes it up.
+pub const ABANDONED_AFTER_MICROS: i64 = 2_000_000;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -191,9 +194,13 @@ pub struct Transaction {
     /// this transaction's state.
     #[serde(default)]
     pub follow_up: bool,
-    /// Indexed: the sweeper's list of transactions with unfinished work.
+    /// Indexed: transactions with unfinished work.
     #[serde(default)]
     pub needs_work: bool,
+    /// Until when the scheduler's last wake-up is trusted to be handled;
+    /// it wakes the transaction again only after that.
+    #[serde(default)]
+    pub swept_until: i64,
     #[serde(default)]
     pub invoice_id: Option<String>,
     /// Fixed at creation from the gross amount and the billing country.
@@ -209,6 +216,14 @@ impl Entity for Transaction {
     }
     fn version(&self) -> i64 {
         self.version
+    }
+    /// Unfinished work is due once its lease has run out and nobody has
+    /// touched it for a while.
+    fn due_at(&self) -> Option<i64> {
+        self.needs_work.then(|| {
+            let idle = self.updated_at.max(self.created_at) + ABANDONED_AFTER_MICROS;
+            self.lease_until.max(idle).max(self.swept_until)
+        })
     }
 }
 
@@ -313,6 +328,7 @@ impl Core {
             attempts: 0,
             follow_up: false,
             needs_work: true,
+            swept_until: 0,
             invoice_id: None,
             tax,
         };

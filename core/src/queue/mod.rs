@@ -1,7 +1,7 @@
 //! The queue: one trait, two backends (in-process, Redis protocol).
 //!
 //! A job is a wake-up, never the only record of work: the store is the
-//! source of truth and a sweeper re-publishes work whose lease expired. The
+//! source of truth and the scheduler re-publishes work whose lease expired. The
 //! queue guarantees at-least-once delivery: a consumed job is leased for a
 //! while; if it is not acked before the lease ends, it is delivered again
 //! (counted as retried). After `max_attempts` deliveries it moves to the

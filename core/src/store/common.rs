@@ -9,10 +9,6 @@ use serde_json::{Map, Value};
 
 use super::{CollectionSpec, Document, StoreError, StoreResult};
 
-/// Name of the backend-internal collection (SQLite table, MongoDB
-/// collection) that holds the sequence counters; no spec may use it.
-pub(crate) const COUNTERS: &str = "counters";
-
 /// Collection names go into SQL text and index names, so they are kept to
 /// `[A-Za-z][A-Za-z0-9_]*`.
 pub(crate) fn validate_collection_name(name: &str) -> StoreResult<()> {
@@ -21,9 +17,6 @@ pub(crate) fn validate_collection_name(name: &str) -> StoreResult<()> {
         chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !well_formed {
         return Err(StoreError::Backend(format!("invalid collection name {name:?}: use [A-Za-z][A-Za-z0-9_]*")));
-    }
-    if name == COUNTERS {
-        return Err(StoreError::Backend(format!("collection name {name:?} is reserved for sequence counters")));
     }
     Ok(())
 }
@@ -166,7 +159,6 @@ mod tests {
         assert!(validate_collection_name("_hidden").is_err());
         assert!(validate_collection_name("a-b").is_err());
         assert!(validate_collection_name("x\"; DROP TABLE y").is_err());
-        assert!(validate_collection_name(COUNTERS).is_err());
         assert!(validate_field_name("_private").is_ok());
         assert!(validate_field_name("a.b").is_err());
         assert!(validate_field_name("").is_err());

@@ -22,7 +22,7 @@ pub use mongo::MongoStore;
 pub use sqlite::{SqliteStore, background, is_background};
 
 /// How a collection is laid out: which fields are unique and which are
-/// queryable. Declared once in [`crate::store::schema`] and created by
+/// queryable. Declared once in [`crate::domain::COLLECTIONS`] and created by
 /// [`Store::migrate`].
 #[derive(Debug, Clone, Copy)]
 pub struct CollectionSpec {
@@ -43,6 +43,31 @@ pub struct Document {
     pub created_at: i64,
     /// The whole JSON object, including `id`, `version` and `createdAt`.
     pub body: Value,
+}
+
+/// The field through which any document says when it next needs attention
+/// (integer, microseconds since the Unix epoch, as `createdAt`). Every
+/// collection indexes it in due order, for [`Store::find_due`]; a document
+/// without it (or with a non-integer value) is never due.
+pub const DUE_AT: &str = "dueAt";
+
+/// A position in due order: [`Store::find_due`] returns what comes after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueCursor {
+    pub due_at: i64,
+    pub id: String,
+}
+
+impl Document {
+    /// The document's `dueAt`, when it holds an integer.
+    pub fn due_at(&self) -> Option<i64> {
+        self.body.get(DUE_AT).and_then(Value::as_i64)
+    }
+
+    /// Where this document stands in due order, if it is due at all.
+    pub fn due_cursor(&self) -> Option<DueCursor> {
+        self.due_at().map(|due_at| DueCursor { due_at, id: self.id.clone() })
+    }
 }
 
 /// Equality filter on indexed fields, all of which must match. Values are
@@ -76,6 +101,10 @@ pub enum StoreError {
     /// `startingAfter` names no document of this collection.
     #[error("unknown cursor")]
     UnknownCursor,
+    /// The store has more requests waiting than it takes: the caller should
+    /// come back shortly instead of queueing without bound.
+    #[error("the store is overloaded")]
+    Overloaded,
     #[error("store backend: {0}")]
     Backend(String),
 }
@@ -100,6 +129,10 @@ pub trait Store: Send + Sync + 'static {
     /// descending, then `id` descending), after the cursor.
     async fn find(&self, collection: &str, filter: &Filter, page: &Page) -> StoreResult<PageResult>;
 
+    /// How many documents match every filter pair, counting no further
+    /// than `up_to` (so a count costs at most that many index entries).
+    async fn count(&self, collection: &str, filter: &Filter, up_to: u64) -> StoreResult<u64>;
+
     /// The first document whose unique/indexed `field` equals `value`.
     async fn find_one(&self, collection: &str, field: &str, value: &Value) -> StoreResult<Option<Document>>;
 
@@ -119,12 +152,27 @@ pub trait Store: Send + Sync + 'static {
         body: Value,
     ) -> StoreResult<Document>;
 
+    /// Due work, oldest first: documents whose `dueAt` is an integer no
+    /// later than `up_to`, ascending by (`dueAt`, `id`), strictly after
+    /// `after`, at most `limit` of them. Passing the position of the last
+    /// document returned resumes the walk, so a scheduler's pass costs what
+    /// is due, never what exists.
+    async fn find_due(
+        &self,
+        collection: &str,
+        up_to: i64,
+        after: Option<&DueCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Document>>;
+
     /// Removes a document; true when it existed.
     async fn delete(&self, collection: &str, id: &str) -> StoreResult<bool>;
 
-    /// Atomically increments the named counter and returns the new value
-    /// (the first call returns 1).
-    async fn next_sequence(&self, name: &str) -> StoreResult<i64>;
+    /// Removes a document only if its stored version is still
+    /// `expected_version`, so a purge never removes a document somebody
+    /// changed after it was judged. Stale version → `VersionConflict`;
+    /// missing → `NotFound`.
+    async fn delete_version(&self, collection: &str, id: &str, expected_version: i64) -> StoreResult<()>;
 
     /// Cheap round trip for health checks.
     async fn ping(&self) -> StoreResult<()>;

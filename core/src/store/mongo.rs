@@ -11,12 +11,12 @@ use async_trait::async_trait;
 use futures::TryStreamExt;
 use mongodb::bson::{self, Bson, doc};
 use mongodb::error::{ErrorKind, WriteFailure};
-use mongodb::options::{ClientOptions, IndexOptions, ReturnDocument};
+use mongodb::options::{ClientOptions, IndexOptions};
 use mongodb::{Client, Collection, Database, IndexModel};
 use serde_json::{Map, Number, Value};
 
-use super::common::{self, COUNTERS, Registry, Scalar};
-use super::{CollectionSpec, Document, Filter, Page, PageResult, Store, StoreError, StoreResult};
+use super::common::{self, Registry, Scalar};
+use super::{CollectionSpec, DUE_AT, Document, DueCursor, Filter, Page, PageResult, Store, StoreError, StoreResult};
 
 const DUPLICATE_KEY: i32 = 11000;
 /// Used when the URI does not set `serverSelectionTimeoutMS`: long enough to
@@ -24,9 +24,6 @@ const DUPLICATE_KEY: i32 = 11000;
 /// reported promptly rather than after the driver's 30 s default.
 const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(10);
 const UNIQUE_PREFIX: &str = "uniq_";
-/// Concurrent first calls of `next_sequence` on a new counter can both try
-/// to upsert it; the loser sees a duplicate key and simply tries again.
-const UPSERT_ATTEMPTS: usize = 3;
 
 /// The MongoDB-backed [`Store`].
 pub struct MongoStore {
@@ -63,10 +60,6 @@ impl MongoStore {
         self.registry.spec(name)?;
         Ok(self.database.collection(name))
     }
-
-    fn counters(&self) -> Collection<bson::Document> {
-        self.database.collection(COUNTERS)
-    }
 }
 
 fn index(keys: bson::Document, options: IndexOptions) -> IndexModel {
@@ -99,7 +92,8 @@ fn indexes(spec: &CollectionSpec) -> Vec<IndexModel> {
             IndexOptions::builder().name(format!("idx_{field}")).build(),
         )
     });
-    std::iter::once(order).chain(unique).chain(indexed).collect()
+    let due = index(doc! { DUE_AT: 1, "_id": 1 }, IndexOptions::builder().name("due".to_owned()).build());
+    std::iter::once(order).chain(std::iter::once(due)).chain(unique).chain(indexed).collect()
 }
 
 fn translate(err: mongodb::error::Error) -> StoreError {
@@ -278,6 +272,16 @@ impl Store for MongoStore {
         Ok(PageResult { data, has_more })
     }
 
+    async fn count(&self, collection: &str, filter: &Filter, up_to: u64) -> StoreResult<u64> {
+        let coll = self.collection(collection)?;
+        let mut query = bson::Document::new();
+        for (field, value) in filter {
+            self.registry.queryable(collection, field)?;
+            query.insert(*field, scalar_to_bson(Scalar::from_json(field, value)?));
+        }
+        coll.count_documents(query).limit(up_to).await.map_err(translate)
+    }
+
     async fn find_one(&self, collection: &str, field: &str, value: &Value) -> StoreResult<Option<Document>> {
         self.registry.queryable(collection, field)?;
         let coll = self.collection(collection)?;
@@ -306,34 +310,58 @@ impl Store for MongoStore {
         Ok(doc)
     }
 
+    async fn find_due(
+        &self,
+        collection: &str,
+        up_to: i64,
+        after: Option<&DueCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Document>> {
+        let coll = self.collection(collection)?;
+        // Integers only, as on SQLite: a double or a string is never due.
+        let mut due = doc! { "$lte": up_to, "$type": ["long", "int"] };
+        if let Some(cursor) = after {
+            // Bounds the index scan from below; the `$or` below refines ties.
+            due.insert("$gte", cursor.due_at);
+        }
+        let mut query = doc! { DUE_AT: due };
+        if let Some(cursor) = after {
+            query.insert(
+                "$or",
+                vec![
+                    doc! { DUE_AT: { "$gt": cursor.due_at } },
+                    doc! { DUE_AT: cursor.due_at, "_id": { "$gt": cursor.id.as_str() } },
+                ],
+            );
+        }
+        let limit = i64::try_from(limit).map_err(|_| StoreError::Backend(format!("limit {limit} is too large")))?;
+        let found: Vec<bson::Document> = coll
+            .find(query)
+            .sort(doc! { DUE_AT: 1, "_id": 1 })
+            .limit(limit)
+            .await
+            .map_err(translate)?
+            .try_collect()
+            .await
+            .map_err(translate)?;
+        found.into_iter().map(from_stored).collect()
+    }
+
+    async fn delete_version(&self, collection: &str, id: &str, expected_version: i64) -> StoreResult<()> {
+        let coll = self.collection(collection)?;
+        let deleted = coll.delete_one(doc! { "_id": id, "version": expected_version }).await.map_err(translate)?;
+        if deleted.deleted_count == 0 {
+            let exists =
+                coll.find_one(doc! { "_id": id }).projection(doc! { "_id": 1 }).await.map_err(translate)?.is_some();
+            return Err(if exists { StoreError::VersionConflict } else { StoreError::NotFound });
+        }
+        Ok(())
+    }
+
     async fn delete(&self, collection: &str, id: &str) -> StoreResult<bool> {
         let coll = self.collection(collection)?;
         let deleted = coll.delete_one(doc! { "_id": id }).await.map_err(translate)?;
         Ok(deleted.deleted_count > 0)
-    }
-
-    async fn next_sequence(&self, name: &str) -> StoreResult<i64> {
-        // Increment without upsert, creating the counter separately when it
-        // is missing: an upsert racing another upsert may report nothing
-        // (seen on some wire-compatible servers), and retrying it could
-        // increment twice. A plain $inc that finds no document changed
-        // nothing, so retrying after the insert is safe.
-        for _ in 0..UPSERT_ATTEMPTS {
-            let outcome = self
-                .counters()
-                .find_one_and_update(doc! { "_id": name }, doc! { "$inc": { "value": 1_i64 } })
-                .return_document(ReturnDocument::After)
-                .await
-                .map_err(translate)?;
-            if let Some(counter) = outcome {
-                return integer(&counter, "value");
-            }
-            match self.counters().insert_one(doc! { "_id": name, "value": 0_i64 }).await.map_err(translate) {
-                Ok(_) | Err(StoreError::Duplicate { .. }) => {}
-                Err(err) => return Err(err),
-            }
-        }
-        Err(StoreError::Backend(format!("counter {name:?} could not be created")))
     }
 
     async fn ping(&self) -> StoreResult<()> {

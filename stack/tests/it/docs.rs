@@ -120,6 +120,7 @@ async fn the_documented_verification_snippets_accept_real_ipns_and_reject_forger
     let stale_timestamp = i64::try_from(now).expect("seconds") - 3600;
     let stale_headers: HashMap<String, String> = paygate_core::signing::headers(
         &org.webhook_secret,
+        None,
         &ipn.headers["webhook-id"],
         stale_timestamp,
         ipn.body.as_bytes(),

@@ -1,0 +1,281 @@
+//! Embedded backend: one SQLite file in WAL mode.
+//!
+//! Each collection is a table `(id, version, created_at, body)` where `body`
+//! is the JSON text of the whole document; unique and indexed fields get
+//! expression indexes on `json_extract(body, '$.field')`.
+//!
+//! No SQLite call runs on a tokio thread, and none goes through
+//! `spawn_blocking` either: at thousands of calls a second, handing each one
+//! to the blocking pool cost more than SQLite itself. Instead the store owns
+//! a few OS threads, each with its own connection, fed through queues:
+//!
+//! - One writer thread owns the only write connection (SQLite allows one
+//!   writer at a time anyway). It commits in groups: it takes every write
+//!   queued when it wakes, up to [`MAX_BATCH`], and runs them in one
+//!   transaction, each inside its own savepoint so that a write that fails
+//!   (duplicate key, version conflict, missing document) is undone alone and
+//!   gets its own error while the others commit. Nobody hears back before
+//!   the COMMIT: a write is never acknowledged before it is as durable as
+//!   `synchronous` makes it. One commit then pays the WAL append, the lock
+//!   round trips and the thread wake-ups for the whole group.
+//! - [`READERS`] reader threads, each with a read-only connection, share one
+//!   queue; WAL lets them read alongside the writer.
+//! - A checkpointer thread, with a connection of its own, copies the WAL
+//!   back into the database file every [`CHECKPOINT_INTERVAL`] while there
+//!   are writes. Autocheckpoint is off: it runs inside the commit that
+//!   crosses its threshold, and checkpoints run by the writer took 15-25%
+//!   of its time under load, while every write waited. A passive checkpoint
+//!   runs alongside the writer instead; the writer only steps in, between
+//!   two groups, to restart a WAL grown past [`WAL_RESTART_FRAMES`] (see
+//!   [`Writer::restart_wal`]).
+//!
+//! Both queues have two lanes: work run through [`background`] (payment
+//! workers, IPN dispatchers, the scheduler) waits behind what API requests
+//! asked for, so a busy background never makes a request wait for a whole
+//! backlog. Each lane holds at most [`LANE_CAPACITY`] requests: past that
+//! a request is refused at once with [`StoreError::Overloaded`] (the API
+//! answers 503 with `Retry-After`) rather than queued behind a backlog it
+//! could only time out in, with memory growing all the while.
+
+mod checkpointer;
+mod documents;
+mod lanes;
+#[cfg(test)]
+mod tests;
+mod writer;
+
+use crate::store::common::Registry;
+use crate::store::{StoreError, StoreResult};
+use rusqlite::Connection;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::{self};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+use checkpointer::*;
+use documents::translate;
+use lanes::*;
+use writer::*;
+
+pub use lanes::{background, is_background};
+
+/// Requests one lane of a queue holds. A request behind this many waits
+/// longer than any client should (the writer commits a few tens of
+/// thousands of writes a second at best), so refusing it is kinder.
+const LANE_CAPACITY: usize = 4096;
+
+/// Reader threads. Reads are short and the machine Paygate is sized for has
+/// few cores: a few readers keep the cores busy without thrashing.
+const READERS: usize = 3;
+
+/// How long a connection waits for a lock held by another process (or a
+/// checkpoint) before giving up with SQLITE_BUSY.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Enough for every statement of every collection (the writer has four per
+/// collection, the readers one per query shape), so that none is re-parsed.
+const STATEMENT_CACHE: usize = 256;
+
+/// Reads of pages that are in the database file (not in the WAL) come
+/// straight from the mapping, without a `pread` and a copy. This matters
+/// because in WAL mode a reader drops its whole page cache whenever another
+/// connection has committed, which under load is before nearly every read.
+const MMAP_SIZE: i64 = 256 * 1024 * 1024;
+
+/// Page cache per connection, in KiB (SQLite's default is 2 MiB).
+const CACHE_KIB: i64 = 32 * 1024;
+
+/// What the WAL file is truncated back to after it is restarted, so that a
+/// burst does not leave a huge file behind.
+const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
+/// The SQLite-backed [`Store`](crate::store::Store).
+pub struct SqliteStore {
+    writes: Arc<WriteQueue>,
+    reads: Arc<Queue<ReadJob>>,
+    /// Dropped to stop the checkpointer.
+    stop_checkpoints: Option<mpsc::Sender<()>>,
+    writer: Option<JoinHandle<()>>,
+    /// The readers and the checkpointer.
+    threads: Vec<JoinHandle<()>>,
+    registry: Registry,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` and its parent
+    /// directory, and starts the store's threads. This blocks on file I/O:
+    /// call it at startup or from `spawn_blocking`.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        Self::open_with_lane_capacity(path, LANE_CAPACITY)
+    }
+
+    fn open_with_lane_capacity(path: &Path, lane_capacity: usize) -> StoreResult<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        // The writer goes first: it switches the file to WAL, which the
+        // readers then pick up from the file itself.
+        let writer = open_writer(path)?;
+        let readers = (0..READERS).map(|_| open_reader(path)).collect::<StoreResult<Vec<_>>>()?;
+        let checkpointer = open_checkpointer(path)?;
+        let (stop_checkpoints, stop) = mpsc::channel();
+        // Threads join the store as they start, so that if one cannot be
+        // started, dropping the store stops the ones already running.
+        let mut store = Self {
+            writes: Arc::new(Queue::new(lane_capacity)),
+            reads: Arc::new(Queue::new(lane_capacity)),
+            stop_checkpoints: Some(stop_checkpoints),
+            writer: None,
+            threads: Vec::with_capacity(READERS + 1),
+            registry: Registry::default(),
+        };
+        let wal = Arc::new(WalState::default());
+        let writes = Arc::clone(&store.writes);
+        let writer_wal = Arc::clone(&wal);
+        store.writer =
+            Some(spawn("sqlite-writer".into(), move || Writer { conn: writer, writes, wal: writer_wal }.run())?);
+        store.threads.push(spawn("sqlite-checkpoint".into(), move || checkpoint_loop(&checkpointer, &wal, &stop))?);
+        for (n, reader) in readers.into_iter().enumerate() {
+            let reads = Arc::clone(&store.reads);
+            store.threads.push(spawn(format!("sqlite-reader-{n}"), move || read_loop(reader, &reads))?);
+        }
+        Ok(store)
+    }
+
+    /// Queues `f` for the writer thread and waits until its transaction has
+    /// committed (or failed).
+    async fn write<T, F>(&self, collection: &str, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Attempt<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.writes.push(Box::new(Write { job: Some(f), outcome: None, reply }), Priority::current())?;
+        settle(collection, answer).await
+    }
+
+    /// Queues `f` for a reader thread and waits for its result.
+    async fn read<T, F>(&self, collection: &str, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Attempt<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: ReadJob = Box::new(move |conn| {
+            let _ = reply.send(f(conn));
+        });
+        self.reads.push(job, Priority::current())?;
+        settle(collection, answer).await
+    }
+}
+
+impl Drop for SqliteStore {
+    /// Closes the queues and waits for the threads: they finish what is
+    /// already queued (a write whose caller stopped waiting still lands, as
+    /// it always did) and close their connections. The writer goes last:
+    /// alone on the file, it checkpoints the whole WAL into the database
+    /// file and removes it (connections closing at the same time would each
+    /// leave that to the other). No request can be in flight from a live
+    /// caller, since every call borrows the store, and no queued job holds
+    /// the store, so the joins cannot wait on themselves.
+    fn drop(&mut self) {
+        self.reads.close();
+        self.stop_checkpoints = None;
+        for thread in self.threads.drain(..) {
+            join(thread);
+        }
+        self.writes.close();
+        if let Some(writer) = self.writer.take() {
+            join(writer);
+        }
+    }
+}
+
+fn join(thread: JoinHandle<()>) {
+    if thread.join().is_err() {
+        tracing::error!("an SQLite store thread panicked");
+    }
+}
+
+fn spawn(name: String, body: impl FnOnce() + Send + 'static) -> StoreResult<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(name)
+        .spawn(body)
+        .map_err(|e| StoreError::Backend(format!("cannot start an SQLite thread: {e}")))
+}
+
+/// The caller's side of a request: its answer, with SQLite errors mapped to
+/// store errors.
+async fn settle<T>(collection: &str, answer: oneshot::Receiver<Attempt<T>>) -> StoreResult<T> {
+    let outcome = answer.await.map_err(|_| {
+        StoreError::Backend("the SQLite request was dropped: the store is shutting down or the request panicked".into())
+    })?;
+    outcome.map_err(|failure| match failure {
+        Failure::Store(err) => err,
+        Failure::Sqlite(err) => translate(collection, err),
+    })
+}
+
+fn read_loop(mut conn: Connection, reads: &Queue<ReadJob>) {
+    let mut jobs = Vec::with_capacity(1);
+    while reads.take(1, &mut jobs) == Take::Taken {
+        for job in jobs.drain(..) {
+            // A job that panics drops its reply channel, which its caller
+            // reports as a `Backend` error. The connection is still sound
+            // (a transaction open in the job rolled back when dropped during
+            // the unwind) and serves the next read.
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn)));
+        }
+    }
+}
+
+fn open_error(path: &Path, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("cannot open SQLite database {}: {detail}", path.display()))
+}
+
+fn open_writer(path: &Path) -> StoreResult<Connection> {
+    let (conn, mode) = configure_writer(path).map_err(|e| open_error(path, e))?;
+    if mode.eq_ignore_ascii_case("wal") {
+        Ok(conn)
+    } else {
+        Err(open_error(path, format!("journal_mode is {mode}, WAL is required")))
+    }
+}
+
+/// Settings both kinds of connection share.
+fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+    Ok(conn)
+}
+
+/// Opens the writer and returns it with the journal mode SQLite accepted.
+fn configure_writer(path: &Path) -> rusqlite::Result<(Connection, String)> {
+    let conn = open_connection(path)?;
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    // In WAL mode NORMAL only risks the last transactions on power loss,
+    // never corruption, and saves an fsync per commit.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // The checkpointer thread checkpoints instead (see the module doc).
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
+    Ok((conn, mode))
+}
+
+fn open_reader(path: &Path) -> StoreResult<Connection> {
+    configure_reader(path).map_err(|e| open_error(path, e))
+}
+
+fn configure_reader(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = open_connection(path)?;
+    // A guard against a write slipping onto a reader by mistake.
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}

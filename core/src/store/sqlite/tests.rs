@@ -1,0 +1,316 @@
+use super::documents::duplicate_field;
+use super::*;
+use crate::store::{CollectionSpec, Store};
+use futures::future::join_all;
+use futures::poll;
+use serde_json::Value;
+use serde_json::json;
+use std::path::PathBuf;
+use std::pin::pin;
+use std::time::Instant;
+
+const WIDGETS: CollectionSpec = CollectionSpec { name: "widgets", unique: &["email"], indexed: &["status"] };
+
+async fn open_store(dir: &tempfile::TempDir) -> (SqliteStore, PathBuf) {
+    let path = dir.path().join("db.sqlite3");
+    let opened = path.clone();
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&opened)).await.expect("task").expect("open");
+    store.migrate(&[WIDGETS]).await.expect("migrate");
+    (store, path)
+}
+
+fn widget(id: &str, extra: Value) -> Value {
+    let mut body = json!({ "id": id, "createdAt": 1 });
+    if let (Value::Object(body), Value::Object(extra)) = (&mut body, extra) {
+        body.extend(extra);
+    }
+    body
+}
+
+/// Ids of the widgets in the order they were inserted (rowid order).
+fn insertion_order(path: &Path) -> Vec<String> {
+    let conn = Connection::open(path).expect("open");
+    let mut statement = conn.prepare("SELECT id FROM widgets ORDER BY rowid").expect("prepare");
+    statement.query_map([], |row| row.get(0)).expect("query").collect::<rusqlite::Result<_>>().expect("rows")
+}
+
+/// The write lock of the database, held by another connection: the
+/// writer thread stalls in `BEGIN IMMEDIATE` with the group it took,
+/// and what is queued meanwhile waits for the next group. (The writer
+/// gives up after `BUSY_TIMEOUT`; the tests hold it for milliseconds.)
+struct WriteLock(Connection);
+
+impl WriteLock {
+    fn hold(path: &Path) -> Self {
+        let conn = Connection::open(path).expect("open");
+        conn.execute_batch("BEGIN IMMEDIATE").expect("take the write lock");
+        Self(conn)
+    }
+
+    fn release(self) {
+        self.0.execute_batch("COMMIT").expect("release the write lock");
+    }
+}
+
+/// Waits until the write queue holds exactly `expected` (foreground,
+/// background) requests.
+async fn until_queued(store: &SqliteStore, expected: (usize, usize)) {
+    let give_up = Instant::now() + Duration::from_secs(30);
+    while store.writes.queued() != expected {
+        assert!(Instant::now() < give_up, "write queue {:?}, expected {expected:?}", store.writes.queued());
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+#[test]
+fn a_full_lane_refuses_and_the_other_lane_still_takes() {
+    let queue = Queue::new(2);
+    queue.push(1, Priority::Foreground).expect("push");
+    queue.push(2, Priority::Foreground).expect("push");
+    assert!(matches!(queue.push(3, Priority::Foreground), Err(StoreError::Overloaded)));
+    queue.push(4, Priority::Background).expect("the background lane has its own room");
+    let mut taken = Vec::new();
+    assert_eq!(queue.take(1, &mut taken), Take::Taken);
+    queue.push(5, Priority::Foreground).expect("room again once one is taken");
+}
+
+#[tokio::test]
+async fn a_store_with_a_full_write_lane_answers_overloaded_at_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("db.sqlite3");
+    let opened = path.clone();
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open_with_lane_capacity(&opened, 3))
+        .await
+        .expect("task")
+        .expect("open");
+    store.migrate(&[WIDGETS]).await.expect("migrate");
+    let lock = WriteLock::hold(&path);
+    // The writer takes the first write and stalls on the lock with it;
+    // three more fill the lane.
+    let mut first = pin!(store.insert("widgets", widget("first", json!({}))));
+    assert!(poll!(first.as_mut()).is_pending());
+    until_queued(&store, (0, 0)).await;
+    let mut queued: Vec<_> =
+        (0..3).map(|n| Box::pin(store.insert("widgets", widget(&format!("q{n}"), json!({}))))).collect();
+    for write in &mut queued {
+        assert!(poll!(write.as_mut()).is_pending());
+    }
+    until_queued(&store, (3, 0)).await;
+    let started = Instant::now();
+    let refused = store.insert("widgets", widget("one too many", json!({}))).await;
+    assert!(matches!(refused, Err(StoreError::Overloaded)), "{refused:?}");
+    assert!(started.elapsed() < Duration::from_secs(1), "refused without waiting");
+    // Reads have their own queue and still answer.
+    assert!(store.get("widgets", "first").await.expect("read while writes are refused").is_none());
+    lock.release();
+    first.await.expect("first");
+    for result in join_all(queued).await {
+        result.expect("queued write");
+    }
+    assert!(store.get("widgets", "one too many").await.expect("get").is_none(), "the refused write changed nothing");
+    store.insert("widgets", widget("later", json!({}))).await.expect("accepted once there is room");
+}
+
+#[test]
+fn queue_hands_out_foreground_first_then_background() {
+    let queue = Queue::new(64);
+    for n in 0..5 {
+        queue.push(("background", n), Priority::Background).expect("push");
+    }
+    for n in 0..3 {
+        queue.push(("foreground", n), Priority::Foreground).expect("push");
+    }
+    let mut taken = Vec::new();
+    assert_eq!(queue.take(4, &mut taken), Take::Taken);
+    assert_eq!(taken, [("foreground", 0), ("foreground", 1), ("foreground", 2), ("background", 0)]);
+
+    // Once closed, the queue refuses new items but hands out what it
+    // holds before saying so.
+    queue.close();
+    assert!(matches!(queue.push(("foreground", 9), Priority::Foreground), Err(StoreError::Backend(_))));
+    taken.clear();
+    assert_eq!(queue.take(10, &mut taken), Take::Taken);
+    assert_eq!(taken, [("background", 1), ("background", 2), ("background", 3), ("background", 4)]);
+    assert_eq!(queue.take(10, &mut taken), Take::Closed);
+}
+
+#[tokio::test]
+async fn background_marks_its_own_task_only() {
+    assert!(!is_background());
+    assert!(background(async { is_background() }).await);
+    assert!(!is_background());
+    let spawned = background(async { tokio::spawn(async { is_background() }).await.expect("task") }).await;
+    assert!(!spawned, "a task spawned inside `background` is foreground unless wrapped too");
+}
+
+#[tokio::test]
+async fn a_foreground_write_overtakes_a_background_backlog() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, path) = open_store(&dir).await;
+    let lock = WriteLock::hold(&path);
+
+    // The writer takes the first write and stalls on the lock with it.
+    let mut first = pin!(background(store.insert("widgets", widget("first", json!({})))));
+    assert!(poll!(first.as_mut()).is_pending());
+    until_queued(&store, (0, 0)).await;
+    // Meanwhile a background backlog of several groups builds up…
+    let backlog = 3 * MAX_BATCH;
+    let mut queued: Vec<_> = (0..backlog)
+        .map(|n| Box::pin(background(store.insert("widgets", widget(&format!("bg{n:03}"), json!({}))))))
+        .collect();
+    for write in &mut queued {
+        assert!(poll!(write.as_mut()).is_pending());
+    }
+    // …and then a request comes.
+    let mut foreground = pin!(store.insert("widgets", widget("foreground", json!({}))));
+    assert!(poll!(foreground.as_mut()).is_pending());
+    until_queued(&store, (1, backlog)).await;
+    lock.release();
+
+    foreground.await.expect("foreground insert");
+    first.await.expect("first insert");
+    for result in join_all(queued).await {
+        result.expect("background insert");
+    }
+    let order = insertion_order(&path);
+    assert_eq!(order.len(), backlog + 2);
+    // The request went in the very next group, first, ahead of the
+    // whole backlog queued before it.
+    assert_eq!(order[..2], ["first", "foreground"]);
+}
+
+#[tokio::test]
+async fn a_group_commits_its_successes_and_answers_each_failure() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, path) = open_store(&dir).await;
+    store.insert("widgets", widget("a", json!({"email": "a@example.com"}))).await.expect("insert a");
+    let b = store.insert("widgets", widget("b", json!({"status": "open"}))).await.expect("insert b");
+    let lock = WriteLock::hold(&path);
+    let mut first = pin!(store.insert("widgets", widget("first", json!({}))));
+    assert!(poll!(first.as_mut()).is_pending());
+    until_queued(&store, (0, 0)).await;
+
+    // All of these go in the next group, in this order.
+    let mut new = pin!(store.insert("widgets", widget("c", json!({"email": "c@example.com"}))));
+    let mut same_id = pin!(store.insert("widgets", widget("a", json!({}))));
+    let mut same_email = pin!(store.insert("widgets", widget("d", json!({"email": "a@example.com"}))));
+    let mut swap = pin!(store.compare_and_swap("widgets", "b", 1, widget("b", json!({"status": "paid"}))));
+    let mut stale = pin!(store.compare_and_swap("widgets", "a", 7, widget("a", json!({}))));
+    let mut missing = pin!(store.compare_and_swap("widgets", "ghost", 1, widget("ghost", json!({}))));
+    // A clash with a write of the same group, not yet committed.
+    let mut e = pin!(store.insert("widgets", widget("e", json!({"email": "e@example.com"}))));
+    let mut f = pin!(store.insert("widgets", widget("f", json!({"email": "e@example.com"}))));
+    let mut gone = pin!(store.delete("widgets", "c"));
+    assert!(poll!(new.as_mut()).is_pending());
+    assert!(poll!(same_id.as_mut()).is_pending());
+    assert!(poll!(same_email.as_mut()).is_pending());
+    assert!(poll!(swap.as_mut()).is_pending());
+    assert!(poll!(stale.as_mut()).is_pending());
+    assert!(poll!(missing.as_mut()).is_pending());
+    assert!(poll!(e.as_mut()).is_pending());
+    assert!(poll!(f.as_mut()).is_pending());
+    assert!(poll!(gone.as_mut()).is_pending());
+    until_queued(&store, (9, 0)).await;
+    lock.release();
+
+    first.await.expect("first");
+    new.await.expect("new id");
+    assert!(matches!(same_id.await, Err(StoreError::Duplicate { field }) if field == "id"));
+    assert!(matches!(same_email.await, Err(StoreError::Duplicate { field }) if field == "email"));
+    let swapped = swap.await.expect("swap");
+    assert_eq!(swapped.version, b.version + 1);
+    assert!(matches!(stale.await, Err(StoreError::VersionConflict)));
+    assert!(matches!(missing.await, Err(StoreError::NotFound)));
+    e.await.expect("e");
+    assert!(matches!(f.await, Err(StoreError::Duplicate { field }) if field == "email"));
+    assert!(gone.await.expect("delete"), "the delete saw the insert before it in the group");
+
+    assert_eq!(insertion_order(&path), ["a", "b", "first", "e"]);
+    assert_eq!(store.get("widgets", "b").await.expect("get"), Some(swapped));
+    assert_eq!(store.get("widgets", "a").await.expect("get").map(|a| a.version), Some(1));
+}
+
+#[tokio::test]
+async fn a_write_that_breaks_its_transaction_fails_its_group_not_the_next() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, path) = open_store(&dir).await;
+    let lock = WriteLock::hold(&path);
+    let mut first = pin!(store.insert("widgets", widget("first", json!({}))));
+    assert!(poll!(first.as_mut()).is_pending());
+    until_queued(&store, (0, 0)).await;
+
+    let mut before = pin!(store.insert("widgets", widget("before", json!({}))));
+    // Ends the whole transaction, as SQLite itself does on some errors
+    // (disk full, I/O error).
+    let mut breaker = pin!(store.write("widgets", |conn| Ok(conn.execute_batch("ROLLBACK")?)));
+    let mut after = pin!(store.insert("widgets", widget("after", json!({}))));
+    assert!(poll!(before.as_mut()).is_pending());
+    assert!(poll!(breaker.as_mut()).is_pending());
+    assert!(poll!(after.as_mut()).is_pending());
+    until_queued(&store, (3, 0)).await;
+    lock.release();
+
+    first.await.expect("first");
+    // Its own write succeeded, but the transaction it was in is gone.
+    assert!(matches!(before.await, Err(StoreError::Backend(_))));
+    assert!(matches!(breaker.await, Err(StoreError::Backend(_))));
+    after.await.expect("the rest of the group goes on in a new transaction");
+    assert_eq!(insertion_order(&path), ["first", "after"]);
+}
+
+#[tokio::test]
+async fn a_panicking_request_fails_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, path) = open_store(&dir).await;
+    let lock = WriteLock::hold(&path);
+    let mut first = pin!(store.insert("widgets", widget("first", json!({}))));
+    assert!(poll!(first.as_mut()).is_pending());
+    until_queued(&store, (0, 0)).await;
+
+    let mut before = pin!(store.insert("widgets", widget("before", json!({}))));
+    let mut panics = pin!(store.write("widgets", |conn| -> Attempt<()> {
+        conn.execute_batch("DELETE FROM widgets")?;
+        panic!("a bug in a write");
+    }));
+    let mut after = pin!(store.insert("widgets", widget("after", json!({}))));
+    assert!(poll!(before.as_mut()).is_pending());
+    assert!(poll!(panics.as_mut()).is_pending());
+    assert!(poll!(after.as_mut()).is_pending());
+    until_queued(&store, (3, 0)).await;
+    lock.release();
+
+    first.await.expect("first");
+    before.await.expect("before");
+    assert!(matches!(panics.await, Err(StoreError::Backend(_))));
+    after.await.expect("after");
+    assert_eq!(insertion_order(&path), ["first", "before", "after"], "the panicking write was rolled back");
+
+    let read = store.read("widgets", |_conn| -> Attempt<()> { panic!("a bug in a read") }).await;
+    assert!(matches!(read, Err(StoreError::Backend(_))));
+    // The readers still serve.
+    for _ in 0..2 * READERS {
+        assert!(store.get("widgets", "after").await.expect("get").is_some());
+    }
+}
+
+#[tokio::test]
+async fn dropping_the_store_stops_its_threads_and_keeps_the_data() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, path) = open_store(&dir).await;
+    store.insert("widgets", widget("kept", json!({}))).await.expect("insert");
+    drop(store);
+    // The last connection to close checkpoints the WAL and removes it:
+    // every thread has closed its connection by the time drop returns.
+    let mut wal = path.clone().into_os_string();
+    wal.push("-wal");
+    assert!(!Path::new(&wal).exists(), "the WAL is still there: a connection is still open");
+
+    let (store, _) = open_store(&dir).await;
+    assert!(store.get("widgets", "kept").await.expect("get").is_some());
+}
+
+#[test]
+fn duplicate_field_comes_from_the_index_name() {
+    assert_eq!(duplicate_field("widgets", "UNIQUE constraint failed: index 'widgets:unique:email'"), "email");
+    assert_eq!(duplicate_field("widgets", "UNIQUE constraint failed: widgets.id"), "id");
+}

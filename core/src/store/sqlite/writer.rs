@@ -1,0 +1,215 @@
+//! The writer thread: group commits, each write in its own savepoint, and
+//! the WAL restarts between groups.
+
+use super::*;
+use crate::store::StoreError;
+use rusqlite::Connection;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use tokio::sync::oneshot;
+
+/// Most writes one transaction groups. Large enough that a queue built up
+/// while the previous group committed goes in one go, small enough that
+/// the first write of a group is not held back long by the others.
+pub(super) const MAX_BATCH: usize = 64;
+
+/// What a closure run against a connection can fail with; SQLite errors are
+/// translated afterwards, knowing which collection they concern.
+pub(super) enum Failure {
+    Sqlite(rusqlite::Error),
+    Store(StoreError),
+}
+
+impl From<rusqlite::Error> for Failure {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::Sqlite(err)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(err: StoreError) -> Self {
+        Self::Store(err)
+    }
+}
+
+pub(super) type Attempt<T> = Result<T, Failure>;
+
+/// A write waiting for the writer thread, whatever its result type.
+pub(super) trait WriteRequest: Send {
+    /// Runs the write inside its savepoint; true when it succeeded, so that
+    /// its changes are kept.
+    fn execute(&mut self, conn: &Connection) -> bool;
+
+    /// Answers the caller once the transaction has ended: with the write's
+    /// own outcome when the transaction committed, with `failure` when it
+    /// did not (then nothing of the transaction was kept, and an outcome
+    /// computed against writes that were rolled back could be wrong).
+    fn answer(self: Box<Self>, failure: Option<&str>);
+}
+
+pub(super) struct Write<T, F> {
+    pub(super) job: Option<F>,
+    pub(super) outcome: Option<Attempt<T>>,
+    pub(super) reply: oneshot::Sender<Attempt<T>>,
+}
+
+impl<T, F> WriteRequest for Write<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> Attempt<T> + Send,
+{
+    fn execute(&mut self, conn: &Connection) -> bool {
+        let Some(job) = self.job.take() else { return false };
+        let outcome = job(conn);
+        let succeeded = outcome.is_ok();
+        self.outcome = Some(outcome);
+        succeeded
+    }
+
+    fn answer(self: Box<Self>, failure: Option<&str>) {
+        let answer = match (failure, self.outcome) {
+            (Some(failure), _) => Err(StoreError::Backend(failure.to_owned()).into()),
+            (None, Some(outcome)) => outcome,
+            // `execute` panicked: its changes were rolled back.
+            (None, None) => Err(StoreError::Backend("the SQLite write panicked".into()).into()),
+        };
+        // A caller that went away (its future dropped) gets no answer, but
+        // its write stands, as it would have if it had waited.
+        let _ = self.reply.send(answer);
+    }
+}
+
+pub(super) type WriteQueue = Queue<Box<dyn WriteRequest>>;
+
+/// A read waiting for a reader thread; it answers its caller itself.
+pub(super) type ReadJob = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// What the writer and the checkpointer tell each other.
+#[derive(Default)]
+pub(super) struct WalState {
+    /// Groups committed so far: the checkpointer skips a turn when no new
+    /// one came.
+    pub(super) commits: AtomicU64,
+    /// Set by the checkpointer while the WAL is longer than
+    /// [`WAL_RESTART_FRAMES`].
+    pub(super) restart: AtomicBool,
+}
+
+/// The writer thread: group commits.
+pub(super) struct Writer {
+    pub(super) conn: Connection,
+    pub(super) writes: Arc<WriteQueue>,
+    pub(super) wal: Arc<WalState>,
+}
+
+/// Why a transaction had to be abandoned.
+pub(super) type Broken = String;
+
+impl Writer {
+    pub(super) fn run(self) {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        while self.writes.take(MAX_BATCH, &mut batch) == Take::Taken {
+            self.commit(&mut batch);
+            self.wal.commits.fetch_add(1, Ordering::Relaxed);
+            if self.wal.restart.load(Ordering::Relaxed) {
+                self.restart_wal();
+            }
+        }
+    }
+
+    /// Runs the batch in as few transactions as possible (one, unless one of
+    /// them breaks) and answers every request once its transaction ended.
+    fn commit(&self, batch: &mut Vec<Box<dyn WriteRequest>>) {
+        let mut pending = batch.drain(..);
+        while pending.len() > 0 {
+            if let Err(e) = self.begin() {
+                let failure = format!("SQLite cannot start a write transaction: {e}");
+                pending.for_each(|request| request.answer(Some(&failure)));
+                return;
+            }
+            let mut done = Vec::with_capacity(pending.len());
+            let mut broken = None;
+            for mut request in pending.by_ref() {
+                let step = self.execute(request.as_mut());
+                done.push(request);
+                if let Err(why) = step {
+                    broken = Some(why);
+                    break;
+                }
+            }
+            let failure = broken.or_else(|| {
+                self.statement("COMMIT").err().map(|e| format!("SQLite could not commit the write transaction: {e}"))
+            });
+            if failure.is_some() {
+                self.rollback();
+            }
+            // Only now, after the COMMIT, does anyone hear back.
+            done.into_iter().for_each(|request| request.answer(failure.as_deref()));
+            // After a broken transaction the rest of the batch goes on in a
+            // new one.
+        }
+    }
+
+    fn begin(&self) -> rusqlite::Result<()> {
+        // A transaction left open by a failure (say a ROLLBACK that failed
+        // itself) would make every later BEGIN fail.
+        self.rollback();
+        // Immediate: the whole group sees one state, even if another process
+        // shares the file.
+        self.statement("BEGIN IMMEDIATE")
+    }
+
+    fn rollback(&self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.statement("ROLLBACK");
+        }
+    }
+
+    /// Runs one request in its own savepoint, rolled back if it failed.
+    /// Errs only when the transaction itself is lost.
+    fn execute(&self, request: &mut dyn WriteRequest) -> Result<(), Broken> {
+        let savepoint = |sql| self.statement(sql).map_err(|e| format!("SQLite savepoint failed ({sql}): {e}"));
+        savepoint("SAVEPOINT request")?;
+        // A panicking request counts as failed: its changes are rolled back
+        // and it answers with a `Backend` error.
+        let succeeded = panic::catch_unwind(AssertUnwindSafe(|| request.execute(&self.conn))).unwrap_or(false);
+        if self.conn.is_autocommit() {
+            // Some errors (disk full, I/O error) make SQLite roll back the
+            // whole transaction, taking the writes before this one with it.
+            return Err("SQLite aborted the write transaction: nothing of it was saved".into());
+        }
+        if !succeeded {
+            savepoint("ROLLBACK TO request")?;
+        }
+        savepoint("RELEASE request")
+    }
+
+    fn statement(&self, sql: &str) -> rusqlite::Result<()> {
+        self.conn.prepare_cached(sql)?.execute([]).map(drop)
+    }
+
+    /// The WAL only starts over from its beginning when a write begins with
+    /// every frame copied back and no reader still on it. With writes back
+    /// to back and reads always in flight, the checkpointer's passive
+    /// checkpoints never get there, and the WAL would grow without bound. A
+    /// RESTART checkpoint gets there: it takes the write lock, copies what
+    /// is left (little, the checkpointer copied the rest) and waits for the
+    /// readers still on the WAL (reads are short). It runs here, between two
+    /// groups, because from another connection it would have to win the
+    /// write lock from this busy writer.
+    fn restart_wal(&self) {
+        match wal_checkpoint(&self.conn, "RESTART") {
+            // Busy: the checkpointer is in the middle of a passive
+            // checkpoint; try again after the next group.
+            Ok((busy, _)) => self.wal.restart.store(busy, Ordering::Relaxed),
+            Err(e) => {
+                // The checkpointer asks again after its next checkpoint if
+                // the WAL is still too long; retrying after every group
+                // would only repeat the error.
+                self.wal.restart.store(false, Ordering::Relaxed);
+                tracing::warn!(error = %e, "SQLite WAL restart failed");
+            }
+        }
+    }
+}

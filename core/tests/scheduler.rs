@@ -1,0 +1,160 @@
+//! The scheduler against the embedded store and the in-process queue: due
+//! work is taken oldest first with a cursor, a job is published again only
+//! once it is stale, one unreadable document costs only itself, and
+//! idempotency records go after 24 h on the core's clock.
+
+use std::{sync::Arc, time::Duration};
+
+use paygate_core::{
+    Core, CoreConfig,
+    clock::OffsetClock,
+    domain::ipn::{DeliveryStatus, IPN_QUEUE, IpnDelivery, REQUEUE_AFTER_MICROS},
+    workers::{PASS_BUDGET, Scheduler},
+};
+use serde_json::json;
+
+async fn core(dir: &std::path::Path) -> (Core, OffsetClock) {
+    let mut config = CoreConfig::embedded(dir.to_path_buf(), "http://localhost".into());
+    config.vies_url = None;
+    config.ipn_allow_private = true;
+    config.ipn_fast_retries = true;
+    let mut core = paygate_core::open(&config).await.expect("core");
+    let clock = OffsetClock::new();
+    core.clock = Arc::new(clock.clone());
+    (core, clock)
+}
+
+/// A pending delivery due at `due`, with an id that sorts unlike its due
+/// time (so order by id would be caught).
+fn delivery(n: usize, due: i64) -> IpnDelivery {
+    IpnDelivery {
+        id: format!("evt_{:08x}", (n as u32).wrapping_mul(2_654_435_761)),
+        version: 0,
+        created_at: due,
+        organization_id: "org_test".into(),
+        site_id: "site_test".into(),
+        checkout_id: "chk_test".into(),
+        transaction_id: None,
+        event_type: "transaction.succeeded".into(),
+        url: "http://127.0.0.1:9/ipn".into(),
+        payload: json!({ "n": n }).to_string(),
+        status: DeliveryStatus::Pending,
+        attempts: Vec::new(),
+        next_attempt_at: due,
+        lease_until: 0,
+        queued_until: 0,
+        needs_work: true,
+    }
+}
+
+async fn insert_all(core: &Core, deliveries: &[IpnDelivery]) {
+    for chunk in deliveries.chunks(200) {
+        let inserts = chunk.iter().map(|d| core.insert(d));
+        for result in futures::future::join_all(inserts).await {
+            result.expect("insert");
+        }
+    }
+}
+
+/// Every job waiting in the IPN queue, in the order it would be consumed.
+async fn drain_jobs(core: &Core) -> Vec<String> {
+    let mut jobs = Vec::new();
+    while let Some(job) =
+        core.queue.consume(IPN_QUEUE, Duration::from_secs(60), Duration::from_millis(1)).await.expect("consume")
+    {
+        jobs.push(String::from_utf8(job.payload.clone()).expect("utf-8"));
+        core.queue.ack(&job).await.expect("ack");
+    }
+    jobs
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn due_deliveries_are_published_oldest_first_across_passes_and_only_once_while_queued() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (core, clock) = core(dir.path()).await;
+    let total = 2 * PASS_BUDGET + 500;
+    let now = core.now();
+    // Inserted newest first, so neither insertion nor creation order is
+    // due order by accident.
+    let deliveries: Vec<_> = (0..total).rev().map(|n| delivery(n, now - 1_000_000 + n as i64)).collect();
+    insert_all(&core, &deliveries).await;
+    let in_due_order: Vec<String> = (0..total).map(|n| delivery(n, 0).id).collect();
+
+    let mut scheduler = Scheduler::default();
+    let mut published = Vec::new();
+    for pass in 0..3 {
+        let report = scheduler.pass(&core).await;
+        let jobs = drain_jobs(&core).await;
+        assert_eq!(report.deliveries, jobs.len(), "pass {pass}");
+        assert!(jobs.len() <= PASS_BUDGET, "a pass stays within its budget");
+        published.extend(jobs);
+    }
+    assert_eq!(published, in_due_order, "every due delivery, oldest first, once");
+
+    // Nothing was attempted, but every job is still trusted to be on its
+    // way: passes publish nothing more.
+    for _ in 0..3 {
+        assert_eq!(scheduler.pass(&core).await.deliveries, 0);
+    }
+    assert!(drain_jobs(&core).await.is_empty(), "no duplicate jobs while the first ones are fresh");
+
+    // Once stale, each is published again, once.
+    clock.advance(REQUEUE_AFTER_MICROS + 1);
+    let mut again = Vec::new();
+    for _ in 0..4 {
+        scheduler.pass(&core).await;
+        again.extend(drain_jobs(&core).await);
+    }
+    again.sort();
+    let mut expected = in_due_order;
+    expected.sort();
+    assert_eq!(again, expected);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_document_is_skipped_and_the_pass_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (core, _clock) = core(dir.path()).await;
+    let now = core.now();
+    // Due before everything else, and not an IPN delivery at all.
+    core.store
+        .insert("ipn_deliveries", json!({"id": "evt_corrupt", "createdAt": 1, "dueAt": 1, "status": 42}))
+        .await
+        .expect("insert corrupt");
+    let deliveries: Vec<_> = (0..5).map(|n| delivery(n, now - 1_000 + n as i64)).collect();
+    insert_all(&core, &deliveries).await;
+
+    let mut scheduler = Scheduler::default();
+    let report = scheduler.pass(&core).await;
+    assert_eq!(report.skipped, 1);
+    assert_eq!(report.deliveries, 5);
+    let jobs = drain_jobs(&core).await;
+    assert_eq!(jobs, deliveries.iter().map(|d| d.id.clone()).collect::<Vec<_>>());
+    // The next pass meets it again and still goes past it.
+    let report = scheduler.pass(&core).await;
+    assert_eq!((report.skipped, report.deliveries), (1, 0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn idempotency_records_are_purged_after_24_hours_on_the_clock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (core, clock) = core(dir.path()).await;
+    let run = |key: &'static str| {
+        let core = core.clone();
+        async move {
+            core.idempotent("org_1", "test", key, "fp".into(), "res", |id| async move { Ok(id) }).await.expect("run")
+        }
+    };
+    let old = run("old").await.value;
+    let mut scheduler = Scheduler::default();
+    assert_eq!(scheduler.pass(&core).await.idempotency_records, 0, "a fresh key binds");
+    assert_eq!(run("old").await.value, old, "replayed within 24 h");
+
+    clock.advance(23 * 3600 * 1_000_000);
+    let young = run("young").await.value;
+    assert_eq!(scheduler.pass(&core).await.idempotency_records, 0);
+    clock.advance(3600 * 1_000_000 + 1);
+    assert_eq!(scheduler.pass(&core).await.idempotency_records, 1, "only the record past 24 h goes");
+    assert_ne!(run("old").await.value, old, "the purged key runs afresh");
+    assert_eq!(run("young").await.value, young, "the younger key still replays");
+}
