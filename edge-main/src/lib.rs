@@ -50,15 +50,11 @@ pub fn router(core: Channel, pay_rate_limit: PayRateLimit) -> Router {
         vat: VatServiceClient::new(core.clone()),
         channel: core,
     };
+    let pay_limit =
+        axum::middleware::from_fn_with_state(rate_limit::PayLimiter::new(pay_rate_limit), rate_limit::limit_pay);
     let api = Router::new()
         .route("/checkouts/{id}", get(get_checkout))
-        .route(
-            "/checkouts/{id}/pay",
-            axum::routing::post(pay).route_layer(axum::middleware::from_fn_with_state(
-                rate_limit::PayLimiter::new(pay_rate_limit),
-                rate_limit::limit_pay,
-            )),
-        )
+        .route("/checkouts/{id}/pay", axum::routing::post(pay).route_layer(pay_limit))
         .route("/checkouts/{id}/status", get(checkout_status))
         .route("/vat/validate", axum::routing::post(validate_vat))
         .route("/vat/eu-member/{country_code}", get(eu_member))
