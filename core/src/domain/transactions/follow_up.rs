@@ -1,0 +1,142 @@
+//! Bringing the checkout and the IPN records in line with a transaction.
+
+use serde::{Deserialize, Serialize};
+
+use super::model::*;
+use crate::domain::{
+    Core, Entity,
+    auth::Principal,
+    checkouts::{CaptureMethod, Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
+    idempotency::Idempotent,
+    now_micros,
+    taxation::SaleTax,
+};
+use crate::tax::{self, TaxedDocument};
+use crate::{
+    error::{CoreError, CoreResult},
+    ids::{is_id, new_id},
+    providers::{ChargeRequest, ChargeStatus, PaymentMethod, ProviderError},
+    store::{Page, StoreError},
+};
+
+impl Core {
+    /// Brings the checkout and the IPN records in line with the
+    /// transaction, then clears the mark. Idempotent; if the transaction
+    /// changed meanwhile, the newer state is followed up instead.
+    pub async fn follow_up(&self, mut transaction: Transaction) -> CoreResult<()> {
+        for _ in 0..16 {
+            if !transaction.follow_up {
+                return Ok(());
+            }
+            let checkout = self.sync_checkout(&transaction).await?;
+            // Invoice first, so the IPN already carries its id.
+            if let Some(invoice_id) = self.issue_documents(&transaction, &checkout).await? {
+                transaction.invoice_id = Some(invoice_id);
+            }
+            self.record_transaction_events(&transaction, &checkout).await?;
+            let mut done = transaction.clone();
+            done.follow_up = false;
+            done.refresh_needs_work();
+            match self.replace(&done).await {
+                Ok(_) => return Ok(()),
+                Err(CoreError::Store(StoreError::VersionConflict)) => {
+                    transaction =
+                        self.get::<Transaction>(&transaction.id).await?.ok_or(CoreError::NotFound("transaction"))?;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
+    }
+
+    /// The checkout and its latest transaction as the payer should see
+    /// them: a settled transaction whose checkout the follow-up has not
+    /// updated yet already counts.
+    pub async fn checkout_status(
+        &self,
+        checkout_id: &str,
+    ) -> CoreResult<(Checkout, Option<Transaction>, CheckoutStatus)> {
+        let checkout = self.public_checkout(checkout_id).await?;
+        let transaction = match &checkout.transaction_id {
+            Some(id) => self.get::<Transaction>(id).await?,
+            None => None,
+        };
+        let mut status = checkout.effective_status(now_micros());
+        if status == CheckoutStatus::Processing
+            && let Some(transaction) = &transaction
+            && let Some(settled) = checkout_target(transaction.status)
+        {
+            status = settled;
+            if transaction.status == TransactionStatus::Failed && checkout.failed_attempts + 1 >= MAX_FAILED_ATTEMPTS {
+                status = CheckoutStatus::Canceled;
+            }
+        }
+        Ok((checkout, transaction, status))
+    }
+
+    /// Moves the checkout to what the transaction implies; returns the
+    /// checkout as stored afterwards. A failed attempt re-opens it, unless
+    /// it was the last one allowed: then the checkout is canceled.
+    async fn sync_checkout(&self, transaction: &Transaction) -> CoreResult<Checkout> {
+        let checkout =
+            self.get::<Checkout>(&transaction.checkout_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))?;
+        let Some(target) = checkout_target(transaction.status) else {
+            return Ok(checkout);
+        };
+        let failed = transaction.status == TransactionStatus::Failed;
+        let in_sync = |c: &Checkout| {
+            c.transaction_id.as_deref() != Some(transaction.id.as_str())
+                || if failed {
+                    c.counted_failure.as_deref() == Some(transaction.id.as_str())
+                } else {
+                    c.status == target
+                }
+        };
+        if in_sync(&checkout) {
+            return Ok(checkout);
+        }
+        let result = self
+            .modify(checkout, |checkout| {
+                if in_sync(checkout) {
+                    return Err(CoreError::conflict("checkout_in_sync", "nothing to change"));
+                }
+                checkout.status = target;
+                if failed {
+                    checkout.failed_attempts += 1;
+                    checkout.counted_failure = Some(transaction.id.clone());
+                    if checkout.failed_attempts >= MAX_FAILED_ATTEMPTS {
+                        checkout.status = CheckoutStatus::Canceled;
+                        checkout.follow_up = true;
+                    }
+                }
+                Ok(())
+            })
+            .await;
+        match result {
+            Ok(checkout) => {
+                if checkout.follow_up {
+                    // Announces the closing (`checkout.canceled`); the
+                    // sweeper does it if this fails.
+                    self.follow_up_checkout(checkout.clone()).await?;
+                }
+                Ok(checkout)
+            }
+            Err(CoreError::Conflict { code: "checkout_in_sync", .. }) => {
+                self.get::<Checkout>(&transaction.checkout_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))
+            }
+            Err(err) => Err(err),
+        }
+    }
+}
+
+/// What a checkout becomes when its transaction reaches `status`.
+fn checkout_target(status: TransactionStatus) -> Option<CheckoutStatus> {
+    match status {
+        TransactionStatus::Succeeded | TransactionStatus::RequiresCapture => Some(CheckoutStatus::Completed),
+        // A failed attempt re-opens the checkout so the payer can try
+        // another card.
+        TransactionStatus::Failed => Some(CheckoutStatus::Open),
+        TransactionStatus::Canceled => Some(CheckoutStatus::Canceled),
+        TransactionStatus::Pending | TransactionStatus::Processing => None,
+    }
+}

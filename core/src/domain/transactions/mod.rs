@@ -1,0 +1,71 @@
+//! Transactions: one attempt to pay a checkout, and everything that
+//! happens to the money afterwards (capture, cancel, refunds).
+//!
+//! State lives in one document per transaction and every change is a
+//! compare-and-swap on it, so a rule checked while deciding still holds when
+//! the change is written. Work that must follow a change (provider calls,
+//! checkout status, IPN records) is marked on the document (`needsWork`,
+//! `leaseUntil`) before it starts, so a core that dies mid-way leaves a
+//! trail the scheduler picks up; each step is idempotent.
+//!
+//! - `model`: the document, its states and transitions;
+//! - `pay`: the request that starts a payment;
+//! - `worker`: the charge itself, and the re-drive of unfinished work;
+//! - `actions`: capture (whole or partial) and cancel;
+//! - `refunds`: refunds;
+//! - `follow_up`: the checkout and IPN records that follow each change.
+
+mod actions;
+mod follow_up;
+mod model;
+mod pay;
+mod refunds;
+mod worker;
+
+pub use model::*;
+pub use pay::parse_payment_method;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    Core, Entity,
+    auth::Principal,
+    checkouts::{CaptureMethod, Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
+    idempotency::Idempotent,
+    now_micros,
+    taxation::SaleTax,
+};
+use crate::tax::{self, TaxedDocument};
+use crate::{
+    error::{CoreError, CoreResult},
+    ids::{is_id, new_id},
+    providers::{ChargeRequest, ChargeStatus, PaymentMethod, ProviderError},
+    store::{Page, StoreError},
+};
+
+impl Core {
+    /// A transaction of the caller's organization.
+    pub async fn owned_transaction(&self, principal: &Principal, id: &str) -> CoreResult<Transaction> {
+        if !is_id("txn", id) {
+            return Err(CoreError::NotFound(Transaction::NAME));
+        }
+        match self.get::<Transaction>(id).await? {
+            Some(transaction) if transaction.organization_id == principal.organization_id => Ok(transaction),
+            _ => Err(CoreError::NotFound(Transaction::NAME)),
+        }
+    }
+
+    pub async fn list_transactions(
+        &self,
+        principal: &Principal,
+        site_id: &str,
+        status: Option<TransactionStatus>,
+        page: &Page,
+    ) -> CoreResult<(Vec<Transaction>, bool)> {
+        let mut filter = self.scoped_filter(principal, site_id).await?;
+        if let Some(status) = status {
+            filter.push(("status", status.as_str().into()));
+        }
+        self.list(&filter, page).await
+    }
+}

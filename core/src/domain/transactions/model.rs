@@ -1,0 +1,278 @@
+//! The transaction document, its states and the rules that move it
+//! between them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    Core, Entity,
+    auth::Principal,
+    checkouts::{CaptureMethod, Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
+    idempotency::Idempotent,
+    now_micros,
+    taxation::SaleTax,
+};
+use crate::tax::{self, TaxedDocument};
+use crate::{
+    error::{CoreError, CoreResult},
+    ids::{is_id, new_id},
+    providers::{ChargeRequest, ChargeStatus, PaymentMethod, ProviderError},
+    store::{Page, StoreError},
+};
+
+/// The queue that wakes payment workers.
+pub const PAYMENT_QUEUE: &str = "payment.initiated";
+/// How long a worker owns a transaction before another may take over.
+pub const WORK_LEASE_MICROS: i64 = 30_000_000;
+/// Unfinished work untouched for this long is presumed abandoned by its
+/// worker, and the scheduler takes it up.
+pub const ABANDONED_AFTER_MICROS: i64 = 2_000_000;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TransactionStatus {
+    Pending,
+    Processing,
+    RequiresCapture,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+impl TransactionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Processing => "processing",
+            Self::RequiresCapture => "requires_capture",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Canceled => "canceled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Pending, Self::Processing, Self::RequiresCapture, Self::Succeeded, Self::Failed, Self::Canceled]
+            .into_iter()
+            .find(|s| s.as_str() == value)
+    }
+
+    /// The state machine of API.md. Anything else is a 409, never a silent
+    /// overwrite.
+    pub fn can_become(self, next: Self) -> bool {
+        use TransactionStatus::*;
+        matches!(
+            (self, next),
+            (Pending, Processing)
+                | (Processing, RequiresCapture | Succeeded | Failed)
+                | (RequiresCapture, Succeeded | Canceled)
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatus {
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Refund {
+    pub id: String,
+    pub amount: i64,
+    pub status: RefundStatus,
+    #[serde(default)]
+    pub reason: String,
+    pub created_at: i64,
+    #[serde(default)]
+    pub provider_reference: Option<String>,
+    #[serde(default)]
+    pub failure_code: Option<String>,
+}
+
+/// A provider call in flight for capture or cancel.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingAction {
+    Capture,
+    Cancel,
+}
+
+impl PendingAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Capture => "capture",
+            Self::Cancel => "cancel",
+        }
+    }
+
+    /// The IPN event of a refusal of this action.
+    pub fn failed_event(self) -> &'static str {
+        match self {
+            Self::Capture => "transaction.capture_failed",
+            Self::Cancel => "transaction.cancel_failed",
+        }
+    }
+}
+
+/// A capture or cancel the provider refused: an outcome, kept on the
+/// transaction (which stays `requires_capture`) and announced by IPN.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionFailure {
+    pub action: PendingAction,
+    pub code: String,
+    pub message: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusChange {
+    pub status: TransactionStatus,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Transaction {
+    pub id: String,
+    #[serde(default)]
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub organization_id: String,
+    pub site_id: String,
+    pub checkout_id: String,
+    pub status: TransactionStatus,
+    pub amount: i64,
+    pub currency: String,
+    pub capture_method: CaptureMethod,
+    pub payment_method: PaymentMethod,
+    pub provider: String,
+    #[serde(default)]
+    pub provider_reference: Option<String>,
+    #[serde(default)]
+    pub failure_code: Option<String>,
+    #[serde(default)]
+    pub failure_message: Option<String>,
+    #[serde(default)]
+    pub amount_captured: i64,
+    #[serde(default)]
+    pub amount_refunded: i64,
+    #[serde(default)]
+    pub refunds: Vec<Refund>,
+    #[serde(default)]
+    pub history: Vec<StatusChange>,
+    #[serde(default)]
+    pub pending_action: Option<PendingAction>,
+    /// What the pending capture takes (at most `amount`); the rest of the
+    /// authorization is released.
+    #[serde(default)]
+    pub capture_amount: Option<i64>,
+    /// The request that started the pending (or last) capture or cancel,
+    /// so a resumed idempotent request recognises its own action.
+    #[serde(default)]
+    pub action_id: Option<String>,
+    #[serde(default)]
+    pub action_failures: Vec<ActionFailure>,
+    /// Until when the current worker owns the pending work.
+    #[serde(default)]
+    pub lease_until: i64,
+    #[serde(default)]
+    pub attempts: u32,
+    /// Checkout status and IPN records still to be brought in line with
+    /// this transaction's state.
+    #[serde(default)]
+    pub follow_up: bool,
+    /// Indexed: transactions with unfinished work.
+    #[serde(default)]
+    pub needs_work: bool,
+    /// Until when the scheduler's last wake-up is trusted to be handled;
+    /// it wakes the transaction again only after that.
+    #[serde(default)]
+    pub swept_until: i64,
+    #[serde(default)]
+    pub invoice_id: Option<String>,
+    /// Fixed at creation from the gross amount and the billing country.
+    #[serde(default)]
+    pub tax: SaleTax,
+}
+
+impl Entity for Transaction {
+    const COLLECTION: &'static str = "transactions";
+    const NAME: &'static str = "transaction";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    /// Unfinished work is due once its lease has run out and nobody has
+    /// touched it for a while.
+    fn due_at(&self) -> Option<i64> {
+        self.needs_work.then(|| {
+            let idle = self.updated_at.max(self.created_at) + ABANDONED_AFTER_MICROS;
+            self.lease_until.max(idle).max(self.swept_until)
+        })
+    }
+}
+
+impl Transaction {
+    fn transition(&mut self, next: TransactionStatus, now: i64) -> CoreResult<()> {
+        if !self.status.can_become(next) {
+            return Err(CoreError::conflict(
+                "transaction_state_invalid",
+                format!("a {} transaction cannot become {}", self.status.as_str(), next.as_str()),
+            ));
+        }
+        self.status = next;
+        self.history.push(StatusChange { status: next, at: now });
+        self.follow_up = true;
+        Ok(())
+    }
+
+    /// Recomputes the sweeper flag; called before every write.
+    pub fn refresh_needs_work(&mut self) {
+        self.needs_work = matches!(self.status, TransactionStatus::Pending | TransactionStatus::Processing)
+            || self.pending_action.is_some()
+            || self.refunds.iter().any(|r| r.status == RefundStatus::Pending)
+            || self.follow_up;
+    }
+
+    pub fn refundable(&self) -> i64 {
+        let reserved: i64 = self.refunds.iter().filter(|r| r.status == RefundStatus::Pending).map(|r| r.amount).sum();
+        self.amount_captured - self.amount_refunded - reserved
+    }
+
+    fn lease_expired(&self, now: i64) -> bool {
+        self.lease_until <= now
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::TransactionStatus::*;
+    use super::*;
+
+    #[test]
+    fn the_state_machine_allows_only_documented_transitions() {
+        let all = [Pending, Processing, RequiresCapture, Succeeded, Failed, Canceled];
+        let allowed = [
+            (Pending, Processing),
+            (Processing, RequiresCapture),
+            (Processing, Succeeded),
+            (Processing, Failed),
+            (RequiresCapture, Succeeded),
+            (RequiresCapture, Canceled),
+        ];
+        for from in all {
+            for to in all {
+                assert_eq!(from.can_become(to), allowed.contains(&(from, to)), "{from:?} → {to:?}");
+            }
+        }
+    }
+}

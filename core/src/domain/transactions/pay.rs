@@ -1,0 +1,156 @@
+//! Paying a checkout: the request half (store the transaction, claim the
+//! checkout, wake a worker).
+
+use serde::{Deserialize, Serialize};
+
+use super::model::*;
+use crate::domain::{
+    Core, Entity,
+    auth::Principal,
+    checkouts::{CaptureMethod, Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
+    idempotency::Idempotent,
+    now_micros,
+    taxation::SaleTax,
+};
+use crate::tax::{self, TaxedDocument};
+use crate::{
+    error::{CoreError, CoreResult},
+    ids::{is_id, new_id},
+    providers::{ChargeRequest, ChargeStatus, PaymentMethod, ProviderError},
+    store::{Page, StoreError},
+};
+
+/// Checks the body of a pay request.
+pub fn parse_payment_method(kind: &str, vpa: &str) -> CoreResult<PaymentMethod> {
+    let kind = kind.trim();
+    if kind.is_empty() {
+        return Err(CoreError::field("paymentMethod", "parameter_missing", "paymentMethod is required"));
+    }
+    if kind == "upi" {
+        let vpa = vpa.trim();
+        if vpa.is_empty() || vpa.len() > 100 || !vpa.contains('@') {
+            return Err(CoreError::field("vpa", "vpa_invalid", "vpa must be a UPI address such as name@bank"));
+        }
+        return Ok(PaymentMethod::Upi { vpa: vpa.to_owned() });
+    }
+    if kind.len() > 200 || !kind.starts_with("tok_") {
+        return Err(CoreError::field(
+            "paymentMethod",
+            "payment_method_invalid",
+            "paymentMethod must be a provider token (tok_…) or \"upi\"",
+        ));
+    }
+    Ok(PaymentMethod::Card { token: kind.to_owned() })
+}
+
+impl Core {
+    /// Starts paying a checkout: stores the transaction, marks the checkout
+    /// processing (only one pay can win), then wakes a worker. The charge
+    /// itself runs asynchronously.
+    pub async fn pay(&self, checkout_id: &str, method: PaymentMethod) -> CoreResult<Transaction> {
+        let checkout = self.public_checkout(checkout_id).await?;
+        ensure_payable(&checkout, now_micros())?;
+        if !self.provider.accepts(&method) {
+            return Err(CoreError::field(
+                "paymentMethod",
+                "payment_method_invalid",
+                "this payment method is not accepted by the provider",
+            ));
+        }
+        let now = now_micros();
+        let tax = self.assess_tax(&checkout, now).await?;
+        let mut transaction = Transaction {
+            id: new_id("txn"),
+            version: 0,
+            created_at: now,
+            updated_at: now,
+            organization_id: checkout.organization_id.clone(),
+            site_id: checkout.site_id.clone(),
+            checkout_id: checkout.id.clone(),
+            status: TransactionStatus::Pending,
+            amount: checkout.amount,
+            currency: checkout.currency.clone(),
+            capture_method: checkout.capture_method,
+            payment_method: method,
+            provider: self.provider.name().to_owned(),
+            provider_reference: None,
+            failure_code: None,
+            failure_message: None,
+            amount_captured: 0,
+            amount_refunded: 0,
+            refunds: Vec::new(),
+            history: vec![StatusChange { status: TransactionStatus::Pending, at: now }],
+            pending_action: None,
+            capture_amount: None,
+            action_id: None,
+            action_failures: Vec::new(),
+            // Leased to nobody yet: the sweeper re-drives it after this.
+            lease_until: now + WORK_LEASE_MICROS,
+            attempts: 0,
+            follow_up: false,
+            needs_work: true,
+            swept_until: 0,
+            invoice_id: None,
+            tax,
+        };
+        transaction.refresh_needs_work();
+        // Stored first: from here on a crash leaves a record to recover.
+        let transaction = self.insert(&transaction).await?;
+        let transaction_id = transaction.id.clone();
+        let claimed = self
+            .modify(checkout, |checkout| {
+                ensure_payable(checkout, now_micros())?;
+                checkout.status = CheckoutStatus::Processing;
+                checkout.transaction_id = Some(transaction_id.clone());
+                Ok(())
+            })
+            .await;
+        if let Err(err) = claimed {
+            // Another pay won the checkout: this transaction never existed
+            // for anyone. If the delete fails, the worker discards it.
+            if let Err(delete_err) = self.store.delete(Transaction::COLLECTION, &transaction.id).await {
+                tracing::warn!(error = %delete_err, transaction = %transaction.id, "abandoned transaction not deleted");
+            }
+            return Err(err);
+        }
+        if let Err(err) = self.queue.publish(PAYMENT_QUEUE, transaction.id.as_bytes()).await {
+            // The sweeper publishes it again once the lease runs out.
+            tracing::warn!(error = %err, transaction = %transaction.id, "payment job not published");
+        }
+        Ok(transaction)
+    }
+}
+
+fn ensure_payable(checkout: &Checkout, now: i64) -> CoreResult<()> {
+    if checkout.failed_attempts >= MAX_FAILED_ATTEMPTS {
+        return Err(CoreError::TooManyAttempts {
+            code: "too_many_attempts",
+            message: format!(
+                "this checkout was closed after {MAX_FAILED_ATTEMPTS} failed payment attempts; create a new checkout"
+            ),
+        });
+    }
+    match checkout.effective_status(now) {
+        CheckoutStatus::Open => Ok(()),
+        CheckoutStatus::Processing => {
+            Err(CoreError::conflict("checkout_processing", "a payment for this checkout is already in progress"))
+        }
+        CheckoutStatus::Completed => Err(CoreError::conflict("checkout_completed", "this checkout is already paid")),
+        CheckoutStatus::Expired => Err(CoreError::conflict("checkout_expired", "this checkout has expired")),
+        CheckoutStatus::Canceled => Err(CoreError::conflict("checkout_canceled", "this checkout was canceled")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_methods_parse() {
+        assert!(matches!(parse_payment_method("tok_visa", ""), Ok(PaymentMethod::Card { .. })));
+        assert!(matches!(parse_payment_method("upi", "success@upi"), Ok(PaymentMethod::Upi { .. })));
+        assert!(parse_payment_method("upi", "").is_err());
+        assert!(parse_payment_method("4242424242424242", "").is_err());
+        assert!(parse_payment_method("", "").is_err());
+    }
+}
