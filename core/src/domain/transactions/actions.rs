@@ -1,22 +1,11 @@
 //! Capture and cancel of an authorization, including partial capture.
 
-use serde::{Deserialize, Serialize};
-
 use super::model::*;
-use crate::domain::{
-    Core, Entity,
-    auth::Principal,
-    checkouts::{CaptureMethod, Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
-    idempotency::Idempotent,
-    now_micros,
-    taxation::SaleTax,
-};
+use crate::domain::{Core, auth::Principal, idempotency::Idempotent, now_micros};
 use crate::tax::{self, TaxedDocument};
 use crate::{
     error::{CoreError, CoreResult},
-    ids::{is_id, new_id},
-    providers::{ChargeRequest, ChargeStatus, PaymentMethod, ProviderError},
-    store::{Page, StoreError},
+    providers::ProviderError,
 };
 
 impl Core {
@@ -45,7 +34,7 @@ impl Core {
                 ));
             }
         }
-        let fingerprint = super::idempotency::fingerprint(&("capture", id, amount))?;
+        let fingerprint = crate::domain::idempotency::fingerprint(&("capture", id, amount))?;
         self.idempotent(
             &principal.organization_id,
             "transaction.capture",
@@ -69,7 +58,7 @@ impl Core {
         idempotency_key: &str,
     ) -> CoreResult<Idempotent<Transaction>> {
         self.owned_transaction(principal, id).await?;
-        let fingerprint = super::idempotency::fingerprint(&("cancel", id))?;
+        let fingerprint = crate::domain::idempotency::fingerprint(&("cancel", id))?;
         self.idempotent(
             &principal.organization_id,
             "transaction.cancel",
@@ -135,7 +124,7 @@ impl Core {
     /// Asks the provider to capture and books the answer: success settles
     /// the transaction, a refusal is recorded and announced, an outage
     /// leaves the capture pending for the re-drive. Idempotent.
-    async fn finish_capture(&self, transaction: Transaction) -> CoreResult<Transaction> {
+    pub(super) async fn finish_capture(&self, transaction: Transaction) -> CoreResult<Transaction> {
         if transaction.pending_action != Some(PendingAction::Capture) {
             return Ok(transaction);
         }
@@ -168,7 +157,7 @@ impl Core {
         Ok(settled)
     }
 
-    async fn finish_cancel(&self, transaction: Transaction) -> CoreResult<Transaction> {
+    pub(super) async fn finish_cancel(&self, transaction: Transaction) -> CoreResult<Transaction> {
         if transaction.pending_action != Some(PendingAction::Cancel) {
             return Ok(transaction);
         }

@@ -1,22 +1,14 @@
 //! Bringing the checkout and the IPN records in line with a transaction.
 
-use serde::{Deserialize, Serialize};
-
 use super::model::*;
 use crate::domain::{
     Core, Entity,
-    auth::Principal,
-    checkouts::{CaptureMethod, Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
-    idempotency::Idempotent,
+    checkouts::{Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
     now_micros,
-    taxation::SaleTax,
 };
-use crate::tax::{self, TaxedDocument};
 use crate::{
     error::{CoreError, CoreResult},
-    ids::{is_id, new_id},
-    providers::{ChargeRequest, ChargeStatus, PaymentMethod, ProviderError},
-    store::{Page, StoreError},
+    store::StoreError,
 };
 
 impl Core {
@@ -116,7 +108,7 @@ impl Core {
             Ok(checkout) => {
                 if checkout.follow_up {
                     // Announces the closing (`checkout.canceled`); the
-                    // sweeper does it if this fails.
+                    // scheduler does it if this fails.
                     self.follow_up_checkout(checkout.clone()).await?;
                 }
                 Ok(checkout)

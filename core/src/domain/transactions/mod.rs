@@ -25,22 +25,11 @@ mod worker;
 pub use model::*;
 pub use pay::parse_payment_method;
 
-use serde::{Deserialize, Serialize};
-
-use crate::domain::{
-    Core, Entity,
-    auth::Principal,
-    checkouts::{CaptureMethod, Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
-    idempotency::Idempotent,
-    now_micros,
-    taxation::SaleTax,
-};
-use crate::tax::{self, TaxedDocument};
+use crate::domain::{Core, Entity, auth::Principal};
 use crate::{
     error::{CoreError, CoreResult},
-    ids::{is_id, new_id},
-    providers::{ChargeRequest, ChargeStatus, PaymentMethod, ProviderError},
-    store::{Page, StoreError},
+    ids::is_id,
+    store::Page,
 };
 
 impl Core {

@@ -3,20 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{
-    Core, Entity,
-    auth::Principal,
-    checkouts::{CaptureMethod, Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
-    idempotency::Idempotent,
-    now_micros,
-    taxation::SaleTax,
-};
-use crate::tax::{self, TaxedDocument};
+use crate::domain::{Entity, checkouts::CaptureMethod, taxation::SaleTax};
 use crate::{
     error::{CoreError, CoreResult},
-    ids::{is_id, new_id},
-    providers::{ChargeRequest, ChargeStatus, PaymentMethod, ProviderError},
-    store::{Page, StoreError},
+    providers::PaymentMethod,
 };
 
 /// The queue that wakes payment workers.
@@ -221,7 +211,7 @@ impl Entity for Transaction {
 }
 
 impl Transaction {
-    fn transition(&mut self, next: TransactionStatus, now: i64) -> CoreResult<()> {
+    pub(super) fn transition(&mut self, next: TransactionStatus, now: i64) -> CoreResult<()> {
         if !self.status.can_become(next) {
             return Err(CoreError::conflict(
                 "transaction_state_invalid",
@@ -234,7 +224,7 @@ impl Transaction {
         Ok(())
     }
 
-    /// Recomputes the sweeper flag; called before every write.
+    /// Recomputes the scheduler flag; called before every write.
     pub fn refresh_needs_work(&mut self) {
         self.needs_work = matches!(self.status, TransactionStatus::Pending | TransactionStatus::Processing)
             || self.pending_action.is_some()
@@ -247,16 +237,14 @@ impl Transaction {
         self.amount_captured - self.amount_refunded - reserved
     }
 
-    fn lease_expired(&self, now: i64) -> bool {
+    pub(super) fn lease_expired(&self, now: i64) -> bool {
         self.lease_until <= now
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::TransactionStatus::*;
-    use super::*;
 
     #[test]
     fn the_state_machine_allows_only_documented_transitions() {

@@ -1,23 +1,16 @@
 //! Paying a checkout: the request half (store the transaction, claim the
 //! checkout, wake a worker).
 
-use serde::{Deserialize, Serialize};
-
 use super::model::*;
 use crate::domain::{
     Core, Entity,
-    auth::Principal,
-    checkouts::{CaptureMethod, Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
-    idempotency::Idempotent,
+    checkouts::{Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
     now_micros,
-    taxation::SaleTax,
 };
-use crate::tax::{self, TaxedDocument};
 use crate::{
     error::{CoreError, CoreResult},
-    ids::{is_id, new_id},
-    providers::{ChargeRequest, ChargeStatus, PaymentMethod, ProviderError},
-    store::{Page, StoreError},
+    ids::new_id,
+    providers::PaymentMethod,
 };
 
 /// Checks the body of a pay request.
@@ -84,7 +77,7 @@ impl Core {
             capture_amount: None,
             action_id: None,
             action_failures: Vec::new(),
-            // Leased to nobody yet: the sweeper re-drives it after this.
+            // Leased to nobody yet: the scheduler re-drives it after this.
             lease_until: now + WORK_LEASE_MICROS,
             attempts: 0,
             follow_up: false,
@@ -114,7 +107,7 @@ impl Core {
             return Err(err);
         }
         if let Err(err) = self.queue.publish(PAYMENT_QUEUE, transaction.id.as_bytes()).await {
-            // The sweeper publishes it again once the lease runs out.
+            // The scheduler publishes it again once the lease runs out.
             tracing::warn!(error = %err, transaction = %transaction.id, "payment job not published");
         }
         Ok(transaction)

@@ -1,22 +1,10 @@
 //! Refunds: reserved on the transaction first, then asked of the provider.
 
-use serde::{Deserialize, Serialize};
-
 use super::model::*;
-use crate::domain::{
-    Core, Entity,
-    auth::Principal,
-    checkouts::{CaptureMethod, Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
-    idempotency::Idempotent,
-    now_micros,
-    taxation::SaleTax,
-};
-use crate::tax::{self, TaxedDocument};
+use crate::domain::{Core, Entity, auth::Principal, idempotency::Idempotent, now_micros};
 use crate::{
     error::{CoreError, CoreResult},
-    ids::{is_id, new_id},
-    providers::{ChargeRequest, ChargeStatus, PaymentMethod, ProviderError},
-    store::{Page, StoreError},
+    providers::ProviderError,
 };
 
 impl Core {
@@ -35,13 +23,13 @@ impl Core {
         idempotency_key: &str,
     ) -> CoreResult<Idempotent<Refund>> {
         self.owned_transaction(principal, id).await?;
-        let reason = super::validate::text("reason", reason.trim(), 500)?.to_owned();
+        let reason = crate::domain::validate::text("reason", reason.trim(), 500)?.to_owned();
         if let Some(amount) = amount
             && amount <= 0
         {
             return Err(CoreError::field("amount", "amount_invalid", "amount must be a positive integer"));
         }
-        let fingerprint = super::idempotency::fingerprint(&(id, amount, &reason))?;
+        let fingerprint = crate::domain::idempotency::fingerprint(&(id, amount, &reason))?;
         self.idempotent(&principal.organization_id, "refund.create", idempotency_key, fingerprint, "re", |refund_id| {
             let reason = reason.clone();
             async move {
@@ -110,7 +98,7 @@ impl Core {
 
     /// Asks the provider for a reserved refund (key = refund id) and books
     /// the answer; an unreachable provider leaves it pending. Idempotent.
-    async fn finish_refund(&self, transaction_id: &str, refund_id: &str) -> CoreResult<Refund> {
+    pub(super) async fn finish_refund(&self, transaction_id: &str, refund_id: &str) -> CoreResult<Refund> {
         let transaction =
             self.get::<Transaction>(transaction_id).await?.ok_or(CoreError::NotFound(Transaction::NAME))?;
         let refund = transaction

@@ -1,22 +1,15 @@
 //! The worker's half of a payment and the re-drive of unfinished work.
 
-use serde::{Deserialize, Serialize};
-
 use super::model::*;
 use crate::domain::{
     Core, Entity,
-    auth::Principal,
-    checkouts::{CaptureMethod, Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
-    idempotency::Idempotent,
+    checkouts::{CaptureMethod, Checkout},
     now_micros,
-    taxation::SaleTax,
 };
-use crate::tax::{self, TaxedDocument};
 use crate::{
     error::{CoreError, CoreResult},
-    ids::{is_id, new_id},
-    providers::{ChargeRequest, ChargeStatus, PaymentMethod, ProviderError},
-    store::{Page, StoreError},
+    providers::{ChargeRequest, ChargeStatus, ProviderError},
+    store::StoreError,
 };
 
 impl Core {
@@ -34,7 +27,7 @@ impl Core {
         let now = now_micros();
         if transaction.status == TransactionStatus::Processing && !transaction.lease_expired(now) {
             // Another worker holds it; if it dies, the lease runs out and
-            // the sweeper hands it on.
+            // the scheduler hands it on.
             return Ok(());
         }
         let checkout = self.get::<Checkout>(&transaction.checkout_id).await?;
@@ -80,7 +73,7 @@ impl Core {
             },
             Err(ProviderError::Refused { code, message }) => (TransactionStatus::Failed, None, Some((code, message))),
             Err(ProviderError::Transient(message)) => {
-                // Leave the lease to run out; the sweeper retries with the
+                // Leave the lease to run out; the scheduler retries with the
                 // same idempotency key.
                 tracing::warn!(transaction = %claimed.id, %message, "provider unavailable; will retry");
                 return Ok(());
@@ -118,7 +111,7 @@ impl Core {
 
     /// Finishes whatever a transaction still owes: an unfinished capture,
     /// cancel or refund (same idempotency keys, so never twice), then the
-    /// follow-up. Used by the sweeper and by workers that find a settled
+    /// follow-up. Used by the scheduler and by workers that find a settled
     /// transaction.
     pub async fn resume_transaction(&self, transaction: Transaction) -> CoreResult<()> {
         let now = now_micros();
