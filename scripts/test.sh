@@ -2,10 +2,11 @@
 # Paygate's full check: formatting, lints, unused dependencies, then the tests twice: once on
 # the embedded store with the in-process queue, and once more for the end-to-end suite on
 # MongoDB + Redis; last, schemathesis fuzzes both REST APIs against their generated OpenAPI
-# documents (scripts/fuzz.sh).
+# documents (scripts/fuzz.sh), and the checkout page and checkout.js run in a real Chromium
+# (scripts/browser.sh).
 #
 # Installs what is missing (redis-server, pdftotext, caddy, SecantusDB, cargo-machete,
-# schemathesis) and starts its own
+# schemathesis; chromium and the pinned playwright-core for the browser phase) and starts its own
 # throwaway Redis and SecantusDB (a MongoDB-compatible server) on free loopback ports;
 # everything it started is stopped on exit.
 #
@@ -189,6 +190,7 @@ fi
 phase "tests: MongoDB + Redis" \
     env PAYGATE_TEST_BACKEND=mongodb PAYGATE_TEST_QUEUE=redis "${test_cmd[@]}" -p paygate
 phase "API fuzzing (schemathesis)" scripts/fuzz.sh
+phase "checkout page in Chromium (Playwright)" scripts/browser.sh
 
 if [ "${#failed[@]}" -gt 0 ]; then
     banner "FAILED: ${failed[*]}"

@@ -2,6 +2,7 @@
 //! The checkout id is the capability; no API key, no secret here.
 
 pub mod openapi;
+mod page;
 mod rate_limit;
 
 use std::future::Future;
@@ -62,6 +63,12 @@ pub fn router(core: Channel, pay_rate_limit: PayRateLimit) -> Router {
         .method_not_allowed_fallback(paygate_contract::http::method_not_allowed);
     Router::new()
         .nest("/api/v1", api)
+        .route("/checkout/{id}", get(page::checkout_page))
+        .route("/checkout/{id}/{*rest}", get(page::page_not_found))
+        .route("/checkout.js", get(page::embed_script))
+        .route("/assets/checkout-page.js", get(page::page_script))
+        .route("/assets/checkout.css", get(page::page_style))
+        .route("/assets/icon.svg", get(page::icon))
         .route("/healthz", get(healthz))
         .fallback(paygate_contract::http::route_not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

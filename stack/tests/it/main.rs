@@ -5,6 +5,7 @@
 mod billing;
 mod binary;
 mod caddy;
+mod checkout_page;
 mod checkouts;
 mod crash;
 mod docs;

@@ -1,0 +1,284 @@
+// Paygate hosted checkout page. Served from this origin only (CSP `script-src 'self'`);
+// amounts are never computed here: the page shows what the server rendered.
+(function () {
+    'use strict';
+
+    var root = document.getElementById('checkout');
+    if (!root) {
+        return;
+    }
+    var checkoutId = root.getAttribute('data-checkout-id');
+    var successUrl = root.getAttribute('data-success-url');
+    // Set only when the page was opened by checkout.js for this exact merchant origin;
+    // results are posted to that origin and no other.
+    var embedOrigin = document.body.getAttribute('data-embed-origin');
+    var embedded = !!embedOrigin && window.parent !== window;
+
+    var form = document.getElementById('pay-form');
+    var button = document.getElementById('pay-button');
+    var vpaRow = document.getElementById('vpa-row');
+    var vpaInput = document.getElementById('vpa');
+    var progress = document.getElementById('progress');
+    var errorBox = document.getElementById('error');
+    var successBox = document.getElementById('success');
+    var successText = document.getElementById('success-text');
+    var totalText = (document.querySelector('.total-amount') || {}).textContent || '';
+    var merchantName = (document.querySelector('.merchant-name') || {}).textContent || 'the merchant';
+    var busy = false;
+
+    var FAILURE_MESSAGES = {
+        card_declined: 'Your card was declined. Nothing was charged. Please try another card or payment method.',
+        insufficient_funds: 'Your card has insufficient funds. Nothing was charged. Please try another card.',
+        expired_card: 'Your card has expired. Nothing was charged. Please use another card.',
+        processing_error: 'The payment could not be processed. Nothing was charged. Please try again or use another method.',
+        upi_declined: 'The UPI payment was declined. Nothing was charged. Please try another UPI ID or a card.'
+    };
+    var DEFAULT_FAILURE = 'The payment did not go through. Nothing was charged. Please try another payment method.';
+
+    function notify(type, extra) {
+        if (!embedded) {
+            return;
+        }
+        var message = { source: 'paygate', type: type, checkoutId: checkoutId };
+        for (var key in extra) {
+            if (Object.prototype.hasOwnProperty.call(extra, key)) {
+                message[key] = extra[key];
+            }
+        }
+        window.parent.postMessage(message, embedOrigin);
+    }
+
+    function say(text) {
+        progress.textContent = text;
+    }
+
+    function showError(text) {
+        say('');
+        errorBox.textContent = text;
+        errorBox.focus();
+    }
+
+    function setBusy(value) {
+        busy = value;
+        if (button) {
+            button.disabled = value;
+            button.setAttribute('aria-busy', value ? 'true' : 'false');
+        }
+    }
+
+    function selectedMethod() {
+        var checked = form && form.querySelector('input[name="method"]:checked');
+        return checked ? checked.value : '';
+    }
+
+    function updateVpa() {
+        if (!vpaRow) {
+            return;
+        }
+        vpaRow.hidden = selectedMethod() !== 'upi';
+    }
+
+    // The form, the cancel link and the retry path disappear for good.
+    function closeForm() {
+        if (form) {
+            form.hidden = true;
+        }
+        var cancel = document.getElementById('cancel-link');
+        if (cancel) {
+            cancel.parentNode.hidden = true;
+        }
+    }
+
+    function succeed(transactionId) {
+        setBusy(true);
+        closeForm();
+        say('');
+        errorBox.textContent = '';
+        var text = 'Thank you. Your payment of ' + totalText + ' to ' + merchantName + ' was received.';
+        if (embedded) {
+            text += ' This window closes in a moment.';
+        } else if (successUrl) {
+            text += ' Taking you back to the shop…';
+        }
+        successText.textContent = text;
+        successBox.hidden = false;
+        successBox.focus();
+        window.setTimeout(function () {
+            if (embedded) {
+                notify('success', { transactionId: transactionId });
+            } else if (successUrl) {
+                var target = new URL(successUrl);
+                if (target.protocol === 'https:' || target.protocol === 'http:') {
+                    target.searchParams.set('checkout_id', checkoutId);
+                    window.location.assign(target.toString());
+                }
+            }
+        }, 1500);
+    }
+
+    function fail(failureCode, transactionId) {
+        setBusy(false);
+        showError(FAILURE_MESSAGES[failureCode] || DEFAULT_FAILURE);
+        notify('failure', { failureCode: failureCode || 'payment_failed', transactionId: transactionId });
+    }
+
+    function closed(text) {
+        setBusy(true);
+        closeForm();
+        showError(text);
+    }
+
+    var CLOSED_MESSAGES = {
+        expired: 'This checkout has expired. Nothing was charged. Please return to the shop and start again.',
+        canceled: 'This checkout was canceled and can no longer be paid. Please return to the shop and start again.'
+    };
+
+    // Polls the status with back-off until the payment has an outcome.
+    function poll() {
+        var delay = 400;
+        var deadline = Date.now() + 180000;
+        function again() {
+            if (Date.now() > deadline) {
+                setBusy(false);
+                showError('The payment is taking longer than usual. Please do not pay again: reload this page in a minute to see its outcome.');
+                return;
+            }
+            window.setTimeout(check, delay);
+            delay = Math.min(Math.round(delay * 1.5), 4000);
+        }
+        function check() {
+            fetch('/api/v1/checkouts/' + encodeURIComponent(checkoutId) + '/status', {
+                headers: { Accept: 'application/json' },
+                cache: 'no-store'
+            }).then(function (response) {
+                if (!response.ok) {
+                    throw new Error('status ' + response.status);
+                }
+                return response.json();
+            }).then(function (view) {
+                var transaction = view.transaction;
+                if (transaction && (transaction.status === 'succeeded' || transaction.status === 'requires_capture')) {
+                    succeed(transaction.id);
+                } else if (view.status === 'completed') {
+                    succeed(transaction ? transaction.id : '');
+                } else if (CLOSED_MESSAGES[view.status]) {
+                    if (transaction && transaction.status === 'failed') {
+                        notify('failure', { failureCode: transaction.failureCode || 'payment_failed', transactionId: transaction.id });
+                    }
+                    closed(CLOSED_MESSAGES[view.status]);
+                } else if (transaction && transaction.status === 'failed' && view.status === 'open') {
+                    fail(transaction.failureCode, transaction.id);
+                } else {
+                    again();
+                }
+            }).catch(again);
+        }
+        again();
+    }
+
+    function waitForOutcome(text) {
+        setBusy(true);
+        errorBox.textContent = '';
+        say(text);
+        poll();
+    }
+
+    function handleRefusal(response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+            var code = body && body.error ? body.error.code : '';
+            if (code === 'checkout_processing' || code === 'checkout_completed') {
+                // Another click or tab paid first: show that payment's outcome.
+                waitForOutcome('A payment for this checkout is already under way. Waiting for its outcome…');
+            } else if (code === 'checkout_expired') {
+                closed(CLOSED_MESSAGES.expired);
+            } else if (code === 'checkout_canceled') {
+                closed(CLOSED_MESSAGES.canceled);
+            } else if (code === 'too_many_attempts') {
+                closed('Too many payment attempts failed, so this checkout was closed to protect you. Nothing more was charged. Please return to the shop and start again.');
+            } else if (code === 'rate_limited') {
+                var seconds = parseInt(response.headers.get('Retry-After') || '', 10);
+                setBusy(false);
+                showError('Too many payment attempts in a short time. Please wait ' +
+                    (seconds > 0 ? seconds + ' seconds' : 'a minute') + ' and try again.');
+            } else if (code === 'vpa_invalid') {
+                setBusy(false);
+                showError('That UPI ID does not look right. It looks like name@bank.');
+            } else if (code === 'payment_method_invalid') {
+                setBusy(false);
+                showError('This payment method is not accepted. Please choose another one.');
+            } else if (response.status === 404) {
+                closed('This checkout no longer exists. Please return to the shop and start again.');
+            } else {
+                setBusy(false);
+                showError('Something went wrong on our side. Nothing was charged. Please try again in a moment.');
+            }
+        });
+    }
+
+    function pay(event) {
+        event.preventDefault();
+        if (busy) {
+            return;
+        }
+        var method = selectedMethod();
+        var body = { paymentMethod: method };
+        if (method === 'upi') {
+            var vpa = vpaInput.value.trim();
+            if (!vpa) {
+                showError('Please enter your UPI ID, for example name@bank.');
+                vpaInput.focus();
+                return;
+            }
+            body.vpa = vpa;
+        }
+        setBusy(true);
+        errorBox.textContent = '';
+        say('Processing your payment…');
+        fetch('/api/v1/checkouts/' + encodeURIComponent(checkoutId) + '/pay', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+            body: JSON.stringify(body)
+        }).then(function (response) {
+            if (response.status === 202) {
+                waitForOutcome('Processing your payment…');
+                return undefined;
+            }
+            return handleRefusal(response);
+        }).catch(function () {
+            setBusy(false);
+            showError('We could not reach the payment service. Please check your connection and try again. If you were charged, this page shows it when you reload.');
+        });
+    }
+
+    // The expiry as the payer's local time.
+    var expiry = document.querySelector('.expiry time');
+    if (expiry) {
+        var when = new Date(expiry.getAttribute('datetime'));
+        if (!isNaN(when.getTime())) {
+            expiry.textContent = when.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+        }
+    }
+
+    if (form) {
+        form.addEventListener('submit', pay);
+        form.addEventListener('change', updateVpa);
+        updateVpa();
+    }
+    if (root.getAttribute('data-status') === 'processing') {
+        waitForOutcome('Waiting for the payment in progress…');
+    }
+
+    if (embedded) {
+        var closeButton = document.getElementById('close-embed');
+        if (closeButton) {
+            closeButton.addEventListener('click', function () { notify('close', {}); });
+        }
+        // Keys typed inside the frame never reach the merchant page, so Escape is relayed.
+        document.addEventListener('keydown', function (event) {
+            if (event.key === 'Escape') {
+                notify('close', {});
+            }
+        });
+        notify('ready', {});
+    }
+}());

@@ -1,0 +1,396 @@
+// Paygate's checkout page and checkout.js in a real Chromium (the system's, never a downloaded
+// one), against a running `paygate all`. Started by scripts/browser.sh, which passes:
+//   PAYGATE_ADMIN_URL, PAYGATE_MAIN_URL, PAYGATE_API_KEY, PAYGATE_SITE_ID, PAYGATE_ARTIFACTS
+// Every scenario ends with a screenshot in PAYGATE_ARTIFACTS; any console error or CSP
+// violation fails the run.
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const admin = process.env.PAYGATE_ADMIN_URL;
+const main = process.env.PAYGATE_MAIN_URL;
+const apiKey = process.env.PAYGATE_API_KEY;
+const siteId = process.env.PAYGATE_SITE_ID;
+const artifacts = process.env.PAYGATE_ARTIFACTS;
+for (const [name, value] of Object.entries({ admin, main, apiKey, siteId, artifacts })) {
+    assert.ok(value, `missing ${name}`);
+}
+fs.mkdirSync(artifacts, { recursive: true });
+
+async function api(method, url, body, headers = {}) {
+    const response = await fetch(url, {
+        method,
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+const adminCall = (method, route, body) =>
+    api(method, `${admin}/api/v1${route}`, body, { Authorization: `Bearer ${apiKey}` });
+
+// ---- the merchant's own site, on another origin ------------------------------------------------
+
+const merchantServer = http.createServer((request, response) => {
+    const url = new URL(request.url, 'http://merchant');
+    if (url.pathname === '/shop.html') {
+        response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+        response.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Merchant shop</title></head>
+<body><h1>Merchant shop</h1><button id="buy">Buy now</button>
+<script src="${main}/checkout.js"></script>
+<script>
+window.results = { success: [], failure: [], close: 0 };
+window.makeCheckout = function (checkoutId) {
+    return new Paygate.Checkout({
+        checkoutId: checkoutId,
+        onSuccess: function (result) { window.results.success.push(result); },
+        onFailure: function (result) { window.results.failure.push(result); },
+        onClose: function () { window.results.close += 1; }
+    });
+};
+</script></body></html>`);
+    } else if (url.pathname === '/favicon.ico') {
+        response.writeHead(204);
+        response.end();
+    } else if (url.pathname === '/thanks') {
+        response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+        response.end('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Thanks</title></head><body><h1>Thank you for your order</h1></body></html>');
+    } else {
+        response.writeHead(404, { 'Content-Type': 'text/plain' });
+        response.end('not found');
+    }
+});
+await new Promise((resolve) => merchantServer.listen(0, '127.0.0.1', resolve));
+const merchant = `http://127.0.0.1:${merchantServer.address().port}`;
+assert.notEqual(new URL(merchant).origin, new URL(main).origin);
+
+async function createCheckout(overrides = {}) {
+    const { status, body } = await adminCall('POST', `/checkouts/${siteId}/create`, {
+        amount: 123450,
+        currency: 'EUR',
+        description: 'Winter order',
+        lineItems: [
+            { name: 'Wool scarf', quantity: 2, amount: 4725 },
+            { name: 'Boots <size 42> & "laces"', quantity: 1, amount: 114000 },
+        ],
+        successUrl: `${merchant}/thanks?order=42`,
+        cancelUrl: `${merchant}/cart`,
+        metadata: { internal: 'never-shown-to-payer' },
+        ipnUrl: `${merchant}/ipn-secret-path`,
+        ...overrides,
+    });
+    assert.equal(status, 201, JSON.stringify(body));
+    return body.id;
+}
+
+async function transactionsOf(checkoutId) {
+    const { status, body } = await adminCall('GET', `/transactions?siteId=${siteId}&limit=100`);
+    assert.equal(status, 200);
+    return body.data.filter((t) => t.checkoutId === checkoutId);
+}
+
+// ---- browser -----------------------------------------------------------------------------------
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paygate-chromium-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.PAYGATE_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+    viewport: { width: 1024, height: 800 },
+});
+
+const problems = [];
+// Chromium logs every non-2xx fetch as "Failed to load resource"; a scenario that expects
+// refusals (a second pay answered 409) names the statuses it allows.
+function watch(page, scenario, allowedStatuses = []) {
+    page.on('console', (message) => {
+        if (message.type() !== 'error' && message.type() !== 'warning') {
+            return;
+        }
+        const text = message.text();
+        const allowed = allowedStatuses.some((s) => text.includes(`status of ${s}`));
+        if (!allowed) {
+            problems.push(`${scenario}: console ${message.type()}: ${text} (${message.location().url})`);
+        }
+    });
+    page.on('pageerror', (error) => problems.push(`${scenario}: page error: ${error.message}`));
+    return page;
+}
+
+async function newPage(scenario, options = {}) {
+    const page = watch(await context.newPage(), scenario, options.allowedStatuses);
+    if (options.viewport) {
+        await page.setViewportSize(options.viewport);
+    }
+    return page;
+}
+
+const screenshots = [];
+async function shot(page, name) {
+    const file = path.join(artifacts, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    screenshots.push(file);
+}
+
+const results = [];
+async function scenario(name, body) {
+    const started = Date.now();
+    try {
+        await body();
+        results.push(`ok   ${name} (${Date.now() - started} ms)`);
+    } catch (error) {
+        results.push(`FAIL ${name}: ${error.stack || error}`);
+    }
+}
+
+// Created first: the shortest expiry the API allows is 60 s, so it expires while the other
+// scenarios run.
+const expiringId = await createCheckout({ expiresInSeconds: 60 });
+const expiringCreated = Date.now();
+
+let paidCheckoutId = '';
+
+await scenario('pay with a test card, redirected to successUrl', async () => {
+    const id = await createCheckout();
+    const page = await newPage('card-success');
+    const response = await page.goto(`${main}/checkout/${id}`);
+    assert.equal(response.status(), 200);
+    const headers = response.headers();
+    assert.match(headers['content-security-policy'], /script-src 'self'/);
+    assert.match(headers['content-security-policy'], /frame-ancestors 'none'/);
+    await page.getByText('TEST MODE').waitFor();
+    assert.equal(await page.locator('.total-amount').textContent(), '€1,234.50');
+    assert.equal(await page.locator('.lines li').count(), 2);
+    assert.match(await page.locator('.lines').textContent(), /Boots <size 42> & "laces"/);
+    const html = await page.content();
+    assert.ok(!html.includes('never-shown-to-payer') && !html.includes('ipn-secret-path'), 'no merchant secrets');
+    await shot(page, '01-checkout-page');
+    await page.getByLabel(/Visa/).check();
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await page.locator('#success').waitFor({ state: 'visible' });
+    await shot(page, '02-payment-successful');
+    await page.waitForURL(/\/thanks\?/);
+    const landed = new URL(page.url());
+    assert.equal(landed.origin + landed.pathname, `${merchant}/thanks`);
+    assert.equal(landed.searchParams.get('order'), '42');
+    assert.equal(landed.searchParams.get('checkout_id'), id);
+    await shot(page, '03-redirected-to-success-url');
+    const transactions = await transactionsOf(id);
+    assert.deepEqual(transactions.map((t) => t.status), ['succeeded']);
+    paidCheckoutId = id;
+    await page.close();
+});
+
+await scenario('declined, human message, retry with another card succeeds once', async () => {
+    const id = await createCheckout();
+    const page = await newPage('declined-retry');
+    await page.goto(`${main}/checkout/${id}`);
+    await page.getByLabel(/Declined card/).check();
+    await page.getByRole('button', { name: /^Pay / }).click();
+    const error = page.locator('#error');
+    await error.filter({ hasText: 'declined' }).waitFor();
+    assert.match(await error.textContent(), /Your card was declined\. Nothing was charged/);
+    await shot(page, '04-card-declined');
+    await page.getByLabel(/Mastercard/).check();
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await page.locator('#success').waitFor({ state: 'visible' });
+    await page.waitForURL(/\/thanks\?/);
+    const transactions = await transactionsOf(id);
+    assert.equal(transactions.filter((t) => t.status === 'succeeded').length, 1, JSON.stringify(transactions));
+    assert.equal(transactions.filter((t) => t.status === 'failed').length, 1, JSON.stringify(transactions));
+    await page.close();
+});
+
+await scenario('two tabs pay at once: the second shows the first one\'s outcome', async () => {
+    const id = await createCheckout();
+    const first = await newPage('two-tabs', { allowedStatuses: [409] });
+    const second = await newPage('two-tabs', { allowedStatuses: [409] });
+    await first.goto(`${main}/checkout/${id}`);
+    await second.goto(`${main}/checkout/${id}`);
+    // A double click on the first tab, and the second tab at the same time.
+    const firstButton = first.getByRole('button', { name: /^Pay / });
+    await Promise.all([
+        firstButton.dblclick(),
+        second.getByRole('button', { name: /^Pay / }).click(),
+    ]);
+    await first.locator('#success').waitFor({ state: 'visible' });
+    await second.locator('#success').waitFor({ state: 'visible' });
+    assert.equal(await second.locator('#error').textContent(), '');
+    await shot(second, '05-second-tab-shows-first-outcome');
+    const transactions = await transactionsOf(id);
+    assert.equal(transactions.length, 1, JSON.stringify(transactions));
+    assert.equal(transactions[0].status, 'succeeded');
+    await first.close();
+    await second.close();
+});
+
+await scenario('keyboard only: UPI payment without a mouse', async () => {
+    const id = await createCheckout();
+    const page = await newPage('keyboard');
+    await page.goto(`${main}/checkout/${id}`);
+    const active = () => page.evaluate(() => {
+        const e = document.activeElement;
+        return { tag: e.tagName, name: e.getAttribute('name'), id: e.id, value: e.value };
+    });
+    for (let i = 0; i < 20 && (await active()).name !== 'method'; i += 1) {
+        await page.keyboard.press('Tab');
+    }
+    assert.equal((await active()).name, 'method');
+    for (let i = 0; i < 10 && (await active()).value !== 'upi'; i += 1) {
+        await page.keyboard.press('ArrowDown');
+    }
+    assert.equal((await active()).value, 'upi');
+    await page.keyboard.press('Tab');
+    assert.equal((await active()).id, 'vpa');
+    await page.keyboard.type('success@upi');
+    await page.keyboard.press('Tab');
+    assert.equal((await active()).id, 'pay-button');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.equal(outline, 'solid', 'focus is visible');
+    await shot(page, '06-keyboard-focus-on-pay');
+    await page.keyboard.press('Enter');
+    await page.locator('#success').waitFor({ state: 'visible' });
+    await page.waitForURL(/\/thanks\?/);
+    assert.deepEqual((await transactionsOf(id)).map((t) => t.status), ['succeeded']);
+    await page.close();
+});
+
+await scenario('320 px wide: nothing overflows, a UPI decline reads well', async () => {
+    const id = await createCheckout({
+        description: 'A rather long description of everything in this order, to wrap on a small phone',
+    });
+    const page = await newPage('320px', { viewport: { width: 320, height: 640 } });
+    await page.goto(`${main}/checkout/${id}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(overflow <= 320, `page is ${overflow} px wide`);
+    await shot(page, '07-320px-checkout');
+    await page.getByRole('radio', { name: /^UPI/ }).check();
+    await page.getByLabel('UPI ID (VPA)').fill('failure@upi');
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await page.locator('#error').filter({ hasText: 'UPI payment was declined' }).waitFor();
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 320);
+    await shot(page, '08-320px-upi-declined');
+    await page.close();
+});
+
+await scenario('checkout.js on a merchant page of another origin', async () => {
+    const id = await createCheckout();
+    const page = await newPage('checkout-js');
+    await page.goto(`${merchant}/shop.html`);
+    await page.evaluate((checkoutId) => {
+        window.checkout = window.makeCheckout(checkoutId);
+        window.checkout.open();
+        window.checkout.open();
+    }, id);
+    assert.equal(await page.locator('iframe').count(), 1, 'opening twice makes one frame');
+    const frame = page.frameLocator('iframe[title="Paygate checkout"]');
+    await frame.getByText('TEST MODE').waitFor();
+    // A message forged by another origin (here: the merchant page itself) is ignored.
+    await page.evaluate((checkoutId) => {
+        window.postMessage({ source: 'paygate', type: 'success', checkoutId, transactionId: 'txn_forged' }, '*');
+        window.postMessage({ source: 'paygate', type: 'close', checkoutId }, '*');
+    }, id);
+    await page.waitForTimeout(300);
+    assert.deepEqual(await page.evaluate(() => window.results), { success: [], failure: [], close: 0 });
+    assert.equal(await page.locator('iframe').count(), 1);
+    await shot(page, '09-checkout-js-modal');
+    await frame.getByLabel(/Declined card/).check();
+    await frame.getByRole('button', { name: /^Pay / }).click();
+    await page.waitForFunction(() => window.results.failure.length === 1);
+    assert.equal(await page.evaluate(() => window.results.failure[0].failureCode), 'card_declined');
+    await frame.getByLabel(/Visa/).check();
+    await frame.getByRole('button', { name: /^Pay / }).click();
+    await page.waitForFunction(() => window.results.success.length === 1, null, { timeout: 15000 });
+    const success = await page.evaluate(() => window.results.success[0]);
+    const transactions = await transactionsOf(id);
+    const succeeded = transactions.filter((t) => t.status === 'succeeded');
+    assert.equal(succeeded.length, 1);
+    assert.deepEqual(success, { checkoutId: id, transactionId: succeeded[0].id });
+    assert.equal(await page.locator('iframe').count(), 0, 'the modal closes after success');
+    assert.equal(await page.evaluate(() => window.results.close), 0);
+    await shot(page, '10-checkout-js-success');
+
+    // Escape, the close button, and close() twice.
+    const other = await createCheckout();
+    await page.evaluate((checkoutId) => { window.second = window.makeCheckout(checkoutId); window.second.open(); }, other);
+    await page.frameLocator('iframe').getByText('TEST MODE').waitFor();
+    await page.locator('body').press('Escape');
+    assert.equal(await page.locator('iframe').count(), 0);
+    assert.equal(await page.evaluate(() => window.results.close), 1);
+    await page.evaluate(() => window.second.open());
+    await page.getByRole('button', { name: 'Close checkout' }).click();
+    assert.equal(await page.evaluate(() => window.results.close), 2);
+    await page.evaluate(() => window.second.open());
+    // Escape typed inside the frame is relayed by the page.
+    await page.frameLocator('iframe').getByLabel(/Visa/).press('Escape');
+    await page.waitForFunction(() => window.results.close === 3);
+    await page.evaluate(() => { window.second.close(); window.second.close(); });
+    assert.equal(await page.evaluate(() => window.results.close), 3, 'close() calls no onClose');
+    await page.close();
+});
+
+await scenario('canceled, completed and unknown checkouts show their state', async () => {
+    const canceled = await createCheckout({ captureMethod: 'manual' });
+    const paid = await api('POST', `${main}/api/v1/checkouts/${canceled}/pay`, { paymentMethod: 'tok_visa' });
+    assert.equal(paid.status, 202);
+    for (let i = 0; i < 100; i += 1) {
+        const { body } = await api('GET', `${main}/api/v1/checkouts/${canceled}/status`);
+        if (body.transaction.status === 'requires_capture') break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal((await adminCall('POST', `/transactions/${paid.body.transactionId}/cancel`, {})).status, 200);
+    const page = await newPage('states', { allowedStatuses: [404] });
+    await page.goto(`${main}/checkout/${canceled}`);
+    await page.getByRole('heading', { name: 'This checkout was canceled' }).waitFor();
+    assert.equal(await page.locator('#pay-form').count(), 0);
+    await shot(page, '11-canceled-checkout');
+    await page.goto(`${main}/checkout/${paidCheckoutId}`);
+    await page.getByRole('heading', { name: 'Already paid' }).waitFor();
+    await shot(page, '12-completed-checkout');
+    const unknown = await page.goto(`${main}/checkout/chk_doesnotexist`);
+    assert.equal(unknown.status(), 404);
+    assert.match(unknown.headers()['content-type'], /^text\/html/);
+    await page.getByRole('heading', { name: 'Checkout not found' }).waitFor();
+    await shot(page, '13-unknown-checkout-404');
+    await page.close();
+});
+
+await scenario('an expired checkout shows that it expired', async () => {
+    const waitMs = expiringCreated + 61000 - Date.now();
+    if (waitMs > 0) {
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+    const page = await newPage('expired');
+    await page.goto(`${main}/checkout/${expiringId}`);
+    await page.getByRole('heading', { name: 'This checkout has expired' }).waitFor();
+    assert.equal(await page.locator('#pay-form').count(), 0);
+    await shot(page, '14-expired-checkout');
+    // The scheduler marks it expired too; the payment API refuses it.
+    let status = '';
+    for (let i = 0; i < 100 && status !== 'expired'; i += 1) {
+        status = (await api('GET', `${main}/api/v1/checkouts/${expiringId}`)).body.status;
+        if (status !== 'expired') await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(status, 'expired');
+    await page.close();
+});
+
+await context.close();
+merchantServer.close();
+fs.rmSync(userDataDir, { recursive: true, force: true });
+
+console.log(results.join('\n'));
+console.log(`screenshots:\n  ${screenshots.join('\n  ')}`);
+if (problems.length > 0) {
+    console.log(`console errors or CSP violations:\n  ${problems.join('\n  ')}`);
+}
+if (problems.length > 0 || results.some((r) => r.startsWith('FAIL'))) {
+    process.exit(1);
+}

@@ -1,0 +1,195 @@
+//! The hosted checkout page and checkout.js as served by edge-main: status
+//! codes, headers, states and escaping. The browser flow itself runs in
+//! Chromium (scripts/browser.sh).
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, checkout_body, spawn_app};
+
+fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
+    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+async fn open_checkout(app: &TestApp) -> (paygate::Bootstrap, String) {
+    let boot = app.bootstrap().await;
+    let response = app.create_checkout(&boot.api_key, &boot.site_id, &checkout_body()).await;
+    assert_eq!(response.status(), 201);
+    let checkout: Value = response.json().await.unwrap();
+    (boot, checkout["id"].as_str().unwrap().to_owned())
+}
+
+async fn pay_and_settle(app: &TestApp, id: &str, token: &str) {
+    let paid = app
+        .client
+        .post(format!("{}/api/v1/checkouts/{id}/pay", app.main))
+        .json(&json!({"paymentMethod": token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), 202);
+    for _ in 0..200 {
+        let status: Value = app.main_get(&format!("/api/v1/checkouts/{id}/status")).await.json().await.unwrap();
+        if !matches!(status["transaction"]["status"].as_str(), Some("pending" | "processing")) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("payment of {id} never settled");
+}
+
+#[tokio::test]
+async fn the_page_shows_the_checkout_under_a_strict_policy() {
+    let app = spawn_app().await;
+    let (_, id) = open_checkout(&app).await;
+
+    let response = app.main_get(&format!("/checkout/{id}")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");
+    let csp = header(&response, "content-security-policy").to_owned();
+    for directive in ["default-src 'none'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"] {
+        assert!(csp.contains(directive), "{directive} in {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("http"), "no inline code, no other origin: {csp}");
+    assert_eq!(header(&response, "x-frame-options"), "DENY");
+    assert_eq!(header(&response, "referrer-policy"), "no-referrer");
+    assert_eq!(header(&response, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&response, "cache-control"), "no-store");
+
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Acme Shop"), "merchant name");
+    assert!(html.contains("€119.00"), "total formatted from minor units");
+    assert!(html.contains("TEST MODE"));
+    for token in ["tok_visa", "tok_mastercard", "tok_chargeDeclined", "tok_processingError", "value=\"upi\""] {
+        assert!(html.contains(token), "{token} offered");
+    }
+    assert!(html.contains("id=\"provider-element\""), "the provider slot");
+    assert!(html.contains("<noscript>"));
+    assert!(html.contains("aria-live"));
+    assert!(!html.contains("<script>") && !html.contains(" style="), "no inline script or style");
+    // What the payer must never see: metadata, the customer's details, the IPN URL.
+    for secret in ["orderId", "a@example.com", "DE123456789", "ipn"] {
+        assert!(!html.contains(secret), "{secret} leaked into the page");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn only_checkout_js_embedding_for_a_named_origin_may_frame_the_page() {
+    let app = spawn_app().await;
+    let (_, id) = open_checkout(&app).await;
+
+    let embedded = app.main_get(&format!("/checkout/{id}?embed=1&origin=https%3A%2F%2Fshop.example%3A8443")).await;
+    assert_eq!(embedded.status(), 200);
+    let csp = header(&embedded, "content-security-policy").to_owned();
+    assert!(csp.ends_with("frame-ancestors https://shop.example:8443"), "{csp}");
+    assert_eq!(header(&embedded, "x-frame-options"), "", "frame-ancestors alone decides");
+    let html = embedded.text().await.unwrap();
+    assert!(html.contains("data-embed-origin=\"https://shop.example:8443\""));
+    assert!(html.contains("id=\"close-embed\""), "the frame closes through checkout.js, not cancelUrl");
+
+    for origin in
+        ["*", "https%3A%2F%2Fshop.example%2Fpath", "null", "https%3A%2F%2Fa.example%20https%3A%2F%2Fb.example", ""]
+    {
+        let refused = app.main_get(&format!("/checkout/{id}?embed=1&origin={origin}")).await;
+        assert_eq!(refused.status(), 400, "origin {origin}");
+        assert!(header(&refused, "content-security-policy").contains("frame-ancestors 'none'"));
+        assert_eq!(header(&refused, "content-type"), "text/html; charset=utf-8");
+    }
+    let no_origin = app.main_get(&format!("/checkout/{id}?embed=1")).await;
+    assert_eq!(no_origin.status(), 400);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_checkouts_get_an_html_404_page() {
+    let app = spawn_app().await;
+    for path in ["/checkout/chk_doesnotexist", "/checkout/not%20an%20id", "/checkout/chk_x/extra/segments"] {
+        let response = app.main_get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8", "{path}");
+        assert!(header(&response, "content-security-policy").contains("script-src 'self'"));
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Checkout not found"), "{path}: {html}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn hostile_merchant_text_is_escaped() {
+    let app = spawn_app().await;
+    let boot = app.bootstrap().await;
+    let site: Value = app
+        .admin_post(&boot.api_key, "/api/v1/sites", &json!({"name": "<script>alert('site')</script> & Co"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let site_id = site["id"].as_str().unwrap();
+    let mut body = checkout_body();
+    body["description"] = json!("</title><img src=x onerror=alert(1)>");
+    body["lineItems"] = json!([{"name": "\"><svg onload=alert(2)>", "quantity": 1, "amount": 11900}]);
+    body["successUrl"] = json!("https://merchant.example/thanks?a=1&b=2");
+    let created: Value = app.create_checkout(&boot.api_key, site_id, &body).await.json().await.unwrap();
+    let id = created["id"].as_str().unwrap();
+
+    let html = app.main_get(&format!("/checkout/{id}")).await.text().await.unwrap();
+    for raw in ["<script>alert", "<img src=x", "<svg onload", "a=1&b"] {
+        assert!(!html.contains(raw), "{raw} unescaped in {html}");
+    }
+    for escaped in [
+        "&lt;script&gt;alert(&#39;site&#39;)&lt;/script&gt; &amp; Co",
+        "&lt;/title&gt;&lt;img src=x onerror=alert(1)&gt;",
+        "&quot;&gt;&lt;svg onload=alert(2)&gt;",
+        "data-success-url=\"https://merchant.example/thanks?a=1&amp;b=2\"",
+    ] {
+        assert!(html.contains(escaped), "{escaped} missing from {html}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn paid_and_canceled_checkouts_show_their_state_instead_of_a_form() {
+    let app = spawn_app().await;
+    let (boot, paid) = open_checkout(&app).await;
+    pay_and_settle(&app, &paid, "tok_visa").await;
+    let html = app.main_get(&format!("/checkout/{paid}")).await.text().await.unwrap();
+    assert!(html.contains("Already paid") && !html.contains("id=\"pay-form\""), "{html}");
+    assert!(html.contains("data-status=\"completed\""));
+
+    let mut manual = checkout_body();
+    manual["captureMethod"] = json!("manual");
+    let created: Value = app.create_checkout(&boot.api_key, &boot.site_id, &manual).await.json().await.unwrap();
+    let canceled = created["id"].as_str().unwrap();
+    pay_and_settle(&app, canceled, "tok_visa").await;
+    let status: Value = app.main_get(&format!("/api/v1/checkouts/{canceled}/status")).await.json().await.unwrap();
+    let transaction = status["transaction"]["id"].as_str().unwrap();
+    let cancel = app.admin_post(&boot.api_key, &format!("/api/v1/transactions/{transaction}/cancel"), &json!({})).await;
+    assert_eq!(cancel.status(), 200);
+    let html = app.main_get(&format!("/checkout/{canceled}")).await.text().await.unwrap();
+    assert!(html.contains("This checkout was canceled") && !html.contains("id=\"pay-form\""), "{html}");
+
+    let (_, open) = open_checkout(&app).await;
+    let html = app.main_get(&format!("/checkout/{open}")).await.text().await.unwrap();
+    assert!(html.contains("id=\"pay-form\""));
+    assert!(html.contains("href=\"https://merchant.example/cart\""), "the cancel link");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn assets_are_served_from_the_binary() {
+    let app = spawn_app().await;
+    for (path, content_type, marker) in [
+        ("/checkout.js", "text/javascript; charset=utf-8", "Paygate.Checkout"),
+        ("/assets/checkout-page.js", "text/javascript; charset=utf-8", "checkout_processing"),
+        ("/assets/checkout.css", "text/css; charset=utf-8", ":focus-visible"),
+        ("/assets/icon.svg", "image/svg+xml", "<svg"),
+    ] {
+        let response = app.main_get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(header(&response, "content-type"), content_type, "{path}");
+        assert_eq!(header(&response, "x-content-type-options"), "nosniff", "{path}");
+        let body = response.text().await.unwrap();
+        assert!(body.contains(marker), "{path}");
+        assert!(!body.contains("https://") || path == "/checkout.js", "{path} fetches nothing from elsewhere");
+    }
+    app.stop().await;
+}
