@@ -402,7 +402,7 @@ fn payment_form(total: &str) -> String {
     }
     form.push_str(
         "<label class=\"method\"><input type=\"radio\" name=\"method\" value=\"upi\"> <span><span \
-         class=\"method-name\">UPI</span> <span class=\"method-note\">pay with a UPI ID</span></span></label>\n\
+         class=\"method-name\">UPI</span> <span class=\"method-note\">enter a UPI ID</span></span></label>\n\
          <div class=\"vpa\" id=\"vpa-row\" hidden>\n<label for=\"vpa\">UPI ID (VPA)</label>\n\
          <input id=\"vpa\" name=\"vpa\" type=\"text\" inputmode=\"email\" autocomplete=\"off\" \
          spellcheck=\"false\" placeholder=\"name@bank\" aria-describedby=\"vpa-hint\">\n\

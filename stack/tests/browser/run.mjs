@@ -40,14 +40,17 @@ const merchantServer = http.createServer((request, response) => {
     if (url.pathname === '/shop.html') {
         response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
         response.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Merchant shop</title></head>
-<body><h1>Merchant shop</h1><button id="buy">Buy now</button>
+<body><h1>Merchant shop</h1><button id="buy">Buy now</button><p id="outcome"></p>
 <script src="${main}/checkout.js"></script>
 <script>
 window.results = { success: [], failure: [], close: 0 };
 window.makeCheckout = function (checkoutId) {
     return new Paygate.Checkout({
         checkoutId: checkoutId,
-        onSuccess: function (result) { window.results.success.push(result); },
+        onSuccess: function (result) {
+            window.results.success.push(result);
+            document.getElementById('outcome').textContent = 'onSuccess: ' + JSON.stringify(result);
+        },
         onFailure: function (result) { window.results.failure.push(result); },
         onClose: function () { window.results.close += 1; }
     });
@@ -212,6 +215,12 @@ await scenario('two tabs pay at once: the second shows the first one\'s outcome'
     const id = await createCheckout();
     const first = await newPage('two-tabs', { allowedStatuses: [409] });
     const second = await newPage('two-tabs', { allowedStatuses: [409] });
+    const payStatuses = [];
+    for (const tab of [first, second]) {
+        tab.on('response', (response) => {
+            if (response.url().endsWith('/pay')) payStatuses.push(response.status());
+        });
+    }
     await first.goto(`${main}/checkout/${id}`);
     await second.goto(`${main}/checkout/${id}`);
     // A double click on the first tab, and the second tab at the same time.
@@ -223,6 +232,8 @@ await scenario('two tabs pay at once: the second shows the first one\'s outcome'
     await first.locator('#success').waitFor({ state: 'visible' });
     await second.locator('#success').waitFor({ state: 'visible' });
     assert.equal(await second.locator('#error').textContent(), '');
+    // One payment started; the other tab's pay was refused and it showed that payment's outcome.
+    assert.deepEqual(payStatuses.sort(), [202, 409]);
     await shot(second, '05-second-tab-shows-first-outcome');
     const transactions = await transactionsOf(id);
     assert.equal(transactions.length, 1, JSON.stringify(transactions));
@@ -307,6 +318,8 @@ await scenario('checkout.js on a merchant page of another origin', async () => {
     assert.equal(await page.evaluate(() => window.results.failure[0].failureCode), 'card_declined');
     await frame.getByLabel(/Visa/).check();
     await frame.getByRole('button', { name: /^Pay / }).click();
+    await frame.locator('#success').waitFor({ state: 'visible' });
+    await shot(page, '10-checkout-js-confirmation');
     await page.waitForFunction(() => window.results.success.length === 1, null, { timeout: 15000 });
     const success = await page.evaluate(() => window.results.success[0]);
     const transactions = await transactionsOf(id);
@@ -315,7 +328,7 @@ await scenario('checkout.js on a merchant page of another origin', async () => {
     assert.deepEqual(success, { checkoutId: id, transactionId: succeeded[0].id });
     assert.equal(await page.locator('iframe').count(), 0, 'the modal closes after success');
     assert.equal(await page.evaluate(() => window.results.close), 0);
-    await shot(page, '10-checkout-js-success');
+    await shot(page, '10b-merchant-page-after-onsuccess');
 
     // Escape, the close button, and close() twice.
     const other = await createCheckout();
