@@ -83,10 +83,12 @@
         if (form) {
             form.hidden = true;
         }
-        var cancel = document.getElementById('cancel-link');
-        if (cancel) {
-            cancel.parentNode.hidden = true;
-        }
+        ['cancel-link', 'close-embed', 'banner-hint'].forEach(function (id) {
+            var element = document.getElementById(id);
+            if (element) {
+                (id === 'banner-hint' ? element : element.parentNode).hidden = true;
+            }
+        });
     }
 
     function succeed(transactionId) {

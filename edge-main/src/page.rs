@@ -286,7 +286,11 @@ fn render_checkout(checkout: &pb::PublicCheckout, framing: &Framing, now: std::t
         "<div class=\"test-banner\" role=\"note\"><strong>TEST MODE</strong> — no real money moves.{hint}</div>\n<main class=\"card\" id=\"checkout\" data-checkout-id=\"{id}\" \
          data-status=\"{status}\" data-success-url=\"{success}\" data-cancel-url=\"{cancel}\">\n\
          <header class=\"merchant\"><p class=\"merchant-name\">{merchant}</p>\n<h1>{description}</h1></header>\n",
-        hint = if status == CheckoutStatus::Open { " Use the test cards below." } else { "" },
+        hint = if status == CheckoutStatus::Open {
+            " <span id=\"banner-hint\">Use the test cards below.</span>"
+        } else {
+            ""
+        },
         id = escape(&view.id),
         status = status.as_str(),
         success = escape(view.success_url.as_deref().unwrap_or("")),

@@ -319,6 +319,7 @@ await scenario('checkout.js on a merchant page of another origin', async () => {
     await frame.getByLabel(/Visa/).check();
     await frame.getByRole('button', { name: /^Pay / }).click();
     await frame.locator('#success').waitFor({ state: 'visible' });
+    assert.equal(await frame.getByRole('button', { name: /Cancel/ }).count(), 0, 'nothing to cancel once paid');
     await shot(page, '10-checkout-js-confirmation');
     await page.waitForFunction(() => window.results.success.length === 1, null, { timeout: 15000 });
     const success = await page.evaluate(() => window.results.success[0]);

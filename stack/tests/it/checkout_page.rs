@@ -193,3 +193,25 @@ async fn assets_are_served_from_the_binary() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_payment_in_progress_shows_progress_instead_of_a_second_form() {
+    let app = crate::helpers::spawn_app_with(|env| {
+        env.insert("PAYGATE_SANDBOX_LATENCY_MS".into(), "2000".into());
+    })
+    .await;
+    let (_, id) = open_checkout(&app).await;
+    let paid = app
+        .client
+        .post(format!("{}/api/v1/checkouts/{id}/pay", app.main))
+        .json(&json!({"paymentMethod": "tok_visa"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), 202);
+
+    let html = app.main_get(&format!("/checkout/{id}")).await.text().await.unwrap();
+    assert!(html.contains("data-status=\"processing\""), "{html}");
+    assert!(html.contains("Payment in progress") && !html.contains("id=\"pay-form\""), "{html}");
+    app.stop().await;
+}
