@@ -33,6 +33,7 @@
         this._overlay = null;
         this._frame = null;
         this._previousFocus = null;
+        this._inerted = [];
         this._onMessage = this._handleMessage.bind(this);
         this._onKeydown = this._handleKeydown.bind(this);
     }
@@ -79,6 +80,15 @@
         panel.appendChild(close);
         panel.appendChild(frame);
         overlay.appendChild(panel);
+        // Keyboard focus stays in the modal: the rest of the page is inert while it is open.
+        this._inerted = [];
+        for (var i = 0; i < document.body.children.length; i += 1) {
+            var sibling = document.body.children[i];
+            if (!sibling.inert) {
+                sibling.inert = true;
+                this._inerted.push(sibling);
+            }
+        }
         document.body.appendChild(overlay);
         this._overlay = overlay;
         this._frame = frame;
@@ -95,6 +105,8 @@
         window.removeEventListener('message', this._onMessage);
         document.removeEventListener('keydown', this._onKeydown);
         this._overlay.parentNode.removeChild(this._overlay);
+        this._inerted.forEach(function (element) { element.inert = false; });
+        this._inerted = [];
         this._overlay = null;
         this._frame = null;
         if (this._previousFocus && typeof this._previousFocus.focus === 'function') {

@@ -301,6 +301,7 @@ await scenario('checkout.js on a merchant page of another origin', async () => {
         window.checkout.open();
     }, id);
     assert.equal(await page.locator('iframe').count(), 1, 'opening twice makes one frame');
+    assert.equal(await page.evaluate(() => document.getElementById('buy').inert), true, 'the page behind is inert');
     const frame = page.frameLocator('iframe[title="Paygate checkout"]');
     await frame.getByText('TEST MODE').waitFor();
     // A message forged by another origin (here: the merchant page itself) is ignored.
@@ -328,6 +329,7 @@ await scenario('checkout.js on a merchant page of another origin', async () => {
     assert.equal(succeeded.length, 1);
     assert.deepEqual(success, { checkoutId: id, transactionId: succeeded[0].id });
     assert.equal(await page.locator('iframe').count(), 0, 'the modal closes after success');
+    assert.equal(await page.evaluate(() => document.getElementById('buy').inert), false, 'the page is usable again');
     assert.equal(await page.evaluate(() => window.results.close), 0);
     await shot(page, '10b-merchant-page-after-onsuccess');
 
@@ -335,9 +337,11 @@ await scenario('checkout.js on a merchant page of another origin', async () => {
     const other = await createCheckout();
     await page.evaluate((checkoutId) => { window.second = window.makeCheckout(checkoutId); window.second.open(); }, other);
     await page.frameLocator('iframe').getByText('TEST MODE').waitFor();
-    await page.locator('body').press('Escape');
+    // Escape on the merchant page itself (focus on the modal's close button).
+    await page.getByRole('button', { name: 'Close checkout' }).focus();
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => window.results.close === 1);
     assert.equal(await page.locator('iframe').count(), 0);
-    assert.equal(await page.evaluate(() => window.results.close), 1);
     await page.evaluate(() => window.second.open());
     await page.getByRole('button', { name: 'Close checkout' }).click();
     assert.equal(await page.evaluate(() => window.results.close), 2);
