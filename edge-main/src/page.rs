@@ -478,6 +478,29 @@ mod tests {
     }
 
     #[test]
+    fn the_tax_included_and_the_lines_are_shown_in_the_currency() {
+        let checkout = pb::PublicCheckout {
+            id: "chk_1".into(),
+            status: pb::CheckoutStatus::Open as i32,
+            amount: 1_500,
+            currency: "KWD".into(),
+            currency_exponent: 3,
+            line_items: vec![pb::LineItem { name: "Tea".into(), quantity: 3, amount: 500 }],
+            tax: Some(pb::TaxPreview { rate_bps: 2550, tax_amount: 305, net_amount: 1_195, ..Default::default() }),
+            ..Default::default()
+        };
+        let html = render_checkout(&checkout, &Framing::Denied, std::time::UNIX_EPOCH);
+        assert!(html.contains("Tea <span class=\"qty\">× 3</span>"), "{html}");
+        assert!(html.contains("1.500 KWD"), "{html}");
+        assert!(html.contains("Includes 25.5&nbsp;% tax: 0.305 KWD"), "{html}");
+
+        let reverse =
+            pb::PublicCheckout { tax: Some(pb::TaxPreview { reverse_charge: true, ..Default::default() }), ..checkout };
+        let html = render_checkout(&reverse, &Framing::Denied, std::time::UNIX_EPOCH);
+        assert!(html.contains("VAT reverse charge") && !html.contains("% tax"), "{html}");
+    }
+
+    #[test]
     fn only_exact_http_origins_may_embed() {
         assert_eq!(parse_origin("https://shop.example"), Some("https://shop.example".into()));
         assert_eq!(parse_origin("http://127.0.0.1:8080"), Some("http://127.0.0.1:8080".into()));
