@@ -124,9 +124,24 @@
         notify('failure', { failureCode: failureCode || 'payment_failed', transactionId: transactionId });
     }
 
+    // A checkout that can no longer be paid: no form, no expiry, but still a way back to the shop.
     function closed(text) {
         setBusy(true);
-        closeForm();
+        if (form) {
+            form.hidden = true;
+        }
+        var banner = document.getElementById('banner-hint');
+        if (banner) {
+            banner.hidden = true;
+        }
+        var expiryLine = document.querySelector('.expiry');
+        if (expiryLine) {
+            expiryLine.hidden = true;
+        }
+        var cancel = document.getElementById('cancel-link');
+        if (cancel) {
+            cancel.textContent = 'Return to ' + merchantName;
+        }
         showError(text);
     }
 

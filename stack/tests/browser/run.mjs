@@ -354,6 +354,28 @@ await scenario('checkout.js on a merchant page of another origin', async () => {
     await page.close();
 });
 
+await scenario('a checkout closed after five failures: a stale tab gets a human 429 message', async () => {
+    const id = await createCheckout();
+    const page = await newPage('too-many-attempts', { allowedStatuses: [429] });
+    await page.goto(`${main}/checkout/${id}`);
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+        const paid = await api('POST', `${main}/api/v1/checkouts/${id}/pay`, { paymentMethod: 'tok_chargeDeclined' });
+        assert.equal(paid.status, 202);
+        for (let i = 0; i < 100; i += 1) {
+            const { body } = await api('GET', `${main}/api/v1/checkouts/${id}/status`);
+            if (body.transaction.status === 'failed') break;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+    }
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await page.locator('#error').filter({ hasText: 'Too many payment attempts failed' }).waitFor();
+    assert.equal(await page.locator('#pay-form').isHidden(), true, 'no retry on a closed checkout');
+    await page.getByRole('link', { name: 'Return to Alpine Outfitters' }).waitFor();
+    await shot(page, '11a-too-many-attempts');
+    assert.equal((await transactionsOf(id)).filter((t) => t.status === 'succeeded').length, 0);
+    await page.close();
+});
+
 await scenario('canceled, completed and unknown checkouts show their state', async () => {
     const canceled = await createCheckout({ captureMethod: 'manual' });
     const paid = await api('POST', `${main}/api/v1/checkouts/${canceled}/pay`, { paymentMethod: 'tok_visa' });
