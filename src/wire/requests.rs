@@ -177,8 +177,25 @@ impl CreateCheckoutRequest {
 #[schema(example = json!({"name": "Shop", "checkoutDomain": "pay.shop.example"}))]
 pub struct CreateSiteRequest {
     pub name: Option<String>,
-    /// A custom checkout domain (optional).
+    /// A custom checkout domain (optional). It is attached `pending`, like
+    /// `POST /api/v1/sites/{id}/domains`, and serves only once verified.
     pub checkout_domain: Option<String>,
+}
+
+/// `POST /api/v1/sites/{id}/domains`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"domain": "pay.shop.example"}))]
+pub struct AddCheckoutDomainRequest {
+    /// A host name the merchant controls (Unicode names are stored in their
+    /// `xn--` form).
+    pub domain: Option<String>,
+}
+
+impl AddCheckoutDomainRequest {
+    pub fn into_proto(self, site_id: String) -> pb::CheckoutDomainRequest {
+        pb::CheckoutDomainRequest { site_id, domain: self.domain.unwrap_or_default() }
+    }
 }
 
 impl CreateSiteRequest {

@@ -10,7 +10,7 @@ use crate::{
     crypto::SecretString,
     error::{CoreError, CoreResult},
     ids::{is_id, new_id},
-    store::{Page, StoreError},
+    store::Page,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -22,9 +22,10 @@ pub struct Site {
     pub created_at: i64,
     pub organization_id: String,
     pub name: String,
-    /// A custom checkout host name the merchant points at Paygate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub checkout_domain: Option<String>,
+    /// A custom checkout domain granted without proof by earlier versions;
+    /// start-up turns it into a pending claim (see `checkout_domains`).
+    #[serde(default, rename = "checkoutDomain", skip_serializing_if = "Option::is_none")]
+    pub legacy_checkout_domain: Option<String>,
     /// `v1:` sealed `whsec_…`, bound to the site id.
     pub webhook_secret_sealed: String,
     /// The secret a rotation replaced, sealed like the current one: IPNs
@@ -56,28 +57,6 @@ fn new_webhook_secret() -> SecretString {
     SecretString::new(format!("whsec_{}", STANDARD.encode(bytes)))
 }
 
-/// A lowercase DNS host name: labels of letters, digits and hyphens.
-fn checkout_domain(value: &str) -> CoreResult<Option<String>> {
-    let value = value.trim().trim_end_matches('.').to_ascii_lowercase();
-    if value.is_empty() {
-        return Ok(None);
-    }
-    let valid = value.len() <= 253
-        && value.contains('.')
-        && value.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        });
-    if valid {
-        Ok(Some(value))
-    } else {
-        Err(CoreError::field("checkoutDomain", "domain_invalid", "checkoutDomain must be a DNS host name"))
-    }
-}
-
 impl Core {
     pub async fn create_site(
         &self,
@@ -86,7 +65,12 @@ impl Core {
         domain: &str,
     ) -> CoreResult<(Site, SecretString)> {
         let name = super::validate::name("name", name)?;
-        let checkout_domain = checkout_domain(domain)?;
+        let domain = match domain.trim() {
+            "" => None,
+            domain => {
+                Some(super::checkout_domains::parse_domain(domain, &self.settings.platform_domains, "checkoutDomain")?)
+            }
+        };
         let id = new_id("site");
         let secret = new_webhook_secret();
         let site = Site {
@@ -96,16 +80,32 @@ impl Core {
             created_at: now_micros(),
             organization_id: organization_id.to_owned(),
             name,
-            checkout_domain,
+            legacy_checkout_domain: None,
             previous_webhook_secret_sealed: None,
             previous_webhook_secret_expires_at: 0,
         };
+        // The domain is claimed first, so a site never exists with a domain
+        // it failed to get; like any claim it stays pending until proven.
+        if let Some(domain) = &domain {
+            match self.claim_domain(&site, domain).await {
+                Ok(_) => {}
+                Err(CoreError::Conflict { code: "domain_taken", message }) => {
+                    return Err(CoreError::field("checkoutDomain", "domain_taken", message));
+                }
+                Err(err) => return Err(err),
+            }
+        }
         match self.insert(&site).await {
             Ok(site) => Ok((site, secret)),
-            Err(CoreError::Store(StoreError::Duplicate { field })) if field == "checkoutDomain" => {
-                Err(CoreError::field("checkoutDomain", "domain_taken", "another site already uses this checkoutDomain"))
+            Err(err) => {
+                if let Some(domain) = &domain
+                    && let Err(cleanup) =
+                        self.store.delete(super::checkout_domains::CheckoutDomain::COLLECTION, domain).await
+                {
+                    tracing::warn!(site = %site.id, error = %cleanup, "releasing the domain of a site not created");
+                }
+                Err(err)
             }
-            Err(err) => Err(err),
         }
     }
 
@@ -156,18 +156,6 @@ impl Core {
             _ => Ok(None),
         }
     }
-
-    /// Whether TLS may be issued for `domain`: one of the gateway's own
-    /// hostnames, or a site's custom checkout domain.
-    pub async fn domain_is_owned(&self, domain: &str) -> CoreResult<bool> {
-        let Ok(Some(domain)) = checkout_domain(domain) else {
-            return Ok(false);
-        };
-        if self.settings.platform_domains.contains(&domain) {
-            return Ok(true);
-        }
-        Ok(self.store.find_one(Site::COLLECTION, "checkoutDomain", &domain.into()).await?.is_some())
-    }
 }
 
 #[cfg(test)]
@@ -179,13 +167,5 @@ mod tests {
         let secret = new_webhook_secret();
         let encoded = secret.expose().strip_prefix("whsec_").expect("prefix");
         assert!(STANDARD.decode(encoded).expect("base64").len() >= 24);
-    }
-
-    #[test]
-    fn domains() {
-        assert_eq!(checkout_domain("Pay.Shop.Example.").ok().flatten().as_deref(), Some("pay.shop.example"));
-        assert_eq!(checkout_domain("").ok().flatten(), None);
-        assert!(checkout_domain("bad domain").is_err());
-        assert!(checkout_domain("localhost").is_err());
     }
 }

@@ -8,6 +8,7 @@ mod caddy;
 mod checkouts;
 mod crash;
 mod docs;
+mod domains;
 mod errors;
 mod grpc;
 mod helpers;
