@@ -62,7 +62,7 @@ pub fn router(core: Channel) -> Router {
         .route("/checkouts/{site_id}/create", post(create_checkout))
         .route("/checkouts/{id}", get(get_checkout))
         .route("/sites", post(create_site).get(list_sites))
-        .route("/sites/{id}", get(get_site))
+        .route("/sites/{id}", get(get_site).patch(update_site))
         .route("/sites/{id}/rotate-secret", post(rotate_secret))
         .route("/sites/{id}/domains", post(add_checkout_domain))
         .route("/sites/{id}/domains/{domain}", delete(remove_checkout_domain))
@@ -166,6 +166,16 @@ async fn create_site(
 
 async fn get_site(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
     let response = state.sites.get_site(core_request(&headers, pb::GetSiteRequest { id })).await?;
+    Ok(Json(wire::Site::from(response.get_ref())).into_response())
+}
+
+async fn update_site(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::UpdateSiteRequest>,
+) -> ApiResult {
+    let response = state.sites.update_site(core_request(&headers, body.into_proto(id))).await?;
     Ok(Json(wire::Site::from(response.get_ref())).into_response())
 }
 

@@ -150,6 +150,14 @@ pub fn document() -> OpenApi {
             .answers::<wire::Site>(200, "The site."),
     );
     doc.add(
+        route(Method::Patch, "/api/v1/sites/{id}", "updateSite", "Update a site")
+            .tag("Sites")
+            .scope(SITES_WRITE)
+            .describe("Absent fields stay as they are; `allowedOrigins` replaces the whole list.")
+            .body::<wire::UpdateSiteRequest>(true)
+            .answers::<wire::Site>(200, "The updated site."),
+    );
+    doc.add(
         route(Method::Post, "/api/v1/sites/{id}/rotate-secret", "rotateWebhookSecret", "Rotate a webhook secret")
             .tag("Sites")
             .scope(SITES_WRITE)

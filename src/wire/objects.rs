@@ -438,6 +438,10 @@ pub struct Site {
     /// Every custom checkout domain of the site, pending or verified,
     /// oldest first.
     pub domains: Vec<CheckoutDomain>,
+    /// Browser origins allowed to call the checkout runtime API for this
+    /// site's checkouts (CORS); empty: only the gateway's own pages.
+    #[schema(example = json!(["https://shop.example"]))]
+    pub allowed_origins: Vec<String>,
     #[schema(format = DateTime)]
     pub created_at: Option<String>,
 }
@@ -451,6 +455,7 @@ impl From<&pb::Site> for Site {
             name: s.name.clone(),
             checkout_domain: non_empty(&s.checkout_domain),
             domains: s.domains.iter().map(CheckoutDomain::from).collect(),
+            allowed_origins: s.allowed_origins.clone(),
             created_at: time(s.created_at.as_ref()),
         }
     }

@@ -91,6 +91,7 @@ pub fn site(site: Site, domains: Vec<CheckoutDomain>) -> pb::Site {
         checkout_domain: crate::domain::Core::primary_domain(&domains).map(|d| d.id.clone()).unwrap_or_default(),
         created_at: Some(timestamp(site.created_at)),
         domains: domains.into_iter().map(checkout_domain).collect(),
+        allowed_origins: site.allowed_origins,
     }
 }
 

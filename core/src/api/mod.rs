@@ -158,7 +158,8 @@ impl site_service_server::SiteService for GrpcApi {
         traced("CreateSite", &request, async {
             let principal = self.principal(&request, scopes::SITES_WRITE).await?;
             let body = request.get_ref();
-            let fingerprint = crate::domain::idempotency::fingerprint(&(&body.name, &body.checkout_domain))?;
+            let fingerprint =
+                crate::domain::idempotency::fingerprint(&(&body.name, &body.checkout_domain, &body.allowed_origins))?;
             let created = self
                 .core
                 .idempotent(
@@ -170,7 +171,12 @@ impl site_service_server::SiteService for GrpcApi {
                     |_| async {
                         let (site, secret) = self
                             .core
-                            .create_site(&principal.organization_id, &body.name, &body.checkout_domain)
+                            .create_site_with_origins(
+                                &principal.organization_id,
+                                &body.name,
+                                &body.checkout_domain,
+                                &body.allowed_origins,
+                            )
                             .await?;
                         Ok::<_, CoreError>((site, SecretOnce(Some(secret.expose().to_owned()))))
                     },
@@ -193,6 +199,18 @@ impl site_service_server::SiteService for GrpcApi {
         traced("GetSite", &request, async {
             let principal = self.principal(&request, scopes::SITES_READ).await?;
             let site = self.core.owned_site(&principal, &request.get_ref().id).await?;
+            let domains = self.core.site_domains(&site.id).await?;
+            Ok(Response::new(convert::site(site, domains)))
+        })
+        .await?
+    }
+
+    async fn update_site(&self, request: Request<UpdateSiteRequest>) -> Result<Response<pb::Site>, Status> {
+        traced("UpdateSite", &request, async {
+            let principal = self.principal(&request, scopes::SITES_WRITE).await?;
+            let body = request.get_ref();
+            let origins = body.allowed_origins.as_ref().map(|o| o.origins.as_slice());
+            let site = self.core.update_site(&principal, &body.id, body.name.as_deref(), origins).await?;
             let domains = self.core.site_domains(&site.id).await?;
             Ok(Response::new(convert::site(site, domains)))
         })
@@ -333,6 +351,17 @@ impl checkout_service_server::CheckoutService for GrpcApi {
                 data.push(convert::checkout(checkout, url, now));
             }
             Ok(Response::new(ListCheckoutsResponse { data, has_more }))
+        })
+        .await?
+    }
+
+    async fn get_checkout_origins(
+        &self,
+        request: Request<GetCheckoutRequest>,
+    ) -> Result<Response<CheckoutOrigins>, Status> {
+        traced("GetCheckoutOrigins", &request, async {
+            let allowed_origins = self.core.checkout_origins(&request.get_ref().id).await?;
+            Ok(Response::new(CheckoutOrigins { allowed_origins }))
         })
         .await?
     }

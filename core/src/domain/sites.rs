@@ -35,6 +35,56 @@ pub struct Site {
     pub previous_webhook_secret_sealed: Option<String>,
     #[serde(default)]
     pub previous_webhook_secret_expires_at: i64,
+    /// Browser origins allowed to call the checkout runtime API for this
+    /// site's checkouts (CORS), as browsers send them in `Origin`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_origins: Vec<String>,
+}
+
+/// How many browser origins one site may allow.
+pub const MAX_ALLOWED_ORIGINS: usize = 20;
+
+/// Each value must be a bare `http(s)://host[:port]` origin; it is stored the
+/// way a browser serialises it in `Origin` (lowercase, `xn--` host, default
+/// port dropped), so a plain string comparison decides. No wildcards: each
+/// allowed page is named.
+pub fn parse_origins(values: &[String]) -> CoreResult<Vec<String>> {
+    const PARAM: &str = "allowedOrigins";
+    if values.len() > MAX_ALLOWED_ORIGINS {
+        return Err(CoreError::field(
+            PARAM,
+            "origin_invalid",
+            format!("at most {MAX_ALLOWED_ORIGINS} allowed origins"),
+        ));
+    }
+    let mut origins: Vec<String> = Vec::with_capacity(values.len());
+    for value in values {
+        let invalid = || {
+            CoreError::field(
+                PARAM,
+                "origin_invalid",
+                format!("{value:?} is not an origin such as https://shop.example"),
+            )
+        };
+        let trimmed = value.trim();
+        let url = url::Url::parse(trimmed).map_err(|_| invalid())?;
+        let bare = matches!(url.scheme(), "https" | "http")
+            && url.host().is_some()
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url.path() == "/"
+            && url.query().is_none()
+            && url.fragment().is_none()
+            && !trimmed.contains('*');
+        if !bare {
+            return Err(invalid());
+        }
+        let origin = url.origin().ascii_serialization();
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(origins)
 }
 
 /// How long IPNs stay signed with the secret a rotation replaced.
@@ -64,7 +114,18 @@ impl Core {
         name: &str,
         domain: &str,
     ) -> CoreResult<(Site, SecretString)> {
+        self.create_site_with_origins(organization_id, name, domain, &[]).await
+    }
+
+    pub async fn create_site_with_origins(
+        &self,
+        organization_id: &str,
+        name: &str,
+        domain: &str,
+        allowed_origins: &[String],
+    ) -> CoreResult<(Site, SecretString)> {
         let name = super::validate::name("name", name)?;
+        let allowed_origins = parse_origins(allowed_origins)?;
         let domain = match domain.trim() {
             "" => None,
             domain => {
@@ -83,6 +144,7 @@ impl Core {
             legacy_checkout_domain: None,
             previous_webhook_secret_sealed: None,
             previous_webhook_secret_expires_at: 0,
+            allowed_origins,
         };
         // The domain is claimed first, so a site never exists with a domain
         // it failed to get; like any claim it stays pending until proven.
@@ -119,6 +181,36 @@ impl Core {
             Some(site) if site.organization_id == principal.organization_id => Ok(site),
             _ => Err(CoreError::NotFound(Site::NAME)),
         }
+    }
+
+    /// Renames the site and/or replaces its allowed origins.
+    pub async fn update_site(
+        &self,
+        principal: &Principal,
+        id: &str,
+        name: Option<&str>,
+        allowed_origins: Option<&[String]>,
+    ) -> CoreResult<Site> {
+        let site = self.owned_site(principal, id).await?;
+        let name = name.map(|name| super::validate::name("name", name)).transpose()?;
+        let allowed_origins = allowed_origins.map(parse_origins).transpose()?;
+        self.modify(site, |site| {
+            if let Some(name) = &name {
+                site.name = name.clone();
+            }
+            if let Some(origins) = &allowed_origins {
+                site.allowed_origins = origins.clone();
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The origins the checkout's site allows; unknown checkouts are not
+    /// found, exactly like the public checkout view.
+    pub async fn checkout_origins(&self, checkout_id: &str) -> CoreResult<Vec<String>> {
+        let checkout = self.public_checkout(checkout_id).await?;
+        Ok(self.get::<Site>(&checkout.site_id).await?.map(|site| site.allowed_origins).unwrap_or_default())
     }
 
     pub async fn list_sites(&self, principal: &Principal, page: &Page) -> CoreResult<(Vec<Site>, bool)> {
@@ -161,6 +253,35 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_are_stored_as_browsers_send_them() {
+        let parse = |values: &[&str]| parse_origins(&values.iter().map(|v| (*v).to_owned()).collect::<Vec<_>>());
+        assert_eq!(
+            parse(&[
+                "HTTPS://Shop.Example/",
+                "https://shop.example:443",
+                "http://localhost:3000",
+                "https://bücher.example"
+            ])
+            .expect("valid"),
+            ["https://shop.example", "http://localhost:3000", "https://xn--bcher-kva.example"]
+        );
+        for bad in [
+            "*",
+            "https://*.shop.example",
+            "shop.example",
+            "https://shop.example/pay",
+            "ftp://shop.example",
+            "https://user@shop.example",
+            "https://shop.example?x=1",
+            "null",
+            "",
+        ] {
+            assert!(parse(&[bad]).is_err(), "{bad:?} must be refused");
+        }
+        assert!(parse(&vec!["https://a.example"; MAX_ALLOWED_ORIGINS + 1]).is_err());
+    }
 
     #[test]
     fn secrets_have_the_documented_shape() {

@@ -6,6 +6,7 @@ mod billing;
 mod binary;
 mod caddy;
 mod checkouts;
+mod cors;
 mod crash;
 mod docs;
 mod domains;
