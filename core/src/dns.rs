@@ -8,6 +8,9 @@ use async_trait::async_trait;
 use hickory_resolver::TokioResolver;
 use tokio::sync::OnceCell;
 
+/// How long one DNS server may take to answer.
+const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Why a lookup gave no answer (not "no such record", which is an empty
 /// answer).
 #[derive(Debug, thiserror::Error)]
@@ -34,9 +37,15 @@ impl TxtResolver for SystemResolver {
         let resolver = self
             .resolver
             .get_or_try_init(|| async {
-                TokioResolver::builder_tokio()
-                    .and_then(|builder| builder.build())
-                    .map_err(|err| LookupError(err.to_string()))
+                let mut builder = TokioResolver::builder_tokio().map_err(|err| LookupError(err.to_string()))?;
+                let options = builder.options_mut();
+                // A merchant verifies right after publishing the record: a
+                // cached "no such record" must not outlive their retry, and
+                // an unanswering server must not hold the request long.
+                options.cache_size = 0;
+                options.timeout = LOOKUP_TIMEOUT;
+                options.attempts = 2;
+                builder.build().map_err(|err| LookupError(err.to_string()))
             })
             .await?;
         // A trailing dot makes the name absolute: no search domains are tried.
