@@ -207,3 +207,31 @@ async fn domains_granted_without_proof_before_are_pending_after_start_up() {
     assert_eq!(restarted.migrate_unproven_checkout_domains().await.unwrap(), 0);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_claims_of_one_domain_leave_exactly_one_owner() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    let mut sites = vec![org.site_id.clone()];
+    for n in 0..7 {
+        let response = app.admin_post(&org.api_key, "/api/v1/sites", &json!({"name": format!("Shop {n}")})).await;
+        sites.push(response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+    }
+    let claims = sites.iter().map(|site| {
+        let (app, key) = (&app, &org.api_key);
+        async move {
+            let path = format!("/api/v1/sites/{site}/domains");
+            app.admin_post(key, &path, &json!({"domain": "pay.contested.example"})).await.status().as_u16()
+        }
+    });
+    let mut statuses = futures::future::join_all(claims).await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409, 409, 409, 409, 409, 409, 409]);
+    let mut owners = 0;
+    for site in &sites {
+        let read: Value = app.admin_get(&org.api_key, &format!("/api/v1/sites/{site}")).await.json().await.unwrap();
+        owners += read["domains"].as_array().unwrap().len();
+    }
+    assert_eq!(owners, 1);
+    app.stop().await;
+}
