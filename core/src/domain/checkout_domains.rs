@@ -119,8 +119,14 @@ pub fn parse_domain(value: &str, platform_domains: &[String], param: &str) -> Co
 }
 
 impl Core {
-    fn parse_checkout_domain(&self, value: &str, param: &str) -> CoreResult<String> {
-        parse_domain(value, &self.settings.platform_domains, param)
+    /// The gateway's own names are `PAYGATE_PLATFORM_DOMAINS` and the host
+    /// of the checkout base URL, which counts even when the list is unset.
+    pub(crate) fn parse_checkout_domain(&self, value: &str, param: &str) -> CoreResult<String> {
+        let base_host = url::Url::parse(&self.settings.checkout_base_url)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_ascii_lowercase));
+        let own: Vec<String> = self.settings.platform_domains.iter().cloned().chain(base_host).collect();
+        parse_domain(value, &own, param)
     }
 
     /// Claims `domain` for `site`, pending until proven. A pending claim of

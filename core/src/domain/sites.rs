@@ -128,9 +128,7 @@ impl Core {
         let allowed_origins = parse_origins(allowed_origins)?;
         let domain = match domain.trim() {
             "" => None,
-            domain => {
-                Some(super::checkout_domains::parse_domain(domain, &self.settings.platform_domains, "checkoutDomain")?)
-            }
+            domain => Some(self.parse_checkout_domain(domain, "checkoutDomain")?),
         };
         let id = new_id("site");
         let secret = new_webhook_secret();

@@ -141,6 +141,7 @@ async fn a_domain_belongs_to_one_site_and_other_organizations_see_nothing() {
 async fn malformed_and_reserved_domains_are_refused() {
     let app = spawn_app_with(|env| {
         env.insert("PAYGATE_PLATFORM_DOMAINS".into(), "pay.gateway.example".into());
+        env.insert("PAYGATE_CHECKOUT_BASE_URL".into(), "https://checkout.gateway.example".into());
     })
     .await;
     let org = app.bootstrap().await;
@@ -157,6 +158,7 @@ async fn malformed_and_reserved_domains_are_refused() {
         "shop.example/checkout",
         "pay.gateway.example",
         "a.pay.gateway.example",
+        "checkout.gateway.example",
     ] {
         let response = app.admin_post(&org.api_key, &domains, &json!({"domain": bad})).await;
         let error = assert_error(response, 400, "invalid_request_error", "domain_invalid").await;
