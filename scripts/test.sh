@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Paygate's full check: formatting, lints, unused dependencies, then the tests twice: once on
+# Paygate's full check: formatting, lints, unused dependencies, compose.yaml against the Compose
+# specification, then the tests twice: once on
 # the embedded store with the in-process queue, and once more for the end-to-end suite on
 # MongoDB + Redis; last, schemathesis fuzzes both REST APIs against their generated OpenAPI
 # documents (scripts/fuzz.sh), and the checkout page and checkout.js run in a real Chromium
@@ -162,6 +163,37 @@ fi
 
 # ---- checks -----------------------------------------------------------------------------------
 
+# compose.yaml checked by a real Compose implementation where one runs, else against the vendored
+# Compose Specification schema. Either way a deliberately broken copy must be refused, so a
+# validator that accepts anything cannot pass the phase.
+CHECK_JSONSCHEMA_VERSION=0.33.0
+check_compose() {
+    local broken="$workdir/compose-broken.yaml"
+    sed 's/^services:/servics:/' compose.yaml >"$broken"
+    if docker compose version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+        echo "validating with docker compose"
+        # Placeholders for the variables compose.yaml requires (${VAR:?}).
+        local -a vars=(PAYGATE_SECRET_KEY=placeholder ADMIN_BACKEND_DOMAIN=admin-api.example
+            MAIN_BACKEND_DOMAIN=api.example MAIN_FRONTEND_DOMAIN=pay.example ADMIN_FRONTEND_DOMAIN=admin.example)
+        env "${vars[@]}" docker compose -f compose.yaml config -q || return 1
+        if env "${vars[@]}" docker compose -f "$broken" config -q >/dev/null 2>&1; then
+            echo "docker compose accepted a broken file" >&2
+            return 1
+        fi
+    else
+        echo "no Docker engine with compose: validating against scripts/compose-spec/compose-spec.json"
+        if ! check-jsonschema --version 2>/dev/null | grep -q "$CHECK_JSONSCHEMA_VERSION"; then
+            pip_install "check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
+        fi
+        local schema=scripts/compose-spec/compose-spec.json
+        python3 -m check_jsonschema --schemafile "$schema" compose.yaml || return 1
+        if python3 -m check_jsonschema --schemafile "$schema" "$broken" >/dev/null 2>&1; then
+            echo "check-jsonschema accepted a broken file" >&2
+            return 1
+        fi
+    fi
+}
+
 failed=()
 # Runs one phase and records a failure instead of stopping, so a single run reports every
 # broken phase.
@@ -181,6 +213,7 @@ fi
 phase "format" cargo fmt --all -- --check
 phase "clippy" cargo clippy --workspace --all-targets -- -D warnings
 phase "unused dependencies" cargo machete
+phase "compose.yaml" check_compose
 phase "tests: embedded store + in-process queue" \
     env PAYGATE_TEST_BACKEND=embedded PAYGATE_TEST_QUEUE=memory "${test_cmd[@]}" --workspace
 if [ "${test_cmd[1]}" = nextest ]; then

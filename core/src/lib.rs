@@ -5,6 +5,7 @@
 pub mod api;
 pub mod clock;
 pub mod crypto;
+pub mod dns;
 pub mod domain;
 pub mod error;
 pub mod ids;
@@ -80,6 +81,9 @@ pub struct CoreConfig {
     /// Tests only: provider failures to inject in front of the sandbox.
     /// No environment variable sets it.
     pub provider_faults: Option<Arc<providers::faults::FaultPlan>>,
+    /// Tests only: where custom domains' TXT challenges are looked up
+    /// instead of the system's DNS. No environment variable sets it.
+    pub dns_resolver: Option<Arc<dyn dns::TxtResolver>>,
 }
 
 impl CoreConfig {
@@ -102,6 +106,7 @@ impl CoreConfig {
             platform_domains: Vec::new(),
             pdf_token: None,
             provider_faults: None,
+            dns_resolver: None,
         }
     }
 
@@ -171,7 +176,7 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
         }
         None => None,
     };
-    Ok(Core {
+    let core = Core {
         store,
         queue,
         sealing,
@@ -182,7 +187,19 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
         vies,
         pdf,
         clock: Arc::new(clock::SystemClock),
-    })
+        dns: match &config.dns_resolver {
+            Some(resolver) => resolver.clone(),
+            None => Arc::new(dns::SystemResolver::default()),
+        },
+    };
+    let migrated = core.migrate_unproven_checkout_domains().await?;
+    if migrated > 0 {
+        tracing::warn!(
+            sites = migrated,
+            "custom checkout domains granted without proof are pending verification again"
+        );
+    }
+    Ok(core)
 }
 
 /// The embedded database and the generated sealing key live in the data

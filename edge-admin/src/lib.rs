@@ -11,7 +11,7 @@ use axum::{
     extract::{DefaultBodyLimit, Path, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 use paygate_contract::{
     error::HttpError,
@@ -62,8 +62,11 @@ pub fn router(core: Channel) -> Router {
         .route("/checkouts/{site_id}/create", post(create_checkout))
         .route("/checkouts/{id}", get(get_checkout))
         .route("/sites", post(create_site).get(list_sites))
-        .route("/sites/{id}", get(get_site))
+        .route("/sites/{id}", get(get_site).patch(update_site))
         .route("/sites/{id}/rotate-secret", post(rotate_secret))
+        .route("/sites/{id}/domains", post(add_checkout_domain))
+        .route("/sites/{id}/domains/{domain}", delete(remove_checkout_domain))
+        .route("/sites/{id}/domains/{domain}/verify", post(verify_checkout_domain))
         .route("/api-keys", post(create_api_key).get(list_api_keys))
         .route("/api-keys/{id}/revoke", post(revoke_api_key))
         .route("/organization", get(get_organization).patch(update_organization))
@@ -166,6 +169,16 @@ async fn get_site(State(mut state): State<AppState>, Path(id): Path<String>, hea
     Ok(Json(wire::Site::from(response.get_ref())).into_response())
 }
 
+async fn update_site(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::UpdateSiteRequest>,
+) -> ApiResult {
+    let response = state.sites.update_site(core_request(&headers, body.into_proto(id))).await?;
+    Ok(Json(wire::Site::from(response.get_ref())).into_response())
+}
+
 async fn list_sites(
     State(mut state): State<AppState>,
     headers: HeaderMap,
@@ -180,6 +193,36 @@ async fn rotate_secret(State(mut state): State<AppState>, Path(id): Path<String>
     let message = pb::RotateWebhookSecretRequest { id };
     let response = state.sites.rotate_webhook_secret(core_request(&headers, message)).await?;
     Ok(Json(wire::SiteWithSecret::from(response.get_ref())).into_response())
+}
+
+async fn add_checkout_domain(
+    State(mut state): State<AppState>,
+    Path(site_id): Path<String>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::AddCheckoutDomainRequest>,
+) -> ApiResult {
+    let response = state.sites.add_checkout_domain(core_request(&headers, body.into_proto(site_id))).await?;
+    Ok((StatusCode::CREATED, Json(wire::CheckoutDomain::from(response.get_ref()))).into_response())
+}
+
+async fn verify_checkout_domain(
+    State(mut state): State<AppState>,
+    Path((site_id, domain)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let message = pb::CheckoutDomainRequest { site_id, domain };
+    let response = state.sites.verify_checkout_domain(core_request(&headers, message)).await?;
+    Ok(Json(wire::CheckoutDomain::from(response.get_ref())).into_response())
+}
+
+async fn remove_checkout_domain(
+    State(mut state): State<AppState>,
+    Path((site_id, domain)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let message = pb::CheckoutDomainRequest { site_id, domain };
+    let response = state.sites.remove_checkout_domain(core_request(&headers, message)).await?;
+    Ok(Json(wire::DeletedCheckoutDomain::from(response.get_ref())).into_response())
 }
 
 async fn create_api_key(
@@ -214,7 +257,8 @@ async fn get_organization(State(mut state): State<AppState>, headers: HeaderMap)
     Ok(Json(wire::Organization::from(response.get_ref())).into_response())
 }
 
-/// Caddy's on-demand TLS `ask`: 200 when a site owns the domain, else 404.
+/// Caddy's on-demand TLS `ask`: 200 for the gateway's own host names and
+/// custom checkout domains whose ownership was proven, else 404.
 async fn verify_domain(
     State(mut state): State<AppState>,
     headers: HeaderMap,

@@ -150,10 +150,60 @@ pub fn document() -> OpenApi {
             .answers::<wire::Site>(200, "The site."),
     );
     doc.add(
+        route(Method::Patch, "/api/v1/sites/{id}", "updateSite", "Update a site")
+            .tag("Sites")
+            .scope(SITES_WRITE)
+            .describe("Absent fields stay as they are; `allowedOrigins` replaces the whole list.")
+            .body::<wire::UpdateSiteRequest>(true)
+            .answers::<wire::Site>(200, "The updated site."),
+    );
+    doc.add(
         route(Method::Post, "/api/v1/sites/{id}/rotate-secret", "rotateWebhookSecret", "Rotate a webhook secret")
             .tag("Sites")
             .scope(SITES_WRITE)
             .answers::<wire::SiteWithSecret>(200, "The site and its new signing secret, shown once."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/sites/{id}/domains", "addCheckoutDomain", "Attach a custom checkout domain")
+            .tag("Sites")
+            .scope(SITES_WRITE)
+            .describe(
+                "The domain starts `pending`: publish the TXT record in `verification`, point the domain at the \
+                 gateway (CNAME), then call `verify`. A domain belongs to one site at a time (409 `domain_taken`).",
+            )
+            .body::<wire::AddCheckoutDomainRequest>(true)
+            .answers::<wire::CheckoutDomain>(201, "The pending domain and the TXT record that proves ownership.")
+            .errors(&[409])
+            .link(
+                201,
+                "VerifyCheckoutDomain",
+                "verifyCheckoutDomain",
+                &[("id", "$response.body#/siteId"), ("domain", "$response.body#/domain")],
+            ),
+    );
+    doc.add(
+        route(
+            Method::Post,
+            "/api/v1/sites/{id}/domains/{domain}/verify",
+            "verifyCheckoutDomain",
+            "Verify a custom checkout domain",
+        )
+        .tag("Sites")
+        .scope(SITES_WRITE)
+        .describe("Looks up the TXT record; 409 `domain_unverified` while it is not published. Calling it again on a verified domain is harmless.")
+        .answers::<wire::CheckoutDomain>(200, "The domain, now `verified`: it gets a certificate and appears in `paymentUrl`.")
+        .errors(&[409]),
+    );
+    doc.add(
+        route(
+            Method::Delete,
+            "/api/v1/sites/{id}/domains/{domain}",
+            "removeCheckoutDomain",
+            "Remove a custom checkout domain",
+        )
+        .tag("Sites")
+        .scope(SITES_WRITE)
+        .answers::<wire::DeletedCheckoutDomain>(200, "The removed domain."),
     );
 
     doc.add(
@@ -301,7 +351,7 @@ pub fn document() -> OpenApi {
             .tag("Operations")
             .describe("Caddy's on-demand TLS `ask`: 200 when a site owns the domain and proved it, else 404.")
             .required_query("domain", text(), "The domain to look up.")
-            .answers::<wire::DomainVerification>(200, "A site owns the domain."),
+            .answers::<wire::DomainVerification>(200, "The domain is the gateway's own or a site's verified domain."),
     );
     doc.add(
         route(Method::Get, "/api/v1/jobs/status", "getJobsStatus", "Queue figures")

@@ -1,6 +1,7 @@
 //! Paygate main edge: the checkout runtime API the payer's browser calls.
 //! The checkout id is the capability; no API key, no secret here.
 
+mod cors;
 pub mod openapi;
 mod page;
 mod rate_limit;
@@ -60,7 +61,8 @@ pub fn router(core: Channel, pay_rate_limit: PayRateLimit) -> Router {
         .route("/vat/validate", axum::routing::post(validate_vat))
         .route("/vat/eu-member/{country_code}", get(eu_member))
         .route("/openapi.json", get(openapi_document))
-        .method_not_allowed_fallback(paygate_contract::http::method_not_allowed);
+        .method_not_allowed_fallback(paygate_contract::http::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.checkouts.clone(), cors::cors));
     Router::new()
         .nest("/api/v1", api)
         .route("/checkout/{id}", get(page::checkout_page))

@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use paygate_contract::{
-    openapi::{Document, Method, OpenApi, route},
+    openapi::{Document, Method, OpenApi, route, text},
     wire,
 };
 
@@ -51,12 +51,22 @@ pub fn document() -> OpenApi {
                 "Offline format and check digits, then EU VIES: `valid`, `invalid`, or `unverified` when VIES \
                  could not answer (never `invalid` for that).",
             )
+            .query(
+                "checkoutId",
+                text(),
+                "Only for cross-origin calls: the checkout whose site's `allowedOrigins` decide CORS.",
+            )
             .body::<wire::ValidateVatRequest>(true)
             .answers::<wire::VatValidation>(200, "The outcome."),
     );
     doc.add(
         route(Method::Get, "/api/v1/vat/eu-member/{countryCode}", "getEuMember", "Is a country an EU member?")
             .tag("VAT")
+            .query(
+                "checkoutId",
+                text(),
+                "Only for cross-origin calls: the checkout whose site's `allowedOrigins` decide CORS.",
+            )
             .answers::<wire::EuMember>(200, "Membership and VAT prefix."),
     );
     doc.add(

@@ -431,7 +431,17 @@ pub struct Site {
     pub object: &'static str,
     pub organization_id: String,
     pub name: String,
+    /// The verified custom domain `paymentUrl` uses (the first one
+    /// verified); `null` while the site has none.
+    #[schema(example = "pay.shop.example")]
     pub checkout_domain: Option<String>,
+    /// Every custom checkout domain of the site, pending or verified,
+    /// oldest first.
+    pub domains: Vec<CheckoutDomain>,
+    /// Browser origins allowed to call the checkout runtime API for this
+    /// site's checkouts (CORS); empty: only the gateway's own pages.
+    #[schema(example = json!(["https://shop.example"]))]
+    pub allowed_origins: Vec<String>,
     #[schema(format = DateTime)]
     pub created_at: Option<String>,
 }
@@ -444,8 +454,81 @@ impl From<&pb::Site> for Site {
             organization_id: s.organization_id.clone(),
             name: s.name.clone(),
             checkout_domain: non_empty(&s.checkout_domain),
+            domains: s.domains.iter().map(CheckoutDomain::from).collect(),
+            allowed_origins: s.allowed_origins.clone(),
             created_at: time(s.created_at.as_ref()),
         }
+    }
+}
+
+/// A custom checkout domain. It is `pending` until the TXT record in
+/// `verification` is published and `POST …/verify` finds it; only a
+/// `verified` domain gets a certificate and appears in `paymentUrl`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutDomain {
+    #[schema(example = "pay.shop.example")]
+    pub domain: String,
+    /// Always `checkout_domain`.
+    #[schema(value_type = String, example = "checkout_domain")]
+    pub object: &'static str,
+    #[schema(example = "site_0c1d2e3f4a5b6c7d8e9f0a1b")]
+    pub site_id: String,
+    /// `pending` or `verified`.
+    #[schema(example = "pending")]
+    pub status: String,
+    pub verification: DomainChallenge,
+    #[schema(format = DateTime)]
+    pub created_at: Option<String>,
+    /// When ownership was proven; `null` while pending.
+    #[schema(format = DateTime)]
+    pub verified_at: Option<String>,
+}
+
+/// The DNS record that proves control of a custom checkout domain.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DomainChallenge {
+    /// Always `TXT`.
+    #[serde(rename = "type")]
+    #[schema(value_type = String, example = "TXT")]
+    pub record_type: &'static str,
+    #[schema(example = "_paygate-challenge.pay.shop.example")]
+    pub name: String,
+    #[schema(example = "pgv_3f9a0c1d2e4b5a6978c0d1e2f3a4b5c6")]
+    pub value: String,
+}
+
+impl From<&pb::CheckoutDomain> for CheckoutDomain {
+    fn from(d: &pb::CheckoutDomain) -> Self {
+        Self {
+            domain: d.domain.clone(),
+            object: "checkout_domain",
+            site_id: d.site_id.clone(),
+            status: d.status.clone(),
+            verification: DomainChallenge {
+                record_type: "TXT",
+                name: d.verification_name.clone(),
+                value: d.verification_value.clone(),
+            },
+            created_at: time(d.created_at.as_ref()),
+            verified_at: time(d.verified_at.as_ref()),
+        }
+    }
+}
+
+/// The domain as it was, marked deleted.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedCheckoutDomain {
+    #[serde(flatten)]
+    pub domain: CheckoutDomain,
+    /// Always `true`.
+    pub deleted: bool,
+}
+
+impl From<&pb::CheckoutDomain> for DeletedCheckoutDomain {
+    fn from(d: &pb::CheckoutDomain) -> Self {
+        Self { domain: CheckoutDomain::from(d), deleted: true }
     }
 }
 
@@ -855,7 +938,8 @@ impl From<&pb::QueueStatus> for QueueStatus {
     }
 }
 
-/// A custom checkout domain some site owns.
+/// A host name Caddy may get a certificate for: the gateway's own, or a
+/// site's custom checkout domain whose ownership was proven.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DomainVerification {

@@ -177,8 +177,48 @@ impl CreateCheckoutRequest {
 #[schema(example = json!({"name": "Shop", "checkoutDomain": "pay.shop.example"}))]
 pub struct CreateSiteRequest {
     pub name: Option<String>,
-    /// A custom checkout domain (optional).
+    /// A custom checkout domain (optional). It is attached `pending`, like
+    /// `POST /api/v1/sites/{id}/domains`, and serves only once verified.
     pub checkout_domain: Option<String>,
+    /// Browser origins (`https://shop.example`) allowed to call the checkout
+    /// runtime API cross-origin; at most 20, no wildcards.
+    pub allowed_origins: Option<Vec<String>>,
+}
+
+/// `PATCH /api/v1/sites/{id}`: absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"allowedOrigins": ["https://shop.example"]}))]
+pub struct UpdateSiteRequest {
+    pub name: Option<String>,
+    /// Replaces the list; `[]` allows no other origin.
+    pub allowed_origins: Option<Vec<String>>,
+}
+
+impl UpdateSiteRequest {
+    pub fn into_proto(self, id: String) -> pb::UpdateSiteRequest {
+        pb::UpdateSiteRequest {
+            id,
+            name: self.name,
+            allowed_origins: self.allowed_origins.map(|origins| pb::AllowedOrigins { origins }),
+        }
+    }
+}
+
+/// `POST /api/v1/sites/{id}/domains`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"domain": "pay.shop.example"}))]
+pub struct AddCheckoutDomainRequest {
+    /// A host name the merchant controls (Unicode names are stored in their
+    /// `xn--` form).
+    pub domain: Option<String>,
+}
+
+impl AddCheckoutDomainRequest {
+    pub fn into_proto(self, site_id: String) -> pb::CheckoutDomainRequest {
+        pb::CheckoutDomainRequest { site_id, domain: self.domain.unwrap_or_default() }
+    }
 }
 
 impl CreateSiteRequest {
@@ -187,6 +227,7 @@ impl CreateSiteRequest {
             name: self.name.unwrap_or_default(),
             checkout_domain: self.checkout_domain.unwrap_or_default(),
             idempotency_key,
+            allowed_origins: self.allowed_origins.unwrap_or_default(),
         }
     }
 }

@@ -51,6 +51,9 @@ pub struct StackConfig {
     /// Tests only: provider failures to inject (see
     /// `paygate_core::providers::faults`). Never read from the environment.
     pub provider_faults: Option<std::sync::Arc<paygate_core::providers::faults::FaultPlan>>,
+    /// Tests only: where custom domains' TXT challenges are looked up
+    /// instead of the system's DNS. Never read from the environment.
+    pub dns_resolver: Option<std::sync::Arc<dyn paygate_core::dns::TxtResolver>>,
 }
 
 fn address(env: &HashMap<String, String>, variable: &'static str, default: &str) -> Result<SocketAddr, ConfigError> {
@@ -219,6 +222,7 @@ impl StackConfig {
                 Some(_) => service_url(env, "PAYGATE_VIES_URL")?,
             },
             provider_faults: None,
+            dns_resolver: None,
         })
     }
 
@@ -245,6 +249,7 @@ impl StackConfig {
             platform_domains: self.platform_domains.clone(),
             pdf_token: self.pdf_token.clone(),
             provider_faults: self.provider_faults.clone(),
+            dns_resolver: self.dns_resolver.clone(),
             pdf_url: Some(match local_pdf {
                 Some(addr) => format!("http://{addr}"),
                 None => self.pdf_url.clone().unwrap_or_else(|| format!("http://{}", self.pdf_addr)),

@@ -5,6 +5,7 @@ use paygate_contract::proto::v1 as pb;
 
 use crate::domain::{
     api_keys::{ApiKey, KeyMode},
+    checkout_domains::CheckoutDomain,
     checkouts::{Address, CaptureMethod, Checkout, CheckoutStatus, Customer, LineItem, NewCheckout, NewLineItem},
     organizations::Organization,
     sites::Site,
@@ -80,13 +81,29 @@ pub fn api_key(key: ApiKey) -> pb::ApiKey {
     }
 }
 
-pub fn site(site: Site) -> pb::Site {
+/// The site with its custom domains; `checkout_domain` is the verified one
+/// `paymentUrl` uses.
+pub fn site(site: Site, domains: Vec<CheckoutDomain>) -> pb::Site {
     pb::Site {
         id: site.id,
         organization_id: site.organization_id,
         name: site.name,
-        checkout_domain: site.checkout_domain.unwrap_or_default(),
+        checkout_domain: crate::domain::Core::primary_domain(&domains).map(|d| d.id.clone()).unwrap_or_default(),
         created_at: Some(timestamp(site.created_at)),
+        domains: domains.into_iter().map(checkout_domain).collect(),
+        allowed_origins: site.allowed_origins,
+    }
+}
+
+pub fn checkout_domain(domain: CheckoutDomain) -> pb::CheckoutDomain {
+    pb::CheckoutDomain {
+        verification_name: domain.challenge_name(),
+        status: domain.status.as_str().to_owned(),
+        created_at: Some(timestamp(domain.created_at)),
+        verified_at: (domain.verified_at > 0).then(|| timestamp(domain.verified_at)),
+        site_id: domain.site_id,
+        verification_value: domain.challenge,
+        domain: domain.id,
     }
 }
 

@@ -158,7 +158,8 @@ impl site_service_server::SiteService for GrpcApi {
         traced("CreateSite", &request, async {
             let principal = self.principal(&request, scopes::SITES_WRITE).await?;
             let body = request.get_ref();
-            let fingerprint = crate::domain::idempotency::fingerprint(&(&body.name, &body.checkout_domain))?;
+            let fingerprint =
+                crate::domain::idempotency::fingerprint(&(&body.name, &body.checkout_domain, &body.allowed_origins))?;
             let created = self
                 .core
                 .idempotent(
@@ -170,15 +171,24 @@ impl site_service_server::SiteService for GrpcApi {
                     |_| async {
                         let (site, secret) = self
                             .core
-                            .create_site(&principal.organization_id, &body.name, &body.checkout_domain)
+                            .create_site_with_origins(
+                                &principal.organization_id,
+                                &body.name,
+                                &body.checkout_domain,
+                                &body.allowed_origins,
+                            )
                             .await?;
                         Ok::<_, CoreError>((site, SecretOnce(Some(secret.expose().to_owned()))))
                     },
                 )
                 .await?;
             let (site, secret) = created.value;
+            let domains = self.core.site_domains(&site.id).await?;
             Ok(replayed(
-                CreateSiteResponse { site: Some(convert::site(site)), webhook_secret: secret.0.unwrap_or_default() },
+                CreateSiteResponse {
+                    site: Some(convert::site(site, domains)),
+                    webhook_secret: secret.0.unwrap_or_default(),
+                },
                 created.replayed,
             ))
         })
@@ -189,7 +199,20 @@ impl site_service_server::SiteService for GrpcApi {
         traced("GetSite", &request, async {
             let principal = self.principal(&request, scopes::SITES_READ).await?;
             let site = self.core.owned_site(&principal, &request.get_ref().id).await?;
-            Ok(Response::new(convert::site(site)))
+            let domains = self.core.site_domains(&site.id).await?;
+            Ok(Response::new(convert::site(site, domains)))
+        })
+        .await?
+    }
+
+    async fn update_site(&self, request: Request<UpdateSiteRequest>) -> Result<Response<pb::Site>, Status> {
+        traced("UpdateSite", &request, async {
+            let principal = self.principal(&request, scopes::SITES_WRITE).await?;
+            let body = request.get_ref();
+            let origins = body.allowed_origins.as_ref().map(|o| o.origins.as_slice());
+            let site = self.core.update_site(&principal, &body.id, body.name.as_deref(), origins).await?;
+            let domains = self.core.site_domains(&site.id).await?;
+            Ok(Response::new(convert::site(site, domains)))
         })
         .await?
     }
@@ -200,7 +223,12 @@ impl site_service_server::SiteService for GrpcApi {
             let requested = request.get_ref().page.clone().unwrap_or_default();
             let (sites, has_more) =
                 self.core.list_sites(&principal, &page(requested.limit, &requested.starting_after)?).await?;
-            Ok(Response::new(ListSitesResponse { data: sites.into_iter().map(convert::site).collect(), has_more }))
+            let mut data = Vec::with_capacity(sites.len());
+            for site in sites {
+                let domains = self.core.site_domains(&site.id).await?;
+                data.push(convert::site(site, domains));
+            }
+            Ok(Response::new(ListSitesResponse { data, has_more }))
         })
         .await?
     }
@@ -212,8 +240,9 @@ impl site_service_server::SiteService for GrpcApi {
         traced("RotateWebhookSecret", &request, async {
             let principal = self.principal(&request, scopes::SITES_WRITE).await?;
             let (site, secret) = self.core.rotate_webhook_secret(&principal, &request.get_ref().id).await?;
+            let domains = self.core.site_domains(&site.id).await?;
             Ok(Response::new(CreateSiteResponse {
-                site: Some(convert::site(site)),
+                site: Some(convert::site(site, domains)),
                 webhook_secret: secret.expose().to_owned(),
             }))
         })
@@ -230,6 +259,45 @@ impl site_service_server::SiteService for GrpcApi {
         })
         .await?
     }
+
+    async fn add_checkout_domain(
+        &self,
+        request: Request<CheckoutDomainRequest>,
+    ) -> Result<Response<pb::CheckoutDomain>, Status> {
+        traced("AddCheckoutDomain", &request, async {
+            let principal = self.principal(&request, scopes::SITES_WRITE).await?;
+            let body = request.get_ref();
+            let domain = self.core.add_checkout_domain(&principal, &body.site_id, &body.domain).await?;
+            Ok(Response::new(convert::checkout_domain(domain)))
+        })
+        .await?
+    }
+
+    async fn verify_checkout_domain(
+        &self,
+        request: Request<CheckoutDomainRequest>,
+    ) -> Result<Response<pb::CheckoutDomain>, Status> {
+        traced("VerifyCheckoutDomain", &request, async {
+            let principal = self.principal(&request, scopes::SITES_WRITE).await?;
+            let body = request.get_ref();
+            let domain = self.core.verify_checkout_domain(&principal, &body.site_id, &body.domain).await?;
+            Ok(Response::new(convert::checkout_domain(domain)))
+        })
+        .await?
+    }
+
+    async fn remove_checkout_domain(
+        &self,
+        request: Request<CheckoutDomainRequest>,
+    ) -> Result<Response<pb::CheckoutDomain>, Status> {
+        traced("RemoveCheckoutDomain", &request, async {
+            let principal = self.principal(&request, scopes::SITES_WRITE).await?;
+            let body = request.get_ref();
+            let domain = self.core.remove_checkout_domain(&principal, &body.site_id, &body.domain).await?;
+            Ok(Response::new(convert::checkout_domain(domain)))
+        })
+        .await?
+    }
 }
 
 #[tonic::async_trait]
@@ -242,7 +310,7 @@ impl checkout_service_server::CheckoutService for GrpcApi {
             let idempotency_key = body.idempotency_key.clone();
             let new = convert::new_checkout(body)?;
             let created = self.core.create_checkout(&principal, &site_id, &idempotency_key, new).await?;
-            let url = self.core.payment_url(&created.value.id);
+            let url = self.core.payment_url(&created.value).await?;
             Ok(replayed(convert::checkout(created.value, url, self.core.now()), created.replayed))
         })
         .await?
@@ -252,7 +320,7 @@ impl checkout_service_server::CheckoutService for GrpcApi {
         traced("GetCheckout", &request, async {
             let principal = self.principal(&request, scopes::CHECKOUT_READ).await?;
             let checkout = self.core.owned_checkout(&principal, &request.get_ref().id).await?;
-            let url = self.core.payment_url(&checkout.id);
+            let url = self.core.payment_url(&checkout).await?;
             Ok(Response::new(convert::checkout(checkout, url, self.core.now())))
         })
         .await?
@@ -272,14 +340,28 @@ impl checkout_service_server::CheckoutService for GrpcApi {
                 .list_checkouts(&principal, &body.site_id, status, &page(requested.limit, &requested.starting_after)?)
                 .await?;
             let now = self.core.now();
-            let data = checkouts
-                .into_iter()
-                .map(|c| {
-                    let url = self.core.payment_url(&c.id);
-                    convert::checkout(c, url, now)
-                })
-                .collect();
+            // One domain lookup per site on the page, not per checkout.
+            let mut bases = std::collections::HashMap::new();
+            let mut data = Vec::with_capacity(checkouts.len());
+            for checkout in checkouts {
+                if !bases.contains_key(&checkout.site_id) {
+                    bases.insert(checkout.site_id.clone(), self.core.checkout_base_url(&checkout.site_id).await?);
+                }
+                let url = format!("{}/checkout/{}", bases[&checkout.site_id], checkout.id);
+                data.push(convert::checkout(checkout, url, now));
+            }
             Ok(Response::new(ListCheckoutsResponse { data, has_more }))
+        })
+        .await?
+    }
+
+    async fn get_checkout_origins(
+        &self,
+        request: Request<GetCheckoutRequest>,
+    ) -> Result<Response<CheckoutOrigins>, Status> {
+        traced("GetCheckoutOrigins", &request, async {
+            let allowed_origins = self.core.checkout_origins(&request.get_ref().id).await?;
+            Ok(Response::new(CheckoutOrigins { allowed_origins }))
         })
         .await?
     }

@@ -341,8 +341,10 @@ fn validate_new(request: &NewCheckout, allow_private_ipn: bool) -> CoreResult<Va
 }
 
 impl Core {
-    pub fn payment_url(&self, checkout_id: &str) -> String {
-        format!("{}/checkout/{checkout_id}", self.settings.checkout_base_url)
+    /// The checkout page, on the site's verified custom domain when it has
+    /// one.
+    pub async fn payment_url(&self, checkout: &Checkout) -> CoreResult<String> {
+        Ok(format!("{}/checkout/{}", self.checkout_base_url(&checkout.site_id).await?, checkout.id))
     }
 
     /// Creates a checkout on one of the caller's sites, honouring

@@ -236,6 +236,7 @@ mod tests {
             http: reqwest::Client::new(),
             ipn_clients: Default::default(),
             clock: Arc::new(crate::clock::SystemClock),
+            dns: Arc::new(crate::dns::PublishedTxtRecords::default()),
             vies: None,
             pdf: None,
             store,

@@ -196,7 +196,7 @@ impl Core {
         };
         let data = wire::IpnEventData {
             transaction: Some(wire::Transaction::from(&convert::transaction(transaction.clone()))),
-            checkout: self.checkout_view(checkout),
+            checkout: self.checkout_view(checkout).await?,
         };
         for (seed, kind, at) in events {
             self.record_event(checkout, Some(&transaction.id), &url, &seed, kind, at, &data).await?;
@@ -259,9 +259,9 @@ impl Core {
     }
 
     /// The checkout as `GET /api/v1/checkouts/{id}` shows it now.
-    fn checkout_view(&self, checkout: &Checkout) -> wire::Checkout {
-        let payment_url = self.payment_url(&checkout.id);
-        wire::Checkout::from(&convert::checkout(checkout.clone(), payment_url, self.now()))
+    async fn checkout_view(&self, checkout: &Checkout) -> CoreResult<wire::Checkout> {
+        let payment_url = self.payment_url(checkout).await?;
+        Ok(wire::Checkout::from(&convert::checkout(checkout.clone(), payment_url, self.now())))
     }
 
     /// Expires an open checkout past its `expiresAt` and records
@@ -293,7 +293,7 @@ impl Core {
         if checkout.status == CheckoutStatus::Expired
             && let Some(url) = checkout.ipn_url.clone()
         {
-            let data = wire::IpnEventData { transaction: None, checkout: self.checkout_view(&checkout) };
+            let data = wire::IpnEventData { transaction: None, checkout: self.checkout_view(&checkout).await? };
             let seed = format!("{}:checkout.expired", checkout.id);
             self.record_event(&checkout, None, &url, &seed, "checkout.expired", checkout.expires_at, &data).await?;
         }
@@ -303,7 +303,7 @@ impl Core {
             && let Some(url) = checkout.ipn_url.clone()
         {
             let now = self.now();
-            let data = wire::IpnEventData { transaction: None, checkout: self.checkout_view(&checkout) };
+            let data = wire::IpnEventData { transaction: None, checkout: self.checkout_view(&checkout).await? };
             let seed = format!("{}:checkout.canceled", checkout.id);
             self.record_event(&checkout, None, &url, &seed, "checkout.canceled", now, &data).await?;
         }

@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod checkout_domains;
 pub mod checkouts;
 pub mod documents_pdf;
 pub mod idempotency;
@@ -32,6 +33,7 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     CollectionSpec { name: "organizations", unique: &[], indexed: &[] },
     CollectionSpec { name: "api_keys", unique: &["keyHash"], indexed: &["organizationId"] },
     CollectionSpec { name: "sites", unique: &["checkoutDomain"], indexed: &["organizationId"] },
+    CollectionSpec { name: "checkout_domains", unique: &[], indexed: &["organizationId", "siteId"] },
     CollectionSpec { name: "checkouts", unique: &[], indexed: &["organizationId", "siteId", "status", "followUp"] },
     CollectionSpec { name: "idempotency", unique: &[], indexed: &[] },
     CollectionSpec {
@@ -99,6 +101,8 @@ pub struct Core {
     pub pdf: Option<tonic::transport::Channel>,
     /// What every due time, lease and expiry is measured against.
     pub clock: Arc<dyn Clock>,
+    /// Looks up custom checkout domains' ownership proofs.
+    pub dns: Arc<dyn crate::dns::TxtResolver>,
 }
 
 /// Microseconds since the Unix epoch: the store's `createdAt` unit.

@@ -10,7 +10,7 @@ use crate::{
     crypto::SecretString,
     error::{CoreError, CoreResult},
     ids::{is_id, new_id},
-    store::{Page, StoreError},
+    store::Page,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -22,9 +22,10 @@ pub struct Site {
     pub created_at: i64,
     pub organization_id: String,
     pub name: String,
-    /// A custom checkout host name the merchant points at Paygate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub checkout_domain: Option<String>,
+    /// A custom checkout domain granted without proof by earlier versions;
+    /// start-up turns it into a pending claim (see `checkout_domains`).
+    #[serde(default, rename = "checkoutDomain", skip_serializing_if = "Option::is_none")]
+    pub legacy_checkout_domain: Option<String>,
     /// `v1:` sealed `whsec_…`, bound to the site id.
     pub webhook_secret_sealed: String,
     /// The secret a rotation replaced, sealed like the current one: IPNs
@@ -34,6 +35,56 @@ pub struct Site {
     pub previous_webhook_secret_sealed: Option<String>,
     #[serde(default)]
     pub previous_webhook_secret_expires_at: i64,
+    /// Browser origins allowed to call the checkout runtime API for this
+    /// site's checkouts (CORS), as browsers send them in `Origin`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_origins: Vec<String>,
+}
+
+/// How many browser origins one site may allow.
+pub const MAX_ALLOWED_ORIGINS: usize = 20;
+
+/// Each value must be a bare `http(s)://host[:port]` origin; it is stored the
+/// way a browser serialises it in `Origin` (lowercase, `xn--` host, default
+/// port dropped), so a plain string comparison decides. No wildcards: each
+/// allowed page is named.
+pub fn parse_origins(values: &[String]) -> CoreResult<Vec<String>> {
+    const PARAM: &str = "allowedOrigins";
+    if values.len() > MAX_ALLOWED_ORIGINS {
+        return Err(CoreError::field(
+            PARAM,
+            "origin_invalid",
+            format!("at most {MAX_ALLOWED_ORIGINS} allowed origins"),
+        ));
+    }
+    let mut origins: Vec<String> = Vec::with_capacity(values.len());
+    for value in values {
+        let invalid = || {
+            CoreError::field(
+                PARAM,
+                "origin_invalid",
+                format!("{value:?} is not an origin such as https://shop.example"),
+            )
+        };
+        let trimmed = value.trim();
+        let url = url::Url::parse(trimmed).map_err(|_| invalid())?;
+        let bare = matches!(url.scheme(), "https" | "http")
+            && url.host().is_some()
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url.path() == "/"
+            && url.query().is_none()
+            && url.fragment().is_none()
+            && !trimmed.contains('*');
+        if !bare {
+            return Err(invalid());
+        }
+        let origin = url.origin().ascii_serialization();
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(origins)
 }
 
 /// How long IPNs stay signed with the secret a rotation replaced.
@@ -56,28 +107,6 @@ fn new_webhook_secret() -> SecretString {
     SecretString::new(format!("whsec_{}", STANDARD.encode(bytes)))
 }
 
-/// A lowercase DNS host name: labels of letters, digits and hyphens.
-fn checkout_domain(value: &str) -> CoreResult<Option<String>> {
-    let value = value.trim().trim_end_matches('.').to_ascii_lowercase();
-    if value.is_empty() {
-        return Ok(None);
-    }
-    let valid = value.len() <= 253
-        && value.contains('.')
-        && value.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        });
-    if valid {
-        Ok(Some(value))
-    } else {
-        Err(CoreError::field("checkoutDomain", "domain_invalid", "checkoutDomain must be a DNS host name"))
-    }
-}
-
 impl Core {
     pub async fn create_site(
         &self,
@@ -85,8 +114,22 @@ impl Core {
         name: &str,
         domain: &str,
     ) -> CoreResult<(Site, SecretString)> {
+        self.create_site_with_origins(organization_id, name, domain, &[]).await
+    }
+
+    pub async fn create_site_with_origins(
+        &self,
+        organization_id: &str,
+        name: &str,
+        domain: &str,
+        allowed_origins: &[String],
+    ) -> CoreResult<(Site, SecretString)> {
         let name = super::validate::name("name", name)?;
-        let checkout_domain = checkout_domain(domain)?;
+        let allowed_origins = parse_origins(allowed_origins)?;
+        let domain = match domain.trim() {
+            "" => None,
+            domain => Some(self.parse_checkout_domain(domain, "checkoutDomain")?),
+        };
         let id = new_id("site");
         let secret = new_webhook_secret();
         let site = Site {
@@ -96,16 +139,33 @@ impl Core {
             created_at: now_micros(),
             organization_id: organization_id.to_owned(),
             name,
-            checkout_domain,
+            legacy_checkout_domain: None,
             previous_webhook_secret_sealed: None,
             previous_webhook_secret_expires_at: 0,
+            allowed_origins,
         };
+        // The domain is claimed first, so a site never exists with a domain
+        // it failed to get; like any claim it stays pending until proven.
+        if let Some(domain) = &domain {
+            match self.claim_domain(&site, domain).await {
+                Ok(_) => {}
+                Err(CoreError::Conflict { code: "domain_taken", message }) => {
+                    return Err(CoreError::field("checkoutDomain", "domain_taken", message));
+                }
+                Err(err) => return Err(err),
+            }
+        }
         match self.insert(&site).await {
             Ok(site) => Ok((site, secret)),
-            Err(CoreError::Store(StoreError::Duplicate { field })) if field == "checkoutDomain" => {
-                Err(CoreError::field("checkoutDomain", "domain_taken", "another site already uses this checkoutDomain"))
+            Err(err) => {
+                if let Some(domain) = &domain
+                    && let Err(cleanup) =
+                        self.store.delete(super::checkout_domains::CheckoutDomain::COLLECTION, domain).await
+                {
+                    tracing::warn!(site = %site.id, error = %cleanup, "releasing the domain of a site not created");
+                }
+                Err(err)
             }
-            Err(err) => Err(err),
         }
     }
 
@@ -119,6 +179,36 @@ impl Core {
             Some(site) if site.organization_id == principal.organization_id => Ok(site),
             _ => Err(CoreError::NotFound(Site::NAME)),
         }
+    }
+
+    /// Renames the site and/or replaces its allowed origins.
+    pub async fn update_site(
+        &self,
+        principal: &Principal,
+        id: &str,
+        name: Option<&str>,
+        allowed_origins: Option<&[String]>,
+    ) -> CoreResult<Site> {
+        let site = self.owned_site(principal, id).await?;
+        let name = name.map(|name| super::validate::name("name", name)).transpose()?;
+        let allowed_origins = allowed_origins.map(parse_origins).transpose()?;
+        self.modify(site, |site| {
+            if let Some(name) = &name {
+                site.name = name.clone();
+            }
+            if let Some(origins) = &allowed_origins {
+                site.allowed_origins = origins.clone();
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The origins the checkout's site allows; unknown checkouts are not
+    /// found, exactly like the public checkout view.
+    pub async fn checkout_origins(&self, checkout_id: &str) -> CoreResult<Vec<String>> {
+        let checkout = self.public_checkout(checkout_id).await?;
+        Ok(self.get::<Site>(&checkout.site_id).await?.map(|site| site.allowed_origins).unwrap_or_default())
     }
 
     pub async fn list_sites(&self, principal: &Principal, page: &Page) -> CoreResult<(Vec<Site>, bool)> {
@@ -156,18 +246,6 @@ impl Core {
             _ => Ok(None),
         }
     }
-
-    /// Whether TLS may be issued for `domain`: one of the gateway's own
-    /// hostnames, or a site's custom checkout domain.
-    pub async fn domain_is_owned(&self, domain: &str) -> CoreResult<bool> {
-        let Ok(Some(domain)) = checkout_domain(domain) else {
-            return Ok(false);
-        };
-        if self.settings.platform_domains.contains(&domain) {
-            return Ok(true);
-        }
-        Ok(self.store.find_one(Site::COLLECTION, "checkoutDomain", &domain.into()).await?.is_some())
-    }
 }
 
 #[cfg(test)]
@@ -175,17 +253,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn origins_are_stored_as_browsers_send_them() {
+        let parse = |values: &[&str]| parse_origins(&values.iter().map(|v| (*v).to_owned()).collect::<Vec<_>>());
+        assert_eq!(
+            parse(&[
+                "HTTPS://Shop.Example/",
+                "https://shop.example:443",
+                "http://localhost:3000",
+                "https://bücher.example"
+            ])
+            .expect("valid"),
+            ["https://shop.example", "http://localhost:3000", "https://xn--bcher-kva.example"]
+        );
+        for bad in [
+            "*",
+            "https://*.shop.example",
+            "shop.example",
+            "https://shop.example/pay",
+            "ftp://shop.example",
+            "https://user@shop.example",
+            "https://shop.example?x=1",
+            "null",
+            "",
+        ] {
+            assert!(parse(&[bad]).is_err(), "{bad:?} must be refused");
+        }
+        assert!(parse(&vec!["https://a.example"; MAX_ALLOWED_ORIGINS + 1]).is_err());
+    }
+
+    #[test]
     fn secrets_have_the_documented_shape() {
         let secret = new_webhook_secret();
         let encoded = secret.expose().strip_prefix("whsec_").expect("prefix");
         assert!(STANDARD.decode(encoded).expect("base64").len() >= 24);
-    }
-
-    #[test]
-    fn domains() {
-        assert_eq!(checkout_domain("Pay.Shop.Example.").ok().flatten().as_deref(), Some("pay.shop.example"));
-        assert_eq!(checkout_domain("").ok().flatten(), None);
-        assert!(checkout_domain("bad domain").is_err());
-        assert!(checkout_domain("localhost").is_err());
     }
 }

@@ -36,6 +36,11 @@ async fn caddy_routes_the_four_hostnames_to_the_edges() {
         .admin_post(&org.api_key, "/api/v1/sites", &json!({"name": "Custom", "checkoutDomain": "pay.acme-shop.test"}))
         .await;
     assert_eq!(response.status(), 201);
+    let site: Value = response.json().await.unwrap();
+    let challenge = &site["domains"][0]["verification"];
+    app.dns.publish(challenge["name"].as_str().unwrap(), challenge["value"].as_str().unwrap());
+    let verify = format!("/api/v1/sites/{}/domains/pay.acme-shop.test/verify", site["id"].as_str().unwrap());
+    assert_eq!(app.admin_post(&org.api_key, &verify, &json!({})).await.status(), 200);
     let home = tempfile::tempdir().unwrap();
     let https_port = free_port();
     let caddyfile = concat!(env!("CARGO_MANIFEST_DIR"), "/../Caddyfile");

@@ -16,6 +16,8 @@ pub struct TestApp {
     pub config: StackConfig,
     pub client: reqwest::Client,
     pub running: Option<Running>,
+    /// The DNS every custom domain's challenge is looked up in.
+    pub dns: Arc<paygate_core::dns::PublishedTxtRecords>,
     _data_dir: tempfile::TempDir,
 }
 
@@ -86,6 +88,8 @@ async fn spawn_app_configured(
     adjust(&mut env);
     let mut config = StackConfig::from_env(&env).expect("test config");
     config.provider_faults = faults;
+    let dns = Arc::new(paygate_core::dns::PublishedTxtRecords::default());
+    config.dns_resolver = Some(dns.clone());
     let running = paygate::start(&config, Services::All).await.expect("services start");
     let addr = |a: Option<std::net::SocketAddr>| format!("http://{}", a.expect("listening"));
     TestApp {
@@ -95,6 +99,7 @@ async fn spawn_app_configured(
         config,
         client: reqwest::Client::builder().build().expect("client"),
         running: Some(running),
+        dns,
         _data_dir: data_dir,
     }
 }

@@ -100,7 +100,10 @@ async fn sites_have_a_signing_secret_shown_once_and_custom_domains() {
     let site: Value = response.json().await.unwrap();
     let secret = site["webhookSecret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("whsec_"));
-    assert_eq!(site["checkoutDomain"], "pay.acme.example");
+    // Attached, but not in use before its ownership is proven.
+    assert_eq!(site["checkoutDomain"], Value::Null);
+    assert_eq!(site["domains"][0]["domain"], "pay.acme.example");
+    assert_eq!(site["domains"][0]["status"], "pending");
     let id = site["id"].as_str().unwrap();
     let read: Value = app.admin_get(&org.api_key, &format!("/api/v1/sites/{id}")).await.json().await.unwrap();
     assert!(read.get("webhookSecret").is_none() && !read.to_string().contains(&secret));
@@ -123,7 +126,7 @@ async fn sites_have_a_signing_secret_shown_once_and_custom_domains() {
 
     let response =
         app.client.get(format!("{}/api/v1/domains/verify?domain=pay.acme.example", app.admin)).send().await.unwrap();
-    assert_eq!(response.status(), 200);
+    assert_error(response, 404, "invalid_request_error", "resource_missing").await;
     let response =
         app.client.get(format!("{}/api/v1/domains/verify?domain=evil.example", app.admin)).send().await.unwrap();
     assert_error(response, 404, "invalid_request_error", "resource_missing").await;
