@@ -12,7 +12,7 @@ use paygate_core::{
     domain::{
         api_keys::{KeyMode, scopes},
         auth::Principal,
-        checkouts::{CaptureMethod, NewCheckout},
+        checkouts::{CaptureMethod, Checkout, CheckoutStatus, NewCheckout},
         ipn::IpnDelivery,
         transactions::{PendingAction, RefundStatus, Transaction, TransactionStatus},
     },
@@ -209,4 +209,35 @@ async fn a_partial_capture_takes_part_and_caps_refunds() {
     assert!(matches!(err, CoreError::InvalidField { code: "refund_exceeds_captured", .. }), "{err:?}");
     let rest = f.core.refund(&f.principal, &authorized.id, None, "", "").await.unwrap().value;
     assert_eq!((rest.amount, rest.status), (6000, RefundStatus::Succeeded));
+}
+
+/// Between a declined charge being written and the follow-up re-opening
+/// the checkout, the payer already sees the failure; a retry in that
+/// window pays instead of being told a payment is in progress.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retry_right_after_a_decline_pays_before_the_follow_up_reopens_the_checkout() {
+    let fx = fixture().await;
+    let request = NewCheckout { amount: Some(10_000), currency: "EUR".into(), ..NewCheckout::default() };
+    let checkout = fx.core.create_checkout(&fx.principal, &fx.site_id, "", request).await.unwrap().value;
+    let declined = fx.core.pay(&checkout.id, PaymentMethod::Card { token: "tok_chargeDeclined".into() }).await.unwrap();
+    fx.core.process_payment(&declined.id).await.unwrap();
+    assert_eq!(fx.transaction(&declined.id).await.status, TransactionStatus::Failed);
+    // The state the follow-up leaves behind when it has not run yet.
+    fx.core
+        .update::<Checkout, _>(&checkout.id, |checkout| {
+            checkout.status = CheckoutStatus::Processing;
+            checkout.counted_failure = None;
+            checkout.failed_attempts = 0;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let (_, _, shown) = fx.core.checkout_status(&checkout.id).await.unwrap();
+    assert_eq!(shown, CheckoutStatus::Open, "the payer is shown an open checkout");
+
+    let retry = fx.core.pay(&checkout.id, PaymentMethod::Card { token: "tok_visa".into() }).await.unwrap();
+    fx.core.process_payment(&retry.id).await.unwrap();
+    assert_eq!(fx.transaction(&retry.id).await.status, TransactionStatus::Succeeded);
+    let again = fx.core.pay(&checkout.id, PaymentMethod::Card { token: "tok_visa".into() }).await;
+    assert!(matches!(again, Err(CoreError::Conflict { code: "checkout_completed", .. })), "{again:?}");
 }

@@ -69,7 +69,7 @@ impl Core {
     /// Moves the checkout to what the transaction implies; returns the
     /// checkout as stored afterwards. A failed attempt re-opens it, unless
     /// it was the last one allowed: then the checkout is canceled.
-    async fn sync_checkout(&self, transaction: &Transaction) -> CoreResult<Checkout> {
+    pub(super) async fn sync_checkout(&self, transaction: &Transaction) -> CoreResult<Checkout> {
         let checkout =
             self.get::<Checkout>(&transaction.checkout_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))?;
         let Some(target) = checkout_target(transaction.status) else {

@@ -41,7 +41,17 @@ impl Core {
     /// processing (only one pay can win), then wakes a worker. The charge
     /// itself runs asynchronously.
     pub async fn pay(&self, checkout_id: &str, method: PaymentMethod) -> CoreResult<Transaction> {
-        let checkout = self.public_checkout(checkout_id).await?;
+        let mut checkout = self.public_checkout(checkout_id).await?;
+        if checkout.status == CheckoutStatus::Processing
+            && let Some(previous) = &checkout.transaction_id
+            && let Some(previous) = self.get::<Transaction>(previous).await?
+            && previous.status == TransactionStatus::Failed
+        {
+            // The payer already sees the failure (the status route reads the
+            // transaction), but the follow-up has not re-opened the checkout
+            // yet: do it now rather than refuse the retry.
+            checkout = self.sync_checkout(&previous).await?;
+        }
         ensure_payable(&checkout, now_micros())?;
         if !self.provider.accepts(&method) {
             return Err(CoreError::field(
