@@ -12,26 +12,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-
-die() {
-    printf 'browser.sh: %s\n' "$*" >&2
-    exit 1
-}
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
-
-apt_install() {
-    if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; then
-        as_root apt-get update -qq
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-    fi
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 [ -x /usr/bin/chromium ] || apt_install chromium
 command -v npm >/dev/null || apt_install nodejs npm
@@ -55,27 +37,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --quiet -p paygate
-target_dir="${CARGO_TARGET_DIR:-$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')}"
-paygate="$target_dir/debug/paygate"
+prepare_local_gateway "$workdir/data"
 artifacts="${PAYGATE_BROWSER_ARTIFACTS:-$target_dir/browser-artifacts}"
 rm -rf "$artifacts"
 
-admin_port="$(free_port)"
-main_port="$(free_port)"
-export PAYGATE_DATA_DIR="$workdir/data"
-export PAYGATE_CORE_ADDR="127.0.0.1:$(free_port)"
-export PAYGATE_PDF_ADDR="127.0.0.1:$(free_port)"
-export PAYGATE_ADMIN_ADDR="127.0.0.1:$admin_port"
-export PAYGATE_MAIN_ADDR="127.0.0.1:$main_port"
-export PAYGATE_VIES_URL=off
-export PAYGATE_IPN_ALLOW_PRIVATE=1
-export PAYGATE_IPN_FAST_RETRIES=1
 # Long enough that the page shows its progress and two tabs really overlap.
 export PAYGATE_SANDBOX_LATENCY_MS=300
-unset PAYGATE_MONGODB_URI PAYGATE_REDIS_URL
-admin="http://127.0.0.1:$admin_port"
-main="http://127.0.0.1:$main_port"
 
 credentials="$("$paygate" bootstrap --org "Browser test" --site "Alpine Outfitters")"
 api_key="$(python3 -c 'import json, sys; print(json.load(sys.stdin)["apiKey"])' <<<"$credentials")"

@@ -16,25 +16,13 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 SCHEMATHESIS_VERSION=4.32.5
 SPEC_VALIDATOR_VERSION=0.9.0
 examples="${PAYGATE_FUZZ_EXAMPLES:-30}"
 seed="${PAYGATE_FUZZ_SEED:-1}"
-
-die() {
-    printf 'fuzz.sh: %s\n' "$*" >&2
-    exit 1
-}
-
-pip_install() {
-    export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
-    python3 -m pip install --quiet "$@" || python3 -m pip install --quiet --user --break-system-packages "$@"
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '$SCHEMATHESIS_VERSION')" \
     2>/dev/null || pip_install "schemathesis==$SCHEMATHESIS_VERSION"
@@ -54,23 +42,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --quiet -p paygate
-target_dir="${CARGO_TARGET_DIR:-$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')}"
-paygate="$target_dir/debug/paygate"
-
-admin_port="$(free_port)"
-main_port="$(free_port)"
-export PAYGATE_DATA_DIR="$workdir/data"
-export PAYGATE_CORE_ADDR="127.0.0.1:$(free_port)"
-export PAYGATE_PDF_ADDR="127.0.0.1:$(free_port)"
-export PAYGATE_ADMIN_ADDR="127.0.0.1:$admin_port"
-export PAYGATE_MAIN_ADDR="127.0.0.1:$main_port"
-export PAYGATE_VIES_URL=off
-export PAYGATE_IPN_ALLOW_PRIVATE=1
-export PAYGATE_IPN_FAST_RETRIES=1
-unset PAYGATE_MONGODB_URI PAYGATE_REDIS_URL
-admin="http://127.0.0.1:$admin_port"
-main="http://127.0.0.1:$main_port"
+prepare_local_gateway "$workdir/data"
 
 credentials="$("$paygate" bootstrap --org "Fuzz" --site "Fuzz shop")"
 api_key="$(python3 -c 'import json, sys; print(json.load(sys.stdin)["apiKey"])' <<<"$credentials")"

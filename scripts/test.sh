@@ -19,35 +19,10 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 banner() { printf '\n== %s ==\n' "$*"; }
-die() {
-    printf 'test.sh: %s\n' "$*" >&2
-    exit 1
-}
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
-
-apt_install() {
-    # `apt-get update` is slow, so it runs only when the install fails without it (a fresh
-    # machine has no package lists yet).
-    if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; then
-        as_root apt-get update -qq
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-    fi
-}
-
-pip_install() {
-    # A Debian-managed Python refuses system-wide installs (PEP 668); a user install is fine.
-    export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
-    python3 -m pip install --quiet "$@" || python3 -m pip install --quiet --user --break-system-packages "$@"
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # ---- cleanup: stop exactly what this script started ------------------------------------------
 
