@@ -293,6 +293,9 @@ pub fn transaction(t: Transaction) -> pb::Transaction {
         PaymentMethod::Upi { vpa } => {
             pb::PaymentMethod { r#type: "upi".into(), token: String::new(), vpa: vpa.clone() }
         }
+        PaymentMethod::Mandate { id } => {
+            pb::PaymentMethod { r#type: "mandate".into(), token: id.clone(), vpa: String::new() }
+        }
     };
     pb::Transaction {
         refunds: t.refunds.iter().map(|r| refund(r, &t.id, &t.currency)).collect(),

@@ -16,7 +16,7 @@ use std::sync::{
 
 use async_trait::async_trait;
 
-use super::{ChargeOutcome, ChargeRequest, PaymentMethod, Provider, ProviderError, RefundOutcome};
+use super::{ChargeOutcome, ChargeRequest, PaymentMethod, Provider, ProviderError, RefundOutcome, RefundRequest};
 
 /// The provider calls a fault can be planned for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,16 +148,11 @@ impl Provider for FaultyProvider {
         self.plan.count(Operation::Cancel, self.inner.cancel(idempotency_key, reference).await)
     }
 
-    async fn refund(
-        &self,
-        idempotency_key: &str,
-        reference: &str,
-        amount: i64,
-    ) -> Result<RefundOutcome, ProviderError> {
+    async fn refund(&self, request: &RefundRequest) -> Result<RefundOutcome, ProviderError> {
         if let Some(err) = self.plan.injected(Operation::Refund) {
             return Err(err);
         }
-        self.plan.count(Operation::Refund, self.inner.refund(idempotency_key, reference, amount).await)
+        self.plan.count(Operation::Refund, self.inner.refund(request).await)
     }
 }
 
@@ -184,8 +179,8 @@ mod tests {
         async fn cancel(&self, _: &str, _: &str) -> Result<(), ProviderError> {
             Ok(())
         }
-        async fn refund(&self, key: &str, _: &str, _: i64) -> Result<RefundOutcome, ProviderError> {
-            Ok(RefundOutcome { reference: format!("re_{key}") })
+        async fn refund(&self, request: &RefundRequest) -> Result<RefundOutcome, ProviderError> {
+            Ok(RefundOutcome { reference: format!("re_{}", request.idempotency_key), settled: true })
         }
     }
 
@@ -195,10 +190,17 @@ mod tests {
         let provider = FaultyProvider::new(Arc::new(AlwaysRefunds), plan.clone());
         plan.fail_transiently(Operation::Refund, 2);
         plan.refuse(Operation::Refund, 1);
-        assert!(matches!(provider.refund("k", "ch", 1).await, Err(ProviderError::Transient(_))));
-        assert!(matches!(provider.refund("k", "ch", 1).await, Err(ProviderError::Transient(_))));
-        assert!(matches!(provider.refund("k", "ch", 1).await, Err(ProviderError::Refused { .. })));
-        assert_eq!(provider.refund("k", "ch", 1).await, Ok(RefundOutcome { reference: "re_k".into() }));
+        let request = RefundRequest {
+            idempotency_key: "k".into(),
+            reference: "ch".into(),
+            amount: 1,
+            currency: "EUR".into(),
+            refund_id: "k".into(),
+        };
+        assert!(matches!(provider.refund(&request).await, Err(ProviderError::Transient(_))));
+        assert!(matches!(provider.refund(&request).await, Err(ProviderError::Transient(_))));
+        assert!(matches!(provider.refund(&request).await, Err(ProviderError::Refused { .. })));
+        assert_eq!(provider.refund(&request).await, Ok(RefundOutcome { reference: "re_k".into(), settled: true }));
         assert_eq!(plan.attempts(Operation::Refund), 4);
         assert_eq!(plan.succeeded(Operation::Refund), 1);
         assert_eq!(plan.succeeded(Operation::Capture), 0);

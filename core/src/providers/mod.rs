@@ -4,8 +4,11 @@
 //! what makes "charged at most once" hold when jobs are redelivered or a
 //! core dies mid-charge.
 
+pub mod events;
 pub mod faults;
+pub mod gocardless;
 pub mod sandbox;
+pub mod stripe;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -15,8 +18,18 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PaymentMethod {
-    Card { token: String },
-    Upi { vpa: String },
+    /// A provider's card token: `tok_…` for the sandbox, a Stripe
+    /// PaymentMethod id (`pm_…`) for Stripe.
+    Card {
+        token: String,
+    },
+    Upi {
+        vpa: String,
+    },
+    /// A GoCardless Direct Debit mandate (`MD…`): recurring bank payments.
+    Mandate {
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -30,13 +43,32 @@ pub struct ChargeRequest {
     pub method: PaymentMethod,
     /// `false` authorizes only (`captureMethod: "manual"`).
     pub capture: bool,
+    /// The gateway's transaction id. Providers store it as metadata
+    /// (`paygate_transaction_id`) so a webhook that overtakes the charge's
+    /// own answer still finds its transaction.
+    pub transaction_id: String,
+    /// Where the payer comes back after a redirect the provider asks for
+    /// (3-D Secure): the checkout page.
+    pub return_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChargeStatus {
     Succeeded,
     RequiresCapture,
-    Failed { code: String, message: String },
+    /// Accepted, outcome later (bank debits take days): a webhook settles
+    /// it.
+    Processing,
+    /// The payer must act first (3-D Secure). `next_action` is the
+    /// provider's own instruction (Stripe's `next_action` object), handed
+    /// to the checkout page as is; the outcome arrives by webhook.
+    RequiresAction {
+        next_action: serde_json::Value,
+    },
+    Failed {
+        code: String,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +80,21 @@ pub struct ChargeOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundOutcome {
     pub reference: String,
+    /// `false` when the provider accepted the refund but has not finished
+    /// it (a webhook reports the end).
+    pub settled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RefundRequest {
+    pub idempotency_key: String,
+    /// The charge's provider reference.
+    pub reference: String,
+    pub amount: i64,
+    pub currency: String,
+    /// The gateway's refund id, stored by the provider as metadata
+    /// (`paygate_refund_id`) so its webhook is recognised as ours.
+    pub refund_id: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -74,6 +121,5 @@ pub trait Provider: Send + Sync + 'static {
 
     async fn cancel(&self, idempotency_key: &str, reference: &str) -> Result<(), ProviderError>;
 
-    async fn refund(&self, idempotency_key: &str, reference: &str, amount: i64)
-    -> Result<RefundOutcome, ProviderError>;
+    async fn refund(&self, request: &RefundRequest) -> Result<RefundOutcome, ProviderError>;
 }

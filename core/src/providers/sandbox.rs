@@ -9,7 +9,9 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::{ChargeOutcome, ChargeRequest, ChargeStatus, PaymentMethod, Provider, ProviderError, RefundOutcome};
+use super::{
+    ChargeOutcome, ChargeRequest, ChargeStatus, PaymentMethod, Provider, ProviderError, RefundOutcome, RefundRequest,
+};
 use crate::{
     crypto::sha256_hex,
     store::{CollectionSpec, Store, StoreError},
@@ -157,6 +159,7 @@ impl Provider for SandboxProvider {
         match method {
             PaymentMethod::Card { token } => CARD_TOKENS.iter().any(|(t, _)| t == token),
             PaymentMethod::Upi { vpa } => vpa == UPI_SUCCESS || vpa == UPI_FAILURE,
+            PaymentMethod::Mandate { .. } => false,
         }
     }
 
@@ -172,6 +175,9 @@ impl Provider for SandboxProvider {
                 Some(("upi_declined", "The UPI payment was declined by the payer's bank."))
             }
             PaymentMethod::Upi { .. } => return Err(refused("payment_method_invalid", "unknown test VPA")),
+            PaymentMethod::Mandate { .. } => {
+                return Err(refused("payment_method_invalid", "the sandbox takes no Direct Debit mandates"));
+            }
         };
         let id = Self::charge_id(&request.idempotency_key);
         let charge = SandboxCharge {
@@ -246,17 +252,13 @@ impl Provider for SandboxProvider {
         .await
     }
 
-    async fn refund(
-        &self,
-        idempotency_key: &str,
-        reference: &str,
-        amount: i64,
-    ) -> Result<RefundOutcome, ProviderError> {
+    async fn refund(&self, request: &RefundRequest) -> Result<RefundOutcome, ProviderError> {
         self.simulate_latency().await;
-        let key = idempotency_key.to_owned();
-        self.modify(reference, |charge| {
+        let key = request.idempotency_key.clone();
+        let amount = request.amount;
+        self.modify(&request.reference, |charge| {
             if let Some(existing) = charge.refunds.get(&key) {
-                return Ok(RefundOutcome { reference: existing.clone() });
+                return Ok(RefundOutcome { reference: existing.clone(), settled: true });
             }
             if charge.state != ChargeState::Captured {
                 return Err(refused("charge_not_refundable", "only a captured charge can be refunded"));
@@ -267,7 +269,7 @@ impl Provider for SandboxProvider {
             let reference = format!("sbx_re_{}", &sha256_hex(key.as_bytes())[..32]);
             charge.amount_refunded += amount;
             charge.refunds.insert(key.clone(), reference.clone());
-            Ok(RefundOutcome { reference })
+            Ok(RefundOutcome { reference, settled: true })
         })
         .await
     }

@@ -4,7 +4,7 @@ use super::model::*;
 use crate::domain::{Core, Entity, auth::Principal, idempotency::Idempotent, now_micros};
 use crate::{
     error::{CoreError, CoreResult},
-    providers::ProviderError,
+    providers::{ProviderError, RefundRequest},
 };
 
 impl Core {
@@ -111,7 +111,14 @@ impl Core {
             return Ok(refund);
         }
         let reference = transaction.provider_reference.clone().unwrap_or_default();
-        let outcome = self.provider.refund(refund_id, &reference, refund.amount).await;
+        let request = RefundRequest {
+            idempotency_key: refund_id.to_owned(),
+            reference,
+            amount: refund.amount,
+            currency: transaction.currency.clone(),
+            refund_id: refund_id.to_owned(),
+        };
+        let outcome = self.provider.refund(&request).await;
         let (status, provider_reference, failure_code) = match outcome {
             Ok(outcome) => (RefundStatus::Succeeded, Some(outcome.reference), None),
             Err(ProviderError::Refused { code, .. }) => (RefundStatus::Failed, None, Some(code)),

@@ -61,6 +61,8 @@ impl Core {
             currency: claimed.currency.clone(),
             method: claimed.payment_method.clone(),
             capture: claimed.capture_method == CaptureMethod::Automatic,
+            transaction_id: claimed.id.clone(),
+            return_url: None,
         };
         let outcome = self.provider.authorize(&request).await;
         let (next, reference, failure) = match outcome {
@@ -69,6 +71,9 @@ impl Core {
                 ChargeStatus::RequiresCapture => (TransactionStatus::RequiresCapture, Some(outcome.reference), None),
                 ChargeStatus::Failed { code, message } => {
                     (TransactionStatus::Failed, Some(outcome.reference), Some((code, message)))
+                }
+                ChargeStatus::Processing | ChargeStatus::RequiresAction { .. } => {
+                    return self.await_provider(claimed, outcome.reference, outcome.status).await;
                 }
             },
             Err(ProviderError::Refused { code, message }) => (TransactionStatus::Failed, None, Some((code, message))),
@@ -158,6 +163,18 @@ impl Core {
         if transaction.follow_up {
             self.follow_up(transaction).await?;
         }
+        Ok(())
+    }
+
+    /// The provider took the charge but decides later (or after the payer
+    /// acts): remember its reference and wait for its webhook.
+    async fn await_provider(&self, claimed: Transaction, reference: String, _status: ChargeStatus) -> CoreResult<()> {
+        self.modify(claimed, |transaction| {
+            transaction.provider_reference = Some(reference.clone());
+            transaction.updated_at = now_micros();
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 

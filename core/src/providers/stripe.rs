@@ -1,0 +1,1 @@
+//! Stripe: PaymentIntents over the form-encoded HTTP API, and `Stripe-Signature` webhooks.

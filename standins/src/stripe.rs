@@ -1,0 +1,1 @@
+//! A Stripe API stand-in: PaymentIntents, refunds, idempotency keys, error objects and signed webhooks.
