@@ -54,7 +54,9 @@ pub enum EventKind {
         charge_reference: String,
         refund_reference: String,
         refund_id: Option<String>,
-        amount: i64,
+        /// `None` when the event does not say (ask
+        /// [`super::Provider::refund_details`]).
+        amount: Option<i64>,
         status: RefundEventStatus,
     },
     /// The payer disputed a charge (card dispute, Direct Debit chargeback).

@@ -122,4 +122,36 @@ pub trait Provider: Send + Sync + 'static {
     async fn cancel(&self, idempotency_key: &str, reference: &str) -> Result<(), ProviderError>;
 
     async fn refund(&self, request: &RefundRequest) -> Result<RefundOutcome, ProviderError>;
+
+    /// `false` when the provider only takes payments it settles by itself
+    /// (Direct Debit): `captureMethod: "manual"` is refused up front.
+    fn supports_manual_capture(&self) -> bool {
+        true
+    }
+
+    /// A refund the gateway learned about from a webhook that did not say
+    /// everything (GoCardless events carry only ids): asks the provider.
+    async fn refund_details(&self, refund_reference: &str) -> Result<RefundDetails, ProviderError> {
+        Err(ProviderError::Refused {
+            code: "unsupported".into(),
+            message: format!("{} cannot look up refund {refund_reference}", self.name()),
+        })
+    }
+
+    /// The gateway transaction id a charge carries in its metadata, for a
+    /// webhook that names only the provider's reference.
+    async fn charge_transaction_id(&self, reference: &str) -> Result<Option<String>, ProviderError> {
+        let _ = reference;
+        Ok(None)
+    }
+}
+
+/// What the provider knows about one refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundDetails {
+    pub charge_reference: String,
+    pub amount: i64,
+    /// The gateway's refund id from the refund's metadata, when the gateway
+    /// made it.
+    pub refund_id: Option<String>,
 }
