@@ -11,6 +11,7 @@ const PROTOS: &[&str] = &[
     "proto/paygate/v1/operations.proto",
     "proto/paygate/v1/tax.proto",
     "proto/paygate/v1/invoices.proto",
+    "proto/paygate/v1/providers.proto",
     "proto/paygate/pdf/v1/pdf.proto",
 ];
 

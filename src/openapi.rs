@@ -279,6 +279,7 @@ fn error_description(status: u16) -> &'static str {
         422 => "This Idempotency-Key was used with another body.",
         429 => "Too many requests; retry after `Retry-After` seconds.",
         431 => "A request header is too large.",
+        498 => "GoCardless webhooks only: the signature does not verify (the status GoCardless documents).",
         500 => "An internal error.",
         502 => "The payment provider could not be reached; retry later.",
         503 => "The gateway is overloaded or a dependency is unavailable; retry after `Retry-After` seconds.",

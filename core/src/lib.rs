@@ -25,6 +25,7 @@ use paygate_contract::proto::v1::{
     api_key_service_server::ApiKeyServiceServer, checkout_service_server::CheckoutServiceServer,
     invoice_service_server::InvoiceServiceServer, ipn_service_server::IpnServiceServer,
     operations_service_server::OperationsServiceServer, organization_service_server::OrganizationServiceServer,
+    provider_hook_service_server::ProviderHookServiceServer, provider_service_server::ProviderServiceServer,
     site_service_server::SiteServiceServer, tax_service_server::TaxServiceServer,
     transaction_service_server::TransactionServiceServer, vat_service_server::VatServiceServer,
 };
@@ -46,6 +47,10 @@ pub const DEFAULT_VIES_URL: &str = "https://ec.europa.eu/taxation_customs/vies/r
 /// How long checkout creation waits for VIES before calling the ID
 /// unverified.
 pub const VIES_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long one provider API call may take before it counts as a
+/// transient failure (retried with the same idempotency key).
+pub const PROVIDER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many times a job is delivered before it is declared dead.
 pub const MAX_JOB_ATTEMPTS: u32 = 10;
@@ -78,6 +83,17 @@ pub struct CoreConfig {
     pub platform_domains: Vec<String>,
     /// Shared token the PDF worker requires (`PAYGATE_PDF_TOKEN`).
     pub pdf_token: Option<SecretString>,
+    /// Public base of edge-main's API (`PAYGATE_HOOKS_BASE_URL`), where
+    /// providers send webhooks; `None` = `checkout_base_url` (one edge
+    /// serves both without a proxy).
+    pub hooks_base_url: Option<String>,
+    /// `PAYGATE_STRIPE_API_BASE`; `None` = Stripe's own.
+    pub stripe_api_base: Option<String>,
+    /// `PAYGATE_GOCARDLESS_API_BASE`; `None` = live or sandbox by mode.
+    pub gocardless_api_base: Option<String>,
+    /// `PAYGATE_PROVIDER_ALLOW_PRIVATE`: provider records may point at
+    /// http or private addresses (development stand-ins).
+    pub provider_allow_private: bool,
     /// Tests only: provider failures to inject in front of the sandbox.
     /// No environment variable sets it.
     pub provider_faults: Option<Arc<providers::faults::FaultPlan>>,
@@ -105,6 +121,10 @@ impl CoreConfig {
             pdf_url: None,
             platform_domains: Vec::new(),
             pdf_token: None,
+            hooks_base_url: None,
+            stripe_api_base: None,
+            gocardless_api_base: None,
+            provider_allow_private: false,
             provider_faults: None,
             dns_resolver: None,
         }
@@ -153,6 +173,20 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
             .filter(|d| !d.is_empty())
             .collect(),
         pdf_token: config.pdf_token.clone(),
+        hooks_base_url: config
+            .hooks_base_url
+            .as_deref()
+            .unwrap_or(&config.checkout_base_url)
+            .trim_end_matches('/')
+            .to_owned(),
+        stripe_api_base: config
+            .stripe_api_base
+            .as_deref()
+            .unwrap_or(domain::provider_accounts::STRIPE_API)
+            .trim_end_matches('/')
+            .to_owned(),
+        gocardless_api_base: config.gocardless_api_base.as_ref().map(|base| base.trim_end_matches('/').to_owned()),
+        provider_allow_private: config.provider_allow_private,
     };
     let mut provider: Arc<dyn providers::Provider> =
         Arc::new(providers::sandbox::SandboxProvider::new(store.clone(), config.sandbox_latency));
@@ -162,6 +196,12 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(domain::ipn::REQUEST_TIMEOUT)
+        .build()
+        .map_err(|err| CoreError::Internal(format!("http client: {err}")))?;
+    let provider_http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(PROVIDER_TIMEOUT)
         .build()
         .map_err(|err| CoreError::Internal(format!("http client: {err}")))?;
     let vies = match &config.vies_url {
@@ -187,6 +227,8 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
         vies,
         pdf,
         clock: Arc::new(clock::SystemClock),
+        provider_http,
+        provider_clients: Default::default(),
         dns: match &config.dns_resolver {
             Some(resolver) => resolver.clone(),
             None => Arc::new(dns::SystemResolver::default()),
@@ -288,6 +330,8 @@ pub async fn serve(
         .add_service(OperationsServiceServer::new(api.clone()))
         .add_service(TaxServiceServer::new(api.clone()))
         .add_service(VatServiceServer::new(api.clone()))
+        .add_service(ProviderServiceServer::new(api.clone()))
+        .add_service(ProviderHookServiceServer::new(api.clone()))
         .add_service(InvoiceServiceServer::new(api))
         .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), shutdown)
         .await

@@ -21,6 +21,7 @@ use crate::{
         Core, Entity,
         checkouts::{Checkout, CheckoutStatus},
         ipn::{IPN_QUEUE, IpnDelivery, REQUEUE_AFTER_MICROS},
+        provider_events::{PROVIDER_EVENT_QUEUE, ProviderEventRecord},
         transactions::{PAYMENT_QUEUE, Transaction, WORK_LEASE_MICROS},
     },
     error::{CoreError, CoreResult},
@@ -39,7 +40,7 @@ const PAGE_SIZE: usize = 100;
 pub const PASS_BUDGET: usize = 1_000;
 
 /// The queues core consumes.
-pub const QUEUES: [&str; 2] = [PAYMENT_QUEUE, IPN_QUEUE];
+pub const QUEUES: [&str; 3] = [PAYMENT_QUEUE, IPN_QUEUE, PROVIDER_EVENT_QUEUE];
 
 /// Starts the workers; they stop taking new work when `stop` turns true
 /// and finish the job in hand.
@@ -53,6 +54,12 @@ pub fn spawn(core: Core, stop: watch::Receiver<bool>) -> JoinSet<()> {
             // An immediate retry (API.md's first retry) runs at once.
             while core.deliver_ipn(&job).await? {}
             Ok(())
+        }));
+    }
+    // Provider events are few next to payments: a handful of appliers.
+    for _ in 0..core.settings.workers.clamp(1, 4) {
+        tasks.spawn(consume(core.clone(), stop.clone(), PROVIDER_EVENT_QUEUE, |core, job| async move {
+            core.apply_provider_event(&job).await
         }));
     }
     tasks.spawn(schedule_forever(core, stop));
@@ -212,6 +219,8 @@ pub struct PassReport {
     pub checkouts: usize,
     /// IPN delivery jobs published.
     pub deliveries: usize,
+    /// Provider events not applied yet, handed to an applier.
+    pub provider_events: usize,
     /// Idempotency records purged.
     pub idempotency_records: usize,
     /// Documents that could not be read or handled, logged and skipped.
@@ -226,6 +235,7 @@ pub struct Scheduler {
     transactions: Option<DueCursor>,
     checkouts: Option<DueCursor>,
     deliveries: Option<DueCursor>,
+    provider_events: Option<DueCursor>,
     idempotency_records: Option<DueCursor>,
 }
 
@@ -235,6 +245,7 @@ impl Scheduler {
         self.transactions.is_none()
             && self.checkouts.is_none()
             && self.deliveries.is_none()
+            && self.provider_events.is_none()
             && self.idempotency_records.is_none()
     }
 
@@ -252,6 +263,10 @@ impl Scheduler {
         report.skipped += skipped;
         let (handled, skipped) = walk_due(core, now, &mut self.deliveries, |d| wake_delivery(core, d, now)).await;
         report.deliveries = handled;
+        report.skipped += skipped;
+        let (handled, skipped) =
+            walk_due(core, now, &mut self.provider_events, |e| wake_provider_event(core, e, now)).await;
+        report.provider_events = handled;
         report.skipped += skipped;
         match core.purge_idempotency_records(self.idempotency_records.as_ref(), PASS_BUDGET).await {
             Ok((reached, purged)) => {
@@ -348,5 +363,13 @@ async fn wake_delivery(core: &Core, delivery: IpnDelivery, now: i64) -> CoreResu
     claimed.queued_until = now + REQUEUE_AFTER_MICROS;
     let Some(claimed) = claim(core, &claimed).await? else { return Ok(false) };
     core.queue.publish(IPN_QUEUE, claimed.id.as_bytes()).await?;
+    Ok(true)
+}
+
+async fn wake_provider_event(core: &Core, event: ProviderEventRecord, now: i64) -> CoreResult<bool> {
+    let mut claimed = event;
+    claimed.retry_at = now + WORK_LEASE_MICROS;
+    let Some(claimed) = claim(core, &claimed).await? else { return Ok(false) };
+    core.queue.publish(PROVIDER_EVENT_QUEUE, claimed.id.as_bytes()).await?;
     Ok(true)
 }

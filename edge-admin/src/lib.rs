@@ -20,8 +20,8 @@ use paygate_contract::{
         self as pb, api_key_service_client::ApiKeyServiceClient, checkout_service_client::CheckoutServiceClient,
         invoice_service_client::InvoiceServiceClient, ipn_service_client::IpnServiceClient,
         operations_service_client::OperationsServiceClient, organization_service_client::OrganizationServiceClient,
-        site_service_client::SiteServiceClient, tax_service_client::TaxServiceClient,
-        transaction_service_client::TransactionServiceClient,
+        provider_service_client::ProviderServiceClient, site_service_client::SiteServiceClient,
+        tax_service_client::TaxServiceClient, transaction_service_client::TransactionServiceClient,
     },
     server::HttpLimits,
     wire::{self, List, ListQuery},
@@ -41,6 +41,7 @@ struct AppState {
     operations: OperationsServiceClient<Channel>,
     tax: TaxServiceClient<Channel>,
     invoices: InvoiceServiceClient<Channel>,
+    providers: ProviderServiceClient<Channel>,
 }
 
 /// The Admin API router over a channel to core.
@@ -55,6 +56,7 @@ pub fn router(core: Channel) -> Router {
         operations: OperationsServiceClient::new(core.clone()),
         tax: TaxServiceClient::new(core.clone()),
         invoices: InvoiceServiceClient::new(core.clone()),
+        providers: ProviderServiceClient::new(core.clone()),
         channel: core,
     };
     let api = Router::new()
@@ -67,6 +69,9 @@ pub fn router(core: Channel) -> Router {
         .route("/sites/{id}/domains", post(add_checkout_domain))
         .route("/sites/{id}/domains/{domain}", delete(remove_checkout_domain))
         .route("/sites/{id}/domains/{domain}/verify", post(verify_checkout_domain))
+        .route("/providers", post(create_provider).get(list_providers))
+        .route("/providers/{id}", get(get_provider).patch(update_provider).delete(delete_provider))
+        .route("/providers/{id}/sandbox-events", post(emit_sandbox_event))
         .route("/api-keys", post(create_api_key).get(list_api_keys))
         .route("/api-keys/{id}/revoke", post(revoke_api_key))
         .route("/organization", get(get_organization).patch(update_organization))
@@ -162,6 +167,57 @@ async fn create_site(
     let response = state.sites.create_site(core_request(&headers, message)).await?;
     let created = (StatusCode::CREATED, Json(wire::SiteWithSecret::from(response.get_ref()))).into_response();
     Ok(with_replay_header(response.metadata(), created))
+}
+
+async fn create_provider(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::CreateProviderRequest>,
+) -> ApiResult {
+    let message = body.into_proto(idempotency_key(&headers)?);
+    let response = state.providers.create_provider(core_request(&headers, message)).await?;
+    let created = (StatusCode::CREATED, Json(wire::ProviderWithSecret::from(response.get_ref()))).into_response();
+    Ok(with_replay_header(response.metadata(), created))
+}
+
+async fn list_providers(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
+    let message = pb::ListProvidersRequest { page: Some(query.page()) };
+    let response = state.providers.list_providers(core_request(&headers, message)).await?.into_inner();
+    Ok(Json(List::<wire::Provider>::of(&response.data, response.has_more)).into_response())
+}
+
+async fn get_provider(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.providers.get_provider(core_request(&headers, pb::GetProviderRequest { id })).await?;
+    Ok(Json(wire::Provider::from(response.get_ref())).into_response())
+}
+
+async fn update_provider(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::UpdateProviderRequest>,
+) -> ApiResult {
+    let response = state.providers.update_provider(core_request(&headers, body.into_proto(id))).await?;
+    Ok(Json(wire::Provider::from(response.get_ref())).into_response())
+}
+
+async fn delete_provider(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.providers.delete_provider(core_request(&headers, pb::GetProviderRequest { id })).await?;
+    Ok(Json(wire::DeletedProvider::from(response.get_ref())).into_response())
+}
+
+async fn emit_sandbox_event(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::SandboxEventRequest>,
+) -> ApiResult {
+    let response = state.providers.emit_sandbox_event(core_request(&headers, body.into_proto(id))).await?;
+    Ok(Json(wire::SandboxEvent::from(response.get_ref())).into_response())
 }
 
 async fn get_site(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {

@@ -19,6 +19,8 @@ const SITES_READ: &str = "sites:read";
 const SITES_WRITE: &str = "sites:write";
 const KEYS_READ: &str = "keys:read";
 const KEYS_WRITE: &str = "keys:write";
+const PROVIDERS_READ: &str = "providers:read";
+const PROVIDERS_WRITE: &str = "providers:write";
 
 /// The Admin API's OpenAPI 3.1 document.
 pub fn document() -> OpenApi {
@@ -31,6 +33,7 @@ pub fn document() -> OpenApi {
     .tag("Transactions", "Payments, captures, cancels and refunds.")
     .tag("Sites", "The merchant's shops and their webhook signing secrets.")
     .tag("API keys", "Organization API keys and their scopes.")
+    .tag("Providers", "The Stripe, GoCardless or sandbox accounts sites charge through.")
     .tag("Organization", "Seller details printed on invoices.")
     .tag("Tax", "Tax rules per country.")
     .tag("Invoices", "Invoices and credit notes, with their PDFs.")
@@ -135,6 +138,62 @@ pub fn document() -> OpenApi {
             .body::<wire::CreateSiteRequest>(true)
             .answers::<wire::SiteWithSecret>(201, "The site and its webhook signing secret, shown once.")
             .link(201, "GetSite", "getSite", &[("id", "$response.body#/id")]),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/providers", "createProvider", "Connect a provider account")
+            .tag("Providers")
+            .scope(PROVIDERS_WRITE)
+            .idempotent()
+            .describe(
+                "The record's mode is the key's: a test key connects test credentials (`sk_test_…`, \
+                 `sandbox_…`), a live key live ones; live mode never uses the sandbox. Secrets are sealed at \
+                 rest and never returned. Register `webhookUrl` in the provider's dashboard.",
+            )
+            .body::<wire::CreateProviderRequest>(true)
+            .answers::<wire::ProviderWithSecret>(201, "The provider; a sandbox's signing secret, shown once.")
+            .link(201, "GetProvider", "getProvider", &[("id", "$response.body#/id")]),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/providers", "listProviders", "List providers")
+            .tag("Providers")
+            .scope(PROVIDERS_READ)
+            .paged()
+            .answers_list::<wire::Provider>("A page of providers of the key's mode, newest first."),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/providers/{id}", "getProvider", "Get a provider")
+            .tag("Providers")
+            .scope(PROVIDERS_READ)
+            .answers::<wire::Provider>(200, "The provider."),
+    );
+    doc.add(
+        route(Method::Patch, "/api/v1/providers/{id}", "updateProvider", "Change a provider")
+            .tag("Providers")
+            .scope(PROVIDERS_WRITE)
+            .describe("Rename, replace credentials, set the webhook signing secret or the API base.")
+            .body::<wire::UpdateProviderRequest>(true)
+            .answers::<wire::Provider>(200, "The provider."),
+    );
+    doc.add(
+        route(Method::Delete, "/api/v1/providers/{id}", "deleteProvider", "Delete a provider")
+            .tag("Providers")
+            .scope(PROVIDERS_WRITE)
+            .describe("Refused (409 `provider_in_use`) while a site charges through it.")
+            .answers::<wire::DeletedProvider>(200, "The provider as it was, marked deleted.")
+            .errors(&[409]),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/providers/{id}/sandbox-events", "emitSandboxEvent", "Emit a sandbox event")
+            .tag("Providers")
+            .scope(PROVIDERS_WRITE)
+            .describe(
+                "Test mode, sandbox providers only: does what a provider's dashboard would — a delayed charge \
+                 (`tok_delayedSettlement`) settles or fails, a refund, a dispute — and announces it with a \
+                 webhook signed like a real provider's, posted to the provider's `webhookUrl`.",
+            )
+            .body::<wire::SandboxEventRequest>(true)
+            .answers::<wire::SandboxEvent>(200, "The event and how its webhook was answered.")
+            .errors(&[402, 502]),
     );
     doc.add(
         route(Method::Get, "/api/v1/sites", "listSites", "List sites")

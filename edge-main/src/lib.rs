@@ -2,6 +2,7 @@
 //! The checkout id is the capability; no API key, no secret here.
 
 mod cors;
+mod hooks;
 pub mod openapi;
 mod page;
 mod rate_limit;
@@ -20,7 +21,8 @@ use paygate_contract::{
     http::{AppJson, MAX_BODY_BYTES, core_request},
     proto::v1::{
         self as pb, checkout_service_client::CheckoutServiceClient,
-        transaction_service_client::TransactionServiceClient, vat_service_client::VatServiceClient,
+        provider_hook_service_client::ProviderHookServiceClient, transaction_service_client::TransactionServiceClient,
+        vat_service_client::VatServiceClient,
     },
     server::HttpLimits,
     wire,
@@ -43,6 +45,7 @@ struct AppState {
     checkouts: CheckoutServiceClient<Channel>,
     transactions: TransactionServiceClient<Channel>,
     vat: VatServiceClient<Channel>,
+    hooks: ProviderHookServiceClient<Channel>,
 }
 
 pub fn router(core: Channel, pay_rate_limit: PayRateLimit) -> Router {
@@ -50,6 +53,7 @@ pub fn router(core: Channel, pay_rate_limit: PayRateLimit) -> Router {
         checkouts: CheckoutServiceClient::new(core.clone()),
         transactions: TransactionServiceClient::new(core.clone()),
         vat: VatServiceClient::new(core.clone()),
+        hooks: ProviderHookServiceClient::new(core.clone()),
         channel: core,
     };
     let pay_limit =
@@ -65,6 +69,7 @@ pub fn router(core: Channel, pay_rate_limit: PayRateLimit) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.checkouts.clone(), cors::cors));
     Router::new()
         .nest("/api/v1", api)
+        .route("/hooks/{provider_type}/{provider_id}", axum::routing::post(hooks::receive))
         .route("/checkout/{id}", get(page::checkout_page))
         .route("/checkout/{id}/{*rest}", get(page::page_not_found))
         .route("/checkout.js", get(page::embed_script))

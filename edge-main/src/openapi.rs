@@ -8,6 +8,9 @@ use paygate_contract::{
     wire,
 };
 
+/// Provider webhooks live beside the API, not under `/api/v1`.
+const HOOKS_PATH: &str = "/hooks/{providerType}/{providerId}";
+
 /// Served at `GET /api/v1/openapi.json`; built once.
 pub static DOCUMENT_JSON: LazyLock<String> = LazyLock::new(|| paygate_contract::openapi::to_json(&document()));
 
@@ -20,6 +23,7 @@ pub fn document() -> OpenApi {
     )
     .tag("Checkout", "Reading and paying a checkout.")
     .tag("VAT", "EU VAT checks.")
+    .tag("Provider webhooks", "Where payment providers report what happened to a charge.")
     .tag("Operations", "The document itself.");
 
     doc.add(
@@ -70,6 +74,20 @@ pub fn document() -> OpenApi {
             .answers::<wire::EuMember>(200, "Membership and VAT prefix."),
     );
     doc.add(
+        route(Method::Post, HOOKS_PATH, "receiveProviderWebhook", "A payment provider's webhook")
+            .tag("Provider webhooks")
+            .describe(
+                "Register `webhookUrl` of a provider record in the provider's dashboard; the provider posts its \
+                 events here. `providerType` is `stripe`, `gocardless` or `sandbox`. The body is the provider's \
+                 own JSON, verified against its signature header (`Stripe-Signature`, `Webhook-Signature`, or \
+                 the Standard Webhooks headers for the sandbox) before anything is read. Each provider event id \
+                 is applied once; repeats answer 200 with `newEvents: 0`. An unknown provider id, or an id of \
+                 another type, answers 404; a signature that does not verify 400 (498 for GoCardless).",
+            )
+            .answers::<wire::HookReceipt>(200, "Verified and recorded; applied in the background.")
+            .errors(&[413, 415, 498]),
+    );
+    doc.add(
         route(Method::Get, "/api/v1/openapi.json", "getOpenApiDocument", "This document")
             .tag("Operations")
             .answers_object(200, "The OpenAPI 3.1 document of the checkout runtime API."),
@@ -85,8 +103,12 @@ mod tests {
 
     #[test]
     fn the_document_has_exactly_the_routes_of_the_router() {
-        let routed = checks::routes_in_source(include_str!("lib.rs"), "/api/v1");
+        let mut routed = checks::routes_in_source(include_str!("lib.rs"), "/api/v1");
         assert!(routed.len() > 3, "the router was read: {routed:?}");
+        assert!(
+            include_str!("lib.rs").contains(".route(\"/hooks/{provider_type}/{provider_id}\", axum::routing::post(")
+        );
+        routed.insert("POST /hooks/{}/{}".into());
         assert_eq!(checks::operations(&document()), routed);
     }
 

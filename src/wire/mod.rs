@@ -7,9 +7,11 @@
 //! document that describes them.
 
 mod objects;
+mod providers;
 mod requests;
 
 pub use objects::*;
+pub use providers::*;
 pub use requests::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

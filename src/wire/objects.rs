@@ -247,6 +247,11 @@ pub struct CheckoutTransactionStatus {
     pub status: TransactionStatus,
     pub failure_code: Option<String>,
     pub failure_message: Option<String>,
+    /// What the payer must do before the provider decides (3-D Secure), as
+    /// the provider's own object (Stripe's `next_action`); the checkout
+    /// page follows it.
+    #[schema(value_type = Option<Object>)]
+    pub next_action: Option<serde_json::Value>,
 }
 
 /// A checkout's status and, once paying started, its transaction's.
@@ -268,6 +273,7 @@ impl From<&pb::CheckoutStatusResponse> for CheckoutStatusView {
                 status: TransactionStatus::from_pb(r.transaction_status),
                 failure_code: non_empty(&r.failure_code),
                 failure_message: non_empty(&r.failure_message),
+                next_action: json_object(&r.next_action_json),
             }),
         }
     }
@@ -277,15 +283,21 @@ impl From<&pb::CheckoutStatusResponse> for CheckoutStatusView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum PaymentMethod {
-    /// A provider token such as `tok_visa`.
+    /// A provider token such as `tok_visa` or a Stripe `pm_…`.
     Card { token: String },
     /// A UPI address.
     Upi { vpa: String },
+    /// A GoCardless Direct Debit mandate (`MD…`), in `token`.
+    Mandate { token: String },
 }
 
 impl From<&pb::PaymentMethod> for PaymentMethod {
     fn from(m: &pb::PaymentMethod) -> Self {
-        if m.r#type == "upi" { Self::Upi { vpa: m.vpa.clone() } } else { Self::Card { token: m.token.clone() } }
+        match m.r#type.as_str() {
+            "upi" => Self::Upi { vpa: m.vpa.clone() },
+            "mandate" => Self::Mandate { token: m.token.clone() },
+            _ => Self::Card { token: m.token.clone() },
+        }
     }
 }
 
@@ -303,6 +315,10 @@ pub struct Refund {
     pub status: RefundStatus,
     pub reason: String,
     pub failure_code: Option<String>,
+    /// `gateway`: asked for through Paygate; `provider`: made in the
+    /// provider's dashboard and learned from its webhook.
+    #[schema(example = "gateway")]
+    pub origin: String,
     #[schema(format = DateTime)]
     pub created_at: Option<String>,
 }
@@ -318,9 +334,47 @@ impl From<&pb::Refund> for Refund {
             status: RefundStatus::from_pb(r.status),
             reason: r.reason.clone(),
             failure_code: non_empty(&r.failure_code),
+            origin: if r.origin.is_empty() { "gateway".into() } else { r.origin.clone() },
             created_at: time(r.created_at.as_ref()),
         }
     }
+}
+
+/// A payer's dispute of a charge, as the provider reports it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Dispute {
+    /// The provider's dispute id.
+    #[schema(example = "dp_1NtAbc")]
+    pub id: String,
+    pub amount: i64,
+    #[schema(example = "fraudulent")]
+    pub reason: String,
+    /// The provider's word: `needs_response`, `under_review`, `won`, `lost`, …
+    #[schema(example = "needs_response")]
+    pub status: String,
+    #[schema(format = DateTime)]
+    pub created_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub updated_at: Option<String>,
+}
+
+impl From<&pb::Dispute> for Dispute {
+    fn from(d: &pb::Dispute) -> Self {
+        Self {
+            id: d.id.clone(),
+            amount: d.amount,
+            reason: d.reason.clone(),
+            status: d.status.clone(),
+            created_at: time(d.created_at.as_ref()),
+            updated_at: time(d.updated_at.as_ref()),
+        }
+    }
+}
+
+/// A JSON object carried as text through proto; anything else is absent.
+fn json_object(text: &str) -> Option<serde_json::Value> {
+    serde_json::from_str::<serde_json::Value>(text).ok().filter(serde_json::Value::is_object)
 }
 
 /// One payment attempt of a checkout: `GET /api/v1/transactions/{id}` and
@@ -344,9 +398,17 @@ pub struct Transaction {
     pub capture_method: CaptureMethod,
     pub payment_method: Option<PaymentMethod>,
     pub provider: String,
+    /// The provider account that charged; `null`: the built-in sandbox.
+    pub provider_id: Option<String>,
     pub provider_reference: Option<String>,
     pub failure_code: Option<String>,
     pub failure_message: Option<String>,
+    /// While the payer must act first (3-D Secure): the provider's
+    /// instruction.
+    #[schema(value_type = Option<Object>)]
+    pub next_action: Option<serde_json::Value>,
+    /// Disputes of this charge, as the provider reports them.
+    pub disputes: Vec<Dispute>,
     pub invoice_id: Option<String>,
     pub tax_amount: i64,
     pub net_amount: i64,
@@ -403,9 +465,12 @@ impl From<&pb::Transaction> for Transaction {
             capture_method: CaptureMethod::from_pb(t.capture_method),
             payment_method: t.payment_method.as_ref().map(PaymentMethod::from),
             provider: t.provider.clone(),
+            provider_id: non_empty(&t.provider_id),
             provider_reference: non_empty(&t.provider_reference),
             failure_code: non_empty(&t.failure_code),
             failure_message: non_empty(&t.failure_message),
+            next_action: json_object(&t.next_action_json),
+            disputes: t.disputes.iter().map(Dispute::from).collect(),
             invoice_id: non_empty(&t.invoice_id),
             tax_amount: t.tax_amount,
             net_amount: t.net_amount,
@@ -442,6 +507,10 @@ pub struct Site {
     /// site's checkouts (CORS); empty: only the gateway's own pages.
     #[schema(example = json!(["https://shop.example"]))]
     pub allowed_origins: Vec<String>,
+    /// The provider account charges go through; `null`: the built-in
+    /// sandbox.
+    #[schema(example = "prov_3c4d5e6f7a8b9c0d1e2f3a4b")]
+    pub provider_id: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: Option<String>,
 }
@@ -456,6 +525,7 @@ impl From<&pb::Site> for Site {
             checkout_domain: non_empty(&s.checkout_domain),
             domains: s.domains.iter().map(CheckoutDomain::from).collect(),
             allowed_origins: s.allowed_origins.clone(),
+            provider_id: non_empty(&s.provider_id),
             created_at: time(s.created_at.as_ref()),
         }
     }

@@ -183,6 +183,9 @@ pub struct CreateSiteRequest {
     /// Browser origins (`https://shop.example`) allowed to call the checkout
     /// runtime API cross-origin; at most 20, no wildcards.
     pub allowed_origins: Option<Vec<String>>,
+    /// The provider account to charge through (`prov_…`, same mode as the
+    /// key); absent: the built-in sandbox, test mode only.
+    pub provider_id: Option<String>,
 }
 
 /// `PATCH /api/v1/sites/{id}`: absent fields stay as they are.
@@ -193,6 +196,9 @@ pub struct UpdateSiteRequest {
     pub name: Option<String>,
     /// Replaces the list; `[]` allows no other origin.
     pub allowed_origins: Option<Vec<String>>,
+    /// Switches the provider for payments started from now on; `""`
+    /// returns to the built-in sandbox (test mode only).
+    pub provider_id: Option<String>,
 }
 
 impl UpdateSiteRequest {
@@ -201,6 +207,7 @@ impl UpdateSiteRequest {
             id,
             name: self.name,
             allowed_origins: self.allowed_origins.map(|origins| pb::AllowedOrigins { origins }),
+            provider_id: self.provider_id,
         }
     }
 }
@@ -228,6 +235,7 @@ impl CreateSiteRequest {
             checkout_domain: self.checkout_domain.unwrap_or_default(),
             idempotency_key,
             allowed_origins: self.allowed_origins.unwrap_or_default(),
+            provider_id: self.provider_id.unwrap_or_default(),
         }
     }
 }

@@ -48,6 +48,12 @@ pub struct StackConfig {
     /// `PAYGATE_PDF_TOKEN`: when set, the PDF worker serves only callers
     /// presenting it, and core presents it.
     pub pdf_token: Option<SecretString>,
+    /// `PAYGATE_HOOKS_BASE_URL`: the public base of edge-main's API, where
+    /// providers send webhooks; `None` = the checkout base URL.
+    pub hooks_base_url: Option<String>,
+    pub stripe_api_base: Option<String>,
+    pub gocardless_api_base: Option<String>,
+    pub provider_allow_private: bool,
     /// Tests only: provider failures to inject (see
     /// `paygate_core::providers::faults`). Never read from the environment.
     pub provider_faults: Option<std::sync::Arc<paygate_core::providers::faults::FaultPlan>>,
@@ -221,6 +227,10 @@ impl StackConfig {
                 None | Some("") => Some(paygate_core::DEFAULT_VIES_URL.to_owned()),
                 Some(_) => service_url(env, "PAYGATE_VIES_URL")?,
             },
+            hooks_base_url: service_url(env, "PAYGATE_HOOKS_BASE_URL")?,
+            stripe_api_base: service_url(env, "PAYGATE_STRIPE_API_BASE")?,
+            gocardless_api_base: service_url(env, "PAYGATE_GOCARDLESS_API_BASE")?,
+            provider_allow_private: flag(env, "PAYGATE_PROVIDER_ALLOW_PRIVATE")?,
             provider_faults: None,
             dns_resolver: None,
         })
@@ -248,6 +258,10 @@ impl StackConfig {
             vies_url: self.vies_url.clone(),
             platform_domains: self.platform_domains.clone(),
             pdf_token: self.pdf_token.clone(),
+            hooks_base_url: self.hooks_base_url.clone(),
+            stripe_api_base: self.stripe_api_base.clone(),
+            gocardless_api_base: self.gocardless_api_base.clone(),
+            provider_allow_private: self.provider_allow_private,
             provider_faults: self.provider_faults.clone(),
             dns_resolver: self.dns_resolver.clone(),
             pdf_url: Some(match local_pdf {

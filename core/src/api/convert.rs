@@ -9,7 +9,7 @@ use crate::domain::{
     checkouts::{Address, CaptureMethod, Checkout, CheckoutStatus, Customer, LineItem, NewCheckout, NewLineItem},
     organizations::Organization,
     sites::Site,
-    transactions::{Refund, RefundStatus, Transaction, TransactionStatus},
+    transactions::{Refund, RefundOrigin, RefundStatus, Transaction, TransactionStatus},
 };
 use crate::error::{CoreError, CoreResult};
 use crate::providers::PaymentMethod;
@@ -92,6 +92,7 @@ pub fn site(site: Site, domains: Vec<CheckoutDomain>) -> pb::Site {
         created_at: Some(timestamp(site.created_at)),
         domains: domains.into_iter().map(checkout_domain).collect(),
         allowed_origins: site.allowed_origins,
+        provider_id: site.provider_id.unwrap_or_default(),
     }
 }
 
@@ -282,6 +283,10 @@ pub fn refund(refund: &Refund, transaction_id: &str, currency: &str) -> pb::Refu
         failure_code: refund.failure_code.clone().unwrap_or_default(),
         created_at: Some(timestamp(refund.created_at)),
         idempotent_replayed: false,
+        origin: match refund.origin {
+            RefundOrigin::Gateway => "gateway".into(),
+            RefundOrigin::Provider => "provider".into(),
+        },
     }
 }
 
@@ -327,6 +332,20 @@ pub fn transaction(t: Transaction) -> pb::Transaction {
             message: f.message.clone(),
             at: Some(timestamp(f.at)),
         }),
+        provider_id: t.provider_id.clone().unwrap_or_default(),
+        next_action_json: t.next_action.as_ref().map(|action| action.to_string()).unwrap_or_default(),
+        disputes: t
+            .disputes
+            .iter()
+            .map(|d| pb::Dispute {
+                id: d.id.clone(),
+                amount: d.amount,
+                reason: d.reason.clone(),
+                status: d.status.clone(),
+                created_at: Some(timestamp(d.created_at)),
+                updated_at: Some(timestamp(d.updated_at)),
+            })
+            .collect(),
         created_at: Some(timestamp(t.created_at)),
         updated_at: (t.updated_at != 0).then(|| timestamp(t.updated_at)),
     }

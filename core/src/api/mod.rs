@@ -4,6 +4,7 @@
 mod billing;
 pub(crate) mod convert;
 mod payments;
+mod providers;
 
 use paygate_contract::proto::v1::{self as pb, *};
 use tonic::{Request, Response, Status};
@@ -137,7 +138,7 @@ impl api_key_service_server::ApiKeyService for GrpcApi {
 
 /// A secret that is serialised as absent, so idempotency records never
 /// store it.
-struct SecretOnce(Option<String>);
+pub(crate) struct SecretOnce(Option<String>);
 
 impl serde::Serialize for SecretOnce {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -158,8 +159,12 @@ impl site_service_server::SiteService for GrpcApi {
         traced("CreateSite", &request, async {
             let principal = self.principal(&request, scopes::SITES_WRITE).await?;
             let body = request.get_ref();
-            let fingerprint =
-                crate::domain::idempotency::fingerprint(&(&body.name, &body.checkout_domain, &body.allowed_origins))?;
+            let fingerprint = crate::domain::idempotency::fingerprint(&(
+                &body.name,
+                &body.checkout_domain,
+                &body.allowed_origins,
+                &body.provider_id,
+            ))?;
             let created = self
                 .core
                 .idempotent(
@@ -172,10 +177,11 @@ impl site_service_server::SiteService for GrpcApi {
                         let (site, secret) = self
                             .core
                             .create_site_with_origins(
-                                &principal.organization_id,
+                                &principal,
                                 &body.name,
                                 &body.checkout_domain,
                                 &body.allowed_origins,
+                                &body.provider_id,
                             )
                             .await?;
                         Ok::<_, CoreError>((site, SecretOnce(Some(secret.expose().to_owned()))))
@@ -210,7 +216,12 @@ impl site_service_server::SiteService for GrpcApi {
             let principal = self.principal(&request, scopes::SITES_WRITE).await?;
             let body = request.get_ref();
             let origins = body.allowed_origins.as_ref().map(|o| o.origins.as_slice());
-            let site = self.core.update_site(&principal, &body.id, body.name.as_deref(), origins).await?;
+            let change = crate::domain::sites::SiteChange {
+                name: body.name.as_deref(),
+                allowed_origins: origins,
+                provider_id: body.provider_id.as_deref(),
+            };
+            let site = self.core.update_site(&principal, &body.id, &change).await?;
             let domains = self.core.site_domains(&site.id).await?;
             Ok(Response::new(convert::site(site, domains)))
         })

@@ -91,7 +91,11 @@ impl transaction_service_server::TransactionService for GrpcApi {
                 transaction_id: transaction.as_ref().map(|t| t.id.clone()).unwrap_or_default(),
                 transaction_status: transaction.as_ref().map(|t| convert::transaction_status_pb(t.status)).unwrap_or(0),
                 failure_code: transaction.as_ref().and_then(|t| t.failure_code.clone()).unwrap_or_default(),
-                failure_message: transaction.and_then(|t| t.failure_message).unwrap_or_default(),
+                failure_message: transaction.as_ref().and_then(|t| t.failure_message.clone()).unwrap_or_default(),
+                next_action_json: transaction
+                    .and_then(|t| t.next_action)
+                    .map(|action| action.to_string())
+                    .unwrap_or_default(),
             }))
         })
         .await?

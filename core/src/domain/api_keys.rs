@@ -37,6 +37,8 @@ pub mod scopes {
     pub const SITES_WRITE: &str = "sites:write";
     pub const KEYS_READ: &str = "keys:read";
     pub const KEYS_WRITE: &str = "keys:write";
+    pub const PROVIDERS_READ: &str = "providers:read";
+    pub const PROVIDERS_WRITE: &str = "providers:write";
 
     pub const ALL: &[&str] = &[
         CHECKOUT_CREATE,
@@ -47,6 +49,8 @@ pub mod scopes {
         SITES_WRITE,
         KEYS_READ,
         KEYS_WRITE,
+        PROVIDERS_READ,
+        PROVIDERS_WRITE,
     ];
 }
 

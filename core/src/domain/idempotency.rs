@@ -234,6 +234,8 @@ mod tests {
         Core {
             provider: Arc::new(crate::providers::sandbox::SandboxProvider::new(store.clone(), Default::default())),
             http: reqwest::Client::new(),
+            provider_http: reqwest::Client::new(),
+            provider_clients: Default::default(),
             ipn_clients: Default::default(),
             clock: Arc::new(crate::clock::SystemClock),
             dns: Arc::new(crate::dns::PublishedTxtRecords::default()),
@@ -250,6 +252,10 @@ mod tests {
                 workers: 1,
                 platform_domains: Vec::new(),
                 pdf_token: None,
+                hooks_base_url: "http://localhost".into(),
+                stripe_api_base: crate::domain::provider_accounts::STRIPE_API.into(),
+                gocardless_api_base: None,
+                provider_allow_private: true,
             }),
         }
     }

@@ -150,6 +150,16 @@ fn transaction_events(transaction: &Transaction) -> Vec<(String, &'static str, i
     for refund in transaction.refunds.iter().filter(|r| r.status == RefundStatus::Succeeded) {
         events.push((format!("{}:refund:{}", transaction.id, refund.id), "transaction.refunded", refund.created_at));
     }
+    for dispute in &transaction.disputes {
+        events.push((format!("{}:dispute:{}", transaction.id, dispute.id), "transaction.disputed", dispute.created_at));
+        if dispute.closed() {
+            events.push((
+                format!("{}:dispute:{}:closed", transaction.id, dispute.id),
+                "transaction.dispute_closed",
+                dispute.updated_at,
+            ));
+        }
+    }
     events
 }
 

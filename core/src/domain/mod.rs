@@ -9,6 +9,8 @@ pub mod idempotency;
 pub mod invoices;
 pub mod ipn;
 pub mod organizations;
+pub mod provider_accounts;
+pub mod provider_events;
 pub mod sites;
 pub mod tax_rules;
 pub mod taxation;
@@ -32,14 +34,16 @@ use crate::{
 pub const COLLECTIONS: &[CollectionSpec] = &[
     CollectionSpec { name: "organizations", unique: &[], indexed: &[] },
     CollectionSpec { name: "api_keys", unique: &["keyHash"], indexed: &["organizationId"] },
-    CollectionSpec { name: "sites", unique: &["checkoutDomain"], indexed: &["organizationId"] },
+    CollectionSpec { name: "sites", unique: &["checkoutDomain"], indexed: &["organizationId", "providerId"] },
+    CollectionSpec { name: "providers", unique: &[], indexed: &["organizationId", "livemode"] },
+    CollectionSpec { name: "provider_events", unique: &[], indexed: &["providerId"] },
     CollectionSpec { name: "checkout_domains", unique: &[], indexed: &["organizationId", "siteId"] },
     CollectionSpec { name: "checkouts", unique: &[], indexed: &["organizationId", "siteId", "status", "followUp"] },
     CollectionSpec { name: "idempotency", unique: &[], indexed: &[] },
     CollectionSpec {
         name: "transactions",
         unique: &[],
-        indexed: &["organizationId", "siteId", "status", "checkoutId", "needsWork"],
+        indexed: &["organizationId", "siteId", "status", "checkoutId", "needsWork", "providerReference"],
     },
     CollectionSpec {
         name: "ipn_deliveries",
@@ -80,6 +84,18 @@ pub struct Settings {
     pub platform_domains: Vec<String>,
     /// Presented to the PDF worker when it requires a token.
     pub pdf_token: Option<crate::crypto::SecretString>,
+    /// Public base of edge-main's API, where providers send webhooks
+    /// (`{hooks_base_url}/hooks/{type}/{id}`).
+    pub hooks_base_url: String,
+    /// Stripe's API base unless a provider record overrides it
+    /// (`PAYGATE_STRIPE_API_BASE`).
+    pub stripe_api_base: String,
+    /// GoCardless's API base for every record (`PAYGATE_GOCARDLESS_API_BASE`);
+    /// `None` picks live or sandbox by the record's mode.
+    pub gocardless_api_base: Option<String>,
+    /// Lets provider records point `apiBase` at http or private addresses
+    /// (stand-ins in development).
+    pub provider_allow_private: bool,
 }
 
 /// The domain's handle on everything it needs; cheap to clone.
@@ -103,6 +119,10 @@ pub struct Core {
     pub clock: Arc<dyn Clock>,
     /// Looks up custom checkout domains' ownership proofs.
     pub dns: Arc<dyn crate::dns::TxtResolver>,
+    /// Calls to providers' APIs (timeouts, no redirects).
+    pub provider_http: reqwest::Client,
+    /// Provider clients built from provider records.
+    pub provider_clients: Arc<provider_accounts::ProviderClients>,
 }
 
 /// Microseconds since the Unix epoch: the store's `createdAt` unit.

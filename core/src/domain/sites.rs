@@ -39,6 +39,19 @@ pub struct Site {
     /// site's checkouts (CORS), as browsers send them in `Origin`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_origins: Vec<String>,
+    /// The provider account charges go through; `None` = the built-in
+    /// sandbox. Indexed, so a provider in use cannot be deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_id: Option<String>,
+}
+
+/// What `PATCH /api/v1/sites/{id}` changes; `None` leaves a field alone.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SiteChange<'a> {
+    pub name: Option<&'a str>,
+    pub allowed_origins: Option<&'a [String]>,
+    /// `Some("")` returns the site to the built-in sandbox.
+    pub provider_id: Option<&'a str>,
 }
 
 /// How many browser origins one site may allow.
@@ -101,31 +114,44 @@ impl Entity for Site {
     }
 }
 
-fn new_webhook_secret() -> SecretString {
+pub(crate) fn new_webhook_secret() -> SecretString {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     SecretString::new(format!("whsec_{}", STANDARD.encode(bytes)))
 }
 
 impl Core {
+    /// A test-mode site on the built-in sandbox (bootstrap and tests).
     pub async fn create_site(
         &self,
         organization_id: &str,
         name: &str,
         domain: &str,
     ) -> CoreResult<(Site, SecretString)> {
-        self.create_site_with_origins(organization_id, name, domain, &[]).await
+        let principal = Principal {
+            organization_id: organization_id.to_owned(),
+            key_id: String::new(),
+            scopes: Vec::new(),
+            mode: super::api_keys::KeyMode::Test,
+        };
+        self.create_site_with_origins(&principal, name, domain, &[], "").await
     }
 
     pub async fn create_site_with_origins(
         &self,
-        organization_id: &str,
+        principal: &Principal,
         name: &str,
         domain: &str,
         allowed_origins: &[String],
+        provider_id: &str,
     ) -> CoreResult<(Site, SecretString)> {
+        let organization_id = principal.organization_id.as_str();
         let name = super::validate::name("name", name)?;
         let allowed_origins = parse_origins(allowed_origins)?;
+        let provider_id = match provider_id.trim() {
+            "" => None,
+            id => Some(self.usable_provider(principal, id).await?.id),
+        };
         let domain = match domain.trim() {
             "" => None,
             domain => Some(self.parse_checkout_domain(domain, "checkoutDomain")?),
@@ -143,6 +169,7 @@ impl Core {
             previous_webhook_secret_sealed: None,
             previous_webhook_secret_expires_at: 0,
             allowed_origins,
+            provider_id,
         };
         // The domain is claimed first, so a site never exists with a domain
         // it failed to get; like any claim it stays pending until proven.
@@ -181,23 +208,27 @@ impl Core {
         }
     }
 
-    /// Renames the site and/or replaces its allowed origins.
-    pub async fn update_site(
-        &self,
-        principal: &Principal,
-        id: &str,
-        name: Option<&str>,
-        allowed_origins: Option<&[String]>,
-    ) -> CoreResult<Site> {
+    /// Renames the site, replaces its allowed origins and/or switches its
+    /// provider. A new provider applies to payments started afterwards;
+    /// transactions keep the provider that charged them.
+    pub async fn update_site(&self, principal: &Principal, id: &str, change: &SiteChange<'_>) -> CoreResult<Site> {
         let site = self.owned_site(principal, id).await?;
-        let name = name.map(|name| super::validate::name("name", name)).transpose()?;
-        let allowed_origins = allowed_origins.map(parse_origins).transpose()?;
+        let name = change.name.map(|name| super::validate::name("name", name)).transpose()?;
+        let allowed_origins = change.allowed_origins.map(parse_origins).transpose()?;
+        let provider_id = match change.provider_id.map(str::trim) {
+            None => None,
+            Some("") => Some(None),
+            Some(id) => Some(Some(self.usable_provider(principal, id).await?.id)),
+        };
         self.modify(site, |site| {
             if let Some(name) = &name {
                 site.name = name.clone();
             }
             if let Some(origins) = &allowed_origins {
                 site.allowed_origins = origins.clone();
+            }
+            if let Some(provider_id) = &provider_id {
+                site.provider_id = provider_id.clone();
             }
             Ok(())
         })

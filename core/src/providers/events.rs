@@ -29,9 +29,12 @@ pub enum HookError {
     Body(String),
 }
 
+use serde::{Deserialize, Serialize};
+
 /// One provider event. `id` is the provider's own event id: the gateway
 /// applies each id once.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ProviderEvent {
     pub id: String,
     /// The provider's own name for it (`payment_intent.succeeded`,
@@ -42,7 +45,8 @@ pub struct ProviderEvent {
     pub kind: EventKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum EventKind {
     /// A charge moved. `reference` is the provider's charge id (`pi_…`,
     /// `PM…`); `transaction_id` the gateway's id from the charge's metadata
@@ -65,7 +69,8 @@ pub enum EventKind {
     Ignored,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum ChargeEventStatus {
     Processing,
     RequiresAction,
@@ -81,7 +86,8 @@ pub enum ChargeEventStatus {
     Canceled,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RefundEventStatus {
     Pending,
     Succeeded,

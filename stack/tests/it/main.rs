@@ -19,4 +19,5 @@ mod ipn;
 mod keys_and_sites;
 mod operations;
 mod payments;
+mod providers;
 mod transport;

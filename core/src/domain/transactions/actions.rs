@@ -130,7 +130,11 @@ impl Core {
         }
         let reference = transaction.provider_reference.clone().unwrap_or_default();
         let amount = transaction.capture_amount.unwrap_or(transaction.amount);
-        let outcome = self.provider.capture(&format!("{}:capture", transaction.id), &reference, amount).await;
+        let outcome = self
+            .provider_client(transaction.provider_id.as_deref())
+            .await?
+            .capture(&format!("{}:capture", transaction.id), &reference, amount)
+            .await;
         if let Err(err) = outcome {
             return self.action_not_done(transaction, PendingAction::Capture, err).await;
         }
@@ -162,7 +166,12 @@ impl Core {
             return Ok(transaction);
         }
         let reference = transaction.provider_reference.clone().unwrap_or_default();
-        if let Err(err) = self.provider.cancel(&format!("{}:cancel", transaction.id), &reference).await {
+        if let Err(err) = self
+            .provider_client(transaction.provider_id.as_deref())
+            .await?
+            .cancel(&format!("{}:cancel", transaction.id), &reference)
+            .await
+        {
             return self.action_not_done(transaction, PendingAction::Cancel, err).await;
         }
         let settled = self

@@ -80,6 +80,48 @@ pub struct Refund {
     pub provider_reference: Option<String>,
     #[serde(default)]
     pub failure_code: Option<String>,
+    /// `provider`: made in the provider's dashboard and learned from its
+    /// webhook, not asked for through the gateway.
+    #[serde(default)]
+    pub origin: RefundOrigin,
+}
+
+impl Refund {
+    /// Accepted by the provider, which reports the outcome by webhook:
+    /// asking again would only repeat the question.
+    pub fn awaits_provider(&self) -> bool {
+        self.status == RefundStatus::Pending && self.provider_reference.is_some()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundOrigin {
+    #[default]
+    Gateway,
+    Provider,
+}
+
+/// A payer's dispute (card chargeback, Direct Debit indemnity claim), as
+/// the provider reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Dispute {
+    /// The provider's dispute id (`dp_…`).
+    pub id: String,
+    pub amount: i64,
+    pub reason: String,
+    /// The provider's status word (`needs_response`, `won`, `lost`, …).
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Dispute {
+    /// Whether the provider has decided it.
+    pub fn closed(&self) -> bool {
+        matches!(self.status.as_str(), "won" | "lost" | "warning_closed" | "charge_refunded" | "closed")
+    }
 }
 
 /// A provider call in flight for capture or cancel.
@@ -142,8 +184,21 @@ pub struct Transaction {
     pub capture_method: CaptureMethod,
     pub payment_method: PaymentMethod,
     pub provider: String,
+    /// The provider account that charged; `None` = the built-in sandbox.
+    #[serde(default)]
+    pub provider_id: Option<String>,
     #[serde(default)]
     pub provider_reference: Option<String>,
+    /// The provider accepted the charge and reports its outcome by webhook
+    /// (bank debits, 3-D Secure): the charge is never sent again.
+    #[serde(default)]
+    pub awaiting_provider: bool,
+    /// What the payer must do first (the provider's own instruction, e.g.
+    /// Stripe's `next_action`), shown to the checkout page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_action: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disputes: Vec<Dispute>,
     #[serde(default)]
     pub failure_code: Option<String>,
     #[serde(default)]
@@ -173,6 +228,10 @@ pub struct Transaction {
     pub lease_until: i64,
     #[serde(default)]
     pub attempts: u32,
+    /// Transient provider failures of the refunds being retried, for
+    /// their back-off.
+    #[serde(default)]
+    pub refund_retries: u32,
     /// Checkout status and IPN records still to be brought in line with
     /// this transaction's state.
     #[serde(default)]
@@ -211,7 +270,14 @@ impl Entity for Transaction {
 }
 
 impl Transaction {
-    pub(super) fn transition(&mut self, next: TransactionStatus, now: i64) -> CoreResult<()> {
+    /// Back-off before the next try after `attempts` transient provider
+    /// failures: 1 s, 2 s, 4 s … capped at 10 minutes.
+    pub fn retry_delay_micros(attempts: u32) -> i64 {
+        let seconds = 1i64 << attempts.saturating_sub(1).min(10);
+        seconds.min(600) * 1_000_000
+    }
+
+    pub(crate) fn transition(&mut self, next: TransactionStatus, now: i64) -> CoreResult<()> {
         if !self.status.can_become(next) {
             return Err(CoreError::conflict(
                 "transaction_state_invalid",
@@ -226,9 +292,14 @@ impl Transaction {
 
     /// Recomputes the scheduler flag; called before every write.
     pub fn refresh_needs_work(&mut self) {
-        self.needs_work = matches!(self.status, TransactionStatus::Pending | TransactionStatus::Processing)
+        let charging = match self.status {
+            TransactionStatus::Pending => true,
+            TransactionStatus::Processing => !self.awaiting_provider,
+            _ => false,
+        };
+        self.needs_work = charging
             || self.pending_action.is_some()
-            || self.refunds.iter().any(|r| r.status == RefundStatus::Pending)
+            || self.refunds.iter().any(|r| r.status == RefundStatus::Pending && !r.awaits_provider())
             || self.follow_up;
     }
 

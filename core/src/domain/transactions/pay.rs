@@ -4,8 +4,9 @@
 use super::model::*;
 use crate::domain::{
     Core, Entity,
-    checkouts::{Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
+    checkouts::{CaptureMethod, Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
     now_micros,
+    sites::Site,
 };
 use crate::{
     error::{CoreError, CoreResult},
@@ -26,11 +27,15 @@ pub fn parse_payment_method(kind: &str, vpa: &str) -> CoreResult<PaymentMethod> 
         }
         return Ok(PaymentMethod::Upi { vpa: vpa.to_owned() });
     }
-    if kind.len() > 200 || !kind.starts_with("tok_") {
+    let well_formed = kind.len() <= 200 && kind.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if well_formed && kind.starts_with("MD") {
+        return Ok(PaymentMethod::Mandate { id: kind.to_owned() });
+    }
+    if !well_formed || !(kind.starts_with("tok_") || kind.starts_with("pm_")) {
         return Err(CoreError::field(
             "paymentMethod",
             "payment_method_invalid",
-            "paymentMethod must be a provider token (tok_…) or \"upi\"",
+            "paymentMethod must be a provider token (tok_…, pm_…), a Direct Debit mandate (MD…) or \"upi\"",
         ));
     }
     Ok(PaymentMethod::Card { token: kind.to_owned() })
@@ -53,12 +58,23 @@ impl Core {
             checkout = self.sync_checkout(&previous).await?;
         }
         ensure_payable(&checkout, now_micros())?;
-        if !self.provider.accepts(&method) {
+        let site = self.get::<Site>(&checkout.site_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))?;
+        let provider = self.provider_client(site.provider_id.as_deref()).await?;
+        if !provider.accepts(&method) {
             return Err(CoreError::field(
                 "paymentMethod",
                 "payment_method_invalid",
                 "this payment method is not accepted by the provider",
             ));
+        }
+        if checkout.capture_method == CaptureMethod::Manual && !provider.supports_manual_capture() {
+            return Err(CoreError::InvalidRequest {
+                code: "capture_method_unsupported",
+                message: format!(
+                    "{} settles payments itself: this checkout's manual capture cannot work",
+                    provider.name()
+                ),
+            });
         }
         let now = now_micros();
         let tax = self.assess_tax(&checkout, now).await?;
@@ -75,8 +91,12 @@ impl Core {
             currency: checkout.currency.clone(),
             capture_method: checkout.capture_method,
             payment_method: method,
-            provider: self.provider.name().to_owned(),
+            provider: provider.name().to_owned(),
+            provider_id: site.provider_id.clone(),
             provider_reference: None,
+            awaiting_provider: false,
+            next_action: None,
+            disputes: Vec::new(),
             failure_code: None,
             failure_message: None,
             amount_captured: 0,
@@ -90,6 +110,7 @@ impl Core {
             // Leased to nobody yet: the scheduler re-drives it after this.
             lease_until: now + WORK_LEASE_MICROS,
             attempts: 0,
+            refund_retries: 0,
             follow_up: false,
             needs_work: true,
             swept_until: 0,
@@ -155,5 +176,8 @@ mod tests {
         assert!(parse_payment_method("upi", "").is_err());
         assert!(parse_payment_method("4242424242424242", "").is_err());
         assert!(parse_payment_method("", "").is_err());
+        assert!(matches!(parse_payment_method("pm_card_visa", ""), Ok(PaymentMethod::Card { .. })));
+        assert!(matches!(parse_payment_method("MD000TESTOK", ""), Ok(PaymentMethod::Mandate { .. })));
+        assert!(parse_payment_method("pm_<script>", "").is_err());
     }
 }

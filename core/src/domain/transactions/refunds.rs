@@ -68,6 +68,7 @@ impl Core {
                             created_at: now,
                             provider_reference: None,
                             failure_code: None,
+                            origin: RefundOrigin::Gateway,
                         });
                         // Keeps the re-drive away while this request asks
                         // the provider itself.
@@ -107,7 +108,7 @@ impl Core {
             .find(|r| r.id == refund_id)
             .cloned()
             .ok_or_else(|| CoreError::Internal(format!("refund {refund_id} not on {transaction_id}")))?;
-        if refund.status != RefundStatus::Pending {
+        if refund.status != RefundStatus::Pending || refund.awaits_provider() {
             return Ok(refund);
         }
         let reference = transaction.provider_reference.clone().unwrap_or_default();
@@ -118,9 +119,11 @@ impl Core {
             currency: transaction.currency.clone(),
             refund_id: refund_id.to_owned(),
         };
-        let outcome = self.provider.refund(&request).await;
+        let outcome = self.provider_client(transaction.provider_id.as_deref()).await?.refund(&request).await;
         let (status, provider_reference, failure_code) = match outcome {
-            Ok(outcome) => (RefundStatus::Succeeded, Some(outcome.reference), None),
+            Ok(outcome) if outcome.settled => (RefundStatus::Succeeded, Some(outcome.reference), None),
+            // Accepted; the provider's webhook reports the end.
+            Ok(outcome) => (RefundStatus::Pending, Some(outcome.reference), None),
             Err(ProviderError::Refused { code, .. }) => (RefundStatus::Failed, None, Some(code)),
             Err(ProviderError::Transient(message)) => {
                 tracing::warn!(transaction = %transaction_id, refund = %refund_id, %message, "provider unavailable; the re-drive retries");
@@ -137,7 +140,7 @@ impl Core {
                 let Some(refund) = transaction.refunds.iter_mut().find(|r| r.id == refund_id) else {
                     return Ok(());
                 };
-                if refund.status != RefundStatus::Pending {
+                if refund.status != RefundStatus::Pending || refund.awaits_provider() {
                     return Ok(());
                 }
                 refund.status = status;

@@ -25,6 +25,10 @@ impl Core {
             return self.resume_transaction(transaction).await;
         }
         let now = now_micros();
+        if transaction.awaiting_provider {
+            // The provider has the charge; only its webhook settles it.
+            return Ok(());
+        }
         if transaction.status == TransactionStatus::Processing && !transaction.lease_expired(now) {
             // Another worker holds it; if it dies, the lease runs out and
             // the scheduler hands it on.
@@ -62,9 +66,13 @@ impl Core {
             method: claimed.payment_method.clone(),
             capture: claimed.capture_method == CaptureMethod::Automatic,
             transaction_id: claimed.id.clone(),
-            return_url: None,
+            return_url: Some(format!(
+                "{}/checkout/{}",
+                self.checkout_base_url(&claimed.site_id).await?,
+                claimed.checkout_id
+            )),
         };
-        let outcome = self.provider.authorize(&request).await;
+        let outcome = self.provider_client(claimed.provider_id.as_deref()).await?.authorize(&request).await;
         let (next, reference, failure) = match outcome {
             Ok(outcome) => match outcome.status {
                 ChargeStatus::Succeeded => (TransactionStatus::Succeeded, Some(outcome.reference), None),
@@ -78,10 +86,23 @@ impl Core {
             },
             Err(ProviderError::Refused { code, message }) => (TransactionStatus::Failed, None, Some((code, message))),
             Err(ProviderError::Transient(message)) => {
-                // Leave the lease to run out; the scheduler retries with the
-                // same idempotency key.
-                tracing::warn!(transaction = %claimed.id, %message, "provider unavailable; will retry");
-                return Ok(());
+                // The scheduler retries with the same idempotency key once
+                // the back-off has passed.
+                let delay = Transaction::retry_delay_micros(claimed.attempts);
+                tracing::warn!(transaction = %claimed.id, %message, retry_in_ms = delay / 1000, "provider unavailable; will retry");
+                let backed_off = self
+                    .modify(claimed, |transaction| {
+                        if transaction.status != TransactionStatus::Processing {
+                            return Err(CoreError::conflict("already_settled", "settled elsewhere"));
+                        }
+                        transaction.lease_until = now_micros() + delay;
+                        Ok(())
+                    })
+                    .await;
+                return match backed_off {
+                    Ok(_) | Err(CoreError::Conflict { code: "already_settled", .. }) => Ok(()),
+                    Err(err) => Err(err),
+                };
             }
         };
         let settled = self
@@ -102,6 +123,8 @@ impl Core {
                     transaction.failure_message = Some(message.clone());
                 }
                 transaction.lease_until = 0;
+                transaction.awaiting_provider = false;
+                transaction.next_action = None;
                 transaction.updated_at = now;
                 transaction.refresh_needs_work();
                 Ok(())
@@ -121,7 +144,7 @@ impl Core {
     pub async fn resume_transaction(&self, transaction: Transaction) -> CoreResult<()> {
         let now = now_micros();
         if matches!(transaction.status, TransactionStatus::Pending | TransactionStatus::Processing) {
-            if transaction.lease_expired(now) {
+            if transaction.lease_expired(now) && !transaction.awaiting_provider {
                 self.queue.publish(PAYMENT_QUEUE, transaction.id.as_bytes()).await?;
             }
             return Ok(());
@@ -140,8 +163,12 @@ impl Core {
                 Err(err) => Err(err),
             };
         }
-        let stalled: Vec<String> =
-            transaction.refunds.iter().filter(|r| r.status == RefundStatus::Pending).map(|r| r.id.clone()).collect();
+        let stalled: Vec<String> = transaction
+            .refunds
+            .iter()
+            .filter(|r| r.status == RefundStatus::Pending && !r.awaits_provider())
+            .map(|r| r.id.clone())
+            .collect();
         if !stalled.is_empty() && transaction.lease_expired(now) {
             let transaction = self.lease(&transaction.id).await?;
             let mut finished = Ok(());
@@ -151,10 +178,19 @@ impl Core {
                     break;
                 }
             }
-            // Released at once: a refund the provider could not take yet is
-            // retried on the next pass, not after a whole lease.
+            // A refund the provider could not take yet is retried after a
+            // back-off that grows with each failure, not after a whole lease.
             self.update::<Transaction, _>(&transaction.id, |transaction| {
-                transaction.lease_until = 0;
+                let unfinished =
+                    transaction.refunds.iter().any(|r| r.status == RefundStatus::Pending && !r.awaits_provider());
+                if unfinished {
+                    transaction.refund_retries += 1;
+                    transaction.lease_until =
+                        now_micros() + Transaction::retry_delay_micros(transaction.refund_retries);
+                } else {
+                    transaction.refund_retries = 0;
+                    transaction.lease_until = 0;
+                }
                 Ok(())
             })
             .await?;
@@ -167,15 +203,34 @@ impl Core {
     }
 
     /// The provider took the charge but decides later (or after the payer
-    /// acts): remember its reference and wait for its webhook.
-    async fn await_provider(&self, claimed: Transaction, reference: String, _status: ChargeStatus) -> CoreResult<()> {
-        self.modify(claimed, |transaction| {
-            transaction.provider_reference = Some(reference.clone());
-            transaction.updated_at = now_micros();
-            Ok(())
-        })
-        .await?;
-        Ok(())
+    /// acts): remember its reference, hand the payer's next step to the
+    /// checkout page and wait for the provider's webhook. The charge is
+    /// never sent again, so an idempotency key the provider forgets after
+    /// a day cannot turn into a second charge.
+    async fn await_provider(&self, claimed: Transaction, reference: String, status: ChargeStatus) -> CoreResult<()> {
+        let next_action = match status {
+            ChargeStatus::RequiresAction { next_action } => Some(next_action),
+            _ => None,
+        };
+        let awaiting = self
+            .modify(claimed, |transaction| {
+                if transaction.status != TransactionStatus::Processing {
+                    // Its webhook overtook the answer and settled it.
+                    return Err(CoreError::conflict("already_settled", "settled elsewhere"));
+                }
+                transaction.provider_reference.get_or_insert_with(|| reference.clone());
+                transaction.awaiting_provider = true;
+                transaction.next_action = next_action.clone();
+                transaction.lease_until = 0;
+                transaction.updated_at = now_micros();
+                transaction.refresh_needs_work();
+                Ok(())
+            })
+            .await;
+        match awaiting {
+            Ok(_) | Err(CoreError::Conflict { code: "already_settled", .. }) => Ok(()),
+            Err(err) => Err(err),
+        }
     }
 
     /// Takes the work lease on a transaction for this worker.

@@ -1,0 +1,93 @@
+//! `POST /hooks/{type}/{providerId}`: a payment provider's webhook. The
+//! raw bytes and the signature headers go to core untouched (the signature
+//! covers the exact bytes); core verifies before it reads anything.
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use paygate_contract::{
+    error::{ErrorType, HttpError},
+    http::core_request,
+    proto::v1 as pb,
+    wire,
+};
+
+use super::AppState;
+
+/// The headers providers sign with or describe the body by; nothing else
+/// is passed on.
+const FORWARDED_HEADERS: &[&str] =
+    &["stripe-signature", "webhook-signature", "webhook-id", "webhook-timestamp", "content-type", "origin"];
+
+/// GoCardless documents 498 ("invalid token") for a signature that does
+/// not verify; its retries treat it as final.
+const GOCARDLESS_INVALID_SIGNATURE: u16 = 498;
+
+pub async fn receive(
+    State(mut state): State<AppState>,
+    Path((provider_type, provider_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, HttpError> {
+    if !is_json(&headers) {
+        return Err(HttpError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorType::InvalidRequest,
+            "unsupported_media_type",
+            "a webhook body must be JSON sent with Content-Type: application/json",
+        ));
+    }
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            HttpError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorType::InvalidRequest,
+                "body_too_large",
+                format!("the request body exceeds {} bytes", paygate_contract::http::MAX_BODY_BYTES),
+            )
+        } else {
+            HttpError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorType::InvalidRequest,
+                "body_unreadable",
+                "the request body could not be read",
+            )
+        }
+    })?;
+    let forwarded = FORWARDED_HEADERS
+        .iter()
+        .flat_map(|name| {
+            headers.get_all(*name).iter().filter_map(|value| {
+                value.to_str().ok().map(|value| pb::HookHeader { name: (*name).to_owned(), value: value.to_owned() })
+            })
+        })
+        .collect();
+    let message = pb::ReceiveHookRequest {
+        provider_type: provider_type.clone(),
+        provider_id,
+        headers: forwarded,
+        body: body.to_vec(),
+    };
+    match state.hooks.receive_hook(core_request(&headers, message)).await {
+        Ok(response) => Ok(Json(wire::HookReceipt::from(response.get_ref())).into_response()),
+        Err(status) => {
+            let mut error = HttpError::from_status(&status);
+            if provider_type == "gocardless" && error.body.error.code == "webhook_signature_invalid" {
+                error.status = StatusCode::from_u16(GOCARDLESS_INVALID_SIGNATURE).unwrap_or(StatusCode::BAD_REQUEST);
+            }
+            Err(error)
+        }
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json"
+}

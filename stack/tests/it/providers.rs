@@ -1,0 +1,270 @@
+//! Provider records and provider webhooks, end to end through the sandbox
+//! provider, whose "dashboard" emits webhooks signed like a real
+//! provider's.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+async fn patch(app: &TestApp, key: &str, path: &str, body: &Value) -> reqwest::Response {
+    app.client.patch(format!("{}{path}", app.admin)).bearer_auth(key).json(body).send().await.unwrap()
+}
+
+async fn delete(app: &TestApp, key: &str, path: &str) -> reqwest::Response {
+    app.client.delete(format!("{}{path}", app.admin)).bearer_auth(key).send().await.unwrap()
+}
+
+async fn transaction(app: &TestApp, key: &str, id: &str) -> Value {
+    app.admin_get(key, &format!("/api/v1/transactions/{id}")).await.json().await.unwrap()
+}
+
+/// A sandbox provider record, a site charging through it, and the
+/// record's signing secret.
+async fn sandbox_site(app: &TestApp, org: &paygate::Bootstrap) -> (Value, String) {
+    let response =
+        app.admin_post(&org.api_key, "/api/v1/providers", &json!({"type": "sandbox", "name": "Sandbox"})).await;
+    assert_eq!(response.status(), 201);
+    let provider: Value = response.json().await.unwrap();
+    let secret = provider["webhookSecret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let site =
+        patch(app, &org.api_key, &format!("/api/v1/sites/{}", org.site_id), &json!({"providerId": provider["id"]}))
+            .await;
+    assert_eq!(site.status(), 200);
+    let site: Value = site.json().await.unwrap();
+    assert_eq!(site["providerId"], provider["id"]);
+    (provider, secret)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn provider_records_keep_their_secrets_and_their_mode() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+
+    let stripe = json!({"type": "stripe", "name": "Stripe test",
+        "credentials": {"secretKey": "sk_test_51Habcdef4242", "publishableKey": "pk_test_51Habc"},
+        "webhookSecret": "whsec_abcdefgh9876"});
+    let response = app.admin_post(&org.api_key, "/api/v1/providers", &stripe).await;
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["type"], "stripe");
+    assert_eq!(created["livemode"], false);
+    assert_eq!(created["credentialsHint"], "…4242");
+    assert_eq!(created["webhookSecretHint"], "…9876");
+    assert_eq!(created["publishableKey"], "pk_test_51Habc");
+    assert_eq!(created["webhookSecret"], Value::Null, "a merchant's own secret is never echoed");
+    assert_eq!(created["webhookUrl"], format!("{}/hooks/stripe/{id}", app.main));
+    let fetched = app.admin_get(&org.api_key, &format!("/api/v1/providers/{id}")).await.text().await.unwrap();
+    for secret in ["sk_test_51Habcdef4242", "whsec_abcdefgh9876"] {
+        assert!(!fetched.contains(secret), "GET leaks {secret}");
+    }
+    // Sealed at rest: the store holds neither secret in clear.
+    let stored = app.operator_core().await.store.get("providers", &id).await.unwrap().unwrap();
+    let stored = stored.body.to_string();
+    assert!(!stored.contains("sk_test_51Habcdef4242") && !stored.contains("whsec_abcdefgh9876"), "{stored}");
+
+    // A test key connects test credentials only, and never the sandbox in
+    // live mode.
+    let live_credentials = json!({"type": "stripe", "credentials": {"secretKey": "sk_live_abc"}});
+    let response = app.admin_post(&org.api_key, "/api/v1/providers", &live_credentials).await;
+    assert_error(response, 400, "invalid_request_error", "credentials_mode_mismatch").await;
+    let all: Vec<String> = paygate_core::domain::api_keys::scopes::ALL.iter().map(|s| (*s).to_owned()).collect();
+    let (_, live_key) = app
+        .operator_core()
+        .await
+        .create_api_key(&org.organization_id, "live", paygate_core::domain::api_keys::KeyMode::Live, &all)
+        .await
+        .unwrap();
+    let live_key = live_key.expose().to_owned();
+    let response = app.admin_post(&live_key, "/api/v1/providers", &json!({"type": "sandbox"})).await;
+    assert_error(response, 400, "invalid_request_error", "sandbox_live_mode").await;
+    let response = app.admin_post(&live_key, "/api/v1/providers", &stripe).await;
+    assert_error(response, 400, "invalid_request_error", "credentials_mode_mismatch").await;
+    // The other mode's records are not there at all.
+    let response = app.admin_get(&live_key, &format!("/api/v1/providers/{id}")).await;
+    assert_error(response, 404, "invalid_request_error", "resource_missing").await;
+    let listed: Value = app.admin_get(&live_key, "/api/v1/providers").await.json().await.unwrap();
+    assert_eq!(listed["data"], json!([]));
+    // A live key cannot point a site at a test provider.
+    let response = patch(&app, &live_key, &format!("/api/v1/sites/{}", org.site_id), &json!({"providerId": id})).await;
+    assert_error(response, 400, "invalid_request_error", "provider_invalid").await;
+
+    // Bad input is a clear 4xx and changes nothing.
+    for (body, code) in [
+        (json!({"type": "paypal"}), "provider_type_invalid"),
+        (json!({"type": "stripe", "credentials": {"secretKey": "pk_test_x"}}), "credentials_invalid"),
+        (json!({"type": "gocardless", "credentials": {"accessToken": "nope"}}), "credentials_invalid"),
+        (json!({"type": "sandbox", "credentials": {"secretKey": "sk_test_x"}}), "credentials_invalid"),
+        (
+            json!({"type": "stripe", "credentials": {"secretKey": "sk_test_x"}, "webhookSecret": "abc"}),
+            "webhook_secret_invalid",
+        ),
+        (
+            json!({"type": "stripe", "credentials": {"secretKey": "sk_test_x"}, "apiBase": "ftp://x"}),
+            "api_base_invalid",
+        ),
+    ] {
+        let response = app.admin_post(&org.api_key, "/api/v1/providers", &body).await;
+        assert_error(response, 400, "invalid_request_error", code).await;
+    }
+    let response = app
+        .admin_post(&org.api_key, "/api/v1/providers", &json!({"type": "stripe", "credentials": {"token": 1}}))
+        .await;
+    assert_eq!(response.status(), 400);
+    let listed: Value = app.admin_get(&org.api_key, "/api/v1/providers").await.json().await.unwrap();
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+
+    // PATCH replaces the secret; DELETE is refused while a site uses it.
+    let response =
+        patch(&app, &org.api_key, &format!("/api/v1/providers/{id}"), &json!({"webhookSecret": "whsec_new0000"})).await;
+    assert_eq!(response.status(), 200);
+    let updated: Value = response.json().await.unwrap();
+    assert_eq!(updated["webhookSecretHint"], "…0000");
+    let response =
+        patch(&app, &org.api_key, &format!("/api/v1/sites/{}", org.site_id), &json!({"providerId": id})).await;
+    assert_eq!(response.status(), 200);
+    let response = delete(&app, &org.api_key, &format!("/api/v1/providers/{id}")).await;
+    assert_error(response, 409, "invalid_request_error", "provider_in_use").await;
+    let response =
+        patch(&app, &org.api_key, &format!("/api/v1/sites/{}", org.site_id), &json!({"providerId": ""})).await;
+    assert_eq!(response.status(), 200);
+    let response = delete(&app, &org.api_key, &format!("/api/v1/providers/{id}")).await;
+    assert_eq!(response.status(), 200);
+    let response = app.admin_get(&org.api_key, &format!("/api/v1/providers/{id}")).await;
+    assert_error(response, 404, "invalid_request_error", "resource_missing").await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sandbox_webhooks_settle_refund_and_dispute_through_the_hooks_route() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    let (provider, secret) = sandbox_site(&app, &org).await;
+    let provider_id = provider["id"].as_str().unwrap().to_owned();
+
+    // A delayed charge stays processing until the provider's webhook.
+    let checkout = app.checkout_with(&org, json!({"amount": 1000})).await;
+    let checkout_id = checkout["id"].as_str().unwrap();
+    let paid = app.pay(checkout_id, &json!({"paymentMethod": "tok_delayedSettlement"})).await;
+    assert_eq!(paid.status(), 202);
+    let paid: Value = paid.json().await.unwrap();
+    let txn_id = paid["transactionId"].as_str().unwrap().to_owned();
+    let waiting = eventually(20, "the provider's reference", || async {
+        let txn = transaction(&app, &org.api_key, &txn_id).await;
+        txn["providerReference"].is_string().then_some(txn)
+    })
+    .await;
+    assert_eq!(waiting["status"], "processing");
+    assert_eq!(waiting["providerId"], provider["id"]);
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(transaction(&app, &org.api_key, &txn_id).await["status"], "processing", "only the webhook settles it");
+
+    let emit = |body: Value| {
+        let app = &app;
+        let path = format!("/api/v1/providers/{provider_id}/sandbox-events");
+        let key = org.api_key.clone();
+        async move {
+            let response = app.admin_post(&key, &path, &body).await;
+            assert_eq!(response.status(), 200);
+            let event: Value = response.json().await.unwrap();
+            assert_eq!(event["deliveryStatus"], 200, "{event}");
+            event
+        }
+    };
+    emit(json!({"type": "charge.succeeded", "transactionId": txn_id})).await;
+    let settled = eventually(20, "settlement by webhook", || async {
+        let txn = transaction(&app, &org.api_key, &txn_id).await;
+        (txn["status"] == "succeeded" && txn["invoiceId"].is_string()).then_some(txn)
+    })
+    .await;
+    assert_eq!(settled["amountCaptured"], 1000);
+
+    // A refund made in the provider's dashboard shows up as a refund with
+    // its credit note; a second one can take only the rest.
+    emit(json!({"type": "refund.succeeded", "transactionId": txn_id, "amount": 300})).await;
+    let refunded = eventually(20, "the dashboard refund", || async {
+        let txn = transaction(&app, &org.api_key, &txn_id).await;
+        (txn["amountRefunded"] == 300).then_some(txn)
+    })
+    .await;
+    let refund = &refunded["refunds"][0];
+    assert_eq!(refund["origin"], "provider");
+    assert_eq!(refund["status"], "succeeded");
+    eventually(20, "the credit note", || async {
+        let notes: Value = app.admin_get(&org.api_key, "/api/v1/credit-notes").await.json().await.ok()?;
+        notes["data"].as_array()?.iter().any(|n| n["transactionId"] == txn_id.as_str()).then_some(())
+    })
+    .await;
+    let response =
+        app.admin_post(&org.api_key, &format!("/api/v1/transactions/{txn_id}/refunds"), &json!({"amount": 800})).await;
+    assert_error(response, 400, "invalid_request_error", "refund_exceeds_captured").await;
+
+    emit(json!({"type": "dispute.created", "transactionId": txn_id, "reason": "fraudulent"})).await;
+    let disputed = eventually(20, "the dispute", || async {
+        let txn = transaction(&app, &org.api_key, &txn_id).await;
+        (txn["disputes"].as_array()?.len() == 1).then_some(txn)
+    })
+    .await;
+    assert_eq!(disputed["disputes"][0]["reason"], "fraudulent");
+    assert_eq!(disputed["disputes"][0]["amount"], 1000);
+
+    // Replays and forgeries against the route itself.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let reference = settled["providerReference"].as_str().unwrap();
+    let body = serde_json::to_vec(&json!({"id": "sbxevt_replayed", "type": "charge.succeeded", "created": now,
+        "data": {"charge": reference, "transactionId": txn_id, "amount": 1000}}))
+    .unwrap();
+    let post = |path: String, headers: Vec<(String, String)>, body: Vec<u8>, content_type: &'static str| {
+        let client = app.client.clone();
+        async move {
+            let mut request = client.post(path).header("content-type", content_type).body(body);
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            request.send().await.unwrap()
+        }
+    };
+    let hook = format!("{}/hooks/sandbox/{provider_id}", app.main);
+    let headers = paygate_core::providers::sandbox::signed_event(&secret, "sbxevt_replayed", now, &body);
+    for expected_new in [1, 0, 0] {
+        let response = post(hook.clone(), headers.clone(), body.clone(), "application/json").await;
+        assert_eq!(response.status(), 200);
+        let receipt: Value = response.json().await.unwrap();
+        assert_eq!(receipt["newEvents"], expected_new, "applied once");
+    }
+    let mut forged = headers.clone();
+    forged[2].1 = paygate_core::providers::sandbox::signed_event(
+        "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "sbxevt_replayed",
+        now,
+        &body,
+    )[2]
+    .1
+    .clone();
+    let response = post(hook.clone(), forged, body.clone(), "application/json").await;
+    assert_error(response, 400, "invalid_request_error", "webhook_signature_invalid").await;
+    let response =
+        post(format!("{}/hooks/stripe/{provider_id}", app.main), headers.clone(), body.clone(), "application/json")
+            .await;
+    assert_error(response, 404, "invalid_request_error", "resource_missing").await;
+    let response =
+        post(format!("{}/hooks/sandbox/prov_unknown", app.main), headers.clone(), body.clone(), "application/json")
+            .await;
+    assert_error(response, 404, "invalid_request_error", "resource_missing").await;
+    let response = post(hook.clone(), headers.clone(), body.clone(), "text/plain").await;
+    assert_error(response, 415, "invalid_request_error", "unsupported_media_type").await;
+    let response = post(hook.clone(), headers.clone(), vec![b'x'; 2 * 1024 * 1024], "application/json").await;
+    assert_eq!(response.status(), 413);
+    // A late `charge.failed` never moves the succeeded transaction back.
+    let late = serde_json::to_vec(&json!({"id": "sbxevt_late", "type": "charge.failed", "created": now,
+        "data": {"charge": reference, "transactionId": txn_id}}))
+    .unwrap();
+    let headers = paygate_core::providers::sandbox::signed_event(&secret, "sbxevt_late", now, &late);
+    assert_eq!(post(hook.clone(), headers, late, "application/json").await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let after = transaction(&app, &org.api_key, &txn_id).await;
+    assert_eq!(after["status"], "succeeded");
+    assert_eq!(after["amountRefunded"], 300);
+    app.stop().await;
+}
