@@ -402,7 +402,15 @@ impl Core {
                             known.amount = dispute.amount;
                         }
                     }
-                    None => transaction.disputes.push(dispute.clone()),
+                    None => {
+                        let mut dispute = dispute.clone();
+                        if dispute.amount <= 0 {
+                            // Direct Debit chargebacks name no amount: they
+                            // take back the whole payment.
+                            dispute.amount = transaction.amount_captured;
+                        }
+                        transaction.disputes.push(dispute);
+                    }
                 }
                 transaction.follow_up = true;
                 transaction.updated_at = self.now();

@@ -268,3 +268,90 @@ async fn sandbox_webhooks_settle_refund_and_dispute_through_the_hooks_route() {
     assert_eq!(after["amountRefunded"], 300);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gocardless_direct_debits_settle_and_refund_by_webhook_and_survive_provider_errors() {
+    use paygate_standins::gocardless::{self as gc, GoCardlessStandIn};
+    let app = spawn_app_with(|env| {
+        env.insert("PAYGATE_PROVIDER_ALLOW_PRIVATE".into(), "1".into());
+    })
+    .await;
+    let org = app.bootstrap().await;
+    let standin = GoCardlessStandIn::start().await;
+    let secret = "gc-endpoint-secret-0123";
+    let response = app
+        .admin_post(
+            &org.api_key,
+            "/api/v1/providers",
+            &json!({"type": "gocardless", "credentials": {"accessToken": gc::ACCESS_TOKEN},
+                    "webhookSecret": secret, "apiBase": standin.base_url()}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let provider: Value = response.json().await.unwrap();
+    let webhook_url = provider["webhookUrl"].as_str().unwrap().to_owned();
+    let response =
+        patch(&app, &org.api_key, &format!("/api/v1/sites/{}", org.site_id), &json!({"providerId": provider["id"]}))
+            .await;
+    assert_eq!(response.status(), 200);
+
+    // Direct Debit has no manual capture.
+    let manual = app.checkout_with(&org, json!({"captureMethod": "manual"})).await;
+    let response = app.pay(manual["id"].as_str().unwrap(), &json!({"paymentMethod": gc::MANDATE_OK})).await;
+    assert_error(response, 400, "invalid_request_error", "capture_method_unsupported").await;
+
+    // Two 500s, then the payment: one payment at GoCardless.
+    standin.fail_next(2, 500);
+    let checkout = app.checkout_with(&org, json!({"amount": 2500})).await;
+    let paid = app.pay(checkout["id"].as_str().unwrap(), &json!({"paymentMethod": gc::MANDATE_OK})).await;
+    assert_eq!(paid.status(), 202);
+    let txn_id = paid.json::<Value>().await.unwrap()["transactionId"].as_str().unwrap().to_owned();
+    eventually(30, "the payment at GoCardless", || async {
+        let txn = transaction(&app, &org.api_key, &txn_id).await;
+        txn["providerReference"].is_string().then_some(())
+    })
+    .await;
+    assert_eq!(standin.successful_payments(&txn_id), 1);
+    assert_eq!(transaction(&app, &org.api_key, &txn_id).await["status"], "processing");
+
+    // Settlement arrives as a webhook; the events come newest first here,
+    // and a forged delivery is refused with GoCardless's 498.
+    standin.settle_all();
+    let mut events = standin.take_events();
+    events.reverse();
+    let (body, _) = gc::signed_events(secret, &events);
+    let forged = gc::send_signed(&app.client, &webhook_url, body.clone(), &gc::webhook_signature("wrong", &body)).await;
+    assert_eq!(forged.unwrap(), 498);
+    assert_eq!(standin.send_events(&webhook_url, secret, &events).await.unwrap(), 200);
+    let settled = eventually(30, "confirmation by webhook", || async {
+        let txn = transaction(&app, &org.api_key, &txn_id).await;
+        (txn["status"] == "succeeded").then_some(txn)
+    })
+    .await;
+    assert_eq!(settled["amountCaptured"], 2500);
+    // The same delivery again changes nothing.
+    assert_eq!(standin.send_events(&webhook_url, secret, &events).await.unwrap(), 200);
+
+    // A refund GoCardless pays later: pending, then succeeded by webhook;
+    // the merchant's retries with the same key make one refund.
+    let refund_path = format!("/api/v1/transactions/{txn_id}/refunds");
+    for _ in 0..3 {
+        let response = app.admin_post_keyed(&org.api_key, &refund_path, "refund-1", &json!({"amount": 1000})).await;
+        assert!(matches!(response.status().as_u16(), 201 | 202), "{}", response.status());
+    }
+    assert_eq!(standin.refunds().len(), 1, "one refund at GoCardless");
+    let pending = transaction(&app, &org.api_key, &txn_id).await;
+    assert_eq!(pending["refunds"][0]["status"], "pending");
+    standin.settle_refunds();
+    let events = standin.take_events();
+    assert_eq!(standin.send_events(&webhook_url, secret, &events).await.unwrap(), 200);
+    let refunded = eventually(30, "the refund paid", || async {
+        let txn = transaction(&app, &org.api_key, &txn_id).await;
+        (txn["amountRefunded"] == 1000).then_some(txn)
+    })
+    .await;
+    assert_eq!(refunded["refunds"].as_array().unwrap().len(), 1);
+    assert_eq!(refunded["refunds"][0]["status"], "succeeded");
+    assert_eq!(refunded["refunds"][0]["origin"], "gateway");
+    app.stop().await;
+}

@@ -96,6 +96,9 @@ impl Core {
                             return Err(CoreError::conflict("already_settled", "settled elsewhere"));
                         }
                         transaction.lease_until = now_micros() + delay;
+                        // The back-off, not the scheduler's last wake-up,
+                        // decides when it is due again.
+                        transaction.swept_until = 0;
                         Ok(())
                     })
                     .await;
@@ -187,6 +190,7 @@ impl Core {
                     transaction.refund_retries += 1;
                     transaction.lease_until =
                         now_micros() + Transaction::retry_delay_micros(transaction.refund_retries);
+                    transaction.swept_until = 0;
                 } else {
                     transaction.refund_retries = 0;
                     transaction.lease_until = 0;
