@@ -308,9 +308,6 @@ impl Core {
         let ours = |transaction: &Transaction| {
             transaction.organization_id == account.organization_id
                 && transaction.provider_id.as_deref() == Some(account.id.as_str())
-                || (account.kind == ProviderKind::Sandbox
-                    && transaction.organization_id == account.organization_id
-                    && transaction.provider_id.is_none())
         };
         if let Some(id) = transaction_id {
             return Ok(self.get::<Transaction>(id).await?.filter(ours));
