@@ -433,7 +433,7 @@ struct StateInner {
     intents: Vec<Intent>,
     refunds: Vec<Refund>,
     disputes: Vec<Dispute>,
-    idempotency: HashMap<String, (String, Idempotent)>,
+    idempotency: HashMap<String, Idempotent>,
     faults: Faults,
     requests: Vec<RecordedRequest>,
     events: Vec<Value>,
@@ -964,30 +964,102 @@ async fn api(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, header
     json_response(status, &body, &extra)
 }
 
+/// Status, body, and whether the body was replayed from the idempotency store.
+type Reply = (StatusCode, Value, bool);
+
+fn reply((status, body): (StatusCode, Value)) -> Reply {
+    (status, body, false)
+}
+
+const UNKNOWN_ERROR: &str =
+    "An unknown error occurred. Please try again later or contact support at https://support.stripe.com/.";
+
+/// Authentication comes first: nothing about a request is looked at, or
+/// stored, for a caller without the key.
+fn authentication_failure(shared: &Shared, record: &RecordedRequest) -> Option<(StatusCode, Value)> {
+    let Some(bearer) = record.authorization.as_deref().and_then(|v| v.strip_prefix("Bearer ")) else {
+        let message = "You did not provide an API key. You need to provide your API key in the Authorization \
+                       header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See \
+                       https://stripe.com/docs/api#authentication for details, or we can help at \
+                       https://support.stripe.com/.";
+        return Some((StatusCode::UNAUTHORIZED, error_body("invalid_request_error", None, message, None)));
+    };
+    if bearer != shared.secret_key {
+        let message = format!("Invalid API Key provided: {}", mask_key(bearer));
+        return Some((StatusCode::UNAUTHORIZED, error_body("invalid_request_error", None, &message, None)));
+    }
+    None
+}
+
+/// A failure planned by [`StripeStandIn::fail_next`] or
+/// [`StripeStandIn::conflict_next`], used up by this request.
+fn injected_failure(state: &mut StateInner, key: Option<&str>) -> Option<(StatusCode, Value)> {
+    if state.faults.fail > 0 {
+        state.faults.fail -= 1;
+        let status = StatusCode::from_u16(state.faults.fail_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = if status == StatusCode::TOO_MANY_REQUESTS {
+            error_body(
+                "invalid_request_error",
+                Some("rate_limit"),
+                "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
+                None,
+            )
+        } else {
+            error_body("api_error", None, UNKNOWN_ERROR, None)
+        };
+        return Some((status, body));
+    }
+    if state.faults.conflict > 0 {
+        state.faults.conflict -= 1;
+        return Some((StatusCode::CONFLICT, conflict_body(key.unwrap_or_default())));
+    }
+    None
+}
+
+/// Marks `key` in flight for this request, or answers for it: the stored
+/// reply, a conflict while the first request runs, or an
+/// `idempotency_error` when the key was first used for something else.
+fn claim_key(state: &mut StateInner, key: &str, path: &str, params: &Params) -> Result<(), Reply> {
+    if key.chars().count() > 255 {
+        return Err(reply(invalid(None, "Idempotency-Key must be at most 255 characters long.", None)));
+    }
+    match state.idempotency.get(key) {
+        None => {
+            state.idempotency.insert(key.to_owned(), Idempotent::InFlight);
+            Ok(())
+        }
+        Some(Idempotent::InFlight) => Err((StatusCode::CONFLICT, conflict_body(key), false)),
+        Some(Idempotent::Done { path: first_path, .. }) if first_path != path => {
+            let message = format!(
+                "Keys for idempotent requests can only be used for the same endpoint they were first used for \
+                 ('{first_path}' vs '{path}'). Try using a key other than '{key}' if you meant to execute a \
+                 different request."
+            );
+            Err((StatusCode::BAD_REQUEST, error_body("idempotency_error", None, &message, None), false))
+        }
+        Some(Idempotent::Done { params: first_params, .. }) if sorted(first_params) != sorted(&params.0) => {
+            let message = format!(
+                "Keys for idempotent requests can only be used with the same parameters they were first used \
+                 with. Try using a key other than '{key}' if you meant to execute a different request."
+            );
+            Err((StatusCode::BAD_REQUEST, error_body("idempotency_error", None, &message, None), false))
+        }
+        Some(Idempotent::Done { status, body, .. }) => Err((*status, body.clone(), true)),
+    }
+}
+
 async fn answer(
     shared: &Arc<Shared>,
     method: &Method,
     uri: &Uri,
     raw_body: &Bytes,
     record: &mut RecordedRequest,
-) -> (StatusCode, Value, bool) {
-    // Authentication comes first: nothing about a request is looked at, or
-    // stored, for a caller without the key.
-    let Some(bearer) = record.authorization.as_deref().and_then(|v| v.strip_prefix("Bearer ")) else {
-        let message = "You did not provide an API key. You need to provide your API key in the Authorization \
-                       header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See \
-                       https://stripe.com/docs/api#authentication for details, or we can help at \
-                       https://support.stripe.com/.";
-        return (StatusCode::UNAUTHORIZED, error_body("invalid_request_error", None, message, None), false);
-    };
-    if bearer != shared.secret_key {
-        let message = format!("Invalid API Key provided: {}", mask_key(bearer));
-        return (StatusCode::UNAUTHORIZED, error_body("invalid_request_error", None, &message, None), false);
+) -> Reply {
+    if let Some(failure) = authentication_failure(shared, record) {
+        return reply(failure);
     }
     if let Some(version) = record.stripe_version.as_deref().filter(|v| !valid_api_version(v)) {
-        let message = format!("Invalid Stripe API version: {version}");
-        let (status, body) = invalid(None, &message, None);
-        return (status, body, false);
+        return reply(invalid(None, &format!("Invalid Stripe API version: {version}"), None));
     }
     let Some(route) = Route::parse(method, uri.path()) else {
         let message = format!(
@@ -995,35 +1067,10 @@ async fn answer(
              https://support.stripe.com/.",
             uri.path()
         );
-        return (StatusCode::NOT_FOUND, error_body("invalid_request_error", None, &message, None), false);
+        return reply((StatusCode::NOT_FOUND, error_body("invalid_request_error", None, &message, None)));
     };
-
-    {
-        let mut state = shared.lock();
-        if state.faults.fail > 0 {
-            state.faults.fail -= 1;
-            let status = StatusCode::from_u16(state.faults.fail_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let body = if status == StatusCode::TOO_MANY_REQUESTS {
-                error_body(
-                    "invalid_request_error",
-                    Some("rate_limit"),
-                    "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
-                    None,
-                )
-            } else {
-                error_body(
-                    "api_error",
-                    None,
-                    "An unknown error occurred. Please try again later or contact support at https://support.stripe.com/.",
-                    None,
-                )
-            };
-            return (status, body, false);
-        }
-        if state.faults.conflict > 0 {
-            state.faults.conflict -= 1;
-            return (StatusCode::CONFLICT, conflict_body(record.idempotency_key.as_deref().unwrap_or_default()), false);
-        }
+    if let Some(failure) = injected_failure(&mut shared.lock(), record.idempotency_key.as_deref()) {
+        return reply(failure);
     }
 
     let form_encoded = record
@@ -1036,8 +1083,7 @@ async fn answer(
              contact support@stripe.com.",
             record.content_type.as_deref().unwrap_or_default()
         );
-        let (status, body) = invalid(None, &message, None);
-        return (status, body, false);
+        return reply(invalid(None, &message, None));
     }
     let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw_body).into_owned().collect();
     if method == Method::GET {
@@ -1045,52 +1091,18 @@ async fn answer(
     }
     record.params = pairs.clone();
     let params = Params(pairs);
-    let context = Context {
-        base_url: &shared.base_url,
-        livemode: shared.livemode(),
-        stripe_version: record.stripe_version.as_deref(),
-    };
-
     if *method == Method::GET {
-        let state = shared.lock();
-        let (status, body) = read(&state, &route, &params);
-        return (status, body, false);
+        return reply(read(&shared.lock(), &route, &params));
     }
 
     let path = uri.path().to_owned();
     let key = record.idempotency_key.clone();
     let (latency, lose) = {
         let mut state = shared.lock();
-        if let Some(key) = &key {
-            if key.chars().count() > 255 {
-                let (status, body) = invalid(None, "Idempotency-Key must be at most 255 characters long.", None);
-                return (status, body, false);
-            }
-            match state.idempotency.get(key) {
-                Some((_, Idempotent::InFlight)) => return (StatusCode::CONFLICT, conflict_body(key), false),
-                Some((_, Idempotent::Done { path: first_path, .. })) if *first_path != path => {
-                    let message = format!(
-                        "Keys for idempotent requests can only be used for the same endpoint they were first used \
-                         for ('{first_path}' vs '{path}'). Try using a key other than '{key}' if you meant to \
-                         execute a different request."
-                    );
-                    return (StatusCode::BAD_REQUEST, error_body("idempotency_error", None, &message, None), false);
-                }
-                Some((_, Idempotent::Done { params: first_params, status, body, .. })) => {
-                    if sorted(first_params) != sorted(&params.0) {
-                        let message = format!(
-                            "Keys for idempotent requests can only be used with the same parameters they were \
-                             first used with. Try using a key other than '{key}' if you meant to execute a \
-                             different request."
-                        );
-                        return (StatusCode::BAD_REQUEST, error_body("idempotency_error", None, &message, None), false);
-                    }
-                    return (*status, body.clone(), true);
-                }
-                None => {
-                    state.idempotency.insert(key.clone(), (path.clone(), Idempotent::InFlight));
-                }
-            }
+        if let Some(key) = &key
+            && let Err(reply) = claim_key(&mut state, key, &path, &params)
+        {
+            return reply;
         }
         let lose = state.faults.lose > 0;
         if lose {
@@ -1103,22 +1115,19 @@ async fn answer(
     // executing apart from the connection's task.
     let worker = {
         let shared = shared.clone();
-        let (base_url, livemode, version) =
-            (context.base_url.to_owned(), context.livemode, context.stripe_version.map(str::to_owned));
+        let version = record.stripe_version.clone();
         tokio::spawn(async move {
             if !latency.is_zero() {
                 tokio::time::sleep(latency).await;
             }
-            let context = Context { base_url: &base_url, livemode, stripe_version: version.as_deref() };
+            let context =
+                Context { base_url: &shared.base_url, livemode: shared.livemode(), stripe_version: version.as_deref() };
             let mut state = shared.lock();
-            let answer = write(&mut state, &context, &route, &params);
-            let (status, body) = match answer {
+            let (status, body) = match write(&mut state, &context, &route, &params) {
                 Answer::Done(status, body) => {
                     if let Some(key) = &key {
-                        state.idempotency.insert(
-                            key.clone(),
-                            (path.clone(), Idempotent::Done { path, params: params.0, status, body: body.clone() }),
-                        );
+                        let done = Idempotent::Done { path, params: params.0, status, body: body.clone() };
+                        state.idempotency.insert(key.clone(), done);
                     }
                     (status, body)
                 }
@@ -1134,23 +1143,16 @@ async fn answer(
             (status, body)
         })
     };
-    let (status, body) = match worker.await {
-        Ok(answer) => answer,
-        Err(err) => (
+    let answer = worker.await.unwrap_or_else(|err| {
+        (
             StatusCode::INTERNAL_SERVER_ERROR,
             error_body("api_error", None, &format!("stand-in worker failed: {err}"), None),
-        ),
-    };
+        )
+    });
     if lose {
-        let body = error_body(
-            "api_error",
-            None,
-            "An unknown error occurred. Please try again later or contact support at https://support.stripe.com/.",
-            None,
-        );
-        return (StatusCode::INTERNAL_SERVER_ERROR, body, false);
+        return reply((StatusCode::INTERNAL_SERVER_ERROR, error_body("api_error", None, UNKNOWN_ERROR, None)));
     }
-    (status, body, false)
+    reply(answer)
 }
 
 fn sorted(params: &[(String, String)]) -> Vec<(String, String)> {
