@@ -107,7 +107,8 @@ impl Fixture {
     /// Delivers one signed sandbox event and applies whatever it stored.
     async fn deliver(&self, event_id: &str, event_type: &str, data: serde_json::Value) -> u32 {
         let now = self.core.now() / 1_000_000;
-        let body = serde_json::to_vec(&json!({"id": event_id, "type": event_type, "created": now, "data": data})).unwrap();
+        let body =
+            serde_json::to_vec(&json!({"id": event_id, "type": event_type, "created": now, "data": data})).unwrap();
         let headers = sandbox::signed_event(&self.secret, event_id, now, &body);
         let receipt = self.core.receive_hook("sandbox", &self.provider_id, &headers, &body).await.unwrap();
         let record_id = paygate_core::ids::derived_id("pevt", &format!("{}:{event_id}", self.provider_id));
@@ -127,11 +128,7 @@ impl Fixture {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_webhook_that_overtakes_the_charge_answer_settles_it_and_the_late_answer_writes_nothing() {
-    let held = Arc::new(HeldAnswer {
-        called: Notify::new(),
-        release: Notify::new(),
-        answer: ChargeStatus::Processing,
-    });
+    let held = Arc::new(HeldAnswer { called: Notify::new(), release: Notify::new(), answer: ChargeStatus::Processing });
     let fixture = fixture(Some(held.clone())).await;
     let transaction = fixture.pay("tok_visa").await;
     let worker = {

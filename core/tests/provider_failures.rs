@@ -69,6 +69,14 @@ impl Fixture {
         self.core.get::<Transaction>(id).await.unwrap().unwrap()
     }
 
+    /// Sleeps until the transaction's retry back-off has passed.
+    async fn after_back_off(&self, id: &str) {
+        let wait = self.transaction(id).await.lease_until - paygate_core::domain::now_micros();
+        if wait > 0 {
+            tokio::time::sleep(std::time::Duration::from_micros(wait as u64 + 10_000)).await;
+        }
+    }
+
     async fn redrive(&self, id: &str) {
         let transaction = self.transaction(id).await;
         self.core.resume_transaction(transaction).await.unwrap();
@@ -102,9 +110,17 @@ async fn a_refund_reserved_before_an_outage_is_answered_pending_replayed_and_fin
     assert_eq!(again.value.id, first.value.id);
     assert_eq!(f.transaction(&paid.id).await.refunds.len(), 1);
 
-    // The re-drive meets the outage once more, then finishes the refund.
+    // The re-drive waits out the back-off (1 s after the first failure,
+    // 2 s after the second), meets the outage once more, then finishes.
     f.redrive(&paid.id).await;
+    assert_eq!(f.plan.attempts(Operation::Refund), 1, "no retry before the back-off has passed");
+    f.after_back_off(&paid.id).await;
+    f.redrive(&paid.id).await;
+    assert_eq!(f.plan.attempts(Operation::Refund), 2);
     assert_eq!(f.transaction(&paid.id).await.refunds[0].status, RefundStatus::Pending);
+    let backed_off = f.transaction(&paid.id).await;
+    assert!(backed_off.lease_until - backed_off.updated_at >= 1_900_000, "the second back-off is longer");
+    f.after_back_off(&paid.id).await;
     f.redrive(&paid.id).await;
     let done = f.transaction(&paid.id).await;
     assert_eq!(done.refunds.len(), 1);

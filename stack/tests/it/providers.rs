@@ -355,3 +355,137 @@ async fn gocardless_direct_debits_settle_and_refund_by_webhook_and_survive_provi
     assert_eq!(refunded["refunds"][0]["origin"], "gateway");
     app.stop().await;
 }
+
+/// A Stripe provider record against the local Stripe stand-in, on the
+/// bootstrap site; returns the stand-in, the record and its signing secret.
+async fn stripe_site(
+    app: &TestApp,
+    org: &paygate::Bootstrap,
+) -> (paygate_standins::stripe::StripeStandIn, Value, String) {
+    let standin = paygate_standins::stripe::StripeStandIn::start().await;
+    let secret = "whsec_paygate_e2e_endpoint_secret".to_owned();
+    let response = app
+        .admin_post(
+            &org.api_key,
+            "/api/v1/providers",
+            &json!({"type": "stripe", "name": "Stripe",
+                    "credentials": {"secretKey": standin.secret_key(), "publishableKey": "pk_test_e2e"},
+                    "webhookSecret": secret, "apiBase": standin.base_url()}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let provider: Value = response.json().await.unwrap();
+    let response =
+        patch(app, &org.api_key, &format!("/api/v1/sites/{}", org.site_id), &json!({"providerId": provider["id"]}))
+            .await;
+    assert_eq!(response.status(), 200);
+    (standin, provider, secret)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stripe_three_d_secure_is_settled_by_the_signed_webhook_and_announced_by_ipn() {
+    let app = spawn_app_with(|env| {
+        env.insert("PAYGATE_PROVIDER_ALLOW_PRIVATE".into(), "1".into());
+    })
+    .await;
+    let org = app.bootstrap().await;
+    let (standin, provider, secret) = stripe_site(&app, &org).await;
+    let webhook_url = provider["webhookUrl"].as_str().unwrap().to_owned();
+    let merchant = IpnReceiver::always_ok().await;
+    let checkout = app.checkout_with(&org, json!({"amount": 2000, "ipnUrl": merchant.url})).await;
+    let checkout_id = checkout["id"].as_str().unwrap().to_owned();
+
+    let paid = app.pay(&checkout_id, &json!({"paymentMethod": "pm_card_threeDSecure2Required"})).await;
+    assert_eq!(paid.status(), 202);
+    let txn_id = paid.json::<Value>().await.unwrap()["transactionId"].as_str().unwrap().to_owned();
+    // The page learns what the payer must do; the payment waits for it.
+    let status = eventually(20, "the 3-D Secure step", || async {
+        let status: Value = app.main_get(&format!("/api/v1/checkouts/{checkout_id}/status")).await.json().await.ok()?;
+        status["transaction"]["nextAction"].is_object().then_some(status)
+    })
+    .await;
+    assert_eq!(status["transaction"]["status"], "processing");
+    let next = &status["transaction"]["nextAction"];
+    assert_eq!(next["type"], "redirect_to_url");
+    let return_url = next["redirect_to_url"]["return_url"].as_str().unwrap_or_default();
+    assert!(return_url.ends_with(&format!("/checkout/{checkout_id}")), "{next}");
+    let intents = standin.payment_intents_for(&txn_id);
+    assert_eq!(intents.len(), 1);
+    let intent_id = intents[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(intents[0]["metadata"]["paygate_transaction_id"], txn_id.as_str());
+
+    // The payer authenticates; Stripe's webhook, freshly signed, settles it.
+    assert!(standin.authenticate(&intent_id, true));
+    let intent = standin.payment_intent(&intent_id).unwrap();
+    assert_eq!(intent["status"], "succeeded");
+    let forged =
+        paygate_standins::stripe::SignedEvent::new("whsec_not_the_secret", "payment_intent.succeeded", intent.clone());
+    assert_eq!(standin.deliver(&webhook_url, &forged).await, 400);
+    let stale =
+        paygate_standins::stripe::SignedEvent::at(&secret, "payment_intent.succeeded", intent.clone(), 1_533_204_620);
+    assert_eq!(standin.deliver(&webhook_url, &stale).await, 400);
+    assert_eq!(
+        transaction(&app, &org.api_key, &txn_id).await["status"],
+        "processing",
+        "refused webhooks change nothing"
+    );
+    assert_eq!(standin.send_event(&webhook_url, &secret, "payment_intent.succeeded", intent).await, 200);
+    let settled = eventually(20, "settlement by webhook", || async {
+        let txn = transaction(&app, &org.api_key, &txn_id).await;
+        (txn["status"] == "succeeded").then_some(txn)
+    })
+    .await;
+    assert_eq!(settled["providerReference"], intent_id.as_str());
+    assert_eq!(settled["nextAction"], Value::Null);
+    let ipn = eventually(20, "the merchant's IPN", || async { merchant.of_type("transaction.succeeded").pop() }).await;
+    assert_eq!(ipn.json()["data"]["transaction"]["id"], txn_id.as_str());
+    assert_eq!(standin.successful_charges(&txn_id), 1);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stripe_answering_500_twice_still_makes_one_charge_and_one_refund_whatever_the_merchant_retries() {
+    let app = spawn_app_with(|env| {
+        env.insert("PAYGATE_PROVIDER_ALLOW_PRIVATE".into(), "1".into());
+    })
+    .await;
+    let org = app.bootstrap().await;
+    let (standin, _, _) = stripe_site(&app, &org).await;
+
+    standin.fail_next(2, 500);
+    let checkout = app.checkout_with(&org, json!({"amount": 4200})).await;
+    let checkout_id = checkout["id"].as_str().unwrap().to_owned();
+    let paid = app.pay(&checkout_id, &json!({"paymentMethod": "pm_card_visa"})).await;
+    assert_eq!(paid.status(), 202);
+    // The payer double-clicks: the second pay is refused, not charged.
+    let again = app.pay(&checkout_id, &json!({"paymentMethod": "pm_card_visa"})).await;
+    assert_eq!(again.status(), 409);
+    let txn_id = paid.json::<Value>().await.unwrap()["transactionId"].as_str().unwrap().to_owned();
+    let status = app.settled_status(&checkout_id).await;
+    assert_eq!(status["transaction"]["status"], "succeeded");
+    assert_eq!(standin.successful_charges(&txn_id), 1);
+    assert_eq!(standin.payment_intents_for(&txn_id).len(), 1);
+
+    // Refund while Stripe fails twice: the merchant sees pending and
+    // retries with its key; the re-drive finishes the one refund.
+    standin.fail_next(2, 500);
+    let path = format!("/api/v1/transactions/{txn_id}/refunds");
+    let first = app.admin_post_keyed(&org.api_key, &path, "refund-once", &json!({"amount": 1500})).await;
+    assert_eq!(first.status(), 202);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["status"], "pending");
+    for _ in 0..3 {
+        let retry = app.admin_post_keyed(&org.api_key, &path, "refund-once", &json!({"amount": 1500})).await;
+        assert!(matches!(retry.status().as_u16(), 201 | 202), "{}", retry.status());
+        assert_eq!(retry.json::<Value>().await.unwrap()["id"], first["id"]);
+    }
+    let refunded = eventually(30, "the refund finished by the re-drive", || async {
+        let txn = transaction(&app, &org.api_key, &txn_id).await;
+        (txn["amountRefunded"] == 1500).then_some(txn)
+    })
+    .await;
+    assert_eq!(refunded["refunds"].as_array().unwrap().len(), 1);
+    let intent_id = refunded["providerReference"].as_str().unwrap();
+    assert_eq!(standin.refunds_for(intent_id).len(), 1, "one refund at Stripe");
+    app.stop().await;
+}

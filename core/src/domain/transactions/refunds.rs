@@ -127,8 +127,14 @@ impl Core {
             Err(ProviderError::Refused { code, .. }) => (RefundStatus::Failed, None, Some(code)),
             Err(ProviderError::Transient(message)) => {
                 tracing::warn!(transaction = %transaction_id, refund = %refund_id, %message, "provider unavailable; the re-drive retries");
+                // Retried with the same key once a back-off that grows
+                // with each failure has passed.
                 self.update::<Transaction, _>(transaction_id, |transaction| {
-                    transaction.updated_at = now_micros();
+                    let now = now_micros();
+                    transaction.refund_retries += 1;
+                    transaction.lease_until = now + Transaction::retry_delay_micros(transaction.refund_retries);
+                    transaction.swept_until = 0;
+                    transaction.updated_at = now;
                     Ok(())
                 })
                 .await?;

@@ -181,17 +181,12 @@ impl Core {
                     break;
                 }
             }
-            // A refund the provider could not take yet is retried after a
-            // back-off that grows with each failure, not after a whole lease.
+            // A refund the provider could not take yet keeps the back-off
+            // its failure set; once none is left, the lease goes at once.
             self.update::<Transaction, _>(&transaction.id, |transaction| {
                 let unfinished =
                     transaction.refunds.iter().any(|r| r.status == RefundStatus::Pending && !r.awaits_provider());
-                if unfinished {
-                    transaction.refund_retries += 1;
-                    transaction.lease_until =
-                        now_micros() + Transaction::retry_delay_micros(transaction.refund_retries);
-                    transaction.swept_until = 0;
-                } else {
+                if !unfinished {
                     transaction.refund_retries = 0;
                     transaction.lease_until = 0;
                 }
