@@ -5,11 +5,11 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-use super::{Core, Entity, auth::Principal, now_micros};
+use super::{Core, Entity, Owned, auth::Principal, now_micros};
 use crate::{
     crypto::SecretString,
     error::{CoreError, CoreResult},
-    ids::{is_id, new_id},
+    ids::new_id,
     store::Page,
 };
 
@@ -21,6 +21,10 @@ pub struct Site {
     pub version: i64,
     pub created_at: i64,
     pub organization_id: String,
+    /// Test or live, from the key that created the site; its checkouts
+    /// inherit it.
+    #[serde(default)]
+    pub livemode: bool,
     pub name: String,
     /// A custom checkout domain granted without proof by earlier versions;
     /// start-up turns it into a pending claim (see `checkout_domains`).
@@ -101,6 +105,16 @@ impl Entity for Site {
     }
 }
 
+impl Owned for Site {
+    const ID_PREFIX: &'static str = "site";
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+    fn livemode(&self) -> bool {
+        self.livemode
+    }
+}
+
 fn new_webhook_secret() -> SecretString {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -108,18 +122,20 @@ fn new_webhook_secret() -> SecretString {
 }
 
 impl Core {
+    /// A test-mode site (operator set-up and tests).
     pub async fn create_site(
         &self,
         organization_id: &str,
         name: &str,
         domain: &str,
     ) -> CoreResult<(Site, SecretString)> {
-        self.create_site_with_origins(organization_id, name, domain, &[]).await
+        self.create_site_with_origins(organization_id, false, name, domain, &[]).await
     }
 
     pub async fn create_site_with_origins(
         &self,
         organization_id: &str,
+        livemode: bool,
         name: &str,
         domain: &str,
         allowed_origins: &[String],
@@ -138,6 +154,7 @@ impl Core {
             version: 0,
             created_at: now_micros(),
             organization_id: organization_id.to_owned(),
+            livemode,
             name,
             legacy_checkout_domain: None,
             previous_webhook_secret_sealed: None,
@@ -169,16 +186,9 @@ impl Core {
         }
     }
 
-    /// The site if it belongs to the caller's organization; another
-    /// organization's site is indistinguishable from a missing one.
+    /// The caller's site (see [`Core::owned`]).
     pub async fn owned_site(&self, principal: &Principal, id: &str) -> CoreResult<Site> {
-        if !is_id("site", id) {
-            return Err(CoreError::NotFound(Site::NAME));
-        }
-        match self.get::<Site>(id).await? {
-            Some(site) if site.organization_id == principal.organization_id => Ok(site),
-            _ => Err(CoreError::NotFound(Site::NAME)),
-        }
+        self.owned(principal, id).await
     }
 
     /// Renames the site and/or replaces its allowed origins.
@@ -212,7 +222,7 @@ impl Core {
     }
 
     pub async fn list_sites(&self, principal: &Principal, page: &Page) -> CoreResult<(Vec<Site>, bool)> {
-        self.list(&vec![("organizationId", principal.organization_id.clone().into())], page).await
+        self.list(&principal.tenant_filter(), page).await
     }
 
     pub async fn rotate_webhook_secret(&self, principal: &Principal, id: &str) -> CoreResult<(Site, SecretString)> {

@@ -68,6 +68,7 @@ impl Core {
             created_at: now,
             updated_at: now,
             organization_id: checkout.organization_id.clone(),
+            livemode: checkout.livemode,
             site_id: checkout.site_id.clone(),
             checkout_id: checkout.id.clone(),
             status: TransactionStatus::Pending,
