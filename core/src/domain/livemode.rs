@@ -250,9 +250,9 @@ mod tests {
         assert!(ids_found(core, Site::COLLECTION, &org.id, false).await.is_empty());
 
         assert_eq!(core.migrate_livemode().await.expect("migrate"), Some(3 + rules.len() as u64));
-        assert_eq!(ids_found(core, Site::COLLECTION, &org.id, false).await, [site.id.clone()]);
-        assert_eq!(ids_found(core, ApiKey::COLLECTION, &org.id, false).await, [test_key.id.clone()]);
-        assert_eq!(ids_found(core, ApiKey::COLLECTION, &org.id, true).await, [live_key.id.clone()]);
+        assert_eq!(ids_found(core, Site::COLLECTION, &org.id, false).await, [site.id.as_str()]);
+        assert_eq!(ids_found(core, ApiKey::COLLECTION, &org.id, false).await, [test_key.id.as_str()]);
+        assert_eq!(ids_found(core, ApiKey::COLLECTION, &org.id, true).await, [live_key.id.as_str()]);
         let (listed, _) = core.list_sites(&tester, &Page { limit: 10, starting_after: None }).await.expect("list");
         assert_eq!(listed.len(), 1);
         let mut test_rules = Vec::new();
