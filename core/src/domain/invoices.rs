@@ -331,42 +331,36 @@ impl Core {
                 let buyer = buyer(checkout, transaction);
                 let notes: Vec<String> =
                     if transaction.tax.reverse_charge { vec![REVERSE_CHARGE_NOTE.to_owned()] } else { Vec::new() };
-                let livemode = transaction.livemode;
-                self.issue(
-                    &org.id,
-                    livemode,
-                    DocumentKind::Invoice,
-                    org.invoice_prefix(),
-                    |sequence, number, number_key| {
-                        Invoice(TaxDocument {
-                            id: invoice_id.clone(),
-                            version: 0,
-                            created_at: now_micros(),
-                            kind: DocumentKind::Invoice,
-                            organization_id: transaction.organization_id.clone(),
-                            livemode,
-                            site_id: transaction.site_id.clone(),
-                            transaction_id: transaction.id.clone(),
-                            checkout_id: transaction.checkout_id.clone(),
-                            number,
-                            sequence,
-                            number_key,
-                            issued_at: now_micros(),
-                            currency: transaction.currency.clone(),
-                            seller: seller.clone(),
-                            buyer: buyer.clone(),
-                            lines: transaction.tax.document.lines.clone(),
-                            by_rate: transaction.tax.document.by_rate.clone(),
-                            total: transaction.tax.document.total,
-                            reverse_charge: transaction.tax.reverse_charge,
-                            notes: notes.clone(),
-                            invoice_id: None,
-                            invoice_number: None,
-                            refund_id: None,
-                            credit_allocations: Vec::new(),
-                        })
-                    },
-                )
+                let (livemode, prefix) = (transaction.livemode, org.invoice_prefix());
+                self.issue(&org.id, livemode, DocumentKind::Invoice, prefix, |sequence, number, number_key| {
+                    Invoice(TaxDocument {
+                        id: invoice_id.clone(),
+                        version: 0,
+                        created_at: now_micros(),
+                        kind: DocumentKind::Invoice,
+                        organization_id: transaction.organization_id.clone(),
+                        livemode,
+                        site_id: transaction.site_id.clone(),
+                        transaction_id: transaction.id.clone(),
+                        checkout_id: transaction.checkout_id.clone(),
+                        number,
+                        sequence,
+                        number_key,
+                        issued_at: now_micros(),
+                        currency: transaction.currency.clone(),
+                        seller: seller.clone(),
+                        buyer: buyer.clone(),
+                        lines: transaction.tax.document.lines.clone(),
+                        by_rate: transaction.tax.document.by_rate.clone(),
+                        total: transaction.tax.document.total,
+                        reverse_charge: transaction.tax.reverse_charge,
+                        notes: notes.clone(),
+                        invoice_id: None,
+                        invoice_number: None,
+                        refund_id: None,
+                        credit_allocations: Vec::new(),
+                    })
+                })
                 .await?
             }
         };
@@ -414,8 +408,7 @@ impl Core {
         if invoice.reverse_charge {
             notes.push(REVERSE_CHARGE_NOTE.to_owned());
         }
-        let livemode = transaction.livemode;
-        let prefix = org.credit_note_prefix();
+        let (livemode, prefix) = (transaction.livemode, org.credit_note_prefix());
         self.issue(&org.id, livemode, DocumentKind::CreditNote, prefix, |sequence, number, number_key| {
             CreditNote(TaxDocument {
                 id: id.clone(),
