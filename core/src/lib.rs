@@ -234,6 +234,9 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
             None => Arc::new(dns::SystemResolver::default()),
         },
     };
+    if let Some(documents) = core.migrate_livemode().await? {
+        tracing::info!(documents, "objects stored before test and live mode existed are now test objects");
+    }
     let migrated = core.migrate_unproven_checkout_domains().await?;
     if migrated > 0 {
         tracing::warn!(

@@ -181,13 +181,14 @@ pub struct WorkStatus {
 pub const MAX_STATUS_COUNT: u64 = 100_000;
 
 impl Core {
-    /// The caller's own background work, counted from its records in the
-    /// store. Queue-wide figures would show other organizations' traffic,
+    /// The caller's own background work (its organization, its mode),
+    /// counted from its records in the store. Queue-wide figures would show other organizations' traffic,
     /// so they are never given out per key.
     pub async fn work_status(&self, principal: &crate::domain::auth::Principal) -> CoreResult<Vec<WorkStatus>> {
         use crate::domain::{ipn::DeliveryStatus, transactions::TransactionStatus};
         let count = |collection: &'static str, status: &'static str| {
-            let filter = vec![("organizationId", principal.organization_id.clone().into()), ("status", status.into())];
+            let mut filter = principal.tenant_filter();
+            filter.push(("status", status.into()));
             async move { self.store.count(collection, &filter, MAX_STATUS_COUNT).await }
         };
         let payments = WorkStatus {

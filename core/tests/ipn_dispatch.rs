@@ -59,6 +59,7 @@ async fn deliver(core: &Core, site_id: &str, url: &str, n: usize) -> IpnDelivery
         version: 0,
         created_at: now,
         organization_id: "org_unused".into(),
+        livemode: false,
         site_id: site_id.into(),
         checkout_id: "chk_unused".into(),
         transaction_id: None,

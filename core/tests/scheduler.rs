@@ -8,7 +8,11 @@ use std::{sync::Arc, time::Duration};
 use paygate_core::{
     Core, CoreConfig,
     clock::OffsetClock,
-    domain::ipn::{DeliveryStatus, IPN_QUEUE, IpnDelivery, REQUEUE_AFTER_MICROS},
+    domain::{
+        api_keys::KeyMode,
+        auth::Principal,
+        ipn::{DeliveryStatus, IPN_QUEUE, IpnDelivery, REQUEUE_AFTER_MICROS},
+    },
     workers::{PASS_BUDGET, Scheduler},
 };
 use serde_json::json;
@@ -32,6 +36,7 @@ fn delivery(n: usize, due: i64) -> IpnDelivery {
         version: 0,
         created_at: due,
         organization_id: "org_test".into(),
+        livemode: false,
         site_id: "site_test".into(),
         checkout_id: "chk_test".into(),
         transaction_id: None,
@@ -142,7 +147,13 @@ async fn idempotency_records_are_purged_after_24_hours_on_the_clock() {
     let run = |key: &'static str| {
         let core = core.clone();
         async move {
-            core.idempotent("org_1", "test", key, "fp".into(), "res", |id| async move { Ok(id) }).await.expect("run")
+            let principal = Principal {
+                organization_id: "org_1".into(),
+                key_id: "key_1".into(),
+                scopes: Vec::new(),
+                mode: KeyMode::Test,
+            };
+            core.idempotent(&principal, "test", key, "fp".into(), "res", |id| async move { Ok(id) }).await.expect("run")
         }
     };
     let old = run("old").await.value;

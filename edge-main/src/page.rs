@@ -281,16 +281,25 @@ fn render_checkout(checkout: &pb::PublicCheckout, framing: &Framing, now: std::t
     };
     let money = |minor: i64| format_money(minor, &view.currency, view.currency_exponent);
     let mut main = String::new();
+    // Only a test checkout says so; a live one shows nothing in its place.
+    if !view.livemode {
+        let _ = writeln!(
+            main,
+            "<div class=\"test-banner\" role=\"note\"><strong class=\"test-badge\">Test \
+             mode</strong> No real money moves.{hint}</div>",
+            hint = if status == CheckoutStatus::Open {
+                " <span id=\"banner-hint\">Use the test cards below.</span>"
+            } else {
+                ""
+            },
+        );
+    }
     let _ = write!(
         main,
-        "<div class=\"test-banner\" role=\"note\"><strong>TEST MODE</strong> — no real money moves.{hint}</div>\n<main class=\"card\" id=\"checkout\" data-checkout-id=\"{id}\" \
+        "<main class=\"card\" id=\"checkout\" data-checkout-id=\"{id}\" data-livemode=\"{livemode}\" \
          data-status=\"{status}\" data-success-url=\"{success}\" data-cancel-url=\"{cancel}\">\n\
          <header class=\"merchant\"><p class=\"merchant-name\">{merchant}</p>\n<h1>{description}</h1></header>\n",
-        hint = if status == CheckoutStatus::Open {
-            " <span id=\"banner-hint\">Use the test cards below.</span>"
-        } else {
-            ""
-        },
+        livemode = view.livemode,
         id = escape(&view.id),
         status = status.as_str(),
         success = escape(view.success_url.as_deref().unwrap_or("")),
@@ -387,7 +396,13 @@ fn render_checkout(checkout: &pb::PublicCheckout, framing: &Framing, now: std::t
         _ => {}
     }
     main.push_str("</main>\n<footer class=\"footer\">Secured by Paygate</footer>");
-    shell(&format!("Pay {}", view.merchant_name), framing, &main)
+    // The title is what a screen reader announces first, and what a tab shows.
+    let title = if view.livemode {
+        format!("Pay {}", view.merchant_name)
+    } else {
+        format!("Test mode: pay {}", view.merchant_name)
+    };
+    shell(&title, framing, &main)
 }
 
 fn payment_form(total: &str) -> String {
@@ -498,6 +513,29 @@ mod tests {
             pb::PublicCheckout { tax: Some(pb::TaxPreview { reverse_charge: true, ..Default::default() }), ..checkout };
         let html = render_checkout(&reverse, &Framing::Denied, std::time::UNIX_EPOCH);
         assert!(html.contains("VAT reverse charge") && !html.contains("% tax"), "{html}");
+    }
+
+    #[test]
+    fn only_test_checkouts_carry_the_test_mode_badge() {
+        let test = pb::PublicCheckout {
+            id: "chk_1".into(),
+            status: pb::CheckoutStatus::Open as i32,
+            amount: 500,
+            currency: "EUR".into(),
+            currency_exponent: 2,
+            merchant_name: "Acme".into(),
+            ..Default::default()
+        };
+        let html = render_checkout(&test, &Framing::Denied, std::time::UNIX_EPOCH);
+        assert!(html.contains("<strong class=\"test-badge\">Test mode</strong>"), "{html}");
+        assert!(html.contains("<title>Test mode: pay Acme</title>"), "{html}");
+        assert!(html.contains("data-livemode=\"false\""), "{html}");
+
+        let live = pb::PublicCheckout { livemode: true, ..test };
+        let html = render_checkout(&live, &Framing::Denied, std::time::UNIX_EPOCH);
+        assert!(!html.contains("test-badge") && !html.contains("test-banner"), "{html}");
+        assert!(!html.to_lowercase().contains("test mode"), "{html}");
+        assert!(html.contains("<title>Pay Acme</title>") && html.contains("data-livemode=\"true\""), "{html}");
     }
 
     #[test]

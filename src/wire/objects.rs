@@ -105,6 +105,9 @@ pub struct Checkout {
     /// Always `checkout`.
     #[schema(value_type = String, example = "checkout")]
     pub object: &'static str,
+    /// `true` for a live object, `false` for a test one: the mode of the
+    /// API key that created it (or of its parent).
+    pub livemode: bool,
     pub organization_id: String,
     pub site_id: String,
     pub status: CheckoutStatus,
@@ -135,6 +138,7 @@ impl From<&pb::Checkout> for Checkout {
         Self {
             id: c.id.clone(),
             object: "checkout",
+            livemode: c.livemode,
             organization_id: c.organization_id.clone(),
             site_id: c.site_id.clone(),
             status: CheckoutStatus::from_pb(c.status),
@@ -189,6 +193,9 @@ pub struct PublicCheckout {
     /// Always `checkout`.
     #[schema(value_type = String, example = "checkout")]
     pub object: &'static str,
+    /// `true` for a live object, `false` for a test one: the mode of the
+    /// API key that created it (or of its parent).
+    pub livemode: bool,
     pub status: CheckoutStatus,
     pub amount: i64,
     pub currency: String,
@@ -210,6 +217,7 @@ impl From<&pb::PublicCheckout> for PublicCheckout {
         Self {
             id: c.id.clone(),
             object: "checkout",
+            livemode: c.livemode,
             status: CheckoutStatus::from_pb(c.status),
             amount: c.amount,
             currency: c.currency.clone(),
@@ -309,6 +317,9 @@ pub struct Refund {
     /// Always `refund`.
     #[schema(value_type = String, example = "refund")]
     pub object: &'static str,
+    /// `true` for a live object, `false` for a test one: the mode of the
+    /// API key that created it (or of its parent).
+    pub livemode: bool,
     pub transaction_id: String,
     pub amount: i64,
     pub currency: String,
@@ -328,6 +339,7 @@ impl From<&pb::Refund> for Refund {
         Self {
             id: r.id.clone(),
             object: "refund",
+            livemode: r.livemode,
             transaction_id: r.transaction_id.clone(),
             amount: r.amount,
             currency: r.currency.clone(),
@@ -387,6 +399,9 @@ pub struct Transaction {
     /// Always `transaction`.
     #[schema(value_type = String, example = "transaction")]
     pub object: &'static str,
+    /// `true` for a live object, `false` for a test one: the mode of the
+    /// API key that created it (or of its parent).
+    pub livemode: bool,
     pub organization_id: String,
     pub site_id: String,
     pub checkout_id: String,
@@ -454,6 +469,7 @@ impl From<&pb::Transaction> for Transaction {
         Self {
             id: t.id.clone(),
             object: "transaction",
+            livemode: t.livemode,
             organization_id: t.organization_id.clone(),
             site_id: t.site_id.clone(),
             checkout_id: t.checkout_id.clone(),
@@ -494,6 +510,9 @@ pub struct Site {
     /// Always `site`.
     #[schema(value_type = String, example = "site")]
     pub object: &'static str,
+    /// `true` for a live object, `false` for a test one: the mode of the
+    /// API key that created it (or of its parent).
+    pub livemode: bool,
     pub organization_id: String,
     pub name: String,
     /// The verified custom domain `paymentUrl` uses (the first one
@@ -520,6 +539,7 @@ impl From<&pb::Site> for Site {
         Self {
             id: s.id.clone(),
             object: "site",
+            livemode: s.livemode,
             organization_id: s.organization_id.clone(),
             name: s.name.clone(),
             checkout_domain: non_empty(&s.checkout_domain),
@@ -542,6 +562,8 @@ pub struct CheckoutDomain {
     /// Always `checkout_domain`.
     #[schema(value_type = String, example = "checkout_domain")]
     pub object: &'static str,
+    /// Its site's mode.
+    pub livemode: bool,
     #[schema(example = "site_0c1d2e3f4a5b6c7d8e9f0a1b")]
     pub site_id: String,
     /// `pending` or `verified`.
@@ -573,6 +595,7 @@ impl From<&pb::CheckoutDomain> for CheckoutDomain {
         Self {
             domain: d.domain.clone(),
             object: "checkout_domain",
+            livemode: d.livemode,
             site_id: d.site_id.clone(),
             status: d.status.clone(),
             verification: DomainChallenge {
@@ -627,6 +650,9 @@ pub struct ApiKey {
     /// Always `api_key`.
     #[schema(value_type = String, example = "api_key")]
     pub object: &'static str,
+    /// `true` for a live object, `false` for a test one: the mode of the
+    /// API key that created it (or of its parent).
+    pub livemode: bool,
     pub organization_id: String,
     pub name: String,
     pub mode: KeyMode,
@@ -645,6 +671,7 @@ impl From<&pb::ApiKey> for ApiKey {
         Self {
             id: k.id.clone(),
             object: "api_key",
+            livemode: k.livemode,
             organization_id: k.organization_id.clone(),
             name: k.name.clone(),
             mode: KeyMode::from_pb(k.mode),
@@ -719,6 +746,9 @@ pub struct TaxRule {
     /// Always `tax_rule`.
     #[schema(value_type = String, example = "tax_rule")]
     pub object: &'static str,
+    /// `true` for a live object, `false` for a test one: the mode of the
+    /// API key that created it (or of its parent).
+    pub livemode: bool,
     /// `null`: the rule applies to every site of the organization.
     pub site_id: Option<String>,
     #[schema(example = "DE")]
@@ -740,6 +770,7 @@ impl From<&pb::TaxRule> for TaxRule {
         Self {
             id: r.id.clone(),
             object: "tax_rule",
+            livemode: r.livemode,
             site_id: non_empty(&r.site_id),
             country: r.country.clone(),
             region: non_empty(&r.region),
@@ -850,6 +881,10 @@ pub struct TaxDocument {
     /// `invoice` or `credit_note`.
     #[schema(example = "invoice")]
     pub object: String,
+    /// `true` for a live document, `false` for a test one (its
+    /// transaction's mode). Each mode has its own gap-free sequence; test
+    /// numbers start with `TEST-`.
+    pub livemode: bool,
     #[schema(example = "INV-2026-000001")]
     pub number: String,
     pub sequence: i64,
@@ -878,6 +913,7 @@ impl From<&pb::TaxDocument> for TaxDocument {
         Self {
             id: d.id.clone(),
             object: d.kind.clone(),
+            livemode: d.livemode,
             number: d.number.clone(),
             sequence: d.sequence,
             site_id: d.site_id.clone(),
@@ -933,6 +969,9 @@ pub struct IpnDelivery {
     /// Always `ipn_delivery`.
     #[schema(value_type = String, example = "ipn_delivery")]
     pub object: &'static str,
+    /// `true` for a live object, `false` for a test one: the mode of the
+    /// API key that created it (or of its parent).
+    pub livemode: bool,
     pub site_id: String,
     pub checkout_id: String,
     pub transaction_id: Option<String>,
@@ -954,6 +993,7 @@ impl From<&pb::IpnDelivery> for IpnDelivery {
         Self {
             id: d.id.clone(),
             object: "ipn_delivery",
+            livemode: d.livemode,
             site_id: d.site_id.clone(),
             checkout_id: d.checkout_id.clone(),
             transaction_id: non_empty(&d.transaction_id),
@@ -986,6 +1026,8 @@ pub struct IpnEvent {
     #[serde(rename = "type")]
     #[schema(example = "transaction.succeeded")]
     pub event_type: String,
+    /// The mode of the objects the event is about.
+    pub livemode: bool,
     #[schema(format = DateTime)]
     pub created_at: Option<String>,
     pub data: IpnEventData,

@@ -19,6 +19,7 @@ use crate::vat::{VatSource, VatStatus};
 fn rule_pb(rule: Rule) -> pb::TaxRule {
     pb::TaxRule {
         id: rule.id,
+        livemode: rule.livemode,
         site_id: rule.site_id.unwrap_or_default(),
         country: rule.country,
         region: rule.region.unwrap_or_default(),
@@ -65,6 +66,7 @@ fn document_pb(d: Document) -> pb::TaxDocument {
         }
         .to_owned(),
         id: d.id,
+        livemode: d.livemode,
         number: d.number,
         sequence: d.sequence,
         site_id: d.site_id,
@@ -231,7 +233,7 @@ impl invoice_service_server::InvoiceService for GrpcApi {
     async fn get_invoice(&self, request: Request<GetDocumentRequest>) -> Result<Response<pb::TaxDocument>, Status> {
         traced("GetInvoice", &request, async {
             let principal = self.principal(&request, scopes::TRANSACTIONS_READ).await?;
-            let invoice: Invoice = self.core.owned_document(&principal, &request.get_ref().id, "inv").await?;
+            let invoice: Invoice = self.core.owned(&principal, &request.get_ref().id).await?;
             Ok(Response::new(document_pb(invoice.0)))
         })
         .await?
@@ -265,7 +267,7 @@ impl invoice_service_server::InvoiceService for GrpcApi {
     async fn get_invoice_pdf(&self, request: Request<GetDocumentRequest>) -> Result<Response<DocumentPdf>, Status> {
         traced("GetInvoicePdf", &request, async {
             let principal = self.principal(&request, scopes::TRANSACTIONS_READ).await?;
-            let invoice: Invoice = self.core.owned_document(&principal, &request.get_ref().id, "inv").await?;
+            let invoice: Invoice = self.core.owned(&principal, &request.get_ref().id).await?;
             let pdf = self.core.render_pdf(&invoice.0).await?;
             Ok(Response::new(DocumentPdf { number: invoice.0.number, pdf }))
         })
@@ -275,7 +277,7 @@ impl invoice_service_server::InvoiceService for GrpcApi {
     async fn get_credit_note(&self, request: Request<GetDocumentRequest>) -> Result<Response<pb::TaxDocument>, Status> {
         traced("GetCreditNote", &request, async {
             let principal = self.principal(&request, scopes::TRANSACTIONS_READ).await?;
-            let note: CreditNote = self.core.owned_document(&principal, &request.get_ref().id, "cn").await?;
+            let note: CreditNote = self.core.owned(&principal, &request.get_ref().id).await?;
             Ok(Response::new(document_pb(note.0)))
         })
         .await?
@@ -309,7 +311,7 @@ impl invoice_service_server::InvoiceService for GrpcApi {
     async fn get_credit_note_pdf(&self, request: Request<GetDocumentRequest>) -> Result<Response<DocumentPdf>, Status> {
         traced("GetCreditNotePdf", &request, async {
             let principal = self.principal(&request, scopes::TRANSACTIONS_READ).await?;
-            let note: CreditNote = self.core.owned_document(&principal, &request.get_ref().id, "cn").await?;
+            let note: CreditNote = self.core.owned(&principal, &request.get_ref().id).await?;
             let pdf = self.core.render_pdf(&note.0).await?;
             Ok(Response::new(DocumentPdf { number: note.0.number, pdf }))
         })

@@ -76,6 +76,7 @@ pub fn api_key(key: ApiKey) -> pb::ApiKey {
         },
         scopes: key.scopes,
         redacted: key.redacted,
+        livemode: key.mode == KeyMode::Live,
         created_at: Some(timestamp(key.created_at)),
         revoked_at: key.revoked_at.map(timestamp),
     }
@@ -93,6 +94,7 @@ pub fn site(site: Site, domains: Vec<CheckoutDomain>) -> pb::Site {
         domains: domains.into_iter().map(checkout_domain).collect(),
         allowed_origins: site.allowed_origins,
         provider_id: site.provider_id.unwrap_or_default(),
+        livemode: site.livemode,
     }
 }
 
@@ -103,6 +105,7 @@ pub fn checkout_domain(domain: CheckoutDomain) -> pb::CheckoutDomain {
         created_at: Some(timestamp(domain.created_at)),
         verified_at: (domain.verified_at > 0).then(|| timestamp(domain.verified_at)),
         site_id: domain.site_id,
+        livemode: domain.livemode,
         verification_value: domain.challenge,
         domain: domain.id,
     }
@@ -192,6 +195,7 @@ pub fn checkout(checkout: Checkout, payment_url: String, now: i64) -> pb::Checko
         status: checkout_status_pb(checkout.effective_status(now)),
         id: checkout.id,
         organization_id: checkout.organization_id,
+        livemode: checkout.livemode,
         site_id: checkout.site_id,
         amount: checkout.amount,
         currency: checkout.currency,
@@ -242,6 +246,7 @@ pub fn public_checkout(
         }),
         status: checkout_status_pb(checkout.effective_status(now)),
         id: checkout.id,
+        livemode: checkout.livemode,
         amount: checkout.amount,
         currency: checkout.currency,
         currency_exponent: exponent,
@@ -267,7 +272,8 @@ pub fn transaction_status_pb(status: TransactionStatus) -> i32 {
     status as i32
 }
 
-pub fn refund(refund: &Refund, transaction_id: &str, currency: &str) -> pb::Refund {
+/// A refund shares its transaction's id, currency and mode.
+pub fn refund(refund: &Refund, transaction: &Transaction) -> pb::Refund {
     let status = match refund.status {
         RefundStatus::Pending => pb::RefundStatus::Pending,
         RefundStatus::Succeeded => pb::RefundStatus::Succeeded,
@@ -275,9 +281,10 @@ pub fn refund(refund: &Refund, transaction_id: &str, currency: &str) -> pb::Refu
     };
     pb::Refund {
         id: refund.id.clone(),
-        transaction_id: transaction_id.to_owned(),
+        transaction_id: transaction.id.clone(),
+        livemode: transaction.livemode,
         amount: refund.amount,
-        currency: currency.to_owned(),
+        currency: transaction.currency.clone(),
         status: status as i32,
         reason: refund.reason.clone(),
         failure_code: refund.failure_code.clone().unwrap_or_default(),
@@ -303,12 +310,13 @@ pub fn transaction(t: Transaction) -> pb::Transaction {
         }
     };
     pb::Transaction {
-        refunds: t.refunds.iter().map(|r| refund(r, &t.id, &t.currency)).collect(),
+        refunds: t.refunds.iter().map(|r| refund(r, &t)).collect(),
         status: transaction_status_pb(t.status),
         capture_method: capture_method_pb(t.capture_method),
         payment_method: Some(payment_method),
         id: t.id,
         organization_id: t.organization_id,
+        livemode: t.livemode,
         site_id: t.site_id,
         checkout_id: t.checkout_id,
         amount: t.amount,

@@ -90,18 +90,10 @@ impl api_key_service_server::ApiKeyService for GrpcApi {
             // return it: an idempotent retry gets the key without secret.
             let created = self
                 .core
-                .idempotent(
-                    &principal.organization_id,
-                    "api_key.create",
-                    &body.idempotency_key,
-                    fingerprint,
-                    "key",
-                    |_| async {
-                        let (key, secret) =
-                            self.core.create_api_key_as(&principal, &body.name, mode, &body.scopes).await?;
-                        Ok::<_, CoreError>((key, SecretOnce(Some(secret.expose().to_owned()))))
-                    },
-                )
+                .idempotent(&principal, "api_key.create", &body.idempotency_key, fingerprint, "key", |_| async {
+                    let (key, secret) = self.core.create_api_key_as(&principal, &body.name, mode, &body.scopes).await?;
+                    Ok::<_, CoreError>((key, SecretOnce(Some(secret.expose().to_owned()))))
+                })
                 .await?;
             let (key, secret) = created.value;
             Ok(replayed(
@@ -167,26 +159,19 @@ impl site_service_server::SiteService for GrpcApi {
             ))?;
             let created = self
                 .core
-                .idempotent(
-                    &principal.organization_id,
-                    "site.create",
-                    &body.idempotency_key,
-                    fingerprint,
-                    "site",
-                    |_| async {
-                        let (site, secret) = self
-                            .core
-                            .create_site_with_origins(
-                                &principal,
-                                &body.name,
-                                &body.checkout_domain,
-                                &body.allowed_origins,
-                                &body.provider_id,
-                            )
-                            .await?;
-                        Ok::<_, CoreError>((site, SecretOnce(Some(secret.expose().to_owned()))))
-                    },
-                )
+                .idempotent(&principal, "site.create", &body.idempotency_key, fingerprint, "site", |_| async {
+                    let (site, secret) = self
+                        .core
+                        .create_site_with_origins(
+                            &principal,
+                            &body.name,
+                            &body.checkout_domain,
+                            &body.allowed_origins,
+                            &body.provider_id,
+                        )
+                        .await?;
+                    Ok::<_, CoreError>((site, SecretOnce(Some(secret.expose().to_owned()))))
+                })
                 .await?;
             let (site, secret) = created.value;
             let domains = self.core.site_domains(&site.id).await?;

@@ -41,6 +41,7 @@ fn delivery_pb(d: IpnDelivery) -> pb::IpnDelivery {
         next_attempt_at: (d.status == DeliveryStatus::Pending).then(|| convert::timestamp(d.next_attempt_at)),
         attempts: d.attempts.into_iter().map(attempt_pb).collect(),
         id: d.id,
+        livemode: d.livemode,
         site_id: d.site_id,
         checkout_id: d.checkout_id,
         transaction_id: d.transaction_id.unwrap_or_default(),
@@ -179,7 +180,7 @@ impl transaction_service_server::TransactionService for GrpcApi {
             let transaction = self.core.owned_transaction(&principal, &body.transaction_id).await?;
             let refund =
                 transaction.refunds.iter().find(|r| r.id == created.value.id).cloned().unwrap_or(created.value);
-            Ok(replayed(convert::refund(&refund, &transaction.id, &transaction.currency), created.replayed))
+            Ok(replayed(convert::refund(&refund, &transaction), created.replayed))
         })
         .await?
     }

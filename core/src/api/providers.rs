@@ -81,17 +81,10 @@ impl provider_service_server::ProviderService for GrpcApi {
             // response; a replay returns the record without it.
             let created = self
                 .core
-                .idempotent(
-                    &principal.organization_id,
-                    "provider.create",
-                    &body.idempotency_key,
-                    fingerprint,
-                    "provider",
-                    |_| async {
-                        let (account, secret) = self.core.create_provider(&principal, &input).await?;
-                        Ok::<_, CoreError>((account, SecretOnce(secret.map(|s| s.expose().to_owned()))))
-                    },
-                )
+                .idempotent(&principal, "provider.create", &body.idempotency_key, fingerprint, "provider", |_| async {
+                    let (account, secret) = self.core.create_provider(&principal, &input).await?;
+                    Ok::<_, CoreError>((account, SecretOnce(secret.map(|s| s.expose().to_owned()))))
+                })
                 .await?;
             let (account, secret) = created.value;
             Ok(replayed(

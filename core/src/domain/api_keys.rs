@@ -3,11 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Core, Entity, auth::Principal, now_micros};
+use super::{Core, Entity, Owned, auth::Principal, now_micros};
 use crate::{
     crypto::{SecretString, sha256_hex},
     error::{CoreError, CoreResult},
-    ids::{is_id, new_id, random_token},
+    ids::{new_id, random_token},
     store::Page,
 };
 
@@ -64,6 +64,10 @@ pub struct ApiKey {
     pub organization_id: String,
     pub name: String,
     pub mode: KeyMode,
+    /// Stored for lists; always `mode == live` (keys written before it
+    /// existed get it from their mode at start-up).
+    #[serde(default)]
+    pub livemode: bool,
     pub scopes: Vec<String>,
     pub key_hash: String,
     pub redacted: String,
@@ -79,6 +83,17 @@ impl Entity for ApiKey {
     }
     fn version(&self) -> i64 {
         self.version
+    }
+}
+
+impl Owned for ApiKey {
+    const ID_PREFIX: &'static str = "key";
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+    /// From the mode itself, which every key has always carried.
+    fn livemode(&self) -> bool {
+        self.mode == KeyMode::Live
     }
 }
 
@@ -142,6 +157,7 @@ impl Core {
             organization_id: organization_id.to_owned(),
             name,
             mode,
+            livemode: mode == KeyMode::Live,
             scopes,
             key_hash: sha256_hex(secret.as_bytes()),
             redacted,
@@ -165,19 +181,15 @@ impl Core {
         self.create_api_key(&principal.organization_id, name, mode, requested_scopes).await
     }
 
+    /// The keys of the caller's mode: a test key never sees live keys, nor a
+    /// live key test ones.
     pub async fn list_api_keys(&self, principal: &Principal, page: &Page) -> CoreResult<(Vec<ApiKey>, bool)> {
-        self.list(&vec![("organizationId", principal.organization_id.clone().into())], page).await
+        self.list(&principal.tenant_filter(), page).await
     }
 
     pub async fn revoke_api_key(&self, principal: &Principal, id: &str) -> CoreResult<ApiKey> {
-        if !is_id("key", id) {
-            return Err(CoreError::NotFound(ApiKey::NAME));
-        }
-        let organization_id = principal.organization_id.clone();
-        self.update::<ApiKey, _>(id, |key| {
-            if key.organization_id != organization_id {
-                return Err(CoreError::NotFound(ApiKey::NAME));
-            }
+        let key: ApiKey = self.owned(principal, id).await?;
+        self.modify(key, |key| {
             // Revoking is as strong as granting: a narrow key must not be
             // able to take a broader key out of service.
             may_manage(principal, key.mode, &key.scopes, "revoke")?;

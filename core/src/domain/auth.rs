@@ -1,10 +1,14 @@
 //! Who is calling: an API key from `authorization: Bearer sk_…` metadata,
 //! resolved by its hash, with its scopes.
 
-use super::{Core, api_keys::ApiKey};
+use super::{
+    Core, Owned,
+    api_keys::{ApiKey, KeyMode},
+};
 use crate::{
     crypto::sha256_hex,
     error::{CoreError, CoreResult},
+    store::Filter,
 };
 
 /// An authenticated caller.
@@ -13,12 +17,28 @@ pub struct Principal {
     pub organization_id: String,
     pub key_id: String,
     pub scopes: Vec<String>,
-    pub mode: super::api_keys::KeyMode,
+    pub mode: KeyMode,
 }
 
 impl Principal {
     pub fn require(&self, scope: &'static str) -> CoreResult<()> {
         if self.scopes.iter().any(|s| s == scope) { Ok(()) } else { Err(CoreError::MissingScope(scope)) }
+    }
+
+    /// A `sk_live_` key works on live objects, a `sk_test_` key on test ones.
+    pub fn livemode(&self) -> bool {
+        self.mode == KeyMode::Live
+    }
+
+    /// The tenancy rule: a caller sees and touches only its own
+    /// organization's objects of its own mode.
+    pub fn owns<T: Owned>(&self, item: &T) -> bool {
+        item.organization_id() == self.organization_id && item.livemode() == self.livemode()
+    }
+
+    /// The store filter that finds exactly what [`Principal::owns`].
+    pub fn tenant_filter(&self) -> Filter {
+        super::tenant_filter(&self.organization_id, self.livemode())
     }
 }
 

@@ -48,6 +48,9 @@ pub struct CheckoutDomain {
     pub version: i64,
     pub created_at: i64,
     pub organization_id: String,
+    /// Its site's mode.
+    #[serde(default)]
+    pub livemode: bool,
     pub site_id: String,
     pub status: DomainStatus,
     /// `pgv_` + 32 hex digits: the value the TXT record must hold. Public by
@@ -137,6 +140,7 @@ impl Core {
             version: 0,
             created_at: now_micros(),
             organization_id: site.organization_id.clone(),
+            livemode: site.livemode,
             site_id: site.id.clone(),
             status: DomainStatus::Pending,
             challenge: new_challenge(),
@@ -185,6 +189,9 @@ impl Core {
     }
 
     /// The caller's site's claim of `domain`; anything else is not found.
+    /// Domains are looked up by name, not by a prefixed id, so the tenancy
+    /// rule applies through the site: a claim of the caller's own site is
+    /// of the caller's organization and mode.
     async fn owned_domain(&self, principal: &Principal, site_id: &str, domain: &str) -> CoreResult<CheckoutDomain> {
         let site = self.owned_site(principal, site_id).await?;
         let Ok(domain) = self.parse_checkout_domain(domain, "domain") else {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Core, Entity, auth::Principal, idempotency::Idempotent, validate};
+use super::{Core, Entity, Owned, auth::Principal, idempotency::Idempotent, validate};
 use crate::{
     error::{CoreError, CoreResult},
     ids::is_id,
@@ -125,6 +125,9 @@ pub struct Checkout {
     pub version: i64,
     pub created_at: i64,
     pub organization_id: String,
+    /// Its site's mode.
+    #[serde(default)]
+    pub livemode: bool,
     pub site_id: String,
     pub status: CheckoutStatus,
     pub amount: i64,
@@ -177,6 +180,16 @@ impl Entity for Checkout {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+}
+
+impl Owned for Checkout {
+    const ID_PREFIX: &'static str = "chk";
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+    fn livemode(&self) -> bool {
+        self.livemode
     }
 }
 
@@ -348,7 +361,7 @@ impl Core {
     }
 
     /// Creates a checkout on one of the caller's sites, honouring
-    /// `Idempotency-Key`.
+    /// `Idempotency-Key`. A site of the other mode is not the caller's: 404.
     pub async fn create_checkout(
         &self,
         principal: &Principal,
@@ -357,76 +370,74 @@ impl Core {
         request: NewCheckout,
     ) -> CoreResult<Idempotent<Checkout>> {
         let site = self.owned_site(principal, site_id).await?;
+        if site.livemode && site.provider_id.is_none() {
+            // Live mode never charges through the sandbox.
+            return Err(CoreError::InvalidRequest {
+                code: "provider_required",
+                message: "a live site charges through a live provider: connect one and set the site's providerId"
+                    .into(),
+            });
+        }
         let valid = validate_new(&request, self.settings.ipn_allow_private)?;
         let fingerprint = super::idempotency::fingerprint(&(site_id, &request))?;
         // DNS and VIES run only when the request really runs: a replay
         // answers from the record, as fast and as successful as the first
         // answer even when those services are slow or down by now.
-        self.idempotent(
-            &principal.organization_id,
-            "checkout.create",
-            idempotency_key,
-            fingerprint,
-            "chk",
-            |id| async move {
-                if let Some(url) = &valid.ipn_url {
-                    crate::ssrf::check_resolves_public("ipnUrl", url, self.settings.ipn_allow_private).await?;
+        self.idempotent(principal, "checkout.create", idempotency_key, fingerprint, "chk", |id| async move {
+            if let Some(url) = &valid.ipn_url {
+                crate::ssrf::check_resolves_public("ipnUrl", url, self.settings.ipn_allow_private).await?;
+            }
+            // Checked once, here: VIES is slow and rate-limited, and the
+            // answer decides reverse charge when the checkout is paid.
+            let vat_validation = match valid.customer.as_ref().map(|c| c.vat_id.as_str()).filter(|v| !v.is_empty()) {
+                Some(vat_id) => Some(crate::vat::validate(self.vies.as_deref(), vat_id).await),
+                None => None,
+            };
+            let now = self.now();
+            let checkout = Checkout {
+                id,
+                version: 0,
+                created_at: now,
+                organization_id: site.organization_id.clone(),
+                livemode: site.livemode,
+                site_id: site.id.clone(),
+                status: CheckoutStatus::Open,
+                amount: valid.amount,
+                currency: valid.currency.code().to_owned(),
+                description: valid.description,
+                customer: valid.customer,
+                line_items: valid.line_items,
+                capture_method: valid.capture_method,
+                ipn_url: valid.ipn_url,
+                success_url: valid.success_url,
+                cancel_url: valid.cancel_url,
+                metadata: valid.metadata,
+                expires_at: now + valid.expires_in_seconds * 1_000_000,
+                transaction_id: None,
+                follow_up: false,
+                vat_validation,
+                failed_attempts: 0,
+                counted_failure: None,
+            };
+            match self.insert(&checkout).await {
+                // A resumed request whose first attempt got this far.
+                Err(CoreError::Store(StoreError::Duplicate { .. })) => {
+                    self.get::<Checkout>(&checkout.id).await?.ok_or(CoreError::NotFound(Checkout::NAME))
                 }
-                // Checked once, here: VIES is slow and rate-limited, and the
-                // answer decides reverse charge when the checkout is paid.
-                let vat_validation = match valid.customer.as_ref().map(|c| c.vat_id.as_str()).filter(|v| !v.is_empty())
-                {
-                    Some(vat_id) => Some(crate::vat::validate(self.vies.as_deref(), vat_id).await),
-                    None => None,
-                };
-                let now = self.now();
-                let checkout = Checkout {
-                    id,
-                    version: 0,
-                    created_at: now,
-                    organization_id: site.organization_id.clone(),
-                    site_id: site.id.clone(),
-                    status: CheckoutStatus::Open,
-                    amount: valid.amount,
-                    currency: valid.currency.code().to_owned(),
-                    description: valid.description,
-                    customer: valid.customer,
-                    line_items: valid.line_items,
-                    capture_method: valid.capture_method,
-                    ipn_url: valid.ipn_url,
-                    success_url: valid.success_url,
-                    cancel_url: valid.cancel_url,
-                    metadata: valid.metadata,
-                    expires_at: now + valid.expires_in_seconds * 1_000_000,
-                    transaction_id: None,
-                    follow_up: false,
-                    vat_validation,
-                    failed_attempts: 0,
-                    counted_failure: None,
-                };
-                match self.insert(&checkout).await {
-                    // A resumed request whose first attempt got this far.
-                    Err(CoreError::Store(StoreError::Duplicate { .. })) => {
-                        self.get::<Checkout>(&checkout.id).await?.ok_or(CoreError::NotFound(Checkout::NAME))
-                    }
-                    other => other,
-                }
-            },
-        )
+                other => other,
+            }
+        })
         .await
     }
 
-    /// A checkout of the caller's organization.
+    /// The caller's checkout (see [`Core::owned`]).
     pub async fn owned_checkout(&self, principal: &Principal, id: &str) -> CoreResult<Checkout> {
-        match self.public_checkout(id).await? {
-            checkout if checkout.organization_id == principal.organization_id => Ok(checkout),
-            _ => Err(CoreError::NotFound(Checkout::NAME)),
-        }
+        self.owned(principal, id).await
     }
 
     /// A checkout by its id alone: the id is the capability.
     pub async fn public_checkout(&self, id: &str) -> CoreResult<Checkout> {
-        if !is_id("chk", id) {
+        if !is_id(Checkout::ID_PREFIX, id) {
             return Err(CoreError::NotFound(Checkout::NAME));
         }
         self.get::<Checkout>(id).await?.ok_or(CoreError::NotFound(Checkout::NAME))

@@ -12,7 +12,7 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use super::{Core, Entity, to_body};
+use super::{Core, Entity, auth::Principal, to_body};
 use crate::{
     crypto::sha256_hex,
     error::{CoreError, CoreResult},
@@ -38,6 +38,8 @@ struct IdempotencyRecord {
     version: i64,
     created_at: i64,
     organization_id: String,
+    #[serde(default)]
+    livemode: bool,
     fingerprint: String,
     state: State,
     locked_until: i64,
@@ -75,12 +77,14 @@ pub struct Idempotent<R> {
 }
 
 impl Core {
-    /// Runs `operation` at most once per (organization, `scope`, `key`).
-    /// `operation` receives the id to give the resource it creates and must
-    /// return the existing resource if one with that id already exists.
+    /// Runs `operation` at most once per (organization, mode, `scope`,
+    /// `key`): a test key's request never replays a live answer, nor the
+    /// reverse. `operation` receives the id to give the resource it creates
+    /// and must return the existing resource if one with that id already
+    /// exists.
     pub async fn idempotent<R, F, Fut>(
         &self,
-        organization_id: &str,
+        principal: &Principal,
         scope: &str,
         key: &str,
         fingerprint: String,
@@ -97,11 +101,17 @@ impl Core {
             return Ok(Idempotent { value, replayed: false });
         }
         let now = self.now();
+        let organization_id = principal.organization_id.as_str();
+        let livemode = principal.livemode();
+        // Test keys keep the record ids they had before modes existed, so a
+        // retry across an upgrade still finds its first attempt.
+        let owner = if livemode { format!("{organization_id}\0live") } else { organization_id.to_owned() };
         let fresh = IdempotencyRecord {
-            id: format!("idem_{}", sha256_hex(format!("{organization_id}\0{scope}\0{key}").as_bytes())),
+            id: format!("idem_{}", sha256_hex(format!("{owner}\0{scope}\0{key}").as_bytes())),
             version: 0,
             created_at: now,
             organization_id: organization_id.to_owned(),
+            livemode,
             fingerprint,
             state: State::Running,
             locked_until: now + self.settings.idempotency_lock_micros,
@@ -225,7 +235,11 @@ mod tests {
     };
 
     use super::*;
-    use crate::domain::{COLLECTIONS, Settings};
+    use crate::domain::{COLLECTIONS, Settings, api_keys::KeyMode};
+
+    fn principal(mode: KeyMode) -> Principal {
+        Principal { organization_id: "org_1".into(), key_id: "key_1".into(), scopes: Vec::new(), mode }
+    }
 
     async fn core(dir: &std::path::Path, lock_micros: i64) -> Core {
         let store: Arc<dyn crate::store::Store> =
@@ -272,7 +286,7 @@ mod tests {
         let first = {
             let core = core.clone();
             tokio::spawn(async move {
-                core.idempotent("org_1", "test", "key-1", "fp".into(), "res", |id| async move {
+                core.idempotent(&principal(KeyMode::Test), "test", "key-1", "fp".into(), "res", |id| async move {
                     ids.lock().expect("lock").push(id);
                     std::future::pending::<CoreResult<String>>().await
                 })
@@ -285,26 +299,30 @@ mod tests {
         first.abort();
 
         // While its lock holds, a retry is told to wait.
-        let busy = core.idempotent("org_1", "test", "key-1", "fp".into(), "res", |id| async move { Ok(id) }).await;
+        let busy = core
+            .idempotent(&principal(KeyMode::Test), "test", "key-1", "fp".into(), "res", |id| async move { Ok(id) })
+            .await;
         assert!(matches!(busy, Err(CoreError::IdempotencyInProgress)));
 
         // After the lock, the retry resumes with the first attempt's id.
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         let resumed = core
-            .idempotent("org_1", "test", "key-1", "fp".into(), "res", |id| async move { Ok(id) })
+            .idempotent(&principal(KeyMode::Test), "test", "key-1", "fp".into(), "res", |id| async move { Ok(id) })
             .await
             .expect("ok");
         assert!(!resumed.replayed);
         assert_eq!(resumed.value, seen_ids.lock().expect("lock")[0]);
 
         let replay = core
-            .idempotent("org_1", "test", "key-1", "fp".into(), "res", |id| async move { Ok(id) })
+            .idempotent(&principal(KeyMode::Test), "test", "key-1", "fp".into(), "res", |id| async move { Ok(id) })
             .await
             .expect("ok");
         assert!(replay.replayed);
         assert_eq!(replay.value, resumed.value);
 
-        let other = core.idempotent("org_1", "test", "key-1", "other".into(), "res", |id| async move { Ok(id) }).await;
+        let other = core
+            .idempotent(&principal(KeyMode::Test), "test", "key-1", "other".into(), "res", |id| async move { Ok(id) })
+            .await;
         assert!(matches!(other, Err(CoreError::IdempotencyMismatch)));
     }
 
@@ -318,7 +336,7 @@ mod tests {
                 let core = core.clone();
                 let runs = runs.clone();
                 tokio::spawn(async move {
-                    core.idempotent("org_1", "test", "same", "fp".into(), "res", |id| async move {
+                    core.idempotent(&principal(KeyMode::Test), "test", "same", "fp".into(), "res", |id| async move {
                         runs.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                         Ok(id)
@@ -337,5 +355,26 @@ mod tests {
         }
         assert_eq!(runs.load(Ordering::SeqCst), 1);
         assert!(in_progress > 0, "duplicates during the run are told 409");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn test_and_live_keys_never_share_a_record() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let core = core(dir.path(), 30_000_000).await;
+        let run = |mode| {
+            let core = core.clone();
+            async move {
+                core.idempotent(&principal(mode), "test", "shared", "fp".into(), "res", |id| async move { Ok(id) })
+                    .await
+                    .expect("ok")
+            }
+        };
+        let test = run(KeyMode::Test).await;
+        let live = run(KeyMode::Live).await;
+        assert!(!live.replayed, "a live request is not answered from a test request's record");
+        assert_ne!(test.value, live.value);
+        let replay = run(KeyMode::Live).await;
+        assert!(replay.replayed);
+        assert_eq!(replay.value, live.value);
     }
 }

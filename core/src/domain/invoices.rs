@@ -1,8 +1,8 @@
 //! Invoices and credit notes. Core computes every figure; the PDF worker
 //! only lays them out.
 //!
-//! Numbers are sequential and gap-free per organization and document kind,
-//! without multi-document transactions: a number is taken only by the
+//! Numbers are sequential and gap-free per organization, mode and document
+//! kind, without multi-document transactions: a number is taken only by the
 //! unique insert of the document that carries it (`numberKey` is unique),
 //! always as "last issued + 1". The per-organization counter document only
 //! remembers the last issued number; it is advanced after the insert, by
@@ -11,11 +11,18 @@
 //! and the unique index means no number is ever issued twice. A document's
 //! own id derives from what it documents (the transaction, the refund), so
 //! issuing twice issues once.
+//!
+//! Test and live documents are numbered in separate sequences, so a test
+//! invoice never takes a live number, and test numbers start with `TEST-`,
+//! so a test document is never mistaken for a real one. Documents issued
+//! before modes existed are test documents: the test sequence carries on
+//! where they left off (same counter, same `numberKey`s), and live numbering
+//! starts at 1.
 
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Core, Entity,
+    Core, Entity, Owned,
     auth::Principal,
     checkouts::{Address, Checkout},
     now_micros,
@@ -24,7 +31,7 @@ use super::{
 };
 use crate::{
     error::{CoreError, CoreResult},
-    ids::{derived_id, is_id},
+    ids::derived_id,
     store::{Page, StoreError},
     tax::{self, RateTotal, Split, TaxedLine},
 };
@@ -36,11 +43,28 @@ pub enum DocumentKind {
     CreditNote,
 }
 
+/// What test documents' numbers start with.
+pub const TEST_NUMBER_PREFIX: &str = "TEST-";
+
 impl DocumentKind {
-    fn sequence(self, organization_id: &str) -> String {
-        match self {
-            Self::Invoice => format!("seq_invoice_{organization_id}"),
-            Self::CreditNote => format!("seq_credit_note_{organization_id}"),
+    /// The counter of one organization's documents of this kind in one
+    /// mode. The test sequence keeps the id all documents used before modes
+    /// existed.
+    fn sequence(self, organization_id: &str, livemode: bool) -> String {
+        let kind = match self {
+            Self::Invoice => "invoice",
+            Self::CreditNote => "credit_note",
+        };
+        if livemode { format!("seq_{kind}_live_{organization_id}") } else { format!("seq_{kind}_{organization_id}") }
+    }
+
+    /// Unique per organization, mode, kind and position, so a number is
+    /// issued at most once; test keys keep the earlier shape.
+    fn number_key(self, organization_id: &str, livemode: bool, sequence: i64) -> String {
+        if livemode {
+            format!("{organization_id}:live:{self:?}:{sequence}")
+        } else {
+            format!("{organization_id}:{self:?}:{sequence}")
         }
     }
 }
@@ -69,15 +93,19 @@ pub struct TaxDocument {
     pub created_at: i64,
     pub kind: DocumentKind,
     pub organization_id: String,
+    /// Its transaction's mode.
+    #[serde(default)]
+    pub livemode: bool,
     pub site_id: String,
     pub transaction_id: String,
     pub checkout_id: String,
-    /// `INV-2026-000001`.
+    /// `INV-2026-000001` (live), `TEST-INV-2026-000001` (test).
     pub number: String,
-    /// The position in the organization's sequence (1, 2, 3, …).
+    /// The position in the organization's sequence of this mode (1, 2, 3, …).
     pub sequence: i64,
-    /// `{organizationId}:{kind}:{sequence}`: unique, so a number is issued
-    /// at most once.
+    /// `{organizationId}:{kind}:{sequence}` (test) or
+    /// `{organizationId}:live:{kind}:{sequence}`: unique, so a number is
+    /// issued at most once.
     pub number_key: String,
     pub issued_at: i64,
     pub currency: String,
@@ -114,7 +142,7 @@ pub struct CreditAllocation {
 /// Invoices and credit notes live in separate collections with the same
 /// shape; these wrappers give each its own `Entity`.
 macro_rules! document_collection {
-    ($name:ident, $collection:literal, $label:literal) => {
+    ($name:ident, $collection:literal, $label:literal, $prefix:literal) => {
         #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
         #[serde(transparent)]
         pub struct $name(pub TaxDocument);
@@ -129,11 +157,21 @@ macro_rules! document_collection {
                 self.0.version
             }
         }
+
+        impl Owned for $name {
+            const ID_PREFIX: &'static str = $prefix;
+            fn organization_id(&self) -> &str {
+                &self.0.organization_id
+            }
+            fn livemode(&self) -> bool {
+                self.0.livemode
+            }
+        }
     };
 }
 
-document_collection!(Invoice, "invoices", "invoice");
-document_collection!(CreditNote, "credit_notes", "credit note");
+document_collection!(Invoice, "invoices", "invoice", "inv");
+document_collection!(CreditNote, "credit_notes", "credit note", "cn");
 
 /// The last number issued in one sequence.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -170,10 +208,11 @@ fn rate_label(rate_bps: u32) -> String {
     }
 }
 
-fn format_number(prefix: &str, issued_at: i64, sequence: i64) -> String {
+fn format_number(prefix: &str, livemode: bool, issued_at: i64, sequence: i64) -> String {
     let year =
         chrono::DateTime::from_timestamp_micros(issued_at).map(|t| t.format("%Y").to_string()).unwrap_or_default();
-    format!("{prefix}-{year}-{sequence:06}")
+    let mode = if livemode { "" } else { TEST_NUMBER_PREFIX };
+    format!("{mode}{prefix}-{year}-{sequence:06}")
 }
 
 fn seller(org: &Organization) -> Party {
@@ -198,21 +237,29 @@ fn buyer(checkout: &Checkout, transaction: &Transaction) -> Party {
 }
 
 impl Core {
-    /// Inserts `document` under the next number of its sequence. Retries
-    /// when another issuer took the number first.
-    async fn issue<T, F>(&self, organization_id: &str, kind: DocumentKind, prefix: &str, build: F) -> CoreResult<T>
+    /// Inserts `document` under the next number of its sequence (the
+    /// organization's, in `livemode`'s mode). Retries when another issuer
+    /// took the number first.
+    async fn issue<T, F>(
+        &self,
+        organization_id: &str,
+        livemode: bool,
+        kind: DocumentKind,
+        prefix: &str,
+        build: F,
+    ) -> CoreResult<T>
     where
         T: Entity,
         F: Fn(i64, String, String) -> T + Send,
     {
-        let sequence_id = kind.sequence(organization_id);
+        let sequence_id = kind.sequence(organization_id, livemode);
         for _ in 0..1000 {
             let counter = self.get::<Sequence>(&sequence_id).await?;
             let last = counter.as_ref().map_or(0, |sequence| sequence.last);
             let sequence = last + 1;
             let issued_at = now_micros();
-            let number_key = format!("{organization_id}:{kind:?}:{sequence}");
-            let document = build(sequence, format_number(prefix, issued_at, sequence), number_key);
+            let number_key = kind.number_key(organization_id, livemode, sequence);
+            let document = build(sequence, format_number(prefix, livemode, issued_at, sequence), number_key);
             let id = document.id().to_owned();
             match self.insert(&document).await {
                 Ok(document) => {
@@ -284,13 +331,15 @@ impl Core {
                 let buyer = buyer(checkout, transaction);
                 let notes: Vec<String> =
                     if transaction.tax.reverse_charge { vec![REVERSE_CHARGE_NOTE.to_owned()] } else { Vec::new() };
-                self.issue(&org.id, DocumentKind::Invoice, org.invoice_prefix(), |sequence, number, number_key| {
+                let (livemode, prefix) = (transaction.livemode, org.invoice_prefix());
+                self.issue(&org.id, livemode, DocumentKind::Invoice, prefix, |sequence, number, number_key| {
                     Invoice(TaxDocument {
                         id: invoice_id.clone(),
                         version: 0,
                         created_at: now_micros(),
                         kind: DocumentKind::Invoice,
                         organization_id: transaction.organization_id.clone(),
+                        livemode,
                         site_id: transaction.site_id.clone(),
                         transaction_id: transaction.id.clone(),
                         checkout_id: transaction.checkout_id.clone(),
@@ -359,13 +408,15 @@ impl Core {
         if invoice.reverse_charge {
             notes.push(REVERSE_CHARGE_NOTE.to_owned());
         }
-        self.issue(&org.id, DocumentKind::CreditNote, org.credit_note_prefix(), |sequence, number, number_key| {
+        let (livemode, prefix) = (transaction.livemode, org.credit_note_prefix());
+        self.issue(&org.id, livemode, DocumentKind::CreditNote, prefix, |sequence, number, number_key| {
             CreditNote(TaxDocument {
                 id: id.clone(),
                 version: 0,
                 created_at: now_micros(),
                 kind: DocumentKind::CreditNote,
                 organization_id: transaction.organization_id.clone(),
+                livemode,
                 site_id: transaction.site_id.clone(),
                 transaction_id: transaction.id.clone(),
                 checkout_id: transaction.checkout_id.clone(),
@@ -423,21 +474,6 @@ impl Core {
             .ok_or_else(|| CoreError::Internal("credit allocation vanished".into()))
     }
 
-    pub async fn owned_document<T: Entity + AsRef<TaxDocument>>(
-        &self,
-        principal: &Principal,
-        id: &str,
-        prefix: &str,
-    ) -> CoreResult<T> {
-        if !is_id(prefix, id) {
-            return Err(CoreError::NotFound(T::NAME));
-        }
-        match self.get::<T>(id).await? {
-            Some(document) if document.as_ref().organization_id == principal.organization_id => Ok(document),
-            _ => Err(CoreError::NotFound(T::NAME)),
-        }
-    }
-
     pub async fn list_documents<T: Entity>(
         &self,
         principal: &Principal,
@@ -453,21 +489,26 @@ impl Core {
     }
 }
 
-impl AsRef<TaxDocument> for Invoice {
-    fn as_ref(&self) -> &TaxDocument {
-        &self.0
-    }
-}
-
-impl AsRef<TaxDocument> for CreditNote {
-    fn as_ref(&self) -> &TaxDocument {
-        &self.0
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::rate_label;
+    use super::{DocumentKind, format_number, rate_label};
+
+    #[test]
+    fn test_and_live_documents_are_numbered_apart() {
+        // 2026-03-01 in microseconds.
+        let issued_at = 1_772_323_200_000_000;
+        assert_eq!(format_number("INV", true, issued_at, 7), "INV-2026-000007");
+        assert_eq!(format_number("INV", false, issued_at, 7), "TEST-INV-2026-000007");
+        for kind in [DocumentKind::Invoice, DocumentKind::CreditNote] {
+            assert_ne!(kind.sequence("org_1", true), kind.sequence("org_1", false));
+            assert_ne!(kind.number_key("org_1", true, 1), kind.number_key("org_1", false, 1));
+        }
+        // Test documents go on in the sequence every document used before
+        // modes existed.
+        assert_eq!(DocumentKind::Invoice.sequence("org_1", false), "seq_invoice_org_1");
+        assert_eq!(DocumentKind::CreditNote.sequence("org_1", false), "seq_credit_note_org_1");
+        assert_eq!(DocumentKind::Invoice.number_key("org_1", false, 3), "org_1:Invoice:3");
+    }
 
     #[test]
     fn rates_are_labelled_as_people_write_them() {

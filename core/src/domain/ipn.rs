@@ -16,7 +16,7 @@ use paygate_contract::wire;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Core, Entity,
+    Core, Entity, Owned,
     auth::Principal,
     checkouts::{Checkout, CheckoutStatus},
     sites::Site,
@@ -25,7 +25,7 @@ use super::{
 use crate::{
     api::convert,
     error::{CoreError, CoreResult},
-    ids::{derived_id, is_id},
+    ids::derived_id,
     store::{Page, StoreError},
 };
 
@@ -89,6 +89,9 @@ pub struct IpnDelivery {
     pub version: i64,
     pub created_at: i64,
     pub organization_id: String,
+    /// Its checkout's mode.
+    #[serde(default)]
+    pub livemode: bool,
     pub site_id: String,
     pub checkout_id: String,
     #[serde(default)]
@@ -127,6 +130,16 @@ impl Entity for IpnDelivery {
     fn due_at(&self) -> Option<i64> {
         (self.status == DeliveryStatus::Pending)
             .then(|| self.next_attempt_at.max(self.lease_until).max(self.queued_until))
+    }
+}
+
+impl Owned for IpnDelivery {
+    const ID_PREFIX: &'static str = "evt";
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+    fn livemode(&self) -> bool {
+        self.livemode
     }
 }
 
@@ -231,6 +244,7 @@ impl Core {
         let event = wire::IpnEvent {
             id: id.clone(),
             event_type: kind.to_owned(),
+            livemode: checkout.livemode,
             created_at: paygate_contract::http::rfc3339(Some(&convert::timestamp(at))),
             data: data.clone(),
         };
@@ -242,6 +256,7 @@ impl Core {
             version: 0,
             created_at: at,
             organization_id: checkout.organization_id.clone(),
+            livemode: checkout.livemode,
             site_id: checkout.site_id.clone(),
             checkout_id: checkout.id.clone(),
             transaction_id: transaction_id.map(str::to_owned),
@@ -463,15 +478,9 @@ impl Core {
     /// Queues a delivery again now (after a failure, or to repeat a
     /// success); the attempt log is kept.
     pub async fn resend_ipn(&self, principal: &Principal, id: &str) -> CoreResult<IpnDelivery> {
-        if !is_id("evt", id) {
-            return Err(CoreError::NotFound(IpnDelivery::NAME));
-        }
-        let organization_id = principal.organization_id.clone();
+        let delivery: IpnDelivery = self.owned(principal, id).await?;
         let delivery = self
-            .update::<IpnDelivery, _>(id, |delivery| {
-                if delivery.organization_id != organization_id {
-                    return Err(CoreError::NotFound(IpnDelivery::NAME));
-                }
+            .modify(delivery, |delivery| {
                 delivery.status = DeliveryStatus::Pending;
                 delivery.next_attempt_at = self.now();
                 delivery.queued_until = delivery.next_attempt_at + REQUEUE_AFTER_MICROS;

@@ -8,6 +8,7 @@ pub mod documents_pdf;
 pub mod idempotency;
 pub mod invoices;
 pub mod ipn;
+pub mod livemode;
 pub mod organizations;
 pub mod provider_accounts;
 pub mod provider_events;
@@ -33,36 +34,45 @@ use crate::{
 /// Every collection Paygate keeps, with its unique and queried fields.
 pub const COLLECTIONS: &[CollectionSpec] = &[
     CollectionSpec { name: "organizations", unique: &[], indexed: &[] },
-    CollectionSpec { name: "api_keys", unique: &["keyHash"], indexed: &["organizationId"] },
-    CollectionSpec { name: "sites", unique: &["checkoutDomain"], indexed: &["organizationId", "providerId"] },
+    CollectionSpec { name: "api_keys", unique: &["keyHash"], indexed: &["organizationId", "livemode"] },
+    CollectionSpec {
+        name: "sites",
+        unique: &["checkoutDomain"],
+        indexed: &["organizationId", "livemode", "providerId"],
+    },
     CollectionSpec { name: "providers", unique: &[], indexed: &["organizationId", "livemode"] },
     CollectionSpec { name: "provider_events", unique: &[], indexed: &["providerId"] },
     CollectionSpec { name: "checkout_domains", unique: &[], indexed: &["organizationId", "siteId"] },
-    CollectionSpec { name: "checkouts", unique: &[], indexed: &["organizationId", "siteId", "status", "followUp"] },
+    CollectionSpec {
+        name: "checkouts",
+        unique: &[],
+        indexed: &["organizationId", "livemode", "siteId", "status", "followUp"],
+    },
     CollectionSpec { name: "idempotency", unique: &[], indexed: &[] },
     CollectionSpec {
         name: "transactions",
         unique: &[],
-        indexed: &["organizationId", "siteId", "status", "checkoutId", "needsWork", "providerReference"],
+        indexed: &["organizationId", "livemode", "siteId", "status", "checkoutId", "needsWork", "providerReference"],
     },
     CollectionSpec {
         name: "ipn_deliveries",
         unique: &[],
-        indexed: &["organizationId", "siteId", "status", "needsWork"],
+        indexed: &["organizationId", "livemode", "siteId", "status", "needsWork"],
     },
     crate::providers::sandbox::COLLECTION,
-    CollectionSpec { name: "tax_rules", unique: &[], indexed: &["organizationId", "country"] },
+    CollectionSpec { name: "tax_rules", unique: &[], indexed: &["organizationId", "livemode", "country"] },
     CollectionSpec {
         name: "invoices",
         unique: &["numberKey"],
-        indexed: &["organizationId", "siteId", "transactionId"],
+        indexed: &["organizationId", "livemode", "siteId", "transactionId"],
     },
     CollectionSpec {
         name: "credit_notes",
         unique: &["numberKey"],
-        indexed: &["organizationId", "siteId", "transactionId"],
+        indexed: &["organizationId", "livemode", "siteId", "transactionId"],
     },
     CollectionSpec { name: "sequences", unique: &[], indexed: &[] },
+    CollectionSpec { name: "migrations", unique: &[], indexed: &[] },
 ];
 
 /// Settings the domain needs at run time.
@@ -145,6 +155,38 @@ pub trait Entity: Serialize + DeserializeOwned + Send + Sync {
     /// due work without scanning what is not due.
     fn due_at(&self) -> Option<i64> {
         None
+    }
+}
+
+/// A merchant object: it belongs to one organization, in one mode (test or
+/// live). [`auth::Principal::owns`] is the one rule deciding whether a
+/// caller may see or touch it, and [`Core::owned`] the one lookup by id.
+pub trait Owned: Entity {
+    /// What its ids start with (`site`, `chk`, …): anything else is not
+    /// found without a store round trip.
+    const ID_PREFIX: &'static str;
+    fn organization_id(&self) -> &str;
+    /// Set once, from the key that created the object or from its parent,
+    /// and never changed.
+    fn livemode(&self) -> bool;
+}
+
+/// The store fields every tenant-owned document carries and every list of
+/// them is filtered on.
+pub const TENANT_FIELDS: [&str; 2] = ["organizationId", "livemode"];
+
+/// Lists' base filter: one organization's objects of one mode.
+pub fn tenant_filter(organization_id: &str, livemode: bool) -> Filter {
+    vec![(TENANT_FIELDS[0], organization_id.into()), (TENANT_FIELDS[1], livemode.into())]
+}
+
+/// A stored field as the tenant rule reads it: a document written before
+/// modes existed has no `livemode` and counts as test.
+fn tenant_field(body: &serde_json::Value, field: &str) -> serde_json::Value {
+    match body.get(field) {
+        Some(value) => value.clone(),
+        None if field == TENANT_FIELDS[1] => false.into(),
+        None => serde_json::Value::Null,
     }
 }
 
@@ -255,26 +297,44 @@ impl Core {
 }
 
 impl Core {
-    /// A cursor must name an item of the caller's own organization: another
-    /// organization's id answers exactly like an unknown one, so a list
-    /// never confirms that a foreign id exists.
+    /// The caller's object of kind `T` with this id. Another organization's
+    /// object, or one of the other mode, answers exactly like an unknown id,
+    /// so no caller learns that it exists.
+    pub async fn owned<T: Owned>(&self, principal: &auth::Principal, id: &str) -> CoreResult<T> {
+        if !crate::ids::is_id(T::ID_PREFIX, id) {
+            return Err(CoreError::NotFound(T::NAME));
+        }
+        match self.get::<T>(id).await? {
+            Some(item) if principal.owns(&item) => Ok(item),
+            _ => Err(CoreError::NotFound(T::NAME)),
+        }
+    }
+
+    /// A cursor must name an item the list itself could show: another
+    /// organization's id, or one of the other mode, answers exactly like an
+    /// unknown one, so a list never confirms that a foreign id exists.
     async fn check_cursor_tenant(&self, collection: &str, filter: &Filter, page: &Page) -> CoreResult<()> {
-        let (Some(cursor), Some((_, organization))) =
-            (&page.starting_after, filter.iter().find(|(field, _)| *field == "organizationId"))
-        else {
+        let Some(cursor) = &page.starting_after else {
             return Ok(());
         };
+        let tenant: Vec<&(&str, serde_json::Value)> =
+            filter.iter().filter(|(field, _)| TENANT_FIELDS.contains(field)).collect();
+        if tenant.is_empty() {
+            return Ok(());
+        }
         match self.store.get(collection, cursor).await? {
-            Some(document) if document.body.get("organizationId") == Some(organization) => Ok(()),
+            Some(document) if tenant.iter().all(|(field, value)| tenant_field(&document.body, field) == *value) => {
+                Ok(())
+            }
             _ => Err(StoreError::UnknownCursor.into()),
         }
     }
 
-    /// Lists' base filter: the caller's organization, narrowed to one of
-    /// its sites when `site_id` is given (another organization's site is a
-    /// 404, as everywhere).
+    /// Lists' base filter: the caller's organization and mode, narrowed to
+    /// one of its sites when `site_id` is given (a site the caller does not
+    /// own is a 404, as everywhere).
     pub async fn scoped_filter(&self, principal: &auth::Principal, site_id: &str) -> CoreResult<Filter> {
-        let mut filter: Filter = vec![("organizationId", principal.organization_id.clone().into())];
+        let mut filter = principal.tenant_filter();
         if !site_id.is_empty() {
             self.owned_site(principal, site_id).await?;
             filter.push(("siteId", site_id.into()));

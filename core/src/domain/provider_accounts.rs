@@ -9,11 +9,11 @@ use std::{collections::HashMap, sync::Arc, sync::Mutex};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Core, Entity, api_keys::KeyMode, auth::Principal, now_micros, sites::Site, validate};
+use super::{Core, Entity, auth::Principal, now_micros, sites::Site, validate};
 use crate::{
     crypto::SecretString,
     error::{CoreError, CoreResult},
-    ids::{is_id, new_id},
+    ids::new_id,
     providers::{Provider, gocardless::GoCardlessProvider, stripe::StripeProvider},
     store::Page,
 };
@@ -85,6 +85,16 @@ pub struct ProviderAccount {
     pub retired: bool,
 }
 
+impl super::Owned for ProviderAccount {
+    const ID_PREFIX: &'static str = "prov";
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+    fn livemode(&self) -> bool {
+        self.livemode
+    }
+}
+
 impl Entity for ProviderAccount {
     const COLLECTION: &'static str = "providers";
     const NAME: &'static str = "provider";
@@ -135,10 +145,6 @@ pub const STRIPE_API: &str = "https://api.stripe.com";
 fn hint(secret: &str) -> String {
     let tail: String = secret.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
     format!("…{tail}")
-}
-
-fn mode_of(principal: &Principal) -> bool {
-    principal.mode == KeyMode::Live
 }
 
 fn invalid(param: &str, code: &'static str, message: impl Into<String>) -> CoreError {
@@ -213,7 +219,7 @@ impl Core {
         let kind = ProviderKind::parse(input.kind.trim()).ok_or_else(|| {
             invalid("type", "provider_type_invalid", "type must be \"sandbox\", \"stripe\" or \"gocardless\"")
         })?;
-        let livemode = mode_of(principal);
+        let livemode = principal.livemode();
         if kind == ProviderKind::Sandbox && livemode {
             return Err(invalid(
                 "type",
@@ -344,31 +350,13 @@ impl Core {
         Ok(Some(value.trim_end_matches('/').to_owned()))
     }
 
-    /// The record if it belongs to the caller's organization and mode;
-    /// anything else is indistinguishable from a missing one.
+    /// The caller's record (see [`Core::owned`]).
     pub async fn owned_provider(&self, principal: &Principal, id: &str) -> CoreResult<ProviderAccount> {
-        if !is_id("prov", id) {
-            return Err(CoreError::NotFound(ProviderAccount::NAME));
-        }
-        match self.get::<ProviderAccount>(id).await? {
-            Some(account)
-                if account.organization_id == principal.organization_id && account.livemode == mode_of(principal) =>
-            {
-                Ok(account)
-            }
-            _ => Err(CoreError::NotFound(ProviderAccount::NAME)),
-        }
+        self.owned(principal, id).await
     }
 
     pub async fn list_providers(&self, principal: &Principal, page: &Page) -> CoreResult<(Vec<ProviderAccount>, bool)> {
-        self.list(
-            &vec![
-                ("organizationId", principal.organization_id.clone().into()),
-                ("livemode", mode_of(principal).into()),
-            ],
-            page,
-        )
-        .await
+        self.list(&super::tenant_filter(&principal.organization_id, principal.livemode()), page).await
     }
 
     pub async fn update_provider(

@@ -5,11 +5,11 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-use super::{Core, Entity, auth::Principal, now_micros};
+use super::{Core, Entity, Owned, auth::Principal, now_micros};
 use crate::{
     crypto::SecretString,
     error::{CoreError, CoreResult},
-    ids::{is_id, new_id},
+    ids::new_id,
     store::Page,
 };
 
@@ -21,6 +21,10 @@ pub struct Site {
     pub version: i64,
     pub created_at: i64,
     pub organization_id: String,
+    /// Test or live, from the key that created the site; its checkouts
+    /// inherit it.
+    #[serde(default)]
+    pub livemode: bool,
     pub name: String,
     /// A custom checkout domain granted without proof by earlier versions;
     /// start-up turns it into a pending claim (see `checkout_domains`).
@@ -114,6 +118,16 @@ impl Entity for Site {
     }
 }
 
+impl Owned for Site {
+    const ID_PREFIX: &'static str = "site";
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+    fn livemode(&self) -> bool {
+        self.livemode
+    }
+}
+
 pub(crate) fn new_webhook_secret() -> SecretString {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -164,6 +178,7 @@ impl Core {
             version: 0,
             created_at: now_micros(),
             organization_id: organization_id.to_owned(),
+            livemode: principal.livemode(),
             name,
             legacy_checkout_domain: None,
             previous_webhook_secret_sealed: None,
@@ -196,16 +211,9 @@ impl Core {
         }
     }
 
-    /// The site if it belongs to the caller's organization; another
-    /// organization's site is indistinguishable from a missing one.
+    /// The caller's site (see [`Core::owned`]).
     pub async fn owned_site(&self, principal: &Principal, id: &str) -> CoreResult<Site> {
-        if !is_id("site", id) {
-            return Err(CoreError::NotFound(Site::NAME));
-        }
-        match self.get::<Site>(id).await? {
-            Some(site) if site.organization_id == principal.organization_id => Ok(site),
-            _ => Err(CoreError::NotFound(Site::NAME)),
-        }
+        self.owned(principal, id).await
     }
 
     /// Renames the site, replaces its allowed origins and/or switches its
@@ -243,7 +251,7 @@ impl Core {
     }
 
     pub async fn list_sites(&self, principal: &Principal, page: &Page) -> CoreResult<(Vec<Site>, bool)> {
-        self.list(&vec![("organizationId", principal.organization_id.clone().into())], page).await
+        self.list(&principal.tenant_filter(), page).await
     }
 
     pub async fn rotate_webhook_secret(&self, principal: &Principal, id: &str) -> CoreResult<(Site, SecretString)> {

@@ -4,10 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Core, Entity, auth::Principal, now_micros, validate};
+use super::{Core, Entity, Owned, auth::Principal, now_micros, validate};
 use crate::{
     error::{CoreError, CoreResult},
-    ids::{derived_id, is_id, new_id},
+    ids::{derived_id, new_id},
     store::{Filter, Page, StoreError},
     tax::MAX_RATE_BPS,
 };
@@ -51,6 +51,9 @@ pub struct TaxRule {
     pub version: i64,
     pub created_at: i64,
     pub organization_id: String,
+    /// Test rules tax test sales, live rules live ones.
+    #[serde(default)]
+    pub livemode: bool,
     #[serde(default)]
     pub site_id: Option<String>,
     /// ISO 3166-1 alpha-2 (Greece is `GR` here; `EL` is only its VAT prefix).
@@ -71,6 +74,16 @@ impl Entity for TaxRule {
     }
     fn version(&self) -> i64 {
         self.version
+    }
+}
+
+impl Owned for TaxRule {
+    const ID_PREFIX: &'static str = "txr";
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+    fn livemode(&self) -> bool {
+        self.livemode
     }
 }
 
@@ -144,6 +157,7 @@ impl Core {
             version: 0,
             created_at: now_micros(),
             organization_id: principal.organization_id.clone(),
+            livemode: principal.livemode(),
             site_id: valid.site_id,
             country: valid.country,
             region: valid.region,
@@ -154,14 +168,9 @@ impl Core {
         .await
     }
 
+    /// The caller's tax rule (see [`Core::owned`]).
     pub async fn owned_tax_rule(&self, principal: &Principal, id: &str) -> CoreResult<TaxRule> {
-        if !is_id("txr", id) {
-            return Err(CoreError::NotFound(TaxRule::NAME));
-        }
-        match self.get::<TaxRule>(id).await? {
-            Some(rule) if rule.organization_id == principal.organization_id => Ok(rule),
-            _ => Err(CoreError::NotFound(TaxRule::NAME)),
-        }
+        self.owned(principal, id).await
     }
 
     pub async fn update_tax_rule(&self, principal: &Principal, id: &str, input: &TaxRuleInput) -> CoreResult<TaxRule> {
@@ -191,26 +200,33 @@ impl Core {
         country: &str,
         page: &Page,
     ) -> CoreResult<(Vec<TaxRule>, bool)> {
-        let mut filter: Filter = vec![("organizationId", principal.organization_id.clone().into())];
+        let mut filter = principal.tenant_filter();
         if !country.is_empty() {
             filter.push(("country", rule_country(country)?.into()));
         }
         self.list(&filter, page).await
     }
 
-    /// Creates the 27 EU standard rates for the organization. Idempotent:
-    /// each rule's id derives from (organization, country), so seeding
-    /// twice creates nothing new.
+    /// Creates the 27 EU standard rates for the organization, in the
+    /// caller's mode. Idempotent: each rule's id derives from (organization,
+    /// mode, country), so seeding twice creates nothing new.
     pub async fn seed_eu_rates(&self, principal: &Principal) -> CoreResult<Vec<TaxRule>> {
         let valid_from = parse_date("validFrom", "")?;
         let mut rules = Vec::with_capacity(EU_STANDARD_RATES.len());
+        // Test seeds keep the ids they had before modes existed.
+        let owner = if principal.livemode() {
+            format!("{}:live", principal.organization_id)
+        } else {
+            principal.organization_id.clone()
+        };
         for (country, rate_bps) in EU_STANDARD_RATES {
-            let id = derived_id("txr", &format!("{}:eu-standard:{country}", principal.organization_id));
+            let id = derived_id("txr", &format!("{owner}:eu-standard:{country}"));
             let rule = TaxRule {
                 id: id.clone(),
                 version: 0,
                 created_at: now_micros(),
                 organization_id: principal.organization_id.clone(),
+                livemode: principal.livemode(),
                 site_id: None,
                 country: country.to_owned(),
                 region: None,
@@ -229,18 +245,21 @@ impl Core {
         Ok(rules)
     }
 
-    /// The rule for a sale: same country; a site's own rule before an
-    /// organization-wide one; a region match before a country-wide rule;
-    /// among those, the latest `validFrom` not in the future.
+    /// The rule for a sale: same mode and country; a site's own rule
+    /// before an organization-wide one; a region match before a
+    /// country-wide rule; among those, the latest `validFrom` not in the
+    /// future.
     pub async fn applicable_rule(
         &self,
         organization_id: &str,
+        livemode: bool,
         site_id: &str,
         country: &str,
         region: &str,
         at: i64,
     ) -> CoreResult<Option<TaxRule>> {
-        let filter: Filter = vec![("organizationId", organization_id.into()), ("country", country.into())];
+        let mut filter: Filter = super::tenant_filter(organization_id, livemode);
+        filter.push(("country", country.into()));
         let mut candidates = Vec::new();
         let mut page = Page { limit: 100, starting_after: None };
         loop {

@@ -71,7 +71,15 @@ impl Core {
         let reverse = reverse_charge(validation, &org.seller_country);
         let rule = match (&country, reverse) {
             (Some(country), false) => {
-                self.applicable_rule(&checkout.organization_id, &checkout.site_id, country, region, at).await?
+                self.applicable_rule(
+                    &checkout.organization_id,
+                    checkout.livemode,
+                    &checkout.site_id,
+                    country,
+                    region,
+                    at,
+                )
+                .await?
             }
             _ => None,
         };

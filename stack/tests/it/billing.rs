@@ -402,7 +402,7 @@ async fn invoices_and_credit_notes_are_numbered_rendered_and_isolated() {
     let invoice_id = txn["invoiceId"].as_str().unwrap().to_owned();
     let invoice: Value =
         app.admin_get(&org.api_key, &format!("/api/v1/invoices/{invoice_id}")).await.json().await.unwrap();
-    assert_eq!(invoice["number"], format!("INV-{year}-000001"));
+    assert_eq!(invoice["number"], format!("TEST-INV-{year}-000001"));
     assert_eq!(invoice["object"], "invoice");
     assert_eq!(invoice["transactionId"], txn["id"]);
     assert_eq!(invoice["seller"]["name"], "Acme Software GmbH");
@@ -414,12 +414,15 @@ async fn invoices_and_credit_notes_are_numbered_rendered_and_isolated() {
     let response = app.admin_get(&org.api_key, &format!("/api/v1/invoices/{invoice_id}/pdf")).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/pdf");
-    assert_eq!(response.headers()["content-disposition"], format!("attachment; filename=\"INV-{year}-000001.pdf\""));
+    assert_eq!(
+        response.headers()["content-disposition"],
+        format!("attachment; filename=\"TEST-INV-{year}-000001.pdf\"")
+    );
     let bytes = response.bytes().await.unwrap();
     assert!(bytes.starts_with(b"%PDF"));
     let text = pdf_text(&bytes);
     for needle in [
-        &format!("INV-{year}-000001") as &str,
+        &format!("TEST-INV-{year}-000001") as &str,
         "Acme Software GmbH",
         "Ada Lovelace",
         "DE136695976",
@@ -449,7 +452,7 @@ async fn invoices_and_credit_notes_are_numbered_rendered_and_isolated() {
         .json()
         .await
         .unwrap();
-    assert_eq!(second["number"], format!("ACME-{year}-000002"));
+    assert_eq!(second["number"], format!("TEST-ACME-{year}-000002"));
     let response = app
         .client
         .patch(format!("{}/api/v1/organization", app.admin))
@@ -484,16 +487,16 @@ async fn invoices_and_credit_notes_are_numbered_rendered_and_isolated() {
     let mut numbers: Vec<String> =
         notes["data"].as_array().unwrap().iter().map(|n| n["number"].as_str().unwrap().to_owned()).collect();
     numbers.sort();
-    assert_eq!(numbers, [format!("CN-{year}-000001"), format!("CN-{year}-000002")]);
+    assert_eq!(numbers, [format!("TEST-CN-{year}-000001"), format!("TEST-CN-{year}-000002")]);
     let note = notes["data"].as_array().unwrap().iter().find(|n| n["totals"]["gross"] == 1190).unwrap().clone();
     assert_eq!(note["object"], "credit_note");
     assert_eq!(note["invoiceId"], invoice_id.as_str());
-    assert_eq!(note["invoiceNumber"], format!("INV-{year}-000001"));
+    assert_eq!(note["invoiceNumber"], format!("TEST-INV-{year}-000001"));
     assert_eq!(note["totals"], json!({"gross": 1190, "net": 1000, "tax": 190}));
     let pdf = app.admin_get(&org.api_key, &format!("/api/v1/credit-notes/{}/pdf", note["id"].as_str().unwrap())).await;
     assert_eq!(pdf.status(), 200);
     let text = pdf_text(&pdf.bytes().await.unwrap());
-    for needle in [note["number"].as_str().unwrap(), &format!("INV-{year}-000001"), "11.90 EUR", "Credit note"] {
+    for needle in [note["number"].as_str().unwrap(), &format!("TEST-INV-{year}-000001"), "11.90 EUR", "Credit note"] {
         assert!(text.contains(needle), "{needle} missing from the credit note PDF:\n{text}");
     }
 

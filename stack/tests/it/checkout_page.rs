@@ -57,7 +57,7 @@ async fn the_page_shows_the_checkout_under_a_strict_policy() {
     let html = response.text().await.unwrap();
     assert!(html.contains("Acme Shop"), "merchant name");
     assert!(html.contains("€119.00"), "total formatted from minor units");
-    assert!(html.contains("TEST MODE"));
+    assert!(html.contains("<strong class=\"test-badge\">Test mode</strong>"), "a test checkout says so");
     for token in ["tok_visa", "tok_mastercard", "tok_chargeDeclined", "tok_processingError", "value=\"upi\""] {
         assert!(html.contains(token), "{token} offered");
     }

@@ -53,17 +53,20 @@ async fn keys_are_shown_once_and_cannot_grant_more_than_they_hold() {
     assert_eq!(response.status(), 201);
     let live: Value = response.json().await.unwrap();
     assert!(live["secret"].as_str().unwrap().starts_with("sk_live_"));
+    // Each key lists the keys of its own mode.
+    let live_keys: Value = app.admin_get(live_admin.expose(), "/api/v1/api-keys?limit=100").await.json().await.unwrap();
+    assert_eq!(live_keys["data"].as_array().unwrap().iter().filter(|k| k["mode"] == "live").count(), 2);
     let keys: Value = app.admin_get(&org.api_key, "/api/v1/api-keys?limit=100").await.json().await.unwrap();
-    assert_eq!(keys["data"].as_array().unwrap().iter().filter(|k| k["mode"] == "live").count(), 2);
+    assert!(keys["data"].as_array().unwrap().iter().all(|k| k["mode"] == "test"), "{keys}");
 
     // Revoking follows the rule of granting: the narrow key cannot revoke
-    // the broader bootstrap key, nor a test key a live one.
+    // the broader bootstrap key; a live key is not even there for a test key.
     let bootstrap_key = keys["data"].as_array().unwrap().iter().find(|k| k["name"] == "bootstrap").unwrap().clone();
     let revoke = |id: &Value| format!("/api/v1/api-keys/{}/revoke", id.as_str().unwrap());
     let response = app.admin_post(&secret, &revoke(&bootstrap_key["id"]), &json!({})).await;
     assert_error(response, 403, "permission_error", "scope_not_held").await;
     let response = app.admin_post(&org.api_key, &revoke(&live["id"]), &json!({})).await;
-    assert_error(response, 403, "permission_error", "live_mode_forbidden").await;
+    assert_error(response, 404, "invalid_request_error", "resource_missing").await;
     assert_eq!(app.admin_get(&org.api_key, "/api/v1/checkouts").await.status(), 200, "bootstrap key still valid");
     assert_eq!(app.admin_get(live["secret"].as_str().unwrap(), "/api/v1/checkouts").await.status(), 200);
     // Within its own scopes it may revoke.

@@ -17,6 +17,7 @@ mod helpers;
 mod idempotency;
 mod ipn;
 mod keys_and_sites;
+mod livemode;
 mod operations;
 mod payments;
 mod providers;

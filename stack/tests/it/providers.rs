@@ -86,8 +86,11 @@ async fn provider_records_keep_their_secrets_and_their_mode() {
     assert_error(response, 404, "invalid_request_error", "resource_missing").await;
     let listed: Value = app.admin_get(&live_key, "/api/v1/providers").await.json().await.unwrap();
     assert_eq!(listed["data"], json!([]));
-    // A live key cannot point a site at a test provider.
-    let response = patch(&app, &live_key, &format!("/api/v1/sites/{}", org.site_id), &json!({"providerId": id})).await;
+    // A live key cannot point a (live) site at a test provider.
+    let live_site: Value =
+        app.admin_post(&live_key, "/api/v1/sites", &json!({"name": "Live"})).await.json().await.unwrap();
+    let live_site = format!("/api/v1/sites/{}", live_site["id"].as_str().unwrap());
+    let response = patch(&app, &live_key, &live_site, &json!({"providerId": id})).await;
     assert_error(response, 400, "invalid_request_error", "provider_invalid").await;
 
     // Bad input is a clear 4xx and changes nothing.
@@ -487,5 +490,70 @@ async fn stripe_answering_500_twice_still_makes_one_charge_and_one_refund_whatev
     assert_eq!(refunded["refunds"].as_array().unwrap().len(), 1);
     let intent_id = refunded["providerReference"].as_str().unwrap();
     assert_eq!(standin.refunds_for(intent_id).len(), 1, "one refund at Stripe");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_mode_charges_only_through_a_live_provider() {
+    let app = spawn_app_with(|env| {
+        env.insert("PAYGATE_PROVIDER_ALLOW_PRIVATE".into(), "1".into());
+    })
+    .await;
+    let org = app.bootstrap().await;
+    let all: Vec<String> = paygate_core::domain::api_keys::scopes::ALL.iter().map(|s| (*s).to_owned()).collect();
+    let (_, live_key) = app
+        .operator_core()
+        .await
+        .create_api_key(&org.organization_id, "live", paygate_core::domain::api_keys::KeyMode::Live, &all)
+        .await
+        .unwrap();
+    let live_key = live_key.expose().to_owned();
+    let site: Value =
+        app.admin_post(&live_key, "/api/v1/sites", &json!({"name": "Live shop"})).await.json().await.unwrap();
+    let site_id = site["id"].as_str().unwrap().to_owned();
+    assert_eq!(site["livemode"], true);
+    let body = json!({"amount": 5000, "currency": "EUR"});
+    let response = app.create_checkout(&live_key, &site_id, &body).await;
+    assert_error(response, 400, "invalid_request_error", "provider_required").await;
+
+    let standin = paygate_standins::stripe::StripeStandIn::start_with_key("sk_live_paygate_e2e_live_key").await;
+    let response = app
+        .admin_post(
+            &live_key,
+            "/api/v1/providers",
+            &json!({"type": "stripe", "credentials": {"secretKey": standin.secret_key()}, "apiBase": standin.base_url()}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let provider: Value = response.json().await.unwrap();
+    assert_eq!(provider["livemode"], true);
+    // The test key sees neither the live provider nor the live site.
+    let response =
+        app.admin_get(&org.api_key, &format!("/api/v1/providers/{}", provider["id"].as_str().unwrap())).await;
+    assert_error(response, 404, "invalid_request_error", "resource_missing").await;
+    let response =
+        patch(&app, &org.api_key, &format!("/api/v1/sites/{site_id}"), &json!({"providerId": provider["id"]})).await;
+    assert_error(response, 404, "invalid_request_error", "resource_missing").await;
+
+    let response =
+        patch(&app, &live_key, &format!("/api/v1/sites/{site_id}"), &json!({"providerId": provider["id"]})).await;
+    assert_eq!(response.status(), 200);
+    let response = app.create_checkout(&live_key, &site_id, &body).await;
+    assert_eq!(response.status(), 201);
+    let checkout: Value = response.json().await.unwrap();
+    assert_eq!(checkout["livemode"], true);
+    let checkout_id = checkout["id"].as_str().unwrap();
+    // Sandbox tokens mean nothing to a live Stripe account.
+    let response = app.pay(checkout_id, &json!({"paymentMethod": "tok_visa"})).await;
+    assert_error(response, 400, "invalid_request_error", "payment_method_invalid").await;
+    let response = app.pay(checkout_id, &json!({"paymentMethod": "pm_card_visa"})).await;
+    assert_eq!(response.status(), 202);
+    let status = app.settled_status(checkout_id).await;
+    assert_eq!(status["transaction"]["status"], "succeeded");
+    let txn_id = status["transaction"]["id"].as_str().unwrap();
+    assert_eq!(standin.successful_charges(txn_id), 1);
+    let txn: Value = app.admin_get(&live_key, &format!("/api/v1/transactions/{txn_id}")).await.json().await.unwrap();
+    assert_eq!(txn["livemode"], true);
+    assert_eq!(txn["provider"], "stripe");
     app.stop().await;
 }

@@ -35,17 +35,10 @@ impl Core {
             }
         }
         let fingerprint = crate::domain::idempotency::fingerprint(&("capture", id, amount))?;
-        self.idempotent(
-            &principal.organization_id,
-            "transaction.capture",
-            idempotency_key,
-            fingerprint,
-            "act",
-            |action_id| async move {
-                let transaction = self.start_action(id, PendingAction::Capture, amount, &action_id).await?;
-                self.finish_capture(transaction).await
-            },
-        )
+        self.idempotent(principal, "transaction.capture", idempotency_key, fingerprint, "act", |action_id| async move {
+            let transaction = self.start_action(id, PendingAction::Capture, amount, &action_id).await?;
+            self.finish_capture(transaction).await
+        })
         .await
     }
 
@@ -59,17 +52,10 @@ impl Core {
     ) -> CoreResult<Idempotent<Transaction>> {
         self.owned_transaction(principal, id).await?;
         let fingerprint = crate::domain::idempotency::fingerprint(&("cancel", id))?;
-        self.idempotent(
-            &principal.organization_id,
-            "transaction.cancel",
-            idempotency_key,
-            fingerprint,
-            "act",
-            |action_id| async move {
-                let transaction = self.start_action(id, PendingAction::Cancel, None, &action_id).await?;
-                self.finish_cancel(transaction).await
-            },
-        )
+        self.idempotent(principal, "transaction.cancel", idempotency_key, fingerprint, "act", |action_id| async move {
+            let transaction = self.start_action(id, PendingAction::Cancel, None, &action_id).await?;
+            self.finish_cancel(transaction).await
+        })
         .await
     }
 

@@ -25,23 +25,13 @@ mod worker;
 pub use model::*;
 pub use pay::parse_payment_method;
 
-use crate::domain::{Core, Entity, auth::Principal};
-use crate::{
-    error::{CoreError, CoreResult},
-    ids::is_id,
-    store::Page,
-};
+use crate::domain::{Core, auth::Principal};
+use crate::{error::CoreResult, store::Page};
 
 impl Core {
-    /// A transaction of the caller's organization.
+    /// The caller's transaction (see [`Core::owned`]).
     pub async fn owned_transaction(&self, principal: &Principal, id: &str) -> CoreResult<Transaction> {
-        if !is_id("txn", id) {
-            return Err(CoreError::NotFound(Transaction::NAME));
-        }
-        match self.get::<Transaction>(id).await? {
-            Some(transaction) if transaction.organization_id == principal.organization_id => Ok(transaction),
-            _ => Err(CoreError::NotFound(Transaction::NAME)),
-        }
+        self.owned(principal, id).await
     }
 
     pub async fn list_transactions(

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Entity, checkouts::CaptureMethod, taxation::SaleTax};
+use crate::domain::{Entity, Owned, checkouts::CaptureMethod, taxation::SaleTax};
 use crate::{
     error::{CoreError, CoreResult},
     providers::PaymentMethod,
@@ -176,6 +176,9 @@ pub struct Transaction {
     pub created_at: i64,
     pub updated_at: i64,
     pub organization_id: String,
+    /// Its checkout's mode; its refunds, invoice and credit notes share it.
+    #[serde(default)]
+    pub livemode: bool,
     pub site_id: String,
     pub checkout_id: String,
     pub status: TransactionStatus,
@@ -266,6 +269,16 @@ impl Entity for Transaction {
             let idle = self.updated_at.max(self.created_at) + ABANDONED_AFTER_MICROS;
             self.lease_until.max(idle).max(self.swept_until)
         })
+    }
+}
+
+impl Owned for Transaction {
+    const ID_PREFIX: &'static str = "txn";
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+    fn livemode(&self) -> bool {
+        self.livemode
     }
 }
 

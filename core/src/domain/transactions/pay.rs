@@ -60,6 +60,13 @@ impl Core {
         ensure_payable(&checkout, now_micros())?;
         let site = self.get::<Site>(&checkout.site_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))?;
         let provider = self.provider_client(site.provider_id.as_deref()).await?;
+        if checkout.livemode && provider.name() == "sandbox" {
+            // The site's provider changed after the checkout was made.
+            return Err(CoreError::InvalidRequest {
+                code: "provider_required",
+                message: "this live checkout's site no longer has a live provider".into(),
+            });
+        }
         if !provider.accepts(&method) {
             return Err(CoreError::field(
                 "paymentMethod",
@@ -84,6 +91,7 @@ impl Core {
             created_at: now,
             updated_at: now,
             organization_id: checkout.organization_id.clone(),
+            livemode: checkout.livemode,
             site_id: checkout.site_id.clone(),
             checkout_id: checkout.id.clone(),
             status: TransactionStatus::Pending,

@@ -30,7 +30,7 @@ impl Core {
             return Err(CoreError::field("amount", "amount_invalid", "amount must be a positive integer"));
         }
         let fingerprint = crate::domain::idempotency::fingerprint(&(id, amount, &reason))?;
-        self.idempotent(&principal.organization_id, "refund.create", idempotency_key, fingerprint, "re", |refund_id| {
+        self.idempotent(principal, "refund.create", idempotency_key, fingerprint, "re", |refund_id| {
             let reason = reason.clone();
             async move {
                 let reserved = self
