@@ -116,6 +116,17 @@ impl Fixture {
         receipt.new_events
     }
 
+    /// Brings the next check with the provider forward to now.
+    async fn due_for_check(&self, id: &str) -> Transaction {
+        self.core
+            .update::<Transaction, _>(id, |transaction| {
+                transaction.provider_check_at = 0;
+                Ok(())
+            })
+            .await
+            .unwrap()
+    }
+
     async fn transaction(&self, id: &str) -> Transaction {
         self.core.get::<Transaction>(id).await.unwrap().unwrap()
     }
@@ -161,7 +172,10 @@ async fn events_apply_once_forward_only_whatever_their_order() {
     let waiting = fixture.transaction(&transaction.id).await;
     assert_eq!(waiting.status, TransactionStatus::Processing);
     assert!(waiting.awaiting_provider);
-    assert!(!waiting.needs_work, "no re-drive sends the charge again");
+    assert!(
+        waiting.provider_check_at >= waiting.updated_at + 50_000_000,
+        "due only for a check with the provider, a minute on"
+    );
     let reference = waiting.provider_reference.clone().unwrap();
     // The re-drive never charges an awaiting transaction again.
     fixture.core.resume_transaction(waiting.clone()).await.unwrap();
@@ -214,4 +228,38 @@ async fn another_providers_or_another_organizations_charge_is_never_touched() {
     let data = json!({"charge": reference, "transactionId": builtin.id, "amount": 5000});
     assert_eq!(ours.deliver("sbxevt_builtin", "charge.succeeded", data).await, 1);
     assert_eq!(ours.transaction(&builtin.id).await.status, TransactionStatus::Processing);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_webhook_is_made_up_for_by_asking_the_provider_with_back_off() {
+    let fixture = fixture(None).await;
+    let transaction = fixture.pay("tok_delayedSettlement").await;
+    fixture.core.process_payment(&transaction.id).await.unwrap();
+    let waiting = fixture.transaction(&transaction.id).await;
+    let reference = waiting.provider_reference.clone().unwrap();
+
+    // Before its time, the re-drive asks nothing.
+    fixture.core.resume_transaction(waiting.clone()).await.unwrap();
+    assert_eq!(fixture.transaction(&transaction.id).await.version, waiting.version);
+
+    // Due, the provider still says "processing": the next check backs off.
+    let checked = fixture.due_for_check(&transaction.id).await;
+    fixture.core.resume_transaction(checked).await.unwrap();
+    let once = fixture.transaction(&transaction.id).await;
+    assert_eq!(once.status, TransactionStatus::Processing);
+    assert_eq!(once.provider_checks, 1);
+    assert!(once.provider_check_at >= once.updated_at + 110_000_000, "two minutes after the first check");
+
+    // The provider settles; its webhook never arrives. The next check
+    // finds out and settles the transaction as the webhook would have.
+    sandbox::SandboxProvider::new(fixture.core.store.clone(), std::time::Duration::ZERO)
+        .dashboard(&reference, &transaction.id, &sandbox::DashboardAction::Settle { succeeded: true }, "sbxevt_lost", 0)
+        .await
+        .unwrap();
+    let checked = fixture.due_for_check(&transaction.id).await;
+    fixture.core.resume_transaction(checked).await.unwrap();
+    let settled = fixture.transaction(&transaction.id).await;
+    assert_eq!(settled.status, TransactionStatus::Succeeded);
+    assert!(!settled.awaiting_provider);
+    assert!(settled.invoice_id.is_some(), "followed up like any settlement");
 }

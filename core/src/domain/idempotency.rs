@@ -235,7 +235,7 @@ mod tests {
     };
 
     use super::*;
-    use crate::domain::{COLLECTIONS, Settings, api_keys::KeyMode};
+    use crate::domain::{COLLECTIONS, api_keys::KeyMode};
 
     fn principal(mode: KeyMode) -> Principal {
         Principal { organization_id: "org_1".into(), key_id: "key_1".into(), scopes: Vec::new(), mode }
@@ -245,33 +245,7 @@ mod tests {
         let store: Arc<dyn crate::store::Store> =
             Arc::new(crate::store::SqliteStore::open(&dir.join("db.sqlite3")).expect("store"));
         store.migrate(COLLECTIONS).await.expect("migrate");
-        Core {
-            provider: Arc::new(crate::providers::sandbox::SandboxProvider::new(store.clone(), Default::default())),
-            http: reqwest::Client::new(),
-            provider_http: reqwest::Client::new(),
-            provider_clients: Default::default(),
-            ipn_clients: Default::default(),
-            clock: Arc::new(crate::clock::SystemClock),
-            dns: Arc::new(crate::dns::PublishedTxtRecords::default()),
-            vies: None,
-            pdf: None,
-            store,
-            queue: Arc::new(crate::queue::MemoryQueue::new(3)),
-            sealing: crate::crypto::SealingKey::parse(&"11".repeat(32)).expect("key"),
-            settings: Arc::new(Settings {
-                checkout_base_url: "http://localhost".into(),
-                ipn_allow_private: true,
-                idempotency_lock_micros: lock_micros,
-                ipn_fast_retries: true,
-                workers: 1,
-                platform_domains: Vec::new(),
-                pdf_token: None,
-                hooks_base_url: "http://localhost".into(),
-                stripe_api_base: crate::domain::provider_accounts::STRIPE_API.into(),
-                gocardless_api_base: None,
-                provider_allow_private: true,
-            }),
-        }
+        crate::domain::test_core(store, lock_micros)
     }
 
     #[tokio::test(flavor = "multi_thread")]

@@ -146,32 +146,12 @@ mod tests {
 
     use super::*;
     use crate::{
-        domain::{COLLECTIONS, Settings, api_keys::KeyMode, auth::Principal, tenant_filter},
+        domain::{COLLECTIONS, api_keys::KeyMode, auth::Principal, tenant_filter},
         store::Store,
     };
 
     fn core_on(store: Arc<dyn Store>) -> Core {
-        Core {
-            provider: Arc::new(crate::providers::sandbox::SandboxProvider::new(store.clone(), Default::default())),
-            http: reqwest::Client::new(),
-            ipn_clients: Default::default(),
-            clock: Arc::new(crate::clock::SystemClock),
-            dns: Arc::new(crate::dns::PublishedTxtRecords::default()),
-            vies: None,
-            pdf: None,
-            store,
-            queue: Arc::new(crate::queue::MemoryQueue::new(3)),
-            sealing: crate::crypto::SealingKey::parse(&"11".repeat(32)).expect("key"),
-            settings: Arc::new(Settings {
-                checkout_base_url: "http://localhost".into(),
-                ipn_allow_private: true,
-                idempotency_lock_micros: 30_000_000,
-                ipn_fast_retries: true,
-                workers: 1,
-                platform_domains: Vec::new(),
-                pdf_token: None,
-            }),
-        }
+        crate::domain::test_core(store, 30_000_000)
     }
 
     async fn sqlite_core() -> (Core, tempfile::TempDir) {
@@ -310,8 +290,10 @@ mod tests {
         let (core, _dir) = sqlite_core().await;
         let org = core.create_organization("Acme").await.expect("org");
         let other = core.create_organization("Other").await.expect("org");
-        let (test_site, _) = core.create_site_with_origins(&org.id, false, "Test", "", &[]).await.expect("site");
-        let (live_site, _) = core.create_site_with_origins(&org.id, true, "Live", "", &[]).await.expect("site");
+        let (test_site, _) =
+            core.create_site_with_origins(&principal(&org.id, KeyMode::Test), "Test", "", &[], "").await.expect("site");
+        let (live_site, _) =
+            core.create_site_with_origins(&principal(&org.id, KeyMode::Live), "Live", "", &[], "").await.expect("site");
         let tester = principal(&org.id, KeyMode::Test);
         let liver = principal(&org.id, KeyMode::Live);
         let stranger = principal(&other.id, KeyMode::Test);

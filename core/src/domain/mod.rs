@@ -354,3 +354,36 @@ pub fn page(limit: Option<u32>, starting_after: &str) -> CoreResult<Page> {
     let starting_after = (!starting_after.is_empty()).then(|| starting_after.to_owned());
     Ok(Page { limit, starting_after })
 }
+
+/// A core over `store` with test settings: private IPN targets allowed,
+/// fast retries, one worker, no VIES or PDF worker.
+#[cfg(test)]
+pub(crate) fn test_core(store: Arc<dyn Store>, idempotency_lock_micros: i64) -> Core {
+    Core {
+        provider: Arc::new(crate::providers::sandbox::SandboxProvider::new(store.clone(), Default::default())),
+        http: reqwest::Client::new(),
+        provider_http: reqwest::Client::new(),
+        provider_clients: Default::default(),
+        ipn_clients: Default::default(),
+        clock: Arc::new(crate::clock::SystemClock),
+        dns: Arc::new(crate::dns::PublishedTxtRecords::default()),
+        vies: None,
+        pdf: None,
+        store,
+        queue: Arc::new(crate::queue::MemoryQueue::new(3)),
+        sealing: crate::crypto::SealingKey::parse(&"11".repeat(32)).expect("key"),
+        settings: Arc::new(Settings {
+            checkout_base_url: "http://localhost".into(),
+            ipn_allow_private: true,
+            idempotency_lock_micros,
+            ipn_fast_retries: true,
+            workers: 1,
+            platform_domains: Vec::new(),
+            pdf_token: None,
+            hooks_base_url: "http://localhost".into(),
+            stripe_api_base: provider_accounts::STRIPE_API.into(),
+            gocardless_api_base: None,
+            provider_allow_private: true,
+        }),
+    }
+}

@@ -92,7 +92,7 @@ pub struct HookReceipt {
 }
 
 /// Where a charge event leaves a transaction, or why it leaves it alone.
-enum ChargeChange {
+pub(crate) enum ChargeChange {
     Moved,
     Unchanged(&'static str),
 }
@@ -330,7 +330,7 @@ impl Core {
         }
     }
 
-    async fn apply_charge_event(
+    pub(crate) async fn apply_charge_event(
         &self,
         transaction: Transaction,
         reference: &str,
@@ -546,6 +546,7 @@ fn charge_change(
         transaction.transition(next, now)?;
         transaction.provider_reference.get_or_insert_with(|| reference.to_owned());
         transaction.awaiting_provider = false;
+        transaction.provider_check_at = 0;
         transaction.next_action = None;
         transaction.lease_until = 0;
         Ok(())
@@ -557,6 +558,7 @@ fn charge_change(
             }
             transaction.provider_reference.get_or_insert_with(|| reference.to_owned());
             transaction.awaiting_provider = true;
+            transaction.provider_check_at = now + Transaction::provider_check_delay_micros(0);
         }
         ChargeEventStatus::RequiresCapture if open => settle(transaction, RequiresCapture)?,
         ChargeEventStatus::Succeeded { amount_captured } if open || transaction.status == RequiresCapture => {

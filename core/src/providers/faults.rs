@@ -16,7 +16,9 @@ use std::sync::{
 
 use async_trait::async_trait;
 
-use super::{ChargeOutcome, ChargeRequest, PaymentMethod, Provider, ProviderError, RefundOutcome, RefundRequest};
+use super::{
+    ChargeOutcome, ChargeRequest, ChargeStatus, PaymentMethod, Provider, ProviderError, RefundOutcome, RefundRequest,
+};
 
 /// The provider calls a fault can be planned for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +148,10 @@ impl Provider for FaultyProvider {
             return Err(err);
         }
         self.plan.count(Operation::Cancel, self.inner.cancel(idempotency_key, reference).await)
+    }
+
+    async fn retrieve_charge(&self, reference: &str) -> Result<Option<ChargeStatus>, ProviderError> {
+        self.inner.retrieve_charge(reference).await
     }
 
     async fn refund(&self, request: &RefundRequest) -> Result<RefundOutcome, ProviderError> {

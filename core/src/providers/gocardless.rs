@@ -284,6 +284,10 @@ impl Provider for GoCardlessProvider {
     async fn charge_transaction_id(&self, reference: &str) -> Result<Option<String>, ProviderError> {
         Ok(self.get_payment(reference).await?.metadata_str(TRANSACTION_KEY).map(str::to_owned))
     }
+
+    async fn retrieve_charge(&self, reference: &str) -> Result<Option<ChargeStatus>, ProviderError> {
+        Ok(Some(charge_status(&self.get_payment(reference).await?.status)))
+    }
 }
 
 /// `MD` and GoCardless's upper-case alphanumerics.

@@ -138,6 +138,14 @@ pub trait Provider: Send + Sync + 'static {
         })
     }
 
+    /// The charge's state as the provider sees it now: how a payment that
+    /// waits for a webhook is checked when the webhook is late or lost.
+    /// `None` when the provider cannot be asked.
+    async fn retrieve_charge(&self, reference: &str) -> Result<Option<ChargeStatus>, ProviderError> {
+        let _ = reference;
+        Ok(None)
+    }
+
     /// The gateway transaction id a charge carries in its metadata, for a
     /// webhook that names only the provider's reference.
     async fn charge_transaction_id(&self, reference: &str) -> Result<Option<String>, ProviderError> {

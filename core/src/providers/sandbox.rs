@@ -219,6 +219,10 @@ impl Provider for SandboxProvider {
         }
     }
 
+    async fn retrieve_charge(&self, reference: &str) -> Result<Option<ChargeStatus>, ProviderError> {
+        Ok(Some(outcome(&self.load(reference).await?).status))
+    }
+
     async fn capture(&self, idempotency_key: &str, reference: &str, amount: i64) -> Result<(), ProviderError> {
         self.simulate_latency().await;
         let key = idempotency_key.to_owned();

@@ -353,6 +353,12 @@ impl Provider for StripeProvider {
         })
     }
 
+    async fn retrieve_charge(&self, reference: &str) -> Result<Option<ChargeStatus>, ProviderError> {
+        let path = Self::intent_path(reference, "")?;
+        let intent = self.call(Method::GET, &path, None, &[]).await.map_err(|f| self.error(f))?;
+        charge_status(&intent).map(Some)
+    }
+
     async fn charge_transaction_id(&self, reference: &str) -> Result<Option<String>, ProviderError> {
         let path = Self::intent_path(reference, "")?;
         match self.call(Method::GET, &path, None, &[]).await {

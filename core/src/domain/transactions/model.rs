@@ -196,6 +196,12 @@ pub struct Transaction {
     /// (bank debits, 3-D Secure): the charge is never sent again.
     #[serde(default)]
     pub awaiting_provider: bool,
+    /// While awaiting the provider: when to ask it directly, in case its
+    /// webhook is late or lost. Backs off with each unanswered check.
+    #[serde(default)]
+    pub provider_check_at: i64,
+    #[serde(default)]
+    pub provider_checks: u32,
     /// What the payer must do first (the provider's own instruction, e.g.
     /// Stripe's `next_action`), shown to the checkout page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -267,7 +273,8 @@ impl Entity for Transaction {
     fn due_at(&self) -> Option<i64> {
         self.needs_work.then(|| {
             let idle = self.updated_at.max(self.created_at) + ABANDONED_AFTER_MICROS;
-            self.lease_until.max(idle).max(self.swept_until)
+            let due = self.lease_until.max(idle).max(self.swept_until);
+            if self.awaits_charge() { due.max(self.provider_check_at) } else { due }
         })
     }
 }
@@ -305,15 +312,26 @@ impl Transaction {
 
     /// Recomputes the scheduler flag; called before every write.
     pub fn refresh_needs_work(&mut self) {
-        let charging = match self.status {
-            TransactionStatus::Pending => true,
-            TransactionStatus::Processing => !self.awaiting_provider,
-            _ => false,
-        };
+        // An awaited charge is due only for its next check with the
+        // provider (see `due_at`); it is never sent again.
+        let charging = matches!(self.status, TransactionStatus::Pending | TransactionStatus::Processing);
         self.needs_work = charging
             || self.pending_action.is_some()
             || self.refunds.iter().any(|r| r.status == RefundStatus::Pending && !r.awaits_provider())
             || self.follow_up;
+    }
+
+    /// The provider holds the charge and decides; only its webhook or a
+    /// check with it settles the transaction.
+    pub fn awaits_charge(&self) -> bool {
+        self.awaiting_provider && matches!(self.status, TransactionStatus::Pending | TransactionStatus::Processing)
+    }
+
+    /// First check a minute after the provider took the charge, then 2, 4,
+    /// … minutes apart, at most an hour.
+    pub fn provider_check_delay_micros(checks: u32) -> i64 {
+        let minutes = 1i64 << checks.min(6);
+        minutes.min(60) * 60_000_000
     }
 
     pub fn refundable(&self) -> i64 {

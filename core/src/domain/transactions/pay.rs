@@ -103,6 +103,8 @@ impl Core {
             provider_id: site.provider_id.clone(),
             provider_reference: None,
             awaiting_provider: false,
+            provider_check_at: 0,
+            provider_checks: 0,
             next_action: None,
             disputes: Vec::new(),
             failure_code: None,

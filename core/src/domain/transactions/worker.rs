@@ -8,7 +8,7 @@ use crate::domain::{
 };
 use crate::{
     error::{CoreError, CoreResult},
-    providers::{ChargeRequest, ChargeStatus, ProviderError},
+    providers::{ChargeRequest, ChargeStatus, ProviderError, events::ChargeEventStatus},
     store::StoreError,
 };
 
@@ -146,8 +146,11 @@ impl Core {
     /// transaction.
     pub async fn resume_transaction(&self, transaction: Transaction) -> CoreResult<()> {
         let now = now_micros();
+        if transaction.awaits_charge() {
+            return self.check_awaited_charge(transaction).await;
+        }
         if matches!(transaction.status, TransactionStatus::Pending | TransactionStatus::Processing) {
-            if transaction.lease_expired(now) && !transaction.awaiting_provider {
+            if transaction.lease_expired(now) {
                 self.queue.publish(PAYMENT_QUEUE, transaction.id.as_bytes()).await?;
             }
             return Ok(());
@@ -219,6 +222,9 @@ impl Core {
                 }
                 transaction.provider_reference.get_or_insert_with(|| reference.clone());
                 transaction.awaiting_provider = true;
+                transaction.provider_check_at = now_micros() + Transaction::provider_check_delay_micros(0);
+                transaction.provider_checks = 0;
+                transaction.swept_until = 0;
                 transaction.next_action = next_action.clone();
                 transaction.lease_until = 0;
                 transaction.updated_at = now_micros();
@@ -227,6 +233,51 @@ impl Core {
             })
             .await;
         match awaiting {
+            Ok(_) | Err(CoreError::Conflict { code: "already_settled", .. }) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Asks the provider about a charge whose webhook has not come: a final
+    /// answer is applied exactly as the webhook would have been; otherwise
+    /// the next check backs off. Never sends the charge again.
+    async fn check_awaited_charge(&self, transaction: Transaction) -> CoreResult<()> {
+        let now = now_micros();
+        let Some(reference) = transaction.provider_reference.clone() else { return Ok(()) };
+        if transaction.provider_check_at > now {
+            return Ok(());
+        }
+        let answer = self.provider_client(transaction.provider_id.as_deref()).await?.retrieve_charge(&reference).await;
+        let event = match &answer {
+            Ok(Some(ChargeStatus::Succeeded)) => Some(ChargeEventStatus::Succeeded { amount_captured: None }),
+            Ok(Some(ChargeStatus::RequiresCapture)) => Some(ChargeEventStatus::RequiresCapture),
+            Ok(Some(ChargeStatus::Failed { code, message })) => {
+                Some(ChargeEventStatus::Failed { code: code.clone(), message: message.clone() })
+            }
+            Ok(_) => None,
+            Err(err) => {
+                tracing::warn!(transaction = %transaction.id, error = %err, "provider check failed; checking again later");
+                None
+            }
+        };
+        if let Some(event) = event {
+            tracing::info!(transaction = %transaction.id, "provider settled a charge its webhook did not report");
+            self.apply_charge_event(transaction, &reference, &event).await?;
+            return Ok(());
+        }
+        let checked = self
+            .modify(transaction, |transaction| {
+                if !transaction.awaits_charge() {
+                    return Err(CoreError::conflict("already_settled", "settled elsewhere"));
+                }
+                transaction.provider_checks += 1;
+                transaction.provider_check_at =
+                    now_micros() + Transaction::provider_check_delay_micros(transaction.provider_checks);
+                transaction.swept_until = 0;
+                Ok(())
+            })
+            .await;
+        match checked {
             Ok(_) | Err(CoreError::Conflict { code: "already_settled", .. }) => Ok(()),
             Err(err) => Err(err),
         }
