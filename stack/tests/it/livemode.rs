@@ -41,7 +41,9 @@ async fn objects(app: &TestApp, key: &str, site_id: &str, livemode: bool, receiv
     assert_eq!(response.status(), 201);
     let checkout: Value = response.json().await.unwrap();
     let checkout_id = checkout["id"].as_str().unwrap().to_owned();
-    let paid: Value = app.pay(&checkout_id, &json!({"paymentMethod": "tok_visa"})).await.json().await.unwrap();
+    // Live mode charges through a live Stripe account (the stand-in).
+    let card = if livemode { "pm_card_visa" } else { "tok_visa" };
+    let paid: Value = app.pay(&checkout_id, &json!({"paymentMethod": card})).await.json().await.unwrap();
     let txn_id = paid["transactionId"].as_str().unwrap().to_owned();
     app.settled_status(&checkout_id).await;
     let response =
@@ -98,11 +100,26 @@ async fn list_all(app: &TestApp, key: &str, route: &str) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_key_sees_and_touches_only_objects_of_its_own_mode() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|env| {
+        env.insert("PAYGATE_PROVIDER_ALLOW_PRIVATE".into(), "1".into());
+    })
+    .await;
     let org = app.bootstrap().await;
     let receiver = IpnReceiver::always_ok().await;
     let live_key = key(&app, &org.organization_id, KeyMode::Live).await;
-    let response = app.admin_post(&live_key, "/api/v1/sites", &json!({"name": "Live shop"})).await;
+    let stripe = paygate_standins::stripe::StripeStandIn::start_with_key("sk_live_paygate_livemode_test").await;
+    let provider: Value = app
+        .admin_post(
+            &live_key,
+            "/api/v1/providers",
+            &json!({"type": "stripe", "credentials": {"secretKey": stripe.secret_key()}, "apiBase": stripe.base_url()}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response =
+        app.admin_post(&live_key, "/api/v1/sites", &json!({"name": "Live shop", "providerId": provider["id"]})).await;
     assert_eq!(response.status(), 201);
     let live_site: Value = response.json().await.unwrap();
     assert_eq!(live_site["livemode"], true);

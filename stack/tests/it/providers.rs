@@ -147,7 +147,8 @@ async fn sandbox_webhooks_settle_refund_and_dispute_through_the_hooks_route() {
     let provider_id = provider["id"].as_str().unwrap().to_owned();
 
     // A delayed charge stays processing until the provider's webhook.
-    let checkout = app.checkout_with(&org, json!({"amount": 1000})).await;
+    let merchant = IpnReceiver::always_ok().await;
+    let checkout = app.checkout_with(&org, json!({"amount": 1000, "ipnUrl": merchant.url})).await;
     let checkout_id = checkout["id"].as_str().unwrap();
     let paid = app.pay(checkout_id, &json!({"paymentMethod": "tok_delayedSettlement"})).await;
     assert_eq!(paid.status(), 202);
@@ -199,6 +200,9 @@ async fn sandbox_webhooks_settle_refund_and_dispute_through_the_hooks_route() {
         notes["data"].as_array()?.iter().any(|n| n["transactionId"] == txn_id.as_str()).then_some(())
     })
     .await;
+    let refunded_ipn =
+        eventually(20, "the refund's IPN", || async { merchant.of_type("transaction.refunded").pop() }).await;
+    assert_eq!(refunded_ipn.json()["data"]["transaction"]["amountRefunded"], 300);
     let response =
         app.admin_post(&org.api_key, &format!("/api/v1/transactions/{txn_id}/refunds"), &json!({"amount": 800})).await;
     assert_error(response, 400, "invalid_request_error", "refund_exceeds_captured").await;
@@ -211,6 +215,9 @@ async fn sandbox_webhooks_settle_refund_and_dispute_through_the_hooks_route() {
     .await;
     assert_eq!(disputed["disputes"][0]["reason"], "fraudulent");
     assert_eq!(disputed["disputes"][0]["amount"], 1000);
+    let disputed_ipn =
+        eventually(20, "the dispute's IPN", || async { merchant.of_type("transaction.disputed").pop() }).await;
+    assert_eq!(disputed_ipn.json()["data"]["transaction"]["disputes"][0]["reason"], "fraudulent");
 
     // Replays and forgeries against the route itself.
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
@@ -432,6 +439,9 @@ async fn stripe_three_d_secure_is_settled_by_the_signed_webhook_and_announced_by
         "processing",
         "refused webhooks change nothing"
     );
+    // An event type Paygate does not act on is acknowledged and ignored.
+    let customer = json!({"id": "cus_e2e", "object": "customer"});
+    assert_eq!(standin.send_event(&webhook_url, &secret, "customer.created", customer).await, 200);
     assert_eq!(standin.send_event(&webhook_url, &secret, "payment_intent.succeeded", intent).await, 200);
     let settled = eventually(20, "settlement by webhook", || async {
         let txn = transaction(&app, &org.api_key, &txn_id).await;
