@@ -38,31 +38,35 @@ where
                 "the request body must be JSON sent with Content-Type: application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if crate::server::is_body_read_timeout(&rejection) {
-                HttpError::new(
-                    StatusCode::REQUEST_TIMEOUT,
-                    ErrorType::InvalidRequest,
-                    "request_timeout",
-                    "the request body did not arrive in time",
-                )
-            } else if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                HttpError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    ErrorType::InvalidRequest,
-                    "body_too_large",
-                    format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
-                )
-            } else {
-                HttpError::new(
-                    StatusCode::BAD_REQUEST,
-                    ErrorType::InvalidRequest,
-                    "body_unreadable",
-                    "the request body could not be read",
-                )
-            }
-        })?;
+        let bytes = Bytes::from_request(req, state).await.map_err(body_rejection)?;
         parse_json(&bytes).map(AppJson)
+    }
+}
+
+/// A request body that could not be read, as API.md's error: 408 when it
+/// did not arrive in time, 413 over the limit, 400 otherwise.
+pub fn body_rejection(rejection: axum::extract::rejection::BytesRejection) -> HttpError {
+    if crate::server::is_body_read_timeout(&rejection) {
+        HttpError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorType::InvalidRequest,
+            "request_timeout",
+            "the request body did not arrive in time",
+        )
+    } else if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        HttpError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorType::InvalidRequest,
+            "body_too_large",
+            format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
+        )
+    } else {
+        HttpError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::InvalidRequest,
+            "body_unreadable",
+            "the request body could not be read",
+        )
     }
 }
 
@@ -125,7 +129,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
     })
 }
 
-fn is_json_content_type(headers: &HeaderMap) -> bool {
+/// `application/json` or an `application/…+json` type, parameters aside.
+pub fn is_json_content_type(headers: &HeaderMap) -> bool {
     let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };

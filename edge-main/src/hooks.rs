@@ -6,12 +6,12 @@ use axum::{
     Json,
     body::Bytes,
     extract::{Path, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use paygate_contract::{
     error::{ErrorType, HttpError},
-    http::core_request,
+    http::{body_rejection, core_request, is_json_content_type},
     proto::v1 as pb,
     wire,
 };
@@ -33,7 +33,7 @@ pub async fn receive(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, HttpError> {
-    if !is_json(&headers) {
+    if !is_json_content_type(&headers) {
         return Err(HttpError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorType::InvalidRequest,
@@ -41,23 +41,7 @@ pub async fn receive(
             "a webhook body must be JSON sent with Content-Type: application/json",
         ));
     }
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            HttpError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorType::InvalidRequest,
-                "body_too_large",
-                format!("the request body exceeds {} bytes", paygate_contract::http::MAX_BODY_BYTES),
-            )
-        } else {
-            HttpError::new(
-                StatusCode::BAD_REQUEST,
-                ErrorType::InvalidRequest,
-                "body_unreadable",
-                "the request body could not be read",
-            )
-        }
-    })?;
+    let body = body.map_err(body_rejection)?;
     let forwarded = FORWARDED_HEADERS
         .iter()
         .flat_map(|name| {
@@ -82,12 +66,4 @@ pub async fn receive(
             Err(error)
         }
     }
-}
-
-fn is_json(headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    essence == "application/json"
 }

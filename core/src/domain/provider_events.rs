@@ -336,24 +336,19 @@ impl Core {
         reference: &str,
         status: &ChargeEventStatus,
     ) -> CoreResult<ChargeChange> {
-        let mut change = ChargeChange::Unchanged("the transaction is already past this state");
-        let updated = self
-            .modify(transaction, |transaction| {
-                change = charge_change(transaction, reference, status, self.now())?;
-                if matches!(change, ChargeChange::Unchanged(_)) {
-                    return Err(CoreError::conflict("event_changes_nothing", "nothing to write"));
+        let mut why = "the transaction is already past this state";
+        let moved = self
+            .apply_forward(&transaction.id, |transaction| {
+                match charge_change(transaction, reference, status, self.now())? {
+                    ChargeChange::Moved => Ok(true),
+                    ChargeChange::Unchanged(reason) => {
+                        why = reason;
+                        Ok(false)
+                    }
                 }
-                Ok(())
             })
-            .await;
-        match updated {
-            Ok(transaction) => {
-                self.follow_up(transaction).await?;
-                Ok(change)
-            }
-            Err(CoreError::Conflict { code: "event_changes_nothing", .. }) => Ok(change),
-            Err(err) => Err(err),
-        }
+            .await?;
+        Ok(if moved { ChargeChange::Moved } else { ChargeChange::Unchanged(why) })
     }
 
     /// Books a provider's word on a refund: finishes a refund the gateway
@@ -361,58 +356,58 @@ impl Core {
     /// then gets its credit note and IPN like any other). Returns whether
     /// anything changed.
     async fn apply_refund_event(&self, transaction_id: &str, event: &ProviderRefund) -> CoreResult<bool> {
-        let mut changed = false;
-        let updated = self
-            .update::<Transaction, _>(transaction_id, |transaction| {
-                changed = refund_change(transaction, event, self.now());
-                if !changed {
-                    return Err(CoreError::conflict("event_changes_nothing", "nothing to write"));
-                }
-                Ok(())
-            })
-            .await;
-        match updated {
-            Ok(transaction) => {
-                self.follow_up(transaction).await?;
-                Ok(true)
-            }
-            Err(CoreError::Conflict { code: "event_changes_nothing", .. }) => Ok(false),
-            Err(err) => Err(err),
-        }
+        self.apply_forward(transaction_id, |transaction| Ok(refund_change(transaction, event, self.now()))).await
     }
 
     async fn apply_dispute_event(&self, transaction_id: &str, dispute: Dispute) -> CoreResult<bool> {
-        let updated = self
-            .update::<Transaction, _>(transaction_id, |transaction| {
-                match transaction.disputes.iter_mut().find(|d| d.id == dispute.id) {
-                    Some(known) if known.status == dispute.status || known.closed() => {
-                        return Err(CoreError::conflict("event_changes_nothing", "nothing to write"));
-                    }
-                    Some(known) => {
-                        if dispute.updated_at < known.updated_at {
-                            // An older word on it, delivered late.
-                            return Err(CoreError::conflict("event_changes_nothing", "nothing to write"));
-                        }
-                        known.status = dispute.status.clone();
-                        known.updated_at = dispute.updated_at;
-                        if dispute.amount > 0 {
-                            known.amount = dispute.amount;
-                        }
-                    }
-                    None => {
-                        let mut dispute = dispute.clone();
-                        if dispute.amount <= 0 {
-                            // Direct Debit chargebacks name no amount: they
-                            // take back the whole payment.
-                            dispute.amount = transaction.amount_captured;
-                        }
-                        transaction.disputes.push(dispute);
+        self.apply_forward(transaction_id, |transaction| {
+            match transaction.disputes.iter_mut().find(|d| d.id == dispute.id) {
+                // Nothing new, a decided dispute, or an older word on it
+                // delivered late.
+                Some(known)
+                    if known.status == dispute.status || known.closed() || dispute.updated_at < known.updated_at =>
+                {
+                    return Ok(false);
+                }
+                Some(known) => {
+                    known.status = dispute.status.clone();
+                    known.updated_at = dispute.updated_at;
+                    if dispute.amount > 0 {
+                        known.amount = dispute.amount;
                     }
                 }
-                transaction.follow_up = true;
-                transaction.updated_at = self.now();
-                transaction.refresh_needs_work();
-                Ok(())
+                None => {
+                    let mut dispute = dispute.clone();
+                    if dispute.amount <= 0 {
+                        // Direct Debit chargebacks name no amount: they
+                        // take back the whole payment.
+                        dispute.amount = transaction.amount_captured;
+                    }
+                    transaction.disputes.push(dispute);
+                }
+            }
+            transaction.follow_up = true;
+            transaction.updated_at = self.now();
+            transaction.refresh_needs_work();
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Applies `change` to the transaction as stored now (retrying lost
+    /// races); writes and follows up only when `change` says it changed
+    /// something. Returns whether it did.
+    async fn apply_forward<F>(&self, transaction_id: &str, mut change: F) -> CoreResult<bool>
+    where
+        F: FnMut(&mut Transaction) -> CoreResult<bool> + Send,
+    {
+        let updated = self
+            .update::<Transaction, _>(transaction_id, |transaction| {
+                if change(transaction)? {
+                    Ok(())
+                } else {
+                    Err(CoreError::conflict("event_changes_nothing", "nothing to write"))
+                }
             })
             .await;
         match updated {
