@@ -264,7 +264,7 @@ impl Core {
             }
         };
         if let Some(base) = &input.api_base {
-            account.api_base = self.parse_api_base(base)?;
+            account.api_base = self.parse_api_base(base).await?;
         }
         Ok((self.insert(&account).await?, generated))
     }
@@ -330,7 +330,7 @@ impl Core {
 
     /// `""` clears an override; anything else must be an https URL of a
     /// public host unless the operator allows private ones.
-    fn parse_api_base(&self, value: &str) -> CoreResult<Option<String>> {
+    async fn parse_api_base(&self, value: &str) -> CoreResult<Option<String>> {
         let value = value.trim();
         if value.is_empty() {
             return Ok(None);
@@ -346,7 +346,10 @@ impl Core {
         {
             return Err(invalid("apiBase", "api_base_invalid", "apiBase must be an absolute https URL"));
         }
-        crate::ssrf::check_url_syntax("apiBase", value, self.settings.provider_allow_private)?;
+        // Resolved once here; the provider client does not pin addresses,
+        // so this keeps honest mistakes and plain internal names out, not
+        // a name re-pointed after the check.
+        crate::ssrf::check_resolves_public("apiBase", value, self.settings.provider_allow_private).await?;
         Ok(Some(value.trim_end_matches('/').to_owned()))
     }
 
@@ -367,7 +370,10 @@ impl Core {
     ) -> CoreResult<ProviderAccount> {
         let account = self.owned_provider(principal, id).await?;
         let name = input.name.as_deref().map(|name| validate::name("name", name)).transpose()?;
-        let api_base = input.api_base.as_deref().map(|base| self.parse_api_base(base)).transpose()?;
+        let api_base = match input.api_base.as_deref() {
+            Some(base) => Some(self.parse_api_base(base).await?),
+            None => None,
+        };
         // Sealed once, outside the retry loop: sealing is randomised.
         let mut changed = account.clone();
         if input.has_credentials() {

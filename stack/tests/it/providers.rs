@@ -107,6 +107,15 @@ async fn provider_records_keep_their_secrets_and_their_mode() {
             json!({"type": "stripe", "credentials": {"secretKey": "sk_test_x"}, "apiBase": "ftp://x"}),
             "api_base_invalid",
         ),
+        // Not into the gateway's own network unless the operator allows it.
+        (
+            json!({"type": "stripe", "credentials": {"secretKey": "sk_test_x"}, "apiBase": "https://127.0.0.1:9"}),
+            "url_not_allowed",
+        ),
+        (
+            json!({"type": "stripe", "credentials": {"secretKey": "sk_test_x"}, "apiBase": "http://api.stripe.com"}),
+            "url_not_allowed",
+        ),
     ] {
         let response = app.admin_post(&org.api_key, "/api/v1/providers", &body).await;
         assert_error(response, 400, "invalid_request_error", code).await;
