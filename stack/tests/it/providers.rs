@@ -576,3 +576,41 @@ async fn live_mode_charges_only_through_a_live_provider() {
     assert_eq!(txn["provider"], "stripe");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_payer_who_leaves_three_d_secure_unfinished_can_pay_another_way_and_is_charged_once() {
+    let app = spawn_app_with(|env| {
+        env.insert("PAYGATE_PROVIDER_ALLOW_PRIVATE".into(), "1".into());
+    })
+    .await;
+    let org = app.bootstrap().await;
+    let (standin, _, _) = stripe_site(&app, &org).await;
+    let checkout = app.checkout_with(&org, json!({"amount": 3000})).await;
+    let checkout_id = checkout["id"].as_str().unwrap().to_owned();
+    let first = app.pay(&checkout_id, &json!({"paymentMethod": "pm_card_threeDSecure2Required"})).await;
+    let first_txn = first.json::<Value>().await.unwrap()["transactionId"].as_str().unwrap().to_owned();
+    eventually(20, "the 3-D Secure step", || async {
+        let status: Value = app.main_get(&format!("/api/v1/checkouts/{checkout_id}/status")).await.json().await.ok()?;
+        status["transaction"]["nextAction"].is_object().then_some(())
+    })
+    .await;
+    // An invalid method does not touch the unfinished attempt.
+    let response = app.pay(&checkout_id, &json!({"paymentMethod": "tok_visa"})).await;
+    assert_error(response, 409, "invalid_request_error", "checkout_processing").await;
+    assert_eq!(standin.payment_intents_for(&first_txn)[0]["status"], "requires_action");
+
+    let second = app.pay(&checkout_id, &json!({"paymentMethod": "pm_card_visa"})).await;
+    assert_eq!(second.status(), 202);
+    let status = app.settled_status(&checkout_id).await;
+    assert_eq!(status["transaction"]["status"], "succeeded");
+    let abandoned = transaction(&app, &org.api_key, &first_txn).await;
+    assert_eq!(abandoned["status"], "failed");
+    assert_eq!(abandoned["failureCode"], "authentication_abandoned");
+    let first_intent = standin.payment_intents_for(&first_txn).pop().unwrap();
+    assert_eq!(first_intent["status"], "canceled");
+    // The canceled attempt can no longer be completed.
+    assert!(!standin.authenticate(first_intent["id"].as_str().unwrap(), true));
+    let second_txn = status["transaction"]["id"].as_str().unwrap();
+    assert_eq!(standin.successful_charges(second_txn) + standin.successful_charges(&first_txn), 1);
+    app.stop().await;
+}

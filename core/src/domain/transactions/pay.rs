@@ -47,19 +47,25 @@ impl Core {
     /// itself runs asynchronously.
     pub async fn pay(&self, checkout_id: &str, method: PaymentMethod) -> CoreResult<Transaction> {
         let mut checkout = self.public_checkout(checkout_id).await?;
+        let site = self.get::<Site>(&checkout.site_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))?;
+        let provider = self.provider_client(site.provider_id.as_deref()).await?;
         if checkout.status == CheckoutStatus::Processing
             && let Some(previous) = &checkout.transaction_id
             && let Some(previous) = self.get::<Transaction>(previous).await?
-            && previous.status == TransactionStatus::Failed
         {
-            // The payer already sees the failure (the status route reads the
-            // transaction), but the follow-up has not re-opened the checkout
-            // yet: do it now rather than refuse the retry.
-            checkout = self.sync_checkout(&previous).await?;
+            if previous.status == TransactionStatus::Failed {
+                // The payer already sees the failure (the status route reads
+                // the transaction), but the follow-up has not re-opened the
+                // checkout yet: do it now rather than refuse the retry.
+                checkout = self.sync_checkout(&previous).await?;
+            } else if previous.awaits_charge() && previous.next_action.is_some() && provider.accepts(&method) {
+                // The payer left a 3-D Secure step unfinished and pays
+                // another way: the unfinished attempt is canceled at the
+                // provider first, so it can never be completed as well.
+                checkout = self.abandon_authentication(previous).await?;
+            }
         }
         ensure_payable(&checkout, now_micros())?;
-        let site = self.get::<Site>(&checkout.site_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))?;
-        let provider = self.provider_client(site.provider_id.as_deref()).await?;
         if checkout.livemode && provider.name() == "sandbox" {
             // The site's provider changed after the checkout was made.
             return Err(CoreError::InvalidRequest {
@@ -152,6 +158,32 @@ impl Core {
             tracing::warn!(error = %err, transaction = %transaction.id, "payment job not published");
         }
         Ok(transaction)
+    }
+}
+
+impl Core {
+    /// Cancels an attempt that waits for the payer's authentication and
+    /// fails it (`authentication_abandoned`), re-opening its checkout. If
+    /// the provider will not cancel (the payer finished after all), the
+    /// checkout stays with that attempt: 409.
+    async fn abandon_authentication(&self, previous: Transaction) -> CoreResult<Checkout> {
+        let reference = previous.provider_reference.clone().unwrap_or_default();
+        let client = self.provider_client(previous.provider_id.as_deref()).await?;
+        if let Err(err) = client.cancel(&format!("{}:abandon", previous.id), &reference).await {
+            tracing::info!(transaction = %previous.id, error = %err, "unfinished authentication not canceled");
+            return Err(CoreError::conflict(
+                "checkout_processing",
+                "a payment for this checkout is already in progress",
+            ));
+        }
+        let failure = crate::providers::events::ChargeEventStatus::Failed {
+            code: "authentication_abandoned".into(),
+            message: "The card's authentication was not completed.".into(),
+        };
+        let id = previous.id.clone();
+        self.apply_charge_event(previous, &reference, &failure).await?;
+        let failed = self.get::<Transaction>(&id).await?.ok_or(CoreError::NotFound(Transaction::NAME))?;
+        self.sync_checkout(&failed).await
     }
 }
 
