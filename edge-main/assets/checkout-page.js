@@ -105,6 +105,10 @@
     function succeed(transactionId) {
         setBusy(true);
         closeForm();
+        var pending = document.getElementById('state');
+        if (pending) {
+            pending.hidden = true;
+        }
         say('');
         errorBox.textContent = '';
         var text = 'Thank you. Your payment of ' + totalText + ' to ' + merchantName + ' was received.';
@@ -367,6 +371,12 @@
 
     function stripeUnavailable() {
         setBusy(true);
+        // No card can be typed: only the explanation and the way back to the shop remain.
+        closeForm();
+        var cancel = document.getElementById('cancel-link') || document.getElementById('close-embed');
+        if (cancel) {
+            cancel.parentNode.hidden = false;
+        }
         showError('The card form could not be loaded, so this page cannot take a card payment right now. ' +
             'Nothing was charged. Please check your connection (or any content blocker) and reload this page.');
     }

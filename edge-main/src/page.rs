@@ -725,6 +725,84 @@ mod tests {
     }
 
     #[test]
+    fn stripe_js_opens_its_own_origin_and_stripes_api() {
+        let default = StripeJs::default();
+        assert_eq!(default.url(), "https://js.stripe.com/v3/");
+        assert_eq!(
+            default.csp(),
+            "default-src 'none'; script-src 'self' https://js.stripe.com; style-src 'self'; img-src 'self'; \
+             connect-src 'self' https://api.stripe.com; frame-src https://js.stripe.com; form-action 'none'; \
+             base-uri 'none'"
+        );
+        // A local stand-in serves Stripe.js and the API from one origin.
+        let local = StripeJs::parse("http://127.0.0.1:4242/v3/").unwrap();
+        assert!(local.csp().contains("script-src 'self' http://127.0.0.1:4242;"), "{}", local.csp());
+        assert!(local.csp().contains("connect-src 'self' http://127.0.0.1:4242;"), "{}", local.csp());
+        for bad in [
+            "http://js.stripe.com/v3/",
+            "https://user:pass@js.stripe.com/v3/",
+            "javascript:alert(1)",
+            "/v3/",
+            "https://js.stripe.com; script-src *",
+        ] {
+            assert!(StripeJs::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn open_checkout(provider: &str, publishable_key: &str, livemode: bool) -> pb::PublicCheckout {
+        pb::PublicCheckout {
+            id: "chk_1".into(),
+            status: pb::CheckoutStatus::Open as i32,
+            amount: 500,
+            currency: "EUR".into(),
+            currency_exponent: 2,
+            livemode,
+            payment_provider: Some(pb::PaymentProvider {
+                r#type: provider.into(),
+                publishable_key: publishable_key.into(),
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn only_an_open_stripe_checkout_with_a_key_loads_stripe_js() {
+        let stripe_js = StripeJs::default();
+        let now = std::time::UNIX_EPOCH;
+        let page = render_checkout(&open_checkout("stripe", "pk_test_1", false), &Framing::Denied, now, &stripe_js);
+        assert!(page.loads_stripe_js);
+        assert!(page.html.contains("<script src=\"https://js.stripe.com/v3/\" defer></script>"), "{}", page.html);
+        assert!(page.html.contains("data-publishable-key=\"pk_test_1\"") && !page.html.contains("tok_"));
+
+        let mut expired = open_checkout("stripe", "pk_test_1", false);
+        expired.status = pb::CheckoutStatus::Expired as i32;
+        let page = render_checkout(&expired, &Framing::Denied, now, &stripe_js);
+        assert!(!page.loads_stripe_js && !page.html.contains("js.stripe.com"), "{}", page.html);
+
+        let page = render_checkout(&open_checkout("stripe", "", false), &Framing::Denied, now, &stripe_js);
+        assert!(!page.loads_stripe_js && page.html.contains("Card payments are not available yet"));
+
+        for provider in ["sandbox", "gocardless", ""] {
+            let page = render_checkout(&open_checkout(provider, "", false), &Framing::Denied, now, &stripe_js);
+            assert!(!page.loads_stripe_js && !page.html.contains("stripe"), "{provider}: {}", page.html);
+        }
+    }
+
+    #[test]
+    fn a_live_checkout_never_lists_test_cards() {
+        let now = std::time::UNIX_EPOCH;
+        let stripe_js = StripeJs::default();
+        let test = render_checkout(&open_checkout("sandbox", "", false), &Framing::Denied, now, &stripe_js).html;
+        assert!(test.contains("tok_visa"), "{test}");
+        for provider in ["sandbox", "", "stripe", "gocardless"] {
+            let live = render_checkout(&open_checkout(provider, "pk_live_1", true), &Framing::Denied, now, &stripe_js);
+            for card in TEST_CARDS.iter().map(|card| card.0).chain(["value=\"upi\"", "Test mode"]) {
+                assert!(!live.html.contains(card), "{provider}: {card} in {}", live.html);
+            }
+        }
+    }
+
+    #[test]
     fn only_exact_http_origins_may_embed() {
         assert_eq!(parse_origin("https://shop.example"), Some("https://shop.example".into()));
         assert_eq!(parse_origin("http://127.0.0.1:8080"), Some("http://127.0.0.1:8080".into()));

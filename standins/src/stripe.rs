@@ -537,6 +537,8 @@ impl StripeStandIn {
         });
         let app = Router::new()
             .route("/v3/", get(stripe_js))
+            // Browsers ask every page's origin for an icon; the API's 401 would be noise.
+            .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
             .route(&format!("{THREE_DS_PREFIX}/{{id}}"), get(three_ds_page))
             .route(&format!("{THREE_DS_PREFIX}/{{id}}/{{outcome}}"), post(three_ds_finish))
             .fallback(api)
