@@ -735,7 +735,7 @@ mod tests {
              base-uri 'none'"
         );
         // A local stand-in serves Stripe.js and the API from one origin.
-        let local = StripeJs::parse("http://127.0.0.1:4242/v3/").unwrap();
+        let local = StripeJs::parse("http://127.0.0.1:4242/v3/").expect("a loopback stand-in URL");
         assert!(local.csp().contains("script-src 'self' http://127.0.0.1:4242;"), "{}", local.csp());
         assert!(local.csp().contains("connect-src 'self' http://127.0.0.1:4242;"), "{}", local.csp());
         for bad in [
