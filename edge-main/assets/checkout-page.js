@@ -1,5 +1,6 @@
-// Paygate hosted checkout page. Served from this origin only (CSP `script-src 'self'`);
-// amounts are never computed here: the page shows what the server rendered.
+// Paygate hosted checkout page. Served from this origin (CSP `script-src 'self'`, plus
+// Stripe.js's origin on a Stripe site's page); amounts are never computed here: the page
+// shows what the server rendered.
 (function () {
     'use strict';
 
@@ -9,6 +10,10 @@
     }
     var checkoutId = root.getAttribute('data-checkout-id');
     var successUrl = root.getAttribute('data-success-url');
+    // sandbox (test cards, UPI), stripe (Stripe Elements) or gocardless (a mandate reference).
+    var provider = root.getAttribute('data-provider') || 'sandbox';
+    // Set by Stripe when it sends the payer back from their bank's check (3-D Secure).
+    var returnedFromBank = new URLSearchParams(window.location.search).has('redirect_status');
     // Set only when the page was opened by checkout.js for this exact merchant origin;
     // results are posted to that origin and no other.
     var embedOrigin = document.body.getAttribute('data-embed-origin');
@@ -18,6 +23,9 @@
     var button = document.getElementById('pay-button');
     var vpaRow = document.getElementById('vpa-row');
     var vpaInput = document.getElementById('vpa');
+    var mandateInput = document.getElementById('mandate');
+    var stripe = null;
+    var cardElement = null;
     var progress = document.getElementById('progress');
     var errorBox = document.getElementById('error');
     var successBox = document.getElementById('success');
@@ -31,7 +39,10 @@
         insufficient_funds: 'Your card has insufficient funds. Nothing was charged. Please try another card.',
         expired_card: 'Your card has expired. Nothing was charged. Please use another card.',
         processing_error: 'The payment could not be processed. Nothing was charged. Please try again or use another method.',
-        upi_declined: 'The UPI payment was declined. Nothing was charged. Please try another UPI ID or a card.'
+        upi_declined: 'The UPI payment was declined. Nothing was charged. Please try another UPI ID or a card.',
+        incorrect_cvc: 'The security code of your card is incorrect. Nothing was charged. Please check it and try again.',
+        payment_intent_authentication_failure: 'Your bank could not confirm this payment. Nothing was charged. Please try again or use another card.',
+        authentication_required: 'Your bank asks you to confirm this payment, which did not happen. Nothing was charged. Please try again.'
     };
     var DEFAULT_FAILURE = 'The payment did not go through. Nothing was charged. Please try another payment method.';
 
@@ -94,6 +105,10 @@
     function succeed(transactionId) {
         setBusy(true);
         closeForm();
+        var pending = document.getElementById('state');
+        if (pending) {
+            pending.hidden = true;
+        }
         say('');
         errorBox.textContent = '';
         var text = 'Thank you. Your payment of ' + totalText + ' to ' + merchantName + ' was received.';
@@ -150,12 +165,75 @@
         canceled: 'This checkout was canceled and can no longer be paid. Please return to the shop and start again.'
     };
 
+    var navigatingAway = false;
+    var nextActionShown = false;
+
+    // What the provider asks of the payer before it decides (Stripe's `next_action`): a
+    // redirect to their bank's check, which sends them back to this page. `true` while the
+    // page keeps polling.
+    function followNextAction(action) {
+        var redirect = action.type === 'redirect_to_url' && action.redirect_to_url && action.redirect_to_url.url;
+        var target = null;
+        try {
+            target = redirect ? new URL(action.redirect_to_url.url) : null;
+        } catch (error) {
+            target = null;
+        }
+        if (target && (target.protocol === 'https:' || target.protocol === 'http:')) {
+            if (embedded) {
+                // Inside the merchant's frame the bank's page may refuse to be framed: the payer
+                // opens it in a tab, and this frame shows the outcome once the bank has answered.
+                if (!nextActionShown) {
+                    nextActionShown = true;
+                    say('Your bank needs to confirm this payment.');
+                    var link = document.createElement('a');
+                    link.href = target.toString();
+                    link.target = '_blank';
+                    link.rel = 'noopener noreferrer';
+                    link.id = 'confirm-with-bank';
+                    link.textContent = 'Confirm the payment with your bank (opens a new tab)';
+                    progress.appendChild(document.createTextNode(' '));
+                    progress.appendChild(link);
+                }
+                return true;
+            }
+            navigatingAway = true;
+            say('Your bank needs to confirm this payment. Taking you there…');
+            window.location.assign(target.toString());
+            return false;
+        }
+        if (!nextActionShown) {
+            // Stripe asked for its in-page flow (`use_stripe_sdk`), which needs a client secret this
+            // page never holds.
+            nextActionShown = true;
+            showError('Your bank asks for a confirmation this page cannot show. Nothing has been charged yet. ' +
+                'Please contact ' + merchantName + ' or try again later.');
+        }
+        return true;
+    }
+
     // Polls the status with back-off until the payment has an outcome.
     function poll() {
         var delay = 400;
         var deadline = Date.now() + 180000;
         function again() {
+            if (navigatingAway) {
+                return;
+            }
             if (Date.now() > deadline) {
+                if (provider === 'gocardless') {
+                    // Direct Debit is collected days later: nothing is wrong, there is just no outcome yet.
+                    say('');
+                    errorBox.textContent = '';
+                    successText.textContent = 'Your Direct Debit payment of ' + totalText + ' to ' + merchantName +
+                        ' was submitted. It is collected from your bank account in a few working days; ' + merchantName +
+                        ' confirms it then. You can close this page.';
+                    closeForm();
+                    successBox.querySelector('h2').textContent = 'Direct Debit submitted';
+                    successBox.hidden = false;
+                    successBox.focus();
+                    return;
+                }
                 setBusy(false);
                 showError('The payment is taking longer than usual. Please do not pay again: reload this page in a minute to see its outcome.');
                 return;
@@ -186,6 +264,9 @@
                 } else if (transaction && transaction.status === 'failed' && view.status === 'open') {
                     fail(transaction.failureCode, transaction.id);
                 } else {
+                    if (transaction && transaction.nextAction && !returnedFromBank) {
+                        followNextAction(transaction.nextAction);
+                    }
                     again();
                 }
             }).catch(again);
@@ -237,6 +318,20 @@
         if (busy) {
             return;
         }
+        if (provider === 'stripe') {
+            payWithStripe();
+            return;
+        }
+        if (provider === 'gocardless') {
+            var mandate = mandateInput.value.trim().toUpperCase();
+            if (!/^MD[0-9A-Z]+$/.test(mandate)) {
+                showError('Please enter your mandate reference. It starts with MD, for example MD000123ABC.');
+                mandateInput.focus();
+                return;
+            }
+            send({ paymentMethod: mandate });
+            return;
+        }
         var method = selectedMethod();
         var body = { paymentMethod: method };
         if (method === 'upi') {
@@ -248,16 +343,56 @@
             }
             body.vpa = vpa;
         }
+        send(body);
+    }
+
+    // Stripe.js turns the card typed into Stripe's frame into a PaymentMethod id; only that id
+    // reaches Paygate.
+    function payWithStripe() {
+        if (!stripe || !cardElement) {
+            stripeUnavailable();
+            return;
+        }
         setBusy(true);
         errorBox.textContent = '';
-        say('Processing your payment…');
+        say('Checking your card…');
+        stripe.createPaymentMethod({ type: 'card', card: cardElement }).then(function (result) {
+            if (result.error || !result.paymentMethod) {
+                setBusy(false);
+                showError((result.error && result.error.message) || 'Please check your card details.');
+                return;
+            }
+            send({ paymentMethod: result.paymentMethod.id });
+        }, function () {
+            setBusy(false);
+            showError('We could not reach the card service. Nothing was charged. Please check your connection and try again.');
+        });
+    }
+
+    function stripeUnavailable() {
+        setBusy(true);
+        // No card can be typed: only the explanation and the way back to the shop remain.
+        closeForm();
+        var cancel = document.getElementById('cancel-link') || document.getElementById('close-embed');
+        if (cancel) {
+            cancel.parentNode.hidden = false;
+        }
+        showError('The card form could not be loaded, so this page cannot take a card payment right now. ' +
+            'Nothing was charged. Please check your connection (or any content blocker) and reload this page.');
+    }
+
+    function send(body) {
+        setBusy(true);
+        errorBox.textContent = '';
+        var waiting = provider === 'gocardless' ? 'Submitting your Direct Debit payment…' : 'Processing your payment…';
+        say(waiting);
         fetch('/api/v1/checkouts/' + encodeURIComponent(checkoutId) + '/pay', {
             method: 'POST',
             headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
             body: JSON.stringify(body)
         }).then(function (response) {
             if (response.status === 202) {
-                waitForOutcome('Processing your payment…');
+                waitForOutcome(waiting);
                 return undefined;
             }
             return handleRefusal(response);
@@ -281,8 +416,26 @@
         form.addEventListener('change', updateVpa);
         updateVpa();
     }
-    if (root.getAttribute('data-status') === 'processing') {
-        waitForOutcome('Waiting for the payment in progress…');
+    if (form && provider === 'stripe') {
+        // Stripe.js is loaded by its own script tag just before this one; when it is missing
+        // (blocked, offline) the payer is told instead of meeting a dead button.
+        try {
+            if (typeof window.Stripe !== 'function') {
+                throw new Error('Stripe.js did not load');
+            }
+            stripe = window.Stripe(root.getAttribute('data-publishable-key'));
+            cardElement = stripe.elements().create('card', { hidePostalCode: true });
+            cardElement.mount('#provider-element');
+        } catch (error) {
+            stripe = null;
+            cardElement = null;
+            stripeUnavailable();
+        }
+    }
+    // Back from the bank with the payment already decided (a failed check reopens the checkout):
+    // the status tells which, and a failure gets its message.
+    if (root.getAttribute('data-status') === 'processing' || (returnedFromBank && form)) {
+        waitForOutcome(returnedFromBank ? 'Your bank has answered. Confirming your payment…' : 'Waiting for the payment in progress…');
     }
 
     if (embedded) {

@@ -30,6 +30,7 @@ use paygate_contract::{
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
 
+pub use page::StripeJs;
 pub use rate_limit::PayRateLimit;
 
 /// How the main edge is served.
@@ -37,6 +38,8 @@ pub use rate_limit::PayRateLimit;
 pub struct MainEdgeOptions {
     pub http: HttpLimits,
     pub pay_rate_limit: PayRateLimit,
+    /// Where a Stripe site's checkout page loads Stripe.js from.
+    pub stripe_js: StripeJs,
 }
 
 #[derive(Clone)]
@@ -46,10 +49,12 @@ struct AppState {
     transactions: TransactionServiceClient<Channel>,
     vat: VatServiceClient<Channel>,
     hooks: ProviderHookServiceClient<Channel>,
+    stripe_js: std::sync::Arc<StripeJs>,
 }
 
-pub fn router(core: Channel, pay_rate_limit: PayRateLimit) -> Router {
+pub fn router(core: Channel, pay_rate_limit: PayRateLimit, stripe_js: StripeJs) -> Router {
     let state = AppState {
+        stripe_js: std::sync::Arc::new(stripe_js),
         checkouts: CheckoutServiceClient::new(core.clone()),
         transactions: TransactionServiceClient::new(core.clone()),
         vat: VatServiceClient::new(core.clone()),
@@ -90,7 +95,13 @@ pub async fn serve(
     options: MainEdgeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    paygate_contract::server::serve(listener, router(core, options.pay_rate_limit), options.http, shutdown).await
+    paygate_contract::server::serve(
+        listener,
+        router(core, options.pay_rate_limit, options.stripe_js),
+        options.http,
+        shutdown,
+    )
+    .await
 }
 
 /// This API's OpenAPI 3.1 document, generated from the wire types.

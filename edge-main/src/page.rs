@@ -3,7 +3,10 @@
 //! The page is rendered here from the public checkout (the same answer as
 //! `GET /api/v1/checkouts/{id}`); its script and style are files embedded in
 //! the binary and served from this origin, so the Content-Security-Policy can
-//! forbid inline code and every third-party origin.
+//! forbid inline code and every third-party origin. The one exception is a
+//! Stripe site's page, which loads Stripe.js so that card numbers are typed
+//! into Stripe's frame: its policy names exactly Stripe.js's origin and
+//! Stripe's API origin, nothing more.
 
 use std::fmt::Write as _;
 
@@ -29,6 +32,98 @@ const ICON: &str = include_str!("../assets/icon.svg");
 /// The policy every page carries; `frame-ancestors` is appended per answer.
 const CSP_BASE: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
                         connect-src 'self'; form-action 'none'; base-uri 'none'";
+
+/// Stripe's own Stripe.js; Stripe requires it be loaded from here, never bundled.
+pub const DEFAULT_STRIPE_JS_URL: &str = "https://js.stripe.com/v3/";
+
+/// Where a Stripe site's page loads Stripe.js from, and the two origins its
+/// policy opens for it: the script's (script-src, frame-src: Elements are
+/// frames of that origin) and Stripe's API (connect-src: Stripe.js creates
+/// the PaymentMethod there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StripeJs {
+    url: String,
+    script_origin: String,
+    api_origin: String,
+}
+
+impl Default for StripeJs {
+    fn default() -> Self {
+        Self::parse(DEFAULT_STRIPE_JS_URL).unwrap_or_else(|_| unreachable!("the default Stripe.js URL parses"))
+    }
+}
+
+impl StripeJs {
+    /// An `https` URL (or `http` on a loopback host, for a local stand-in)
+    /// without credentials. Stripe's API origin is the script's with a
+    /// leading `js.` replaced by `api.` (`js.stripe.com` → `api.stripe.com`);
+    /// any other host serves both.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let url = url::Url::parse(raw.trim()).map_err(|_| format!("{raw:?} is not a URL"))?;
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let loopback = matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+            || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+            || host == "localhost";
+        let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
+        if !scheme_ok || host.is_empty() || !url.username().is_empty() || url.password().is_some() {
+            return Err(format!("{raw:?} must be an https URL (http only on a loopback host), without credentials"));
+        }
+        let script_origin = url.origin().ascii_serialization();
+        let api_origin = match host.strip_prefix("js.") {
+            Some(rest) => {
+                let mut api = url.clone();
+                api.set_host(Some(&format!("api.{rest}"))).map_err(|_| format!("{raw:?} has no usable host"))?;
+                api.origin().ascii_serialization()
+            }
+            None => script_origin.clone(),
+        };
+        Ok(Self { url: url.to_string(), script_origin, api_origin })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The policy of a page that loads Stripe.js: the base policy with the
+    /// two origins added where they are needed, and `frame-src` for the
+    /// Element's frame.
+    fn csp(&self) -> String {
+        CSP_BASE
+            .replace("script-src 'self'", &format!("script-src 'self' {}", self.script_origin))
+            .replace("connect-src 'self'", &format!("connect-src 'self' {}", self.api_origin))
+            .replace("form-action 'none'", &format!("frame-src {}; form-action 'none'", self.script_origin))
+    }
+}
+
+/// How the page takes the payment, from the site's provider record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PageProvider {
+    /// The built-in sandbox or a sandbox record: test cards and UPI.
+    Sandbox,
+    /// Stripe Elements with the account's publishable key (`None` when the
+    /// record has none, so no card form can be shown).
+    Stripe(Option<String>),
+    /// A GoCardless Direct Debit mandate reference.
+    GoCardless,
+}
+
+impl PageProvider {
+    fn of(view: &wire::PublicCheckout) -> Self {
+        match view.payment_provider.kind.as_str() {
+            "stripe" => Self::Stripe(view.payment_provider.publishable_key.clone()),
+            "gocardless" => Self::GoCardless,
+            _ => Self::Sandbox,
+        }
+    }
+
+    fn as_str(&self) -> &'static str {
+        match self {
+            Self::Sandbox => "sandbox",
+            Self::Stripe(_) => "stripe",
+            Self::GoCardless => "gocardless",
+        }
+    }
+}
 
 /// The sandbox provider's payment methods, by the name a payer understands.
 const TEST_CARDS: [(&str, &str, &str); 6] = [
@@ -82,12 +177,15 @@ fn parse_origin(raw: &str) -> Option<String> {
     (origin == raw).then_some(origin)
 }
 
-fn security_headers(headers: &mut HeaderMap, framing: &Framing) {
+/// `stripe_js`: the page loads Stripe.js from there; every other page gets
+/// the base policy.
+fn security_headers(headers: &mut HeaderMap, framing: &Framing, stripe_js: Option<&StripeJs>) {
     let frame_ancestors = match framing {
         Framing::Denied => "'none'".to_owned(),
         Framing::Embedded(origin) => origin.clone(),
     };
-    let csp = format!("{CSP_BASE}; frame-ancestors {frame_ancestors}");
+    let base = stripe_js.map_or_else(|| CSP_BASE.to_owned(), StripeJs::csp);
+    let csp = format!("{base}; frame-ancestors {frame_ancestors}");
     if let Ok(value) = HeaderValue::from_str(&csp) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
@@ -102,7 +200,7 @@ fn security_headers(headers: &mut HeaderMap, framing: &Framing) {
 
 fn html_response(status: StatusCode, framing: &Framing, body: String) -> Response {
     let mut response = (status, body).into_response();
-    security_headers(response.headers_mut(), framing);
+    security_headers(response.headers_mut(), framing, None);
     response
 }
 
@@ -124,7 +222,11 @@ pub(crate) async fn checkout_page(
     match state.checkouts.get_public_checkout(core_request(&headers, pb::GetCheckoutRequest { id })).await {
         Ok(response) => {
             let now = std::time::SystemTime::now();
-            html_response(StatusCode::OK, &framing, render_checkout(response.get_ref(), &framing, now))
+            let page = render_checkout(response.get_ref(), &framing, now, &state.stripe_js);
+            let stripe_js = page.loads_stripe_js.then_some(&*state.stripe_js);
+            let mut response = (StatusCode::OK, page.html).into_response();
+            security_headers(response.headers_mut(), &framing, stripe_js);
+            response
         }
         Err(status) if matches!(status.code(), tonic::Code::NotFound | tonic::Code::InvalidArgument) => {
             html_response(StatusCode::NOT_FOUND, &framing, not_found_page())
@@ -241,14 +343,22 @@ fn expiry_text(rfc3339: &str) -> String {
 }
 
 fn shell(title: &str, framing: &Framing, main: &str) -> String {
+    shell_with_script(title, framing, main, None)
+}
+
+/// `provider_script`: a provider's own script (Stripe.js), loaded before the
+/// page's so that the page finds it, or finds that it failed to load.
+fn shell_with_script(title: &str, framing: &Framing, main: &str, provider_script: Option<&str>) -> String {
     let embed = framing.embed_origin().map(|o| format!(" data-embed-origin=\"{}\"", escape(o))).unwrap_or_default();
+    let provider_script =
+        provider_script.map(|src| format!("<script src=\"{}\" defer></script>\n", escape(src))).unwrap_or_default();
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"robots\" content=\"noindex\">\n<title>{title}</title>\n\
          <link rel=\"icon\" href=\"/assets/icon.svg\" type=\"image/svg+xml\">\n\
          <link rel=\"stylesheet\" href=\"/assets/checkout.css\">\n\
-         <script src=\"/assets/checkout-page.js\" defer></script>\n</head>\n\
+         {provider_script}<script src=\"/assets/checkout-page.js\" defer></script>\n</head>\n\
          <body{embed}>\n{main}\n</body>\n</html>\n",
         title = escape(title),
     )
@@ -266,9 +376,22 @@ fn not_found_page() -> String {
     )
 }
 
+/// A rendered checkout page and whether it loads Stripe.js (which decides
+/// its policy).
+struct RenderedPage {
+    html: String,
+    loads_stripe_js: bool,
+}
+
 /// The whole page for one checkout at `now`.
-fn render_checkout(checkout: &pb::PublicCheckout, framing: &Framing, now: std::time::SystemTime) -> String {
+fn render_checkout(
+    checkout: &pb::PublicCheckout,
+    framing: &Framing,
+    now: std::time::SystemTime,
+    stripe_js: &StripeJs,
+) -> RenderedPage {
     let view = wire::PublicCheckout::from(checkout);
+    let provider = PageProvider::of(&view);
     let past_expiry = checkout.expires_at.as_ref().is_some_and(|t| {
         let now = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         i64::try_from(now).is_ok_and(|now| t.seconds <= now)
@@ -283,22 +406,33 @@ fn render_checkout(checkout: &pb::PublicCheckout, framing: &Framing, now: std::t
     let mut main = String::new();
     // Only a test checkout says so; a live one shows nothing in its place.
     if !view.livemode {
+        let hint = match provider {
+            PageProvider::Sandbox => "Use the test cards below.",
+            PageProvider::Stripe(_) => "Use one of Stripe's test cards, such as 4242 4242 4242 4242.",
+            PageProvider::GoCardless => "Use a mandate from the merchant's GoCardless sandbox.",
+        };
         let _ = writeln!(
             main,
             "<div class=\"test-banner\" role=\"note\"><strong class=\"test-badge\">Test \
              mode</strong> No real money moves.{hint}</div>",
             hint = if status == CheckoutStatus::Open {
-                " <span id=\"banner-hint\">Use the test cards below.</span>"
+                format!(" <span id=\"banner-hint\">{hint}</span>")
             } else {
-                ""
+                String::new()
             },
         );
     }
+    let publishable_key = match &provider {
+        PageProvider::Stripe(Some(key)) => format!(" data-publishable-key=\"{}\"", escape(key)),
+        _ => String::new(),
+    };
     let _ = write!(
         main,
         "<main class=\"card\" id=\"checkout\" data-checkout-id=\"{id}\" data-livemode=\"{livemode}\" \
-         data-status=\"{status}\" data-success-url=\"{success}\" data-cancel-url=\"{cancel}\">\n\
+         data-status=\"{status}\" data-provider=\"{provider}\"{publishable_key} data-success-url=\"{success}\" \
+         data-cancel-url=\"{cancel}\">\n\
          <header class=\"merchant\"><p class=\"merchant-name\">{merchant}</p>\n<h1>{description}</h1></header>\n",
+        provider = provider.as_str(),
         livemode = view.livemode,
         id = escape(&view.id),
         status = status.as_str(),
@@ -350,8 +484,30 @@ fn render_checkout(checkout: &pb::PublicCheckout, framing: &Framing, now: std::t
         );
     }
     main.push_str("</section>\n");
+    let mut loads_stripe_js = false;
     match status {
-        CheckoutStatus::Open => main.push_str(&payment_form(&money(view.amount))),
+        CheckoutStatus::Open => {
+            let total = money(view.amount);
+            match &provider {
+                // Test cards move no money, so a live checkout never offers them.
+                PageProvider::Sandbox if view.livemode => main.push_str(
+                    "<section class=\"state\" id=\"state\"><h2>This checkout cannot be paid here</h2><p>The \
+                     shop has not set up a way to pay yet. Nothing was charged. Please return to the shop.</p>\
+                     </section>\n",
+                ),
+                PageProvider::Sandbox => main.push_str(&sandbox_form(&total)),
+                PageProvider::Stripe(Some(_)) => {
+                    loads_stripe_js = true;
+                    main.push_str(&stripe_form(&total));
+                }
+                PageProvider::Stripe(None) => main.push_str(
+                    "<section class=\"state\" id=\"state\"><h2>Card payments are not available yet</h2><p>The \
+                     shop has not finished setting up card payments. Nothing was charged. Please return to the \
+                     shop.</p></section>\n",
+                ),
+                PageProvider::GoCardless => main.push_str(&gocardless_form(&total, &view.merchant_name)),
+            }
+        }
         CheckoutStatus::Processing => main.push_str(
             "<section class=\"state\" id=\"state\"><h2>Payment in progress</h2><p>A payment for this checkout \
              is being processed. This page shows its outcome as soon as it is known.</p></section>\n",
@@ -402,15 +558,53 @@ fn render_checkout(checkout: &pb::PublicCheckout, framing: &Framing, now: std::t
     } else {
         format!("Test mode: pay {}", view.merchant_name)
     };
-    shell(&title, framing, &main)
+    let script = loads_stripe_js.then(|| stripe_js.url());
+    RenderedPage { html: shell_with_script(&title, framing, &main, script), loads_stripe_js }
 }
 
-fn payment_form(total: &str) -> String {
-    let mut form = String::from(
-        "<noscript><p class=\"error\">This payment page needs JavaScript to send the payment. Please enable \
-         JavaScript, or pay from another browser.</p></noscript>\n\
-         <form id=\"pay-form\" class=\"pay\" novalidate>\n<fieldset>\n<legend>Payment method</legend>\n",
+const NOSCRIPT: &str = "<noscript><p class=\"error\">This payment page needs JavaScript to send the payment. \
+                        Please enable JavaScript, or pay from another browser.</p></noscript>\n";
+
+fn pay_button(total: &str) -> String {
+    format!("<button type=\"submit\" id=\"pay-button\" class=\"pay-button\">Pay {}</button>\n</form>\n", escape(total))
+}
+
+/// Stripe Elements mounts its card frame into `#provider-element`: the card
+/// number is typed into Stripe's frame, never into this origin.
+fn stripe_form(total: &str) -> String {
+    let mut form = String::from(NOSCRIPT);
+    form.push_str(
+        "<form id=\"pay-form\" class=\"pay\" novalidate>\n<fieldset>\n<legend>Card details</legend>\n\
+         <div id=\"provider-element\" class=\"provider-element\"></div>\n\
+         <p class=\"hint\">Your card details go straight to Stripe, our payment processor.</p>\n</fieldset>\n",
     );
+    form.push_str(&pay_button(total));
+    form
+}
+
+/// A GoCardless payment is collected under a Direct Debit mandate the payer
+/// set up with the merchant; the page takes its reference.
+fn gocardless_form(total: &str, merchant: &str) -> String {
+    let mut form = String::from(NOSCRIPT);
+    let _ = write!(
+        form,
+        "<form id=\"pay-form\" class=\"pay\" novalidate>\n<fieldset>\n<legend>Direct Debit</legend>\n\
+         <p class=\"hint\" id=\"mandate-about\">This checkout is paid by Direct Debit from your bank account, \
+         under a mandate you have set up with {merchant}. The payment is collected in a few working days.</p>\n\
+         <div class=\"mandate\">\n<label for=\"mandate\">Mandate reference</label>\n\
+         <input id=\"mandate\" name=\"mandate\" type=\"text\" autocomplete=\"off\" autocapitalize=\"characters\" \
+         spellcheck=\"false\" placeholder=\"MD…\" aria-describedby=\"mandate-about mandate-hint\">\n\
+         <p id=\"mandate-hint\" class=\"hint\">It starts with MD. {merchant} sent it to you when the mandate was \
+         set up.</p>\n</div>\n</fieldset>\n",
+        merchant = escape(merchant),
+    );
+    form.push_str(&pay_button(total));
+    form
+}
+
+fn sandbox_form(total: &str) -> String {
+    let mut form = String::from(NOSCRIPT);
+    form.push_str("<form id=\"pay-form\" class=\"pay\" novalidate>\n<fieldset>\n<legend>Payment method</legend>\n");
     for (index, (token, name, outcome)) in TEST_CARDS.iter().enumerate() {
         let checked = if index == 0 { " checked" } else { "" };
         let _ = writeln!(
@@ -426,17 +620,9 @@ fn payment_form(total: &str) -> String {
          <input id=\"vpa\" name=\"vpa\" type=\"text\" inputmode=\"email\" autocomplete=\"off\" \
          spellcheck=\"false\" placeholder=\"name@bank\" aria-describedby=\"vpa-hint\">\n\
          <p id=\"vpa-hint\" class=\"hint\">Test IDs: success@upi succeeds, failure@upi is declined.</p>\n</div>\n\
-         </fieldset>\n\
-         <!-- Provider slot: a live provider's own payment element (for example Stripe Elements) mounts \
-         into #provider-element; card numbers are then typed into the provider's frame, never into this \
-         origin. The sandbox needs none, and the page works fully without it. -->\n\
-         <div id=\"provider-element\" class=\"provider-element\" hidden></div>\n",
+         </fieldset>\n",
     );
-    let _ = write!(
-        form,
-        "<button type=\"submit\" id=\"pay-button\" class=\"pay-button\">Pay {}</button>\n</form>\n",
-        escape(total)
-    );
+    form.push_str(&pay_button(total));
     form
 }
 
@@ -486,9 +672,9 @@ mod tests {
         }
         let before = std::time::UNIX_EPOCH + std::time::Duration::from_secs(999);
         let after = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000);
-        let open = render_checkout(&checkout, &Framing::Denied, before);
+        let open = render_checkout(&checkout, &Framing::Denied, before, &StripeJs::default()).html;
         assert!(open.contains("id=\"pay-form\"") && open.contains("Pay €5.00"));
-        let expired = render_checkout(&checkout, &Framing::Denied, after);
+        let expired = render_checkout(&checkout, &Framing::Denied, after, &StripeJs::default()).html;
         assert!(expired.contains("This checkout has expired") && !expired.contains("id=\"pay-form\""));
     }
 
@@ -504,14 +690,14 @@ mod tests {
             tax: Some(pb::TaxPreview { rate_bps: 2550, tax_amount: 305, net_amount: 1_195, ..Default::default() }),
             ..Default::default()
         };
-        let html = render_checkout(&checkout, &Framing::Denied, std::time::UNIX_EPOCH);
+        let html = render_checkout(&checkout, &Framing::Denied, std::time::UNIX_EPOCH, &StripeJs::default()).html;
         assert!(html.contains("Tea <span class=\"qty\">× 3</span>"), "{html}");
         assert!(html.contains("1.500 KWD"), "{html}");
         assert!(html.contains("Includes 25.5&nbsp;% tax: 0.305 KWD"), "{html}");
 
         let reverse =
             pb::PublicCheckout { tax: Some(pb::TaxPreview { reverse_charge: true, ..Default::default() }), ..checkout };
-        let html = render_checkout(&reverse, &Framing::Denied, std::time::UNIX_EPOCH);
+        let html = render_checkout(&reverse, &Framing::Denied, std::time::UNIX_EPOCH, &StripeJs::default()).html;
         assert!(html.contains("VAT reverse charge") && !html.contains("% tax"), "{html}");
     }
 
@@ -526,16 +712,94 @@ mod tests {
             merchant_name: "Acme".into(),
             ..Default::default()
         };
-        let html = render_checkout(&test, &Framing::Denied, std::time::UNIX_EPOCH);
+        let html = render_checkout(&test, &Framing::Denied, std::time::UNIX_EPOCH, &StripeJs::default()).html;
         assert!(html.contains("<strong class=\"test-badge\">Test mode</strong>"), "{html}");
         assert!(html.contains("<title>Test mode: pay Acme</title>"), "{html}");
         assert!(html.contains("data-livemode=\"false\""), "{html}");
 
         let live = pb::PublicCheckout { livemode: true, ..test };
-        let html = render_checkout(&live, &Framing::Denied, std::time::UNIX_EPOCH);
+        let html = render_checkout(&live, &Framing::Denied, std::time::UNIX_EPOCH, &StripeJs::default()).html;
         assert!(!html.contains("test-badge") && !html.contains("test-banner"), "{html}");
         assert!(!html.to_lowercase().contains("test mode"), "{html}");
         assert!(html.contains("<title>Pay Acme</title>") && html.contains("data-livemode=\"true\""), "{html}");
+    }
+
+    #[test]
+    fn stripe_js_opens_its_own_origin_and_stripes_api() {
+        let default = StripeJs::default();
+        assert_eq!(default.url(), "https://js.stripe.com/v3/");
+        assert_eq!(
+            default.csp(),
+            "default-src 'none'; script-src 'self' https://js.stripe.com; style-src 'self'; img-src 'self'; \
+             connect-src 'self' https://api.stripe.com; frame-src https://js.stripe.com; form-action 'none'; \
+             base-uri 'none'"
+        );
+        // A local stand-in serves Stripe.js and the API from one origin.
+        let local = StripeJs::parse("http://127.0.0.1:4242/v3/").expect("a loopback stand-in URL");
+        assert!(local.csp().contains("script-src 'self' http://127.0.0.1:4242;"), "{}", local.csp());
+        assert!(local.csp().contains("connect-src 'self' http://127.0.0.1:4242;"), "{}", local.csp());
+        for bad in [
+            "http://js.stripe.com/v3/",
+            "https://user:pass@js.stripe.com/v3/",
+            "javascript:alert(1)",
+            "/v3/",
+            "https://js.stripe.com; script-src *",
+        ] {
+            assert!(StripeJs::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn open_checkout(provider: &str, publishable_key: &str, livemode: bool) -> pb::PublicCheckout {
+        pb::PublicCheckout {
+            id: "chk_1".into(),
+            status: pb::CheckoutStatus::Open as i32,
+            amount: 500,
+            currency: "EUR".into(),
+            currency_exponent: 2,
+            livemode,
+            payment_provider: Some(pb::PaymentProvider {
+                r#type: provider.into(),
+                publishable_key: publishable_key.into(),
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn only_an_open_stripe_checkout_with_a_key_loads_stripe_js() {
+        let stripe_js = StripeJs::default();
+        let now = std::time::UNIX_EPOCH;
+        let page = render_checkout(&open_checkout("stripe", "pk_test_1", false), &Framing::Denied, now, &stripe_js);
+        assert!(page.loads_stripe_js);
+        assert!(page.html.contains("<script src=\"https://js.stripe.com/v3/\" defer></script>"), "{}", page.html);
+        assert!(page.html.contains("data-publishable-key=\"pk_test_1\"") && !page.html.contains("tok_"));
+
+        let mut expired = open_checkout("stripe", "pk_test_1", false);
+        expired.status = pb::CheckoutStatus::Expired as i32;
+        let page = render_checkout(&expired, &Framing::Denied, now, &stripe_js);
+        assert!(!page.loads_stripe_js && !page.html.contains("js.stripe.com"), "{}", page.html);
+
+        let page = render_checkout(&open_checkout("stripe", "", false), &Framing::Denied, now, &stripe_js);
+        assert!(!page.loads_stripe_js && page.html.contains("Card payments are not available yet"));
+
+        for provider in ["sandbox", "gocardless", ""] {
+            let page = render_checkout(&open_checkout(provider, "", false), &Framing::Denied, now, &stripe_js);
+            assert!(!page.loads_stripe_js && !page.html.contains("stripe"), "{provider}: {}", page.html);
+        }
+    }
+
+    #[test]
+    fn a_live_checkout_never_lists_test_cards() {
+        let now = std::time::UNIX_EPOCH;
+        let stripe_js = StripeJs::default();
+        let test = render_checkout(&open_checkout("sandbox", "", false), &Framing::Denied, now, &stripe_js).html;
+        assert!(test.contains("tok_visa"), "{test}");
+        for provider in ["sandbox", "", "stripe", "gocardless"] {
+            let live = render_checkout(&open_checkout(provider, "pk_live_1", true), &Framing::Denied, now, &stripe_js);
+            for card in TEST_CARDS.iter().map(|card| card.0).chain(["value=\"upi\"", "Test mode"]) {
+                assert!(!live.html.contains(card), "{provider}: {card} in {}", live.html);
+            }
+        }
     }
 
     #[test]

@@ -210,6 +210,34 @@ pub struct PublicCheckout {
     #[schema(format = DateTime)]
     pub expires_at: Option<String>,
     pub tax: Option<TaxPreview>,
+    /// Who the checkout is paid through, so the page can offer that
+    /// provider's way to pay.
+    pub payment_provider: PaymentProvider,
+}
+
+fn payment_provider_type_schema() -> utoipa::openapi::schema::Object {
+    super::requests::string_enum(super::providers::PROVIDER_TYPES)
+}
+
+/// The checkout's provider as the payer's browser needs it: its type and,
+/// for Stripe, the publishable key (public by Stripe's design). Never a
+/// secret key, access token or signing secret.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentProvider {
+    #[serde(rename = "type")]
+    #[schema(schema_with = payment_provider_type_schema, example = "stripe")]
+    pub kind: String,
+    #[schema(example = "pk_test_51H…")]
+    pub publishable_key: Option<String>,
+}
+
+impl From<Option<&pb::PaymentProvider>> for PaymentProvider {
+    fn from(p: Option<&pb::PaymentProvider>) -> Self {
+        // An older core sends none: it only knew the built-in sandbox.
+        let kind = p.map(|p| p.r#type.as_str()).filter(|t| !t.is_empty()).unwrap_or("sandbox");
+        Self { kind: kind.to_owned(), publishable_key: p.and_then(|p| non_empty(&p.publishable_key)) }
+    }
 }
 
 impl From<&pb::PublicCheckout> for PublicCheckout {
@@ -230,6 +258,7 @@ impl From<&pb::PublicCheckout> for PublicCheckout {
             cancel_url: non_empty(&c.cancel_url),
             expires_at: time(c.expires_at.as_ref()),
             tax: c.tax.as_ref().map(TaxPreview::from),
+            payment_provider: PaymentProvider::from(c.payment_provider.as_ref()),
         }
     }
 }

@@ -54,6 +54,9 @@ pub struct StackConfig {
     pub stripe_api_base: Option<String>,
     pub gocardless_api_base: Option<String>,
     pub provider_allow_private: bool,
+    /// `PAYGATE_STRIPE_JS_URL`: where Stripe sites' checkout pages load
+    /// Stripe.js from (default `https://js.stripe.com/v3/`).
+    pub stripe_js: paygate_edge_main::StripeJs,
     /// Tests only: provider failures to inject (see
     /// `paygate_core::providers::faults`). Never read from the environment.
     pub provider_faults: Option<std::sync::Arc<paygate_core::providers::faults::FaultPlan>>,
@@ -231,6 +234,11 @@ impl StackConfig {
             stripe_api_base: service_url(env, "PAYGATE_STRIPE_API_BASE")?,
             gocardless_api_base: service_url(env, "PAYGATE_GOCARDLESS_API_BASE")?,
             provider_allow_private: flag(env, "PAYGATE_PROVIDER_ALLOW_PRIVATE")?,
+            stripe_js: match env.get("PAYGATE_STRIPE_JS_URL").filter(|v| !v.is_empty()) {
+                Some(value) => paygate_edge_main::StripeJs::parse(value)
+                    .map_err(|reason| ConfigError { variable: "PAYGATE_STRIPE_JS_URL", reason })?,
+                None => paygate_edge_main::StripeJs::default(),
+            },
             provider_faults: None,
             dns_resolver: None,
         })

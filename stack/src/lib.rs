@@ -157,8 +157,11 @@ pub async fn start(config: &StackConfig, services: Services) -> Result<Running, 
         tracing::info!(addr = %local_addr(&listener)?, core = %core_url, "edge-main listening (checkout API)");
         let channel = channel(&core_url)?;
         let stop = shutdown_signal(&receiver);
-        let options =
-            paygate_edge_main::MainEdgeOptions { http: config.http, pay_rate_limit: config.pay_rate_limit.clone() };
+        let options = paygate_edge_main::MainEdgeOptions {
+            http: config.http,
+            pay_rate_limit: config.pay_rate_limit.clone(),
+            stripe_js: config.stripe_js.clone(),
+        };
         tasks.spawn(async move {
             paygate_edge_main::serve(channel, listener, options, stop)
                 .await

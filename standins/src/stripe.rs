@@ -12,7 +12,9 @@
 //!
 //! Things Stripe does not offer, for tests: state inspection, injected
 //! failures, a delay before executing, a 3-D Secure page that completes or
-//! fails the authentication, and signed event delivery.
+//! fails the authentication, and signed event delivery. It also serves a
+//! Stripe.js stand-in at `GET /v3/` (see `stripe.js`) whose card "Element"
+//! is a text input for a test PaymentMethod id.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -41,6 +43,9 @@ pub const EVENT_API_VERSION: &str = "2024-06-20";
 const AUTOMATIC_PAYMENT_METHODS_SINCE: &str = "2023-08-16";
 
 const THREE_DS_PREFIX: &str = "/_standin/3ds";
+
+/// The Stripe.js stand-in, at the path Stripe serves Stripe.js v3 from.
+const STRIPE_JS: &str = include_str!("stripe.js");
 
 /// What a test PaymentMethod does when charged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -516,8 +521,14 @@ impl StripeStandIn {
     /// Serves accepting only `secret_key` (an `sk_live_…` key makes every
     /// object `livemode: true`).
     pub async fn start_with_key(secret_key: &str) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the Stripe stand-in");
-        let address = listener.local_addr().expect("stand-in address");
+        Self::start_at("127.0.0.1:0", secret_key).await.expect("bind the Stripe stand-in")
+    }
+
+    /// Serves on `address` (`127.0.0.1:0` for any free port), accepting
+    /// only `secret_key`.
+    pub async fn start_at(address: &str, secret_key: &str) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(address).await?;
+        let address = listener.local_addr()?;
         let shared = Arc::new(Shared {
             base_url: format!("http://{address}"),
             secret_key: secret_key.to_owned(),
@@ -525,6 +536,9 @@ impl StripeStandIn {
             state: Mutex::new(StateInner::default()),
         });
         let app = Router::new()
+            .route("/v3/", get(stripe_js))
+            // Browsers ask every page's origin for an icon; the API's 401 would be noise.
+            .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
             .route(&format!("{THREE_DS_PREFIX}/{{id}}"), get(three_ds_page))
             .route(&format!("{THREE_DS_PREFIX}/{{id}}/{{outcome}}"), post(three_ds_finish))
             .fallback(api)
@@ -532,7 +546,7 @@ impl StripeStandIn {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self { shared, server }
+        Ok(Self { shared, server })
     }
 
     /// `http://127.0.0.1:<port>`, the adapter's `api_base`.
@@ -1639,6 +1653,12 @@ fn create_refund(
     state.event("refund.created", body.clone(), context.livemode);
     state.refunds.push(refund);
     Ok(Answer::Done(StatusCode::OK, body))
+}
+
+// --- Stripe.js -------------------------------------------------------------------------
+
+async fn stripe_js() -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], STRIPE_JS).into_response()
 }
 
 // --- 3-D Secure -------------------------------------------------------------------------

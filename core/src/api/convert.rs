@@ -8,6 +8,7 @@ use crate::domain::{
     checkout_domains::CheckoutDomain,
     checkouts::{Address, CaptureMethod, Checkout, CheckoutStatus, Customer, LineItem, NewCheckout, NewLineItem},
     organizations::Organization,
+    provider_accounts::{ProviderAccount, ProviderKind},
     sites::Site,
     transactions::{Refund, RefundOrigin, RefundStatus, Transaction, TransactionStatus},
 };
@@ -257,6 +258,24 @@ pub fn public_checkout(
         success_url: checkout.success_url.unwrap_or_default(),
         cancel_url: checkout.cancel_url.unwrap_or_default(),
         capture_method: capture_method_pb(checkout.capture_method),
+        payment_provider: None,
+    }
+}
+
+/// What the payer's browser may know of the site's provider: its type and
+/// Stripe's publishable key. No site record means the built-in sandbox.
+pub fn payment_provider(account: Option<&ProviderAccount>) -> pb::PaymentProvider {
+    match account {
+        Some(account) => pb::PaymentProvider {
+            r#type: account.kind.as_str().to_owned(),
+            publishable_key: match account.kind {
+                ProviderKind::Stripe => account.publishable_key.clone().unwrap_or_default(),
+                ProviderKind::Sandbox | ProviderKind::GoCardless => String::new(),
+            },
+        },
+        None => {
+            pb::PaymentProvider { r#type: ProviderKind::Sandbox.as_str().to_owned(), publishable_key: String::new() }
+        }
     }
 }
 

@@ -368,16 +368,18 @@ impl checkout_service_server::CheckoutService for GrpcApi {
     ) -> Result<Response<PublicCheckout>, Status> {
         traced("GetPublicCheckout", &request, async {
             let checkout = self.core.public_checkout(&request.get_ref().id).await?;
-            let merchant_name = self
-                .core
-                .get::<crate::domain::sites::Site>(&checkout.site_id)
-                .await?
-                .map(|site| site.name)
-                .unwrap_or_default();
+            let site = self.core.get::<crate::domain::sites::Site>(&checkout.site_id).await?;
+            let provider = match site.as_ref().and_then(|site| site.provider_id.as_deref()) {
+                Some(id) => self.core.get::<crate::domain::provider_accounts::ProviderAccount>(id).await?,
+                None => None,
+            };
+            let merchant_name = site.map(|site| site.name).unwrap_or_default();
             let exponent = Currency::parse(&checkout.currency).map(Currency::exponent).unwrap_or(2);
             let now = self.core.now();
             let tax = self.core.assess_tax(&checkout, now).await?;
-            Ok(Response::new(convert::public_checkout(checkout, merchant_name, exponent, &tax, now)))
+            let mut public = convert::public_checkout(checkout, merchant_name, exponent, &tax, now);
+            public.payment_provider = Some(convert::payment_provider(provider.as_ref()));
+            Ok(Response::new(public))
         })
         .await?
     }

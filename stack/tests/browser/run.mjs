@@ -1,6 +1,8 @@
 // Paygate's checkout page and checkout.js in a real Chromium (the system's, never a downloaded
 // one), against a running `paygate all`. Started by scripts/browser.sh, which passes:
-//   PAYGATE_ADMIN_URL, PAYGATE_MAIN_URL, PAYGATE_API_KEY, PAYGATE_SITE_ID, PAYGATE_ARTIFACTS
+//   PAYGATE_ADMIN_URL, PAYGATE_MAIN_URL, PAYGATE_API_KEY, PAYGATE_SITE_ID, PAYGATE_ARTIFACTS,
+//   PAYGATE_STRIPE_SITE_ID (a site charging through a Stripe record on the Stripe stand-in) and
+//   PAYGATE_STRIPE_STANDIN_URL (the stand-in: Stripe's API, Stripe.js at /v3/, 3-D Secure pages)
 // Every scenario ends with a screenshot in PAYGATE_ARTIFACTS; any console error or CSP
 // violation fails the run.
 import { chromium } from 'playwright-core';
@@ -15,7 +17,9 @@ const main = process.env.PAYGATE_MAIN_URL;
 const apiKey = process.env.PAYGATE_API_KEY;
 const siteId = process.env.PAYGATE_SITE_ID;
 const artifacts = process.env.PAYGATE_ARTIFACTS;
-for (const [name, value] of Object.entries({ admin, main, apiKey, siteId, artifacts })) {
+const stripeSiteId = process.env.PAYGATE_STRIPE_SITE_ID;
+const stripeStandin = process.env.PAYGATE_STRIPE_STANDIN_URL;
+for (const [name, value] of Object.entries({ admin, main, apiKey, siteId, artifacts, stripeSiteId, stripeStandin })) {
     assert.ok(value, `missing ${name}`);
 }
 fs.mkdirSync(artifacts, { recursive: true });
@@ -71,8 +75,8 @@ await new Promise((resolve) => merchantServer.listen(0, '127.0.0.1', resolve));
 const merchant = `http://127.0.0.1:${merchantServer.address().port}`;
 assert.notEqual(new URL(merchant).origin, new URL(main).origin);
 
-async function createCheckout(overrides = {}) {
-    const { status, body } = await adminCall('POST', `/checkouts/${siteId}/create`, {
+async function createCheckout(overrides = {}, site = siteId) {
+    const { status, body } = await adminCall('POST', `/checkouts/${site}/create`, {
         amount: 123450,
         currency: 'EUR',
         description: 'Winter order',
@@ -90,8 +94,8 @@ async function createCheckout(overrides = {}) {
     return body.id;
 }
 
-async function transactionsOf(checkoutId) {
-    const { status, body } = await adminCall('GET', `/transactions?siteId=${siteId}&limit=100`);
+async function transactionsOf(checkoutId, site = siteId) {
+    const { status, body } = await adminCall('GET', `/transactions?siteId=${site}&limit=100`);
     assert.equal(status, 200);
     return body.data.filter((t) => t.checkoutId === checkoutId);
 }
@@ -111,14 +115,16 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 
 const problems = [];
 // Chromium logs every non-2xx fetch as "Failed to load resource"; a scenario that expects
-// refusals (a second pay answered 409) names the statuses it allows.
-function watch(page, scenario, allowedStatuses = []) {
+// refusals (a second pay answered 409) names the statuses it allows, and one that blocks a
+// script on purpose names the network error it expects.
+function watch(page, scenario, allowedStatuses = [], allowedErrors = []) {
     page.on('console', (message) => {
         if (message.type() !== 'error' && message.type() !== 'warning') {
             return;
         }
         const text = message.text();
-        const allowed = allowedStatuses.some((s) => text.includes(`status of ${s}`));
+        const allowed = allowedStatuses.some((s) => text.includes(`status of ${s}`)) ||
+            allowedErrors.some((e) => text.includes(e));
         if (!allowed) {
             problems.push(`${scenario}: console ${message.type()}: ${text} (${message.location().url})`);
         }
@@ -128,7 +134,7 @@ function watch(page, scenario, allowedStatuses = []) {
 }
 
 async function newPage(scenario, options = {}) {
-    const page = watch(await context.newPage(), scenario, options.allowedStatuses);
+    const page = watch(await context.newPage(), scenario, options.allowedStatuses, options.allowedErrors);
     if (options.viewport) {
         await page.setViewportSize(options.viewport);
     }
@@ -399,6 +405,88 @@ await scenario('canceled, completed and unknown checkouts show their state', asy
     assert.match(unknown.headers()['content-type'], /^text\/html/);
     await page.getByRole('heading', { name: 'Checkout not found' }).waitFor();
     await shot(page, '13-unknown-checkout-404');
+    await page.close();
+});
+
+// ---- Stripe, through the Stripe stand-in ---------------------------------------------------
+
+const stripeOrigin = new URL(stripeStandin).origin;
+
+async function openStripeCheckout(scenarioName, options = {}) {
+    const id = await createCheckout({}, stripeSiteId);
+    const page = await newPage(scenarioName, options);
+    const response = await page.goto(`${main}/checkout/${id}`);
+    assert.equal(response.status(), 200);
+    return { id, page, response };
+}
+
+const stripeCard = (page) => page.getByLabel(/Stripe test PaymentMethod id/);
+
+await scenario('Stripe: a card typed into Stripe\'s element pays, redirected to successUrl', async () => {
+    const { id, page, response } = await openStripeCheckout('stripe-card');
+    const csp = response.headers()['content-security-policy'];
+    assert.ok(csp.includes(`script-src 'self' ${stripeOrigin};`), csp);
+    assert.ok(csp.includes(`connect-src 'self' ${stripeOrigin};`), csp);
+    assert.ok(csp.includes(`frame-src ${stripeOrigin};`), csp);
+    assert.equal(await page.locator('input[name="method"]').count(), 0, 'no sandbox test cards');
+    await page.getByText('TEST MODE').waitFor();
+    await stripeCard(page).waitFor();
+    await shot(page, '15-stripe-checkout-page');
+    await stripeCard(page).fill('pm_card_visa');
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await page.locator('#success').waitFor({ state: 'visible' });
+    await shot(page, '16-stripe-payment-successful');
+    await page.waitForURL(/\/thanks\?/);
+    assert.equal(new URL(page.url()).searchParams.get('checkout_id'), id);
+    const transactions = await transactionsOf(id, stripeSiteId);
+    assert.deepEqual(transactions.map((t) => [t.status, t.provider]), [['succeeded', 'stripe']]);
+    await page.close();
+});
+
+await scenario('Stripe: 3-D Secure at the bank\'s page, back to the checkout, settled by the webhook', async () => {
+    const { id, page } = await openStripeCheckout('stripe-3ds');
+    await stripeCard(page).fill('pm_card_threeDSecure2Required');
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await page.waitForURL((url) => url.toString().startsWith(`${stripeOrigin}/_standin/3ds/`));
+    await page.locator('#complete').waitFor();
+    await shot(page, '17-stripe-3ds-challenge');
+    await page.locator('#complete').click();
+    // Stripe sends the payer back to the return_url: the checkout page, which waits for the
+    // outcome that Stripe's signed webhook brings.
+    await page.waitForURL((url) => url.toString().startsWith(`${main}/checkout/${id}?`));
+    assert.equal(new URL(page.url()).searchParams.get('redirect_status'), 'succeeded');
+    await page.locator('#success').waitFor({ state: 'visible', timeout: 20000 });
+    await shot(page, '18-stripe-3ds-back-and-paid');
+    await page.waitForURL(/\/thanks\?/);
+    const transactions = await transactionsOf(id, stripeSiteId);
+    assert.deepEqual(transactions.map((t) => t.status), ['succeeded']);
+    await page.close();
+});
+
+await scenario('Stripe: an empty card and a declined card get human messages', async () => {
+    const { id, page } = await openStripeCheckout('stripe-declined');
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await page.locator('#error').filter({ hasText: 'Your card number is incomplete.' }).waitFor();
+    await stripeCard(page).fill('pm_card_chargeDeclined');
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await page.locator('#error').filter({ hasText: 'Your card was declined' }).waitFor();
+    assert.match(await page.locator('#error').textContent(), /Your card was declined\. Nothing was charged/);
+    assert.equal(await page.getByRole('button', { name: /^Pay / }).isEnabled(), true, 'another card may be tried');
+    await shot(page, '19-stripe-card-declined');
+    const transactions = await transactionsOf(id, stripeSiteId);
+    assert.deepEqual(transactions.map((t) => [t.status, t.failureCode]), [['failed', 'card_declined']]);
+    await page.close();
+});
+
+await scenario('Stripe: Stripe.js cannot load, the payer is told instead of meeting a dead button', async () => {
+    const id = await createCheckout({}, stripeSiteId);
+    const page = await newPage('stripe-js-blocked', { allowedErrors: ['net::ERR_FAILED'] });
+    await page.route(`${stripeOrigin}/v3/`, (route) => route.abort('failed'));
+    await page.goto(`${main}/checkout/${id}`);
+    await page.locator('#error').filter({ hasText: 'The card form could not be loaded' }).waitFor();
+    assert.equal(await page.locator('#pay-form').isHidden(), true, 'no dead card form');
+    await page.getByRole('link', { name: 'Cancel and return to Alpine Outfitters Cards' }).waitFor();
+    await shot(page, '20-stripe-js-blocked');
     await page.close();
 });
 

@@ -61,7 +61,10 @@ async fn the_page_shows_the_checkout_under_a_strict_policy() {
     for token in ["tok_visa", "tok_mastercard", "tok_chargeDeclined", "tok_processingError", "value=\"upi\""] {
         assert!(html.contains(token), "{token} offered");
     }
-    assert!(html.contains("id=\"provider-element\""), "the provider slot");
+    assert!(
+        !html.contains("id=\"provider-element\"") && !html.contains("js.stripe.com"),
+        "no Stripe on a sandbox page"
+    );
     assert!(html.contains("<noscript>"));
     assert!(html.contains("aria-live"));
     assert!(!html.contains("<script>") && !html.contains(" style="), "no inline script or style");
@@ -213,5 +216,189 @@ async fn a_payment_in_progress_shows_progress_instead_of_a_second_form() {
     let html = app.main_get(&format!("/checkout/{id}")).await.text().await.unwrap();
     assert!(html.contains("data-status=\"processing\""), "{html}");
     assert!(html.contains("Payment in progress") && !html.contains("id=\"pay-form\""), "{html}");
+    app.stop().await;
+}
+
+/// The policy every page had before any provider's script: still the
+/// sandbox's, to the byte.
+const SANDBOX_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                           connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// A site of `key`'s organization charging through a new provider record
+/// of `provider`; returns the site id.
+async fn site_with_provider(app: &TestApp, key: &str, provider: Value) -> String {
+    let response = app.admin_post(key, "/api/v1/providers", &provider).await;
+    assert_eq!(response.status(), 201);
+    let provider: Value = response.json().await.unwrap();
+    let response =
+        app.admin_post(key, "/api/v1/sites", &json!({"name": "Provider Shop", "providerId": provider["id"]})).await;
+    assert_eq!(response.status(), 201);
+    let site: Value = response.json().await.unwrap();
+    site["id"].as_str().unwrap().to_owned()
+}
+
+async fn checkout_on(app: &TestApp, key: &str, site: &str) -> String {
+    let response = app.create_checkout(key, site, &checkout_body()).await;
+    assert_eq!(response.status(), 201);
+    let checkout: Value = response.json().await.unwrap();
+    checkout["id"].as_str().unwrap().to_owned()
+}
+
+const TEST_CARD_TOKENS: [&str; 7] = [
+    "tok_visa",
+    "tok_mastercard",
+    "tok_chargeDeclined",
+    "tok_processingError",
+    "value=\"upi\"",
+    "Declined card",
+    "test card, ",
+];
+
+#[tokio::test]
+async fn a_stripe_page_opens_its_policy_to_exactly_stripe_js_and_stripes_api() {
+    let app = crate::helpers::spawn_app_with(|env| {
+        env.insert("PAYGATE_STRIPE_JS_URL".into(), "https://js.stripe-mirror.example/v3/".into());
+    })
+    .await;
+    let boot = app.bootstrap().await;
+    let stripe_site = site_with_provider(
+        &app,
+        &boot.api_key,
+        json!({"type": "stripe", "name": "Stripe",
+               "credentials": {"secretKey": "sk_test_page_secret_4242", "publishableKey": "pk_test_page_public"},
+               "webhookSecret": "whsec_page_signing_9876"}),
+    )
+    .await;
+    let id = checkout_on(&app, &boot.api_key, &stripe_site).await;
+
+    let response = app.main_get(&format!("/checkout/{id}")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        header(&response, "content-security-policy"),
+        "default-src 'none'; script-src 'self' https://js.stripe-mirror.example; style-src 'self'; img-src 'self'; \
+         connect-src 'self' https://api.stripe-mirror.example; frame-src https://js.stripe-mirror.example; \
+         form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+    );
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<script src=\"https://js.stripe-mirror.example/v3/\" defer></script>"), "{html}");
+    assert!(html.contains("data-provider=\"stripe\" data-publishable-key=\"pk_test_page_public\""), "{html}");
+    assert!(html.contains("id=\"provider-element\""), "Stripe's card frame mounts here");
+    for sandbox in TEST_CARD_TOKENS {
+        assert!(!html.contains(sandbox), "{sandbox} offered on a Stripe page");
+    }
+    for secret in ["sk_test_page_secret_4242", "whsec_page_signing_9876", "4242\"", "9876"] {
+        assert!(!html.contains(secret), "{secret} in the page");
+    }
+
+    // The public checkout carries the provider, and nothing secret.
+    let public = app.main_get(&format!("/api/v1/checkouts/{id}")).await.text().await.unwrap();
+    let json: Value = serde_json::from_str(&public).unwrap();
+    assert_eq!(json["paymentProvider"], json!({"type": "stripe", "publishableKey": "pk_test_page_public"}));
+    for secret in ["sk_test", "whsec_", "secretKey", "webhookSecret", "credentials", "…4242", "…9876"] {
+        assert!(!public.contains(secret), "{secret} in {public}");
+    }
+
+    // The embedded page keeps the same Stripe origins.
+    let embedded = app.main_get(&format!("/checkout/{id}?embed=1&origin=https%3A%2F%2Fshop.example")).await;
+    let csp = header(&embedded, "content-security-policy");
+    assert!(csp.contains("script-src 'self' https://js.stripe-mirror.example;"), "{csp}");
+    assert!(csp.ends_with("frame-ancestors https://shop.example"), "{csp}");
+
+    // The bootstrap site still charges through the built-in sandbox: its page
+    // is unchanged, with no Stripe origin, whatever Stripe.js URL is set.
+    let sandbox = checkout_on(&app, &boot.api_key, &boot.site_id).await;
+    let response = app.main_get(&format!("/checkout/{sandbox}")).await;
+    assert_eq!(header(&response, "content-security-policy"), SANDBOX_CSP);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("tok_visa") && !html.contains("stripe-mirror"), "{html}");
+    let json: Value = app.main_get(&format!("/api/v1/checkouts/{sandbox}")).await.json().await.unwrap();
+    assert_eq!(json["paymentProvider"], json!({"type": "sandbox", "publishableKey": null}));
+
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn stripe_js_comes_from_stripe_by_default() {
+    let app = spawn_app().await;
+    let boot = app.bootstrap().await;
+    let site = site_with_provider(
+        &app,
+        &boot.api_key,
+        json!({"type": "stripe", "credentials": {"secretKey": "sk_test_x", "publishableKey": "pk_test_x"}}),
+    )
+    .await;
+    let id = checkout_on(&app, &boot.api_key, &site).await;
+    let response = app.main_get(&format!("/checkout/{id}")).await;
+    let csp = header(&response, "content-security-policy").to_owned();
+    assert!(csp.contains("script-src 'self' https://js.stripe.com;"), "{csp}");
+    assert!(csp.contains("connect-src 'self' https://api.stripe.com;"), "{csp}");
+    assert!(csp.contains("frame-src https://js.stripe.com;"), "{csp}");
+    assert!(response.text().await.unwrap().contains("<script src=\"https://js.stripe.com/v3/\" defer>"));
+
+    // Without a publishable key no card form can be shown: the page says so
+    // and loads nothing from Stripe.
+    let site =
+        site_with_provider(&app, &boot.api_key, json!({"type": "stripe", "credentials": {"secretKey": "sk_test_y"}}))
+            .await;
+    let id = checkout_on(&app, &boot.api_key, &site).await;
+    let response = app.main_get(&format!("/checkout/{id}")).await;
+    assert_eq!(header(&response, "content-security-policy"), SANDBOX_CSP);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Card payments are not available yet") && !html.contains("id=\"pay-form\""), "{html}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_gocardless_page_asks_for_the_mandate_reference() {
+    let app = spawn_app().await;
+    let boot = app.bootstrap().await;
+    let site = site_with_provider(
+        &app,
+        &boot.api_key,
+        json!({"type": "gocardless", "credentials": {"accessToken": "sandbox_token_secret_1234"}}),
+    )
+    .await;
+    let id = checkout_on(&app, &boot.api_key, &site).await;
+    let response = app.main_get(&format!("/checkout/{id}")).await;
+    assert_eq!(header(&response, "content-security-policy"), SANDBOX_CSP);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("data-provider=\"gocardless\""), "{html}");
+    assert!(html.contains("<label for=\"mandate\">Mandate reference</label>"), "{html}");
+    assert!(html.contains("paid by Direct Debit"), "{html}");
+    for sandbox in TEST_CARD_TOKENS {
+        assert!(!html.contains(sandbox), "{sandbox} offered on a GoCardless page");
+    }
+    let public = app.main_get(&format!("/api/v1/checkouts/{id}")).await.text().await.unwrap();
+    assert!(!public.contains("sandbox_token") && !public.contains("1234"), "{public}");
+    let json: Value = serde_json::from_str(&public).unwrap();
+    assert_eq!(json["paymentProvider"], json!({"type": "gocardless", "publishableKey": null}));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_live_checkout_never_offers_test_cards() {
+    let app = spawn_app().await;
+    let boot = app.bootstrap().await;
+    let all: Vec<String> = paygate_core::domain::api_keys::scopes::ALL.iter().map(|s| (*s).to_owned()).collect();
+    let (_, live_key) = app
+        .operator_core()
+        .await
+        .create_api_key(&boot.organization_id, "live", paygate_core::domain::api_keys::KeyMode::Live, &all)
+        .await
+        .unwrap();
+    let live_key = live_key.expose().to_owned();
+    let site = site_with_provider(
+        &app,
+        &live_key,
+        json!({"type": "stripe", "credentials": {"secretKey": "sk_live_page", "publishableKey": "pk_live_page"}}),
+    )
+    .await;
+    let id = checkout_on(&app, &live_key, &site).await;
+    let html = app.main_get(&format!("/checkout/{id}")).await.text().await.unwrap();
+    assert!(html.contains("data-livemode=\"true\"") && html.contains("id=\"pay-form\""), "{html}");
+    assert!(html.contains("data-publishable-key=\"pk_live_page\""), "{html}");
+    for sandbox in TEST_CARD_TOKENS.into_iter().chain(["tok_", "Test mode", "test-banner", "4242"]) {
+        assert!(!html.contains(sandbox), "{sandbox} on a live page");
+    }
     app.stop().await;
 }
