@@ -432,9 +432,11 @@
             stripeUnavailable();
         }
     }
-    // Back from the bank with the payment already decided (a failed check reopens the checkout):
-    // the status tells which, and a failure gets its message.
-    if (root.getAttribute('data-status') === 'processing' || (returnedFromBank && form)) {
+    // Back from the bank with the payment already decided (a failed check reopens the checkout;
+    // a webhook that came first completes it): the status tells which, and the payer gets the
+    // same success or failure message as without the detour.
+    var status = root.getAttribute('data-status');
+    if (status === 'processing' || (returnedFromBank && (form || status === 'completed'))) {
         waitForOutcome(returnedFromBank ? 'Your bank has answered. Confirming your payment…' : 'Waiting for the payment in progress…');
     }
 

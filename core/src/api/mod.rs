@@ -367,7 +367,9 @@ impl checkout_service_server::CheckoutService for GrpcApi {
         request: Request<GetCheckoutRequest>,
     ) -> Result<Response<PublicCheckout>, Status> {
         traced("GetPublicCheckout", &request, async {
-            let checkout = self.core.public_checkout(&request.get_ref().id).await?;
+            // The status the payer sees is the status route's: a settled
+            // payment counts before its follow-up has updated the checkout.
+            let (checkout, _, status) = self.core.checkout_status(&request.get_ref().id).await?;
             let site = self.core.get::<crate::domain::sites::Site>(&checkout.site_id).await?;
             let provider = match site.as_ref().and_then(|site| site.provider_id.as_deref()) {
                 Some(id) => self.core.get::<crate::domain::provider_accounts::ProviderAccount>(id).await?,
@@ -378,6 +380,7 @@ impl checkout_service_server::CheckoutService for GrpcApi {
             let now = self.core.now();
             let tax = self.core.assess_tax(&checkout, now).await?;
             let mut public = convert::public_checkout(checkout, merchant_name, exponent, &tax, now);
+            public.status = convert::checkout_status_pb(status);
             public.payment_provider = Some(convert::payment_provider(provider.as_ref()));
             Ok(Response::new(public))
         })
