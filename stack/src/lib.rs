@@ -197,3 +197,27 @@ pub async fn bootstrap(config: &StackConfig, organization: &str, site: &str) -> 
         webhook_secret: webhook_secret.expose().to_owned(),
     })
 }
+
+/// What `paygate live-key` prints.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveKey {
+    pub organization_id: String,
+    pub key_id: String,
+    pub api_key: String,
+}
+
+/// Mints an organization's live-mode API key holding every scope: the
+/// operator's way into live mode, since a test key may never create one.
+/// Talks to the store directly, like `bootstrap`.
+pub async fn live_key(config: &StackConfig, organization_id: &str, name: &str) -> Result<LiveKey, StackError> {
+    let core = paygate_core::open(&config.core_config(config.main_addr)).await?;
+    let exists = paygate_core::ids::is_id("org", organization_id)
+        && core.get::<paygate_core::domain::organizations::Organization>(organization_id).await?.is_some();
+    if !exists {
+        return Err(StackError::Service { service: "live-key", message: format!("no organization {organization_id}") });
+    }
+    let all: Vec<String> = scopes::ALL.iter().map(|s| (*s).to_owned()).collect();
+    let (key, secret) = core.create_api_key(organization_id, name, KeyMode::Live, &all).await?;
+    Ok(LiveKey { organization_id: organization_id.to_owned(), key_id: key.id, api_key: secret.expose().to_owned() })
+}

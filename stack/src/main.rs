@@ -40,6 +40,15 @@ enum Command {
         #[arg(long)]
         site: String,
     },
+    /// Mints a live-mode API key with every scope for an existing
+    /// organization; prints it as one JSON object. Live mode charges real
+    /// money: connect a live provider with this key before taking payments.
+    LiveKey {
+        #[arg(long)]
+        org: String,
+        #[arg(long, default_value = "live")]
+        name: String,
+    },
     /// Prints the Admin API's OpenAPI 3.1 document (`--main`: the checkout
     /// runtime API's); needs no configuration and no server.
     Openapi {
@@ -78,22 +87,10 @@ fn main() -> ExitCode {
         // Printed above, before the configuration is read.
         Command::Openapi { .. } => return ExitCode::SUCCESS,
         Command::Bootstrap { org, site } => {
-            return match runtime.block_on(paygate::bootstrap(&config, &org, &site)) {
-                Ok(created) => match serde_json::to_string(&created) {
-                    Ok(line) => {
-                        println!("{line}");
-                        ExitCode::SUCCESS
-                    }
-                    Err(err) => {
-                        eprintln!("paygate bootstrap: {err}");
-                        ExitCode::FAILURE
-                    }
-                },
-                Err(err) => {
-                    eprintln!("paygate bootstrap: {err}");
-                    ExitCode::FAILURE
-                }
-            };
+            return print_json("bootstrap", runtime.block_on(paygate::bootstrap(&config, &org, &site)));
+        }
+        Command::LiveKey { org, name } => {
+            return print_json("live-key", runtime.block_on(paygate::live_key(&config, &org, &name)));
         }
         Command::All => Services::All,
         Command::Core => Services::Core,
@@ -150,5 +147,23 @@ async fn termination() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Prints what an operator command created as one JSON line.
+fn print_json<T: serde::Serialize>(command: &str, created: Result<T, paygate::StackError>) -> ExitCode {
+    match created.map(|created| serde_json::to_string(&created)) {
+        Ok(Ok(line)) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Ok(Err(err)) => {
+            eprintln!("paygate {command}: {err}");
+            ExitCode::FAILURE
+        }
+        Err(err) => {
+            eprintln!("paygate {command}: {err}");
+            ExitCode::FAILURE
+        }
     }
 }

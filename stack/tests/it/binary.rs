@@ -79,6 +79,18 @@ async fn binary_serves_bootstraps_alongside_and_stops_on_sigterm() {
     }
     assert_ne!(before["organizationId"], during["organizationId"]);
 
+    // The operator's way into live mode: a live key for an existing
+    // organization; an unknown organization is refused.
+    let org = before["organizationId"].as_str().unwrap();
+    let output = paygate().args(["live-key", "--org", org]).envs(&env).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let live: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(live["apiKey"].as_str().unwrap().starts_with("sk_live_"));
+    assert_eq!(live["organizationId"], org);
+    let output = paygate().args(["live-key", "--org", "org_0000000000000000000000"]).envs(&env).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no organization"));
+
     let client = reqwest::Client::new();
     let mut healthy = false;
     for _ in 0..50 {
@@ -104,6 +116,11 @@ async fn binary_serves_bootstraps_alongside_and_stops_on_sigterm() {
             client.get(format!("{main}/api/v1/checkouts/{}", created["id"].as_str().unwrap())).send().await.unwrap();
         assert_eq!(public.status(), 200);
     }
+    let live_sites =
+        client.get(format!("{admin}/api/v1/sites")).bearer_auth(live["apiKey"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(live_sites.status(), 200, "the live key works against the running server");
+    let live_sites: Value = live_sites.json().await.unwrap();
+    assert_eq!(live_sites["data"], serde_json::json!([]), "the test site is not a live object");
 
     let status = Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
     assert!(status.success());
