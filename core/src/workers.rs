@@ -21,7 +21,7 @@ use crate::{
         Core, Entity,
         checkouts::{Checkout, CheckoutStatus},
         ipn::{IPN_QUEUE, IpnDelivery, REQUEUE_AFTER_MICROS},
-        provider_events::{PROVIDER_EVENT_QUEUE, ProviderEventRecord},
+        provider_events::{EventStatus, PROVIDER_EVENT_QUEUE, ProviderEventRecord},
         transactions::{PAYMENT_QUEUE, Transaction, WORK_LEASE_MICROS},
     },
     error::{CoreError, CoreResult},
@@ -220,7 +220,8 @@ pub struct PassReport {
     pub checkouts: usize,
     /// IPN delivery jobs published.
     pub deliveries: usize,
-    /// Provider events not applied yet, handed to an applier.
+    /// Provider events not applied yet, handed to an applier, and finished
+    /// ones past their retention, purged.
     pub provider_events: usize,
     /// Idempotency records purged.
     pub idempotency_records: usize,
@@ -368,6 +369,15 @@ async fn wake_delivery(core: &Core, delivery: IpnDelivery, now: i64) -> CoreResu
 }
 
 async fn wake_provider_event(core: &Core, event: ProviderEventRecord, now: i64) -> CoreResult<bool> {
+    if event.status != EventStatus::Received {
+        // Kept long enough to recognise the provider's retries; due now
+        // means its retention is over.
+        return match core.store.delete_version(ProviderEventRecord::COLLECTION, &event.id, event.version).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::VersionConflict | StoreError::NotFound) => Ok(false),
+            Err(err) => Err(err.into()),
+        };
+    }
     let mut claimed = event;
     claimed.retry_at = now + WORK_LEASE_MICROS;
     let Some(claimed) = claim(core, &claimed).await? else { return Ok(false) };

@@ -68,12 +68,22 @@ struct Fixture {
 }
 
 async fn fixture(provider: Option<Arc<dyn Provider>>) -> Fixture {
+    fixture_with_clock(provider, None).await
+}
+
+async fn fixture_with_clock(
+    provider: Option<Arc<dyn Provider>>,
+    clock: Option<Arc<dyn paygate_core::clock::Clock>>,
+) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let mut config = CoreConfig::embedded(dir.path().to_path_buf(), "http://localhost".into());
     config.vies_url = None;
     let mut core = paygate_core::open(&config).await.unwrap();
     if let Some(provider) = provider {
         core.provider = provider;
+    }
+    if let Some(clock) = clock {
+        core.clock = clock;
     }
     let org = core.create_organization("Acme").await.unwrap();
     let (site, _) = core.create_site(&org.id, "Shop", "").await.unwrap();
@@ -262,4 +272,25 @@ async fn a_lost_webhook_is_made_up_for_by_asking_the_provider_with_back_off() {
     assert_eq!(settled.status, TransactionStatus::Succeeded);
     assert!(!settled.awaiting_provider);
     assert!(settled.invoice_id.is_some(), "followed up like any settlement");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finished_events_are_kept_thirty_days_for_replays_then_purged() {
+    let clock = paygate_core::clock::OffsetClock::new();
+    let fixture = fixture_with_clock(None, Some(Arc::new(clock.clone()))).await;
+    let transaction = fixture.pay("tok_delayedSettlement").await;
+    fixture.core.process_payment(&transaction.id).await.unwrap();
+    let reference = fixture.transaction(&transaction.id).await.provider_reference.unwrap();
+    let data = json!({"charge": reference, "transactionId": transaction.id, "amount": 5000});
+    assert_eq!(fixture.deliver("sbxevt_kept", "charge.succeeded", data).await, 1);
+    let record_id = fixture.event("sbxevt_kept").await.id;
+
+    let mut scheduler = paygate_core::workers::Scheduler::default();
+    clock.advance(29 * 24 * 3600 * 1_000_000);
+    scheduler.pass(&fixture.core).await;
+    assert!(fixture.core.get::<ProviderEventRecord>(&record_id).await.unwrap().is_some(), "kept within 30 days");
+    clock.advance(2 * 24 * 3600 * 1_000_000);
+    let report = scheduler.pass(&fixture.core).await;
+    assert_eq!(report.provider_events, 1);
+    assert!(fixture.core.get::<ProviderEventRecord>(&record_id).await.unwrap().is_none(), "purged after 30 days");
 }

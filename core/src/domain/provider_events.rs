@@ -34,6 +34,11 @@ pub const PROVIDER_EVENT_QUEUE: &str = "provider.event";
 /// not answer a look-up) is retried this many times, with back-off, then
 /// kept as `unmatched`.
 pub const MAX_APPLY_ATTEMPTS: u32 = 12;
+/// How long a finished event is kept to recognise the provider's retries
+/// and replays: well beyond Stripe's three days and GoCardless's retry
+/// window. After that a replay is applied again, which the forward-only
+/// rules make harmless.
+pub const RETENTION_MICROS: i64 = 30 * 24 * 3600 * 1_000_000;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -79,8 +84,9 @@ impl Entity for ProviderEventRecord {
     fn version(&self) -> i64 {
         self.version
     }
+    /// Unapplied: its next try. Finished: when it may be purged.
     fn due_at(&self) -> Option<i64> {
-        (self.status == EventStatus::Received).then_some(self.retry_at)
+        Some(if self.status == EventStatus::Received { self.retry_at } else { self.created_at + RETENTION_MICROS })
     }
 }
 
