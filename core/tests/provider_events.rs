@@ -294,3 +294,67 @@ async fn finished_events_are_kept_thirty_days_for_replays_then_purged() {
     assert_eq!(report.provider_events, 1);
     assert!(fixture.core.get::<ProviderEventRecord>(&record_id).await.unwrap().is_none(), "purged after 30 days");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_three_d_secure_step_never_finished_is_canceled_at_the_provider_when_the_checkout_runs_out() {
+    let standin = paygate_standins::stripe::StripeStandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = CoreConfig::embedded(dir.path().to_path_buf(), "http://localhost".into());
+    config.vies_url = None;
+    config.provider_allow_private = true;
+    let core = paygate_core::open(&config).await.unwrap();
+    let org = core.create_organization("Acme").await.unwrap();
+    let (site, _) = core.create_site(&org.id, "Shop", "").await.unwrap();
+    let principal = Principal {
+        organization_id: org.id,
+        key_id: "key_test".into(),
+        scopes: scopes::ALL.iter().map(|s| (*s).to_owned()).collect(),
+        mode: KeyMode::Test,
+    };
+    let input = ProviderInput {
+        kind: "stripe".into(),
+        secret_key: standin.secret_key(),
+        api_base: Some(standin.base_url()),
+        ..Default::default()
+    };
+    let (account, _) = core.create_provider(&principal, &input).await.unwrap();
+    let change = SiteChange { provider_id: Some(&account.id), ..Default::default() };
+    core.update_site(&principal, &site.id, &change).await.unwrap();
+    let request = NewCheckout { amount: Some(5_000), currency: "EUR".into(), ..NewCheckout::default() };
+    let checkout = core.create_checkout(&principal, &site.id, "", request).await.unwrap().value;
+    let transaction =
+        core.pay(&checkout.id, PaymentMethod::Card { token: "pm_card_threeDSecure2Required".into() }).await.unwrap();
+    core.process_payment(&transaction.id).await.unwrap();
+    let waiting = core.get::<Transaction>(&transaction.id).await.unwrap().unwrap();
+    assert!(waiting.next_action.is_some() && waiting.awaiting_provider);
+    let intent = waiting.provider_reference.clone().unwrap();
+
+    // Still within the checkout's time: a check only asks.
+    let due = |core: Core, id: String| async move {
+        core.update::<Transaction, _>(&id, |transaction| {
+            transaction.provider_check_at = 0;
+            Ok(())
+        })
+        .await
+        .unwrap()
+    };
+    core.resume_transaction(due(core.clone(), transaction.id.clone()).await).await.unwrap();
+    assert_eq!(standin.payment_intent(&intent).unwrap()["status"], "requires_action");
+
+    // The checkout runs out with the step unfinished.
+    core.update::<paygate_core::domain::checkouts::Checkout, _>(&checkout.id, |checkout| {
+        checkout.expires_at = 0;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    core.resume_transaction(due(core.clone(), transaction.id.clone()).await).await.unwrap();
+    assert_eq!(standin.payment_intent(&intent).unwrap()["status"], "canceled");
+    assert!(!standin.authenticate(&intent, true), "the attempt can no longer be completed");
+    let abandoned = core.get::<Transaction>(&transaction.id).await.unwrap().unwrap();
+    assert_eq!(abandoned.status, TransactionStatus::Failed);
+    assert_eq!(abandoned.failure_code.as_deref(), Some("authentication_abandoned"));
+    core.expire_checkout(&checkout.id).await.unwrap();
+    let expired = core.get::<paygate_core::domain::checkouts::Checkout>(&checkout.id).await.unwrap().unwrap();
+    assert_eq!(expired.status, paygate_core::domain::checkouts::CheckoutStatus::Expired);
+}

@@ -166,7 +166,7 @@ impl Core {
     /// fails it (`authentication_abandoned`), re-opening its checkout. If
     /// the provider will not cancel (the payer finished after all), the
     /// checkout stays with that attempt: 409.
-    async fn abandon_authentication(&self, previous: Transaction) -> CoreResult<Checkout> {
+    pub(super) async fn abandon_authentication(&self, previous: Transaction) -> CoreResult<Checkout> {
         let reference = previous.provider_reference.clone().unwrap_or_default();
         let client = self.provider_client(previous.provider_id.as_deref()).await?;
         if let Err(err) = client.cancel(&format!("{}:abandon", previous.id), &reference).await {

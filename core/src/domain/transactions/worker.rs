@@ -247,6 +247,20 @@ impl Core {
         if transaction.provider_check_at > now {
             return Ok(());
         }
+        if transaction.next_action.is_some()
+            && let Some(checkout) = self.get::<Checkout>(&transaction.checkout_id).await?
+            && checkout.expires_at <= self.now()
+        {
+            // The payer never finished authenticating and the checkout's
+            // time is up: cancel at the provider so the attempt can never
+            // be completed, and let the checkout expire.
+            match self.abandon_authentication(transaction.clone()).await {
+                Ok(_) => return Ok(()),
+                Err(err) => {
+                    tracing::info!(transaction = %transaction.id, error = %err, "expired authentication not canceled; asking the provider");
+                }
+            }
+        }
         let answer = self.provider_client(transaction.provider_id.as_deref()).await?.retrieve_charge(&reference).await;
         let event = match &answer {
             Ok(Some(ChargeStatus::Succeeded)) => Some(ChargeEventStatus::Succeeded { amount_captured: None }),
