@@ -85,18 +85,8 @@ async fn fixture_with_clock(
     if let Some(clock) = clock {
         core.clock = clock;
     }
-    let org = core.create_organization("Acme").await.unwrap();
-    let (site, _) = core.create_site(&org.id, "Shop", "").await.unwrap();
-    let principal = Principal {
-        organization_id: org.id,
-        key_id: "key_test".into(),
-        scopes: scopes::ALL.iter().map(|s| (*s).to_owned()).collect(),
-        mode: KeyMode::Test,
-    };
     let input = ProviderInput { kind: "sandbox".into(), ..Default::default() };
-    let (account, secret) = core.create_provider(&principal, &input).await.unwrap();
-    let change = SiteChange { provider_id: Some(&account.id), ..Default::default() };
-    core.update_site(&principal, &site.id, &change).await.unwrap();
+    let (principal, site, account, secret) = site_charging_through(&core, &input).await;
     Fixture {
         core,
         principal,
@@ -105,6 +95,31 @@ async fn fixture_with_clock(
         secret: secret.unwrap().expose().to_owned(),
         _dir: dir,
     }
+}
+
+/// An organization whose site charges through a new provider record made
+/// from `input`.
+async fn site_charging_through(
+    core: &Core,
+    input: &ProviderInput,
+) -> (
+    Principal,
+    paygate_core::domain::sites::Site,
+    paygate_core::domain::provider_accounts::ProviderAccount,
+    Option<paygate_core::crypto::SecretString>,
+) {
+    let org = core.create_organization("Acme").await.unwrap();
+    let (site, _) = core.create_site(&org.id, "Shop", "").await.unwrap();
+    let principal = Principal {
+        organization_id: org.id,
+        key_id: "key_test".into(),
+        scopes: scopes::ALL.iter().map(|s| (*s).to_owned()).collect(),
+        mode: KeyMode::Test,
+    };
+    let (account, secret) = core.create_provider(&principal, input).await.unwrap();
+    let change = SiteChange { provider_id: Some(&account.id), ..Default::default() };
+    core.update_site(&principal, &site.id, &change).await.unwrap();
+    (principal, site, account, secret)
 }
 
 impl Fixture {
@@ -303,23 +318,13 @@ async fn a_three_d_secure_step_never_finished_is_canceled_at_the_provider_when_t
     config.vies_url = None;
     config.provider_allow_private = true;
     let core = paygate_core::open(&config).await.unwrap();
-    let org = core.create_organization("Acme").await.unwrap();
-    let (site, _) = core.create_site(&org.id, "Shop", "").await.unwrap();
-    let principal = Principal {
-        organization_id: org.id,
-        key_id: "key_test".into(),
-        scopes: scopes::ALL.iter().map(|s| (*s).to_owned()).collect(),
-        mode: KeyMode::Test,
-    };
     let input = ProviderInput {
         kind: "stripe".into(),
         secret_key: standin.secret_key(),
         api_base: Some(standin.base_url()),
         ..Default::default()
     };
-    let (account, _) = core.create_provider(&principal, &input).await.unwrap();
-    let change = SiteChange { provider_id: Some(&account.id), ..Default::default() };
-    core.update_site(&principal, &site.id, &change).await.unwrap();
+    let (principal, site, _, _) = site_charging_through(&core, &input).await;
     let request = NewCheckout { amount: Some(5_000), currency: "EUR".into(), ..NewCheckout::default() };
     let checkout = core.create_checkout(&principal, &site.id, "", request).await.unwrap().value;
     let transaction =

@@ -14,6 +14,26 @@ async fn delete(app: &TestApp, key: &str, path: &str) -> reqwest::Response {
     app.client.delete(format!("{}{path}", app.admin)).bearer_auth(key).send().await.unwrap()
 }
 
+/// The gateway allowed to reach provider stand-ins on this machine.
+async fn spawn_with_standins() -> TestApp {
+    spawn_app_with(|env| {
+        env.insert("PAYGATE_PROVIDER_ALLOW_PRIVATE".into(), "1".into());
+    })
+    .await
+}
+
+/// A live key with every scope, minted as an operator would.
+async fn live_key(app: &TestApp, org: &paygate::Bootstrap) -> String {
+    let all: Vec<String> = paygate_core::domain::api_keys::scopes::ALL.iter().map(|s| (*s).to_owned()).collect();
+    let (_, key) = app
+        .operator_core()
+        .await
+        .create_api_key(&org.organization_id, "live", paygate_core::domain::api_keys::KeyMode::Live, &all)
+        .await
+        .unwrap();
+    key.expose().to_owned()
+}
+
 async fn transaction(app: &TestApp, key: &str, id: &str) -> Value {
     app.admin_get(key, &format!("/api/v1/transactions/{id}")).await.json().await.unwrap()
 }
@@ -69,14 +89,7 @@ async fn provider_records_keep_their_secrets_and_their_mode() {
     let live_credentials = json!({"type": "stripe", "credentials": {"secretKey": "sk_live_abc"}});
     let response = app.admin_post(&org.api_key, "/api/v1/providers", &live_credentials).await;
     assert_error(response, 400, "invalid_request_error", "credentials_mode_mismatch").await;
-    let all: Vec<String> = paygate_core::domain::api_keys::scopes::ALL.iter().map(|s| (*s).to_owned()).collect();
-    let (_, live_key) = app
-        .operator_core()
-        .await
-        .create_api_key(&org.organization_id, "live", paygate_core::domain::api_keys::KeyMode::Live, &all)
-        .await
-        .unwrap();
-    let live_key = live_key.expose().to_owned();
+    let live_key = live_key(&app, &org).await;
     let response = app.admin_post(&live_key, "/api/v1/providers", &json!({"type": "sandbox"})).await;
     assert_error(response, 400, "invalid_request_error", "sandbox_live_mode").await;
     let response = app.admin_post(&live_key, "/api/v1/providers", &stripe).await;
@@ -291,10 +304,7 @@ async fn sandbox_webhooks_settle_refund_and_dispute_through_the_hooks_route() {
 #[tokio::test(flavor = "multi_thread")]
 async fn gocardless_direct_debits_settle_and_refund_by_webhook_and_survive_provider_errors() {
     use paygate_standins::gocardless::{self as gc, GoCardlessStandIn};
-    let app = spawn_app_with(|env| {
-        env.insert("PAYGATE_PROVIDER_ALLOW_PRIVATE".into(), "1".into());
-    })
-    .await;
+    let app = spawn_with_standins().await;
     let org = app.bootstrap().await;
     let standin = GoCardlessStandIn::start().await;
     let secret = "gc-endpoint-secret-0123";
@@ -403,10 +413,7 @@ async fn stripe_site(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn stripe_three_d_secure_is_settled_by_the_signed_webhook_and_announced_by_ipn() {
-    let app = spawn_app_with(|env| {
-        env.insert("PAYGATE_PROVIDER_ALLOW_PRIVATE".into(), "1".into());
-    })
-    .await;
+    let app = spawn_with_standins().await;
     let org = app.bootstrap().await;
     let (standin, provider, secret) = stripe_site(&app, &org).await;
     let webhook_url = provider["webhookUrl"].as_str().unwrap().to_owned();
@@ -467,10 +474,7 @@ async fn stripe_three_d_secure_is_settled_by_the_signed_webhook_and_announced_by
 
 #[tokio::test(flavor = "multi_thread")]
 async fn stripe_answering_500_twice_still_makes_one_charge_and_one_refund_whatever_the_merchant_retries() {
-    let app = spawn_app_with(|env| {
-        env.insert("PAYGATE_PROVIDER_ALLOW_PRIVATE".into(), "1".into());
-    })
-    .await;
+    let app = spawn_with_standins().await;
     let org = app.bootstrap().await;
     let (standin, _, _) = stripe_site(&app, &org).await;
 
@@ -514,19 +518,9 @@ async fn stripe_answering_500_twice_still_makes_one_charge_and_one_refund_whatev
 
 #[tokio::test(flavor = "multi_thread")]
 async fn live_mode_charges_only_through_a_live_provider() {
-    let app = spawn_app_with(|env| {
-        env.insert("PAYGATE_PROVIDER_ALLOW_PRIVATE".into(), "1".into());
-    })
-    .await;
+    let app = spawn_with_standins().await;
     let org = app.bootstrap().await;
-    let all: Vec<String> = paygate_core::domain::api_keys::scopes::ALL.iter().map(|s| (*s).to_owned()).collect();
-    let (_, live_key) = app
-        .operator_core()
-        .await
-        .create_api_key(&org.organization_id, "live", paygate_core::domain::api_keys::KeyMode::Live, &all)
-        .await
-        .unwrap();
-    let live_key = live_key.expose().to_owned();
+    let live_key = live_key(&app, &org).await;
     let site: Value =
         app.admin_post(&live_key, "/api/v1/sites", &json!({"name": "Live shop"})).await.json().await.unwrap();
     let site_id = site["id"].as_str().unwrap().to_owned();
@@ -579,10 +573,7 @@ async fn live_mode_charges_only_through_a_live_provider() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_payer_who_leaves_three_d_secure_unfinished_can_pay_another_way_and_is_charged_once() {
-    let app = spawn_app_with(|env| {
-        env.insert("PAYGATE_PROVIDER_ALLOW_PRIVATE".into(), "1".into());
-    })
-    .await;
+    let app = spawn_with_standins().await;
     let org = app.bootstrap().await;
     let (standin, _, _) = stripe_site(&app, &org).await;
     let checkout = app.checkout_with(&org, json!({"amount": 3000})).await;
