@@ -12,6 +12,7 @@ const PROTOS: &[&str] = &[
     "proto/paygate/v1/tax.proto",
     "proto/paygate/v1/invoices.proto",
     "proto/paygate/v1/providers.proto",
+    "proto/paygate/v1/customers.proto",
     "proto/paygate/pdf/v1/pdf.proto",
 ];
 

@@ -23,8 +23,9 @@ use std::{future::Future, path::PathBuf, sync::Arc, time::Duration};
 
 use paygate_contract::proto::v1::{
     api_key_service_server::ApiKeyServiceServer, checkout_service_server::CheckoutServiceServer,
-    invoice_service_server::InvoiceServiceServer, ipn_service_server::IpnServiceServer,
-    operations_service_server::OperationsServiceServer, organization_service_server::OrganizationServiceServer,
+    customer_service_server::CustomerServiceServer, invoice_service_server::InvoiceServiceServer,
+    ipn_service_server::IpnServiceServer, operations_service_server::OperationsServiceServer,
+    organization_service_server::OrganizationServiceServer, plan_service_server::PlanServiceServer,
     provider_hook_service_server::ProviderHookServiceServer, provider_service_server::ProviderServiceServer,
     site_service_server::SiteServiceServer, tax_service_server::TaxServiceServer,
     transaction_service_server::TransactionServiceServer, vat_service_server::VatServiceServer,
@@ -335,6 +336,8 @@ pub async fn serve(
         .add_service(VatServiceServer::new(api.clone()))
         .add_service(ProviderServiceServer::new(api.clone()))
         .add_service(ProviderHookServiceServer::new(api.clone()))
+        .add_service(CustomerServiceServer::new(api.clone()))
+        .add_service(PlanServiceServer::new(api.clone()))
         .add_service(InvoiceServiceServer::new(api))
         .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), shutdown)
         .await

@@ -18,8 +18,9 @@ use paygate_contract::{
     http::{AppJson, AppJsonOrEmpty, AppQuery, MAX_BODY_BYTES, core_request, idempotency_key, with_replay_header},
     proto::v1::{
         self as pb, api_key_service_client::ApiKeyServiceClient, checkout_service_client::CheckoutServiceClient,
-        invoice_service_client::InvoiceServiceClient, ipn_service_client::IpnServiceClient,
-        operations_service_client::OperationsServiceClient, organization_service_client::OrganizationServiceClient,
+        customer_service_client::CustomerServiceClient, invoice_service_client::InvoiceServiceClient,
+        ipn_service_client::IpnServiceClient, operations_service_client::OperationsServiceClient,
+        organization_service_client::OrganizationServiceClient, plan_service_client::PlanServiceClient,
         provider_service_client::ProviderServiceClient, site_service_client::SiteServiceClient,
         tax_service_client::TaxServiceClient, transaction_service_client::TransactionServiceClient,
     },
@@ -42,6 +43,8 @@ struct AppState {
     tax: TaxServiceClient<Channel>,
     invoices: InvoiceServiceClient<Channel>,
     providers: ProviderServiceClient<Channel>,
+    customers: CustomerServiceClient<Channel>,
+    plans: PlanServiceClient<Channel>,
 }
 
 /// The Admin API router over a channel to core.
@@ -57,6 +60,8 @@ pub fn router(core: Channel) -> Router {
         tax: TaxServiceClient::new(core.clone()),
         invoices: InvoiceServiceClient::new(core.clone()),
         providers: ProviderServiceClient::new(core.clone()),
+        customers: CustomerServiceClient::new(core.clone()),
+        plans: PlanServiceClient::new(core.clone()),
         channel: core,
     };
     let api = Router::new()
@@ -72,6 +77,10 @@ pub fn router(core: Channel) -> Router {
         .route("/providers", post(create_provider).get(list_providers))
         .route("/providers/{id}", get(get_provider).patch(update_provider).delete(delete_provider))
         .route("/providers/{id}/sandbox-events", post(emit_sandbox_event))
+        .route("/customers", post(create_customer).get(list_customers))
+        .route("/customers/{id}", get(get_customer).patch(update_customer))
+        .route("/plans", post(create_plan).get(list_plans))
+        .route("/plans/{id}", get(get_plan).patch(update_plan))
         .route("/api-keys", post(create_api_key).get(list_api_keys))
         .route("/api-keys/{id}/revoke", post(revoke_api_key))
         .route("/organization", get(get_organization).patch(update_organization))
@@ -218,6 +227,80 @@ async fn emit_sandbox_event(
 ) -> ApiResult {
     let response = state.providers.emit_sandbox_event(core_request(&headers, body.into_proto(id))).await?;
     Ok(Json(wire::SandboxEvent::from(response.get_ref())).into_response())
+}
+
+async fn create_customer(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::CustomerRequest>,
+) -> ApiResult {
+    let message =
+        pb::CreateCustomerRequest { customer: Some(body.into()), idempotency_key: idempotency_key(&headers)? };
+    let response = state.customers.create_customer(core_request(&headers, message)).await?;
+    let created = (StatusCode::CREATED, Json(wire::CustomerRecord::from(response.get_ref()))).into_response();
+    Ok(with_replay_header(response.metadata(), created))
+}
+
+async fn list_customers(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
+    let message = pb::ListCustomersRequest { email: query.email.clone().unwrap_or_default(), page: Some(query.page()) };
+    let response = state.customers.list_customers(core_request(&headers, message)).await?.into_inner();
+    Ok(Json(List::<wire::CustomerRecord>::of(&response.data, response.has_more)).into_response())
+}
+
+async fn get_customer(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.customers.get_customer(core_request(&headers, pb::GetCustomerRequest { id })).await?;
+    Ok(Json(wire::CustomerRecord::from(response.get_ref())).into_response())
+}
+
+async fn update_customer(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::CustomerRequest>,
+) -> ApiResult {
+    let message = pb::UpdateCustomerRequest { id, customer: Some(body.into()) };
+    let response = state.customers.update_customer(core_request(&headers, message)).await?;
+    Ok(Json(wire::CustomerRecord::from(response.get_ref())).into_response())
+}
+
+async fn create_plan(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::CreatePlanRequest>,
+) -> ApiResult {
+    let message = body.into_proto(idempotency_key(&headers)?);
+    let response = state.plans.create_plan(core_request(&headers, message)).await?;
+    let created = (StatusCode::CREATED, Json(wire::Plan::from(response.get_ref()))).into_response();
+    Ok(with_replay_header(response.metadata(), created))
+}
+
+async fn list_plans(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
+    let message = pb::ListPlansRequest { active: query.active()?, page: Some(query.page()) };
+    let response = state.plans.list_plans(core_request(&headers, message)).await?.into_inner();
+    Ok(Json(List::<wire::Plan>::of(&response.data, response.has_more)).into_response())
+}
+
+async fn get_plan(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.plans.get_plan(core_request(&headers, pb::GetPlanRequest { id })).await?;
+    Ok(Json(wire::Plan::from(response.get_ref())).into_response())
+}
+
+async fn update_plan(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::UpdatePlanRequest>,
+) -> ApiResult {
+    let response = state.plans.update_plan(core_request(&headers, body.into_proto(id))).await?;
+    Ok(Json(wire::Plan::from(response.get_ref())).into_response())
 }
 
 async fn get_site(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {

@@ -21,6 +21,10 @@ const KEYS_READ: &str = "keys:read";
 const KEYS_WRITE: &str = "keys:write";
 const PROVIDERS_READ: &str = "providers:read";
 const PROVIDERS_WRITE: &str = "providers:write";
+const CUSTOMERS_READ: &str = "customers:read";
+const CUSTOMERS_WRITE: &str = "customers:write";
+const PLANS_READ: &str = "plans:read";
+const PLANS_WRITE: &str = "plans:write";
 
 /// The Admin API's OpenAPI 3.1 document.
 pub fn document() -> OpenApi {
@@ -34,6 +38,8 @@ pub fn document() -> OpenApi {
     .tag("Sites", "The merchant's shops and their webhook signing secrets.")
     .tag("API keys", "Organization API keys and their scopes.")
     .tag("Providers", "The Stripe, GoCardless or sandbox accounts sites charge through.")
+    .tag("Customers", "Customers billed again and again.")
+    .tag("Plans", "What subscriptions charge, and how often.")
     .tag("Organization", "Seller details printed on invoices.")
     .tag("Tax", "Tax rules per country.")
     .tag("Invoices", "Invoices and credit notes, with their PDFs.")
@@ -138,6 +144,69 @@ pub fn document() -> OpenApi {
             .body::<wire::CreateSiteRequest>(true)
             .answers::<wire::SiteWithSecret>(201, "The site and its webhook signing secret, shown once.")
             .link(201, "GetSite", "getSite", &[("id", "$response.body#/id")]),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/customers", "createCustomer", "Create a customer")
+            .tag("Customers")
+            .scope(CUSTOMERS_WRITE)
+            .idempotent()
+            .body::<wire::CustomerRequest>(true)
+            .answers::<wire::CustomerRecord>(201, "The customer.")
+            .link(201, "GetCustomer", "getCustomer", &[("id", "$response.body#/id")]),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/customers", "listCustomers", "List customers")
+            .tag("Customers")
+            .scope(CUSTOMERS_READ)
+            .paged()
+            .query("email", text(), "Only customers with exactly this e-mail address.")
+            .answers_list::<wire::CustomerRecord>("A page of customers of the key's mode, newest first."),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/customers/{id}", "getCustomer", "Get a customer")
+            .tag("Customers")
+            .scope(CUSTOMERS_READ)
+            .answers::<wire::CustomerRecord>(200, "The customer."),
+    );
+    doc.add(
+        route(Method::Patch, "/api/v1/customers/{id}", "updateCustomer", "Change a customer")
+            .tag("Customers")
+            .scope(CUSTOMERS_WRITE)
+            .describe("Absent fields stay as they are; `metadata` replaces the whole map.")
+            .body::<wire::CustomerRequest>(true)
+            .answers::<wire::CustomerRecord>(200, "The customer."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/plans", "createPlan", "Create a plan")
+            .tag("Plans")
+            .scope(PLANS_WRITE)
+            .idempotent()
+            .describe("`amount` is gross. Price fields never change: a new price is a new plan.")
+            .body::<wire::CreatePlanRequest>(true)
+            .answers::<wire::Plan>(201, "The plan.")
+            .link(201, "GetPlan", "getPlan", &[("id", "$response.body#/id")]),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/plans", "listPlans", "List plans")
+            .tag("Plans")
+            .scope(PLANS_READ)
+            .paged()
+            .query("active", one_of(&["true", "false"]), "Only active, or only inactive, plans.")
+            .answers_list::<wire::Plan>("A page of plans of the key's mode, newest first."),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/plans/{id}", "getPlan", "Get a plan")
+            .tag("Plans")
+            .scope(PLANS_READ)
+            .answers::<wire::Plan>(200, "The plan."),
+    );
+    doc.add(
+        route(Method::Patch, "/api/v1/plans/{id}", "updatePlan", "Rename or (de)activate a plan")
+            .tag("Plans")
+            .scope(PLANS_WRITE)
+            .describe("Deactivating stops new subscriptions, not existing ones.")
+            .body::<wire::UpdatePlanRequest>(true)
+            .answers::<wire::Plan>(200, "The plan."),
     );
     doc.add(
         route(Method::Post, "/api/v1/providers", "createProvider", "Connect a provider account")

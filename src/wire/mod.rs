@@ -6,10 +6,12 @@
 //! JSON of an object cannot differ between a response, an IPN and the
 //! document that describes them.
 
+mod customers;
 mod objects;
 mod providers;
 mod requests;
 
+pub use customers::*;
 pub use objects::*;
 pub use providers::*;
 pub use requests::*;

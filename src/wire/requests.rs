@@ -458,6 +458,9 @@ pub struct ListQuery {
     pub status: Option<String>,
     pub transaction_id: Option<String>,
     pub country: Option<String>,
+    pub email: Option<String>,
+    /// `true` or `false`.
+    pub active: Option<String>,
 }
 
 impl ListQuery {
@@ -490,6 +493,16 @@ impl ListQuery {
             None | Some("") => Ok(String::new()),
             Some(text) if IPN_DELIVERY_STATUSES.contains(&text) => Ok(text.to_owned()),
             Some(_) => Err(enum_error("status", "status_invalid", IPN_DELIVERY_STATUSES)),
+        }
+    }
+
+    /// `active=true|false`; absent: both.
+    pub fn active(&self) -> Result<Option<bool>, HttpError> {
+        match self.active.as_deref() {
+            None | Some("") => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(_) => Err(enum_error("active", "active_invalid", &["true", "false"])),
         }
     }
 

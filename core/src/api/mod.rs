@@ -3,6 +3,7 @@
 
 mod billing;
 pub(crate) mod convert;
+mod customers;
 mod payments;
 mod providers;
 

@@ -39,6 +39,10 @@ pub mod scopes {
     pub const KEYS_WRITE: &str = "keys:write";
     pub const PROVIDERS_READ: &str = "providers:read";
     pub const PROVIDERS_WRITE: &str = "providers:write";
+    pub const CUSTOMERS_READ: &str = "customers:read";
+    pub const CUSTOMERS_WRITE: &str = "customers:write";
+    pub const PLANS_READ: &str = "plans:read";
+    pub const PLANS_WRITE: &str = "plans:write";
 
     pub const ALL: &[&str] = &[
         CHECKOUT_CREATE,
@@ -51,6 +55,10 @@ pub mod scopes {
         KEYS_WRITE,
         PROVIDERS_READ,
         PROVIDERS_WRITE,
+        CUSTOMERS_READ,
+        CUSTOMERS_WRITE,
+        PLANS_READ,
+        PLANS_WRITE,
     ];
 }
 

@@ -220,26 +220,47 @@ struct ValidCheckout {
     expires_in_seconds: i64,
 }
 
-fn validate_customer(customer: &Customer) -> CoreResult<Customer> {
+/// A customer's details, each field's `param` under `prefix` (`customer.`
+/// inside a checkout, nothing for a customer object).
+pub(crate) fn validate_customer(prefix: &str, customer: &Customer) -> CoreResult<Customer> {
+    let param = |field: &str| format!("{prefix}{field}");
     let email = if customer.email.trim().is_empty() {
         String::new()
     } else {
-        validate::email("customer.email", &customer.email)?
+        validate::email(&param("email"), &customer.email)?
     };
-    let name = validate::text("customer.name", customer.name.trim(), validate::MAX_NAME_CHARS)?.to_owned();
-    let vat_id = validate::text("customer.vatId", customer.vat_id.trim(), 20)?.to_owned();
+    let name = validate::text(&param("name"), customer.name.trim(), validate::MAX_NAME_CHARS)?.to_owned();
+    let vat_id = validate::text(&param("vatId"), customer.vat_id.trim(), 20)?.to_owned();
     let address = match &customer.address {
         None => None,
         Some(address) => Some(Address {
-            country: validate::country("customer.address.country", &address.country)?,
-            line1: validate::text("customer.address.line1", address.line1.trim(), 200)?.to_owned(),
-            line2: validate::text("customer.address.line2", address.line2.trim(), 200)?.to_owned(),
-            city: validate::text("customer.address.city", address.city.trim(), 100)?.to_owned(),
-            postal_code: validate::text("customer.address.postalCode", address.postal_code.trim(), 20)?.to_owned(),
-            region: validate::text("customer.address.region", address.region.trim(), 100)?.to_owned(),
+            country: validate::country(&param("address.country"), &address.country)?,
+            line1: validate::text(&param("address.line1"), address.line1.trim(), 200)?.to_owned(),
+            line2: validate::text(&param("address.line2"), address.line2.trim(), 200)?.to_owned(),
+            city: validate::text(&param("address.city"), address.city.trim(), 100)?.to_owned(),
+            postal_code: validate::text(&param("address.postalCode"), address.postal_code.trim(), 20)?.to_owned(),
+            region: validate::text(&param("address.region"), address.region.trim(), 100)?.to_owned(),
         }),
     };
     Ok(Customer { email, name, vat_id, address })
+}
+
+/// At most 50 keys of 1–40 characters, values up to 500 characters.
+pub(crate) fn validate_metadata(metadata: &BTreeMap<String, String>) -> CoreResult<()> {
+    if metadata.len() > MAX_METADATA_KEYS {
+        return Err(CoreError::field(
+            "metadata",
+            "metadata_invalid",
+            format!("at most {MAX_METADATA_KEYS} metadata keys"),
+        ));
+    }
+    for (key, value) in metadata {
+        if key.is_empty() || key.chars().count() > 40 {
+            return Err(CoreError::field("metadata", "metadata_invalid", "metadata keys must be 1 to 40 characters"));
+        }
+        validate::text(&format!("metadata.{key}"), value, 500)?;
+    }
+    Ok(())
 }
 
 fn optional_url(param: &str, value: &str, allow_http: bool) -> CoreResult<Option<String>> {
@@ -307,26 +328,14 @@ fn validate_new(request: &NewCheckout, allow_private_ipn: bool) -> CoreResult<Va
         let name = if description.is_empty() { "Payment".to_owned() } else { description.clone() };
         line_items.push(LineItem { name: name.chars().take(validate::MAX_NAME_CHARS).collect(), quantity: 1, amount });
     }
-    let customer = request.customer.as_ref().map(validate_customer).transpose()?;
+    let customer = request.customer.as_ref().map(|customer| validate_customer("customer.", customer)).transpose()?;
     let ipn_url = optional_url("ipnUrl", &request.ipn_url, allow_private_ipn)?;
     if let Some(url) = &ipn_url {
         crate::ssrf::check_url_syntax("ipnUrl", url, allow_private_ipn)?;
     }
     let success_url = optional_url("successUrl", &request.success_url, true)?;
     let cancel_url = optional_url("cancelUrl", &request.cancel_url, true)?;
-    if request.metadata.len() > MAX_METADATA_KEYS {
-        return Err(CoreError::field(
-            "metadata",
-            "metadata_invalid",
-            format!("at most {MAX_METADATA_KEYS} metadata keys"),
-        ));
-    }
-    for (key, value) in &request.metadata {
-        if key.is_empty() || key.chars().count() > 40 {
-            return Err(CoreError::field("metadata", "metadata_invalid", "metadata keys must be 1 to 40 characters"));
-        }
-        validate::text(&format!("metadata.{key}"), value, 500)?;
-    }
+    validate_metadata(&request.metadata)?;
     let expires_in_seconds = match request.expires_in_seconds {
         None => DEFAULT_EXPIRY_SECONDS,
         Some(s) if (MIN_EXPIRY_SECONDS..=MAX_EXPIRY_SECONDS).contains(&s) => s,

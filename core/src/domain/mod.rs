@@ -4,12 +4,14 @@ pub mod api_keys;
 pub mod auth;
 pub mod checkout_domains;
 pub mod checkouts;
+pub mod customers;
 pub mod documents_pdf;
 pub mod idempotency;
 pub mod invoices;
 pub mod ipn;
 pub mod livemode;
 pub mod organizations;
+pub mod plans;
 pub mod provider_accounts;
 pub mod provider_events;
 pub mod sites;
@@ -42,6 +44,8 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     },
     CollectionSpec { name: "providers", unique: &[], indexed: &["organizationId", "livemode"] },
     CollectionSpec { name: "provider_events", unique: &[], indexed: &["providerId"] },
+    CollectionSpec { name: "customers", unique: &[], indexed: &["organizationId", "livemode", "email"] },
+    CollectionSpec { name: "plans", unique: &[], indexed: &["organizationId", "livemode", "active"] },
     CollectionSpec { name: "checkout_domains", unique: &[], indexed: &["organizationId", "siteId"] },
     CollectionSpec {
         name: "checkouts",

@@ -9,6 +9,7 @@ mod checkout_page;
 mod checkouts;
 mod cors;
 mod crash;
+mod customers;
 mod docs;
 mod domains;
 mod errors;
