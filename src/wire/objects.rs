@@ -559,6 +559,9 @@ pub struct Site {
     /// sandbox.
     #[schema(example = "prov_3c4d5e6f7a8b9c0d1e2f3a4b")]
     pub provider_id: Option<String>,
+    /// The default IPN URL of the site's checkouts that name none.
+    #[schema(example = "https://shop.example/ipn")]
+    pub ipn_url: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: Option<String>,
 }
@@ -575,6 +578,7 @@ impl From<&pb::Site> for Site {
             domains: s.domains.iter().map(CheckoutDomain::from).collect(),
             allowed_origins: s.allowed_origins.clone(),
             provider_id: non_empty(&s.provider_id),
+            ipn_url: non_empty(&s.ipn_url),
             created_at: time(s.created_at.as_ref()),
         }
     }

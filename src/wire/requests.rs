@@ -199,6 +199,9 @@ pub struct UpdateSiteRequest {
     /// Switches the provider for payments started from now on; `""`
     /// returns to the built-in sandbox (test mode only).
     pub provider_id: Option<String>,
+    /// Where IPNs go for this site's checkouts (and, later, other objects)
+    /// that name no `ipnUrl`; `""` removes it.
+    pub ipn_url: Option<String>,
 }
 
 impl UpdateSiteRequest {
@@ -208,6 +211,7 @@ impl UpdateSiteRequest {
             name: self.name,
             allowed_origins: self.allowed_origins.map(|origins| pb::AllowedOrigins { origins }),
             provider_id: self.provider_id,
+            ipn_url: self.ipn_url,
         }
     }
 }

@@ -95,6 +95,7 @@ pub fn site(site: Site, domains: Vec<CheckoutDomain>) -> pb::Site {
         domains: domains.into_iter().map(checkout_domain).collect(),
         allowed_origins: site.allowed_origins,
         provider_id: site.provider_id.unwrap_or_default(),
+        ipn_url: site.ipn_url.unwrap_or_default(),
         livemode: site.livemode,
     }
 }

@@ -206,6 +206,7 @@ impl site_service_server::SiteService for GrpcApi {
                 name: body.name.as_deref(),
                 allowed_origins: origins,
                 provider_id: body.provider_id.as_deref(),
+                ipn_url: body.ipn_url.as_deref(),
             };
             let site = self.core.update_site(&principal, &body.id, &change).await?;
             let domains = self.core.site_domains(&site.id).await?;

@@ -214,7 +214,7 @@ impl Core {
         if events.is_empty() {
             return Ok(());
         }
-        let Some(url) = checkout.ipn_url.clone() else {
+        let Some(url) = self.ipn_target(checkout).await? else {
             return Ok(());
         };
         let data = wire::IpnEventData {
@@ -225,6 +225,15 @@ impl Core {
             self.record_event(checkout, Some(&transaction.id), &url, &seed, kind, at, &data).await?;
         }
         Ok(())
+    }
+
+    /// Where a checkout's IPNs go: its own `ipnUrl`, else its site's
+    /// default, read when the event is recorded.
+    async fn ipn_target(&self, checkout: &Checkout) -> CoreResult<Option<String>> {
+        if let Some(url) = &checkout.ipn_url {
+            return Ok(Some(url.clone()));
+        }
+        Ok(self.get::<super::sites::Site>(&checkout.site_id).await?.and_then(|site| site.ipn_url))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -315,8 +324,9 @@ impl Core {
         if !checkout.follow_up {
             return Ok(());
         }
+        let url = self.ipn_target(&checkout).await?;
         if checkout.status == CheckoutStatus::Expired
-            && let Some(url) = checkout.ipn_url.clone()
+            && let Some(url) = url.clone()
         {
             let data = wire::IpnEventData { transaction: None, checkout: self.checkout_view(&checkout).await? };
             let seed = format!("{}:checkout.expired", checkout.id);
@@ -325,7 +335,7 @@ impl Core {
         // Closed after too many failed attempts.
         if checkout.status == CheckoutStatus::Canceled
             && checkout.failed_attempts >= super::checkouts::MAX_FAILED_ATTEMPTS
-            && let Some(url) = checkout.ipn_url.clone()
+            && let Some(url) = url
         {
             let now = self.now();
             let data = wire::IpnEventData { transaction: None, checkout: self.checkout_view(&checkout).await? };

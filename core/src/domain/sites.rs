@@ -47,6 +47,9 @@ pub struct Site {
     /// sandbox. Indexed, so a provider in use cannot be deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_id: Option<String>,
+    /// Where IPNs go for checkouts that name no `ipnUrl`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipn_url: Option<String>,
 }
 
 /// What `PATCH /api/v1/sites/{id}` changes; `None` leaves a field alone.
@@ -56,6 +59,8 @@ pub struct SiteChange<'a> {
     pub allowed_origins: Option<&'a [String]>,
     /// `Some("")` returns the site to the built-in sandbox.
     pub provider_id: Option<&'a str>,
+    /// `Some("")` removes the default.
+    pub ipn_url: Option<&'a str>,
 }
 
 /// How many browser origins one site may allow.
@@ -185,6 +190,7 @@ impl Core {
             previous_webhook_secret_expires_at: 0,
             allowed_origins,
             provider_id,
+            ipn_url: None,
         };
         // The domain is claimed first, so a site never exists with a domain
         // it failed to get; like any claim it stays pending until proven.
@@ -228,6 +234,16 @@ impl Core {
             Some("") => Some(None),
             Some(id) => Some(Some(self.usable_provider(principal, id).await?.id)),
         };
+        let ipn_url = match change.ipn_url.map(str::trim) {
+            None => None,
+            Some("") => Some(None),
+            Some(url) => {
+                let allow_private = self.settings.ipn_allow_private;
+                let url = super::validate::web_url("ipnUrl", url, allow_private)?.to_string();
+                crate::ssrf::check_resolves_public("ipnUrl", &url, allow_private).await?;
+                Some(Some(url))
+            }
+        };
         self.modify(site, |site| {
             if let Some(name) = &name {
                 site.name = name.clone();
@@ -237,6 +253,9 @@ impl Core {
             }
             if let Some(provider_id) = &provider_id {
                 site.provider_id = provider_id.clone();
+            }
+            if let Some(ipn_url) = &ipn_url {
+                site.ipn_url = ipn_url.clone();
             }
             Ok(())
         })

@@ -362,3 +362,41 @@ async fn a_backlog_of_due_deliveries_to_a_slow_receiver_goes_out_oldest_first_ea
     server.abort();
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sites_default_ipn_url_serves_checkouts_that_name_none() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    let receiver = IpnReceiver::always_ok().await;
+    let site = format!("/api/v1/sites/{}", org.site_id);
+    let patch = |body: Value| {
+        let request = app.client.patch(format!("{}{site}", app.admin)).bearer_auth(&org.api_key).json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    for bad in ["ftp://shop.example/ipn", "not a url"] {
+        let response = patch(json!({"ipnUrl": bad})).await;
+        assert_eq!(assert_error(response, 400, "invalid_request_error", "url_invalid").await["param"], "ipnUrl");
+    }
+    let response = patch(json!({"ipnUrl": receiver.url})).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["ipnUrl"], receiver.url.as_str());
+
+    // A checkout without its own ipnUrl is announced at the site's.
+    let checkout = app.checkout_with(&org, json!({})).await;
+    let id = checkout["id"].as_str().unwrap();
+    assert_eq!(app.pay(id, &json!({"paymentMethod": "tok_visa"})).await.status(), 202);
+    let ipn =
+        eventually(20, "the IPN at the site's URL", || async { receiver.of_type("transaction.succeeded").pop() }).await;
+    assert_eq!(ipn.json()["data"]["checkout"]["id"], id);
+
+    // Removed: the next checkout is announced nowhere.
+    let response = patch(json!({"ipnUrl": ""})).await;
+    assert_eq!(response.json::<Value>().await.unwrap()["ipnUrl"], Value::Null);
+    let quiet = app.checkout_with(&org, json!({})).await;
+    let quiet_id = quiet["id"].as_str().unwrap();
+    assert_eq!(app.pay(quiet_id, &json!({"paymentMethod": "tok_visa"})).await.status(), 202);
+    app.settled_status(quiet_id).await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert!(receiver.all().iter().all(|ipn| ipn.json()["data"]["checkout"]["id"] != quiet_id));
+    app.stop().await;
+}
