@@ -41,6 +41,25 @@ impl Interval {
     pub fn parse(value: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|interval| interval.as_str() == value)
     }
+
+    /// The end of period `periods` of a schedule that starts at `anchor`
+    /// (microseconds, UTC) and lasts `count` intervals per period. Always
+    /// counted from the anchor, never from the previous end, so a monthly
+    /// schedule anchored on Jan 31 ends Feb 28 (29 in leap years), then
+    /// Mar 31: a short month clamps the day without losing it, and a yearly
+    /// one anchored on Feb 29 ends on Feb 28 in other years. `None` beyond
+    /// the calendar's range.
+    pub fn boundary(self, anchor: i64, count: u32, periods: u32) -> Option<i64> {
+        let start = chrono::DateTime::from_timestamp_micros(anchor)?;
+        let steps = count.checked_mul(periods)?;
+        let end = match self {
+            Self::Day => start.checked_add_signed(chrono::TimeDelta::try_days(i64::from(steps))?),
+            Self::Week => start.checked_add_signed(chrono::TimeDelta::try_weeks(i64::from(steps))?),
+            Self::Month => start.checked_add_months(chrono::Months::new(steps)),
+            Self::Year => start.checked_add_months(chrono::Months::new(steps.checked_mul(12)?)),
+        }?;
+        Some(end.timestamp_micros())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -238,6 +257,53 @@ mod tests {
             Err(other) => panic!("unexpected error {other}"),
             Ok(_) => panic!("accepted"),
         }
+    }
+
+    fn micros(text: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(text).map(|t| t.timestamp_micros()).unwrap_or_else(|err| panic!("{err}"))
+    }
+
+    fn ends(interval: Interval, anchor: &str, count: u32, periods: u32) -> Vec<String> {
+        (1..=periods)
+            .map(|n| {
+                let end = interval.boundary(micros(anchor), count, n).unwrap_or_else(|| panic!("period {n}"));
+                chrono::DateTime::from_timestamp_micros(end)
+                    .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn months_keep_their_anchor_day_through_short_months() {
+        assert_eq!(
+            ends(Interval::Month, "2027-01-31T09:30:00Z", 1, 4),
+            ["2027-02-28 09:30", "2027-03-31 09:30", "2027-04-30 09:30", "2027-05-31 09:30"]
+        );
+        assert_eq!(ends(Interval::Month, "2028-01-31T00:00:00Z", 1, 2), ["2028-02-29 00:00", "2028-03-31 00:00"]);
+        assert_eq!(ends(Interval::Month, "2027-01-30T00:00:00Z", 3, 2), ["2027-04-30 00:00", "2027-07-30 00:00"]);
+        assert_eq!(
+            ends(Interval::Month, "2027-01-15T12:00:00Z", 1, 13).last().map(String::as_str),
+            Some("2028-02-15 12:00")
+        );
+    }
+
+    #[test]
+    fn years_anchored_on_february_29_end_on_the_28th_in_other_years() {
+        assert_eq!(
+            ends(Interval::Year, "2028-02-29T08:00:00Z", 1, 4),
+            ["2029-02-28 08:00", "2030-02-28 08:00", "2031-02-28 08:00", "2032-02-29 08:00"]
+        );
+    }
+
+    #[test]
+    fn days_and_weeks_are_exact_and_the_calendar_has_an_end() {
+        assert_eq!(
+            ends(Interval::Day, "2027-02-27T23:00:00Z", 1, 3),
+            ["2027-02-28 23:00", "2027-03-01 23:00", "2027-03-02 23:00"]
+        );
+        assert_eq!(ends(Interval::Week, "2027-12-27T00:00:00Z", 2, 1), ["2028-01-10 00:00"]);
+        assert_eq!(Interval::Year.boundary(micros("2027-01-01T00:00:00Z"), MAX_INTERVAL_COUNT, u32::MAX), None);
     }
 
     #[test]
