@@ -27,7 +27,8 @@ use paygate_contract::proto::v1::{
     ipn_service_server::IpnServiceServer, operations_service_server::OperationsServiceServer,
     organization_service_server::OrganizationServiceServer, plan_service_server::PlanServiceServer,
     provider_hook_service_server::ProviderHookServiceServer, provider_service_server::ProviderServiceServer,
-    site_service_server::SiteServiceServer, tax_service_server::TaxServiceServer,
+    site_service_server::SiteServiceServer, subscription_service_server::SubscriptionServiceServer,
+    tax_service_server::TaxServiceServer, test_clock_service_server::TestClockServiceServer,
     transaction_service_server::TransactionServiceServer, vat_service_server::VatServiceServer,
 };
 use tokio::net::TcpListener;
@@ -338,6 +339,8 @@ pub async fn serve(
         .add_service(ProviderHookServiceServer::new(api.clone()))
         .add_service(CustomerServiceServer::new(api.clone()))
         .add_service(PlanServiceServer::new(api.clone()))
+        .add_service(SubscriptionServiceServer::new(api.clone()))
+        .add_service(TestClockServiceServer::new(api.clone()))
         .add_service(InvoiceServiceServer::new(api))
         .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), shutdown)
         .await

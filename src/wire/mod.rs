@@ -10,12 +10,14 @@ mod customers;
 mod objects;
 mod providers;
 mod requests;
+mod subscriptions;
 
 pub use customers::*;
 pub use objects::*;
 pub use providers::*;
 pub use requests::*;
 use serde::{Deserialize, Serialize};
+pub use subscriptions::*;
 use utoipa::ToSchema;
 
 use crate::proto::v1 as pb;

@@ -144,6 +144,15 @@ pub struct CreateCheckoutRequest {
     /// 60–604800; default 3600.
     #[schema(minimum = 60, maximum = 604_800)]
     pub expires_in_seconds: Option<i64>,
+    /// `payment` (default) or `subscription`: sells `planId` to the
+    /// customer (amount, currency and the one line come from the plan).
+    #[schema(example = "payment")]
+    pub mode: Option<String>,
+    /// The plan a subscription checkout sells.
+    pub plan_id: Option<String>,
+    /// An existing customer (`cus_…`) the checkout bills; its details fill
+    /// in an absent inline `customer`.
+    pub customer_id: Option<String>,
 }
 
 impl CreateCheckoutRequest {
@@ -167,6 +176,9 @@ impl CreateCheckoutRequest {
             cancel_url: self.cancel_url.unwrap_or_default(),
             metadata: self.metadata.unwrap_or_default().into_iter().collect(),
             expires_in_seconds: self.expires_in_seconds,
+            mode: self.mode.unwrap_or_default(),
+            plan_id: self.plan_id.unwrap_or_default(),
+            customer_id: self.customer_id.unwrap_or_default(),
         })
     }
 }
@@ -288,6 +300,10 @@ pub struct UpdateOrganizationRequest {
     pub seller_country: Option<String>,
     pub invoice_prefix: Option<String>,
     pub credit_note_prefix: Option<String>,
+    /// Days after a failed renewal on which it is retried: up to 10
+    /// strictly increasing days, 1–60; `[]` restores 1, 3, 5, 7.
+    #[schema(example = json!([1, 3, 5, 7]))]
+    pub dunning_retry_days: Option<Vec<u32>>,
 }
 
 impl From<UpdateOrganizationRequest> for pb::UpdateOrganizationRequest {
@@ -300,6 +316,7 @@ impl From<UpdateOrganizationRequest> for pb::UpdateOrganizationRequest {
             seller_country: b.seller_country,
             invoice_prefix: b.invoice_prefix,
             credit_note_prefix: b.credit_note_prefix,
+            dunning_retry_days: b.dunning_retry_days.map(|days| pb::DunningSchedule { days }),
         }
     }
 }
@@ -465,6 +482,7 @@ pub struct ListQuery {
     pub email: Option<String>,
     /// `true` or `false`.
     pub active: Option<String>,
+    pub customer_id: Option<String>,
 }
 
 impl ListQuery {

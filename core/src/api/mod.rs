@@ -6,6 +6,7 @@ pub(crate) mod convert;
 mod customers;
 mod payments;
 mod providers;
+mod subscriptions;
 
 use paygate_contract::proto::v1::{self as pb, *};
 use tonic::{Request, Response, Status};

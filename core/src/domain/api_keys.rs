@@ -43,6 +43,8 @@ pub mod scopes {
     pub const CUSTOMERS_WRITE: &str = "customers:write";
     pub const PLANS_READ: &str = "plans:read";
     pub const PLANS_WRITE: &str = "plans:write";
+    pub const SUBSCRIPTIONS_READ: &str = "subscriptions:read";
+    pub const SUBSCRIPTIONS_WRITE: &str = "subscriptions:write";
 
     pub const ALL: &[&str] = &[
         CHECKOUT_CREATE,
@@ -59,6 +61,8 @@ pub mod scopes {
         CUSTOMERS_WRITE,
         PLANS_READ,
         PLANS_WRITE,
+        SUBSCRIPTIONS_READ,
+        SUBSCRIPTIONS_WRITE,
     ];
 }
 

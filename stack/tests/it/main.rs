@@ -22,4 +22,5 @@ mod livemode;
 mod operations;
 mod payments;
 mod providers;
+mod subscriptions;
 mod transport;
