@@ -620,3 +620,42 @@ async fn bad_subscription_input_is_refused_field_by_field_and_changes_nothing() 
     assert_eq!(billing.get(&app, id).await["status"], "active");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_first_payment_stays_incomplete_then_expires_and_a_failed_trial_end_goes_past_due() {
+    let app = spawn_app().await;
+    let start = at("2026-04-01T00:00:00Z");
+    let billing = Billing::new(&app, "2026-04-01T00:00:00Z").await;
+    let plan = billing.plan(&app, "month", 0).await;
+    let trial_plan = billing.plan(&app, "month", 7).await;
+    let ipn = IpnReceiver::always_ok().await;
+
+    let incomplete = billing.subscribe(&app, &plan, "tok_chargeDeclined", Some(&ipn.url)).await;
+    let incomplete_id = incomplete["id"].as_str().unwrap();
+    assert_eq!(incomplete["status"], "incomplete");
+    assert_eq!(incomplete["latestInvoiceId"], Value::Null);
+    let trial = billing.subscribe(&app, &trial_plan, "tok_chargeDeclined", Some(&ipn.url)).await;
+    let trial_id = trial["id"].as_str().unwrap();
+    assert_eq!(trial["status"], "trialing");
+
+    billing.advance(&app, start + 23 * 3600 - 1).await;
+    assert_eq!(billing.get(&app, incomplete_id).await["status"], "incomplete");
+    billing.advance(&app, start + 23 * 3600).await;
+    let expired = billing.get(&app, incomplete_id).await;
+    assert_eq!(expired["status"], "incomplete_expired");
+    assert_eq!(seconds(&expired["endedAt"]), start + 23 * 3600);
+
+    billing.advance(&app, start + 7 * DAY).await;
+    let past_due = billing.get(&app, trial_id).await;
+    assert_eq!(past_due["status"], "past_due", "the trial's first charge failed");
+    assert_eq!(seconds(&past_due["nextChargeAt"]), start + 8 * DAY);
+    billing.advance(&app, start + 60 * DAY).await;
+    assert_eq!(billing.get(&app, incomplete_id).await["status"], "incomplete_expired", "never charged again");
+    let charges = billing.transactions(&app).await;
+    assert_eq!(charges.len(), 1 + 5, "one first payment, the trial's charge and four retries");
+    assert!(charges.iter().all(|t| t["status"] == "failed"));
+    assert!(billing.invoices(&app).await.is_empty());
+    let events = subscription_events(&ipn, incomplete_id, 3).await;
+    assert_eq!(events, ["subscription.created", "subscription.payment_failed", "subscription.incomplete_expired"]);
+    app.stop().await;
+}
