@@ -158,7 +158,10 @@ impl Core {
             })
             .await?;
         if created.replayed {
-            return Ok(created);
+            // The record holds the subscription as first stored; a retry
+            // sees what it has become since.
+            let value = self.get::<Subscription>(&created.value.id).await?.unwrap_or(created.value);
+            return Ok(Idempotent { value, replayed: true });
         }
         let id = created.value.id.clone();
         self.announce_subscription(created.value).await?;
