@@ -36,6 +36,7 @@ fn party(p: &Party) -> pdf::Party {
         address_lines: address_lines(p.address.as_ref()),
         vat_id: p.vat_id.clone(),
         email: p.email.clone(),
+        details: Vec::new(),
     }
 }
 
@@ -94,6 +95,7 @@ pub fn render_request(document: &TaxDocument) -> pdf::Document {
         totals,
         notes,
         currency: document.currency.clone(),
+        ..pdf::Document::default()
     }
 }
 
