@@ -68,6 +68,9 @@ pub struct Customer {
     pub name: Option<String>,
     pub vat_id: Option<String>,
     pub address: Option<Address>,
+    /// The language of the invoice and credit notes.
+    #[schema(schema_with = super::language_schema, example = "en")]
+    pub language: String,
 }
 
 impl From<&pb::Customer> for Customer {
@@ -77,6 +80,7 @@ impl From<&pb::Customer> for Customer {
             name: non_empty(&c.name),
             vat_id: non_empty(&c.vat_id),
             address: c.address.as_ref().map(Address::from),
+            language: super::language_or_default(&c.language),
         }
     }
 }
@@ -749,6 +753,18 @@ pub struct Organization {
     pub invoice_prefix: String,
     #[schema(example = "CN")]
     pub credit_note_prefix: String,
+    /// Contact details printed with the seller on invoices.
+    #[schema(example = "billing@shop.example")]
+    pub email: Option<String>,
+    #[schema(example = "+49 30 1234567")]
+    pub phone: Option<String>,
+    #[schema(example = "shop.example")]
+    pub website: Option<String>,
+    /// The company's register entry, printed on invoices.
+    #[schema(example = "HRB 123456")]
+    pub registration_number: Option<String>,
+    #[schema(example = "Amtsgericht Berlin-Charlottenburg")]
+    pub register_court: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: Option<String>,
 }
@@ -766,6 +782,11 @@ impl From<&pb::Organization> for Organization {
             seller_country: non_empty(&o.seller_country),
             invoice_prefix: or_default(&o.invoice_prefix, "INV"),
             credit_note_prefix: or_default(&o.credit_note_prefix, "CN"),
+            email: non_empty(&o.email),
+            phone: non_empty(&o.phone),
+            website: non_empty(&o.website),
+            registration_number: non_empty(&o.registration_number),
+            register_court: non_empty(&o.register_court),
             created_at: time(o.created_at.as_ref()),
         }
     }

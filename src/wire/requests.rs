@@ -23,6 +23,18 @@ pub fn string_enum(names: &[&str]) -> Object {
     ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names.iter().copied())).build()
 }
 
+/// The languages documents are issued in.
+pub const LANGUAGES: &[&str] = &["en", "de", "fr"];
+
+pub fn language_schema() -> Object {
+    string_enum(LANGUAGES)
+}
+
+/// Proto's empty language is the default, English.
+pub(crate) fn language_or_default(language: &str) -> String {
+    if language.is_empty() { "en".to_owned() } else { language.to_owned() }
+}
+
 fn capture_method_schema() -> Object {
     string_enum(CaptureMethod::NAMES)
 }
@@ -77,6 +89,10 @@ pub struct CustomerInput {
     /// Checked against EU VIES: a valid B2B VAT id may reverse-charge.
     pub vat_id: Option<String>,
     pub address: Option<AddressInput>,
+    /// The language of the invoice and credit notes: `en` (default), `de`
+    /// or `fr`. Anything else is a 400 with `param` `customer.language`.
+    #[schema(schema_with = language_schema, example = "de")]
+    pub language: Option<String>,
 }
 
 impl From<CustomerInput> for pb::Customer {
@@ -86,6 +102,7 @@ impl From<CustomerInput> for pb::Customer {
             name: c.name.unwrap_or_default(),
             vat_id: c.vat_id.unwrap_or_default(),
             address: c.address.map(pb::Address::from),
+            language: c.language.unwrap_or_default(),
         }
     }
 }
@@ -278,7 +295,9 @@ impl CreateApiKeyRequest {
 #[schema(example = json!({
     "legalName": "Shop GmbH", "vatId": "DE123456789", "sellerCountry": "DE",
     "address": {"country": "DE", "line1": "Hauptstr. 1", "city": "Berlin", "postalCode": "10115"},
-    "invoicePrefix": "INV", "creditNotePrefix": "CN"
+    "invoicePrefix": "INV", "creditNotePrefix": "CN",
+    "email": "billing@shop.example", "phone": "+49 30 1234567", "website": "shop.example",
+    "registrationNumber": "HRB 123456", "registerCourt": "Amtsgericht Berlin-Charlottenburg"
 }))]
 pub struct UpdateOrganizationRequest {
     pub name: Option<String>,
@@ -288,6 +307,21 @@ pub struct UpdateOrganizationRequest {
     pub seller_country: Option<String>,
     pub invoice_prefix: Option<String>,
     pub credit_note_prefix: Option<String>,
+    /// Printed with the seller on invoices; `""` clears it (likewise the
+    /// fields below). A malformed address is a 400 `email_invalid`.
+    pub email: Option<String>,
+    /// Digits with spaces, `+`, `-`, `(`, `)`, `/` or `.`; 4–20 digits
+    /// (`phone_invalid`).
+    pub phone: Option<String>,
+    /// A web address such as `shop.example` or `https://shop.example/about`
+    /// (`website_invalid`).
+    pub website: Option<String>,
+    /// The company's number in its register, e.g. `HRB 123456` or
+    /// `RCS Paris 123 456 789`; up to 100 characters.
+    pub registration_number: Option<String>,
+    /// The court or registry keeping the register, e.g.
+    /// `Amtsgericht Berlin-Charlottenburg`; up to 100 characters.
+    pub register_court: Option<String>,
 }
 
 impl From<UpdateOrganizationRequest> for pb::UpdateOrganizationRequest {
@@ -300,6 +334,11 @@ impl From<UpdateOrganizationRequest> for pb::UpdateOrganizationRequest {
             seller_country: b.seller_country,
             invoice_prefix: b.invoice_prefix,
             credit_note_prefix: b.credit_note_prefix,
+            email: b.email,
+            phone: b.phone,
+            website: b.website,
+            registration_number: b.registration_number,
+            register_court: b.register_court,
         }
     }
 }

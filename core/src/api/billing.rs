@@ -329,6 +329,11 @@ impl GrpcApi {
             seller_country: request.seller_country.clone(),
             invoice_prefix: request.invoice_prefix.clone(),
             credit_note_prefix: request.credit_note_prefix.clone(),
+            email: request.email.clone(),
+            phone: request.phone.clone(),
+            website: request.website.clone(),
+            registration_number: request.registration_number.clone(),
+            register_court: request.register_court.clone(),
         }
     }
 }
