@@ -454,7 +454,9 @@ impl Layout<'_> {
     ) -> Result<(), PdfError> {
         let mut row = table.row();
         for ((text, width), column) in cells.iter().zip(widths).zip(&LINE_COLUMNS) {
-            let cell = if figures && column.figure {
+            let cell = if !figures {
+                self.header_cell(text, style, *width, column.alignment)
+            } else if column.figure {
                 self.figure_cell(text, style, *width, column.alignment)
             } else {
                 self.cell(text, style, *width, column.alignment)
@@ -493,14 +495,31 @@ impl Layout<'_> {
     /// (no real amount is that long) is split.
     fn figure_cell(&self, text: &str, style: Style, width: f64, alignment: Alignment) -> Cell {
         let prepared = plain(text);
+        self.cell(text, self.shrunk(&[prepared.as_str()], style, width), width, alignment)
+    }
+
+    /// A column header, whose words may wrap but are never split: a word too wide for its
+    /// column makes the header smaller.
+    fn header_cell(&self, text: &str, style: Style, width: f64, alignment: Alignment) -> Cell {
+        let prepared = plain(text);
+        let words: Vec<&str> = prepared.split(' ').collect();
+        self.cell(text, self.shrunk(&words, style, width), width, alignment)
+    }
+
+    /// `style`, made smaller (down to [`MIN_FIGURE_SIZE`]) until each of `pieces` fits in
+    /// `width` on its own.
+    fn shrunk(&self, pieces: &[&str], style: Style, width: f64) -> Style {
         let max = Mm::from(width * FILL_RATIO);
-        let mut style = style;
         // `fit` splits what is wider than this: genpdf measures a word with its trailing space.
-        let too_wide = |style: Style| self.str_width(&prepared, style) + style.char_width(self.fonts, ' ') > max;
+        let too_wide = |style: Style| {
+            let space = style.char_width(self.fonts, ' ');
+            pieces.iter().any(|piece| self.str_width(piece, style) + space > max)
+        };
+        let mut style = style;
         while style.font_size() > MIN_FIGURE_SIZE && too_wide(style) {
             style = style.with_font_size(style.font_size() - 1);
         }
-        self.cell(text, style, width, alignment)
+        style
     }
 
     fn text(&self, text: &str, style: Style, width: f64, alignment: Alignment) -> Text {

@@ -960,6 +960,20 @@ pub struct TaxDocument {
     pub invoice_number: Option<String>,
     /// Credit notes: the refund they document.
     pub refund_id: Option<String>,
+    /// The language the PDF is printed in: its customer's.
+    #[schema(schema_with = super::language_schema, example = "en")]
+    pub language: String,
+    /// When the service was supplied: the payment (credit notes: the
+    /// refund). `null` on documents issued before it was recorded.
+    #[schema(format = DateTime)]
+    pub supplied_at: Option<String>,
+    /// How the invoice was paid (the credit note refunded): `card`,
+    /// `sepa_debit`, `direct_debit` or `upi`.
+    #[schema(example = "card")]
+    pub payment_method: Option<String>,
+    /// When the payment (credit notes: the refund) was made.
+    #[schema(format = DateTime)]
+    pub paid_at: Option<String>,
 }
 
 impl From<&pb::TaxDocument> for TaxDocument {
@@ -985,6 +999,10 @@ impl From<&pb::TaxDocument> for TaxDocument {
             invoice_id: non_empty(&d.invoice_id),
             invoice_number: non_empty(&d.invoice_number),
             refund_id: non_empty(&d.refund_id),
+            language: super::language_or_default(&d.language),
+            supplied_at: time(d.supplied_at.as_ref()),
+            payment_method: non_empty(&d.payment_method),
+            paid_at: time(d.paid_at.as_ref()),
         }
     }
 }

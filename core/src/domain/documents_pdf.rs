@@ -200,16 +200,15 @@ fn address_lines(address: Option<&Address>, language: Language) -> Vec<String> {
 fn party(p: &Party, language: Language) -> pdf::Party {
     let words = words(language);
     let contact = [p.phone.as_str(), p.website.as_str()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
-    let register = [p.register_court.as_str(), p.registration_number.as_str()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>();
     let mut details = Vec::new();
     if !contact.is_empty() {
         details.push(contact.join(" · "));
     }
-    if !register.is_empty() {
-        details.push(format!("{}: {}", words.register, register.join(", ")));
+    if !p.registration_number.is_empty() {
+        details.push(format!("{}: {}", words.register, p.registration_number));
+    }
+    if !p.register_court.is_empty() {
+        details.push(p.register_court.clone());
     }
     pdf::Party {
         name: p.name.clone(),
@@ -450,7 +449,7 @@ mod tests {
         assert_eq!(seller.address_lines, ["Berlin", "Deutschland"]);
         assert_eq!(
             seller.details,
-            ["+49 30 1234567 · zahlwerk.example", "Handelsregister: Amtsgericht Berlin-Charlottenburg, HRB 123456"]
+            ["+49 30 1234567 · zahlwerk.example", "Handelsregister: HRB 123456", "Amtsgericht Berlin-Charlottenburg"]
         );
         assert_eq!(request.buyer.clone().unwrap_or_default().address_lines, ["Paris", "Frankreich"]);
         assert_eq!(request.test_mark, "", "a live document");

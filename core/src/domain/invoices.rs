@@ -108,6 +108,15 @@ pub enum PaymentKind {
 }
 
 impl PaymentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Card => "card",
+            Self::SepaDebit => "sepa_debit",
+            Self::DirectDebit => "direct_debit",
+            Self::Upi => "upi",
+        }
+    }
+
     pub fn of(method: &PaymentMethod, currency: &str) -> Self {
         match method {
             PaymentMethod::Card { .. } => Self::Card,
