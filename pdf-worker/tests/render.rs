@@ -179,6 +179,24 @@ fn malformed_documents_are_rejected_with_the_offending_field() {
             }),
         ),
         ("notes[1]", Box::new(|d| d.notes[1] = too_long.clone())),
+        ("details[0].value", Box::new(|d| d.details[0].value.clear())),
+        (
+            "details",
+            Box::new(|d| {
+                d.details = vec![TotalRow { label: "Date".into(), value: "today".into() }; limits::MAX_DETAILS + 1];
+            }),
+        ),
+        (
+            "labels.unit_price",
+            Box::new(|d| d.labels = Some(Labels { unit_price: too_long_figure.clone(), ..Labels::default() })),
+        ),
+        ("stamp.detail", Box::new(|d| d.stamp.as_mut().expect("stamp").detail = too_long_figure.clone())),
+        ("test_mark", Box::new(|d| d.test_mark = too_long.clone())),
+        ("seller.details[1]", Box::new(|d| d.seller.as_mut().expect("seller").details[1] = too_long.clone())),
+        (
+            "seller.details",
+            Box::new(|d| d.seller.as_mut().expect("seller").details = vec!["x".into(); limits::MAX_ADDRESS_LINES + 1]),
+        ),
         (
             "document",
             Box::new(|d| {
