@@ -142,22 +142,44 @@ impl FontPlan {
     }
 
     /// `script`'s regular and bold faces, subset to this document's characters. The italic
-    /// slots name PDF built-in fonts, which take no space: the layout never uses italics.
+    /// slots name PDF built-in fonts, which take no space: the layout never uses italics. A
+    /// script without a bold face gets a built-in font in its bold slot too, and
+    /// [`FontPlan::add_family`] points that slot at the regular face, so the face is embedded
+    /// once.
     pub(crate) fn family(&self, script: Script) -> Result<FontFamily<FontData>, PdfError> {
         // Spaces inside a run of this script are set in its font too.
         let mut chars = self.chars.get(&script).cloned().unwrap_or_default();
         chars.insert(' ');
         let (regular, bold) = script.faces();
+        let single_weight = std::ptr::eq(regular, bold);
         let regular = subset_face(regular, &chars)?;
-        let bold = subset_face(bold, &chars)?;
         let embedded = |bytes: Vec<u8>| FontData::new(bytes, None).map_err(PdfError::from_genpdf);
         let builtin = |bytes: Vec<u8>, builtin| FontData::new(bytes, Some(builtin)).map_err(PdfError::from_genpdf);
+        let bold = if single_weight {
+            builtin(regular.clone(), printpdf::BuiltinFont::HelveticaBold)?
+        } else {
+            embedded(subset_face(bold, &chars)?)?
+        };
         Ok(FontFamily {
             italic: builtin(regular.clone(), printpdf::BuiltinFont::HelveticaOblique)?,
-            bold_italic: builtin(bold.clone(), printpdf::BuiltinFont::HelveticaBoldOblique)?,
+            bold_italic: builtin(regular.clone(), printpdf::BuiltinFont::HelveticaBoldOblique)?,
             regular: embedded(regular)?,
-            bold: embedded(bold)?,
+            bold,
         })
+    }
+
+    /// Adds `script`'s family to `document` and returns it as the layout uses it.
+    pub(crate) fn add_family(
+        &self,
+        document: &mut genpdf::Document,
+        script: Script,
+    ) -> Result<FontFamily<genpdf::fonts::Font>, PdfError> {
+        let mut family = document.add_font_family(self.family(script)?);
+        let (regular, bold) = script.faces();
+        if std::ptr::eq(regular, bold) {
+            family.bold = family.regular;
+        }
+        Ok(family)
     }
 }
 

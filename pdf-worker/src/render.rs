@@ -203,7 +203,7 @@ fn lay_out(document: &Document, kind: DocumentKind) -> Result<Vec<u8>, PdfError>
     let mut pdf = genpdf::Document::new(plan.family(Script::Latin)?);
     let mut families = HashMap::new();
     for script in plan.fallbacks() {
-        families.insert(script, pdf.add_font_family(plan.family(script)?));
+        families.insert(script, plan.add_family(&mut pdf, script)?);
     }
     pdf.set_title(plain(&format!("{} {}", document.title, document.number)));
     // Skips the ICC profile and XMP metadata that PDF/A would need: they only add size here.
