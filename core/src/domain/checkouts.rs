@@ -112,6 +112,9 @@ pub struct Customer {
     pub vat_id: String,
     #[serde(default)]
     pub address: Option<Address>,
+    /// The language of the customer's invoices and credit notes.
+    #[serde(default)]
+    pub language: super::locale::Language,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -333,7 +336,7 @@ pub(crate) fn validate_customer(prefix: &str, customer: &Customer) -> CoreResult
             region: validate::text(&param("address.region"), address.region.trim(), 100)?.to_owned(),
         }),
     };
-    Ok(Customer { email, name, vat_id, address })
+    Ok(Customer { email, name, vat_id, address, language: customer.language })
 }
 
 /// At most 50 keys of 1–40 characters, values up to 500 characters.

@@ -414,12 +414,13 @@ impl Core {
             updated_at: now,
             organization_id: checkout.organization_id.clone(),
             livemode: checkout.livemode,
-            email: details.email,
-            name: details.name,
-            address: details.address,
-            vat_id: details.vat_id,
+            email: details.email.clone(),
+            name: details.name.clone(),
+            address: details.address.clone(),
+            vat_id: details.vat_id.clone(),
             metadata: Default::default(),
             test_clock_id: None,
+            language: details.language,
         };
         match self.insert(&customer).await {
             Err(CoreError::Store(crate::store::StoreError::Duplicate { .. })) => {
