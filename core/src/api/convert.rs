@@ -245,7 +245,7 @@ pub fn checkout(checkout: Checkout, payment_url: String, now: i64) -> pb::Checko
 /// provider's reusable reference (a token, PaymentMethod or mandate id).
 fn payment_method_reference(method: &PaymentMethod) -> String {
     match method {
-        PaymentMethod::Card { token } => token.clone(),
+        PaymentMethod::Card { token, .. } => token.clone(),
         PaymentMethod::Mandate { id } => id.clone(),
         PaymentMethod::Upi { .. } => "upi".into(),
     }
@@ -399,7 +399,7 @@ pub fn refund(refund: &Refund, transaction: &Transaction) -> pb::Refund {
 
 pub fn transaction(t: Transaction) -> pb::Transaction {
     let payment_method = match &t.payment_method {
-        PaymentMethod::Card { token } => {
+        PaymentMethod::Card { token, .. } => {
             pb::PaymentMethod { r#type: "card".into(), token: token.clone(), vpa: String::new() }
         }
         PaymentMethod::Upi { vpa } => {
