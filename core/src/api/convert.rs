@@ -340,6 +340,20 @@ pub fn public_checkout(
         cancel_url: checkout.cancel_url.unwrap_or_default(),
         capture_method: capture_method_pb(checkout.capture_method),
         payment_provider: None,
+        subscription: None,
+    }
+}
+
+/// A subscription checkout's plan as the page shows it.
+pub fn subscription_offer(offer: &crate::domain::checkouts::SubscriptionOffer) -> pb::SubscriptionOffer {
+    pb::SubscriptionOffer {
+        plan_name: offer.plan.name.clone(),
+        amount: offer.plan.amount,
+        interval: offer.plan.interval.as_str().to_owned(),
+        interval_count: offer.plan.interval_count,
+        trial_days: offer.trial_days,
+        amount_today: offer.amount_today(),
+        next_charge_at: offer.next_charge_at.map(timestamp),
     }
 }
 

@@ -5,6 +5,15 @@
 //! the gateway's idempotency key as `Idempotency-Key`: Stripe replays the
 //! first answer for a repeated key, which is what lets a charge be retried
 //! after a timeout without charging twice.
+//!
+//! Saved cards (subscriptions): a charge that is to be reused later makes a
+//! Customer (key `{charge key}-customer`) and confirms its PaymentIntent
+//! with `customer` and `setup_future_usage=off_session`; a trial saves the
+//! card with a SetupIntent (`usage=off_session`) instead, whose `seti_…`
+//! id is then the charge's reference (retrieved, canceled and settled by
+//! `setup_intent.*` webhooks like a PaymentIntent). What is saved is the
+//! PaymentMethod Stripe answers with plus the Customer; renewals confirm a
+//! PaymentIntent with both and `off_session=true`.
 
 use async_trait::async_trait;
 use hmac::{Hmac, KeyInit, Mac};
