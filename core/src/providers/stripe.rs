@@ -1017,6 +1017,52 @@ mod tests {
     }
 
     #[test]
+    fn setup_intent_events_settle_a_trials_charge() {
+        let setup = |status: &str| {
+            json!({
+                "id": "seti_1Abc", "object": "setup_intent", "status": status, "usage": "off_session",
+                "customer": "cus_1", "payment_method": "pm_1Saved",
+                "metadata": {"paygate_transaction_id": "txn_trial"}, "last_setup_error": null,
+            })
+        };
+        let charge = |status| EventKind::Charge {
+            reference: "seti_1Abc".into(),
+            transaction_id: Some("txn_trial".into()),
+            status,
+        };
+        assert_eq!(
+            only_kind(&event("setup_intent.succeeded", setup("succeeded"))),
+            charge(ChargeEventStatus::Succeeded { amount_captured: Some(0) })
+        );
+        assert_eq!(
+            only_kind(&event("setup_intent.requires_action", setup("requires_action"))),
+            charge(ChargeEventStatus::RequiresAction)
+        );
+        assert_eq!(only_kind(&event("setup_intent.canceled", setup("canceled"))), charge(ChargeEventStatus::Canceled));
+        let mut failed = setup("requires_payment_method");
+        failed["last_setup_error"] = json!({"type": "card_error", "code": "card_declined",
+            "decline_code": "insufficient_funds", "message": "Your card has insufficient funds."});
+        assert_eq!(
+            only_kind(&event("setup_intent.setup_failed", failed.clone())),
+            charge(ChargeEventStatus::Failed {
+                code: "insufficient_funds".into(),
+                message: "Your card has insufficient funds.".into()
+            })
+        );
+        // The same states read back from Stripe.
+        assert_eq!(charge_status(&setup("succeeded")), Ok(ChargeStatus::Succeeded));
+        assert!(
+            matches!(charge_status(&failed), Ok(ChargeStatus::Failed { code, .. }) if code == "insufficient_funds")
+        );
+        assert!(
+            matches!(charge_status(&setup("canceled")), Ok(ChargeStatus::Failed { message, .. }) if message.contains("Saving"))
+        );
+        assert!(charge_status(&setup("requires_capture")).is_err(), "a SetupIntent is never captured");
+        // A setup_intent event carrying another object is a body error.
+        assert!(matches!(parse(&event("setup_intent.succeeded", intent("succeeded"))), Err(HookError::Body(_))));
+    }
+
+    #[test]
     fn refund_events_map_to_refund_events() {
         let expected = |status| EventKind::Refund {
             charge_reference: "pi_3Abc".into(),
