@@ -107,5 +107,5 @@ done
 
 PAYGATE_ADMIN_URL="$admin" PAYGATE_MAIN_URL="$main" PAYGATE_API_KEY="$api_key" \
     PAYGATE_SITE_ID="$site_id" PAYGATE_STRIPE_SITE_ID="$stripe_site_id" PAYGATE_STRIPE_STANDIN_URL="$stripe_base" \
-    PAYGATE_ARTIFACTS="$artifacts" \
+    PAYGATE_ARTIFACTS="$artifacts" PAYGATE_STRIPE_SECRET_KEY="$stripe_secret_key" \
     node stack/tests/browser/run.mjs

@@ -18,7 +18,7 @@ use paygate_core::{
     },
 };
 use paygate_standins::gocardless::{
-    self as standin, GoCardlessStandIn, MANDATE_CANCELLED, MANDATE_INSUFFICIENT_FUNDS, MANDATE_OK,
+    self as standin, GoCardlessStandIn, MANDATE_CANCELLED, MANDATE_INSUFFICIENT_FUNDS, MANDATE_OK, MANDATE_PENDING,
 };
 use serde_json::{Value, json};
 
@@ -43,6 +43,8 @@ fn charge(key: &str, transaction: &str, mandate: &str, amount: i64) -> ChargeReq
         capture: true,
         transaction_id: transaction.to_owned(),
         return_url: None,
+        save_for_reuse: false,
+        off_session: false,
     }
 }
 
@@ -170,7 +172,7 @@ async fn an_inactive_mandate_and_an_unsupported_currency_are_refused() {
     assert!(standin.payments().is_empty());
 
     let mut card = charge("key_6", "tx_6", MANDATE_OK, 500);
-    card.method = PaymentMethod::Card { token: "tok_visa".into() };
+    card.method = PaymentMethod::card("tok_visa");
     assert!(refused("payment_method_invalid")(&provider.authorize(&card).await.unwrap_err()));
     assert!(posts(&standin, "/payments").len() == 2, "the card never reached GoCardless");
 }
@@ -183,7 +185,7 @@ async fn creating_again_with_the_same_key_returns_the_first_payment() {
     let first = provider.authorize(&request).await.unwrap();
     standin.settle_all();
     let again = provider.authorize(&request).await.unwrap();
-    assert_eq!(again, ChargeOutcome { reference: first.reference.clone(), status: ChargeStatus::Succeeded });
+    assert_eq!(again, ChargeOutcome::new(first.reference.clone(), ChargeStatus::Succeeded));
     assert_eq!(standin.payments().len(), 1);
     let fetched = format!("/payments/{}", first.reference);
     assert!(standin.requests().iter().any(|r| r.method == "GET" && r.path == fetched));
@@ -589,4 +591,57 @@ async fn sent_events_are_signed_as_gocardless_signs_them() {
         signature,
         standin::webhook_signature(WEBHOOK_SECRET, &standin::signed_events(WEBHOOK_SECRET, &events).0)
     );
+}
+
+#[tokio::test]
+async fn a_mandate_is_reusable_while_set_up_or_active_and_refused_otherwise() {
+    let standin = GoCardlessStandIn::start().await;
+    let provider = provider(&standin);
+    let mandate = |id: &str| PaymentMethod::Mandate { id: id.to_owned() };
+    assert_eq!(provider.verify_reusable(&mandate(MANDATE_OK)).await, Ok(mandate(MANDATE_OK)));
+    assert_eq!(provider.verify_reusable(&mandate(MANDATE_PENDING)).await, Ok(mandate(MANDATE_PENDING)));
+    for status in ["pending_customer_approval", "submitted"] {
+        standin.set_mandate_status(MANDATE_PENDING, status);
+        assert!(provider.verify_reusable(&mandate(MANDATE_PENDING)).await.is_ok(), "{status}");
+    }
+    let err = provider.verify_reusable(&mandate(MANDATE_CANCELLED)).await.unwrap_err();
+    assert!(refused("mandate_cancelled")(&err), "{err:?}");
+    for status in ["suspended_by_payer", "expired", "failed", "consumed", "blocked"] {
+        standin.set_mandate_status(MANDATE_OK, status);
+        let err = provider.verify_reusable(&mandate(MANDATE_OK)).await.unwrap_err();
+        assert!(refused(&format!("mandate_{status}"))(&err), "{status}: {err:?}");
+    }
+    let err = provider.verify_reusable(&mandate("MD000NOSUCHONE")).await.unwrap_err();
+    assert!(refused("resource_not_found")(&err), "{err:?}");
+    assert!(refused("payment_method_invalid")(
+        &provider.verify_reusable(&PaymentMethod::card("pm_card_visa")).await.unwrap_err()
+    ));
+
+    // Each check is one GET of the mandate, with the documented headers'
+    // requests and no body.
+    let requests = standin.requests();
+    assert!(requests.iter().all(|r| r.method == "GET" && r.path.starts_with("/mandates/MD") && r.body.is_none()));
+    assert_eq!(requests[0].path, format!("/mandates/{MANDATE_OK}"));
+    assert!(standin.payments().is_empty(), "checking a mandate never takes a payment");
+}
+
+#[tokio::test]
+async fn saving_a_mandate_for_a_trial_checks_it_and_takes_nothing() {
+    let standin = GoCardlessStandIn::start().await;
+    let provider = provider(&standin);
+    let request = charge("trial-1", "txn_trial", MANDATE_OK, 0);
+    let outcome = provider.save_payment_method(&request).await.unwrap();
+    assert_eq!(outcome, ChargeOutcome::new(MANDATE_OK, ChargeStatus::Succeeded));
+    assert!(standin.payments().is_empty());
+    let cancelled = charge("trial-2", "txn_trial2", MANDATE_CANCELLED, 0);
+    assert!(refused("mandate_cancelled")(&provider.save_payment_method(&cancelled).await.unwrap_err()));
+
+    // The renewal later is a payment on the mandate, settled by webhook.
+    let mut renewal = charge("txn_renewal", "txn_renewal", MANDATE_OK, 1190);
+    renewal.off_session = true;
+    let outcome = provider.authorize(&renewal).await.unwrap();
+    assert_eq!(outcome.status, ChargeStatus::Processing);
+    let payment = standin.payment(&outcome.reference).unwrap();
+    assert_eq!(payment["links"]["mandate"], MANDATE_OK);
+    assert_eq!(payment["metadata"]["paygate_transaction_id"], "txn_renewal");
 }

@@ -45,7 +45,7 @@ impl Provider for HeldAnswer {
     async fn authorize(&self, _: &ChargeRequest) -> Result<ChargeOutcome, ProviderError> {
         self.called.notify_one();
         self.release.notified().await;
-        Ok(ChargeOutcome { reference: "sbx_ch_held".into(), status: self.answer.clone() })
+        Ok(ChargeOutcome::new("sbx_ch_held", self.answer.clone()))
     }
     async fn capture(&self, _: &str, _: &str, _: i64) -> Result<(), ProviderError> {
         Ok(())
@@ -126,7 +126,7 @@ impl Fixture {
     async fn pay(&self, token: &str) -> Transaction {
         let request = NewCheckout { amount: Some(5_000), currency: "EUR".into(), ..NewCheckout::default() };
         let checkout = self.core.create_checkout(&self.principal, &self.site_id, "", request).await.unwrap().value;
-        self.core.pay(&checkout.id, PaymentMethod::Card { token: token.into() }).await.unwrap()
+        self.core.pay(&checkout.id, PaymentMethod::card(token)).await.unwrap()
     }
 
     /// Delivers one signed sandbox event and applies whatever it stored.
@@ -327,8 +327,7 @@ async fn a_three_d_secure_step_never_finished_is_canceled_at_the_provider_when_t
     let (principal, site, _, _) = site_charging_through(&core, &input).await;
     let request = NewCheckout { amount: Some(5_000), currency: "EUR".into(), ..NewCheckout::default() };
     let checkout = core.create_checkout(&principal, &site.id, "", request).await.unwrap().value;
-    let transaction =
-        core.pay(&checkout.id, PaymentMethod::Card { token: "pm_card_threeDSecure2Required".into() }).await.unwrap();
+    let transaction = core.pay(&checkout.id, PaymentMethod::card("pm_card_threeDSecure2Required")).await.unwrap();
     core.process_payment(&transaction.id).await.unwrap();
     let waiting = core.get::<Transaction>(&transaction.id).await.unwrap().unwrap();
     assert!(waiting.next_action.is_some() && waiting.awaiting_provider);

@@ -60,7 +60,7 @@ impl Fixture {
             ..NewCheckout::default()
         };
         let checkout = self.core.create_checkout(&self.principal, &self.site_id, "", request).await.unwrap().value;
-        let transaction = self.core.pay(&checkout.id, PaymentMethod::Card { token: "tok_visa".into() }).await.unwrap();
+        let transaction = self.core.pay(&checkout.id, PaymentMethod::card("tok_visa")).await.unwrap();
         self.core.process_payment(&transaction.id).await.unwrap();
         self.transaction(&transaction.id).await
     }
@@ -235,7 +235,7 @@ async fn a_retry_right_after_a_decline_pays_before_the_follow_up_reopens_the_che
     let fx = fixture().await;
     let request = NewCheckout { amount: Some(10_000), currency: "EUR".into(), ..NewCheckout::default() };
     let checkout = fx.core.create_checkout(&fx.principal, &fx.site_id, "", request).await.unwrap().value;
-    let declined = fx.core.pay(&checkout.id, PaymentMethod::Card { token: "tok_chargeDeclined".into() }).await.unwrap();
+    let declined = fx.core.pay(&checkout.id, PaymentMethod::card("tok_chargeDeclined")).await.unwrap();
     fx.core.process_payment(&declined.id).await.unwrap();
     assert_eq!(fx.transaction(&declined.id).await.status, TransactionStatus::Failed);
     // The state the follow-up leaves behind when it has not run yet.
@@ -251,9 +251,9 @@ async fn a_retry_right_after_a_decline_pays_before_the_follow_up_reopens_the_che
     let (_, _, shown) = fx.core.checkout_status(&checkout.id).await.unwrap();
     assert_eq!(shown, CheckoutStatus::Open, "the payer is shown an open checkout");
 
-    let retry = fx.core.pay(&checkout.id, PaymentMethod::Card { token: "tok_visa".into() }).await.unwrap();
+    let retry = fx.core.pay(&checkout.id, PaymentMethod::card("tok_visa")).await.unwrap();
     fx.core.process_payment(&retry.id).await.unwrap();
     assert_eq!(fx.transaction(&retry.id).await.status, TransactionStatus::Succeeded);
-    let again = fx.core.pay(&checkout.id, PaymentMethod::Card { token: "tok_visa".into() }).await;
+    let again = fx.core.pay(&checkout.id, PaymentMethod::card("tok_visa")).await;
     assert!(matches!(again, Err(CoreError::Conflict { code: "checkout_completed", .. })), "{again:?}");
 }

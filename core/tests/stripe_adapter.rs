@@ -44,10 +44,12 @@ fn charge(key: &str, payment_method: &str, amount: i64, capture: bool) -> Charge
         order_reference: format!("chk_{key}"),
         amount,
         currency: "EUR".into(),
-        method: PaymentMethod::Card { token: payment_method.into() },
+        method: PaymentMethod::card(payment_method),
         capture,
         transaction_id: format!("txn_{key}"),
         return_url: None,
+        save_for_reuse: false,
+        off_session: false,
     }
 }
 
@@ -549,4 +551,262 @@ async fn a_disputed_charge_sends_a_dispute_event() {
     assert_eq!(disputes.len(), 1);
     assert_eq!(disputes[0]["payment_intent"], outcome.reference.as_str());
     assert!(standin.events().iter().any(|e| e["type"] == "charge.dispute.created"));
+}
+
+// --- saved cards ----------------------------------------------------------------------
+
+/// The form parameters of the last request to `path`.
+fn last_params(standin: &StripeStandIn, method: &str, path: &str) -> Vec<(String, String)> {
+    standin
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == method && r.path == path)
+        .unwrap_or_else(|| panic!("no {method} {path}"))
+        .params
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+}
+
+fn renewal(key: &str, saved: &PaymentMethod, amount: i64) -> ChargeRequest {
+    let mut request = charge(key, "unused", amount, true);
+    request.method = saved.clone();
+    request.off_session = true;
+    // A renewal has no page to come back to; the adapter sends none.
+    request.return_url = Some("https://pay.example.com/checkout/chk_renewal".into());
+    request
+}
+
+#[tokio::test]
+async fn a_subscriptions_first_charge_saves_the_card_to_a_new_customer_and_renewals_charge_it_off_session() {
+    let (standin, provider) = setup().await;
+    let mut first = charge("sub-first", "pm_card_visa", 1190, true);
+    first.save_for_reuse = true;
+    first.return_url = Some("https://pay.example.com/checkout/chk_sub-first".into());
+    let outcome = provider.authorize(&first).await.expect("authorize");
+    assert_eq!(outcome.status, ChargeStatus::Succeeded);
+
+    // A Customer made for it, keyed from the charge's own key.
+    let customers = standin.customers();
+    assert_eq!(customers.len(), 1);
+    let customer = customers[0]["id"].as_str().expect("customer id").to_owned();
+    assert_eq!(customers[0]["metadata"]["paygate_transaction_id"], "txn_sub-first");
+    let created = standin.requests().into_iter().find(|r| r.path == "/v1/customers").expect("customer request");
+    assert_eq!(created.idempotency_key.as_deref(), Some("sub-first-customer"));
+    assert_eq!(created.stripe_version.as_deref(), Some(STRIPE_API_VERSION));
+
+    // The PaymentIntent names it and asks to save the card off session.
+    let params = last_params(&standin, "POST", "/v1/payment_intents");
+    assert_eq!(param(&params, "customer"), Some(customer.as_str()));
+    assert_eq!(param(&params, "setup_future_usage"), Some("off_session"));
+    assert_eq!(param(&params, "confirm"), Some("true"));
+    assert_eq!(param(&params, "off_session"), None);
+    let intent = standin.payment_intent(&outcome.reference).expect("intent");
+    assert_eq!(intent["customer"], customer.as_str());
+    assert_eq!(intent["setup_future_usage"], "off_session");
+
+    // What is saved: the new PaymentMethod Stripe made of the test card,
+    // attached to the Customer.
+    let Some(PaymentMethod::Card { token, customer: Some(saved_to) }) = outcome.saved_method.clone() else {
+        panic!("no saved card: {:?}", outcome.saved_method);
+    };
+    assert_eq!(saved_to, customer);
+    assert_ne!(token, "pm_card_visa");
+    assert_eq!(intent["payment_method"], token.as_str());
+    assert_eq!(standin.payment_method(&token).expect("saved")["customer"], customer.as_str());
+
+    // The same charge again (a retried job): the same Customer, the same
+    // PaymentIntent.
+    let again = provider.authorize(&first).await.expect("retry");
+    assert_eq!(again, outcome);
+    assert_eq!(standin.customers().len(), 1);
+
+    // A renewal: off session, with the Customer and the saved card, no
+    // return_url and nothing saved again.
+    let saved = outcome.saved_method.clone().expect("saved");
+    let renewed = provider.authorize(&renewal("txn_renew1", &saved, 1190)).await.expect("renew");
+    assert_eq!(renewed.status, ChargeStatus::Succeeded);
+    assert_eq!(renewed.saved_method, None);
+    let params = last_params(&standin, "POST", "/v1/payment_intents");
+    assert_eq!(param(&params, "off_session"), Some("true"));
+    assert_eq!(param(&params, "confirm"), Some("true"));
+    assert_eq!(param(&params, "customer"), Some(customer.as_str()));
+    assert_eq!(param(&params, "payment_method"), Some(token.as_str()));
+    assert_eq!(param(&params, "return_url"), None);
+    assert_eq!(param(&params, "setup_future_usage"), None);
+    assert_eq!(param(&params, "metadata[paygate_transaction_id]"), Some("txn_txn_renew1"));
+    assert_eq!(standin.successful_charges("txn_txn_renew1"), 1);
+
+    // A card never saved cannot be charged off session: refused before
+    // anything is sent.
+    let before = standin.requests().len();
+    let unsaved = renewal("txn_unsaved", &PaymentMethod::card("pm_card_visa"), 1190);
+    assert_eq!(refused_code(provider.authorize(&unsaved).await), "payment_method_not_reusable");
+    assert_eq!(standin.requests().len(), before);
+    // Nor with a Customer it is not attached to (Stripe refuses it).
+    let wrong = PaymentMethod::Card { token: token.clone(), customer: Some("cus_someoneelse".into()) };
+    assert_eq!(refused_code(provider.authorize(&renewal("txn_wrong", &wrong, 1190)).await), "resource_missing");
+}
+
+#[tokio::test]
+async fn a_decline_card_is_not_saved_and_a_first_charge_needing_3ds_saves_once_authenticated() {
+    let (standin, provider) = setup().await;
+    let mut declined = charge("sub-declined", "pm_card_chargeDeclined", 1190, true);
+    declined.save_for_reuse = true;
+    let outcome = provider.authorize(&declined).await.expect("answer");
+    assert!(matches!(outcome.status, ChargeStatus::Failed { ref code, .. } if code == "card_declined"));
+
+    let mut secure = charge("sub-3ds", "pm_card_threeDSecure2Required", 1190, true);
+    secure.save_for_reuse = true;
+    secure.return_url = Some("https://pay.example.com/checkout/chk_sub-3ds".into());
+    let outcome = provider.authorize(&secure).await.expect("answer");
+    assert!(matches!(outcome.status, ChargeStatus::RequiresAction { .. }), "{:?}", outcome.status);
+    let Some(PaymentMethod::Card { token, customer: Some(customer) }) = outcome.saved_method.clone() else {
+        panic!("the card to be saved is known at once: {:?}", outcome.saved_method);
+    };
+    assert_eq!(standin.payment_method(&token).expect("made")["customer"], Value::Null, "attached only on success");
+    assert!(standin.authenticate(&outcome.reference, true));
+    assert_eq!(standin.payment_method(&token).expect("saved")["customer"], customer.as_str());
+    // Authenticated once for off-session use, a 3-D Secure card renewing
+    // without the payer declines with authentication_required.
+    let renewed = provider.authorize(&renewal("txn_3ds_renew", &outcome.saved_method.expect("saved"), 1190)).await;
+    let renewed = renewed.expect("answer");
+    assert!(
+        matches!(renewed.status, ChargeStatus::Failed { ref code, .. } if code == "authentication_required"),
+        "{:?}",
+        renewed.status
+    );
+}
+
+#[tokio::test]
+async fn a_trial_saves_the_card_with_an_off_session_setup_intent_and_a_failing_card_fails_its_renewal() {
+    let (standin, provider) = setup().await;
+    let mut trial = charge("trial-1", "pm_card_chargeCustomerFail", 0, true);
+    trial.return_url = Some("https://pay.example.com/checkout/chk_trial-1".into());
+    let outcome = provider.save_payment_method(&trial).await.expect("saved");
+    assert_eq!(outcome.status, ChargeStatus::Succeeded);
+    assert!(outcome.reference.starts_with("seti_"), "{}", outcome.reference);
+    let customer = standin.customers()[0]["id"].as_str().expect("customer").to_owned();
+    let params = last_params(&standin, "POST", "/v1/setup_intents");
+    for (name, value) in [
+        ("customer", customer.as_str()),
+        ("payment_method", "pm_card_chargeCustomerFail"),
+        ("confirm", "true"),
+        ("usage", "off_session"),
+        ("payment_method_types[0]", "card"),
+        ("return_url", "https://pay.example.com/checkout/chk_trial-1"),
+        ("metadata[paygate_transaction_id]", "txn_trial-1"),
+    ] {
+        assert_eq!(param(&params, name), Some(value), "{name}");
+    }
+    assert_eq!(param(&params, "amount"), None, "a SetupIntent charges nothing");
+    let setup = &standin.setup_intents_for("txn_trial-1")[0];
+    assert_eq!(setup["status"], "succeeded");
+    assert_eq!(setup["usage"], "off_session");
+    let saved = outcome.saved_method.clone().expect("saved");
+    let PaymentMethod::Card { token, customer: Some(saved_to) } = &saved else { panic!("{saved:?}") };
+    assert_eq!(saved_to, &customer);
+    assert_eq!(setup["payment_method"], token.as_str());
+    assert_eq!(provider.retrieve_charge(&outcome.reference).await, Ok(Some(ChargeStatus::Succeeded)));
+    assert_eq!(provider.charge_transaction_id(&outcome.reference).await, Ok(Some("txn_trial-1".into())));
+    assert_eq!(standin.payment_intents().len(), 0);
+
+    // The card attaches, but charging it later fails: a declined renewal.
+    let renewed = provider.authorize(&renewal("txn_trial_renew", &saved, 1190)).await.expect("answer");
+    assert!(matches!(renewed.status, ChargeStatus::Failed { ref code, .. } if code == "card_declined"));
+
+    // A decline card cannot be saved: the SetupIntent fails with its reason.
+    let declined = provider
+        .save_payment_method(&charge("trial-2", "pm_card_chargeDeclinedInsufficientFunds", 0, true))
+        .await
+        .expect("answer");
+    assert!(declined.reference.starts_with("seti_"));
+    assert!(matches!(declined.status, ChargeStatus::Failed { ref code, .. } if code == "insufficient_funds"));
+}
+
+#[tokio::test]
+async fn a_trial_card_needing_3ds_waits_for_the_payer_and_its_setup_intent_events_settle_it() {
+    const SECRET: &str = "whsec_standin_setup";
+    let (url, received) = receiver(SECRET).await;
+    let (standin, provider) = setup().await;
+    standin.register_webhook(&url, SECRET);
+    let mut trial = charge("trial-3ds", "pm_card_threeDSecure2Required", 0, true);
+    trial.return_url = Some("https://pay.example.com/checkout/chk_trial-3ds".into());
+    let outcome = provider.save_payment_method(&trial).await.expect("answer");
+    let ChargeStatus::RequiresAction { next_action } = &outcome.status else { panic!("{:?}", outcome.status) };
+    assert_eq!(next_action["type"], "redirect_to_url");
+    assert_eq!(provider.retrieve_charge(&outcome.reference).await, Ok(Some(outcome.status.clone())));
+
+    // The payer completes it on the page next_action names.
+    let page = next_action["redirect_to_url"]["url"].as_str().expect("url").to_owned();
+    let browser = client(Duration::from_secs(5));
+    assert!(browser.get(&page).send().await.expect("page").text().await.expect("html").contains("Saving the card"));
+    let back = browser.post(format!("{page}/complete")).send().await.expect("complete");
+    let location = back.headers()["location"].to_str().expect("location").to_owned();
+    assert!(location.contains("setup_intent=seti_") && location.ends_with("redirect_status=succeeded"), "{location}");
+    assert_eq!(provider.retrieve_charge(&outcome.reference).await, Ok(Some(ChargeStatus::Succeeded)));
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let done = received.lock().expect("lock").iter().any(|e| e.event_type == "setup_intent.succeeded");
+        if done || tokio::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let received = received.lock().expect("lock").clone();
+    let charge_events: Vec<EventKind> =
+        received.iter().filter(|e| e.event_type.starts_with("setup_intent.")).map(|e| e.kind.clone()).collect();
+    let expected = |status| EventKind::Charge {
+        reference: outcome.reference.clone(),
+        transaction_id: Some("txn_trial-3ds".into()),
+        status,
+    };
+    assert!(charge_events.contains(&expected(ChargeEventStatus::RequiresAction)), "{charge_events:?}");
+    assert!(charge_events.contains(&expected(ChargeEventStatus::Succeeded { amount_captured: Some(0) })));
+
+    // An abandoned one is canceled like a payment.
+    let other = provider
+        .save_payment_method(&charge("trial-abandon", "pm_card_threeDSecure2Required", 0, true))
+        .await
+        .expect("answer");
+    provider.cancel("trial-abandon:abandon", &other.reference).await.expect("cancel");
+    assert!(matches!(
+        provider.retrieve_charge(&other.reference).await,
+        Ok(Some(ChargeStatus::Failed { ref code, .. })) if code == "canceled"
+    ));
+    assert_eq!(refused_code(provider.capture("c", &other.reference, 1).await), "resource_missing");
+}
+
+#[tokio::test]
+async fn only_a_card_saved_to_a_customer_is_reusable() {
+    let (standin, provider) = setup().await;
+    let outcome = provider.save_payment_method(&charge("verify", "pm_card_visa", 0, true)).await.expect("saved");
+    let PaymentMethod::Card { token, customer } = outcome.saved_method.expect("saved") else { panic!() };
+    let customer = customer.expect("customer");
+    // Named alone (as a merchant's API request does), it comes back with
+    // the Customer Stripe has it attached to.
+    let verified = provider.verify_reusable(&PaymentMethod::card(token.clone())).await.expect("reusable");
+    assert_eq!(verified, PaymentMethod::Card { token: token.clone(), customer: Some(customer.clone()) });
+    let get = standin.requests().into_iter().rev().find(|r| r.method == "GET").expect("a GET");
+    assert_eq!(get.path, format!("/v1/payment_methods/{token}"));
+    assert_eq!(get.idempotency_key, None);
+
+    let elsewhere = PaymentMethod::Card { token: token.clone(), customer: Some("cus_other".into()) };
+    assert_eq!(refused_code(provider.verify_reusable(&elsewhere).await), "payment_method_not_reusable");
+    assert_eq!(
+        refused_code(provider.verify_reusable(&PaymentMethod::card("pm_card_visa")).await),
+        "payment_method_not_reusable",
+        "a card never saved is charged with the payer only"
+    );
+    assert_eq!(
+        refused_code(provider.verify_reusable(&PaymentMethod::card("pm_nosuchmethod")).await),
+        "resource_missing"
+    );
+    assert_eq!(
+        refused_code(provider.verify_reusable(&PaymentMethod::card("pm_../v1/refunds")).await),
+        "resource_missing"
+    );
 }

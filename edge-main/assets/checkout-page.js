@@ -33,6 +33,8 @@
     var totalText = (document.querySelector('.total-amount') || {}).textContent || '';
     var merchantName = (document.querySelector('.merchant-name') || {}).textContent || 'the merchant';
     var busy = false;
+    // [as the server wrote it, as the page shows it] for each date the script localised.
+    var localisedDates = [];
 
     var FAILURE_MESSAGES = {
         card_declined: 'Your card was declined. Nothing was charged. Please try another card or payment method.',
@@ -111,7 +113,17 @@
         }
         say('');
         errorBox.textContent = '';
-        var text = 'Thank you. Your payment of ' + totalText + ' to ' + merchantName + ' was received.';
+        // A subscription's page carries its own words (a trial charges nothing today).
+        var text = root.getAttribute('data-success-message') ||
+            'Thank you. Your payment of ' + totalText + ' to ' + merchantName + ' was received.';
+        // Its dates read as the page shows them.
+        localisedDates.forEach(function (pair) {
+            text = text.split(pair[0]).join(pair[1]);
+        });
+        var title = root.getAttribute('data-success-title');
+        if (title) {
+            successBox.querySelector('h2').textContent = title;
+        }
         if (embedded) {
             text += ' This window closes in a moment.';
         } else if (successUrl) {
@@ -410,6 +422,16 @@
             expiry.textContent = when.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
         }
     }
+
+    // A subscription's next charge as the payer's local date.
+    Array.prototype.forEach.call(document.querySelectorAll('time.charge-date'), function (element) {
+        var when = new Date(element.getAttribute('datetime'));
+        if (!isNaN(when.getTime())) {
+            var local = when.toLocaleDateString(undefined, { dateStyle: 'medium' });
+            localisedDates.push([element.textContent, local]);
+            element.textContent = local;
+        }
+    });
 
     if (form) {
         form.addEventListener('submit', pay);

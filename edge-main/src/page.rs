@@ -426,23 +426,48 @@ fn render_checkout(
         PageProvider::Stripe(Some(key)) => format!(" data-publishable-key=\"{}\"", escape(key)),
         _ => String::new(),
     };
+    let mut offer = view.subscription.as_ref().map(|offer| Offer::new(offer, &money));
+    // The heading names the plan already (a subscription checkout's
+    // description defaults to it): its row then just says what it is.
+    if let Some(offer) = offer.as_mut().filter(|offer| offer.plan_name == view.description) {
+        offer.label = "Subscription".into();
+    }
+    // What the script says once paid: a subscription's own words.
+    let success = offer
+        .as_ref()
+        .map(|offer| {
+            format!(
+                " data-success-title=\"{}\" data-success-message=\"{}\"",
+                escape(offer.success_title()),
+                escape(&offer.success_message(&view.merchant_name))
+            )
+        })
+        .unwrap_or_default();
     let _ = write!(
         main,
         "<main class=\"card\" id=\"checkout\" data-checkout-id=\"{id}\" data-livemode=\"{livemode}\" \
-         data-status=\"{status}\" data-provider=\"{provider}\"{publishable_key} data-success-url=\"{success}\" \
-         data-cancel-url=\"{cancel}\">\n\
+         data-status=\"{status}\" data-provider=\"{provider}\"{publishable_key} data-success-url=\"{success_url}\" \
+         data-cancel-url=\"{cancel}\"{success}>\n\
          <header class=\"merchant\"><p class=\"merchant-name\">{merchant}</p>\n<h1>{description}</h1></header>\n",
         provider = provider.as_str(),
         livemode = view.livemode,
         id = escape(&view.id),
         status = status.as_str(),
-        success = escape(view.success_url.as_deref().unwrap_or("")),
+        success_url = escape(view.success_url.as_deref().unwrap_or("")),
         cancel = escape(view.cancel_url.as_deref().unwrap_or("")),
         merchant = escape(&view.merchant_name),
         description = escape(if view.description.is_empty() { "Payment" } else { &view.description }),
     );
-    main.push_str("<section aria-labelledby=\"summary-title\" class=\"summary\">\n<h2 id=\"summary-title\" class=\"visually-hidden\">Order summary</h2>\n<ul class=\"lines\">\n");
-    for line in &view.line_items {
+    main.push_str("<section aria-labelledby=\"summary-title\" class=\"summary\">\n<h2 id=\"summary-title\" class=\"visually-hidden\">Order summary</h2>\n");
+    if let Some(offer) = &offer {
+        main.push_str(&offer.summary());
+    }
+    // A subscription's one line is its plan, shown above with its period.
+    let lines: &[wire::LineItem] = if offer.is_some() { &[] } else { &view.line_items };
+    if !lines.is_empty() {
+        main.push_str("<ul class=\"lines\">\n");
+    }
+    for line in lines {
         let total = line.amount.checked_mul(line.quantity).map(money).unwrap_or_default();
         let quantity = if line.quantity == 1 {
             String::new()
@@ -455,21 +480,33 @@ fn render_checkout(
             escape(&line.name)
         );
     }
-    main.push_str("</ul>\n");
+    if !lines.is_empty() {
+        main.push_str("</ul>\n");
+    }
+    let (total_label, due) = match &offer {
+        Some(offer) => ("Due today", offer.amount_today),
+        None => ("Total", view.amount),
+    };
     let _ = writeln!(
         main,
-        "<p class=\"total\"><span>Total</span><span class=\"total-amount\" data-amount=\"{}\" data-exponent=\"{}\">{}</span></p>",
-        view.amount,
+        "<p class=\"total\"><span>{total_label}</span><span class=\"total-amount\" data-amount=\"{}\" data-exponent=\"{}\">{}</span></p>",
+        due,
         view.currency_exponent,
-        escape(&money(view.amount))
+        escape(&money(due))
     );
     if let Some(tax) = &view.tax {
         if tax.reverse_charge {
             main.push_str("<p class=\"tax\">VAT reverse charge: the buyer accounts for the VAT.</p>\n");
         } else if tax.rate_bps > 0 {
+            // During a trial nothing is due today: the tax is the one each
+            // later payment includes.
+            let includes = match &offer {
+                Some(offer) if offer.amount_today == 0 => format!("Each payment of {} includes", escape(&offer.price)),
+                _ => "Includes".to_owned(),
+            };
             let _ = writeln!(
                 main,
-                "<p class=\"tax\">Includes {}&nbsp;% tax: {}</p>",
+                "<p class=\"tax\">{includes} {}&nbsp;% tax: {}</p>",
                 format_rate(tax.rate_bps),
                 escape(&money(tax.tax_amount))
             );
@@ -487,7 +524,10 @@ fn render_checkout(
     let mut loads_stripe_js = false;
     match status {
         CheckoutStatus::Open => {
-            let total = money(view.amount);
+            let total = match &offer {
+                Some(offer) => offer.button().to_owned(),
+                None => format!("Pay {}", money(view.amount)),
+            };
             match &provider {
                 // Test cards move no money, so a live checkout never offers them.
                 PageProvider::Sandbox if view.livemode => main.push_str(
@@ -495,17 +535,19 @@ fn render_checkout(
                      shop has not set up a way to pay yet. Nothing was charged. Please return to the shop.</p>\
                      </section>\n",
                 ),
-                PageProvider::Sandbox => main.push_str(&sandbox_form(&total)),
+                PageProvider::Sandbox => main.push_str(&with_consent(sandbox_form(&total), offer.as_ref(), &view)),
                 PageProvider::Stripe(Some(_)) => {
                     loads_stripe_js = true;
-                    main.push_str(&stripe_form(&total));
+                    main.push_str(&with_consent(stripe_form(&total), offer.as_ref(), &view));
                 }
                 PageProvider::Stripe(None) => main.push_str(
                     "<section class=\"state\" id=\"state\"><h2>Card payments are not available yet</h2><p>The \
                      shop has not finished setting up card payments. Nothing was charged. Please return to the \
                      shop.</p></section>\n",
                 ),
-                PageProvider::GoCardless => main.push_str(&gocardless_form(&total, &view.merchant_name)),
+                PageProvider::GoCardless => {
+                    main.push_str(&with_consent(gocardless_form(&total, &view.merchant_name), offer.as_ref(), &view))
+                }
             }
         }
         CheckoutStatus::Processing => main.push_str(
@@ -565,26 +607,165 @@ fn render_checkout(
 const NOSCRIPT: &str = "<noscript><p class=\"error\">This payment page needs JavaScript to send the payment. \
                         Please enable JavaScript, or pay from another browser.</p></noscript>\n";
 
-fn pay_button(total: &str) -> String {
-    format!("<button type=\"submit\" id=\"pay-button\" class=\"pay-button\">Pay {}</button>\n</form>\n", escape(total))
+/// `label`: "Pay €12.00", or a subscription's "Subscribe" / "Start trial".
+fn pay_button(label: &str) -> String {
+    format!("<button type=\"submit\" id=\"pay-button\" class=\"pay-button\">{}</button>\n</form>\n", escape(label))
+}
+
+/// A subscription checkout's offer in the page's words.
+struct Offer {
+    plan_name: String,
+    /// What the summary's row calls it: the plan's name, unless the
+    /// heading says it already.
+    label: String,
+    /// `€11.90`
+    price: String,
+    /// `/ month`, `every 3 months`
+    per_period: String,
+    /// `every month`, `every 3 months`
+    every: String,
+    trial_days: u32,
+    amount_today: i64,
+    /// RFC 3339 and `31 Dec 2026`, when known.
+    next_charge: Option<(String, String)>,
+}
+
+impl Offer {
+    fn new(offer: &wire::SubscriptionOffer, money: &dyn Fn(i64) -> String) -> Self {
+        let count = offer.interval_count.max(1);
+        let unit = match offer.interval.as_str() {
+            unit @ ("day" | "week" | "month" | "year") => unit,
+            _ => "period",
+        };
+        let (per_period, every) = if count == 1 {
+            (format!("/ {unit}"), format!("every {unit}"))
+        } else {
+            (format!("every {count} {unit}s"), format!("every {count} {unit}s"))
+        };
+        Self {
+            plan_name: offer.plan_name.clone(),
+            label: offer.plan_name.clone(),
+            price: money(offer.amount),
+            per_period,
+            every,
+            trial_days: offer.trial_days,
+            amount_today: offer.amount_today,
+            next_charge: offer.next_charge_at.as_ref().map(|at| (at.clone(), date_text(at))),
+        }
+    }
+
+    fn trial(&self) -> bool {
+        self.trial_days > 0
+    }
+
+    fn button(&self) -> &'static str {
+        if self.trial() { "Start trial" } else { "Subscribe" }
+    }
+
+    fn date_html(&self) -> Option<String> {
+        self.next_charge.as_ref().map(|(at, text)| {
+            format!("<time class=\"charge-date\" datetime=\"{}\">{}</time>", escape(at), escape(text))
+        })
+    }
+
+    /// The plan's price per period and what happens after today.
+    fn summary(&self) -> String {
+        let mut html = format!(
+            "<div class=\"plan\"><p class=\"plan-name\">{}</p><p class=\"plan-price\"><span \
+             class=\"plan-amount\">{}</span> <span class=\"plan-interval\">{}</span></p></div>\n",
+            escape(&self.label),
+            escape(&self.price),
+            escape(&self.per_period)
+        );
+        let price = escape(&self.price);
+        let every = escape(&self.every);
+        let _ = match (self.trial(), self.date_html()) {
+            (true, Some(date)) => writeln!(
+                html,
+                "<p class=\"trial\"><strong>{}-day free trial</strong> — nothing is charged today; {price} on \
+                 {date}, then {every}.</p>",
+                self.trial_days
+            ),
+            (true, None) => writeln!(
+                html,
+                "<p class=\"trial\"><strong>{}-day free trial</strong> — nothing is charged today; then {price} \
+                 {every}.</p>",
+                self.trial_days
+            ),
+            (false, Some(date)) => {
+                writeln!(html, "<p class=\"renewal\">{price} today, then {price} on {date} and {every} after.</p>")
+            }
+            (false, None) => writeln!(html, "<p class=\"renewal\">{price} today, then {every}.</p>"),
+        };
+        html
+    }
+
+    fn success_title(&self) -> &'static str {
+        if self.trial() { "Trial started" } else { "Subscription started" }
+    }
+
+    fn success_message(&self, merchant: &str) -> String {
+        let when = self.next_charge.as_ref().map(|(_, text)| format!(" on {text}")).unwrap_or_default();
+        if self.trial() {
+            format!(
+                "Your {}-day free trial of {} with {merchant} has started. Nothing was charged today; the first \
+                 payment of {} is due{when}.",
+                self.trial_days, self.plan_name, self.price
+            )
+        } else {
+            format!(
+                "Thank you. Your subscription to {} with {merchant} has started: {} was charged today, then {} {}.",
+                self.plan_name, self.price, self.price, self.every
+            )
+        }
+    }
+}
+
+/// A subscription's form says, next to its button, that the method is kept
+/// and charged later without the payer: what they agree to by pressing it.
+fn with_consent(form: String, offer: Option<&Offer>, view: &wire::PublicCheckout) -> String {
+    let Some(offer) = offer else { return form };
+    let action = if offer.trial() { "starting the trial" } else { "subscribing" };
+    let consent = format!(
+        "<p class=\"consent\" id=\"consent\">By {action} you allow {} to keep this payment method and charge it \
+         {} {} until you cancel.</p>\n",
+        escape(&view.merchant_name),
+        escape(&offer.price),
+        escape(&offer.every)
+    );
+    let form = form.replacen("<button type=\"submit\"", &format!("{consent}<button type=\"submit\""), 1);
+    form.replacen("id=\"pay-button\"", "id=\"pay-button\" aria-describedby=\"consent\"", 1)
+}
+
+/// `2026-12-31T00:00:00Z` → `31 Dec 2026` (UTC), which the script
+/// localises.
+fn date_text(rfc3339: &str) -> String {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let parts = (rfc3339.get(..4), rfc3339.get(5..7).and_then(|m| m.parse::<usize>().ok()), rfc3339.get(8..10));
+    match parts {
+        (Some(year), Some(month @ 1..=12), Some(day)) => {
+            format!("{} {} {year}", day.trim_start_matches('0'), MONTHS[month - 1])
+        }
+        _ => rfc3339.to_owned(),
+    }
 }
 
 /// Stripe Elements mounts its card frame into `#provider-element`: the card
 /// number is typed into Stripe's frame, never into this origin.
-fn stripe_form(total: &str) -> String {
+fn stripe_form(button: &str) -> String {
     let mut form = String::from(NOSCRIPT);
     form.push_str(
         "<form id=\"pay-form\" class=\"pay\" novalidate>\n<fieldset>\n<legend>Card details</legend>\n\
          <div id=\"provider-element\" class=\"provider-element\"></div>\n\
          <p class=\"hint\">Your card details go straight to Stripe, our payment processor.</p>\n</fieldset>\n",
     );
-    form.push_str(&pay_button(total));
+    form.push_str(&pay_button(button));
     form
 }
 
 /// A GoCardless payment is collected under a Direct Debit mandate the payer
 /// set up with the merchant; the page takes its reference.
-fn gocardless_form(total: &str, merchant: &str) -> String {
+fn gocardless_form(button: &str, merchant: &str) -> String {
     let mut form = String::from(NOSCRIPT);
     let _ = write!(
         form,
@@ -598,11 +779,11 @@ fn gocardless_form(total: &str, merchant: &str) -> String {
          set up.</p>\n</div>\n</fieldset>\n",
         merchant = escape(merchant),
     );
-    form.push_str(&pay_button(total));
+    form.push_str(&pay_button(button));
     form
 }
 
-fn sandbox_form(total: &str) -> String {
+fn sandbox_form(button: &str) -> String {
     let mut form = String::from(NOSCRIPT);
     form.push_str("<form id=\"pay-form\" class=\"pay\" novalidate>\n<fieldset>\n<legend>Payment method</legend>\n");
     for (index, (token, name, outcome)) in TEST_CARDS.iter().enumerate() {
@@ -622,7 +803,7 @@ fn sandbox_form(total: &str) -> String {
          <p id=\"vpa-hint\" class=\"hint\">Test IDs: success@upi succeeds, failure@upi is declined.</p>\n</div>\n\
          </fieldset>\n",
     );
-    form.push_str(&pay_button(total));
+    form.push_str(&pay_button(button));
     form
 }
 
@@ -747,6 +928,96 @@ mod tests {
         ] {
             assert!(StripeJs::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    fn subscription_checkout(trial_days: u32, interval_count: u32) -> pb::PublicCheckout {
+        let mut checkout = pb::PublicCheckout {
+            description: "Pro".into(),
+            merchant_name: "Alpine & Co".into(),
+            amount: 1190,
+            line_items: vec![pb::LineItem { name: "Pro".into(), quantity: 1, amount: 1190 }],
+            tax: Some(pb::TaxPreview { rate_bps: 1900, tax_amount: 190, net_amount: 1000, ..Default::default() }),
+            subscription: Some(pb::SubscriptionOffer {
+                plan_name: "Pro".into(),
+                amount: 1190,
+                interval: "month".into(),
+                interval_count,
+                trial_days,
+                amount_today: if trial_days > 0 { 0 } else { 1190 },
+                next_charge_at: Some(Default::default()),
+            }),
+            ..open_checkout("sandbox", "", false)
+        };
+        // 2026-12-31T00:00:00Z
+        if let Some(at) = checkout.subscription.as_mut().and_then(|s| s.next_charge_at.as_mut()) {
+            at.seconds = 1_798_675_200;
+        }
+        checkout
+    }
+
+    #[test]
+    fn a_trial_checkout_shows_the_plan_the_trial_and_nothing_due_today() {
+        let html = render_checkout(
+            &subscription_checkout(30, 1),
+            &Framing::Denied,
+            std::time::UNIX_EPOCH,
+            &StripeJs::default(),
+        )
+        .html;
+        assert!(
+            html.contains("<span class=\"plan-amount\">€11.90</span> <span class=\"plan-interval\">/ month</span>"),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                "<strong>30-day free trial</strong> — nothing is charged today; €11.90 on <time class=\"charge-date\" \
+                 datetime=\"2026-12-31T00:00:00Z\">31 Dec 2026</time>, then every month."
+            ),
+            "{html}"
+        );
+        assert!(html.contains("<span>Due today</span><span class=\"total-amount\" data-amount=\"0\""), "{html}");
+        assert!(html.contains(">€0.00</span>"), "{html}");
+        assert!(html.contains("Each payment of €11.90 includes 19&nbsp;% tax: €1.90"), "{html}");
+        assert!(html.contains(">Start trial</button>") && !html.contains(">Pay "), "{html}");
+        assert!(html.contains("aria-describedby=\"consent\""), "{html}");
+        assert!(html.contains("By starting the trial you allow Alpine &amp; Co to keep this payment method and charge it €11.90 every month until you cancel."), "{html}");
+        assert!(html.contains("data-success-title=\"Trial started\""), "{html}");
+        assert!(html.contains("the first payment of €11.90 is due on 31 Dec 2026."), "{html}");
+        assert!(!html.contains("class=\"lines\""), "the plan is not listed twice: {html}");
+        assert!(html.contains("<p class=\"plan-name\">Subscription</p>"), "the heading names the plan: {html}");
+        assert!(html.contains("free trial of Pro with Alpine"), "messages name the plan: {html}");
+    }
+
+    #[test]
+    fn a_subscription_without_a_trial_charges_the_first_period_today() {
+        let html = render_checkout(
+            &subscription_checkout(0, 3),
+            &Framing::Denied,
+            std::time::UNIX_EPOCH,
+            &StripeJs::default(),
+        )
+        .html;
+        assert!(html.contains("<span class=\"plan-interval\">every 3 months</span>"), "{html}");
+        assert!(html.contains("€11.90 today, then €11.90 on <time class=\"charge-date\""), "{html}");
+        assert!(html.contains("and every 3 months after."), "{html}");
+        assert!(html.contains("<span>Due today</span>") && html.contains(">€11.90</span></p>"), "{html}");
+        assert!(html.contains("Includes 19&nbsp;% tax: €1.90"), "{html}");
+        assert!(html.contains(">Subscribe</button>"), "{html}");
+        assert!(html.contains("By subscribing you allow"), "{html}");
+        assert!(html.contains("data-success-title=\"Subscription started\""), "{html}");
+
+        // A one-off payment is unchanged: its lines, its total, "Pay".
+        let one_off = pb::PublicCheckout { subscription: None, ..subscription_checkout(0, 1) };
+        let html = render_checkout(&one_off, &Framing::Denied, std::time::UNIX_EPOCH, &StripeJs::default()).html;
+        assert!(html.contains("<span>Total</span>") && html.contains(">Pay €11.90</button>"), "{html}");
+        assert!(!html.contains("consent") && !html.contains("data-success-title"), "{html}");
+    }
+
+    #[test]
+    fn dates_read_as_day_month_year() {
+        assert_eq!(date_text("2026-12-31T00:00:00Z"), "31 Dec 2026");
+        assert_eq!(date_text("2027-02-05T10:00:00Z"), "5 Feb 2027");
+        assert_eq!(date_text("garbage"), "garbage");
     }
 
     fn open_checkout(provider: &str, publishable_key: &str, livemode: bool) -> pb::PublicCheckout {

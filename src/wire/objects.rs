@@ -233,6 +233,52 @@ pub struct PublicCheckout {
     /// Who the checkout is paid through, so the page can offer that
     /// provider's way to pay.
     pub payment_provider: PaymentProvider,
+    /// What a `subscription` checkout sells over time; absent for a
+    /// one-off payment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<SubscriptionOffer>,
+}
+
+/// A plan as its checkout offers it: the price per period, the trial, what
+/// is charged today and when the next charge comes.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionOffer {
+    #[schema(example = "Pro")]
+    pub plan_name: String,
+    /// Charged every period, gross, in minor units.
+    #[schema(example = 1190)]
+    pub amount: i64,
+    /// `day`, `week`, `month` or `year`.
+    #[schema(example = "month")]
+    pub interval: String,
+    /// Periods are this many intervals long.
+    #[schema(example = 1)]
+    pub interval_count: u32,
+    /// Free days before the first charge; 0 when none.
+    #[schema(example = 30)]
+    pub trial_days: u32,
+    /// What paying the checkout charges today: 0 during a trial.
+    #[schema(example = 0)]
+    pub amount_today: i64,
+    /// The charge after today's: the trial's end, or the second period's
+    /// start.
+    #[schema(format = DateTime)]
+    pub next_charge_at: Option<String>,
+}
+
+impl From<&pb::SubscriptionOffer> for SubscriptionOffer {
+    fn from(o: &pb::SubscriptionOffer) -> Self {
+        Self {
+            plan_name: o.plan_name.clone(),
+            amount: o.amount,
+            interval: o.interval.clone(),
+            interval_count: o.interval_count.max(1),
+            trial_days: o.trial_days,
+            amount_today: o.amount_today,
+            next_charge_at: time(o.next_charge_at.as_ref()),
+        }
+    }
 }
 
 fn payment_provider_type_schema() -> utoipa::openapi::schema::Object {
@@ -279,6 +325,7 @@ impl From<&pb::PublicCheckout> for PublicCheckout {
             expires_at: time(c.expires_at.as_ref()),
             tax: c.tax.as_ref().map(TaxPreview::from),
             payment_provider: PaymentProvider::from(c.payment_provider.as_ref()),
+            subscription: c.subscription.as_ref().map(SubscriptionOffer::from),
         }
     }
 }

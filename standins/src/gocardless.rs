@@ -1,4 +1,5 @@
-//! A GoCardless API stand-in: payments against mandates, refunds, idempotency keys, error objects and signed webhooks.
+//! A GoCardless API stand-in: mandates, payments against them, refunds, idempotency keys, error objects and signed
+//! webhooks.
 //!
 //! It answers as GoCardless's API reference documents: JSON envelopes named
 //! after the resource (`{"payments": {...}}`), `201` on creation, errors as
@@ -44,6 +45,9 @@ pub const MANDATE_OK: &str = "MD000TESTOK";
 pub const MANDATE_INSUFFICIENT_FUNDS: &str = "MD000TESTNOFUNDS";
 /// A cancelled mandate: new payments get `422 mandate_is_inactive`.
 pub const MANDATE_CANCELLED: &str = "MD000TESTCANCELLED";
+/// A mandate still being set up (`pending_submission`): payments are taken
+/// and confirmed.
+pub const MANDATE_PENDING: &str = "MD000TESTPENDING";
 /// The currencies GoCardless collects in.
 pub const CURRENCIES: &[&str] = &["AUD", "CAD", "DKK", "EUR", "GBP", "NZD", "SEK", "USD"];
 
@@ -115,6 +119,9 @@ struct RefundLinks {
 
 struct Account {
     mandates: HashMap<String, MandateBehaviour>,
+    /// A mandate's status when it is not what its behaviour implies
+    /// (`active`, or the inactive status).
+    mandate_statuses: HashMap<String, String>,
     payments: Vec<Payment>,
     refunds: Vec<Refund>,
     /// (resource type, idempotency key) → the resource it created.
@@ -144,12 +151,15 @@ impl Account {
                 },
             ),
             (MANDATE_CANCELLED, MandateBehaviour::Inactive { status: "cancelled".into() }),
+            (MANDATE_PENDING, MandateBehaviour::Succeeds),
         ]
         .into_iter()
         .map(|(id, behaviour)| (id.to_owned(), behaviour))
         .collect();
+        let statuses = [(MANDATE_PENDING.to_owned(), "pending_submission".to_owned())].into_iter().collect();
         Self {
             mandates,
+            mandate_statuses: statuses,
             payments: Vec::new(),
             refunds: Vec::new(),
             keys: HashMap::new(),
@@ -170,6 +180,32 @@ impl Account {
 
     fn timestamp(&mut self) -> String {
         self.now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    }
+
+    /// A mandate as `GET /mandates/{id}` shows it.
+    fn mandate_json(&self, id: &str) -> Option<Value> {
+        let behaviour = self.mandates.get(id)?;
+        let status = match (self.mandate_statuses.get(id), behaviour) {
+            (Some(status), _) => status.clone(),
+            (None, MandateBehaviour::Inactive { status }) => status.clone(),
+            (None, _) => "active".to_owned(),
+        };
+        let tail = id.trim_start_matches("MD");
+        Some(json!({
+            "id": id,
+            "created_at": "2025-01-06T09:00:00.000Z",
+            "reference": format!("PAYGATE-{}", &tail[..tail.len().min(8)]),
+            "status": status,
+            "scheme": "bacs",
+            "next_possible_charge_date": (chrono::Utc::now() + chrono::Duration::days(3)).format("%Y-%m-%d").to_string(),
+            "payments_require_approval": false,
+            "metadata": {},
+            "links": {
+                "customer_bank_account": format!("BA{tail}"),
+                "creditor": "CR000STANDIN",
+                "customer": format!("CU{tail}"),
+            },
+        }))
     }
 
     fn payment_mut(&mut self, id: &str) -> Option<&mut Payment> {
@@ -276,6 +312,7 @@ impl GoCardlessStandIn {
             .route("/payments/{id}/actions/cancel", post(cancel_payment))
             .route("/refunds", post(create_refund).get(list_refunds))
             .route("/refunds/{id}", get(get_refund))
+            .route("/mandates/{id}", get(get_mandate))
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(shared.clone(), gate))
             .with_state(shared.clone());
@@ -300,6 +337,12 @@ impl GoCardlessStandIn {
     /// An active mandate whose payments are confirmed.
     pub fn add_mandate(&self, id: &str) {
         self.add_mandate_with(id, MandateBehaviour::Succeeds);
+    }
+
+    /// Sets the status `GET /mandates/{id}` shows (`suspended_by_payer`,
+    /// `submitted`, …) without changing what payments on it do.
+    pub fn set_mandate_status(&self, id: &str, status: &str) {
+        self.shared.account().mandate_statuses.insert(id.to_owned(), status.to_owned());
     }
 
     pub fn add_mandate_with(&self, id: &str, behaviour: MandateBehaviour) {
@@ -856,6 +899,12 @@ async fn create_refund(State(shared): State<Arc<Shared>>, headers: HeaderMap, by
     account.refund_event(&refund, "created", "api", "refund_created", "The refund has been created.");
     account.refunds.push(refund.clone());
     Ok((StatusCode::CREATED, Json(json!({"refunds": refund}))).into_response())
+}
+
+async fn get_mandate(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Answer {
+    let account = shared.account();
+    let mandate = account.mandate_json(&id).ok_or_else(|| not_found_error("mandates"))?;
+    Ok(Json(json!({"mandates": mandate})).into_response())
 }
 
 async fn get_refund(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Answer {

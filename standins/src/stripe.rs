@@ -1,4 +1,5 @@
-//! A Stripe API stand-in: PaymentIntents, refunds, idempotency keys, error objects and signed webhooks.
+//! A Stripe API stand-in: PaymentIntents, SetupIntents, Customers, saved PaymentMethods, refunds, idempotency keys,
+//! error objects and signed webhooks.
 //!
 //! It answers the slice of Stripe's v1 API that Paygate uses, with Stripe's
 //! object and error shapes, form-encoded parameters (unknown ones refused,
@@ -9,6 +10,16 @@
 //! a key whose first request is still running answers 409. Validation
 //! failures are not stored; anything an endpoint began executing is, declines
 //! included.
+//!
+//! Saving cards follows Stripe's rules: a test PaymentMethod (`pm_card_visa`)
+//! saved to a Customer (by a SetupIntent, a PaymentIntent with
+//! `setup_future_usage`, or `attach`) becomes a new `pm_…` attached to that
+//! Customer, which is the id later charges name; the decline cards cannot be
+//! attached; `pm_card_chargeCustomerFail` attaches but every charge of it
+//! fails; an `off_session` charge needs the Customer the card is attached to
+//! and declines with `authentication_required` where the payer would have
+//! to authenticate. Retrieving a test PaymentMethod id answers its template,
+//! attached to nobody.
 //!
 //! Things Stripe does not offer, for tests: state inspection, injected
 //! failures, a delay before executing, a 3-D Secure page that completes or
@@ -64,8 +75,18 @@ enum Behavior {
     RefundFails,
     /// Succeeds, then the payer disputes the charge as fraudulent.
     Disputed,
+    /// Attaches to a Customer, then every charge declines.
+    ChargeCustomerFail,
 }
 
+impl Behavior {
+    /// Stripe's decline cards cannot be attached to a Customer.
+    fn attachable(self) -> bool {
+        !matches!(self, Behavior::Declines { .. })
+    }
+}
+
+#[derive(Debug)]
 struct TestCard {
     id: &'static str,
     brand: &'static str,
@@ -145,7 +166,11 @@ const TEST_CARDS: &[TestCard] = &[
     TestCard { id: "pm_card_pendingRefund", brand: "visa", last4: "7726", behavior: Behavior::PendingRefund },
     TestCard { id: "pm_card_refundFail", brand: "visa", last4: "5126", behavior: Behavior::RefundFails },
     TestCard { id: "pm_card_createDispute", brand: "visa", last4: "0259", behavior: Behavior::Disputed },
+    TestCard { id: "pm_card_chargeCustomerFail", brand: "visa", last4: "0341", behavior: Behavior::ChargeCustomerFail },
 ];
+
+/// What an attached card's charges answer: a generic decline.
+const CUSTOMER_FAIL: Behavior = decline("card_declined", "generic_decline", "Your card was declined.", None);
 
 fn test_card(id: &str) -> Option<&'static TestCard> {
     // Stripe names its decline cards both ways: pm_card_chargeDeclined and
@@ -267,6 +292,8 @@ pub struct Delivery {
 #[derive(Debug, Clone)]
 struct Intent {
     id: String,
+    /// The test card behind `payment_method`.
+    card: Option<&'static TestCard>,
     amount: i64,
     amount_capturable: i64,
     amount_received: i64,
@@ -290,6 +317,8 @@ struct Intent {
     /// What the latest charge has had refunded (pending refunds included,
     /// as Stripe holds them against the charge).
     amount_refunded: i64,
+    customer: Option<String>,
+    setup_future_usage: Option<String>,
 }
 
 impl Intent {
@@ -310,7 +339,7 @@ impl Intent {
             "confirmation_method": "automatic",
             "created": self.created,
             "currency": self.currency,
-            "customer": null,
+            "customer": self.customer,
             "description": self.description,
             "last_payment_error": self.last_payment_error,
             "latest_charge": self.latest_charge,
@@ -324,7 +353,7 @@ impl Intent {
             "processing": null,
             "receipt_email": null,
             "review": null,
-            "setup_future_usage": null,
+            "setup_future_usage": self.setup_future_usage,
             "shipping": null,
             "statement_descriptor": null,
             "statement_descriptor_suffix": null,
@@ -335,8 +364,101 @@ impl Intent {
     }
 
     fn card(&self) -> Option<&'static TestCard> {
-        self.payment_method.as_deref().and_then(test_card)
+        self.card
     }
+}
+
+/// A SetupIntent: a card saved for later without a charge.
+#[derive(Debug, Clone)]
+struct SetupIntent {
+    id: String,
+    status: &'static str,
+    customer: Option<String>,
+    payment_method: Option<String>,
+    card: Option<&'static TestCard>,
+    usage: String,
+    description: Option<String>,
+    metadata: BTreeMap<String, String>,
+    next_action: Option<Value>,
+    last_setup_error: Option<Value>,
+    return_url: Option<String>,
+    client_secret: String,
+    cancellation_reason: Option<String>,
+    created: i64,
+    livemode: bool,
+}
+
+impl SetupIntent {
+    fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "object": "setup_intent",
+            "application": null,
+            "automatic_payment_methods": null,
+            "cancellation_reason": self.cancellation_reason,
+            "client_secret": self.client_secret,
+            "created": self.created,
+            "customer": self.customer,
+            "description": self.description,
+            "flow_directions": null,
+            "last_setup_error": self.last_setup_error,
+            "latest_attempt": null,
+            "livemode": self.livemode,
+            "mandate": null,
+            "metadata": self.metadata,
+            "next_action": self.next_action,
+            "on_behalf_of": null,
+            "payment_method": self.payment_method,
+            "payment_method_options": {"card": {"mandate_options": null, "network": null, "request_three_d_secure": "automatic"}},
+            "payment_method_types": ["card"],
+            "single_use_mandate": null,
+            "status": self.status,
+            "usage": self.usage,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Customer {
+    id: String,
+    description: Option<String>,
+    email: Option<String>,
+    name: Option<String>,
+    metadata: BTreeMap<String, String>,
+    created: i64,
+    livemode: bool,
+}
+
+impl Customer {
+    fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "object": "customer",
+            "address": null,
+            "balance": 0,
+            "created": self.created,
+            "currency": null,
+            "default_source": null,
+            "delinquent": false,
+            "description": self.description,
+            "email": self.email,
+            "invoice_settings": {"custom_fields": null, "default_payment_method": null, "footer": null},
+            "livemode": self.livemode,
+            "metadata": self.metadata,
+            "name": self.name,
+            "phone": null,
+            "shipping": null,
+        })
+    }
+}
+
+/// A PaymentMethod made from a test card when it was saved.
+#[derive(Debug, Clone)]
+struct SavedMethod {
+    id: String,
+    card: &'static TestCard,
+    customer: Option<String>,
+    created: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -436,6 +558,9 @@ struct Faults {
 #[derive(Default)]
 struct StateInner {
     intents: Vec<Intent>,
+    setup_intents: Vec<SetupIntent>,
+    customers: Vec<Customer>,
+    payment_methods: Vec<SavedMethod>,
     refunds: Vec<Refund>,
     disputes: Vec<Dispute>,
     idempotency: HashMap<String, Idempotent>,
@@ -450,6 +575,39 @@ struct StateInner {
 impl StateInner {
     fn intent_mut(&mut self, id: &str) -> Option<&mut Intent> {
         self.intents.iter_mut().find(|intent| intent.id == id)
+    }
+
+    /// A PaymentMethod id as Stripe resolves it: a saved one, or one of
+    /// the test cards (attached to nobody).
+    fn resolve_method(&self, id: &str) -> Option<(&'static TestCard, Option<String>)> {
+        if let Some(saved) = self.payment_methods.iter().find(|m| m.id == id) {
+            return Some((saved.card, saved.customer.clone()));
+        }
+        test_card(id).map(|card| (card, None))
+    }
+
+    /// The PaymentMethod that will be saved from `id`: a test card becomes a
+    /// new, unattached PaymentMethod; a saved one stays itself.
+    fn method_to_save(&mut self, id: &str, card: &'static TestCard) -> String {
+        if self.payment_methods.iter().any(|m| m.id == id) {
+            return id.to_owned();
+        }
+        let saved = SavedMethod { id: random_id("pm_1"), card, customer: None, created: now_secs() };
+        let id = saved.id.clone();
+        self.payment_methods.push(saved);
+        id
+    }
+
+    fn attach(&mut self, payment_method: &str, customer: &str, livemode: bool) {
+        if let Some(saved) = self.payment_methods.iter_mut().find(|m| m.id == payment_method) {
+            saved.customer = Some(customer.to_owned());
+            let object = saved_method_json(saved, livemode);
+            self.event("payment_method.attached", object, livemode);
+        }
+    }
+
+    fn has_customer(&self, id: &str) -> bool {
+        self.customers.iter().any(|c| c.id == id)
     }
 
     fn event(&mut self, event_type: &str, object: Value, livemode: bool) {
@@ -590,6 +748,32 @@ impl StripeStandIn {
             .count()
     }
 
+    pub fn setup_intents(&self) -> Vec<Value> {
+        self.shared.lock().setup_intents.iter().map(SetupIntent::to_json).collect()
+    }
+
+    /// The SetupIntents whose metadata names `transaction_id`.
+    pub fn setup_intents_for(&self, transaction_id: &str) -> Vec<Value> {
+        let state = self.shared.lock();
+        state
+            .setup_intents
+            .iter()
+            .filter(|intent| intent.metadata.get("paygate_transaction_id").map(String::as_str) == Some(transaction_id))
+            .map(SetupIntent::to_json)
+            .collect()
+    }
+
+    pub fn customers(&self) -> Vec<Value> {
+        self.shared.lock().customers.iter().map(Customer::to_json).collect()
+    }
+
+    /// A saved PaymentMethod (not a test card's template).
+    pub fn payment_method(&self, id: &str) -> Option<Value> {
+        let state = self.shared.lock();
+        let livemode = self.shared.livemode();
+        state.payment_methods.iter().find(|m| m.id == id).map(|m| saved_method_json(m, livemode))
+    }
+
     pub fn refunds(&self) -> Vec<Value> {
         self.shared.lock().refunds.iter().map(Refund::to_json).collect()
     }
@@ -657,10 +841,11 @@ impl StripeStandIn {
     // --- what happens outside the API ------------------------------------------
 
     /// Completes (`succeed`) or fails a pending 3-D Secure authentication,
-    /// as the payer would on the page `next_action` points to. `false` when
-    /// the PaymentIntent is not awaiting one.
-    pub fn authenticate(&self, payment_intent: &str, succeed: bool) -> bool {
-        let done = authenticate(&self.shared, payment_intent, succeed).is_some();
+    /// as the payer would on the page `next_action` points to, for a
+    /// PaymentIntent or a SetupIntent. `false` when the intent is not
+    /// awaiting one.
+    pub fn authenticate(&self, intent: &str, succeed: bool) -> bool {
+        let done = authenticate(&self.shared, intent, succeed).is_some();
         self.shared.flush_outbox();
         done
     }
@@ -899,6 +1084,13 @@ enum Route {
     GetRefund(String),
     ListRefunds,
     GetDispute(String),
+    CreateCustomer,
+    GetCustomer(String),
+    GetPaymentMethod(String),
+    AttachPaymentMethod(String),
+    CreateSetupIntent,
+    GetSetupIntent(String),
+    CancelSetupIntent(String),
 }
 
 impl Route {
@@ -913,6 +1105,13 @@ impl Route {
             ("GET", ["v1", "refunds"]) => Self::ListRefunds,
             ("GET", ["v1", "refunds", id]) => Self::GetRefund((*id).to_owned()),
             ("GET", ["v1", "disputes", id]) => Self::GetDispute((*id).to_owned()),
+            ("POST", ["v1", "customers"]) => Self::CreateCustomer,
+            ("GET", ["v1", "customers", id]) => Self::GetCustomer((*id).to_owned()),
+            ("GET", ["v1", "payment_methods", id]) => Self::GetPaymentMethod((*id).to_owned()),
+            ("POST", ["v1", "payment_methods", id, "attach"]) => Self::AttachPaymentMethod((*id).to_owned()),
+            ("POST", ["v1", "setup_intents"]) => Self::CreateSetupIntent,
+            ("GET", ["v1", "setup_intents", id]) => Self::GetSetupIntent((*id).to_owned()),
+            ("POST", ["v1", "setup_intents", id, "cancel"]) => Self::CancelSetupIntent((*id).to_owned()),
             _ => return None,
         };
         Some(route)
@@ -1208,6 +1407,37 @@ fn read(state: &StateInner, route: &Route, params: &Params) -> (StatusCode, Valu
             Some(dispute) => (StatusCode::OK, dispute.to_json()),
             None => missing("dispute", id, "dispute"),
         },
+        Route::GetCustomer(id) => match state.customers.iter().find(|customer| &customer.id == id) {
+            Some(customer) => (StatusCode::OK, customer.to_json()),
+            None => missing("customer", id, "id"),
+        },
+        Route::GetSetupIntent(id) => match state.setup_intents.iter().find(|intent| &intent.id == id) {
+            Some(intent) => (StatusCode::OK, intent.to_json()),
+            None => missing("setup_intent", id, "intent"),
+        },
+        Route::GetPaymentMethod(id) => {
+            let livemode = state.customers.first().is_some_and(|c| c.livemode)
+                || state.intents.first().is_some_and(|i| i.livemode);
+            if let Some(saved) = state.payment_methods.iter().find(|m| &m.id == id) {
+                return (StatusCode::OK, saved_method_json(saved, livemode));
+            }
+            match test_card(id) {
+                Some(card) => {
+                    let mut template = payment_method_json(card, livemode);
+                    template["id"] = json!(id);
+                    (StatusCode::OK, template)
+                }
+                None => (
+                    StatusCode::NOT_FOUND,
+                    error_body(
+                        "invalid_request_error",
+                        Some("resource_missing"),
+                        &format!("No such PaymentMethod: '{id}'"),
+                        Some("payment_method"),
+                    ),
+                ),
+            }
+        }
         Route::ListRefunds => {
             if let Err(error) = params.only(&["payment_intent", "charge", "limit", "expand["]) {
                 return error;
@@ -1235,6 +1465,10 @@ fn write(state: &mut StateInner, context: &Context<'_>, route: &Route, params: &
         Route::CaptureIntent(id) => capture_intent(state, context, id, params),
         Route::CancelIntent(id) => cancel_intent(state, context, id, params),
         Route::CreateRefund => create_refund(state, context, params),
+        Route::CreateCustomer => create_customer(state, context, params),
+        Route::AttachPaymentMethod(id) => attach_payment_method(state, context, id, params),
+        Route::CreateSetupIntent => create_setup_intent(state, context, params),
+        Route::CancelSetupIntent(id) => cancel_setup_intent(state, context, id, params),
         _ => Ok(Answer::Invalid(
             StatusCode::METHOD_NOT_ALLOWED,
             error_body("invalid_request_error", None, "Not a write.", None),
@@ -1260,9 +1494,312 @@ fn payment_method_json(card: &TestCard, livemode: bool) -> Value {
         "id": card.id,
         "object": "payment_method",
         "type": "card",
+        "billing_details": {"address": null, "email": null, "name": null, "phone": null},
         "card": {"brand": card.brand, "last4": card.last4, "exp_month": 12, "exp_year": 2034, "funding": "credit"},
+        "created": now_secs(),
+        "customer": null,
         "livemode": livemode,
+        "metadata": {},
     })
+}
+
+fn saved_method_json(saved: &SavedMethod, livemode: bool) -> Value {
+    let mut object = payment_method_json(saved.card, livemode);
+    object["id"] = json!(saved.id);
+    object["created"] = json!(saved.created);
+    object["customer"] = json!(saved.customer);
+    object
+}
+
+fn no_such_customer(id: &str) -> (StatusCode, Value) {
+    invalid(Some("resource_missing"), &format!("No such customer: '{id}'"), Some("customer"))
+}
+
+/// A card error on confirming an intent: the error object Stripe answers
+/// with, without the intent (the caller adds it under its name).
+fn card_error(card: &TestCard, behavior: Behavior, livemode: bool) -> Value {
+    let Behavior::Declines { code, decline_code, message, param } = behavior else { return Value::Null };
+    let mut error = json!({
+        "type": "card_error",
+        "code": code,
+        "decline_code": decline_code,
+        "message": message,
+        "doc_url": format!("https://stripe.com/docs/error-codes/{}", code.replace('_', "-")),
+        "payment_method": payment_method_json(card, livemode),
+        "payment_method_type": "card",
+    });
+    if let Some(param) = param {
+        error["param"] = json!(param);
+    }
+    error
+}
+
+fn create_customer(
+    state: &mut StateInner,
+    context: &Context<'_>,
+    params: &Params,
+) -> Result<Answer, (StatusCode, Value)> {
+    params.only(&["description", "email", "name", "phone", "metadata[", "expand["])?;
+    let customer = Customer {
+        id: random_id("cus_"),
+        description: params.get("description").map(str::to_owned),
+        email: params.get("email").map(str::to_owned),
+        name: params.get("name").map(str::to_owned),
+        metadata: params.metadata()?,
+        created: now_secs(),
+        livemode: context.livemode,
+    };
+    let body = customer.to_json();
+    state.event("customer.created", body.clone(), context.livemode);
+    state.customers.push(customer);
+    Ok(Answer::Done(StatusCode::OK, body))
+}
+
+fn attach_payment_method(
+    state: &mut StateInner,
+    context: &Context<'_>,
+    id: &str,
+    params: &Params,
+) -> Result<Answer, (StatusCode, Value)> {
+    params.only(&["customer", "expand["])?;
+    let customer = params
+        .get("customer")
+        .ok_or_else(|| invalid(Some("parameter_missing"), "Missing required param: customer.", Some("customer")))?
+        .to_owned();
+    if !state.has_customer(&customer) {
+        return Err(no_such_customer(&customer));
+    }
+    let Some((card, attached)) = state.resolve_method(id) else {
+        return Err(invalid(
+            Some("resource_missing"),
+            &format!("No such PaymentMethod: '{id}'"),
+            Some("payment_method"),
+        ));
+    };
+    if let Some(other) = attached.filter(|other| *other != customer) {
+        return Ok(Answer::Done(
+            StatusCode::BAD_REQUEST,
+            error_body(
+                "invalid_request_error",
+                None,
+                &format!("The payment method you provided is already attached to a customer ({other})."),
+                Some("payment_method"),
+            ),
+        ));
+    }
+    if !card.behavior.attachable() {
+        let mut error = card_error(card, card.behavior, context.livemode);
+        error["payment_method"] = Value::Null;
+        return Ok(Answer::Done(StatusCode::PAYMENT_REQUIRED, json!({"error": error})));
+    }
+    let saved = state.method_to_save(id, card);
+    state.attach(&saved, &customer, context.livemode);
+    let object = state.payment_methods.iter().find(|m| m.id == saved).map(|m| saved_method_json(m, context.livemode));
+    Ok(Answer::Done(StatusCode::OK, object.unwrap_or(Value::Null)))
+}
+
+/// Checks that `payment_method` may be used with `customer`: a card saved to
+/// a Customer is used with that Customer only.
+fn check_owner(
+    payment_method: &str,
+    attached: Option<&str>,
+    customer: Option<&str>,
+) -> Result<(), (StatusCode, Value)> {
+    match (attached, customer) {
+        (Some(attached), Some(customer)) if attached != customer => Err(invalid(
+            Some("resource_missing"),
+            &format!(
+                "The customer does not have a payment method with the ID {payment_method}. The payment method must \
+                 be attached to the customer."
+            ),
+            Some("payment_method"),
+        )),
+        (Some(_), None) => Err(invalid(
+            None,
+            &format!(
+                "The provided PaymentMethod {payment_method} is attached to a Customer: pass that Customer's ID in \
+                 `customer` to use it."
+            ),
+            Some("customer"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn three_ds_action(base_url: &str, id: &str, return_url: Option<&String>) -> Value {
+    let page = format!("{base_url}{THREE_DS_PREFIX}/{id}");
+    match return_url {
+        Some(return_url) => json!({
+            "type": "redirect_to_url",
+            "redirect_to_url": {"return_url": return_url, "url": page},
+        }),
+        None => json!({
+            "type": "use_stripe_sdk",
+            "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": page, "source": random_id("src_")},
+        }),
+    }
+}
+
+fn create_setup_intent(
+    state: &mut StateInner,
+    context: &Context<'_>,
+    params: &Params,
+) -> Result<Answer, (StatusCode, Value)> {
+    params.only(&[
+        "customer",
+        "payment_method",
+        "confirm",
+        "usage",
+        "description",
+        "return_url",
+        "metadata[",
+        "payment_method_types[",
+        "expand[",
+    ])?;
+    let confirm = params.boolean("confirm")?.unwrap_or(false);
+    let usage = params.one_of("usage", &["on_session", "off_session"])?.unwrap_or_else(|| "off_session".into());
+    let metadata = params.metadata()?;
+    let return_url = params.get("return_url").map(str::to_owned);
+    if return_url.is_some() && !confirm {
+        return Err(invalid(None, "The parameter return_url can only be used with confirm=true.", Some("return_url")));
+    }
+    if let Some(kind) = params.list("payment_method_types").iter().find(|kind| kind.as_str() != "card") {
+        return Err(invalid(
+            Some("payment_method_type_invalid"),
+            &format!("The payment method type \"{kind}\" is invalid or not activated on this stand-in."),
+            Some("payment_method_types"),
+        ));
+    }
+    let customer = params.get("customer").map(str::to_owned);
+    if let Some(customer) = customer.as_deref().filter(|c| !state.has_customer(c)) {
+        return Err(no_such_customer(customer));
+    }
+    let method = match params.get("payment_method") {
+        Some(id) => {
+            let (card, attached) = state.resolve_method(id).ok_or_else(|| {
+                invalid(Some("resource_missing"), &format!("No such PaymentMethod: '{id}'"), Some("payment_method"))
+            })?;
+            check_owner(id, attached.as_deref(), customer.as_deref())?;
+            Some((id.to_owned(), card))
+        }
+        None if confirm => {
+            return Err(invalid(
+                Some("parameter_missing"),
+                "You cannot confirm this SetupIntent because it's missing a payment method. Update the SetupIntent \
+                 with a payment method and then confirm it again.",
+                Some("payment_method"),
+            ));
+        }
+        None => None,
+    };
+    let livemode = context.livemode;
+    let id = random_id("seti_");
+    let mut intent = SetupIntent {
+        client_secret: format!("{id}_secret_{}", random_id("")),
+        id,
+        status: if method.is_some() { "requires_confirmation" } else { "requires_payment_method" },
+        customer: customer.clone(),
+        payment_method: None,
+        card: method.as_ref().map(|(_, card)| *card),
+        usage,
+        description: params.get("description").map(str::to_owned),
+        metadata,
+        next_action: None,
+        last_setup_error: None,
+        return_url,
+        cancellation_reason: None,
+        created: now_secs(),
+        livemode,
+    };
+    // The card becomes a PaymentMethod of its own, attached once the
+    // setup succeeds.
+    intent.payment_method = match &method {
+        Some((id, card)) if card.behavior.attachable() => Some(state.method_to_save(id, card)),
+        Some((id, _)) => Some(id.clone()),
+        None => None,
+    };
+    state.event("setup_intent.created", intent.to_json(), livemode);
+    let Some((_, card)) = method.filter(|_| confirm) else {
+        let body = intent.to_json();
+        state.setup_intents.push(intent);
+        return Ok(Answer::Done(StatusCode::OK, body));
+    };
+    let answer = match card.behavior {
+        Behavior::Declines { .. } => {
+            let error = card_error(card, card.behavior, livemode);
+            intent.status = "requires_payment_method";
+            intent.last_setup_error = Some(error.clone());
+            state.event("setup_intent.setup_failed", intent.to_json(), livemode);
+            let mut error = error;
+            error["setup_intent"] = intent.to_json();
+            Answer::Done(StatusCode::PAYMENT_REQUIRED, json!({"error": error}))
+        }
+        Behavior::RequiresThreeDs => {
+            intent.status = "requires_action";
+            intent.next_action = Some(three_ds_action(context.base_url, &intent.id, intent.return_url.as_ref()));
+            state.event("setup_intent.requires_action", intent.to_json(), livemode);
+            Answer::Done(StatusCode::OK, intent.to_json())
+        }
+        _ => {
+            set_up(state, &mut intent, livemode);
+            Answer::Done(StatusCode::OK, intent.to_json())
+        }
+    };
+    state.setup_intents.push(intent);
+    Ok(answer)
+}
+
+/// The setup succeeded: the card is attached to the SetupIntent's Customer.
+fn set_up(state: &mut StateInner, intent: &mut SetupIntent, livemode: bool) {
+    intent.status = "succeeded";
+    intent.next_action = None;
+    intent.last_setup_error = None;
+    if let (Some(customer), Some(method)) = (intent.customer.clone(), intent.payment_method.clone()) {
+        state.attach(&method, &customer, livemode);
+    }
+    state.event("setup_intent.succeeded", intent.to_json(), livemode);
+}
+
+fn cancel_setup_intent(
+    state: &mut StateInner,
+    context: &Context<'_>,
+    id: &str,
+    params: &Params,
+) -> Result<Answer, (StatusCode, Value)> {
+    params.only(&["cancellation_reason", "expand["])?;
+    let reason = params.one_of("cancellation_reason", &["abandoned", "requested_by_customer", "duplicate"])?;
+    let Some(intent) = state.setup_intents.iter_mut().find(|intent| intent.id == id) else {
+        return Ok(Answer::Done(
+            StatusCode::NOT_FOUND,
+            error_body(
+                "invalid_request_error",
+                Some("resource_missing"),
+                &format!("No such setup_intent: '{id}'"),
+                Some("intent"),
+            ),
+        ));
+    };
+    if matches!(intent.status, "succeeded" | "canceled" | "processing") {
+        let mut body = error_body(
+            "invalid_request_error",
+            Some("setup_intent_unexpected_state"),
+            &format!(
+                "You cannot cancel this SetupIntent because it has a status of {}. Only a SetupIntent with one of \
+                 the following statuses may be canceled: requires_payment_method, requires_confirmation, \
+                 requires_action.",
+                intent.status
+            ),
+            None,
+        );
+        body["error"]["setup_intent"] = intent.to_json();
+        return Ok(Answer::Done(StatusCode::BAD_REQUEST, body));
+    }
+    intent.status = "canceled";
+    intent.next_action = None;
+    intent.cancellation_reason = reason;
+    let body = intent.to_json();
+    state.event("setup_intent.canceled", body.clone(), context.livemode);
+    Ok(Answer::Done(StatusCode::OK, body))
 }
 
 fn create_intent(
@@ -1284,6 +1821,9 @@ fn create_intent(
         "receipt_email",
         "statement_descriptor",
         "statement_descriptor_suffix",
+        "customer",
+        "setup_future_usage",
+        "off_session",
         "expand[",
     ])?;
     let amount = params
@@ -1342,10 +1882,46 @@ fn create_intent(
             None,
         ));
     }
+    let setup_future_usage = params.one_of("setup_future_usage", &["on_session", "off_session"])?;
+    // `off_session` takes a boolean, or Stripe's older "one_off" /
+    // "recurring".
+    let off_session = match params.get("off_session") {
+        None | Some("false") => false,
+        Some("true" | "one_off" | "recurring") => true,
+        Some(other) => {
+            return Err(invalid(
+                Some("parameter_invalid_boolean"),
+                &format!("Invalid boolean: {other}"),
+                Some("off_session"),
+            ));
+        }
+    };
+    if off_session && !confirm {
+        return Err(invalid(None, "You may only specify `off_session` when `confirm=true`.", Some("off_session")));
+    }
+    let customer = params.get("customer").map(str::to_owned);
+    if let Some(customer) = customer.as_deref().filter(|c| !state.has_customer(c)) {
+        return Err(no_such_customer(customer));
+    }
     let card = match params.get("payment_method") {
-        Some(id) => Some(test_card(id).ok_or_else(|| {
-            invalid(Some("resource_missing"), &format!("No such PaymentMethod: '{id}'"), Some("payment_method"))
-        })?),
+        Some(id) => {
+            let (card, attached) = state.resolve_method(id).ok_or_else(|| {
+                invalid(Some("resource_missing"), &format!("No such PaymentMethod: '{id}'"), Some("payment_method"))
+            })?;
+            check_owner(id, attached.as_deref(), customer.as_deref())?;
+            if off_session && attached.is_none() && setup_future_usage.is_none() {
+                // A card never saved cannot be charged without the payer.
+                return Err(invalid(
+                    Some("resource_missing"),
+                    &format!(
+                        "The customer does not have a payment method with the ID {id}. The payment method must be \
+                         attached to the customer."
+                    ),
+                    Some("payment_method"),
+                ));
+            }
+            Some(card)
+        }
         None if confirm => {
             return Err(invalid(
                 Some("parameter_missing"),
@@ -1357,9 +1933,20 @@ fn create_intent(
         None => None,
     };
 
+    // Saved for later with a Customer: the card becomes a PaymentMethod of
+    // its own, attached once the payment succeeds.
+    let saving = setup_future_usage.is_some() && customer.is_some();
+    let payment_method = match (params.get("payment_method"), card) {
+        (Some(id), Some(card)) if saving && card.behavior.attachable() => Some(state.method_to_save(id, card)),
+        (Some(id), _) => Some(id.to_owned()),
+        _ => None,
+    };
     let id = random_id("pi_");
     let mut intent = Intent {
         client_secret: format!("{id}_secret_{}", random_id("")),
+        card,
+        customer: customer.clone(),
+        setup_future_usage: setup_future_usage.clone(),
         id,
         amount,
         amount_capturable: 0,
@@ -1367,7 +1954,7 @@ fn create_intent(
         currency,
         status: if card.is_some() { "requires_confirmation" } else { "requires_payment_method" },
         capture_method,
-        payment_method: card.map(|c| c.id.to_owned()),
+        payment_method,
         payment_method_types: if payment_method_types.is_empty() { vec!["card".into()] } else { payment_method_types },
         automatic_payment_methods: automatic.then(|| match &allow_redirects {
             Some(allow) => json!({"enabled": true, "allow_redirects": allow}),
@@ -1396,22 +1983,23 @@ fn create_intent(
         }
     };
 
-    let answer = match card.behavior {
-        Behavior::Declines { code, decline_code, message, param } => {
+    // Off session, a card that needs the payer to authenticate declines
+    // instead of asking.
+    let behavior = match card.behavior {
+        Behavior::RequiresThreeDs if off_session => decline(
+            "authentication_required",
+            "authentication_required",
+            "Your card was declined. This transaction requires authentication.",
+            None,
+        ),
+        Behavior::ChargeCustomerFail => CUSTOMER_FAIL,
+        other => other,
+    };
+    let answer = match behavior {
+        Behavior::Declines { .. } => {
             let charge = random_id("ch_");
-            let mut error = json!({
-                "type": "card_error",
-                "code": code,
-                "decline_code": decline_code,
-                "message": message,
-                "charge": charge,
-                "doc_url": format!("https://stripe.com/docs/error-codes/{}", code.replace('_', "-")),
-                "payment_method": payment_method_json(card, livemode),
-                "payment_method_type": "card",
-            });
-            if let Some(param) = param {
-                error["param"] = json!(param);
-            }
+            let mut error = card_error(card, behavior, livemode);
+            error["charge"] = json!(charge);
             intent.status = "requires_payment_method";
             intent.latest_charge = Some(charge);
             intent.last_payment_error = Some(error.clone());
@@ -1421,27 +2009,17 @@ fn create_intent(
             Answer::Done(StatusCode::PAYMENT_REQUIRED, json!({"error": error}))
         }
         Behavior::RequiresThreeDs => {
-            let page = format!("{}{THREE_DS_PREFIX}/{}", context.base_url, intent.id);
             intent.status = "requires_action";
-            intent.next_action = Some(match &intent.return_url {
-                Some(return_url) => json!({
-                    "type": "redirect_to_url",
-                    "redirect_to_url": {"return_url": return_url, "url": page},
-                }),
-                None => json!({
-                    "type": "use_stripe_sdk",
-                    "use_stripe_sdk": {
-                        "type": "three_d_secure_redirect",
-                        "stripe_js": page,
-                        "source": random_id("src_"),
-                    },
-                }),
-            });
+            intent.next_action = Some(three_ds_action(context.base_url, &intent.id, intent.return_url.as_ref()));
             state.event("payment_intent.created", intent.to_json(), livemode);
             state.event("payment_intent.requires_action", intent.to_json(), livemode);
             Answer::Done(StatusCode::OK, intent.to_json())
         }
-        Behavior::Succeeds | Behavior::PendingRefund | Behavior::RefundFails | Behavior::Disputed => {
+        Behavior::Succeeds
+        | Behavior::PendingRefund
+        | Behavior::RefundFails
+        | Behavior::Disputed
+        | Behavior::ChargeCustomerFail => {
             state.event("payment_intent.created", intent.to_json(), livemode);
             authorized(state, &mut intent, livemode);
             Answer::Done(StatusCode::OK, intent.to_json())
@@ -1451,11 +2029,17 @@ fn create_intent(
     Ok(answer)
 }
 
-/// The card was charged (or authorized, for manual capture).
+/// The card was charged (or authorized, for manual capture), and saved to
+/// the Customer when the PaymentIntent asked for it.
 fn authorized(state: &mut StateInner, intent: &mut Intent, livemode: bool) {
     intent.latest_charge = Some(random_id("ch_"));
     intent.next_action = None;
     intent.last_payment_error = None;
+    if intent.setup_future_usage.is_some()
+        && let (Some(customer), Some(method)) = (intent.customer.clone(), intent.payment_method.clone())
+    {
+        state.attach(&method, &customer, livemode);
+    }
     if intent.capture_method == "manual" {
         intent.status = "requires_capture";
         intent.amount_capturable = intent.amount;
@@ -1663,11 +2247,52 @@ async fn stripe_js() -> Response {
 
 // --- 3-D Secure -------------------------------------------------------------------------
 
-/// Applies the payer's answer to a 3-D Secure challenge; the PaymentIntent
-/// afterwards, or `None` when it awaited none.
-fn authenticate(shared: &Shared, id: &str, succeed: bool) -> Option<Intent> {
+/// An intent that was waiting for 3-D Secure, once the payer answered.
+struct Authenticated {
+    id: String,
+    client_secret: String,
+    return_url: Option<String>,
+    /// `payment_intent` or `setup_intent`: the names of the return URL's
+    /// query parameters.
+    kind: &'static str,
+}
+
+/// Applies the payer's answer to a 3-D Secure challenge of a PaymentIntent
+/// or SetupIntent; `None` when it awaited none.
+fn authenticate(shared: &Shared, id: &str, succeed: bool) -> Option<Authenticated> {
     let livemode = shared.livemode();
     let mut state = shared.lock();
+    let failure = |card: Option<&TestCard>, code: &str, message: &str| {
+        json!({
+            "type": "invalid_request_error",
+            "code": code,
+            "doc_url": format!("https://stripe.com/docs/error-codes/{}", code.replace('_', "-")),
+            "message": message,
+            "payment_method": card.map(|card| payment_method_json(card, livemode)),
+        })
+    };
+    if let Some(index) = state.setup_intents.iter().position(|i| i.id == id && i.status == "requires_action") {
+        let mut intent = state.setup_intents[index].clone();
+        if succeed {
+            set_up(&mut state, &mut intent, livemode);
+        } else {
+            intent.status = "requires_payment_method";
+            intent.next_action = None;
+            intent.last_setup_error = Some(failure(
+                intent.card,
+                "setup_intent_authentication_failure",
+                "The latest attempt to set up the payment method has failed because authentication failed.",
+            ));
+            state.event("setup_intent.setup_failed", intent.to_json(), livemode);
+        }
+        state.setup_intents[index] = intent.clone();
+        return Some(Authenticated {
+            id: intent.id,
+            client_secret: intent.client_secret,
+            return_url: intent.return_url,
+            kind: "setup_intent",
+        });
+    }
     let index = state.intents.iter().position(|intent| intent.id == id && intent.status == "requires_action")?;
     let mut intent = state.intents[index].clone();
     if succeed {
@@ -1675,33 +2300,43 @@ fn authenticate(shared: &Shared, id: &str, succeed: bool) -> Option<Intent> {
     } else {
         intent.status = "requires_payment_method";
         intent.next_action = None;
-        intent.last_payment_error = Some(json!({
-            "type": "invalid_request_error",
-            "code": "payment_intent_authentication_failure",
-            "doc_url": "https://stripe.com/docs/error-codes/payment-intent-authentication-failure",
-            "message": "The provided PaymentMethod has failed authentication. You can provide payment_method_data \
-                        or a new PaymentMethod to attempt to fulfill this PaymentIntent again.",
-            "payment_method": intent.card().map(|card| payment_method_json(card, livemode)),
-        }));
+        intent.last_payment_error = Some(failure(
+            intent.card(),
+            "payment_intent_authentication_failure",
+            "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new \
+             PaymentMethod to attempt to fulfill this PaymentIntent again.",
+        ));
         state.event("payment_intent.payment_failed", intent.to_json(), livemode);
     }
     state.intents[index] = intent.clone();
-    Some(intent)
+    Some(Authenticated {
+        id: intent.id,
+        client_secret: intent.client_secret,
+        return_url: intent.return_url,
+        kind: "payment_intent",
+    })
 }
 
 async fn three_ds_page(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    let Some(intent) = shared.lock().intents.iter().find(|intent| intent.id == id).cloned() else {
-        return (StatusCode::NOT_FOUND, "No such PaymentIntent.").into_response();
+    let what = {
+        let state = shared.lock();
+        if let Some(intent) = state.intents.iter().find(|intent| intent.id == id) {
+            (intent.status == "requires_action").then(|| {
+                format!("Amount: {} {}", money(intent.amount, &intent.currency), intent.currency.to_ascii_uppercase())
+            })
+        } else if let Some(intent) = state.setup_intents.iter().find(|intent| intent.id == id) {
+            (intent.status == "requires_action").then(|| "Saving the card for later payments.".to_owned())
+        } else {
+            return (StatusCode::NOT_FOUND, "No such PaymentIntent or SetupIntent.").into_response();
+        }
     };
-    if intent.status != "requires_action" {
-        return (StatusCode::CONFLICT, "This PaymentIntent is not awaiting authentication.").into_response();
-    }
-    let amount = money(intent.amount, &intent.currency);
-    let currency = intent.currency.to_ascii_uppercase();
+    let Some(what) = what else {
+        return (StatusCode::CONFLICT, "This intent is not awaiting authentication.").into_response();
+    };
     Html(format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>3D Secure 2 test \
-         authentication</title></head>\n<body>\n<h1>3D Secure 2 test payment</h1>\n<p>Amount: {amount} \
-         {currency}</p>\n<form method=\"post\" action=\"{THREE_DS_PREFIX}/{id}/complete\"><button id=\"complete\" \
+         authentication</title></head>\n<body>\n<h1>3D Secure 2 test payment</h1>\n<p>{what}</p>\n<form \
+         method=\"post\" action=\"{THREE_DS_PREFIX}/{id}/complete\"><button id=\"complete\" \
          type=\"submit\">Complete authentication</button></form>\n<form method=\"post\" \
          action=\"{THREE_DS_PREFIX}/{id}/fail\"><button id=\"fail\" type=\"submit\">Fail \
          authentication</button></form>\n</body></html>\n"
@@ -1718,19 +2353,20 @@ async fn three_ds_finish(State(shared): State<Arc<Shared>>, Path((id, outcome)):
     let intent = authenticate(&shared, &id, succeed);
     shared.flush_outbox();
     let Some(intent) = intent else {
-        return (StatusCode::CONFLICT, "This PaymentIntent is not awaiting authentication.").into_response();
+        return (StatusCode::CONFLICT, "This intent is not awaiting authentication.").into_response();
     };
     let Some(return_url) = &intent.return_url else {
         return Html("<!doctype html>\n<p>Authentication finished. You can close this window.</p>\n").into_response();
     };
-    // Stripe sends the payer back with these three query parameters.
+    // Stripe sends the payer back with these three query parameters
+    // (`setup_intent…` for a SetupIntent).
     let Ok(mut target) = url::Url::parse(return_url) else {
         return (StatusCode::BAD_REQUEST, "The return_url is not a URL.").into_response();
     };
     target
         .query_pairs_mut()
-        .append_pair("payment_intent", &intent.id)
-        .append_pair("payment_intent_client_secret", &intent.client_secret)
+        .append_pair(intent.kind, &intent.id)
+        .append_pair(&format!("{}_client_secret", intent.kind), &intent.client_secret)
         .append_pair("redirect_status", if succeed { "succeeded" } else { "failed" });
     Redirect::to(target.as_str()).into_response()
 }

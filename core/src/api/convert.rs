@@ -258,7 +258,7 @@ pub fn checkout(checkout: Checkout, payment_url: String, now: i64) -> pb::Checko
 /// provider's reusable reference (a token, PaymentMethod or mandate id).
 fn payment_method_reference(method: &PaymentMethod) -> String {
     match method {
-        PaymentMethod::Card { token } => token.clone(),
+        PaymentMethod::Card { token, .. } => token.clone(),
         PaymentMethod::Mandate { id } => id.clone(),
         PaymentMethod::Upi { .. } => "upi".into(),
     }
@@ -353,6 +353,20 @@ pub fn public_checkout(
         cancel_url: checkout.cancel_url.unwrap_or_default(),
         capture_method: capture_method_pb(checkout.capture_method),
         payment_provider: None,
+        subscription: None,
+    }
+}
+
+/// A subscription checkout's plan as the page shows it.
+pub fn subscription_offer(offer: &crate::domain::checkouts::SubscriptionOffer) -> pb::SubscriptionOffer {
+    pb::SubscriptionOffer {
+        plan_name: offer.plan.name.clone(),
+        amount: offer.plan.amount,
+        interval: offer.plan.interval.as_str().to_owned(),
+        interval_count: offer.plan.interval_count,
+        trial_days: offer.trial_days,
+        amount_today: offer.amount_today(),
+        next_charge_at: offer.next_charge_at.map(timestamp),
     }
 }
 
@@ -412,7 +426,7 @@ pub fn refund(refund: &Refund, transaction: &Transaction) -> pb::Refund {
 
 pub fn transaction(t: Transaction) -> pb::Transaction {
     let payment_method = match &t.payment_method {
-        PaymentMethod::Card { token } => {
+        PaymentMethod::Card { token, .. } => {
             pb::PaymentMethod { r#type: "card".into(), token: token.clone(), vpa: String::new() }
         }
         PaymentMethod::Upi { vpa } => {

@@ -382,7 +382,9 @@ impl checkout_service_server::CheckoutService for GrpcApi {
             let exponent = Currency::parse(&checkout.currency).map(Currency::exponent).unwrap_or(2);
             let now = self.core.now();
             let tax = self.core.assess_tax(&checkout, now).await?;
+            let offer = self.core.checkout_offer(&checkout).await?;
             let mut public = convert::public_checkout(checkout, merchant_name, exponent, &tax, now);
+            public.subscription = offer.as_ref().map(convert::subscription_offer);
             public.status = convert::checkout_status_pb(status);
             public.payment_provider = Some(convert::payment_provider(provider.as_ref()));
             Ok(Response::new(public))

@@ -263,6 +263,24 @@ impl Checkout {
     }
 }
 
+/// A plan as its checkout offers it to the payer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionOffer {
+    pub plan: super::plans::Plan,
+    /// Free days before the first charge; nothing is charged today then.
+    pub trial_days: u32,
+    /// The charge after today's: the trial's end, or the second period's
+    /// start.
+    pub next_charge_at: Option<i64>,
+}
+
+impl SubscriptionOffer {
+    /// What paying the checkout charges today.
+    pub fn amount_today(&self) -> i64 {
+        if self.trial_days > 0 { 0 } else { self.plan.amount }
+    }
+}
+
 /// What a checkout sells beyond its amount: a plan, a named customer.
 struct Sale {
     plan: Option<super::plans::Plan>,
@@ -618,6 +636,34 @@ impl Core {
             return Err(CoreError::NotFound(Checkout::NAME));
         }
         self.get::<Checkout>(id).await?.ok_or(CoreError::NotFound(Checkout::NAME))
+    }
+
+    /// What a `subscription` checkout's page offers: its plan, the trial
+    /// and the next charge, counted from now on the customer's clock (a
+    /// test clock's frozen time, when the customer lives on one). `None`
+    /// for any other checkout, or when its plan is gone.
+    pub async fn checkout_offer(&self, checkout: &Checkout) -> CoreResult<Option<SubscriptionOffer>> {
+        if checkout.mode != CheckoutMode::Subscription {
+            return Ok(None);
+        }
+        let Some(plan_id) = checkout.plan_id.as_deref() else { return Ok(None) };
+        let Some(plan) = self.get::<super::plans::Plan>(plan_id).await? else { return Ok(None) };
+        let clock = match checkout.customer_id.as_deref() {
+            Some(id) => self.get::<super::customers::Customer>(id).await?.and_then(|c| c.test_clock_id),
+            None => None,
+        };
+        let start = match self.subscription_now(clock.as_deref()).await {
+            Ok(start) => start,
+            Err(CoreError::NotFound(_)) => self.now(),
+            Err(err) => return Err(err),
+        };
+        let trial_days = checkout.trial_days;
+        let next_charge_at = if trial_days > 0 {
+            Some(start + i64::from(trial_days) * 86_400_000_000)
+        } else {
+            plan.interval.boundary(start, plan.interval_count, 1)
+        };
+        Ok(Some(SubscriptionOffer { plan, trial_days, next_charge_at }))
     }
 
     pub async fn list_checkouts(

@@ -154,6 +154,35 @@ impl Provider for FaultyProvider {
         self.inner.retrieve_charge(reference).await
     }
 
+    fn accepts_currency(&self, currency: &str) -> bool {
+        self.inner.accepts_currency(currency)
+    }
+
+    fn supports_manual_capture(&self) -> bool {
+        self.inner.supports_manual_capture()
+    }
+
+    async fn verify_reusable(&self, method: &PaymentMethod) -> Result<PaymentMethod, ProviderError> {
+        self.inner.verify_reusable(method).await
+    }
+
+    /// Saving a method is the charge of a trial's checkout: it fails as
+    /// planned for `Authorize`.
+    async fn save_payment_method(&self, request: &ChargeRequest) -> Result<ChargeOutcome, ProviderError> {
+        if let Some(err) = self.plan.injected(Operation::Authorize) {
+            return Err(err);
+        }
+        self.plan.count(Operation::Authorize, self.inner.save_payment_method(request).await)
+    }
+
+    async fn refund_details(&self, refund_reference: &str) -> Result<super::RefundDetails, ProviderError> {
+        self.inner.refund_details(refund_reference).await
+    }
+
+    async fn charge_transaction_id(&self, reference: &str) -> Result<Option<String>, ProviderError> {
+        self.inner.charge_transaction_id(reference).await
+    }
+
     async fn refund(&self, request: &RefundRequest) -> Result<RefundOutcome, ProviderError> {
         if let Some(err) = self.plan.injected(Operation::Refund) {
             return Err(err);

@@ -65,6 +65,10 @@ const TRANSACTION_KEY: &str = "paygate_transaction_id";
 const CHECKOUT_KEY: &str = "paygate_checkout_id";
 const REFUND_KEY: &str = "paygate_refund_id";
 
+/// Mandate statuses GoCardless takes new payments on: set up or being set
+/// up.
+const USABLE_MANDATE_STATUSES: [&str; 4] = ["pending_customer_approval", "pending_submission", "submitted", "active"];
+
 /// Pages of a payment's refunds read at most (GoCardless caps refunds per
 /// payment far below this).
 const REFUND_PAGES: usize = 10;
@@ -118,6 +122,11 @@ impl GoCardlessProvider {
     async fn get_payment(&self, id: &str) -> Result<Payment, ProviderError> {
         let path = format!("/payments/{}", resource_id(id)?);
         Ok(self.call::<PaymentEnvelope>(Method::GET, &path, None, None).await?.payments)
+    }
+
+    async fn get_mandate(&self, id: &str) -> Result<Mandate, ProviderError> {
+        let path = format!("/mandates/{}", resource_id(id)?);
+        Ok(self.call::<MandateEnvelope>(Method::GET, &path, None, None).await?.mandates)
     }
 
     async fn get_refund(&self, id: &str) -> Result<Refund, ProviderError> {
@@ -205,7 +214,39 @@ impl Provider for GoCardlessProvider {
             },
             Err(failure) => return Err(failure.into()),
         };
-        Ok(ChargeOutcome { status: charge_status(&payment.status), reference: payment.id })
+        Ok(ChargeOutcome::new(payment.id, charge_status(&payment.status)))
+    }
+
+    /// A mandate is reusable by nature: GoCardless takes payments on it
+    /// while it is being set up or active. Anything else (`failed`,
+    /// `cancelled`, `expired`, `consumed`, `blocked`,
+    /// `suspended_by_payer`) is refused before anything is sold on it.
+    async fn verify_reusable(&self, method: &PaymentMethod) -> Result<PaymentMethod, ProviderError> {
+        let PaymentMethod::Mandate { id } = method else {
+            return Err(refused("payment_method_invalid", "GoCardless takes a Direct Debit mandate id (MD…)"));
+        };
+        if !is_mandate_id(id) {
+            return Err(refused("payment_method_invalid", "GoCardless takes a Direct Debit mandate id (MD…)"));
+        }
+        let mandate = self.get_mandate(id).await?;
+        if !USABLE_MANDATE_STATUSES.contains(&mandate.status.as_str()) {
+            let code = clean_code(&format!("mandate_{}", mandate.status)).unwrap_or_else(|| "mandate_inactive".into());
+            return Err(ProviderError::Refused {
+                code,
+                message: format!("mandate {} is {}: GoCardless takes no payments on it", mandate.id, mandate.status),
+            });
+        }
+        Ok(method.clone())
+    }
+
+    /// A trial's checkout: the mandate is already saved at GoCardless, so
+    /// saving it is checking it can be charged later.
+    async fn save_payment_method(&self, request: &ChargeRequest) -> Result<ChargeOutcome, ProviderError> {
+        self.verify_reusable(&request.method).await?;
+        let PaymentMethod::Mandate { id } = &request.method else {
+            return Err(refused("payment_method_invalid", "GoCardless takes a Direct Debit mandate id (MD…)"));
+        };
+        Ok(ChargeOutcome::new(id.clone(), ChargeStatus::Succeeded))
     }
 
     async fn capture(&self, _idempotency_key: &str, _reference: &str, _amount: i64) -> Result<(), ProviderError> {
@@ -519,6 +560,17 @@ impl Payment {
     fn metadata_str(&self, key: &str) -> Option<&str> {
         self.metadata.get(key).and_then(Value::as_str)
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct MandateEnvelope {
+    mandates: Mandate,
+}
+
+#[derive(Debug, Deserialize)]
+struct Mandate {
+    id: String,
+    status: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -985,7 +1037,7 @@ mod tests {
         for id in ["", "MD", "md000AMA19XGEC", "PM000AMA19XGEC", "MD000/../x", "MD 1", "MD000ama"] {
             assert!(!provider.accepts(&mandate(id)), "{id:?}");
         }
-        assert!(!provider.accepts(&PaymentMethod::Card { token: "MD0001".into() }));
+        assert!(!provider.accepts(&PaymentMethod::card("MD0001")));
         assert!(!provider.supports_manual_capture());
         assert_eq!(provider.name(), "gocardless");
     }

@@ -22,6 +22,11 @@ pub enum PaymentMethod {
     /// PaymentMethod id (`pm_…`) for Stripe.
     Card {
         token: String,
+        /// The provider's customer the card is saved to (a Stripe Customer,
+        /// `cus_…`), once it has been saved for later charges: Stripe
+        /// charges a saved card only together with its customer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        customer: Option<String>,
     },
     Upi {
         vpa: String,
@@ -30,6 +35,13 @@ pub enum PaymentMethod {
     Mandate {
         id: String,
     },
+}
+
+impl PaymentMethod {
+    /// A card token not saved to any provider customer (yet).
+    pub fn card(token: impl Into<String>) -> Self {
+        Self::Card { token: token.into(), customer: None }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +62,14 @@ pub struct ChargeRequest {
     /// Where the payer comes back after a redirect the provider asks for
     /// (3-D Secure): the checkout page.
     pub return_url: Option<String>,
+    /// The payer is present and the method is to be saved for charges
+    /// without them later (a subscription checkout's first charge): the
+    /// outcome's `saved_method` is what those charges use.
+    pub save_for_reuse: bool,
+    /// The payer is not present (a subscription's renewal or retry): the
+    /// method is a saved one, and a charge that would need the payer to
+    /// authenticate fails instead of waiting for them.
+    pub off_session: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +95,17 @@ pub enum ChargeStatus {
 pub struct ChargeOutcome {
     pub reference: String,
     pub status: ChargeStatus,
+    /// The payment method as the provider saved it for later charges (for
+    /// `save_for_reuse` charges and `save_payment_method`), when it differs
+    /// from the one sent: Stripe saves a card under a Customer and may give
+    /// it a new PaymentMethod id.
+    pub saved_method: Option<PaymentMethod>,
+}
+
+impl ChargeOutcome {
+    pub fn new(reference: impl Into<String>, status: ChargeStatus) -> Self {
+        Self { reference: reference.into(), status, saved_method: None }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,10 +162,10 @@ pub trait Provider: Send + Sync + 'static {
 
     /// Checks that a saved payment method can be charged again later
     /// without the payer (a subscription's renewals), before anything is
-    /// sold on it.
-    async fn verify_reusable(&self, method: &PaymentMethod) -> Result<(), ProviderError> {
-        let _ = method;
-        Ok(())
+    /// sold on it. Answers the method as it is to be stored (with what the
+    /// provider's later charges need, e.g. Stripe's Customer).
+    async fn verify_reusable(&self, method: &PaymentMethod) -> Result<PaymentMethod, ProviderError> {
+        Ok(method.clone())
     }
 
     /// Saves the payment method for later charges without charging it (a

@@ -157,7 +157,7 @@ fn outcome(charge: &SandboxCharge) -> ChargeOutcome {
             message: charge.failure_message.clone().unwrap_or_default(),
         },
     };
-    ChargeOutcome { reference: charge.id.clone(), status }
+    ChargeOutcome::new(charge.id.clone(), status)
 }
 
 #[async_trait]
@@ -168,7 +168,7 @@ impl Provider for SandboxProvider {
 
     fn accepts(&self, method: &PaymentMethod) -> bool {
         match method {
-            PaymentMethod::Card { token } => token == DELAYED_TOKEN || CARD_TOKENS.iter().any(|(t, _)| t == token),
+            PaymentMethod::Card { token, .. } => token == DELAYED_TOKEN || CARD_TOKENS.iter().any(|(t, _)| t == token),
             PaymentMethod::Upi { vpa } => vpa == UPI_SUCCESS || vpa == UPI_FAILURE,
             PaymentMethod::Mandate { .. } => false,
         }
@@ -176,10 +176,10 @@ impl Provider for SandboxProvider {
 
     /// Every known test token can be saved; the decline tokens then
     /// decline at each charge, which is how dunning is tried out.
-    async fn verify_reusable(&self, method: &PaymentMethod) -> Result<(), ProviderError> {
+    async fn verify_reusable(&self, method: &PaymentMethod) -> Result<PaymentMethod, ProviderError> {
         match method {
-            PaymentMethod::Card { token } if token == DELAYED_TOKEN => Ok(()),
-            PaymentMethod::Card { token } if CARD_TOKENS.iter().any(|(t, _)| t == token) => Ok(()),
+            PaymentMethod::Card { token, .. } if token == DELAYED_TOKEN => Ok(method.clone()),
+            PaymentMethod::Card { token, .. } if CARD_TOKENS.iter().any(|(t, _)| t == token) => Ok(method.clone()),
             PaymentMethod::Card { .. } => Err(refused("payment_method_invalid", "unknown test token")),
             _ => Err(refused("payment_method_invalid", "the sandbox saves card tokens only")),
         }
@@ -188,15 +188,15 @@ impl Provider for SandboxProvider {
     async fn save_payment_method(&self, request: &ChargeRequest) -> Result<ChargeOutcome, ProviderError> {
         self.simulate_latency().await;
         self.verify_reusable(&request.method).await?;
-        Ok(ChargeOutcome { reference: format!("seti_{}", request.idempotency_key), status: ChargeStatus::Succeeded })
+        Ok(ChargeOutcome::new(format!("seti_{}", request.idempotency_key), ChargeStatus::Succeeded))
     }
 
     async fn authorize(&self, request: &ChargeRequest) -> Result<ChargeOutcome, ProviderError> {
         self.simulate_latency().await;
-        let delayed = matches!(&request.method, PaymentMethod::Card { token } if token == DELAYED_TOKEN);
+        let delayed = matches!(&request.method, PaymentMethod::Card { token, .. } if token == DELAYED_TOKEN);
         let decline = match &request.method {
-            PaymentMethod::Card { token } if token == DELAYED_TOKEN => None,
-            PaymentMethod::Card { token } => match CARD_TOKENS.iter().find(|(t, _)| t == token) {
+            PaymentMethod::Card { token, .. } if token == DELAYED_TOKEN => None,
+            PaymentMethod::Card { token, .. } => match CARD_TOKENS.iter().find(|(t, _)| t == token) {
                 Some((_, outcome)) => *outcome,
                 None => return Err(refused("payment_method_invalid", "unknown test token")),
             },

@@ -5,6 +5,15 @@
 //! the gateway's idempotency key as `Idempotency-Key`: Stripe replays the
 //! first answer for a repeated key, which is what lets a charge be retried
 //! after a timeout without charging twice.
+//!
+//! Saved cards (subscriptions): a charge that is to be reused later makes a
+//! Customer (key `{charge key}-customer`) and confirms its PaymentIntent
+//! with `customer` and `setup_future_usage=off_session`; a trial saves the
+//! card with a SetupIntent (`usage=off_session`) instead, whose `seti_…`
+//! id is then the charge's reference (retrieved, canceled and settled by
+//! `setup_intent.*` webhooks like a PaymentIntent). What is saved is the
+//! PaymentMethod Stripe answers with plus the Customer; renewals confirm a
+//! PaymentIntent with both and `off_session=true`.
 
 use async_trait::async_trait;
 use hmac::{Hmac, KeyInit, Mac};
@@ -72,7 +81,8 @@ struct ApiError {
     code: Option<String>,
     decline_code: Option<String>,
     message: Option<String>,
-    payment_intent: Option<String>,
+    /// The PaymentIntent or SetupIntent a card error happened on.
+    intent: Option<String>,
 }
 
 impl ApiError {
@@ -87,10 +97,9 @@ impl ApiError {
             code: text("code"),
             decline_code: text("decline_code"),
             message: text("message"),
-            payment_intent: error
-                .get("payment_intent")
-                .and_then(|pi| pi.get("id"))
-                .and_then(Value::as_str)
+            intent: ["payment_intent", "setup_intent"]
+                .iter()
+                .find_map(|name| error.get(*name).and_then(|intent| intent.get("id")).and_then(Value::as_str))
                 .map(str::to_owned),
         }
     }
@@ -133,35 +142,47 @@ fn metadata<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
     object.get("metadata").and_then(|m| m.get(key)).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
-/// A PaymentIntent's state, in the gateway's terms.
+/// Whether a Stripe object is a SetupIntent (a card saved without a
+/// charge) rather than a PaymentIntent.
+fn is_setup_intent(intent: &Value) -> bool {
+    str_field(intent, "object") == Some("setup_intent")
+}
+
+/// A PaymentIntent's (or SetupIntent's) state, in the gateway's terms.
 fn charge_status(intent: &Value) -> Result<ChargeStatus, ProviderError> {
     let status = str_field(intent, "status").unwrap_or_default();
+    let setup = is_setup_intent(intent);
     Ok(match status {
         "succeeded" => ChargeStatus::Succeeded,
-        "requires_capture" => ChargeStatus::RequiresCapture,
+        "requires_capture" if !setup => ChargeStatus::RequiresCapture,
         "processing" => ChargeStatus::Processing,
         "requires_action" => {
             ChargeStatus::RequiresAction { next_action: intent.get("next_action").cloned().unwrap_or(Value::Null) }
         }
         // Back to requires_payment_method means the attempt failed (a
-        // decline, a failed authentication); last_payment_error says why.
+        // decline, a failed authentication); last_payment_error (a
+        // SetupIntent's last_setup_error) says why.
         "requires_payment_method" | "canceled" => {
-            let error = intent.get("last_payment_error").filter(|e| e.is_object());
+            let field = if setup { "last_setup_error" } else { "last_payment_error" };
+            let error = intent.get(field).filter(|e| e.is_object());
             let field = |name: &str| error.and_then(|e| str_field(e, name));
             let code = match (error, status) {
                 (None, "canceled") => "canceled".to_owned(),
                 _ => failure_code(field("code"), field("decline_code")),
             };
-            let message = field("message").map(str::to_owned).unwrap_or_else(|| match status {
-                "canceled" => "The payment was canceled.".to_owned(),
-                _ => "The payment was declined.".to_owned(),
+            let message = field("message").map(str::to_owned).unwrap_or_else(|| match (status, setup) {
+                ("canceled", false) => "The payment was canceled.".to_owned(),
+                ("canceled", true) => "Saving the card was canceled.".to_owned(),
+                (_, false) => "The payment was declined.".to_owned(),
+                (_, true) => "The card could not be saved.".to_owned(),
             });
             ChargeStatus::Failed { code, message }
         }
         other => {
+            let object = if setup { "SetupIntent" } else { "PaymentIntent" };
             return Err(refused(
                 "unexpected_status",
-                format!("Stripe answered a confirmed PaymentIntent with status {other:?}"),
+                format!("Stripe answered a confirmed {object} with status {other:?}"),
             ));
         }
     })
@@ -232,12 +253,55 @@ impl StripeProvider {
         ProviderError::Refused { code, message }
     }
 
+    /// The path of a charge's intent: a PaymentIntent (`pi_…`), or the
+    /// SetupIntent (`seti_…`) that saved a trial's card.
     fn intent_path(reference: &str, action: &str) -> Result<String, ProviderError> {
-        if !is_stripe_id(reference, "pi_") {
-            return Err(refused("resource_missing", format!("{reference:?} is not a Stripe PaymentIntent id")));
+        if is_stripe_id(reference, "pi_") {
+            return Ok(format!("/v1/payment_intents/{reference}{action}"));
         }
-        Ok(format!("/v1/payment_intents/{reference}{action}"))
+        if is_stripe_id(reference, "seti_") {
+            return Ok(format!("/v1/setup_intents/{reference}{action}"));
+        }
+        Err(refused("resource_missing", format!("{reference:?} is not a Stripe PaymentIntent or SetupIntent id")))
     }
+
+    /// A Stripe Customer to save a card to, made once per charge: its
+    /// idempotency key derives from the charge's, so a retried charge finds
+    /// the same Customer rather than making another.
+    async fn create_customer(&self, request: &ChargeRequest) -> Result<String, ProviderError> {
+        let form = [
+            ("description", format!("Paygate checkout {}", request.order_reference)),
+            ("metadata[paygate_checkout_id]", request.order_reference.clone()),
+            ("metadata[paygate_transaction_id]", request.transaction_id.clone()),
+        ];
+        let key = format!("{}-customer", request.idempotency_key);
+        let customer = self.call(Method::POST, "/v1/customers", Some(&key), &form).await.map_err(|f| self.error(f))?;
+        str_field(&customer, "id")
+            .filter(|id| is_stripe_id(id, "cus_"))
+            .map(str::to_owned)
+            .ok_or_else(|| ProviderError::Transient("Stripe answered a Customer without an id".into()))
+    }
+
+    /// A card error on a confirmation (402 `card_error` naming the intent)
+    /// is the attempt's outcome: the intent exists and failed for the
+    /// card's reason.
+    fn declined(&self, error: ApiError) -> ChargeOutcome {
+        let code = failure_code(error.code.as_deref(), error.decline_code.as_deref());
+        let message = error.message.map(|m| self.scrub(&m)).unwrap_or_else(|| "Your card was declined.".into());
+        ChargeOutcome::new(error.intent.unwrap_or_default(), ChargeStatus::Failed { code, message })
+    }
+}
+
+/// The card as an intent saved it to `customer`: Stripe may answer with a
+/// PaymentMethod id of its own (a test card such as `pm_card_visa` becomes a
+/// new `pm_…` once attached), which is the one later charges must name.
+fn saved_card(intent: &Value, sent: &str, customer: &str) -> PaymentMethod {
+    let token = match intent.get("payment_method") {
+        Some(Value::String(id)) => id.as_str(),
+        Some(object @ Value::Object(_)) => str_field(object, "id").unwrap_or(sent),
+        _ => sent,
+    };
+    PaymentMethod::Card { token: token.to_owned(), customer: Some(customer.to_owned()) }
 }
 
 #[async_trait]
@@ -247,11 +311,11 @@ impl Provider for StripeProvider {
     }
 
     fn accepts(&self, method: &PaymentMethod) -> bool {
-        matches!(method, PaymentMethod::Card { token } if is_stripe_id(token, "pm_"))
+        matches!(method, PaymentMethod::Card { token, .. } if is_stripe_id(token, "pm_"))
     }
 
     async fn authorize(&self, request: &ChargeRequest) -> Result<ChargeOutcome, ProviderError> {
-        let PaymentMethod::Card { token } = &request.method else {
+        let PaymentMethod::Card { token, customer: saved_to } = &request.method else {
             return Err(refused("payment_method_invalid", "Stripe takes card PaymentMethods (pm_…) only"));
         };
         let mut form: Vec<(&str, String)> = vec![
@@ -267,32 +331,135 @@ impl Provider for StripeProvider {
             ("metadata[paygate_transaction_id]", request.transaction_id.clone()),
             ("metadata[paygate_checkout_id]", request.order_reference.clone()),
         ];
-        if let Some(url) = &request.return_url {
+        // Saved for later: the card goes to a new Customer and Stripe
+        // attaches it there once the payment succeeds. Charged later: the
+        // saved card with its Customer, the payer absent (Stripe declines
+        // with `authentication_required` rather than ask them).
+        let mut saving_to = None;
+        if request.off_session {
+            let Some(customer) = saved_to else {
+                return Err(refused(
+                    "payment_method_not_reusable",
+                    "this card was never saved to a Stripe Customer, so it cannot be charged without the payer",
+                ));
+            };
+            form.push(("customer", customer.clone()));
+            form.push(("off_session", "true".into()));
+        } else if request.save_for_reuse {
+            let customer = match saved_to {
+                Some(customer) => customer.clone(),
+                None => self.create_customer(request).await?,
+            };
+            form.push(("customer", customer.clone()));
+            form.push(("setup_future_usage", "off_session".into()));
+            saving_to = Some(customer);
+        }
+        if let Some(url) = request.return_url.as_ref().filter(|_| !request.off_session) {
             form.push(("return_url", url.clone()));
         }
         match self.call(Method::POST, "/v1/payment_intents", Some(&request.idempotency_key), &form).await {
             Ok(intent) => {
                 let reference = str_field(&intent, "id")
                     .ok_or_else(|| ProviderError::Transient("Stripe answered a PaymentIntent without an id".into()))?;
-                Ok(ChargeOutcome { reference: reference.to_owned(), status: charge_status(&intent)? })
+                let mut outcome = ChargeOutcome::new(reference, charge_status(&intent)?);
+                outcome.saved_method = saving_to.map(|customer| saved_card(&intent, token, &customer));
+                Ok(outcome)
             }
             // A decline is an answer, not an error: the PaymentIntent exists
             // and the transaction fails with the card's reason.
             Err(Failure::Status { status: StatusCode::PAYMENT_REQUIRED, error })
-                if error.kind.as_deref() == Some("card_error") && error.payment_intent.is_some() =>
+                if error.kind.as_deref() == Some("card_error") && error.intent.is_some() =>
             {
-                let code = failure_code(error.code.as_deref(), error.decline_code.as_deref());
-                let message = error.message.map(|m| self.scrub(&m)).unwrap_or_else(|| "Your card was declined.".into());
-                Ok(ChargeOutcome {
-                    reference: error.payment_intent.unwrap_or_default(),
-                    status: ChargeStatus::Failed { code, message },
-                })
+                Ok(self.declined(error))
             }
             Err(failure) => Err(self.error(failure)),
         }
     }
 
+    /// A trial's checkout: a SetupIntent saves the card to a new Customer
+    /// for charges without the payer (`usage=off_session`), confirmed at
+    /// once. A card that asks for 3-D Secure first answers
+    /// `RequiresAction` with the SetupIntent's `next_action`, exactly as a
+    /// payment does, and its `setup_intent.*` webhook settles it.
+    async fn save_payment_method(&self, request: &ChargeRequest) -> Result<ChargeOutcome, ProviderError> {
+        let PaymentMethod::Card { token, customer } = &request.method else {
+            return Err(refused("payment_method_invalid", "Stripe takes card PaymentMethods (pm_…) only"));
+        };
+        let customer = match customer {
+            Some(customer) => customer.clone(),
+            None => self.create_customer(request).await?,
+        };
+        let mut form: Vec<(&str, String)> = vec![
+            ("customer", customer.clone()),
+            ("payment_method", token.clone()),
+            ("payment_method_types[0]", "card".into()),
+            ("confirm", "true".into()),
+            ("usage", "off_session".into()),
+            ("description", format!("Paygate checkout {}", request.order_reference)),
+            ("metadata[paygate_transaction_id]", request.transaction_id.clone()),
+            ("metadata[paygate_checkout_id]", request.order_reference.clone()),
+        ];
+        if let Some(url) = &request.return_url {
+            form.push(("return_url", url.clone()));
+        }
+        match self.call(Method::POST, "/v1/setup_intents", Some(&request.idempotency_key), &form).await {
+            Ok(intent) => {
+                let reference = str_field(&intent, "id")
+                    .ok_or_else(|| ProviderError::Transient("Stripe answered a SetupIntent without an id".into()))?;
+                let mut outcome = ChargeOutcome::new(reference, charge_status(&intent)?);
+                outcome.saved_method = Some(saved_card(&intent, token, &customer));
+                Ok(outcome)
+            }
+            Err(Failure::Status { status: StatusCode::PAYMENT_REQUIRED, error })
+                if error.kind.as_deref() == Some("card_error") && error.intent.is_some() =>
+            {
+                Ok(self.declined(error))
+            }
+            Err(failure) => Err(self.error(failure)),
+        }
+    }
+
+    /// The PaymentMethod must exist and be saved to a Customer (Stripe
+    /// charges a card without the payer only with its Customer): the one
+    /// the method names, or else the one Stripe has it attached to.
+    async fn verify_reusable(&self, method: &PaymentMethod) -> Result<PaymentMethod, ProviderError> {
+        let PaymentMethod::Card { token, customer } = method else {
+            return Err(refused("payment_method_invalid", "Stripe takes card PaymentMethods (pm_…) only"));
+        };
+        if !is_stripe_id(token, "pm_") {
+            return Err(refused("resource_missing", format!("{token:?} is not a Stripe PaymentMethod id")));
+        }
+        let found = self
+            .call(Method::GET, &format!("/v1/payment_methods/{token}"), None, &[])
+            .await
+            .map_err(|f| self.error(f))?;
+        let attached = match found.get("customer") {
+            Some(Value::String(id)) => Some(id.as_str()),
+            Some(object @ Value::Object(_)) => str_field(object, "id"),
+            _ => None,
+        };
+        match (attached, customer) {
+            (Some(attached), Some(named)) if attached != named => Err(refused(
+                "payment_method_not_reusable",
+                format!("PaymentMethod {token} belongs to another Stripe Customer than {named}"),
+            )),
+            (Some(attached), _) => {
+                Ok(PaymentMethod::Card { token: token.clone(), customer: Some(attached.to_owned()) })
+            }
+            (None, _) => Err(refused(
+                "payment_method_not_reusable",
+                format!(
+                    "PaymentMethod {token} is not saved to a Stripe Customer: save it with a SetupIntent (or a \
+                     payment with setup_future_usage) first"
+                ),
+            )),
+        }
+    }
+
     async fn capture(&self, idempotency_key: &str, reference: &str, amount: i64) -> Result<(), ProviderError> {
+        if !is_stripe_id(reference, "pi_") {
+            return Err(refused("resource_missing", format!("{reference:?} is not a Stripe PaymentIntent id")));
+        }
         let path = Self::intent_path(reference, "/capture")?;
         let form = [("amount_to_capture", amount.to_string())];
         self.call(Method::POST, &path, Some(idempotency_key), &form).await.map_err(|f| self.error(f))?;
@@ -480,6 +647,30 @@ fn event_kind(event_type: &str, object: Option<&Value>) -> Result<EventKind, Hoo
                     ChargeEventStatus::Failed {
                         code: failure_code(field("code").or(Some("payment_failed")), field("decline_code")),
                         message: field("message").unwrap_or("The payment failed.").to_owned(),
+                    }
+                }
+            };
+            EventKind::Charge {
+                reference: required(intent, "id")?,
+                transaction_id: metadata(intent, "paygate_transaction_id").map(str::to_owned),
+                status,
+            }
+        }
+        "setup_intent.succeeded"
+        | "setup_intent.requires_action"
+        | "setup_intent.setup_failed"
+        | "setup_intent.canceled" => {
+            let intent = object_of("setup_intent")?;
+            let status = match event_type {
+                "setup_intent.succeeded" => ChargeEventStatus::Succeeded { amount_captured: Some(0) },
+                "setup_intent.requires_action" => ChargeEventStatus::RequiresAction,
+                "setup_intent.canceled" => ChargeEventStatus::Canceled,
+                _ => {
+                    let error = intent.get("last_setup_error").filter(|e| e.is_object());
+                    let field = |name: &str| error.and_then(|e| str_field(e, name));
+                    ChargeEventStatus::Failed {
+                        code: failure_code(field("code").or(Some("setup_failed")), field("decline_code")),
+                        message: field("message").unwrap_or("The card could not be saved.").to_owned(),
                     }
                 }
             };
@@ -826,6 +1017,52 @@ mod tests {
     }
 
     #[test]
+    fn setup_intent_events_settle_a_trials_charge() {
+        let setup = |status: &str| {
+            json!({
+                "id": "seti_1Abc", "object": "setup_intent", "status": status, "usage": "off_session",
+                "customer": "cus_1", "payment_method": "pm_1Saved",
+                "metadata": {"paygate_transaction_id": "txn_trial"}, "last_setup_error": null,
+            })
+        };
+        let charge = |status| EventKind::Charge {
+            reference: "seti_1Abc".into(),
+            transaction_id: Some("txn_trial".into()),
+            status,
+        };
+        assert_eq!(
+            only_kind(&event("setup_intent.succeeded", setup("succeeded"))),
+            charge(ChargeEventStatus::Succeeded { amount_captured: Some(0) })
+        );
+        assert_eq!(
+            only_kind(&event("setup_intent.requires_action", setup("requires_action"))),
+            charge(ChargeEventStatus::RequiresAction)
+        );
+        assert_eq!(only_kind(&event("setup_intent.canceled", setup("canceled"))), charge(ChargeEventStatus::Canceled));
+        let mut failed = setup("requires_payment_method");
+        failed["last_setup_error"] = json!({"type": "card_error", "code": "card_declined",
+            "decline_code": "insufficient_funds", "message": "Your card has insufficient funds."});
+        assert_eq!(
+            only_kind(&event("setup_intent.setup_failed", failed.clone())),
+            charge(ChargeEventStatus::Failed {
+                code: "insufficient_funds".into(),
+                message: "Your card has insufficient funds.".into()
+            })
+        );
+        // The same states read back from Stripe.
+        assert_eq!(charge_status(&setup("succeeded")), Ok(ChargeStatus::Succeeded));
+        assert!(
+            matches!(charge_status(&failed), Ok(ChargeStatus::Failed { code, .. }) if code == "insufficient_funds")
+        );
+        assert!(
+            matches!(charge_status(&setup("canceled")), Ok(ChargeStatus::Failed { message, .. }) if message.contains("Saving"))
+        );
+        assert!(charge_status(&setup("requires_capture")).is_err(), "a SetupIntent is never captured");
+        // A setup_intent event carrying another object is a body error.
+        assert!(matches!(parse(&event("setup_intent.succeeded", intent("succeeded"))), Err(HookError::Body(_))));
+    }
+
+    #[test]
     fn refund_events_map_to_refund_events() {
         let expected = |status| EventKind::Refund {
             charge_reference: "pi_3Abc".into(),
@@ -932,7 +1169,7 @@ mod tests {
     fn accepts_only_stripe_payment_method_ids() {
         let provider =
             StripeProvider::new(reqwest::Client::new(), DEFAULT_API_BASE, SecretString::new("sk_test_x".into()));
-        let card = |token: &str| PaymentMethod::Card { token: token.into() };
+        let card = |token: &str| PaymentMethod::card(token);
         assert!(provider.accepts(&card("pm_card_visa")));
         assert!(provider.accepts(&card("pm_1MqLiJLkdIwHu7ixUEgbFdYF")));
         for token in ["tok_visa", "pm_", "pm_../../v1/refunds", "pm_a?b", "card_123", ""] {

@@ -149,7 +149,12 @@ async function shot(page, name) {
 }
 
 const results = [];
+// PAYGATE_BROWSER_SCENARIOS (a regular expression) runs only the scenarios whose names match.
+const only = process.env.PAYGATE_BROWSER_SCENARIOS ? new RegExp(process.env.PAYGATE_BROWSER_SCENARIOS) : null;
 async function scenario(name, body) {
+    if (only && !only.test(name)) {
+        return;
+    }
     const started = Date.now();
     try {
         await body();
@@ -421,6 +426,112 @@ async function openStripeCheckout(scenarioName, options = {}) {
 }
 
 const stripeCard = (page) => page.getByLabel(/Stripe test PaymentMethod id/);
+
+// ---- subscription checkouts -------------------------------------------------------------------
+
+async function createPlan(body) {
+    const { status, body: plan } = await adminCall('POST', '/plans', { name: 'Pro', amount: 1190, currency: 'EUR', ...body });
+    assert.equal(status, 201, JSON.stringify(plan));
+    return plan.id;
+}
+
+async function createSubscriptionCheckout(planId, site = siteId) {
+    const { status, body } = await adminCall('POST', `/checkouts/${site}/create`, {
+        mode: 'subscription',
+        planId,
+        customer: { email: 'ada@example.com', name: 'Ada Lovelace' },
+        cancelUrl: `${merchant}/cart`,
+    });
+    assert.equal(status, 201, JSON.stringify(body));
+    return body.id;
+}
+
+async function subscriptionOf(checkoutId) {
+    for (let i = 0; i < 100; i += 1) {
+        const { body } = await adminCall('GET', '/subscriptions?limit=100');
+        const found = body.data.find((s) => s.checkoutId === checkoutId);
+        if (found) return found;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`no subscription sold by ${checkoutId}`);
+}
+
+await scenario('subscription: a 30-day trial says nothing is charged today, Start trial saves the card', async () => {
+    const planId = await createPlan({ interval: 'month', trialDays: 30 });
+    const id = await createSubscriptionCheckout(planId);
+    const page = await newPage('subscription-trial');
+    await page.goto(`${main}/checkout/${id}`);
+    assert.equal(await page.locator('.plan-amount').textContent(), '€11.90');
+    assert.equal(await page.locator('.plan-interval').textContent(), '/ month');
+    const trial = await page.locator('.trial').textContent();
+    assert.match(trial, /^30-day free trial — nothing is charged today; €11\.90 on .+, then every month\.$/);
+    assert.equal(await page.locator('.total').textContent(), 'Due today€0.00');
+    const button = page.getByRole('button', { name: 'Start trial' });
+    assert.match(await button.getAttribute('aria-describedby'), /consent/);
+    assert.match(await page.locator('#consent').textContent(), /keep this payment method and charge it €11\.90 every month/);
+    // The localised date is the one the server rendered (UTC), in the payer's words.
+    const when = await page.locator('.trial time').getAttribute('datetime');
+    const days = (new Date(when) - Date.now()) / 86400000;
+    assert.ok(days > 29.9 && days <= 30, `the first charge is in ${days} days`);
+    await shot(page, '30-subscription-trial');
+    await button.click();
+    await page.getByRole('heading', { name: 'Trial started' }).waitFor();
+    const success = await page.locator('#success-text').textContent();
+    assert.match(success, /free trial of Pro with Alpine Outfitters has started\. Nothing was charged today/);
+    const shown = await page.locator('.trial time').textContent();
+    assert.ok(success.endsWith(`is due on ${shown}.`), `the date reads as the page shows it: ${success}`);
+    await shot(page, '31-subscription-trial-started');
+    const subscription = await subscriptionOf(id);
+    assert.equal(subscription.status, 'trialing');
+    const transactions = await transactionsOf(id);
+    assert.deepEqual(transactions.map((t) => [t.status, t.amount]), [['succeeded', 0]]);
+    await page.close();
+});
+
+await scenario('subscription: every 3 months at 320 px, Subscribe charges the first period', async () => {
+    const planId = await createPlan({ name: 'Quarterly box', interval: 'month', intervalCount: 3 });
+    const id = await createSubscriptionCheckout(planId);
+    const page = await newPage('subscription-320px', { viewport: { width: 320, height: 640 } });
+    await page.goto(`${main}/checkout/${id}`);
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 320, 'nothing overflows');
+    assert.equal(await page.locator('.plan-interval').textContent(), 'every 3 months');
+    assert.match(await page.locator('.renewal').textContent(), /^€11\.90 today, then €11\.90 on .+ and every 3 months after\.$/);
+    assert.equal(await page.locator('.total-amount').textContent(), '€11.90');
+    await shot(page, '32-subscription-320px');
+    // Keyboard only: to the button, then Enter.
+    await page.getByRole('button', { name: 'Subscribe' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Subscription started' }).waitFor();
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 320);
+    await shot(page, '33-subscription-started-320px');
+    const subscription = await subscriptionOf(id);
+    assert.equal(subscription.status, 'active');
+    assert.equal(subscription.intervalCount, 3);
+    await page.close();
+});
+
+await scenario('Stripe: a subscription paid in Stripe\'s element keeps the card for renewals', async () => {
+    const planId = await createPlan({ interval: 'year' });
+    const id = await createSubscriptionCheckout(planId, stripeSiteId);
+    const page = await newPage('stripe-subscription');
+    await page.goto(`${main}/checkout/${id}`);
+    await page.locator('#stripe-standin-card').fill('pm_card_visa');
+    assert.equal(await page.locator('.plan-interval').textContent(), '/ year');
+    await shot(page, '34-stripe-subscription');
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await page.getByRole('heading', { name: 'Subscription started' }).waitFor();
+    const subscription = await subscriptionOf(id);
+    assert.equal(subscription.status, 'active');
+    assert.match(subscription.paymentMethod, /^pm_1/, 'the card Stripe saved, not the test token');
+    // At Stripe, that card is attached to the Customer renewals charge it with.
+    const saved = await api('GET', `${stripeStandin}/v1/payment_methods/${subscription.paymentMethod}`, undefined, {
+        Authorization: `Bearer ${process.env.PAYGATE_STRIPE_SECRET_KEY}`,
+    });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    assert.match(saved.body.customer, /^cus_/);
+    await shot(page, '35-stripe-subscription-started');
+    await page.close();
+});
 
 await scenario('Stripe: a card typed into Stripe\'s element pays, redirected to successUrl', async () => {
     const { id, page, response } = await openStripeCheckout('stripe-card');

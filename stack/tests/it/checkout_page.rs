@@ -402,3 +402,74 @@ async fn a_live_checkout_never_offers_test_cards() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_subscription_checkout_offers_its_plan_trial_and_next_charge_on_the_customers_clock() {
+    let app = spawn_app().await;
+    let boot = app.bootstrap().await;
+    let clock: Value = app
+        .admin_post(&boot.api_key, "/api/v1/test-clocks", &json!({"frozenTime": "2026-12-01T09:00:00Z"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let customer: Value = app
+        .admin_post(&boot.api_key, "/api/v1/customers", &json!({"name": "Ada", "testClockId": clock["id"]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let plan = |body: Value| {
+        let app = &app;
+        let key = boot.api_key.clone();
+        async move {
+            let plan: Value = app.admin_post(&key, "/api/v1/plans", &body).await.json().await.unwrap();
+            plan["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let trial =
+        plan(json!({"name": "Pro", "amount": 1190, "currency": "EUR", "interval": "month", "trialDays": 30})).await;
+    let quarterly =
+        plan(json!({"name": "Box", "amount": 2500, "currency": "EUR", "interval": "month", "intervalCount": 3})).await;
+    let checkout = |plan: String| {
+        let app = &app;
+        let boot = &boot;
+        let customer = customer["id"].clone();
+        async move {
+            let body = json!({"mode": "subscription", "planId": plan, "customerId": customer});
+            let response = app.create_checkout(&boot.api_key, &boot.site_id, &body).await;
+            assert_eq!(response.status(), 201);
+            response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+        }
+    };
+
+    // The public view: the plan, the trial, nothing today, the first charge
+    // 30 days after the customer's clock.
+    let id = checkout(trial).await;
+    let public: Value = app.main_get(&format!("/api/v1/checkouts/{id}")).await.json().await.unwrap();
+    assert_eq!(
+        public["subscription"],
+        json!({"planName": "Pro", "amount": 1190, "interval": "month", "intervalCount": 1, "trialDays": 30,
+            "amountToday": 0, "nextChargeAt": "2026-12-31T09:00:00Z"})
+    );
+    let html = app.main_get(&format!("/checkout/{id}")).await.text().await.unwrap();
+    assert!(html.contains("<strong>30-day free trial</strong> — nothing is charged today; €11.90 on"), "{html}");
+    assert!(html.contains(">31 Dec 2026</time>, then every month."), "{html}");
+    assert!(html.contains(">Start trial</button>"), "{html}");
+
+    // Without a trial: the first period today, the next in three months.
+    let id = checkout(quarterly).await;
+    let public: Value = app.main_get(&format!("/api/v1/checkouts/{id}")).await.json().await.unwrap();
+    assert_eq!(public["subscription"]["amountToday"], 2500);
+    assert_eq!(public["subscription"]["nextChargeAt"], "2027-03-01T09:00:00Z");
+    let html = app.main_get(&format!("/checkout/{id}")).await.text().await.unwrap();
+    assert!(html.contains("every 3 months") && html.contains(">Subscribe</button>"), "{html}");
+
+    // A one-off checkout has no subscription at all.
+    let response = app.create_checkout(&boot.api_key, &boot.site_id, &checkout_body()).await;
+    let one_off: Value = response.json().await.unwrap();
+    let public: Value =
+        app.main_get(&format!("/api/v1/checkouts/{}", one_off["id"].as_str().unwrap())).await.json().await.unwrap();
+    assert!(public.get("subscription").is_none(), "{public}");
+    app.stop().await;
+}

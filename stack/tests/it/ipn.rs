@@ -201,10 +201,7 @@ async fn the_guard_runs_again_at_delivery() {
     env.insert("PAYGATE_IPN_ALLOW_PRIVATE".into(), "0".into());
     let strict_config = paygate::StackConfig::from_env(&env).unwrap();
     let strict = paygate_core::open(&strict_config.core_config(strict_config.main_addr)).await.unwrap();
-    let txn = strict
-        .pay(&checkout.id, paygate_core::providers::PaymentMethod::Card { token: "tok_visa".into() })
-        .await
-        .unwrap();
+    let txn = strict.pay(&checkout.id, paygate_core::providers::PaymentMethod::card("tok_visa")).await.unwrap();
     strict.process_payment(&txn.id).await.unwrap();
     let (deliveries, _) = strict
         .list_ipn_deliveries(&principal, "", None, &paygate_core::store::Page { limit: 10, starting_after: None })

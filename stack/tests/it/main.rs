@@ -22,5 +22,6 @@ mod livemode;
 mod operations;
 mod payments;
 mod providers;
+mod subscription_providers;
 mod subscriptions;
 mod transport;

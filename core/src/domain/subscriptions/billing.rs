@@ -149,6 +149,7 @@ impl Core {
                             transaction_id: new_id("txn"),
                             billed_at: at,
                             lease_until: real_now() + CHARGE_LEASE_MICROS,
+                            awaiting_provider: false,
                         });
                         s.updated_at = at;
                         Ok(())
@@ -218,6 +219,7 @@ impl Core {
             .update::<Subscription, _>(id, |s| match &mut s.charge {
                 Some(charge) if charge.transaction_id == transaction_id => {
                     charge.lease_until = real_now() + CHARGE_LEASE_MICROS;
+                    charge.awaiting_provider = true;
                     Ok(())
                 }
                 _ => Err(CoreError::conflict("charge_settled", "settled meanwhile")),
@@ -407,7 +409,10 @@ impl Core {
 
 /// The step due next, as a runner on this subscription's clock sees it: on
 /// a test clock, work in flight is due at once (its clock does not move
-/// while it is finished).
+/// while it is finished), except a charge the provider settles later by
+/// webhook (a bank debit), which no advance can hurry: nothing is due until
+/// that webhook (or the transaction's own check with the provider) settles
+/// it.
 pub(crate) fn step_due(subscription: &Subscription, clocked: bool) -> Option<(i64, Step)> {
     let (at, step) = subscription.next_step()?;
     if !clocked {
@@ -415,7 +420,10 @@ pub(crate) fn step_due(subscription: &Subscription, clocked: bool) -> Option<(i6
     }
     Some(match step {
         Step::Announce => (i64::MIN, step),
-        Step::DriveCharge => (subscription.charge.as_ref().map_or(i64::MIN, |c| c.billed_at), step),
+        Step::DriveCharge => match &subscription.charge {
+            Some(charge) if charge.awaiting_provider => return None,
+            charge => (charge.as_ref().map_or(i64::MIN, |c| c.billed_at), step),
+        },
         _ => (at, step),
     })
 }
@@ -449,6 +457,7 @@ impl Subscription {
             transaction_id: new_id("txn"),
             billed_at: at.max(start),
             lease_until: real_now() + CHARGE_LEASE_MICROS,
+            awaiting_provider: false,
         });
         self.updated_at = at;
         Ok(())

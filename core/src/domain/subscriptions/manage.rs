@@ -132,7 +132,7 @@ impl Core {
                 }
                 // A method the provider refuses outright never makes a
                 // subscription.
-                provider.verify_reusable(&method).await.map_err(|err| match err {
+                let method = provider.verify_reusable(&method).await.map_err(|err| match err {
                     crate::providers::ProviderError::Refused { code, message } => CoreError::Provider { code, message },
                     crate::providers::ProviderError::Transient(message) => CoreError::ProviderUnavailable(message),
                 })?;
@@ -251,7 +251,7 @@ impl Core {
                 "this payment method cannot be charged again by the subscription's provider",
             ));
         }
-        provider.verify_reusable(&method).await.map_err(|err| match err {
+        let method = provider.verify_reusable(&method).await.map_err(|err| match err {
             crate::providers::ProviderError::Refused { code, message } => CoreError::Provider { code, message },
             crate::providers::ProviderError::Transient(message) => CoreError::ProviderUnavailable(message),
         })?;

@@ -162,6 +162,10 @@ pub struct Charge {
     pub billed_at: i64,
     /// Real time until which the runner that claimed it owns it.
     pub lease_until: i64,
+    /// The provider took the charge and decides later (a bank debit): its
+    /// webhook settles it, and a test clock's advance does not wait for it.
+    #[serde(default)]
+    pub awaiting_provider: bool,
 }
 
 /// A failed period being retried.

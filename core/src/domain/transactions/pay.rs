@@ -38,7 +38,7 @@ pub fn parse_payment_method(kind: &str, vpa: &str) -> CoreResult<PaymentMethod> 
             "paymentMethod must be a provider token (tok_…, pm_…), a Direct Debit mandate (MD…) or \"upi\"",
         ));
     }
-    Ok(PaymentMethod::Card { token: kind.to_owned() })
+    Ok(PaymentMethod::card(kind))
 }
 
 impl Core {

@@ -3,7 +3,7 @@
 use super::model::*;
 use crate::domain::{
     Core, Entity,
-    checkouts::{CaptureMethod, Checkout},
+    checkouts::{CaptureMethod, Checkout, CheckoutMode},
     now_micros,
 };
 use crate::{
@@ -58,6 +58,12 @@ impl Core {
             Err(err) => return Err(err),
         };
 
+        // A subscription's own charges (renewals, retries, the first
+        // charge of one made through the API) run without the payer, on
+        // the method its checkout saved; a subscription checkout's payment
+        // saves the method it pays with for them.
+        let off_session = claimed.subscription_id.is_some();
+        let sells_subscription = checkout.as_ref().is_some_and(|c| c.mode == CheckoutMode::Subscription);
         let request = ChargeRequest {
             idempotency_key: claimed.id.clone(),
             order_reference: claimed.checkout_id.clone(),
@@ -66,11 +72,13 @@ impl Core {
             method: claimed.payment_method.clone(),
             capture: claimed.capture_method == CaptureMethod::Automatic,
             transaction_id: claimed.id.clone(),
-            return_url: Some(format!(
-                "{}/checkout/{}",
-                self.checkout_base_url(&claimed.site_id).await?,
-                claimed.checkout_id
-            )),
+            return_url: if off_session {
+                None
+            } else {
+                Some(format!("{}/checkout/{}", self.checkout_base_url(&claimed.site_id).await?, claimed.checkout_id))
+            },
+            save_for_reuse: sells_subscription && !off_session,
+            off_session,
         };
         let provider = self.provider_client(claimed.provider_id.as_deref()).await?;
         let outcome = if claimed.setup_only {
@@ -78,6 +86,7 @@ impl Core {
         } else {
             provider.authorize(&request).await
         };
+        let saved_method = outcome.as_ref().ok().and_then(|outcome| outcome.saved_method.clone());
         let (next, reference, failure) = match outcome {
             Ok(outcome) => match outcome.status {
                 ChargeStatus::Succeeded => (TransactionStatus::Succeeded, Some(outcome.reference), None),
@@ -86,7 +95,7 @@ impl Core {
                     (TransactionStatus::Failed, Some(outcome.reference), Some((code, message)))
                 }
                 ChargeStatus::Processing | ChargeStatus::RequiresAction { .. } => {
-                    return self.await_provider(claimed, outcome.reference, outcome.status).await;
+                    return self.await_provider(claimed, outcome.reference, outcome.status, saved_method).await;
                 }
             },
             Err(ProviderError::Refused { code, message }) => (TransactionStatus::Failed, None, Some((code, message))),
@@ -123,6 +132,9 @@ impl Core {
                 let now = now_micros();
                 transaction.transition(next, now)?;
                 transaction.provider_reference = reference.clone();
+                if let Some(method) = &saved_method {
+                    transaction.payment_method = method.clone();
+                }
                 if next == TransactionStatus::Succeeded {
                     transaction.amount_captured = transaction.amount;
                 }
@@ -214,7 +226,13 @@ impl Core {
     /// checkout page and wait for the provider's webhook. The charge is
     /// never sent again, so an idempotency key the provider forgets after
     /// a day cannot turn into a second charge.
-    async fn await_provider(&self, claimed: Transaction, reference: String, status: ChargeStatus) -> CoreResult<()> {
+    async fn await_provider(
+        &self,
+        claimed: Transaction,
+        reference: String,
+        status: ChargeStatus,
+        saved_method: Option<crate::providers::PaymentMethod>,
+    ) -> CoreResult<()> {
         let next_action = match status {
             ChargeStatus::RequiresAction { next_action } => Some(next_action),
             _ => None,
@@ -226,6 +244,11 @@ impl Core {
                     return Err(CoreError::conflict("already_settled", "settled elsewhere"));
                 }
                 transaction.provider_reference.get_or_insert_with(|| reference.clone());
+                // Saved once the provider settles it: the subscription its
+                // webhook completes takes the method from here.
+                if let Some(method) = &saved_method {
+                    transaction.payment_method = method.clone();
+                }
                 transaction.awaiting_provider = true;
                 transaction.provider_check_at = now_micros() + Transaction::provider_check_delay_micros(0);
                 transaction.provider_checks = 0;
