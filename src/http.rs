@@ -257,6 +257,20 @@ pub fn rfc3339(timestamp: Option<&prost_types::Timestamp>) -> Option<String> {
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }
 
+/// A PDF as an attachment named after the document number.
+pub fn pdf_response(document: crate::proto::v1::DocumentPdf) -> Response {
+    let filename: String =
+        document.number.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect();
+    let disposition = format!("attachment; filename=\"{filename}.pdf\"");
+    let mut response = document.pdf.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/pdf"));
+    if let Ok(value) = axum::http::HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
 /// Adds `Idempotent-Replayed: true` when core answered from its record.
 pub fn with_replay_header(metadata: &tonic::metadata::MetadataMap, mut response: Response) -> Response {
     if metadata.get("idempotent-replayed").is_some_and(|v| v == "true") {

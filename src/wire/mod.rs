@@ -8,11 +8,13 @@
 
 mod customers;
 mod objects;
+mod portal;
 mod providers;
 mod requests;
 
 pub use customers::*;
 pub use objects::*;
+pub use portal::*;
 pub use providers::*;
 pub use requests::*;
 use serde::{Deserialize, Serialize};

@@ -129,7 +129,14 @@ pub struct CreateCheckoutRequest {
     #[schema(example = "EUR", pattern = "^[A-Za-z]{3}$")]
     pub currency: Option<String>,
     pub description: Option<String>,
+    /// Details printed on the invoice. With `customerId`, each detail left
+    /// out here comes from that customer record.
     pub customer: Option<CustomerInput>,
+    /// A customer record (`cus_…`) of the key's organization and mode: the
+    /// transaction, invoice and credit notes carry it, and the customer
+    /// finds them in the portal.
+    #[schema(example = "cus_4d5e6f7a8b9c0d1e2f3a4b5c")]
+    pub customer_id: Option<String>,
     #[schema(max_items = 100)]
     pub line_items: Option<Vec<LineItemInput>>,
     /// `automatic` (default) or `manual`.
@@ -167,6 +174,7 @@ impl CreateCheckoutRequest {
             cancel_url: self.cancel_url.unwrap_or_default(),
             metadata: self.metadata.unwrap_or_default().into_iter().collect(),
             expires_in_seconds: self.expires_in_seconds,
+            customer_id: self.customer_id.unwrap_or_default(),
         })
     }
 }
@@ -465,6 +473,7 @@ pub struct ListQuery {
     pub email: Option<String>,
     /// `true` or `false`.
     pub active: Option<String>,
+    pub customer_id: Option<String>,
 }
 
 impl ListQuery {
@@ -514,6 +523,7 @@ impl ListQuery {
         pb::ListDocumentsRequest {
             site_id: self.site_id(),
             transaction_id: self.transaction_id.clone().unwrap_or_default(),
+            customer_id: self.customer_id.clone().unwrap_or_default(),
             page: Some(self.page()),
         }
     }

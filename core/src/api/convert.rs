@@ -185,6 +185,7 @@ pub fn new_checkout(request: pb::CreateCheckoutRequest) -> CoreResult<NewCheckou
         cancel_url: request.cancel_url,
         metadata: request.metadata.into_iter().collect(),
         expires_in_seconds: request.expires_in_seconds,
+        customer_id: request.customer_id,
     })
 }
 
@@ -225,6 +226,7 @@ pub fn checkout(checkout: Checkout, payment_url: String, now: i64) -> pb::Checko
         created_at: Some(timestamp(checkout.created_at)),
         expires_at: Some(timestamp(checkout.expires_at)),
         transaction_id: checkout.transaction_id.unwrap_or_default(),
+        customer_id: checkout.customer_id.unwrap_or_default(),
         idempotent_replayed: false,
     }
 }
@@ -339,6 +341,7 @@ pub fn transaction(t: Transaction) -> pb::Transaction {
         livemode: t.livemode,
         site_id: t.site_id,
         checkout_id: t.checkout_id,
+        customer_id: t.customer_id.unwrap_or_default(),
         amount: t.amount,
         amount_captured: t.amount_captured,
         amount_refunded: t.amount_refunded,

@@ -115,6 +115,9 @@ pub struct NewCheckout {
     pub cancel_url: String,
     pub metadata: BTreeMap<String, String>,
     pub expires_in_seconds: Option<i64>,
+    /// A customer record (`cus_…`) of the caller's; empty: none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub customer_id: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -134,6 +137,11 @@ pub struct Checkout {
     pub currency: String,
     pub description: String,
     pub customer: Option<Customer>,
+    /// The customer record this checkout was made for; its transaction,
+    /// invoice and credit notes carry it too, so the customer finds them
+    /// in the portal.
+    #[serde(default)]
+    pub customer_id: Option<String>,
     pub line_items: Vec<LineItem>,
     pub capture_method: CaptureMethod,
     pub ipn_url: Option<String>,
@@ -243,6 +251,19 @@ pub(crate) fn validate_customer(prefix: &str, customer: &Customer) -> CoreResult
         }),
     };
     Ok(Customer { email, name, vat_id, address })
+}
+
+/// The inline details over a customer record's: each field the request
+/// leaves empty comes from the record.
+fn details_over_record(inline: Option<&Customer>, record: &super::customers::Customer) -> Customer {
+    let inline = inline.cloned().unwrap_or_default();
+    let or_record = |value: String, stored: &str| if value.trim().is_empty() { stored.to_owned() } else { value };
+    Customer {
+        email: or_record(inline.email, &record.email),
+        name: or_record(inline.name, &record.name),
+        vat_id: or_record(inline.vat_id, &record.vat_id),
+        address: inline.address.or_else(|| record.address.clone()),
+    }
 }
 
 /// At most 50 keys of 1–40 characters, values up to 500 characters.
@@ -387,8 +408,19 @@ impl Core {
                     .into(),
             });
         }
-        let valid = validate_new(&request, self.settings.ipn_allow_private)?;
+        // A customer record of another organization or mode is not the
+        // caller's: 404, like any id that is not theirs.
+        let record = match request.customer_id.trim() {
+            "" => None,
+            id => Some(self.owned_customer(principal, id).await?),
+        };
         let fingerprint = super::idempotency::fingerprint(&(site_id, &request))?;
+        let mut request = request;
+        if let Some(record) = &record {
+            request.customer = Some(details_over_record(request.customer.as_ref(), record));
+        }
+        let valid = validate_new(&request, self.settings.ipn_allow_private)?;
+        let customer_id = record.map(|record| record.id);
         // DNS and VIES run only when the request really runs: a replay
         // answers from the record, as fast and as successful as the first
         // answer even when those services are slow or down by now.
@@ -415,6 +447,7 @@ impl Core {
                 currency: valid.currency.code().to_owned(),
                 description: valid.description,
                 customer: valid.customer,
+                customer_id,
                 line_items: valid.line_items,
                 capture_method: valid.capture_method,
                 ipn_url: valid.ipn_url,

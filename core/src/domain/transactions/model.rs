@@ -181,6 +181,9 @@ pub struct Transaction {
     pub livemode: bool,
     pub site_id: String,
     pub checkout_id: String,
+    /// The checkout's customer record, if it named one.
+    #[serde(default)]
+    pub customer_id: Option<String>,
     pub status: TransactionStatus,
     pub amount: i64,
     pub currency: String,

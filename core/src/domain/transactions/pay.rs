@@ -100,6 +100,7 @@ impl Core {
             livemode: checkout.livemode,
             site_id: checkout.site_id.clone(),
             checkout_id: checkout.id.clone(),
+            customer_id: checkout.customer_id.clone(),
             status: TransactionStatus::Pending,
             amount: checkout.amount,
             currency: checkout.currency.clone(),

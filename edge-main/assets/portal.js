@@ -1,0 +1,1 @@
+// Paygate customer portal.

@@ -1,0 +1,536 @@
+//! The customer portal: its API (`/api/v1/portal/…`) and its page
+//! (`/portal`). Core decides everything; this module only carries the
+//! customer's credential to it and renders what it answers.
+//!
+//! A credential is either `Authorization: Bearer pt_…` (the token the
+//! merchant received) or the page's session cookie, which `GET
+//! /portal?token=pt_…` sets in exchange for the token before redirecting to
+//! `/portal`, so the token leaves the address bar and the history. The
+//! cookie is `HttpOnly`, `Secure` and `SameSite=Strict` with `Path=/`: the
+//! page calls the portal API with it. Nothing the portal answers may be
+//! cached (`Cache-Control: no-store`).
+
+use std::fmt::Write as _;
+
+use axum::{
+    Json,
+    extract::{Path, Query, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use paygate_contract::{
+    error::{ErrorType, HttpError},
+    http::{AppQuery, core_request, pdf_response},
+    proto::v1::{self as pb},
+    wire::{self, List, ListQuery},
+};
+use serde::Deserialize;
+
+use crate::{
+    AppState,
+    page::{CSP_BASE, escape, format_money},
+};
+
+const PORTAL_SCRIPT: &str = include_str!("../assets/portal.js");
+const PORTAL_STYLE: &str = include_str!("../assets/portal.css");
+
+/// The page's session cookie. `__Host-` makes browsers refuse it unless it
+/// is `Secure`, has `Path=/` and names no domain, so no other host can set
+/// or shadow it.
+pub(crate) const COOKIE_NAME: &str = "__Host-paygate_portal";
+const COOKIE_ATTRIBUTES: &str = "Path=/; Secure; HttpOnly; SameSite=Strict";
+
+/// The most documents of a kind the page lists; the API pages through
+/// all of them.
+const PAGE_DOCUMENTS: u32 = 100;
+
+type ApiResult = Result<Response, HttpError>;
+
+/// `Cache-Control: no-store` on every portal answer, errors included: what
+/// the portal shows is one customer's and must not outlive the session in
+/// any cache.
+pub(crate) async fn no_store(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let portal = path == "/portal"
+        || path.starts_with("/portal/")
+        || path.starts_with("/assets/portal")
+        || path == "/api/v1/portal"
+        || path.starts_with("/api/v1/portal/");
+    let mut response = next.run(request).await;
+    if portal {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// The session cookie's value, if the request carries one.
+fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.trim())
+        .filter(|value| !value.is_empty())
+}
+
+fn set_cookie(response: &mut Response, value: &str) {
+    if let Ok(header) = HeaderValue::from_str(&format!("{COOKIE_NAME}={value}; {COOKIE_ATTRIBUTES}")) {
+        response.headers_mut().append(header::SET_COOKIE, header);
+    }
+}
+
+fn clear_cookie(response: &mut Response) {
+    if let Ok(header) = HeaderValue::from_str(&format!("{COOKIE_NAME}=; Max-Age=0; {COOKIE_ATTRIBUTES}")) {
+        response.headers_mut().append(header::SET_COOKIE, header);
+    }
+}
+
+/// A core request carrying the customer's credential: the request's own
+/// `Authorization`, else the session cookie. A request with neither
+/// reaches core without one, which answers 401.
+fn portal_request<T>(headers: &HeaderMap, message: T) -> tonic::Request<T> {
+    match session_cookie(headers) {
+        Some(secret) if !headers.contains_key(header::AUTHORIZATION) => with_secret(secret, message),
+        _ => core_request(headers, message),
+    }
+}
+
+/// A core request presenting a portal secret (`pt_…` or `pc_…`).
+fn with_secret<T>(secret: &str, message: T) -> tonic::Request<T> {
+    let mut request = core_request(&HeaderMap::new(), message);
+    if let Ok(value) = tonic::metadata::MetadataValue::try_from(format!("Bearer {secret}")) {
+        request.metadata_mut().insert("authorization", value);
+    }
+    request
+}
+
+/// A change made with the session cookie must come from the portal page
+/// itself: a browser names the page's origin in `Origin`. (`SameSite`
+/// already keeps other sites' requests from carrying the cookie; this also
+/// refuses other origins of the same site.)
+fn check_origin(headers: &HeaderMap) -> Result<(), HttpError> {
+    if headers.contains_key(header::AUTHORIZATION) || session_cookie(headers).is_none() {
+        return Ok(());
+    }
+    match headers.get(header::ORIGIN).map(|origin| origin.to_str().unwrap_or_default()) {
+        Some(origin) if !crate::cors::same_origin(headers, origin) => Err(HttpError::new(
+            StatusCode::FORBIDDEN,
+            ErrorType::Permission,
+            "origin_forbidden",
+            "portal changes made with the portal's session cookie must come from the portal page",
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) async fn me(State(mut state): State<AppState>, headers: HeaderMap) -> ApiResult {
+    let response = state.portal.get_portal_session(portal_request(&headers, pb::GetPortalSessionRequest {})).await?;
+    Ok(Json(wire::PortalView::from(response.get_ref())).into_response())
+}
+
+fn documents_request(query: &ListQuery) -> pb::ListPortalDocumentsRequest {
+    pb::ListPortalDocumentsRequest { page: Some(query.page()) }
+}
+
+pub(crate) async fn invoices(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
+    let request = portal_request(&headers, documents_request(&query));
+    let response = state.portal.list_portal_invoices(request).await?.into_inner();
+    Ok(Json(List::<wire::TaxDocument>::of(&response.data, response.has_more)).into_response())
+}
+
+pub(crate) async fn credit_notes(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
+    let request = portal_request(&headers, documents_request(&query));
+    let response = state.portal.list_portal_credit_notes(request).await?.into_inner();
+    Ok(Json(List::<wire::TaxDocument>::of(&response.data, response.has_more)).into_response())
+}
+
+pub(crate) async fn invoice_pdf(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let request = portal_request(&headers, pb::GetDocumentRequest { id });
+    Ok(pdf_response(state.portal.get_portal_invoice_pdf(request).await?.into_inner()))
+}
+
+pub(crate) async fn credit_note_pdf(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let request = portal_request(&headers, pb::GetDocumentRequest { id });
+    Ok(pdf_response(state.portal.get_portal_credit_note_pdf(request).await?.into_inner()))
+}
+
+/// Ends the session (its token and every browser session made from it)
+/// and clears this browser's cookie.
+pub(crate) async fn logout(State(mut state): State<AppState>, headers: HeaderMap) -> ApiResult {
+    check_origin(&headers)?;
+    let request = portal_request(&headers, pb::EndPortalSessionRequest {});
+    let response = state.portal.end_portal_session(request).await?;
+    let mut answer = Json(wire::PortalLoggedOut::from(response.get_ref())).into_response();
+    clear_cookie(&mut answer);
+    Ok(answer)
+}
+
+// ---- the page ----------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PortalQuery {
+    token: Option<String>,
+}
+
+fn page_headers(headers: &mut HeaderMap) {
+    if let Ok(value) = HeaderValue::from_str(&format!("{CSP_BASE}; frame-ancestors 'none'")) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    page_headers(response.headers_mut());
+    response
+}
+
+/// `GET /portal`: with `?token=pt_…`, trades the token for the session
+/// cookie and redirects to `/portal` (303), so the token leaves the
+/// address bar and the history; without, the customer's portal, or a page
+/// saying the session has ended.
+pub(crate) async fn page(
+    State(mut state): State<AppState>,
+    Query(query): Query<PortalQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(token) = query.token {
+        let exchange = pb::ExchangePortalTokenRequest { token };
+        return match state.portal.exchange_portal_token(core_request(&headers, exchange)).await {
+            Ok(session) => {
+                let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/portal")]).into_response();
+                page_headers(response.headers_mut());
+                set_cookie(&mut response, &session.get_ref().secret);
+                response
+            }
+            Err(status) => ended_or_unavailable(&status),
+        };
+    }
+    let Some(cookie) = session_cookie(&headers).map(str::to_owned) else {
+        return html(StatusCode::UNAUTHORIZED, ended_page(None));
+    };
+    let view = match state.portal.get_portal_session(with_secret(&cookie, pb::GetPortalSessionRequest {})).await {
+        Ok(view) => view.into_inner(),
+        Err(status) => {
+            let mut response = ended_or_unavailable(&status);
+            if status.code() == tonic::Code::Unauthenticated {
+                clear_cookie(&mut response);
+            }
+            return response;
+        }
+    };
+    let page = pb::PageRequest { limit: Some(PAGE_DOCUMENTS), starting_after: String::new() };
+    let mut invoices_client = state.portal.clone();
+    let (invoices, credit_notes) = tokio::join!(
+        invoices_client
+            .list_portal_invoices(with_secret(&cookie, pb::ListPortalDocumentsRequest { page: Some(page.clone()) })),
+        state
+            .portal
+            .list_portal_credit_notes(with_secret(&cookie, pb::ListPortalDocumentsRequest { page: Some(page) })),
+    );
+    match (invoices, credit_notes) {
+        (Ok(invoices), Ok(credit_notes)) => {
+            html(StatusCode::OK, render_portal(&view, &invoices.into_inner(), &credit_notes.into_inner()))
+        }
+        (Err(status), _) | (_, Err(status)) => ended_or_unavailable(&status),
+    }
+}
+
+/// What the page shows when core refuses the credential (the session is
+/// over: nothing private), or cannot be reached.
+fn ended_or_unavailable(status: &tonic::Status) -> Response {
+    match status.code() {
+        tonic::Code::Unauthenticated => {
+            let code = HttpError::from_status(status).body.error.code;
+            html(StatusCode::UNAUTHORIZED, ended_page(Some(&code)))
+        }
+        _ => {
+            tracing::warn!(code = ?status.code(), "portal page could not reach core");
+            html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                shell(
+                    "Portal temporarily unavailable",
+                    "<main class=\"card state\" id=\"portal-unavailable\">\n<h1>Portal temporarily \
+                     unavailable</h1>\n<p>Your account could not be loaded. Please reload this page in a \
+                     moment.</p>\n</main>",
+                ),
+            )
+        }
+    }
+}
+
+/// The page a browser gets without a working session: after logging out,
+/// once the hour is over, or with a link that was used to log out.
+fn ended_page(code: Option<&str>) -> String {
+    let (title, text) = match code {
+        Some("portal_session_expired") => (
+            "This portal link has expired",
+            "For your security, portal links work for one hour. Please open your account again from the \
+             merchant's website.",
+        ),
+        Some("portal_token_invalid") => {
+            ("This portal link is not valid", "Please open your account again from the merchant's website.")
+        }
+        _ => (
+            "Your portal session has ended",
+            "You are logged out. To see your invoices and subscriptions again, open your account from the \
+             merchant's website.",
+        ),
+    };
+    shell(
+        title,
+        &format!(
+            "<main class=\"card state\" id=\"session-ended\">\n<h1>{}</h1>\n<p>{}</p>\n</main>",
+            escape(title),
+            escape(text)
+        ),
+    )
+}
+
+fn shell(title: &str, main: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"robots\" content=\"noindex\">\n<title>{title}</title>\n\
+         <link rel=\"icon\" href=\"/assets/icon.svg\" type=\"image/svg+xml\">\n\
+         <link rel=\"stylesheet\" href=\"/assets/checkout.css\">\n\
+         <link rel=\"stylesheet\" href=\"/assets/portal.css\">\n\
+         <script src=\"/assets/portal.js\" defer></script>\n</head>\n\
+         <body class=\"portal-body\">\n{main}\n</body>\n</html>\n",
+        title = escape(title),
+    )
+}
+
+/// `2026-03-01T10:00:00Z` → `2026-03-01`: the page's script shows it in
+/// the customer's own format.
+fn date_text(rfc3339: Option<&str>) -> String {
+    rfc3339.and_then(|t| t.get(..10)).unwrap_or_default().to_owned()
+}
+
+fn time_element(rfc3339: Option<&str>) -> String {
+    match rfc3339 {
+        Some(value) => format!("<time datetime=\"{}\">{}</time>", escape(value), escape(&date_text(Some(value)))),
+        None => String::new(),
+    }
+}
+
+/// One kind of document as a table; on a phone each row reads as a card.
+fn documents_section(
+    id: &str,
+    title: &str,
+    kind: &str,
+    api_path: &str,
+    documents: &pb::ListDocumentsResponse,
+    empty: &str,
+) -> String {
+    let mut out = format!(
+        "<section class=\"panel\" aria-labelledby=\"{id}-title\" id=\"{id}\">\n<h2 id=\"{id}-title\">{title}</h2>\n"
+    );
+    if documents.data.is_empty() {
+        let _ = writeln!(out, "<p class=\"empty\">{}</p>\n</section>", escape(empty));
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "<table class=\"documents\">\n<thead><tr><th scope=\"col\">Number</th><th scope=\"col\">Date</th>\
+         <th scope=\"col\" class=\"amount\">Amount</th><th scope=\"col\"><span class=\"visually-hidden\">\
+         Download</span></th></tr></thead>\n<tbody>"
+    );
+    for document in &documents.data {
+        let view = wire::TaxDocument::from(document);
+        let amount = format_money(view.totals.gross, &view.currency, view.currency_exponent);
+        let _ = writeln!(
+            out,
+            "<tr><th scope=\"row\" data-label=\"Number\">{number}</th><td data-label=\"Date\">{date}</td>\
+             <td data-label=\"Amount\" class=\"amount\">{amount}</td><td class=\"download\"><a \
+             href=\"/api/v1/portal/{api_path}/{id}/pdf\" download>Download PDF<span class=\"visually-hidden\"> \
+             of {kind} {number}</span></a></td></tr>",
+            number = escape(&view.number),
+            date = time_element(view.issued_at.as_deref()),
+            amount = escape(&amount),
+            id = escape(&view.id),
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+    if documents.has_more {
+        let _ = writeln!(
+            out,
+            "<p class=\"hint\">Showing the latest {PAGE_DOCUMENTS}. Ask the merchant for older documents.</p>"
+        );
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+fn render_portal(
+    view: &pb::PortalView,
+    invoices: &pb::ListDocumentsResponse,
+    credit_notes: &pb::ListDocumentsResponse,
+) -> String {
+    let view = wire::PortalView::from(view);
+    let merchant = if view.merchant_name.is_empty() { "the merchant" } else { view.merchant_name.as_str() };
+    let mut body = String::new();
+    if !view.livemode {
+        body.push_str(
+            "<div class=\"test-banner\" role=\"note\"><strong class=\"test-badge\">Test mode</strong> These \
+             are test documents: no real money moved.</div>\n",
+        );
+    }
+    let return_link = view
+        .return_url
+        .as_deref()
+        .map(|url| {
+            format!(
+                "<a id=\"return-link\" class=\"return\" href=\"{}\">Return to {}</a>",
+                escape(url),
+                escape(merchant)
+            )
+        })
+        .unwrap_or_default();
+    let _ = write!(
+        body,
+        "<header class=\"portal-header\">\n<div class=\"portal-bar\">\n<p class=\"merchant-name\">{merchant}</p>\n\
+         <nav aria-label=\"Account\">{return_link}<button type=\"button\" id=\"logout\" class=\"secondary\">Log \
+         out</button></nav>\n</div>\n</header>\n",
+        merchant = escape(merchant),
+    );
+    let who = view.customer.name.as_deref().or(view.customer.email.as_deref()).unwrap_or("Your account");
+    let _ = write!(body, "<main id=\"portal\" class=\"portal\">\n<h1>{who}</h1>\n", who = escape(who),);
+    if let (Some(_), Some(email)) = (&view.customer.name, &view.customer.email) {
+        let _ = writeln!(body, "<p class=\"customer-email\">{}</p>", escape(email));
+    }
+    body.push_str(
+        "<noscript><p class=\"error\">Logging out and managing subscriptions need JavaScript. Your documents \
+         can be downloaded without it.</p></noscript>\n\
+         <p id=\"progress\" class=\"progress\" role=\"status\" aria-live=\"polite\"></p>\n\
+         <div id=\"error\" class=\"error\" role=\"alert\" aria-live=\"assertive\" tabindex=\"-1\"></div>\n",
+    );
+    body.push_str(&documents_section("invoices", "Invoices", "invoice", "invoices", invoices, "No invoices yet."));
+    body.push_str(&documents_section(
+        "credit-notes",
+        "Credit notes",
+        "credit note",
+        "credit-notes",
+        credit_notes,
+        "No credit notes.",
+    ));
+    body.push_str("</main>\n");
+    let _ = write!(
+        body,
+        "<footer class=\"footer\">Your session ends at {} · Secured by Paygate</footer>",
+        escape(&session_end_text(view.expires_at.as_deref()))
+    );
+    let title = format!("Your account with {merchant}");
+    shell(&title, &body)
+}
+
+/// `2026-12-01T11:52:00Z` → `11:52 UTC`, before the script localises it.
+fn session_end_text(rfc3339: Option<&str>) -> String {
+    match rfc3339.and_then(|t| t.get(11..16)) {
+        Some(time) => format!("{time} UTC"),
+        None => "in an hour".to_owned(),
+    }
+}
+
+pub(crate) async fn script() -> Response {
+    crate::page::asset("text/javascript; charset=utf-8", PORTAL_SCRIPT)
+}
+
+pub(crate) async fn style() -> Response {
+    crate::page::asset("text/css; charset=utf-8", PORTAL_STYLE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document(id: &str, number: &str, gross: i64) -> pb::TaxDocument {
+        pb::TaxDocument {
+            id: id.into(),
+            kind: "invoice".into(),
+            number: number.into(),
+            currency: "EUR".into(),
+            currency_exponent: 2,
+            total: Some(pb::AmountSplit { gross, net: gross, tax: 0 }),
+            ..Default::default()
+        }
+    }
+
+    fn view(livemode: bool) -> pb::PortalView {
+        pb::PortalView {
+            customer: Some(pb::PortalCustomer {
+                id: "cus_1".into(),
+                name: "Ada <Lovelace>".into(),
+                email: "ada@example.com".into(),
+            }),
+            merchant_name: "Acme & Co".into(),
+            return_url: "https://merchant.example/account?a=1&b=2".into(),
+            livemode,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_page_lists_documents_with_their_pdf_links_and_escapes_everything() {
+        let invoices =
+            pb::ListDocumentsResponse { data: vec![document("inv_1", "TEST-INV-2026-000001", 11900)], has_more: false };
+        let html = render_portal(&view(false), &invoices, &pb::ListDocumentsResponse::default());
+        assert!(html.contains("<h1>Ada &lt;Lovelace&gt;</h1>"), "{html}");
+        assert!(html.contains("href=\"/api/v1/portal/invoices/inv_1/pdf\" download"), "{html}");
+        assert!(html.contains("€119.00"), "{html}");
+        assert!(html.contains("Return to Acme &amp; Co"), "{html}");
+        assert!(html.contains("href=\"https://merchant.example/account?a=1&amp;b=2\""), "{html}");
+        assert!(html.contains("No credit notes."), "{html}");
+        assert!(html.contains("test-badge"), "{html}");
+        assert!(!html.contains("<script>"), "no inline script: {html}");
+        let live = render_portal(&view(true), &invoices, &pb::ListDocumentsResponse::default());
+        assert!(!live.contains("test-badge"), "{live}");
+    }
+
+    #[test]
+    fn the_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_static("a=1; __Host-paygate_portal=pc_abc; b=2"));
+        assert_eq!(session_cookie(&headers), Some("pc_abc"));
+        headers.insert(header::COOKIE, HeaderValue::from_static("__Host-paygate_portal="));
+        assert_eq!(session_cookie(&headers), None);
+    }
+
+    #[test]
+    fn changes_with_the_cookie_must_come_from_the_page() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("pay.example"));
+        headers.insert(header::COOKIE, HeaderValue::from_static("__Host-paygate_portal=pc_abc"));
+        headers.insert(header::ORIGIN, HeaderValue::from_static("https://pay.example"));
+        assert!(check_origin(&headers).is_ok());
+        headers.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
+        assert_eq!(check_origin(&headers).map_err(|e| e.status), Err(StatusCode::FORBIDDEN));
+        // A bearer token is not sent by browsers on their own.
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer pt_abc"));
+        assert!(check_origin(&headers).is_ok());
+    }
+}
