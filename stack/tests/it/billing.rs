@@ -86,7 +86,7 @@ async fn pay_and_settle(app: &TestApp, org: &paygate::Bootstrap, body: Value) ->
     (checkout, txn)
 }
 
-fn pdf_text(bytes: &[u8]) -> String {
+pub(crate) fn pdf_text(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("doc.pdf");
     std::fs::write(&path, bytes).unwrap();

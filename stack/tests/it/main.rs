@@ -21,5 +21,6 @@ mod keys_and_sites;
 mod livemode;
 mod operations;
 mod payments;
+mod portal;
 mod providers;
 mod transport;
