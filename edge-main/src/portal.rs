@@ -7,8 +7,11 @@
 //! /portal?token=pt_…` sets in exchange for the token before redirecting to
 //! `/portal`, so the token leaves the address bar and the history. The
 //! cookie is `HttpOnly`, `Secure` and `SameSite=Strict` with `Path=/`: the
-//! page calls the portal API with it. Nothing the portal answers may be
-//! cached (`Cache-Control: no-store`).
+//! page calls the portal API with it. A browser that followed the
+//! merchant's link (another site) does not send a `Strict` cookie on that
+//! redirect, so `/portal` answers such an arrival with a page that reloads
+//! itself from this origin. Nothing the portal answers may be cached
+//! (`Cache-Control: no-store`).
 
 use std::fmt::Write as _;
 
@@ -231,6 +234,13 @@ pub(crate) async fn page(
         };
     }
     let Some(cookie) = session_cookie(&headers).map(str::to_owned) else {
+        // A `SameSite=Strict` cookie does not travel with a navigation that
+        // started on another site, even through this origin's redirect: the
+        // customer who followed the merchant's link arrives here without it.
+        // One same-origin step (a refresh the page itself makes) brings it.
+        if headers.get("sec-fetch-site").is_some_and(|site| site == "cross-site") {
+            return html(StatusCode::OK, continue_page());
+        }
         return html(StatusCode::UNAUTHORIZED, ended_page(None));
     };
     let view = match state.portal.get_portal_session(with_secret(&cookie, pb::GetPortalSessionRequest {})).await {
@@ -283,6 +293,18 @@ fn ended_or_unavailable(status: &tonic::Status) -> Response {
     }
 }
 
+/// Shown for an instant to a browser that arrived from another site: it
+/// reloads `/portal` from this origin, which sends the session cookie.
+/// Nothing private is in it.
+fn continue_page() -> String {
+    shell_with_head(
+        "Opening your account",
+        "<meta http-equiv=\"refresh\" content=\"0; url=/portal\">\n",
+        "<main class=\"card state\" id=\"portal-continue\">\n<h1>Opening your account…</h1>\n\
+         <p><a href=\"/portal\">Continue to your account</a></p>\n</main>",
+    )
+}
+
 /// The page a browser gets without a working session: after logging out,
 /// once the hour is over, or with a link that was used to log out.
 fn ended_page(code: Option<&str>) -> String {
@@ -312,10 +334,15 @@ fn ended_page(code: Option<&str>) -> String {
 }
 
 fn shell(title: &str, main: &str) -> String {
+    shell_with_head(title, "", main)
+}
+
+/// `head`: trusted markup added to the head.
+fn shell_with_head(title: &str, head: &str, main: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"robots\" content=\"noindex\">\n<title>{title}</title>\n\
+         <meta name=\"robots\" content=\"noindex\">\n{head}<title>{title}</title>\n\
          <link rel=\"icon\" href=\"/assets/icon.svg\" type=\"image/svg+xml\">\n\
          <link rel=\"stylesheet\" href=\"/assets/checkout.css\">\n\
          <link rel=\"stylesheet\" href=\"/assets/portal.css\">\n\
@@ -439,10 +466,15 @@ fn render_portal(
         "No credit notes.",
     ));
     body.push_str("</main>\n");
+    let ends = match view.expires_at.as_deref() {
+        Some(at) => {
+            format!("<time datetime=\"{}\" data-time>{}</time>", escape(at), escape(&session_end_text(Some(at))))
+        }
+        None => escape(&session_end_text(None)),
+    };
     let _ = write!(
         body,
-        "<footer class=\"footer\">Your session ends at {} · Secured by Paygate</footer>",
-        escape(&session_end_text(view.expires_at.as_deref()))
+        "<footer class=\"footer\">For your security, this session ends at {ends}. Secured by Paygate.</footer>"
     );
     let title = format!("Your account with {merchant}");
     shell(&title, &body)

@@ -349,6 +349,17 @@ async fn the_portal_page_trades_the_token_for_a_cookie_and_logging_out_ends_both
         request.send()
     };
 
+    // Arriving from the merchant's site, the browser leaves the
+    // SameSite=Strict cookie behind: the page sends it back from its own
+    // origin, showing nothing private meanwhile.
+    let arrival =
+        browser.get(format!("{}/portal", app.main)).header("sec-fetch-site", "cross-site").send().await.unwrap();
+    assert_eq!(arrival.status(), 200);
+    assert_eq!(arrival.headers()["cache-control"], "no-store");
+    let html = arrival.text().await.unwrap();
+    assert!(html.contains("<meta http-equiv=\"refresh\" content=\"0; url=/portal\">"), "{html}");
+    assert!(!html.contains("Lovelace"), "{html}");
+
     let response = page(Some(&cookie)).await.unwrap();
     assert_eq!(response.status(), 200);
     let headers = response.headers().clone();
