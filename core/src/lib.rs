@@ -28,7 +28,8 @@ use paygate_contract::proto::v1::{
     organization_service_server::OrganizationServiceServer, plan_service_server::PlanServiceServer,
     portal_service_server::PortalServiceServer, provider_hook_service_server::ProviderHookServiceServer,
     provider_service_server::ProviderServiceServer, site_service_server::SiteServiceServer,
-    tax_service_server::TaxServiceServer, transaction_service_server::TransactionServiceServer,
+    subscription_service_server::SubscriptionServiceServer, tax_service_server::TaxServiceServer,
+    test_clock_service_server::TestClockServiceServer, transaction_service_server::TransactionServiceServer,
     vat_service_server::VatServiceServer,
 };
 use tokio::net::TcpListener;
@@ -347,6 +348,8 @@ pub async fn serve(
         .add_service(CustomerServiceServer::new(api.clone()))
         .add_service(PlanServiceServer::new(api.clone()))
         .add_service(PortalServiceServer::new(api.clone()))
+        .add_service(SubscriptionServiceServer::new(api.clone()))
+        .add_service(TestClockServiceServer::new(api.clone()))
         .add_service(InvoiceServiceServer::new(api))
         .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), shutdown)
         .await

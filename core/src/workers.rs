@@ -22,6 +22,7 @@ use crate::{
         checkouts::{Checkout, CheckoutStatus},
         ipn::{IPN_QUEUE, IpnDelivery, REQUEUE_AFTER_MICROS},
         provider_events::{EventStatus, PROVIDER_EVENT_QUEUE, ProviderEventRecord},
+        subscriptions::Subscription,
         transactions::{PAYMENT_QUEUE, Transaction, WORK_LEASE_MICROS},
     },
     error::{CoreError, CoreResult},
@@ -223,6 +224,9 @@ pub struct PassReport {
     /// Provider events not applied yet, handed to an applier, and finished
     /// ones past their retention, purged.
     pub provider_events: usize,
+    /// Subscriptions whose due steps ran (renewals, retries, trial ends,
+    /// notices, expiries, cancellations at period end).
+    pub subscriptions: usize,
     /// Idempotency records purged.
     pub idempotency_records: usize,
     /// Documents that could not be read or handled, logged and skipped.
@@ -238,6 +242,7 @@ pub struct Scheduler {
     checkouts: Option<DueCursor>,
     deliveries: Option<DueCursor>,
     provider_events: Option<DueCursor>,
+    subscriptions: Option<DueCursor>,
     idempotency_records: Option<DueCursor>,
 }
 
@@ -248,6 +253,7 @@ impl Scheduler {
             && self.checkouts.is_none()
             && self.deliveries.is_none()
             && self.provider_events.is_none()
+            && self.subscriptions.is_none()
             && self.idempotency_records.is_none()
     }
 
@@ -269,6 +275,9 @@ impl Scheduler {
         let (handled, skipped) =
             walk_due(core, now, &mut self.provider_events, |e| wake_provider_event(core, e, now)).await;
         report.provider_events = handled;
+        report.skipped += skipped;
+        let (handled, skipped) = walk_due(core, now, &mut self.subscriptions, |s| due_subscription(core, s, now)).await;
+        report.subscriptions = handled;
         report.skipped += skipped;
         match core.purge_idempotency_records(self.idempotency_records.as_ref(), PASS_BUDGET).await {
             Ok((reached, purged)) => {
@@ -366,6 +375,11 @@ async fn wake_delivery(core: &Core, delivery: IpnDelivery, now: i64) -> CoreResu
     let Some(claimed) = claim(core, &claimed).await? else { return Ok(false) };
     core.queue.publish(IPN_QUEUE, claimed.id.as_bytes()).await?;
     Ok(true)
+}
+
+async fn due_subscription(core: &Core, subscription: Subscription, now: i64) -> CoreResult<bool> {
+    let (ran, _) = core.run_due_steps(&subscription.id, now, false).await?;
+    Ok(ran > 0)
 }
 
 async fn wake_provider_event(core: &Core, event: ProviderEventRecord, now: i64) -> CoreResult<bool> {

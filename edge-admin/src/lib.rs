@@ -22,7 +22,8 @@ use paygate_contract::{
         ipn_service_client::IpnServiceClient, operations_service_client::OperationsServiceClient,
         organization_service_client::OrganizationServiceClient, plan_service_client::PlanServiceClient,
         portal_service_client::PortalServiceClient, provider_service_client::ProviderServiceClient,
-        site_service_client::SiteServiceClient, tax_service_client::TaxServiceClient,
+        site_service_client::SiteServiceClient, subscription_service_client::SubscriptionServiceClient,
+        tax_service_client::TaxServiceClient, test_clock_service_client::TestClockServiceClient,
         transaction_service_client::TransactionServiceClient,
     },
     server::HttpLimits,
@@ -47,6 +48,8 @@ struct AppState {
     customers: CustomerServiceClient<Channel>,
     plans: PlanServiceClient<Channel>,
     portal: PortalServiceClient<Channel>,
+    subscriptions: SubscriptionServiceClient<Channel>,
+    clocks: TestClockServiceClient<Channel>,
 }
 
 /// The Admin API router over a channel to core.
@@ -65,6 +68,8 @@ pub fn router(core: Channel) -> Router {
         customers: CustomerServiceClient::new(core.clone()),
         plans: PlanServiceClient::new(core.clone()),
         portal: PortalServiceClient::new(core.clone()),
+        subscriptions: SubscriptionServiceClient::new(core.clone()),
+        clocks: TestClockServiceClient::new(core.clone()),
         channel: core,
     };
     let api = Router::new()
@@ -85,6 +90,13 @@ pub fn router(core: Channel) -> Router {
         .route("/plans", post(create_plan).get(list_plans))
         .route("/plans/{id}", get(get_plan).patch(update_plan))
         .route("/portal/sessions", post(create_portal_session))
+        .route("/subscriptions", post(create_subscription).get(list_subscriptions))
+        .route("/subscriptions/{id}", get(get_subscription).patch(update_subscription))
+        .route("/subscriptions/{id}/cancel", post(cancel_subscription))
+        .route("/subscriptions/{id}/resume", post(resume_subscription))
+        .route("/test-clocks", post(create_test_clock).get(list_test_clocks))
+        .route("/test-clocks/{id}", get(get_test_clock))
+        .route("/test-clocks/{id}/advance", post(advance_test_clock))
         .route("/api-keys", post(create_api_key).get(list_api_keys))
         .route("/api-keys/{id}/revoke", post(revoke_api_key))
         .route("/organization", get(get_organization).patch(update_organization))
@@ -316,6 +328,109 @@ async fn create_portal_session(
     let response = state.portal.create_portal_session(core_request(&headers, message)).await?;
     let created = (StatusCode::CREATED, Json(wire::PortalSessionCreated::from(response.get_ref()))).into_response();
     Ok(with_replay_header(response.metadata(), created))
+}
+
+async fn create_subscription(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::CreateSubscriptionRequest>,
+) -> ApiResult {
+    let message = body.into_proto(idempotency_key(&headers)?);
+    let response = state.subscriptions.create_subscription(core_request(&headers, message)).await?;
+    let created = (StatusCode::CREATED, Json(wire::Subscription::from(response.get_ref()))).into_response();
+    Ok(with_replay_header(response.metadata(), created))
+}
+
+async fn list_subscriptions(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
+    let message = pb::ListSubscriptionsRequest {
+        customer_id: query.customer_id.clone().unwrap_or_default(),
+        status: query.status.clone().unwrap_or_default(),
+        page: Some(query.page()),
+    };
+    let response = state.subscriptions.list_subscriptions(core_request(&headers, message)).await?.into_inner();
+    Ok(Json(List::<wire::Subscription>::of(&response.data, response.has_more)).into_response())
+}
+
+async fn get_subscription(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let message = pb::GetSubscriptionRequest { id };
+    let response = state.subscriptions.get_subscription(core_request(&headers, message)).await?;
+    Ok(Json(wire::Subscription::from(response.get_ref())).into_response())
+}
+
+async fn update_subscription(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::UpdateSubscriptionRequest>,
+) -> ApiResult {
+    let message = pb::UpdateSubscriptionRequest { id, payment_method: body.payment_method.unwrap_or_default() };
+    let response = state.subscriptions.update_subscription(core_request(&headers, message)).await?;
+    Ok(Json(wire::Subscription::from(response.get_ref())).into_response())
+}
+
+async fn cancel_subscription(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    AppJsonOrEmpty(body): AppJsonOrEmpty<wire::CancelSubscriptionRequest>,
+) -> ApiResult {
+    let message = body.into_proto(id, idempotency_key(&headers)?);
+    let response = state.subscriptions.cancel_subscription(core_request(&headers, message)).await?;
+    let answer = Json(wire::Subscription::from(response.get_ref())).into_response();
+    Ok(with_replay_header(response.metadata(), answer))
+}
+
+async fn resume_subscription(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    AppJsonOrEmpty(wire::ResumeSubscriptionRequest {}): AppJsonOrEmpty<wire::ResumeSubscriptionRequest>,
+) -> ApiResult {
+    let message = pb::ResumeSubscriptionRequest { id, idempotency_key: idempotency_key(&headers)? };
+    let response = state.subscriptions.resume_subscription(core_request(&headers, message)).await?;
+    let answer = Json(wire::Subscription::from(response.get_ref())).into_response();
+    Ok(with_replay_header(response.metadata(), answer))
+}
+
+async fn create_test_clock(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::TestClockRequest>,
+) -> ApiResult {
+    let message = body.into_create(idempotency_key(&headers)?)?;
+    let response = state.clocks.create_test_clock(core_request(&headers, message)).await?;
+    let created = (StatusCode::CREATED, Json(wire::TestClock::from(response.get_ref()))).into_response();
+    Ok(with_replay_header(response.metadata(), created))
+}
+
+async fn list_test_clocks(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
+    let message = pb::ListTestClocksRequest { page: Some(query.page()) };
+    let response = state.clocks.list_test_clocks(core_request(&headers, message)).await?.into_inner();
+    Ok(Json(List::<wire::TestClock>::of(&response.data, response.has_more)).into_response())
+}
+
+async fn get_test_clock(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.clocks.get_test_clock(core_request(&headers, pb::GetTestClockRequest { id })).await?;
+    Ok(Json(wire::TestClock::from(response.get_ref())).into_response())
+}
+
+async fn advance_test_clock(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::TestClockRequest>,
+) -> ApiResult {
+    let message = body.into_advance(id)?;
+    let response = state.clocks.advance_test_clock(core_request(&headers, message)).await?;
+    Ok(Json(wire::TestClock::from(response.get_ref())).into_response())
 }
 
 async fn get_site(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {

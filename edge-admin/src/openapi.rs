@@ -26,6 +26,8 @@ const CUSTOMERS_WRITE: &str = "customers:write";
 const PLANS_READ: &str = "plans:read";
 const PLANS_WRITE: &str = "plans:write";
 const PORTAL_WRITE: &str = "portal:write";
+const SUBSCRIPTIONS_READ: &str = "subscriptions:read";
+const SUBSCRIPTIONS_WRITE: &str = "subscriptions:write";
 
 /// The Admin API's OpenAPI 3.1 document.
 pub fn document() -> OpenApi {
@@ -42,6 +44,8 @@ pub fn document() -> OpenApi {
     .tag("Customers", "Customers billed again and again.")
     .tag("Plans", "What subscriptions charge, and how often.")
     .tag("Customer portal", "Sessions of the customer portal, where a customer reads their documents.")
+    .tag("Subscriptions", "Customers paying a plan every period: renewals, dunning, cancellation.")
+    .tag("Test clocks", "Frozen times to try subscriptions out (test mode only).")
     .tag("Organization", "Seller details printed on invoices.")
     .tag("Tax", "Tax rules per country.")
     .tag("Invoices", "Invoices and credit notes, with their PDFs.")
@@ -223,6 +227,104 @@ pub fn document() -> OpenApi {
             )
             .body::<wire::CreatePortalSessionRequest>(true)
             .answers::<wire::PortalSessionCreated>(201, "The session, its token and the portal URL."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/subscriptions", "createSubscription", "Create a subscription")
+            .tag("Subscriptions")
+            .scope(SUBSCRIPTIONS_WRITE)
+            .idempotent()
+            .describe(
+                "Charges a saved payment method every period. Without a trial the first period is charged at \
+                 once: the answer is `active`, or `incomplete` when that charge failed (it expires after 23 h).",
+            )
+            .body::<wire::CreateSubscriptionRequest>(true)
+            .answers::<wire::Subscription>(201, "The subscription.")
+            .errors(&[402, 502])
+            .link(201, "GetSubscription", "getSubscription", &[("id", "$response.body#/id")]),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/subscriptions", "listSubscriptions", "List subscriptions")
+            .tag("Subscriptions")
+            .scope(SUBSCRIPTIONS_READ)
+            .paged()
+            .query("customerId", text(), "Only this customer's subscriptions.")
+            .query("status", one_of(wire::SUBSCRIPTION_STATUSES), "Only subscriptions in this status.")
+            .answers_list::<wire::Subscription>("A page of subscriptions of the key's mode, newest first."),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/subscriptions/{id}", "getSubscription", "Get a subscription")
+            .tag("Subscriptions")
+            .scope(SUBSCRIPTIONS_READ)
+            .answers::<wire::Subscription>(200, "The subscription."),
+    );
+    doc.add(
+        route(Method::Patch, "/api/v1/subscriptions/{id}", "updateSubscription", "Change the payment method")
+            .tag("Subscriptions")
+            .scope(SUBSCRIPTIONS_WRITE)
+            .describe("Later charges, dunning retries included, use the new saved method.")
+            .body::<wire::UpdateSubscriptionRequest>(true)
+            .answers::<wire::Subscription>(200, "The subscription.")
+            .errors(&[402, 409, 502]),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/subscriptions/{id}/cancel", "cancelSubscription", "Cancel a subscription")
+            .tag("Subscriptions")
+            .scope(SUBSCRIPTIONS_WRITE)
+            .idempotent()
+            .describe(
+                "At period end by default (`resume` undoes it until then); `atPeriodEnd: false` ends it now. \
+                 Nothing is prorated or refunded. An ended subscription → 409.",
+            )
+            .body::<wire::CancelSubscriptionRequest>(false)
+            .answers::<wire::Subscription>(200, "The subscription.")
+            .errors(&[409]),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/subscriptions/{id}/resume", "resumeSubscription", "Undo a pending cancel")
+            .tag("Subscriptions")
+            .scope(SUBSCRIPTIONS_WRITE)
+            .idempotent()
+            .describe("Only before the period ends, for a subscription set to cancel at period end; else 409.")
+            .body::<wire::ResumeSubscriptionRequest>(false)
+            .answers::<wire::Subscription>(200, "The subscription.")
+            .errors(&[409]),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/test-clocks", "createTestClock", "Create a test clock")
+            .tag("Test clocks")
+            .scope(SUBSCRIPTIONS_WRITE)
+            .idempotent()
+            .describe("Test mode only (a live key → 403). Customers created with its `testClockId` live on it.")
+            .body::<wire::TestClockRequest>(true)
+            .answers::<wire::TestClock>(201, "The clock.")
+            .link(201, "GetTestClock", "getTestClock", &[("id", "$response.body#/id")]),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/test-clocks", "listTestClocks", "List test clocks")
+            .tag("Test clocks")
+            .scope(SUBSCRIPTIONS_READ)
+            .paged()
+            .answers_list::<wire::TestClock>("A page of test clocks, newest first."),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/test-clocks/{id}", "getTestClock", "Get a test clock")
+            .tag("Test clocks")
+            .scope(SUBSCRIPTIONS_READ)
+            .answers::<wire::TestClock>(200, "The clock."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/test-clocks/{id}/advance", "advanceTestClock", "Advance a test clock")
+            .tag("Test clocks")
+            .scope(SUBSCRIPTIONS_WRITE)
+            .describe(
+                "Moves the clock forward (at most three years) and runs, in time order, every trial end, \
+                 renewal, dunning retry, expiry and cancellation due on its subscriptions, then answers \
+                 `ready`. Advancing to the time it shows is a no-op, so a retry is safe; concurrent advances \
+                 never charge a period twice.",
+            )
+            .body::<wire::TestClockRequest>(true)
+            .answers::<wire::TestClock>(200, "The clock, `ready`.")
+            .errors(&[409]),
     );
     doc.add(
         route(Method::Post, "/api/v1/providers", "createProvider", "Connect a provider account")

@@ -37,6 +37,8 @@ pub struct CustomerRecord {
     pub created_at: Option<String>,
     #[schema(format = DateTime)]
     pub updated_at: Option<String>,
+    /// Test mode: the clock it lives on.
+    pub test_clock_id: Option<String>,
 }
 
 impl From<&pb::CustomerRecord> for CustomerRecord {
@@ -52,6 +54,7 @@ impl From<&pb::CustomerRecord> for CustomerRecord {
             livemode: c.livemode,
             created_at: time(c.created_at.as_ref()),
             updated_at: time(c.updated_at.as_ref()),
+            test_clock_id: non_empty(&c.test_clock_id),
         }
     }
 }
@@ -70,6 +73,9 @@ pub struct CustomerRequest {
     pub vat_id: Option<String>,
     /// Up to 50 keys of 1–40 characters, values up to 500 characters.
     pub metadata: Option<BTreeMap<String, String>>,
+    /// On create, test mode: the test clock (`clock_…`) the customer and
+    /// its subscriptions live on.
+    pub test_clock_id: Option<String>,
 }
 
 impl From<CustomerRequest> for pb::CustomerFields {
@@ -81,6 +87,7 @@ impl From<CustomerRequest> for pb::CustomerFields {
             vat_id: c.vat_id,
             replace_metadata: c.metadata.is_some(),
             metadata: c.metadata.unwrap_or_default().into_iter().collect(),
+            test_clock_id: c.test_clock_id,
         }
     }
 }

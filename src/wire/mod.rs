@@ -11,6 +11,7 @@ mod objects;
 mod portal;
 mod providers;
 mod requests;
+mod subscriptions;
 
 pub use customers::*;
 pub use objects::*;
@@ -18,6 +19,7 @@ pub use portal::*;
 pub use providers::*;
 pub use requests::*;
 use serde::{Deserialize, Serialize};
+pub use subscriptions::*;
 use utoipa::ToSchema;
 
 use crate::proto::v1 as pb;

@@ -118,8 +118,6 @@ pub struct Checkout {
     pub currency: String,
     pub description: String,
     pub customer: Option<Customer>,
-    /// The customer record the checkout was made for.
-    pub customer_id: Option<String>,
     pub line_items: Vec<LineItem>,
     pub capture_method: CaptureMethod,
     pub ipn_url: Option<String>,
@@ -133,6 +131,19 @@ pub struct Checkout {
     pub created_at: Option<String>,
     #[schema(format = DateTime)]
     pub expires_at: Option<String>,
+    /// `payment`, `subscription` (sells a plan) or `renewal` (a
+    /// subscription's period, charged with the saved method).
+    #[schema(example = "payment")]
+    pub mode: String,
+    pub plan_id: Option<String>,
+    /// The customer record the checkout bills; its transaction, invoice and
+    /// credit notes carry it too.
+    pub customer_id: Option<String>,
+    /// A renewal checkout's subscription.
+    pub subscription_id: Option<String>,
+    /// A subscription checkout's free trial: paying it only saves the
+    /// payment method.
+    pub trial_days: u32,
 }
 
 impl From<&pb::Checkout> for Checkout {
@@ -148,7 +159,6 @@ impl From<&pb::Checkout> for Checkout {
             currency: c.currency.clone(),
             description: c.description.clone(),
             customer: c.customer.as_ref().map(Customer::from),
-            customer_id: non_empty(&c.customer_id),
             line_items: c.line_items.iter().map(LineItem::from).collect(),
             capture_method: CaptureMethod::from_pb(c.capture_method),
             ipn_url: non_empty(&c.ipn_url),
@@ -159,6 +169,11 @@ impl From<&pb::Checkout> for Checkout {
             transaction_id: non_empty(&c.transaction_id),
             created_at: time(c.created_at.as_ref()),
             expires_at: time(c.expires_at.as_ref()),
+            mode: if c.mode.is_empty() { "payment".to_owned() } else { c.mode.clone() },
+            plan_id: non_empty(&c.plan_id),
+            customer_id: non_empty(&c.customer_id),
+            subscription_id: non_empty(&c.subscription_id),
+            trial_days: c.trial_days,
         }
     }
 }
@@ -755,6 +770,10 @@ pub struct Organization {
     pub invoice_prefix: String,
     #[schema(example = "CN")]
     pub credit_note_prefix: String,
+    /// Days after a failed renewal on which it is retried, then the
+    /// subscription becomes `unpaid`.
+    #[schema(example = json!([1, 3, 5, 7]))]
+    pub dunning_retry_days: Vec<u32>,
     #[schema(format = DateTime)]
     pub created_at: Option<String>,
 }
@@ -772,6 +791,7 @@ impl From<&pb::Organization> for Organization {
             seller_country: non_empty(&o.seller_country),
             invoice_prefix: or_default(&o.invoice_prefix, "INV"),
             credit_note_prefix: or_default(&o.credit_note_prefix, "CN"),
+            dunning_retry_days: o.dunning_retry_days.clone(),
             created_at: time(o.created_at.as_ref()),
         }
     }
@@ -1058,10 +1078,27 @@ impl From<&pb::IpnDelivery> for IpnDelivery {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IpnEventData {
-    /// Absent on checkout events (`checkout.expired`).
+    /// Absent on checkout events (`checkout.expired`) and on subscription
+    /// events that concern no payment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction: Option<Transaction>,
-    pub checkout: Checkout,
+    /// The checkout concerned; absent on subscription events that concern
+    /// no payment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkout: Option<Checkout>,
+    /// On `subscription.*` and `invoice.*` events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<super::Subscription>,
+    /// On `invoice.created`: the invoice's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_id: Option<String>,
+}
+
+impl IpnEventData {
+    /// A checkout event's data: the checkout alone.
+    pub fn of_checkout(checkout: Checkout) -> Self {
+        Self { transaction: None, checkout: Some(checkout), subscription: None, invoice_id: None }
+    }
 }
 
 /// The body POSTed to a checkout's `ipnUrl`.

@@ -132,11 +132,6 @@ pub struct CreateCheckoutRequest {
     /// Details printed on the invoice. With `customerId`, each detail left
     /// out here comes from that customer record.
     pub customer: Option<CustomerInput>,
-    /// A customer record (`cus_…`) of the key's organization and mode: the
-    /// transaction, invoice and credit notes carry it, and the customer
-    /// finds them in the portal.
-    #[schema(example = "cus_4d5e6f7a8b9c0d1e2f3a4b5c")]
-    pub customer_id: Option<String>,
     #[schema(max_items = 100)]
     pub line_items: Option<Vec<LineItemInput>>,
     /// `automatic` (default) or `manual`.
@@ -151,6 +146,18 @@ pub struct CreateCheckoutRequest {
     /// 60–604800; default 3600.
     #[schema(minimum = 60, maximum = 604_800)]
     pub expires_in_seconds: Option<i64>,
+    /// `payment` (default) or `subscription`: sells `planId` to the
+    /// customer (amount, currency and the one line come from the plan).
+    #[schema(example = "payment")]
+    pub mode: Option<String>,
+    /// The plan a subscription checkout sells.
+    pub plan_id: Option<String>,
+    /// An existing customer (`cus_…`, of the key's organization and mode)
+    /// the checkout bills: each detail the inline `customer` leaves out
+    /// comes from it, and the transaction, invoice and credit notes carry
+    /// it, so the customer finds them in the portal.
+    #[schema(example = "cus_4d5e6f7a8b9c0d1e2f3a4b5c")]
+    pub customer_id: Option<String>,
 }
 
 impl CreateCheckoutRequest {
@@ -174,6 +181,8 @@ impl CreateCheckoutRequest {
             cancel_url: self.cancel_url.unwrap_or_default(),
             metadata: self.metadata.unwrap_or_default().into_iter().collect(),
             expires_in_seconds: self.expires_in_seconds,
+            mode: self.mode.unwrap_or_default(),
+            plan_id: self.plan_id.unwrap_or_default(),
             customer_id: self.customer_id.unwrap_or_default(),
         })
     }
@@ -296,6 +305,10 @@ pub struct UpdateOrganizationRequest {
     pub seller_country: Option<String>,
     pub invoice_prefix: Option<String>,
     pub credit_note_prefix: Option<String>,
+    /// Days after a failed renewal on which it is retried: up to 10
+    /// strictly increasing days, 1–60; `[]` restores 1, 3, 5, 7.
+    #[schema(example = json!([1, 3, 5, 7]))]
+    pub dunning_retry_days: Option<Vec<u32>>,
 }
 
 impl From<UpdateOrganizationRequest> for pb::UpdateOrganizationRequest {
@@ -308,6 +321,7 @@ impl From<UpdateOrganizationRequest> for pb::UpdateOrganizationRequest {
             seller_country: b.seller_country,
             invoice_prefix: b.invoice_prefix,
             credit_note_prefix: b.credit_note_prefix,
+            dunning_retry_days: b.dunning_retry_days.map(|days| pb::DunningSchedule { days }),
         }
     }
 }

@@ -339,6 +339,7 @@ impl GrpcApi {
             seller_country: request.seller_country.clone(),
             invoice_prefix: request.invoice_prefix.clone(),
             credit_note_prefix: request.credit_note_prefix.clone(),
+            dunning_retry_days: request.dunning_retry_days.as_ref().map(|schedule| schedule.days.clone()),
         }
     }
 }

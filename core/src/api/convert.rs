@@ -10,6 +10,7 @@ use crate::domain::{
     organizations::Organization,
     provider_accounts::{ProviderAccount, ProviderKind},
     sites::Site,
+    subscriptions::{Subscription, TestClock},
     transactions::{Refund, RefundOrigin, RefundStatus, Transaction, TransactionStatus},
 };
 use crate::error::{CoreError, CoreResult};
@@ -33,6 +34,9 @@ pub fn organization(org: Organization) -> pb::Organization {
         seller_country: org.seller_country,
         invoice_prefix: org.invoice_prefix,
         credit_note_prefix: org.credit_note_prefix,
+        dunning_retry_days: org
+            .dunning_retry_days
+            .unwrap_or_else(|| crate::domain::subscriptions::DEFAULT_RETRY_DAYS.to_vec()),
     }
 }
 
@@ -185,6 +189,8 @@ pub fn new_checkout(request: pb::CreateCheckoutRequest) -> CoreResult<NewCheckou
         cancel_url: request.cancel_url,
         metadata: request.metadata.into_iter().collect(),
         expires_in_seconds: request.expires_in_seconds,
+        mode: request.mode,
+        plan_id: request.plan_id,
         customer_id: request.customer_id,
     })
 }
@@ -226,8 +232,80 @@ pub fn checkout(checkout: Checkout, payment_url: String, now: i64) -> pb::Checko
         created_at: Some(timestamp(checkout.created_at)),
         expires_at: Some(timestamp(checkout.expires_at)),
         transaction_id: checkout.transaction_id.unwrap_or_default(),
-        customer_id: checkout.customer_id.unwrap_or_default(),
         idempotent_replayed: false,
+        mode: checkout.mode.as_str().to_owned(),
+        plan_id: checkout.plan_id.unwrap_or_default(),
+        customer_id: checkout.customer_id.unwrap_or_default(),
+        subscription_id: checkout.subscription_id.unwrap_or_default(),
+        trial_days: checkout.trial_days,
+    }
+}
+
+/// A saved payment method as the merchant may see it again: the
+/// provider's reusable reference (a token, PaymentMethod or mandate id).
+fn payment_method_reference(method: &PaymentMethod) -> String {
+    match method {
+        PaymentMethod::Card { token } => token.clone(),
+        PaymentMethod::Mandate { id } => id.clone(),
+        PaymentMethod::Upi { .. } => "upi".into(),
+    }
+}
+
+pub fn subscription(subscription: Subscription) -> pb::Subscription {
+    let upcoming = subscription.upcoming().map(|upcoming| pb::UpcomingCharge {
+        amount: upcoming.amount,
+        currency: upcoming.currency,
+        date: Some(timestamp(upcoming.date)),
+    });
+    let next_charge_at = subscription.next_charge_at().map(timestamp);
+    let dunning = subscription.dunning.clone();
+    pb::Subscription {
+        status: subscription.status.as_str().to_owned(),
+        customer_id: subscription.customer_id,
+        plan_id: subscription.plan_id,
+        site_id: subscription.site_id,
+        current_period_start: Some(timestamp(subscription.current_period_start)),
+        current_period_end: Some(timestamp(subscription.current_period_end)),
+        trial_start: subscription.trial_start.map(timestamp),
+        trial_end: subscription.trial_end.map(timestamp),
+        cancel_at_period_end: subscription.cancel_at_period_end,
+        canceled_at: subscription.canceled_at.map(timestamp),
+        ended_at: subscription.ended_at.map(timestamp),
+        cancellation_details: subscription.cancellation_details.map(|d| pb::CancellationDetails {
+            reason: d.reason,
+            comment: d.comment,
+            requested_by: d.requested_by,
+            requested_at: Some(timestamp(d.requested_at)),
+        }),
+        latest_invoice_id: subscription.latest_invoice_id.unwrap_or_default(),
+        next_charge_at,
+        upcoming,
+        livemode: subscription.livemode,
+        test_clock_id: subscription.test_clock_id.unwrap_or_default(),
+        payment_method: payment_method_reference(&subscription.payment_method),
+        plan_name: subscription.plan_name,
+        amount: subscription.amount,
+        currency: subscription.currency,
+        interval: subscription.interval.as_str().to_owned(),
+        interval_count: subscription.interval_count,
+        ipn_url: subscription.ipn_url.unwrap_or_default(),
+        checkout_id: subscription.checkout_id.unwrap_or_default(),
+        created_at: Some(timestamp(subscription.created_at)),
+        failed_attempts: dunning.as_ref().map_or(0, |d| d.failed_attempts),
+        last_failure_code: dunning.map(|d| d.last_failure_code).unwrap_or_default(),
+        periods_paid: subscription.periods_paid,
+        id: subscription.id,
+    }
+}
+
+pub fn test_clock(clock: TestClock) -> pb::TestClock {
+    pb::TestClock {
+        id: clock.id,
+        name: clock.name,
+        frozen_time: Some(timestamp(clock.frozen_time)),
+        status: clock.status.as_str().to_owned(),
+        livemode: clock.livemode,
+        created_at: Some(timestamp(clock.created_at)),
     }
 }
 

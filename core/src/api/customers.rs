@@ -26,6 +26,7 @@ fn customer_pb(customer: Customer) -> CustomerRecord {
         livemode: customer.livemode,
         created_at: Some(timestamp(customer.created_at)),
         updated_at: Some(timestamp(customer.updated_at)),
+        test_clock_id: customer.test_clock_id.unwrap_or_default(),
     }
 }
 
@@ -37,6 +38,7 @@ fn customer_input(fields: Option<&CustomerFields>) -> CustomerInput {
         address: fields.address.clone().map(address),
         vat_id: fields.vat_id.clone(),
         metadata: fields.replace_metadata.then(|| fields.metadata.clone().into_iter().collect()),
+        test_clock_id: fields.test_clock_id.clone(),
     }
 }
 

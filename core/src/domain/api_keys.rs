@@ -44,6 +44,8 @@ pub mod scopes {
     pub const PLANS_READ: &str = "plans:read";
     pub const PLANS_WRITE: &str = "plans:write";
     pub const PORTAL_WRITE: &str = "portal:write";
+    pub const SUBSCRIPTIONS_READ: &str = "subscriptions:read";
+    pub const SUBSCRIPTIONS_WRITE: &str = "subscriptions:write";
 
     pub const ALL: &[&str] = &[
         CHECKOUT_CREATE,
@@ -61,6 +63,8 @@ pub mod scopes {
         PLANS_READ,
         PLANS_WRITE,
         PORTAL_WRITE,
+        SUBSCRIPTIONS_READ,
+        SUBSCRIPTIONS_WRITE,
     ];
 }
 

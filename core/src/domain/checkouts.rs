@@ -30,6 +30,39 @@ pub enum CaptureMethod {
     Manual,
 }
 
+/// What a checkout sells.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckoutMode {
+    /// A one-off payment.
+    #[default]
+    Payment,
+    /// A subscription to a plan: paying it saves the payment method.
+    Subscription,
+    /// A subscription's period, charged by Paygate with the saved method
+    /// (never paid through the checkout page).
+    Renewal,
+}
+
+impl CheckoutMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Payment => "payment",
+            Self::Subscription => "subscription",
+            Self::Renewal => "renewal",
+        }
+    }
+
+    /// What a merchant may ask for (`renewal` checkouts are Paygate's own).
+    pub fn parse_requested(value: &str) -> Option<Self> {
+        match value {
+            "" | "payment" => Some(Self::Payment),
+            "subscription" => Some(Self::Subscription),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckoutStatus {
@@ -115,8 +148,12 @@ pub struct NewCheckout {
     pub cancel_url: String,
     pub metadata: BTreeMap<String, String>,
     pub expires_in_seconds: Option<i64>,
-    /// A customer record (`cus_…`) of the caller's; empty: none.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// `payment` (default) or `subscription`.
+    #[serde(default)]
+    pub mode: String,
+    #[serde(default)]
+    pub plan_id: String,
+    #[serde(default)]
     pub customer_id: String,
 }
 
@@ -137,11 +174,6 @@ pub struct Checkout {
     pub currency: String,
     pub description: String,
     pub customer: Option<Customer>,
-    /// The customer record this checkout was made for; its transaction,
-    /// invoice and credit notes carry it too, so the customer finds them
-    /// in the portal.
-    #[serde(default)]
-    pub customer_id: Option<String>,
     pub line_items: Vec<LineItem>,
     pub capture_method: CaptureMethod,
     pub ipn_url: Option<String>,
@@ -165,6 +197,21 @@ pub struct Checkout {
     /// counts one failure twice.
     #[serde(default)]
     pub counted_failure: Option<String>,
+    #[serde(default)]
+    pub mode: CheckoutMode,
+    /// The plan a `subscription` checkout sells.
+    #[serde(default)]
+    pub plan_id: Option<String>,
+    /// The customer object it bills, if the merchant named one.
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    /// A `renewal` checkout's subscription.
+    #[serde(default)]
+    pub subscription_id: Option<String>,
+    /// A `subscription` checkout's free days before the first charge:
+    /// paying it then only saves the payment method.
+    #[serde(default)]
+    pub trial_days: u32,
 }
 
 /// Failed payment attempts a checkout allows before it is canceled.
@@ -211,6 +258,42 @@ impl Checkout {
             self.status
         }
     }
+}
+
+/// What a checkout sells beyond its amount: a plan, a named customer.
+struct Sale {
+    plan: Option<super::plans::Plan>,
+    customer: Option<super::customers::Customer>,
+}
+
+/// A subscription checkout's request with the plan's price filled in: the
+/// plan decides amount and currency (a request may repeat them, never
+/// contradict them), and its one line is the plan.
+fn priced_by_plan(mut request: NewCheckout, plan: &super::plans::Plan) -> CoreResult<NewCheckout> {
+    if request.amount.is_some_and(|amount| amount != plan.amount) {
+        return Err(CoreError::field("amount", "amount_invalid", "a subscription checkout charges its plan's amount"));
+    }
+    if !request.currency.trim().is_empty() && !request.currency.trim().eq_ignore_ascii_case(&plan.currency) {
+        return Err(CoreError::field(
+            "currency",
+            "currency_invalid",
+            "a subscription checkout charges its plan's currency",
+        ));
+    }
+    if !request.line_items.is_empty() {
+        return Err(CoreError::field(
+            "lineItems",
+            "line_items_invalid",
+            "a subscription checkout's one line is its plan",
+        ));
+    }
+    request.amount = Some(plan.amount);
+    request.currency = plan.currency.clone();
+    request.line_items = vec![NewLineItem { name: plan.name.clone(), quantity: Some(1), amount: Some(plan.amount) }];
+    if request.description.trim().is_empty() {
+        request.description = plan.name.clone();
+    }
+    Ok(request)
 }
 
 /// The checked, normalised form of a [`NewCheckout`].
@@ -408,19 +491,19 @@ impl Core {
                     .into(),
             });
         }
-        // A customer record of another organization or mode is not the
-        // caller's: 404, like any id that is not theirs.
-        let record = match request.customer_id.trim() {
-            "" => None,
-            id => Some(self.owned_customer(principal, id).await?),
-        };
         let fingerprint = super::idempotency::fingerprint(&(site_id, &request))?;
-        let mut request = request;
-        if let Some(record) = &record {
+        let mode = CheckoutMode::parse_requested(request.mode.trim())
+            .ok_or_else(|| CoreError::field("mode", "mode_invalid", "mode must be \"payment\" or \"subscription\""))?;
+        let sold = self.checkout_sale(principal, &site, mode, &request).await?;
+        let mut request = match &sold.plan {
+            Some(plan) => priced_by_plan(request, plan)?,
+            None => request,
+        };
+        // Each detail the inline customer leaves out comes from the record.
+        if let Some(record) = &sold.customer {
             request.customer = Some(details_over_record(request.customer.as_ref(), record));
         }
         let valid = validate_new(&request, self.settings.ipn_allow_private)?;
-        let customer_id = record.map(|record| record.id);
         // DNS and VIES run only when the request really runs: a replay
         // answers from the record, as fast and as successful as the first
         // answer even when those services are slow or down by now.
@@ -447,7 +530,6 @@ impl Core {
                 currency: valid.currency.code().to_owned(),
                 description: valid.description,
                 customer: valid.customer,
-                customer_id,
                 line_items: valid.line_items,
                 capture_method: valid.capture_method,
                 ipn_url: valid.ipn_url,
@@ -460,6 +542,11 @@ impl Core {
                 vat_validation,
                 failed_attempts: 0,
                 counted_failure: None,
+                mode,
+                plan_id: sold.plan.as_ref().map(|plan| plan.id.clone()),
+                customer_id: sold.customer.as_ref().map(|customer| customer.id.clone()),
+                subscription_id: None,
+                trial_days: sold.plan.as_ref().map_or(0, |plan| plan.trial_days),
             };
             match self.insert(&checkout).await {
                 // A resumed request whose first attempt got this far.
@@ -470,6 +557,63 @@ impl Core {
             }
         })
         .await
+    }
+
+    /// The plan and customer a checkout names, checked: both the caller's,
+    /// the plan active and chargeable by the site's provider, and a
+    /// subscription checkout knowing whom it bills.
+    async fn checkout_sale(
+        &self,
+        principal: &Principal,
+        site: &super::sites::Site,
+        mode: CheckoutMode,
+        request: &NewCheckout,
+    ) -> CoreResult<Sale> {
+        let customer = match request.customer_id.trim() {
+            "" => None,
+            id => Some(self.owned::<super::customers::Customer>(principal, id).await?),
+        };
+        if mode != CheckoutMode::Subscription {
+            if !request.plan_id.trim().is_empty() {
+                return Err(CoreError::field("planId", "plan_unexpected", "planId needs \"mode\": \"subscription\""));
+            }
+            return Ok(Sale { plan: None, customer });
+        }
+        let plan_id = request.plan_id.trim();
+        if plan_id.is_empty() {
+            return Err(CoreError::field("planId", "parameter_missing", "a subscription checkout needs a planId"));
+        }
+        let plan: super::plans::Plan = self.owned(principal, plan_id).await?;
+        if !plan.active {
+            return Err(CoreError::field(
+                "planId",
+                "plan_inactive",
+                "this plan is deactivated: it sells no new subscriptions",
+            ));
+        }
+        let provider = self.provider_client(site.provider_id.as_deref()).await?;
+        if !provider.accepts_currency(&plan.currency) {
+            return Err(CoreError::field(
+                "planId",
+                "currency_unsupported",
+                format!("the site's provider does not charge {}", plan.currency),
+            ));
+        }
+        if customer.is_none() && request.customer.is_none() {
+            return Err(CoreError::field(
+                "customerId",
+                "parameter_missing",
+                "a subscription checkout needs a customerId or an inline customer",
+            ));
+        }
+        if request.capture_method == CaptureMethod::Manual {
+            return Err(CoreError::field(
+                "captureMethod",
+                "capture_method_invalid",
+                "a subscription is charged at once: captureMethod must be automatic",
+            ));
+        }
+        Ok(Sale { plan: Some(plan), customer })
     }
 
     /// The caller's checkout (see [`Core::owned`]).

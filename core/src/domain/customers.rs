@@ -35,6 +35,21 @@ pub struct Customer {
     pub vat_id: String,
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
+    /// The test clock it lives on (test mode only), fixed at creation.
+    #[serde(default)]
+    pub test_clock_id: Option<String>,
+}
+
+impl Customer {
+    /// The details a checkout or invoice prints.
+    pub fn details(&self) -> checkouts::Customer {
+        checkouts::Customer {
+            email: self.email.clone(),
+            name: self.name.clone(),
+            vat_id: self.vat_id.clone(),
+            address: self.address.clone(),
+        }
+    }
 }
 
 impl Entity for Customer {
@@ -66,6 +81,8 @@ pub struct CustomerInput {
     pub address: Option<Address>,
     pub vat_id: Option<String>,
     pub metadata: Option<BTreeMap<String, String>>,
+    /// On create only: the test clock the customer lives on.
+    pub test_clock_id: Option<String>,
 }
 
 /// The validated details of `input` over `current`.
@@ -90,6 +107,10 @@ impl Core {
         let metadata = input.metadata.clone().unwrap_or_default();
         checkouts::validate_metadata(&metadata)?;
         let fingerprint = super::idempotency::fingerprint(input)?;
+        let test_clock_id = match input.test_clock_id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
+            Some(id) => Some(self.owned_test_clock(principal, id).await?.id),
+            None => None,
+        };
         self.idempotent(principal, "customer.create", idempotency_key, fingerprint, "cus", |id| async move {
             let now = self.now();
             let customer = Customer {
@@ -104,6 +125,7 @@ impl Core {
                 address: details.address.clone(),
                 vat_id: details.vat_id.clone(),
                 metadata: metadata.clone(),
+                test_clock_id: test_clock_id.clone(),
             };
             self.insert(&customer).await
         })

@@ -265,6 +265,7 @@ impl Core {
         livemode: bool,
         kind: DocumentKind,
         prefix: &str,
+        issued_at: i64,
         build: F,
     ) -> CoreResult<T>
     where
@@ -276,7 +277,6 @@ impl Core {
             let counter = self.get::<Sequence>(&sequence_id).await?;
             let last = counter.as_ref().map_or(0, |sequence| sequence.last);
             let sequence = last + 1;
-            let issued_at = now_micros();
             let number_key = kind.number_key(organization_id, livemode, sequence);
             let document = build(sequence, format_number(prefix, livemode, issued_at, sequence), number_key);
             let id = document.id().to_owned();
@@ -335,9 +335,13 @@ impl Core {
         transaction: &Transaction,
         checkout: &Checkout,
     ) -> CoreResult<Option<String>> {
-        if transaction.status != TransactionStatus::Succeeded {
+        if transaction.status != TransactionStatus::Succeeded || transaction.amount == 0 {
+            // Nothing was sold (a trial's checkout only saved the method).
             return Ok(None);
         }
+        // A subscription's period is invoiced on the date it was billed
+        // (its test clock's time, when it lives on one).
+        let issued_at = transaction.billed_at.unwrap_or_else(now_micros);
         let org = self
             .get::<Organization>(&transaction.organization_id)
             .await?
@@ -351,36 +355,43 @@ impl Core {
                 let notes: Vec<String> =
                     if transaction.tax.reverse_charge { vec![REVERSE_CHARGE_NOTE.to_owned()] } else { Vec::new() };
                 let (livemode, prefix) = (transaction.livemode, org.invoice_prefix());
-                self.issue(&org.id, livemode, DocumentKind::Invoice, prefix, |sequence, number, number_key| {
-                    Invoice(TaxDocument {
-                        id: invoice_id.clone(),
-                        version: 0,
-                        created_at: now_micros(),
-                        kind: DocumentKind::Invoice,
-                        organization_id: transaction.organization_id.clone(),
-                        livemode,
-                        site_id: transaction.site_id.clone(),
-                        transaction_id: transaction.id.clone(),
-                        checkout_id: transaction.checkout_id.clone(),
-                        customer_id: transaction.customer_id.clone(),
-                        number,
-                        sequence,
-                        number_key,
-                        issued_at: now_micros(),
-                        currency: transaction.currency.clone(),
-                        seller: seller.clone(),
-                        buyer: buyer.clone(),
-                        lines: transaction.tax.document.lines.clone(),
-                        by_rate: transaction.tax.document.by_rate.clone(),
-                        total: transaction.tax.document.total,
-                        reverse_charge: transaction.tax.reverse_charge,
-                        notes: notes.clone(),
-                        invoice_id: None,
-                        invoice_number: None,
-                        refund_id: None,
-                        credit_allocations: Vec::new(),
-                    })
-                })
+                self.issue(
+                    &org.id,
+                    livemode,
+                    DocumentKind::Invoice,
+                    prefix,
+                    issued_at,
+                    |sequence, number, number_key| {
+                        Invoice(TaxDocument {
+                            id: invoice_id.clone(),
+                            version: 0,
+                            created_at: now_micros(),
+                            kind: DocumentKind::Invoice,
+                            organization_id: transaction.organization_id.clone(),
+                            livemode,
+                            site_id: transaction.site_id.clone(),
+                            transaction_id: transaction.id.clone(),
+                            checkout_id: transaction.checkout_id.clone(),
+                            customer_id: transaction.customer_id.clone(),
+                            number,
+                            sequence,
+                            number_key,
+                            issued_at,
+                            currency: transaction.currency.clone(),
+                            seller: seller.clone(),
+                            buyer: buyer.clone(),
+                            lines: transaction.tax.document.lines.clone(),
+                            by_rate: transaction.tax.document.by_rate.clone(),
+                            total: transaction.tax.document.total,
+                            reverse_charge: transaction.tax.reverse_charge,
+                            notes: notes.clone(),
+                            invoice_id: None,
+                            invoice_number: None,
+                            refund_id: None,
+                            credit_allocations: Vec::new(),
+                        })
+                    },
+                )
                 .await?
             }
         };
@@ -429,7 +440,8 @@ impl Core {
             notes.push(REVERSE_CHARGE_NOTE.to_owned());
         }
         let (livemode, prefix) = (transaction.livemode, org.credit_note_prefix());
-        self.issue(&org.id, livemode, DocumentKind::CreditNote, prefix, |sequence, number, number_key| {
+        let issued_at = now_micros();
+        self.issue(&org.id, livemode, DocumentKind::CreditNote, prefix, issued_at, |sequence, number, number_key| {
             CreditNote(TaxDocument {
                 id: id.clone(),
                 version: 0,
@@ -444,7 +456,7 @@ impl Core {
                 number,
                 sequence,
                 number_key,
-                issued_at: now_micros(),
+                issued_at,
                 currency: transaction.currency.clone(),
                 seller: invoice.seller.clone(),
                 buyer: invoice.buyer.clone(),

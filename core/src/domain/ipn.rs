@@ -20,6 +20,7 @@ use super::{
     auth::Principal,
     checkouts::{Checkout, CheckoutStatus},
     sites::Site,
+    subscriptions::Subscription,
     transactions::{RefundStatus, Transaction, TransactionStatus},
 };
 use crate::{
@@ -143,6 +144,26 @@ impl Owned for IpnDelivery {
     }
 }
 
+/// Whose an event is: the tenant, the site and the checkout (empty for a
+/// subscription sold without one) its delivery is listed under.
+struct EventScope<'a> {
+    organization_id: &'a str,
+    livemode: bool,
+    site_id: &'a str,
+    checkout_id: &'a str,
+}
+
+impl<'a> EventScope<'a> {
+    fn of_checkout(checkout: &'a Checkout) -> Self {
+        Self {
+            organization_id: &checkout.organization_id,
+            livemode: checkout.livemode,
+            site_id: &checkout.site_id,
+            checkout_id: &checkout.id,
+        }
+    }
+}
+
 /// The events a transaction's state implies, each with the seed of its id.
 fn transaction_events(transaction: &Transaction) -> Vec<(String, &'static str, i64)> {
     let mut events = Vec::new();
@@ -219,10 +240,13 @@ impl Core {
         };
         let data = wire::IpnEventData {
             transaction: Some(wire::Transaction::from(&convert::transaction(transaction.clone()))),
-            checkout: self.checkout_view(checkout).await?,
+            checkout: Some(self.checkout_view(checkout).await?),
+            subscription: None,
+            invoice_id: None,
         };
+        let scope = EventScope::of_checkout(checkout);
         for (seed, kind, at) in events {
-            self.record_event(checkout, Some(&transaction.id), &url, &seed, kind, at, &data).await?;
+            self.record_event(&scope, Some(&transaction.id), &url, &seed, kind, at, &data).await?;
         }
         Ok(())
     }
@@ -236,10 +260,45 @@ impl Core {
         Ok(self.get::<super::sites::Site>(&checkout.site_id).await?.and_then(|site| site.ipn_url))
     }
 
+    /// Records a subscription's pending events (each once: the id derives
+    /// from the subscription and the event's sequence number).
+    pub(crate) async fn record_subscription_events(&self, subscription: &Subscription) -> CoreResult<()> {
+        let url = match &subscription.ipn_url {
+            Some(url) => Some(url.clone()),
+            None => self.get::<super::sites::Site>(&subscription.site_id).await?.and_then(|site| site.ipn_url),
+        };
+        let Some(url) = url else { return Ok(()) };
+        let scope = EventScope {
+            organization_id: &subscription.organization_id,
+            livemode: subscription.livemode,
+            site_id: &subscription.site_id,
+            checkout_id: subscription.checkout_id.as_deref().unwrap_or_default(),
+        };
+        let view = wire::Subscription::from(&convert::subscription(subscription.clone()));
+        for event in &subscription.pending_events {
+            let transaction = match &event.transaction_id {
+                Some(id) => self.get::<Transaction>(id).await?,
+                None => None,
+            };
+            let data = wire::IpnEventData {
+                transaction: transaction
+                    .as_ref()
+                    .map(|transaction| wire::Transaction::from(&convert::transaction(transaction.clone()))),
+                checkout: None,
+                subscription: Some(view.clone()),
+                invoice_id: event.invoice_id.clone(),
+            };
+            let seed = format!("{}:event:{}", subscription.id, event.seq);
+            let transaction_id = event.transaction_id.as_deref();
+            self.record_event(&scope, transaction_id, &url, &seed, &event.kind, event.at, &data).await?;
+        }
+        Ok(())
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn record_event(
         &self,
-        checkout: &Checkout,
+        scope: &EventScope<'_>,
         transaction_id: Option<&str>,
         url: &str,
         seed: &str,
@@ -253,7 +312,7 @@ impl Core {
         let event = wire::IpnEvent {
             id: id.clone(),
             event_type: kind.to_owned(),
-            livemode: checkout.livemode,
+            livemode: scope.livemode,
             created_at: paygate_contract::http::rfc3339(Some(&convert::timestamp(at))),
             data: data.clone(),
         };
@@ -264,10 +323,10 @@ impl Core {
             id,
             version: 0,
             created_at: at,
-            organization_id: checkout.organization_id.clone(),
-            livemode: checkout.livemode,
-            site_id: checkout.site_id.clone(),
-            checkout_id: checkout.id.clone(),
+            organization_id: scope.organization_id.to_owned(),
+            livemode: scope.livemode,
+            site_id: scope.site_id.to_owned(),
+            checkout_id: scope.checkout_id.to_owned(),
             transaction_id: transaction_id.map(str::to_owned),
             event_type: kind.to_owned(),
             url: url.to_owned(),
@@ -328,9 +387,18 @@ impl Core {
         if checkout.status == CheckoutStatus::Expired
             && let Some(url) = url.clone()
         {
-            let data = wire::IpnEventData { transaction: None, checkout: self.checkout_view(&checkout).await? };
+            let data = wire::IpnEventData::of_checkout(self.checkout_view(&checkout).await?);
             let seed = format!("{}:checkout.expired", checkout.id);
-            self.record_event(&checkout, None, &url, &seed, "checkout.expired", checkout.expires_at, &data).await?;
+            self.record_event(
+                &EventScope::of_checkout(&checkout),
+                None,
+                &url,
+                &seed,
+                "checkout.expired",
+                checkout.expires_at,
+                &data,
+            )
+            .await?;
         }
         // Closed after too many failed attempts.
         if checkout.status == CheckoutStatus::Canceled
@@ -338,9 +406,10 @@ impl Core {
             && let Some(url) = url
         {
             let now = self.now();
-            let data = wire::IpnEventData { transaction: None, checkout: self.checkout_view(&checkout).await? };
+            let data = wire::IpnEventData::of_checkout(self.checkout_view(&checkout).await?);
             let seed = format!("{}:checkout.canceled", checkout.id);
-            self.record_event(&checkout, None, &url, &seed, "checkout.canceled", now, &data).await?;
+            self.record_event(&EventScope::of_checkout(&checkout), None, &url, &seed, "checkout.canceled", now, &data)
+                .await?;
         }
         let mut done = checkout;
         done.follow_up = false;

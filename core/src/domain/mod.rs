@@ -16,6 +16,7 @@ pub mod portal;
 pub mod provider_accounts;
 pub mod provider_events;
 pub mod sites;
+pub mod subscriptions;
 pub mod tax_rules;
 pub mod taxation;
 pub mod transactions;
@@ -47,6 +48,12 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     CollectionSpec { name: "provider_events", unique: &[], indexed: &["providerId"] },
     CollectionSpec { name: "customers", unique: &[], indexed: &["organizationId", "livemode", "email"] },
     CollectionSpec { name: "plans", unique: &[], indexed: &["organizationId", "livemode", "active"] },
+    CollectionSpec {
+        name: "subscriptions",
+        unique: &[],
+        indexed: &["organizationId", "livemode", "customerId", "status", "testClockId"],
+    },
+    CollectionSpec { name: "test_clocks", unique: &[], indexed: &["organizationId", "livemode"] },
     CollectionSpec { name: "checkout_domains", unique: &[], indexed: &["organizationId", "siteId"] },
     CollectionSpec {
         name: "checkouts",

@@ -34,6 +34,10 @@ pub struct Organization {
     pub invoice_prefix: String,
     #[serde(default)]
     pub credit_note_prefix: String,
+    /// Days after a failed renewal on which it is retried; `None` keeps
+    /// the default (1, 3, 5, 7).
+    #[serde(default)]
+    pub dunning_retry_days: Option<Vec<u32>>,
 }
 
 impl Entity for Organization {
@@ -72,6 +76,32 @@ pub struct OrganizationUpdate {
     pub seller_country: Option<String>,
     pub invoice_prefix: Option<String>,
     pub credit_note_prefix: Option<String>,
+    /// Empty → back to the default schedule.
+    pub dunning_retry_days: Option<Vec<u32>>,
+}
+
+/// Most retries a dunning schedule may have, and the latest day one may
+/// fall on.
+pub const MAX_DUNNING_RETRIES: usize = 10;
+pub const MAX_DUNNING_DAY: u32 = 60;
+
+/// A schedule of strictly increasing days, 1 to 60, at most 10 of them.
+pub fn validate_retry_days(days: &[u32]) -> CoreResult<Option<Vec<u32>>> {
+    if days.is_empty() {
+        return Ok(None);
+    }
+    let increasing = days.windows(2).all(|pair| pair[0] < pair[1]);
+    let in_range = days.iter().all(|day| (1..=MAX_DUNNING_DAY).contains(day));
+    if days.len() > MAX_DUNNING_RETRIES || !increasing || !in_range {
+        return Err(CoreError::field(
+            "dunningRetryDays",
+            "dunning_retry_days_invalid",
+            format!(
+                "dunningRetryDays must be at most {MAX_DUNNING_RETRIES} strictly increasing days between 1 and {MAX_DUNNING_DAY}"
+            ),
+        ));
+    }
+    Ok(Some(days.to_vec()))
 }
 
 fn document_prefix(param: &str, value: &str) -> CoreResult<String> {
@@ -98,6 +128,7 @@ impl Core {
             seller_country: String::new(),
             invoice_prefix: String::new(),
             credit_note_prefix: String::new(),
+            dunning_retry_days: None,
         })
         .await
     }
@@ -149,7 +180,11 @@ impl Core {
             update.invoice_prefix.as_deref().map(|p| document_prefix("invoicePrefix", p)).transpose()?;
         let credit_note_prefix =
             update.credit_note_prefix.as_deref().map(|p| document_prefix("creditNotePrefix", p)).transpose()?;
+        let dunning_retry_days = update.dunning_retry_days.as_deref().map(validate_retry_days).transpose()?;
         self.update::<Organization, _>(&principal.organization_id, |org| {
+            if let Some(days) = &dunning_retry_days {
+                org.dunning_retry_days = days.clone();
+            }
             if let Some(v) = &name {
                 org.name = v.clone();
             }

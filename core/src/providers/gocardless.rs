@@ -155,6 +155,11 @@ impl Provider for GoCardlessProvider {
         "gocardless"
     }
 
+    /// The currencies GoCardless collects in.
+    fn accepts_currency(&self, currency: &str) -> bool {
+        ["GBP", "EUR", "SEK", "DKK", "AUD", "NZD", "CAD", "USD"].contains(&currency)
+    }
+
     fn accepts(&self, method: &PaymentMethod) -> bool {
         matches!(method, PaymentMethod::Mandate { id } if is_mandate_id(id))
     }

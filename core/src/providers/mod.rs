@@ -123,6 +123,30 @@ pub trait Provider: Send + Sync + 'static {
 
     async fn refund(&self, request: &RefundRequest) -> Result<RefundOutcome, ProviderError>;
 
+    /// Whether it charges this currency at all (ISO 4217, upper case).
+    fn accepts_currency(&self, currency: &str) -> bool {
+        let _ = currency;
+        true
+    }
+
+    /// Checks that a saved payment method can be charged again later
+    /// without the payer (a subscription's renewals), before anything is
+    /// sold on it.
+    async fn verify_reusable(&self, method: &PaymentMethod) -> Result<(), ProviderError> {
+        let _ = method;
+        Ok(())
+    }
+
+    /// Saves the payment method for later charges without charging it (a
+    /// trial's checkout): `Succeeded` once saved.
+    async fn save_payment_method(&self, request: &ChargeRequest) -> Result<ChargeOutcome, ProviderError> {
+        let _ = request;
+        Err(ProviderError::Refused {
+            code: "setup_unsupported".into(),
+            message: format!("{} cannot save a payment method without charging it", self.name()),
+        })
+    }
+
     /// `false` when the provider only takes payments it settles by itself
     /// (Direct Debit): `captureMethod: "manual"` is refused up front.
     fn supports_manual_capture(&self) -> bool {

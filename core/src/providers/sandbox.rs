@@ -28,6 +28,10 @@ const CARD_TOKENS: &[(&str, Option<(&str, &str)>)] = &[
     ("tok_chargeDeclinedInsufficientFunds", Some(("insufficient_funds", "Your card has insufficient funds."))),
     ("tok_chargeDeclinedExpiredCard", Some(("expired_card", "Your card has expired."))),
     ("tok_processingError", Some(("processing_error", "An error occurred while processing your card."))),
+    (
+        "tok_chargeDeclinedDoNotTryAgain",
+        Some(("do_not_try_again", "Your card was declined; the issuer asks not to try it again.")),
+    ),
 ];
 
 /// Accepted now, settled later by the sandbox's own `charge.succeeded` or
@@ -168,6 +172,23 @@ impl Provider for SandboxProvider {
             PaymentMethod::Upi { vpa } => vpa == UPI_SUCCESS || vpa == UPI_FAILURE,
             PaymentMethod::Mandate { .. } => false,
         }
+    }
+
+    /// Every known test token can be saved; the decline tokens then
+    /// decline at each charge, which is how dunning is tried out.
+    async fn verify_reusable(&self, method: &PaymentMethod) -> Result<(), ProviderError> {
+        match method {
+            PaymentMethod::Card { token } if token == DELAYED_TOKEN => Ok(()),
+            PaymentMethod::Card { token } if CARD_TOKENS.iter().any(|(t, _)| t == token) => Ok(()),
+            PaymentMethod::Card { .. } => Err(refused("payment_method_invalid", "unknown test token")),
+            _ => Err(refused("payment_method_invalid", "the sandbox saves card tokens only")),
+        }
+    }
+
+    async fn save_payment_method(&self, request: &ChargeRequest) -> Result<ChargeOutcome, ProviderError> {
+        self.simulate_latency().await;
+        self.verify_reusable(&request.method).await?;
+        Ok(ChargeOutcome { reference: format!("seti_{}", request.idempotency_key), status: ChargeStatus::Succeeded })
     }
 
     async fn authorize(&self, request: &ChargeRequest) -> Result<ChargeOutcome, ProviderError> {

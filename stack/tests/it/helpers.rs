@@ -346,7 +346,7 @@ impl TestApp {
             }
         }
         let response = self.create_checkout(&org.api_key, &org.site_id, &body).await;
-        assert_eq!(response.status(), 201);
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
         response.json().await.expect("json")
     }
 
@@ -354,5 +354,14 @@ impl TestApp {
     /// clock can do (backdating an expiry, counting provider charges).
     pub async fn operator_core(&self) -> paygate_core::Core {
         paygate_core::open(&self.config.core_config(self.config.main_addr)).await.expect("core")
+    }
+
+    /// A live key with every scope for `org`, minted as an operator would.
+    pub async fn operator_live_key(&self, org: &Bootstrap) -> String {
+        use paygate_core::domain::api_keys::{KeyMode, scopes};
+        let all: Vec<String> = scopes::ALL.iter().map(|s| (*s).to_owned()).collect();
+        let core = self.operator_core().await;
+        let (_, secret) = core.create_api_key(&org.organization_id, "all scopes", KeyMode::Live, &all).await.unwrap();
+        secret.expose().to_owned()
     }
 }

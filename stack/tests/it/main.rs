@@ -23,4 +23,5 @@ mod operations;
 mod payments;
 mod portal;
 mod providers;
+mod subscriptions;
 mod transport;

@@ -25,6 +25,10 @@ impl Core {
             if let Some(invoice_id) = self.issue_documents(&transaction, &checkout).await? {
                 transaction.invoice_id = Some(invoice_id);
             }
+            // The subscription it pays (a renewal) or sells (a subscription
+            // checkout) follows, with the invoice in hand.
+            self.settle_subscription_charge(&transaction, transaction.invoice_id.clone()).await?;
+            self.start_checkout_subscription(&checkout, &transaction, transaction.invoice_id.clone()).await?;
             self.record_transaction_events(&transaction, &checkout).await?;
             let mut done = transaction.clone();
             done.follow_up = false;
@@ -96,7 +100,8 @@ impl Core {
                 if failed {
                     checkout.failed_attempts += 1;
                     checkout.counted_failure = Some(transaction.id.clone());
-                    if checkout.failed_attempts >= MAX_FAILED_ATTEMPTS {
+                    // A renewal's retries are counted by its dunning.
+                    if checkout.failed_attempts >= MAX_FAILED_ATTEMPTS && checkout.subscription_id.is_none() {
                         checkout.status = CheckoutStatus::Canceled;
                         checkout.follow_up = true;
                     }

@@ -181,9 +181,6 @@ pub struct Transaction {
     pub livemode: bool,
     pub site_id: String,
     pub checkout_id: String,
-    /// The checkout's customer record, if it named one.
-    #[serde(default)]
-    pub customer_id: Option<String>,
     pub status: TransactionStatus,
     pub amount: i64,
     pub currency: String,
@@ -260,6 +257,19 @@ pub struct Transaction {
     /// Fixed at creation from the gross amount and the billing country.
     #[serde(default)]
     pub tax: SaleTax,
+    /// The subscription whose period this charge pays.
+    #[serde(default)]
+    pub subscription_id: Option<String>,
+    /// On the subscription's clock: when the period was billed (the
+    /// invoice's date).
+    #[serde(default)]
+    pub billed_at: Option<i64>,
+    /// The customer object it bills, if its checkout names one.
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    /// Saves a payment method without charging (a trial's checkout).
+    #[serde(default)]
+    pub setup_only: bool,
 }
 
 impl Entity for Transaction {

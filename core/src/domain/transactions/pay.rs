@@ -4,7 +4,7 @@
 use super::model::*;
 use crate::domain::{
     Core, Entity,
-    checkouts::{CaptureMethod, Checkout, CheckoutStatus, MAX_FAILED_ATTEMPTS},
+    checkouts::{CaptureMethod, Checkout, CheckoutMode, CheckoutStatus, MAX_FAILED_ATTEMPTS},
     now_micros,
     sites::Site,
 };
@@ -91,50 +91,22 @@ impl Core {
         }
         let now = now_micros();
         let tax = self.assess_tax(&checkout, now).await?;
-        let mut transaction = Transaction {
-            id: new_id("txn"),
-            version: 0,
-            created_at: now,
-            updated_at: now,
-            organization_id: checkout.organization_id.clone(),
-            livemode: checkout.livemode,
-            site_id: checkout.site_id.clone(),
-            checkout_id: checkout.id.clone(),
-            customer_id: checkout.customer_id.clone(),
-            status: TransactionStatus::Pending,
-            amount: checkout.amount,
-            currency: checkout.currency.clone(),
-            capture_method: checkout.capture_method,
-            payment_method: method,
-            provider: provider.name().to_owned(),
-            provider_id: site.provider_id.clone(),
-            provider_reference: None,
-            awaiting_provider: false,
-            provider_check_at: 0,
-            provider_checks: 0,
-            next_action: None,
-            disputes: Vec::new(),
-            failure_code: None,
-            failure_message: None,
-            amount_captured: 0,
-            amount_refunded: 0,
-            refunds: Vec::new(),
-            history: vec![StatusChange { status: TransactionStatus::Pending, at: now }],
-            pending_action: None,
-            capture_amount: None,
-            action_id: None,
-            action_failures: Vec::new(),
-            // Leased to nobody yet: the scheduler re-drives it after this.
-            lease_until: now + WORK_LEASE_MICROS,
-            attempts: 0,
-            refund_retries: 0,
-            follow_up: false,
-            needs_work: true,
-            swept_until: 0,
-            invoice_id: None,
+        let mut transaction = Transaction::new_pending(
+            new_id("txn"),
+            &checkout,
+            method,
+            provider.name(),
+            site.provider_id.clone(),
             tax,
-        };
-        transaction.refresh_needs_work();
+            now,
+        );
+        if checkout.mode == CheckoutMode::Subscription && checkout.trial_days > 0 {
+            // A trial charges nothing now: the payment only proves the
+            // method can be charged later, and saves it.
+            transaction.amount = 0;
+            transaction.setup_only = true;
+            transaction.tax = Default::default();
+        }
         // Stored first: from here on a crash leaves a record to recover.
         let transaction = self.insert(&transaction).await?;
         let transaction_id = transaction.id.clone();
@@ -196,6 +168,12 @@ fn ensure_payable(checkout: &Checkout, now: i64) -> CoreResult<()> {
                 "this checkout was closed after {MAX_FAILED_ATTEMPTS} failed payment attempts; create a new checkout"
             ),
         });
+    }
+    if checkout.mode == super::super::checkouts::CheckoutMode::Renewal {
+        return Err(CoreError::conflict(
+            "checkout_not_payable",
+            "this checkout is a subscription's renewal, charged with the saved payment method",
+        ));
     }
     match checkout.effective_status(now) {
         CheckoutStatus::Open => Ok(()),

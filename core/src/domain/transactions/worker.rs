@@ -72,7 +72,12 @@ impl Core {
                 claimed.checkout_id
             )),
         };
-        let outcome = self.provider_client(claimed.provider_id.as_deref()).await?.authorize(&request).await;
+        let provider = self.provider_client(claimed.provider_id.as_deref()).await?;
+        let outcome = if claimed.setup_only {
+            provider.save_payment_method(&request).await
+        } else {
+            provider.authorize(&request).await
+        };
         let (next, reference, failure) = match outcome {
             Ok(outcome) => match outcome.status {
                 ChargeStatus::Succeeded => (TransactionStatus::Succeeded, Some(outcome.reference), None),

@@ -1,0 +1,213 @@
+//! Test clocks: a frozen time a test-mode merchant moves forward by hand.
+//! Customers and subscriptions made on a clock live on its time; advancing
+//! it runs, in time order, everything that falls due on them meanwhile
+//! (trial ends, renewals, dunning retries, expiries, cancellations), each
+//! step claimed by compare-and-swap, so advances that overlap or repeat
+//! (after a crash, or from two callers at once) never do anything twice.
+
+use std::{cmp::Reverse, collections::BinaryHeap, time::Duration};
+
+use super::billing::{Progress, step_due};
+use super::*;
+use crate::domain::{Core, auth::Principal, idempotency::Idempotent};
+use crate::store::Page;
+
+/// Furthest one advance may move a clock (three years).
+pub const MAX_ADVANCE_MICROS: i64 = 3 * 366 * DAY_MICROS;
+/// How long an advance waits for charges another runner holds.
+const BLOCKED_WAIT: Duration = Duration::from_secs(90);
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TestClockStatus {
+    Ready,
+    Advancing,
+}
+
+impl TestClockStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ready => "ready",
+            Self::Advancing => "advancing",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TestClock {
+    pub id: String,
+    #[serde(default)]
+    pub version: i64,
+    pub created_at: i64,
+    pub organization_id: String,
+    /// Always false: clocks exist in test mode only.
+    pub livemode: bool,
+    #[serde(default)]
+    pub name: String,
+    /// The clock's time (microseconds, UTC).
+    pub frozen_time: i64,
+    pub status: TestClockStatus,
+    /// While advancing: the furthest time an advance asked for.
+    #[serde(default)]
+    pub advancing_to: Option<i64>,
+}
+
+impl Entity for TestClock {
+    const COLLECTION: &'static str = "test_clocks";
+    const NAME: &'static str = "test clock";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Owned for TestClock {
+    const ID_PREFIX: &'static str = "clock";
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+    fn livemode(&self) -> bool {
+        self.livemode
+    }
+}
+
+fn test_mode_only(principal: &Principal) -> CoreResult<()> {
+    if principal.livemode() {
+        return Err(CoreError::Forbidden {
+            code: "live_mode_forbidden",
+            message: "test clocks exist in test mode only: use a sk_test_ key".into(),
+        });
+    }
+    Ok(())
+}
+
+impl Core {
+    pub async fn create_test_clock(
+        &self,
+        principal: &Principal,
+        idempotency_key: &str,
+        frozen_time: i64,
+        name: &str,
+    ) -> CoreResult<Idempotent<TestClock>> {
+        test_mode_only(principal)?;
+        let name = crate::domain::validate::text("name", name.trim(), 200)?.to_owned();
+        let fingerprint = crate::domain::idempotency::fingerprint(&(frozen_time, &name))?;
+        self.idempotent(principal, "test_clock.create", idempotency_key, fingerprint, "clock", |id| async move {
+            let clock = TestClock {
+                id,
+                version: 0,
+                created_at: self.now(),
+                organization_id: principal.organization_id.clone(),
+                livemode: false,
+                name: name.clone(),
+                frozen_time,
+                status: TestClockStatus::Ready,
+                advancing_to: None,
+            };
+            self.insert(&clock).await
+        })
+        .await
+    }
+
+    pub async fn owned_test_clock(&self, principal: &Principal, id: &str) -> CoreResult<TestClock> {
+        test_mode_only(principal)?;
+        self.owned(principal, id).await
+    }
+
+    pub async fn list_test_clocks(&self, principal: &Principal, page: &Page) -> CoreResult<(Vec<TestClock>, bool)> {
+        test_mode_only(principal)?;
+        self.list(&principal.tenant_filter(), page).await
+    }
+
+    /// Moves the clock to `target` (later only) and runs everything due on
+    /// it up to then, in time order; answers once the clock is `ready`.
+    /// Advancing to the time it already shows is a no-op, so a retried
+    /// request is safe.
+    pub async fn advance_test_clock(&self, principal: &Principal, id: &str, target: i64) -> CoreResult<TestClock> {
+        let clock = self.owned_test_clock(principal, id).await?;
+        if target < clock.frozen_time {
+            return Err(CoreError::field(
+                "frozenTime",
+                "frozen_time_invalid",
+                "a test clock only moves forward: frozenTime must not be before the clock's time",
+            ));
+        }
+        if target - clock.frozen_time > MAX_ADVANCE_MICROS {
+            return Err(CoreError::field(
+                "frozenTime",
+                "frozen_time_invalid",
+                "one advance moves a test clock at most three years",
+            ));
+        }
+        if target == clock.frozen_time && clock.status == TestClockStatus::Ready {
+            return Ok(clock);
+        }
+        self.modify(clock, |c| {
+            c.status = TestClockStatus::Advancing;
+            c.advancing_to = Some(c.advancing_to.unwrap_or(target).max(target));
+            Ok(())
+        })
+        .await?;
+        self.run_clock(id, target).await?;
+        self.update::<TestClock, _>(id, |c| {
+            c.frozen_time = c.frozen_time.max(target);
+            if c.advancing_to.is_none_or(|to| to <= c.frozen_time) {
+                c.status = TestClockStatus::Ready;
+                c.advancing_to = None;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Runs every step due up to `target` on the clock's subscriptions,
+    /// strictly in time order across them: a heap of each subscription's
+    /// next due time, one subscription's steps at a time up to the next
+    /// one's.
+    pub(crate) async fn run_clock(&self, clock_id: &str, target: i64) -> CoreResult<usize> {
+        let mut heap: BinaryHeap<Reverse<(i64, String)>> = BinaryHeap::new();
+        let filter = vec![("testClockId", serde_json::Value::from(clock_id))];
+        let mut page = Page { limit: 100, starting_after: None };
+        loop {
+            let result = self.store.find(Subscription::COLLECTION, &filter, &page).await?;
+            page.starting_after = result.data.last().map(|d| d.id.clone());
+            for document in result.data {
+                let subscription: Subscription = crate::domain::from_document(document)?;
+                if let Some((at, _)) = step_due(&subscription, true)
+                    && at <= target
+                {
+                    heap.push(Reverse((at, subscription.id)));
+                }
+            }
+            if !result.has_more {
+                break;
+            }
+        }
+        let mut steps = 0;
+        let waiting_since = std::time::Instant::now();
+        while let Some(Reverse((at, id))) = heap.pop() {
+            let bound = heap.peek().map_or(target, |Reverse((next, _))| (*next).max(at)).min(target);
+            let (ran, progress) = self.run_due_steps(&id, bound, true).await?;
+            steps += ran;
+            if progress == Progress::Blocked {
+                if waiting_since.elapsed() > BLOCKED_WAIT {
+                    return Err(CoreError::conflict(
+                        "test_clock_busy",
+                        "another advance is still charging on this clock; try again shortly",
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            if let Some(subscription) = self.get::<Subscription>(&id).await?
+                && let Some((next, _)) = step_due(&subscription, true)
+                && next <= target
+            {
+                heap.push(Reverse((next.max(at), id)));
+            }
+        }
+        Ok(steps)
+    }
+}
