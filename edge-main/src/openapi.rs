@@ -25,8 +25,8 @@ pub fn document() -> OpenApi {
     .tag("VAT", "EU VAT checks.")
     .tag(
         "Customer portal",
-        "A customer's own invoices and credit notes, with the portal token a merchant's server got from \
-         `POST /api/v1/portal/sessions` (Admin API), or the portal page's session cookie.",
+        "A customer's own invoices, credit notes and subscriptions, with the portal token a merchant's server \
+         got from `POST /api/v1/portal/sessions` (Admin API), or the portal page's session cookie.",
     )
     .tag("Provider webhooks", "Where payment providers report what happened to a charge.")
     .tag("Operations", "The document itself.");
@@ -116,6 +116,49 @@ pub fn document() -> OpenApi {
             .answers_pdf(),
         );
     }
+    doc.add(
+        route(Method::Get, "/api/v1/portal/subscriptions", "listPortalSubscriptions", "The customer's subscriptions")
+            .tag("Customer portal")
+            .portal()
+            .paged()
+            .answers_list::<wire::PortalSubscription>(
+                "A page of the customer's subscriptions, newest first, each with its upcoming charge.",
+            )
+            .link(200, "CancelFirst", "cancelPortalSubscription", &[("id", "$response.body#/data/0/id")])
+            .link(200, "ResumeFirst", "resumePortalSubscription", &[("id", "$response.body#/data/0/id")]),
+    );
+    doc.add(
+        route(
+            Method::Post,
+            "/api/v1/portal/subscriptions/{id}/cancel",
+            "cancelPortalSubscription",
+            "Cancel a subscription at the end of its period",
+        )
+        .tag("Customer portal")
+        .portal()
+        .describe(
+            "Always at the end of the current period: the subscription stays usable until then and is not \
+             charged again; `resume` undoes it until then. A subscription still awaiting its first payment \
+             ends at once. Already set to cancel, or ended: 409.",
+        )
+        .body::<wire::CancelPortalSubscriptionRequest>(true)
+        .answers::<wire::PortalSubscription>(200, "The subscription, now `cancelAtPeriodEnd`.")
+        .errors(&[409]),
+    );
+    doc.add(
+        route(
+            Method::Post,
+            "/api/v1/portal/subscriptions/{id}/resume",
+            "resumePortalSubscription",
+            "Resume a subscription set to cancel",
+        )
+        .tag("Customer portal")
+        .portal()
+        .describe("Undoes a pending cancellation before the period ends; otherwise 409. No body, or `{}`.")
+        .body::<wire::ResumeSubscriptionRequest>(false)
+        .answers::<wire::PortalSubscription>(200, "The subscription, charging again at the period's end.")
+        .errors(&[409]),
+    );
     doc.add(
         route(Method::Post, "/api/v1/portal/logout", "logOutOfPortal", "Log out of the portal")
             .tag("Customer portal")

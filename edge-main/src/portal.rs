@@ -24,7 +24,7 @@ use axum::{
 };
 use paygate_contract::{
     error::{ErrorType, HttpError},
-    http::{AppQuery, core_request, pdf_response},
+    http::{AppJson, AppJsonOrEmpty, AppQuery, core_request, pdf_response},
     proto::v1::{self as pb},
     wire::{self, List, ListQuery},
 };
@@ -177,6 +177,42 @@ pub(crate) async fn credit_note_pdf(
     Ok(pdf_response(state.portal.get_portal_credit_note_pdf(request).await?.into_inner()))
 }
 
+pub(crate) async fn subscriptions(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> ApiResult {
+    let request = portal_request(&headers, pb::ListPortalSubscriptionsRequest { page: Some(query.page()) });
+    let response = state.portal.list_portal_subscriptions(request).await?.into_inner();
+    Ok(Json(List::<wire::PortalSubscription>::of(&response.data, response.has_more)).into_response())
+}
+
+/// Cancels at the end of the current period, with the customer's reason.
+pub(crate) async fn cancel_subscription(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::CancelPortalSubscriptionRequest>,
+) -> ApiResult {
+    check_origin(&headers)?;
+    let request = portal_request(&headers, body.into_proto(id));
+    let response = state.portal.cancel_portal_subscription(request).await?;
+    Ok(Json(wire::PortalSubscription::from(response.get_ref())).into_response())
+}
+
+/// Takes back a cancellation before the period ends.
+pub(crate) async fn resume_subscription(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    AppJsonOrEmpty(wire::ResumeSubscriptionRequest {}): AppJsonOrEmpty<wire::ResumeSubscriptionRequest>,
+) -> ApiResult {
+    check_origin(&headers)?;
+    let request = portal_request(&headers, pb::ResumePortalSubscriptionRequest { id });
+    let response = state.portal.resume_portal_subscription(request).await?;
+    Ok(Json(wire::PortalSubscription::from(response.get_ref())).into_response())
+}
+
 /// Ends the session (its token and every browser session made from it)
 /// and clears this browser's cookie.
 pub(crate) async fn logout(State(mut state): State<AppState>, headers: HeaderMap) -> ApiResult {
@@ -254,19 +290,23 @@ pub(crate) async fn page(
         }
     };
     let page = pb::PageRequest { limit: Some(PAGE_DOCUMENTS), starting_after: String::new() };
-    let mut invoices_client = state.portal.clone();
-    let (invoices, credit_notes) = tokio::join!(
+    let (mut invoices_client, mut notes_client) = (state.portal.clone(), state.portal.clone());
+    let (subscriptions, invoices, credit_notes) = tokio::join!(
+        state.portal.list_portal_subscriptions(with_secret(
+            &cookie,
+            pb::ListPortalSubscriptionsRequest { page: Some(page.clone()) }
+        )),
         invoices_client
             .list_portal_invoices(with_secret(&cookie, pb::ListPortalDocumentsRequest { page: Some(page.clone()) })),
-        state
-            .portal
+        notes_client
             .list_portal_credit_notes(with_secret(&cookie, pb::ListPortalDocumentsRequest { page: Some(page) })),
     );
-    match (invoices, credit_notes) {
-        (Ok(invoices), Ok(credit_notes)) => {
-            html(StatusCode::OK, render_portal(&view, &invoices.into_inner(), &credit_notes.into_inner()))
-        }
-        (Err(status), _) | (_, Err(status)) => ended_or_unavailable(&status),
+    match (subscriptions, invoices, credit_notes) {
+        (Ok(subscriptions), Ok(invoices), Ok(credit_notes)) => html(
+            StatusCode::OK,
+            render_portal(&view, &subscriptions.into_inner(), &invoices.into_inner(), &credit_notes.into_inner()),
+        ),
+        (Err(status), _, _) | (_, Err(status), _) | (_, _, Err(status)) => ended_or_unavailable(&status),
     }
 }
 
@@ -413,8 +453,138 @@ fn documents_section(
     out
 }
 
+/// `month`, 1 → `every month`; `week`, 2 → `every 2 weeks`.
+fn interval_text(interval: &str, count: u32) -> String {
+    match count {
+        0 | 1 => format!("every {interval}"),
+        n => format!("every {n} {interval}s"),
+    }
+}
+
+/// What a status means to the customer, and how it is coloured.
+fn status_label(subscription: &wire::PortalSubscription) -> (&'static str, &'static str) {
+    match subscription.status.as_str() {
+        "active" if subscription.cancel_at_period_end => ("Ends at period end", "warn"),
+        "trialing" if subscription.cancel_at_period_end => ("Trial, ends at period end", "warn"),
+        "active" => ("Active", "good"),
+        "trialing" => ("Trial", "good"),
+        "past_due" => ("Payment overdue", "bad"),
+        "unpaid" => ("Unpaid", "bad"),
+        "incomplete" => ("Awaiting first payment", "warn"),
+        "incomplete_expired" => ("Not started", "neutral"),
+        "canceled" => ("Canceled", "neutral"),
+        _ => ("Unknown", "neutral"),
+    }
+}
+
+/// The reasons the cancel form offers, as the customer reads them.
+const CANCEL_REASONS: [(&str, &str); 5] = [
+    ("too_expensive", "It is too expensive"),
+    ("missing_features", "Features I need are missing"),
+    ("switched_service", "I switched to another service"),
+    ("unused", "I do not use it enough"),
+    ("other", "Another reason"),
+];
+
+fn subscriptions_section(subscriptions: &pb::ListPortalSubscriptionsResponse) -> String {
+    let mut out = String::from(
+        "<section class=\"panel\" aria-labelledby=\"subscriptions-title\" id=\"subscriptions\">\n\
+         <h2 id=\"subscriptions-title\">Subscriptions</h2>\n",
+    );
+    if subscriptions.data.is_empty() {
+        out.push_str("<p class=\"empty\">No subscriptions.</p>\n</section>\n");
+        return out;
+    }
+    out.push_str("<ul class=\"subscriptions\">\n");
+    for subscription in &subscriptions.data {
+        out.push_str(&subscription_item(&wire::PortalSubscription::from(subscription)));
+    }
+    out.push_str("</ul>\n</section>\n");
+    out
+}
+
+fn subscription_item(s: &wire::PortalSubscription) -> String {
+    let money = |minor: i64, currency: &str| escape(&format_money(minor, currency, s.currency_exponent));
+    let id = escape(&s.id);
+    let (label, tone) = status_label(s);
+    let mut out = format!(
+        "<li class=\"subscription\" data-subscription=\"{id}\" data-status=\"{status}\">\n\
+         <h3><span class=\"plan-name\">{plan}</span> <span class=\"status-badge {tone}\">{label}</span></h3>\n\
+         <dl class=\"facts\">\n<dt>Price</dt><dd>{price} {every}</dd>\n",
+        status = escape(&s.status),
+        plan = escape(&s.plan_name),
+        price = money(s.amount, &s.currency),
+        every = escape(&interval_text(&s.interval, s.interval_count)),
+    );
+    if let Some(upcoming) = &s.upcoming {
+        let _ = writeln!(
+            out,
+            "<dt>Next charge</dt><dd class=\"next-charge\">{} on {}</dd>",
+            money(upcoming.amount, &upcoming.currency),
+            time_element(upcoming.date.as_deref())
+        );
+    } else if s.status == "past_due"
+        && let Some(retry) = s.next_charge_at.as_deref()
+    {
+        let _ = writeln!(out, "<dt>Next payment attempt</dt><dd>{}</dd>", time_element(Some(retry)));
+    }
+    if s.status == "trialing" {
+        let _ = writeln!(out, "<dt>Trial ends</dt><dd>{}</dd>", time_element(s.trial_end.as_deref()));
+    }
+    let live = matches!(s.status.as_str(), "active" | "trialing" | "past_due" | "unpaid");
+    if live {
+        let _ = writeln!(
+            out,
+            "<dt>Current period</dt><dd>{} – {}</dd>",
+            time_element(s.current_period_start.as_deref()),
+            time_element(s.current_period_end.as_deref())
+        );
+    } else if let Some(ended) = s.ended_at.as_deref() {
+        let _ = writeln!(out, "<dt>Ended</dt><dd>{}</dd>", time_element(Some(ended)));
+    }
+    out.push_str("</dl>\n");
+    if live && s.cancel_at_period_end {
+        let _ = write!(
+            out,
+            "<p class=\"notice\" id=\"ends-{id}\">This subscription ends on {end}. It will not be charged \
+             again.</p>\n<div class=\"actions\"><button type=\"button\" class=\"primary\" \
+             data-action=\"resume\" aria-describedby=\"ends-{id}\">Resume subscription</button></div>\n",
+            end = time_element(s.current_period_end.as_deref()),
+        );
+    } else if live {
+        let _ = write!(
+            out,
+            "<div class=\"actions\"><button type=\"button\" class=\"secondary\" data-action=\"show-cancel\" \
+             aria-expanded=\"false\" aria-controls=\"cancel-{id}\">Cancel subscription</button></div>\n\
+             <form class=\"cancel-form\" id=\"cancel-{id}\" hidden novalidate>\n<fieldset>\n\
+             <legend>Cancel {plan}</legend>\n\
+             <p class=\"hint\" id=\"cancel-hint-{id}\">It stays active until the end of the current period \
+             ({end}) and is not charged again. You can resume it until then.</p>\n\
+             <label for=\"reason-{id}\">Why are you canceling?</label>\n\
+             <select id=\"reason-{id}\" name=\"reason\" required aria-describedby=\"cancel-hint-{id}\">\n\
+             <option value=\"\">Choose a reason</option>\n",
+            plan = escape(&s.plan_name),
+            end = time_element(s.current_period_end.as_deref()),
+        );
+        for (value, text) in CANCEL_REASONS {
+            let _ = writeln!(out, "<option value=\"{value}\">{text}</option>");
+        }
+        let _ = write!(
+            out,
+            "</select>\n<label for=\"comment-{id}\">Anything else you want to tell us? (optional)</label>\n\
+             <textarea id=\"comment-{id}\" name=\"comment\" maxlength=\"1000\" rows=\"3\"></textarea>\n\
+             </fieldset>\n<div class=\"actions\"><button type=\"submit\" class=\"danger\">Cancel at period \
+             end</button><button type=\"button\" class=\"secondary\" data-action=\"keep\">Keep \
+             subscription</button></div>\n</form>\n"
+        );
+    }
+    out.push_str("</li>\n");
+    out
+}
+
 fn render_portal(
     view: &pb::PortalView,
+    subscriptions: &pb::ListPortalSubscriptionsResponse,
     invoices: &pb::ListDocumentsResponse,
     credit_notes: &pb::ListDocumentsResponse,
 ) -> String {
@@ -456,6 +626,7 @@ fn render_portal(
          <p id=\"progress\" class=\"progress\" role=\"status\" aria-live=\"polite\"></p>\n\
          <div id=\"error\" class=\"error\" role=\"alert\" aria-live=\"assertive\" tabindex=\"-1\"></div>\n",
     );
+    body.push_str(&subscriptions_section(subscriptions));
     body.push_str(&documents_section("invoices", "Invoices", "invoice", "invoices", invoices, "No invoices yet."));
     body.push_str(&documents_section(
         "credit-notes",
@@ -530,7 +701,8 @@ mod tests {
     fn the_page_lists_documents_with_their_pdf_links_and_escapes_everything() {
         let invoices =
             pb::ListDocumentsResponse { data: vec![document("inv_1", "TEST-INV-2026-000001", 11900)], has_more: false };
-        let html = render_portal(&view(false), &invoices, &pb::ListDocumentsResponse::default());
+        let none = pb::ListPortalSubscriptionsResponse::default();
+        let html = render_portal(&view(false), &none, &invoices, &pb::ListDocumentsResponse::default());
         assert!(html.contains("<h1>Ada &lt;Lovelace&gt;</h1>"), "{html}");
         assert!(html.contains("href=\"/api/v1/portal/invoices/inv_1/pdf\" download"), "{html}");
         assert!(html.contains("€119.00"), "{html}");
@@ -539,8 +711,58 @@ mod tests {
         assert!(html.contains("No credit notes."), "{html}");
         assert!(html.contains("test-badge"), "{html}");
         assert!(!html.contains("<script>"), "no inline script: {html}");
-        let live = render_portal(&view(true), &invoices, &pb::ListDocumentsResponse::default());
+        let live = render_portal(&view(true), &none, &invoices, &pb::ListDocumentsResponse::default());
         assert!(!live.contains("test-badge"), "{live}");
+    }
+
+    fn subscription(status: &str, cancel_at_period_end: bool) -> pb::PortalSubscription {
+        let at = |seconds| Some(prost_types_timestamp(seconds));
+        pb::PortalSubscription {
+            subscription: Some(pb::Subscription {
+                id: "sub_1".into(),
+                status: status.into(),
+                plan_name: "Pro <monthly>".into(),
+                amount: 1900,
+                currency: "EUR".into(),
+                interval: "month".into(),
+                interval_count: 3,
+                current_period_start: at(1_767_225_600),
+                current_period_end: at(1_769_904_000),
+                cancel_at_period_end,
+                upcoming: (!cancel_at_period_end && status == "active").then(|| pb::UpcomingCharge {
+                    amount: 1900,
+                    currency: "EUR".into(),
+                    date: at(1_769_904_000),
+                }),
+                ended_at: (status == "canceled").then(|| prost_types_timestamp(1_769_904_000)),
+                ..Default::default()
+            }),
+            currency_exponent: 2,
+        }
+    }
+
+    fn prost_types_timestamp(seconds: i64) -> prost_types::Timestamp {
+        prost_types::Timestamp { seconds, nanos: 0 }
+    }
+
+    #[test]
+    fn each_subscription_offers_what_its_state_allows() {
+        let active = subscription_item(&wire::PortalSubscription::from(&subscription("active", false)));
+        assert!(active.contains("Pro &lt;monthly&gt;") && active.contains("€19.00 every 3 months"), "{active}");
+        assert!(active.contains("<dt>Next charge</dt><dd class=\"next-charge\">€19.00 on <time"), "{active}");
+        assert!(active.contains("<label for=\"reason-sub_1\">") && active.contains("<label for=\"comment-sub_1\">"));
+        for (value, _) in CANCEL_REASONS {
+            assert!(active.contains(&format!("<option value=\"{value}\">")), "{value}: {active}");
+        }
+        assert!(!active.contains("Resume subscription"), "{active}");
+
+        let ending = subscription_item(&wire::PortalSubscription::from(&subscription("active", true)));
+        assert!(ending.contains("Resume subscription") && ending.contains("Ends at period end"), "{ending}");
+        assert!(!ending.contains("Cancel subscription") && !ending.contains("Next charge"), "{ending}");
+
+        let canceled = subscription_item(&wire::PortalSubscription::from(&subscription("canceled", false)));
+        assert!(canceled.contains("<dt>Ended</dt>") && canceled.contains(">Canceled<"), "{canceled}");
+        assert!(!canceled.contains("<button"), "{canceled}");
     }
 
     #[test]

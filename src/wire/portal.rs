@@ -4,8 +4,19 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{non_empty, time};
+use super::{
+    CANCELLATION_REASONS, CancellationDetails, SUBSCRIPTION_STATUSES, UpcomingCharge, non_empty, requests::string_enum,
+    time,
+};
 use crate::proto::v1 as pb;
+
+fn status_schema() -> utoipa::openapi::schema::Object {
+    string_enum(SUBSCRIPTION_STATUSES)
+}
+
+fn reason_schema() -> utoipa::openapi::schema::Object {
+    string_enum(CANCELLATION_REASONS)
+}
 
 /// `POST /api/v1/portal/sessions`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -140,5 +151,112 @@ pub struct PortalLoggedOut {
 impl From<&pb::EndPortalSessionResponse> for PortalLoggedOut {
     fn from(r: &pb::EndPortalSessionResponse) -> Self {
         Self { object: "portal_session", status: "ended", ended_at: time(r.ended_at.as_ref()) }
+    }
+}
+
+/// One of the customer's subscriptions, as the portal shows it: the plan,
+/// the period, the next charge, and whether it ends at the period's end.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PortalSubscription {
+    #[schema(example = "sub_6f7a8b9c0d1e2f3a4b5c6d7e")]
+    pub id: String,
+    /// Always `subscription`.
+    #[schema(value_type = String, example = "subscription")]
+    pub object: &'static str,
+    #[schema(schema_with = status_schema, example = "active")]
+    pub status: String,
+    #[schema(example = "Pro monthly")]
+    pub plan_name: String,
+    /// Gross per period, in minor units.
+    #[schema(example = 1900)]
+    pub amount: i64,
+    #[schema(example = "EUR")]
+    pub currency: String,
+    /// Decimals of the currency's minor unit (EUR 2, JPY 0).
+    #[schema(example = 2)]
+    pub currency_exponent: u32,
+    #[schema(example = "month")]
+    pub interval: String,
+    #[schema(example = 1)]
+    pub interval_count: u32,
+    #[schema(format = DateTime)]
+    pub current_period_start: Option<String>,
+    #[schema(format = DateTime)]
+    pub current_period_end: Option<String>,
+    #[schema(format = DateTime)]
+    pub trial_end: Option<String>,
+    /// Ends at `currentPeriodEnd`; `resume` undoes it until then.
+    pub cancel_at_period_end: bool,
+    #[schema(format = DateTime)]
+    pub canceled_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub ended_at: Option<String>,
+    pub cancellation_details: Option<CancellationDetails>,
+    /// The next charge or payment retry, if one is planned.
+    #[schema(format = DateTime)]
+    pub next_charge_at: Option<String>,
+    /// What will be charged next and when (active or trialing, and not
+    /// ending at the period's end).
+    pub upcoming: Option<UpcomingCharge>,
+    pub livemode: bool,
+}
+
+impl From<&pb::PortalSubscription> for PortalSubscription {
+    fn from(p: &pb::PortalSubscription) -> Self {
+        let s = p.subscription.clone().unwrap_or_default();
+        Self {
+            id: s.id,
+            object: "subscription",
+            status: s.status,
+            plan_name: s.plan_name,
+            amount: s.amount,
+            currency: s.currency,
+            currency_exponent: p.currency_exponent,
+            interval: s.interval,
+            interval_count: s.interval_count,
+            current_period_start: time(s.current_period_start.as_ref()),
+            current_period_end: time(s.current_period_end.as_ref()),
+            trial_end: time(s.trial_end.as_ref()),
+            cancel_at_period_end: s.cancel_at_period_end,
+            canceled_at: time(s.canceled_at.as_ref()),
+            ended_at: time(s.ended_at.as_ref()),
+            cancellation_details: s.cancellation_details.as_ref().map(|d| CancellationDetails {
+                reason: non_empty(&d.reason),
+                comment: non_empty(&d.comment),
+                requested_by: d.requested_by.clone(),
+                requested_at: time(d.requested_at.as_ref()),
+            }),
+            next_charge_at: time(s.next_charge_at.as_ref()),
+            upcoming: s.upcoming.as_ref().map(|u| UpcomingCharge {
+                amount: u.amount,
+                currency: u.currency.clone(),
+                date: time(u.date.as_ref()),
+            }),
+            livemode: s.livemode,
+        }
+    }
+}
+
+/// `POST /api/v1/portal/subscriptions/{id}/cancel`: always at the end of
+/// the current period.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"reason": "too_expensive", "comment": "Too much for what I use"}))]
+pub struct CancelPortalSubscriptionRequest {
+    /// Required.
+    #[schema(schema_with = reason_schema)]
+    pub reason: Option<String>,
+    /// Up to 1000 characters.
+    pub comment: Option<String>,
+}
+
+impl CancelPortalSubscriptionRequest {
+    pub fn into_proto(self, id: String) -> pb::CancelPortalSubscriptionRequest {
+        pb::CancelPortalSubscriptionRequest {
+            id,
+            reason: self.reason.unwrap_or_default(),
+            comment: self.comment.unwrap_or_default(),
+        }
     }
 }

@@ -5,13 +5,35 @@
 use paygate_contract::proto::v1::{self as pb, *};
 use tonic::{Request, Response, Status};
 
-use super::{GrpcApi, billing::document_pb, convert::timestamp, replayed, traced};
+use super::{
+    GrpcApi,
+    billing::document_pb,
+    convert::{self, timestamp},
+    replayed, traced,
+};
 use crate::domain::{
     api_keys::scopes,
     invoices::{CreditNote, Invoice, IssuedDocument},
     page,
     portal::PortalSession,
+    subscriptions::Subscription,
 };
+use crate::money::Currency;
+
+/// A subscription as its customer sees it: nothing of the merchant's own
+/// settings (IPN URL, saved payment method, checkout, test clock, site).
+fn portal_subscription_pb(subscription: Subscription) -> PortalSubscription {
+    let currency_exponent = Currency::parse(&subscription.currency).map_or(2, Currency::exponent);
+    let subscription = pb::Subscription {
+        ipn_url: String::new(),
+        payment_method: String::new(),
+        checkout_id: String::new(),
+        test_clock_id: String::new(),
+        site_id: String::new(),
+        ..convert::subscription(subscription)
+    };
+    PortalSubscription { subscription: Some(subscription), currency_exponent }
+}
 
 fn session_pb(session: &PortalSession) -> pb::PortalSession {
     pb::PortalSession {
@@ -151,6 +173,51 @@ impl portal_service_server::PortalService for GrpcApi {
     ) -> Result<Response<DocumentPdf>, Status> {
         traced("GetPortalCreditNotePdf", &request, async {
             Ok(Response::new(self.portal_pdf::<CreditNote>(&request).await?))
+        })
+        .await?
+    }
+
+    async fn list_portal_subscriptions(
+        &self,
+        request: Request<ListPortalSubscriptionsRequest>,
+    ) -> Result<Response<ListPortalSubscriptionsResponse>, Status> {
+        traced("ListPortalSubscriptions", &request, async {
+            let session = self.portal_session(&request).await?;
+            let requested = request.get_ref().page.clone().unwrap_or_default();
+            let (subscriptions, has_more) = self
+                .core
+                .list_portal_subscriptions(&session, &page(requested.limit, &requested.starting_after)?)
+                .await?;
+            Ok(Response::new(ListPortalSubscriptionsResponse {
+                data: subscriptions.into_iter().map(portal_subscription_pb).collect(),
+                has_more,
+            }))
+        })
+        .await?
+    }
+
+    async fn cancel_portal_subscription(
+        &self,
+        request: Request<CancelPortalSubscriptionRequest>,
+    ) -> Result<Response<PortalSubscription>, Status> {
+        traced("CancelPortalSubscription", &request, async {
+            let session = self.portal_session(&request).await?;
+            let body = request.get_ref();
+            let canceled =
+                self.core.cancel_portal_subscription(&session, &body.id, &body.reason, &body.comment).await?;
+            Ok(Response::new(portal_subscription_pb(canceled)))
+        })
+        .await?
+    }
+
+    async fn resume_portal_subscription(
+        &self,
+        request: Request<ResumePortalSubscriptionRequest>,
+    ) -> Result<Response<PortalSubscription>, Status> {
+        traced("ResumePortalSubscription", &request, async {
+            let session = self.portal_session(&request).await?;
+            let resumed = self.core.resume_portal_subscription(&session, &request.get_ref().id).await?;
+            Ok(Response::new(portal_subscription_pb(resumed)))
         })
         .await?
     }

@@ -23,6 +23,7 @@ use super::{
     idempotency::Idempotent,
     invoices::{IssuedDocument, TaxDocument},
     organizations::Organization,
+    subscriptions::{CANCELLATION_REASONS, CancelRequest, Subscription},
     validate,
 };
 use crate::{
@@ -305,6 +306,70 @@ impl Core {
             Some(item) if portal_owns(session, item.document()) => Ok(item),
             _ => Err(CoreError::NotFound(T::NAME)),
         }
+    }
+}
+
+impl Core {
+    /// The session's customer's subscriptions, newest first. A cursor must
+    /// be one of them.
+    pub async fn list_portal_subscriptions(
+        &self,
+        session: &PortalSession,
+        page: &Page,
+    ) -> CoreResult<(Vec<Subscription>, bool)> {
+        if let Some(cursor) = &page.starting_after {
+            self.portal_subscription(session, cursor).await.map_err(|err| match err {
+                CoreError::NotFound(_) => StoreError::UnknownCursor.into(),
+                other => other,
+            })?;
+        }
+        let customer = self.get::<Customer>(&session.customer_id).await?.ok_or(CoreError::NotFound(Customer::NAME))?;
+        self.customer_subscriptions(&customer, page).await
+    }
+
+    /// One of the session's customer's subscriptions; anybody else's is a
+    /// 404.
+    pub async fn portal_subscription(&self, session: &PortalSession, id: &str) -> CoreResult<Subscription> {
+        if !is_id(Subscription::ID_PREFIX, id) {
+            return Err(CoreError::NotFound(Subscription::NAME));
+        }
+        match self.get::<Subscription>(id).await? {
+            Some(subscription)
+                if subscription.organization_id == session.organization_id
+                    && subscription.livemode == session.livemode
+                    && subscription.customer_id == session.customer_id =>
+            {
+                Ok(subscription)
+            }
+            _ => Err(CoreError::NotFound(Subscription::NAME)),
+        }
+    }
+
+    /// The customer cancels at the end of the current period, saying why.
+    pub async fn cancel_portal_subscription(
+        &self,
+        session: &PortalSession,
+        id: &str,
+        reason: &str,
+        comment: &str,
+    ) -> CoreResult<Subscription> {
+        let subscription = self.portal_subscription(session, id).await?;
+        if reason.trim().is_empty() {
+            return Err(CoreError::field(
+                "reason",
+                "parameter_missing",
+                format!("reason is required: one of {}", CANCELLATION_REASONS.join(", ")),
+            ));
+        }
+        let request =
+            CancelRequest { at_period_end: Some(true), reason: reason.trim().to_owned(), comment: comment.to_owned() };
+        self.cancel_subscription(subscription, &request, "customer").await
+    }
+
+    /// The customer takes back a cancellation before the period ends.
+    pub async fn resume_portal_subscription(&self, session: &PortalSession, id: &str) -> CoreResult<Subscription> {
+        let subscription = self.portal_subscription(session, id).await?;
+        self.resume_subscription(subscription).await
     }
 }
 

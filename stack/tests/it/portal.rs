@@ -460,3 +460,178 @@ async fn portal_sessions_expire_after_an_hour_on_cores_clock() {
     assert!(response.headers().get("set-cookie").is_none(), "no cookie for an expired token");
     app.stop().await;
 }
+
+/// A monthly plan and an active subscription to it for `customer_id`.
+async fn subscribed(app: &TestApp, org: &paygate::Bootstrap, customer_id: &str, plan_name: &str, ipn: &str) -> Value {
+    let plan = app
+        .admin_post(
+            &org.api_key,
+            "/api/v1/plans",
+            &json!({"name": plan_name, "amount": 1900, "currency": "EUR", "interval": "month"}),
+        )
+        .await;
+    assert_eq!(plan.status(), 201);
+    let plan: Value = plan.json().await.unwrap();
+    let body = json!({"customerId": customer_id, "planId": plan["id"], "siteId": org.site_id,
+        "paymentMethod": "tok_visa", "ipnUrl": ipn});
+    let response = app.admin_post(&org.api_key, "/api/v1/subscriptions", &body).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+    let subscription: Value = response.json().await.unwrap();
+    assert_eq!(subscription["status"], "active");
+    subscription
+}
+
+impl TestApp {
+    async fn portal_post_json(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client.post(format!("{}{path}", self.main)).bearer_auth(token).json(body).send().await.unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_customer_cancels_at_period_end_with_a_reason_and_resumes_their_own_subscription_only() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    let ada = create_customer(&app, &org.api_key, json!({"name": "Ada", "email": "ada@example.com"})).await;
+    let bob = create_customer(&app, &org.api_key, json!({"name": "Bob"})).await;
+    let receiver = IpnReceiver::always_ok().await;
+    let mine = subscribed(&app, &org, &ada, "Pro monthly", &receiver.url).await;
+    let id = mine["id"].as_str().unwrap();
+    let theirs = subscribed(&app, &org, &bob, "Team monthly", &receiver.url).await;
+    let session = open_session(&app, &org.api_key, &ada).await;
+    let token = session["token"].as_str().unwrap();
+
+    let response = app.portal_get(token, "/api/v1/portal/subscriptions").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let listed: Value = response.json().await.unwrap();
+    assert_eq!(ids(&listed), [id]);
+    let shown = &listed["data"][0];
+    assert_eq!((&shown["planName"], &shown["status"]), (&json!("Pro monthly"), &json!("active")));
+    assert_eq!(shown["upcoming"]["amount"], 1900);
+    assert_eq!(shown["upcoming"]["currency"], "EUR");
+    assert_eq!(shown["upcoming"]["date"], mine["currentPeriodEnd"]);
+    assert_eq!(shown["currencyExponent"], 2);
+    for private in ["ipnUrl", "paymentMethod", "siteId", "checkoutId", "testClockId"] {
+        assert!(shown.get(private).is_none(), "{private} in {shown}");
+    }
+    assert!(!listed.to_string().contains(&receiver.url));
+    // The first period's invoice is the customer's too.
+    let invoices: Value = app.portal_get(token, "/api/v1/portal/invoices").await.json().await.unwrap();
+    assert_eq!(ids(&invoices), [mine["latestInvoiceId"].as_str().unwrap()]);
+
+    let cancel = format!("/api/v1/portal/subscriptions/{id}/cancel");
+    for (body, param, code) in [
+        (json!({}), "reason", "parameter_missing"),
+        (json!({"reason": "bored"}), "reason", "reason_invalid"),
+        (json!({"reason": "other", "comment": "x".repeat(1001)}), "comment", "parameter_too_long"),
+        (json!({"reason": 3}), "reason", "parameter_invalid"),
+        (json!({"reason": "other", "atPeriodEnd": false}), "atPeriodEnd", "parameter_unknown"),
+    ] {
+        let response = app.portal_post_json(token, &cancel, &body).await;
+        let status = response.status().as_u16();
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(status, 400, "{body}: {error}");
+        assert_eq!(error["error"]["code"], code, "{body}: {error}");
+        if code != "parameter_unknown" {
+            assert_eq!(error["error"]["param"], param, "{body}: {error}");
+        }
+    }
+    let response = app
+        .client
+        .post(format!("{}{cancel}", app.main))
+        .bearer_auth(token)
+        .header("content-type", "text/plain")
+        .body("reason=other")
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 415, "invalid_request_error", "unsupported_media_type").await;
+    let response = app.portal_post(token, &cancel).await;
+    assert_error(response, 415, "invalid_request_error", "unsupported_media_type").await;
+
+    // Bob's subscription does not exist for Ada.
+    let bobs = theirs["id"].as_str().unwrap();
+    let response = app
+        .portal_post_json(token, &format!("/api/v1/portal/subscriptions/{bobs}/cancel"), &json!({"reason": "other"}))
+        .await;
+    assert_error(response, 404, "invalid_request_error", "resource_missing").await;
+    let response = app.portal_post(token, &format!("/api/v1/portal/subscriptions/{bobs}/resume")).await;
+    assert_error(response, 404, "invalid_request_error", "resource_missing").await;
+    let response = app.portal_get(token, &format!("/api/v1/portal/subscriptions?startingAfter={bobs}")).await;
+    assert_error(response, 400, "invalid_request_error", "cursor_invalid").await;
+
+    // Canceling is always at the period's end, with the customer's reason.
+    let body = json!({"reason": "too_expensive", "comment": "Too much for what I use"});
+    let response = app.portal_post_json(token, &cancel, &body).await;
+    assert_eq!(response.status(), 200);
+    let canceling: Value = response.json().await.unwrap();
+    assert_eq!((&canceling["status"], &canceling["cancelAtPeriodEnd"]), (&json!("active"), &json!(true)));
+    assert_eq!(canceling["upcoming"], Value::Null, "nothing more will be charged");
+    assert_eq!(canceling["cancellationDetails"]["reason"], "too_expensive");
+    assert_eq!(canceling["cancellationDetails"]["requestedBy"], "customer");
+    let merchant: Value =
+        app.admin_get(&org.api_key, &format!("/api/v1/subscriptions/{id}")).await.json().await.unwrap();
+    assert_eq!(merchant["cancelAtPeriodEnd"], true);
+    assert_eq!(merchant["cancellationDetails"]["comment"], "Too much for what I use");
+    assert_eq!(merchant["cancellationDetails"]["requestedBy"], "customer");
+    let response = app.portal_post_json(token, &cancel, &body).await;
+    assert_error(response, 409, "invalid_request_error", "subscription_cancel_pending").await;
+    let untouched: Value =
+        app.admin_get(&org.api_key, &format!("/api/v1/subscriptions/{bobs}")).await.json().await.unwrap();
+    assert_eq!(untouched["cancelAtPeriodEnd"], false);
+
+    // The page shows the pending end and offers to resume; the cookie's
+    // changes must come from the page's origin.
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let (cookie, _) = cookie_of(&browser.get(session["url"].as_str().unwrap()).send().await.unwrap());
+    let html = browser
+        .get(format!("{}/portal", app.main))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Pro monthly") && html.contains("Resume subscription"), "{html}");
+    assert!(!html.contains("Team monthly") && !html.contains(&receiver.url), "{html}");
+    let resume = format!("/api/v1/portal/subscriptions/{id}/resume");
+    let response = browser
+        .post(format!("{}{resume}", app.main))
+        .header("cookie", &cookie)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 403, "permission_error", "origin_forbidden").await;
+
+    let response = browser
+        .post(format!("{}{resume}", app.main))
+        .header("cookie", &cookie)
+        .header("origin", &app.main)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let resumed: Value = response.json().await.unwrap();
+    assert_eq!(resumed["cancelAtPeriodEnd"], false);
+    assert_eq!(resumed["upcoming"]["amount"], 1900);
+    assert_eq!(resumed["cancellationDetails"], Value::Null);
+    let response = app.portal_post_json(token, &resume, &json!({})).await;
+    assert_error(response, 409, "invalid_request_error", "subscription_not_canceling").await;
+    let response = app.portal_post_json(token, &resume, &json!({"now": true})).await;
+    assert_error(response, 400, "invalid_request_error", "parameter_unknown").await;
+    let html = browser
+        .get(format!("{}/portal", app.main))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in ["Cancel subscription", "<label for=\"reason-", "<label for=\"comment-", "Next charge", "€19.00"] {
+        assert!(html.contains(needle), "{needle} in {html}");
+    }
+    app.stop().await;
+}
