@@ -1,4 +1,4 @@
-// Paygate's checkout page and checkout.js in a real Chromium (the system's, never a downloaded
+// Paygate's checkout page, checkout.js and customer portal in a real Chromium (the system's, never a downloaded
 // one), against a running `paygate all`. Started by scripts/browser.sh, which passes:
 //   PAYGATE_ADMIN_URL, PAYGATE_MAIN_URL, PAYGATE_API_KEY, PAYGATE_SITE_ID, PAYGATE_ARTIFACTS,
 //   PAYGATE_STRIPE_SITE_ID (a site charging through a Stripe record on the Stripe stand-in) and
@@ -546,6 +546,13 @@ await scenario('portal: from the merchant\'s site to invoices and PDFs, log out,
     // Another customer's invoice never shows.
     const other = await adminCall('POST', '/customers', { name: 'Bob Other' });
     const othersTxn = await paidInvoiceFor(other.body.id);
+    const plan = await adminCall('POST', '/plans', { name: 'Trail Club monthly', amount: 1900, currency: 'EUR', interval: 'month' });
+    assert.equal(plan.status, 201, JSON.stringify(plan.body));
+    const subscription = await adminCall('POST', '/subscriptions', {
+        customerId, planId: plan.body.id, siteId, paymentMethod: 'tok_visa',
+    });
+    assert.equal(subscription.status, 201, JSON.stringify(subscription.body));
+    assert.equal(subscription.body.status, 'active');
     const opened = await adminCall('POST', '/portal/sessions', { customerId, returnUrl: `${merchant}/account` });
     assert.equal(opened.status, 201, JSON.stringify(opened.body));
     const portalUrl = opened.body.url;
@@ -571,10 +578,13 @@ await scenario('portal: from the merchant\'s site to invoices and PDFs, log out,
     assert.ok(!html.includes(opened.body.token) && !html.includes(session.value), 'no credential in the page');
     assert.ok(!html.includes(othersTxn.invoiceId) && !html.includes('Bob Other'), 'no other customer');
     const invoiceRows = page.locator('#invoices tbody tr');
-    assert.equal(await invoiceRows.count(), 2);
+    assert.equal(await invoiceRows.count(), 3, 'two payments and the subscription\'s first period');
     assert.equal(await page.locator('#credit-notes tbody tr').count(), 1);
     assert.match(await page.locator('#credit-notes tbody').textContent(), new RegExp(note.number));
-    assert.match(await invoiceRows.first().textContent(), /€49\.00/, 'newest first');
+    assert.match(await invoiceRows.first().textContent(), /€19\.00/, 'newest first');
+    const item = page.locator(`[data-subscription="${subscription.body.id}"]`);
+    assert.match(await item.locator('h3').textContent(), /Trail Club monthly\s+Active/);
+    assert.match(await item.locator('.next-charge').textContent(), /^€19\.00 on /);
     const back = page.getByRole('link', { name: 'Return to Alpine Outfitters' });
     assert.equal(await back.getAttribute('href'), `${merchant}/account`);
     await noHorizontalOverflow(page, 1024);
@@ -583,7 +593,7 @@ await scenario('portal: from the merchant\'s site to invoices and PDFs, log out,
     // Keyboard: Tab reaches the return link, Log out and every download link, focus visible.
     await page.keyboard.press('Tab');
     const focusable = [];
-    for (let i = 0; i < 5; i += 1) {
+    for (let i = 0; i < 6; i += 1) {
         focusable.push(await page.evaluate(() => {
             const e = document.activeElement;
             return { text: e.textContent.trim(), outline: getComputedStyle(e).outlineStyle };
@@ -592,6 +602,7 @@ await scenario('portal: from the merchant\'s site to invoices and PDFs, log out,
     }
     assert.ok(focusable.some((f) => f.text.startsWith('Return to')), JSON.stringify(focusable));
     assert.ok(focusable.some((f) => f.text === 'Log out'), JSON.stringify(focusable));
+    assert.ok(focusable.some((f) => f.text === 'Cancel subscription'), JSON.stringify(focusable));
     assert.ok(focusable.filter((f) => f.text.startsWith('Download PDF')).length >= 3, JSON.stringify(focusable));
     assert.ok(focusable.every((f) => f.outline === 'solid'), 'focus is visible');
 
@@ -605,10 +616,41 @@ await scenario('portal: from the merchant\'s site to invoices and PDFs, log out,
     const bytes = fs.readFileSync(await download.path());
     assert.equal(bytes.subarray(0, 4).toString(), '%PDF');
 
+    // Cancel at the period's end with a reason: the form opens from the keyboard.
+    await item.getByRole('button', { name: 'Cancel subscription' }).focus();
+    await page.keyboard.press('Enter');
+    const reason = item.getByLabel('Why are you canceling?');
+    await reason.waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.tagName), 'SELECT', 'focus moves into the form');
+    await reason.selectOption('too_expensive');
+    await item.getByLabel(/Anything else/).fill('Too much for a few trails a month');
+    await shot(page, '25-portal-cancel-form');
+    await item.getByRole('button', { name: 'Cancel at period end' }).click();
+    await page.locator(`[data-subscription="${subscription.body.id}"] [data-action="resume"]`).waitFor();
+    assert.match(await page.locator(`[data-subscription="${subscription.body.id}"] .notice`).textContent(),
+        /This subscription ends on .+\. It will not be charged again\./);
+    let stored = await adminCall('GET', `/subscriptions/${subscription.body.id}`);
+    assert.deepEqual(
+        [stored.body.cancelAtPeriodEnd, stored.body.cancellationDetails.reason,
+            stored.body.cancellationDetails.comment, stored.body.cancellationDetails.requestedBy],
+        [true, 'too_expensive', 'Too much for a few trails a month', 'customer']);
+    await shot(page, '26-portal-canceling');
+    await page.getByRole('button', { name: 'Resume subscription' }).click();
+    await page.locator(`[data-subscription="${subscription.body.id}"] [data-action="show-cancel"]`).waitFor();
+    stored = await adminCall('GET', `/subscriptions/${subscription.body.id}`);
+    assert.equal(stored.body.cancelAtPeriodEnd, false);
+    assert.equal(stored.body.upcoming.amount, 1900);
+
     // On a phone.
     await page.setViewportSize({ width: 375, height: 740 });
     await noHorizontalOverflow(page, 375);
     await shot(page, '22-portal-phone');
+    await item.getByRole('button', { name: 'Cancel subscription' }).click();
+    await noHorizontalOverflow(page, 375);
+    await item.locator('form.cancel-form').screenshot({ path: path.join(artifacts, '22b-portal-phone-cancel-form.png') });
+    screenshots.push(path.join(artifacts, '22b-portal-phone-cancel-form.png'));
+    await item.getByRole('button', { name: 'Keep subscription' }).click();
+    assert.equal(await item.locator('form.cancel-form').isHidden(), true);
     await page.setViewportSize({ width: 320, height: 640 });
     await noHorizontalOverflow(page, 320);
     await page.setViewportSize({ width: 1024, height: 800 });
