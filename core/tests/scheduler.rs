@@ -169,3 +169,85 @@ async fn idempotency_records_are_purged_after_24_hours_on_the_clock() {
     assert_ne!(run("old").await.value, old, "the purged key runs afresh");
     assert_eq!(run("young").await.value, young, "the younger key still replays");
 }
+
+/// A test-mode organization with a site, a monthly plan and a customer.
+async fn subscriber(core: &Core) -> (Principal, String, String, String) {
+    use paygate_core::domain::{customers::CustomerInput, plans::NewPlan};
+    let org = core.create_organization("Acme").await.expect("org");
+    let (site, _) = core.create_site(&org.id, "Shop", "").await.expect("site");
+    let principal =
+        Principal { organization_id: org.id.clone(), key_id: "key_1".into(), scopes: Vec::new(), mode: KeyMode::Test };
+    let plan = NewPlan {
+        name: "Pro".into(),
+        amount: Some(990),
+        currency: "EUR".into(),
+        interval: "month".into(),
+        interval_count: None,
+        trial_days: None,
+    };
+    let plan = core.create_plan(&principal, "", &plan).await.expect("plan").value;
+    let input = CustomerInput { email: Some("ada@example.com".into()), ..Default::default() };
+    let customer = core.create_customer(&principal, "", &input).await.expect("customer").value;
+    (principal, site.id, plan.id, customer.id)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scheduler_renews_a_subscription_when_its_period_ends_and_only_then() {
+    use paygate_core::domain::subscriptions::{NewSubscription, SubscriptionStatus};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (core, clock) = core(dir.path()).await;
+    let (principal, site_id, plan_id, customer_id) = subscriber(&core).await;
+    let request =
+        NewSubscription { customer_id, plan_id, site_id, payment_method: "tok_visa".into(), ..Default::default() };
+    let created = core.create_subscription(&principal, "", &request).await.expect("subscription").value;
+    assert_eq!(created.status, SubscriptionStatus::Active);
+    assert_eq!(created.periods_paid, 1);
+
+    let mut scheduler = Scheduler::default();
+    let report = scheduler.pass(&core).await;
+    assert_eq!(report.subscriptions, 0, "nothing is due yet");
+    // 24 days on: the renewal's invoice.upcoming notice only.
+    clock.advance(24 * 86_400_000_000);
+    assert_eq!(scheduler.pass(&core).await.subscriptions, 1);
+    let noticed = core.owned_subscription(&principal, &created.id).await.expect("get");
+    assert_eq!((noticed.periods_paid, noticed.upcoming_notice_period), (1, Some(1)));
+    // Past the period's end: one renewal, charged and invoiced once.
+    clock.advance(8 * 86_400_000_000);
+    assert_eq!(scheduler.pass(&core).await.subscriptions, 1);
+    assert_eq!(scheduler.pass(&core).await.subscriptions, 0, "a renewed subscription is not due again");
+    let renewed = core.owned_subscription(&principal, &created.id).await.expect("get");
+    assert_eq!(renewed.status, SubscriptionStatus::Active);
+    assert_eq!(renewed.periods_paid, 2);
+    assert_eq!(renewed.current_period_start, created.current_period_end);
+    assert!(renewed.latest_invoice_id.is_some() && renewed.latest_invoice_id != created.latest_invoice_id);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_test_clocks_subscriptions_are_never_due_to_the_scheduler() {
+    use paygate_core::domain::{customers::CustomerInput, subscriptions::NewSubscription};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (core, clock) = core(dir.path()).await;
+    let (principal, site_id, plan_id, _) = subscriber(&core).await;
+    let frozen = core.now();
+    let test_clock = core.create_test_clock(&principal, "", frozen, "").await.expect("clock").value;
+    let input = CustomerInput { test_clock_id: Some(test_clock.id.clone()), ..Default::default() };
+    let customer = core.create_customer(&principal, "", &input).await.expect("customer").value;
+    let request = NewSubscription {
+        customer_id: customer.id,
+        plan_id,
+        site_id,
+        payment_method: "tok_visa".into(),
+        ..Default::default()
+    };
+    let created = core.create_subscription(&principal, "", &request).await.expect("subscription").value;
+    clock.advance(400 * 86_400_000_000);
+    let mut scheduler = Scheduler::default();
+    assert_eq!(scheduler.pass(&core).await.subscriptions, 0, "only the clock's advance moves it");
+    let same = core.owned_subscription(&principal, &created.id).await.expect("get");
+    assert_eq!(same.periods_paid, 1);
+    let advanced =
+        core.advance_test_clock(&principal, &test_clock.id, frozen + 62 * 86_400_000_000).await.expect("advance");
+    assert_eq!(advanced.frozen_time, frozen + 62 * 86_400_000_000);
+    let renewed = core.owned_subscription(&principal, &created.id).await.expect("get");
+    assert_eq!(renewed.periods_paid, 3);
+}

@@ -487,7 +487,11 @@ pub fn document() -> OpenApi {
         route(Method::Patch, "/api/v1/organization", "updateOrganization", "Update the organization")
             .tag("Organization")
             .scope(SITES_WRITE)
-            .describe("Seller details printed on invoices issued from now on. Absent fields stay as they are.")
+            .describe(
+                "Seller details printed on invoices issued from now on: legal name, address, VAT ID, contact \
+                 (email, phone, website) and company register. Absent fields stay as they are; `\"\"` clears a \
+                 contact or register field.",
+            )
             .body::<wire::UpdateOrganizationRequest>(true)
             .answers::<wire::Organization>(200, "The updated organization."),
     );
@@ -571,6 +575,11 @@ pub fn document() -> OpenApi {
             )
             .tag("Invoices")
             .scope(TRANSACTIONS_READ)
+            .describe(
+                "The document as printed: in its customer's language (`en`, `de`, `fr`), with the details \
+                 Article 226 of Directive 2006/112/EC asks for, the payment stamp and, in test mode, a test \
+                 marking on every page.",
+            )
             .answers_pdf(),
         );
     }

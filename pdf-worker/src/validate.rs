@@ -4,7 +4,7 @@
 //! cause: the worker renders whatever it is given, so an unbounded document would be an
 //! unbounded amount of CPU time and memory.
 
-use paygate_contract::proto::pdf::v1::{Document, DocumentKind, Party};
+use paygate_contract::proto::pdf::v1::{Document, DocumentKind, Labels, Party};
 
 use crate::PdfError;
 
@@ -16,7 +16,9 @@ pub mod limits {
     pub const MAX_TOTALS: usize = 20;
     /// Notes printed under the totals.
     pub const MAX_NOTES: usize = 20;
-    /// Address lines of one party.
+    /// Rows under the number and issue date.
+    pub const MAX_DETAILS: usize = 10;
+    /// Address lines of one party, and likewise further detail lines of one party.
     pub const MAX_ADDRESS_LINES: usize = 10;
     /// Characters in any free-text field (descriptions, names, notes, ...).
     pub const MAX_TEXT_CHARS: usize = 2_000;
@@ -46,6 +48,19 @@ pub(crate) fn validate(document: &Document) -> Result<DocumentKind, PdfError> {
     checker.required("number", &document.number, MAX_SHORT_CHARS)?;
     checker.required("issue_date", &document.issue_date, MAX_SHORT_CHARS)?;
     checker.optional("currency", &document.currency, MAX_SHORT_CHARS)?;
+    checker.optional("test_mark", &document.test_mark, MAX_TEXT_CHARS)?;
+    if let Some(labels) = &document.labels {
+        checker.labels(labels)?;
+    }
+    checker.count("details", document.details.len(), MAX_DETAILS)?;
+    for (i, row) in document.details.iter().enumerate() {
+        checker.required(&format!("details[{i}].label"), &row.label, MAX_SHORT_CHARS)?;
+        checker.required(&format!("details[{i}].value"), &row.value, MAX_SHORT_CHARS)?;
+    }
+    if let Some(stamp) = &document.stamp {
+        checker.optional("stamp.text", &stamp.text, MAX_SHORT_CHARS)?;
+        checker.optional("stamp.detail", &stamp.detail, MAX_SHORT_CHARS)?;
+    }
 
     let seller = document.seller.as_ref().ok_or_else(|| PdfError::invalid("seller", "is required"))?;
     checker.party("seller", seller, true)?;
@@ -139,6 +154,32 @@ impl Checker {
         self.optional(&format!("{field}.vat_id"), &party.vat_id, MAX_SHORT_CHARS)?;
         // 254 is the longest address SMTP can carry.
         self.optional(&format!("{field}.email"), &party.email, 254)?;
+        self.count(&format!("{field}.details"), party.details.len(), MAX_ADDRESS_LINES)?;
+        for (i, line) in party.details.iter().enumerate() {
+            self.optional(&format!("{field}.details[{i}]"), line, MAX_TEXT_CHARS)?;
+        }
+        Ok(())
+    }
+
+    fn labels(&mut self, labels: &Labels) -> Result<(), PdfError> {
+        for (name, value) in [
+            ("number", &labels.number),
+            ("issue_date", &labels.issue_date),
+            ("currency", &labels.currency),
+            ("seller", &labels.seller),
+            ("buyer", &labels.buyer),
+            ("vat_id", &labels.vat_id),
+            ("description", &labels.description),
+            ("quantity", &labels.quantity),
+            ("unit_price", &labels.unit_price),
+            ("tax_rate", &labels.tax_rate),
+            ("net", &labels.net),
+            ("tax", &labels.tax),
+            ("gross", &labels.gross),
+            ("page", &labels.page),
+        ] {
+            self.optional(&format!("labels.{name}"), value, MAX_SHORT_CHARS)?;
+        }
         Ok(())
     }
 }

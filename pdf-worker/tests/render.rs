@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::process::Command;
 
 use common::sample_invoice;
-use paygate_contract::proto::pdf::v1::{Document, DocumentKind, Line, TotalRow};
+use paygate_contract::proto::pdf::v1::{Document, DocumentKind, Labels, Line, TotalRow};
 use paygate_pdf_worker::{PdfError, limits, render};
 use tonic::Code;
 
@@ -81,7 +81,7 @@ fn renders_an_invoice_with_every_part_readable() {
             "VAT ID: FR40303265045",
             "accounts@acme.example",
             // The description column is narrow: the rest of this one wraps to the next line.
-            "Paygate Pro subscription, November",
+            "Paygate Pro subscription,",
             "Unit price",
             "1250",
             "€312.50",
@@ -179,6 +179,24 @@ fn malformed_documents_are_rejected_with_the_offending_field() {
             }),
         ),
         ("notes[1]", Box::new(|d| d.notes[1] = too_long.clone())),
+        ("details[0].value", Box::new(|d| d.details[0].value.clear())),
+        (
+            "details",
+            Box::new(|d| {
+                d.details = vec![TotalRow { label: "Date".into(), value: "today".into() }; limits::MAX_DETAILS + 1];
+            }),
+        ),
+        (
+            "labels.unit_price",
+            Box::new(|d| d.labels = Some(Labels { unit_price: too_long_figure.clone(), ..Labels::default() })),
+        ),
+        ("stamp.detail", Box::new(|d| d.stamp.as_mut().expect("stamp").detail = too_long_figure.clone())),
+        ("test_mark", Box::new(|d| d.test_mark = too_long.clone())),
+        ("seller.details[1]", Box::new(|d| d.seller.as_mut().expect("seller").details[1] = too_long.clone())),
+        (
+            "seller.details",
+            Box::new(|d| d.seller.as_mut().expect("seller").details = vec!["x".into(); limits::MAX_ADDRESS_LINES + 1]),
+        ),
         (
             "document",
             Box::new(|d| {
@@ -246,5 +264,170 @@ fn hostile_text_renders_without_panicking() {
 
         let pdf = render(&document).unwrap_or_else(|err| panic!("{text:?}: {err}"));
         assert!(pdf.starts_with(b"%PDF"), "{text:?}");
+    }
+}
+
+/// The fonts embedded in `pdf`, as poppler's pdffonts lists them (one line each).
+fn embedded_fonts(pdf: &[u8]) -> Vec<String> {
+    let mut file = tempfile::NamedTempFile::new().expect("create a temporary file");
+    file.write_all(pdf).expect("write the PDF");
+    let output = Command::new("pdffonts").arg(file.path()).output().expect("run pdffonts (poppler-utils)");
+    assert!(output.status.success(), "pdffonts failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .skip(2)
+        .filter(|line| line.contains("CID TrueType"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_legally_required_details_the_paid_stamp_and_seller_details_are_printed() {
+    let text = pdf_text(&render(&sample_invoice()).expect("render"));
+    assert_contains(
+        &text,
+        &[
+            "Date of supply: 2025-11-20",
+            "PAID",
+            "21 November 2025 · Card •••• 4242",
+            "+49 30 1234567 · zahlwerk.example",
+            "Amtsgericht Berlin-Charlottenburg HRB 123456",
+            "Qty",
+            "Tax rate",
+        ],
+    );
+}
+
+fn german(document: &mut Document) {
+    document.title = "Rechnung".into();
+    document.labels = Some(Labels {
+        number: "Rechnungsnummer".into(),
+        issue_date: "Rechnungsdatum".into(),
+        currency: "Währung".into(),
+        seller: "Verkäufer".into(),
+        buyer: "Käufer".into(),
+        vat_id: "USt-IdNr.".into(),
+        description: "Beschreibung".into(),
+        quantity: "Menge".into(),
+        unit_price: "Einzelpreis".into(),
+        tax_rate: "USt-Satz".into(),
+        net: "Netto".into(),
+        tax: "USt".into(),
+        gross: "Brutto".into(),
+        page: "Seite".into(),
+    });
+}
+
+#[test]
+fn every_word_of_the_layout_comes_from_the_document() {
+    let mut document = sample_invoice();
+    german(&mut document);
+    document.lines = (1..=80).map(|i| line(&format!("Posten {i}"))).collect();
+    let text = pdf_text(&render(&document).expect("render"));
+    assert_contains(
+        &text,
+        &[
+            "Rechnungsnummer: INV-2025-000042",
+            "Rechnungsdatum: 2025-11-21",
+            "Währung: EUR",
+            "Verkäufer",
+            "Käufer",
+            "USt-IdNr.: DE123456789",
+            "Beschreibung",
+            "Einzelpreis",
+            "Brutto",
+            "Rechnungsnummer INV-2025-000042 · Seite 2",
+        ],
+    );
+    for english in ["Invoice number", "Issue date", "Seller", "Buyer", "VAT ID", "Unit price", "page 2"] {
+        assert!(!text.contains(english), "{english:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn test_documents_are_marked_on_every_page() {
+    let mut document = sample_invoice();
+    document.test_mark = "TEST MODE · not a valid invoice".into();
+    document.lines = (1..=80).map(|i| line(&format!("Item {i}"))).collect();
+    let text = pdf_text(&render(&document).expect("render"));
+    let pages = page_count(&text);
+    assert!(pages >= 2, "{pages} pages");
+    assert_eq!(text.matches("TEST MODE · not a valid invoice").count(), pages, "{text}");
+    let unmarked = pdf_text(&render(&sample_invoice()).expect("render"));
+    assert!(!unmarked.contains("TEST"), "{unmarked}");
+}
+
+const CJK_NAME: &str = "株式会社テスト商事";
+const CJK_ADDRESS: &str = "東京都千代田区丸の内一丁目";
+const KOREAN_NAME: &str = "주식회사 한국결제";
+const CHINESE_LINE: &str = "软件订阅服务";
+const ARABIC_NAME: &str = "شركة الاختبار";
+
+fn multilingual() -> Document {
+    let mut document = sample_invoice();
+    let buyer = document.buyer.as_mut().expect("buyer");
+    buyer.name = CJK_NAME.into();
+    buyer.address_lines = vec![CJK_ADDRESS.into(), KOREAN_NAME.into(), ARABIC_NAME.into()];
+    document.lines[0].description = CHINESE_LINE.into();
+    document
+}
+
+#[test]
+fn chinese_japanese_and_korean_text_comes_out_as_the_same_characters() {
+    let pdf = render(&multilingual()).expect("render");
+    let text = pdf_text(&pdf);
+    assert_contains(&text, &[CJK_NAME, CJK_ADDRESS, KOREAN_NAME, CHINESE_LINE]);
+    // Noto Sans regular and bold, plus the fallback faces the text needs (Droid Sans Fallback
+    // has one weight; NanumSquare and Noto Sans Arabic two), each embedded as a subset: no
+    // character is left to a font without its glyph.
+    let fonts = embedded_fonts(&pdf);
+    assert_eq!(fonts.len(), 2 + 1 + 2 + 2, "{fonts:#?}");
+    assert!(fonts.iter().all(|font| font.contains("Identity-H       yes")), "embedded: {fonts:#?}");
+    let latin_only = embedded_fonts(&render(&sample_invoice()).expect("render"));
+    assert_eq!(latin_only.len(), 2, "{latin_only:#?}");
+}
+
+#[test]
+fn arabic_is_printed_shaped_in_its_own_font() {
+    let mut document = sample_invoice();
+    document.buyer.as_mut().expect("buyer").name = ARABIC_NAME.into();
+    let pdf = render(&document).expect("render");
+    assert_eq!(embedded_fonts(&pdf).len(), 2 + 2, "Noto Sans Arabic regular and bold");
+    // The PDF holds the letters in their joined forms (Arabic presentation forms), in visual
+    // order; a reader puts them back in logical order.
+    let shaped = ar_reshaper::reshape_line(ARABIC_NAME);
+    assert_ne!(shaped, ARABIC_NAME);
+    assert_contains(&pdf_text(&pdf), &[&shaped]);
+}
+
+#[test]
+fn figures_stay_on_one_line_in_their_cells() {
+    let big = "1.234.567,89 €";
+    let biggest = "10.000.000.000,00 €";
+    let mut document = sample_invoice();
+    for line in &mut document.lines {
+        line.quantity = "1.000.000".into();
+        line.unit_price = biggest.into();
+        line.tax_rate = "19,25 %".into();
+        line.net = big.into();
+        line.tax = big.into();
+        line.gross = big.into();
+    }
+    document.totals[2].value = biggest.into();
+    let text = pdf_text(&render(&document).expect("render"));
+    let whole = |figure: &str| text.lines().map(|line| line.matches(figure).count()).sum::<usize>();
+    assert_eq!(whole(biggest), 3, "{text}");
+    assert_eq!(whole(big), 6, "{text}");
+    assert_eq!(whole("1.000.000"), 2, "{text}");
+    assert_eq!(whole("19,25 %"), 2, "{text}");
+}
+
+#[test]
+fn a_one_page_invoice_embeds_only_the_glyphs_it_uses() {
+    for (name, document) in [("Latin", sample_invoice()), ("with CJK, Korean and Arabic", multilingual())] {
+        let pdf = render(&document).expect("render");
+        eprintln!("one-page invoice, {name}: {} bytes", pdf.len());
+        assert_eq!(page_count(&pdf_text(&pdf)), 1);
+        assert!(pdf.len() < 100 * 1024, "{name}: {} bytes", pdf.len());
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Address, AddressInput, non_empty, requests::string_enum, time};
+use super::{Address, AddressInput, language_or_default, language_schema, non_empty, requests::string_enum, time};
 use crate::proto::v1 as pb;
 
 /// The billing intervals a plan can have.
@@ -31,6 +31,9 @@ pub struct CustomerRecord {
     pub address: Option<Address>,
     #[schema(example = "DE123456789")]
     pub vat_id: Option<String>,
+    /// The language of the customer's invoices and credit notes.
+    #[schema(schema_with = language_schema, example = "de")]
+    pub language: String,
     pub metadata: BTreeMap<String, String>,
     pub livemode: bool,
     #[schema(format = DateTime)]
@@ -50,6 +53,7 @@ impl From<&pb::CustomerRecord> for CustomerRecord {
             name: non_empty(&c.name),
             address: c.address.as_ref().map(Address::from),
             vat_id: non_empty(&c.vat_id),
+            language: language_or_default(&c.language),
             metadata: c.metadata.clone().into_iter().collect(),
             livemode: c.livemode,
             created_at: time(c.created_at.as_ref()),
@@ -71,6 +75,11 @@ pub struct CustomerRequest {
     pub address: Option<AddressInput>,
     /// Printed on invoices; checked when a payment is taxed.
     pub vat_id: Option<String>,
+    /// The language of the customer's invoices and credit notes: `en`
+    /// (default), `de` or `fr`; anything else is a 400 with `param`
+    /// `language`.
+    #[schema(schema_with = language_schema, example = "de")]
+    pub language: Option<String>,
     /// Up to 50 keys of 1–40 characters, values up to 500 characters.
     pub metadata: Option<BTreeMap<String, String>>,
     /// On create, test mode: the test clock (`clock_…`) the customer and
@@ -85,6 +94,7 @@ impl From<CustomerRequest> for pb::CustomerFields {
             name: c.name,
             address: c.address.map(Into::into),
             vat_id: c.vat_id,
+            language: c.language,
             replace_metadata: c.metadata.is_some(),
             metadata: c.metadata.unwrap_or_default().into_iter().collect(),
             test_clock_id: c.test_clock_id,

@@ -68,6 +68,9 @@ pub struct Customer {
     pub name: Option<String>,
     pub vat_id: Option<String>,
     pub address: Option<Address>,
+    /// The language of the invoice and credit notes.
+    #[schema(schema_with = super::language_schema, example = "en")]
+    pub language: String,
 }
 
 impl From<&pb::Customer> for Customer {
@@ -77,6 +80,7 @@ impl From<&pb::Customer> for Customer {
             name: non_empty(&c.name),
             vat_id: non_empty(&c.vat_id),
             address: c.address.as_ref().map(Address::from),
+            language: super::language_or_default(&c.language),
         }
     }
 }
@@ -774,6 +778,18 @@ pub struct Organization {
     /// subscription becomes `unpaid`.
     #[schema(example = json!([1, 3, 5, 7]))]
     pub dunning_retry_days: Vec<u32>,
+    /// Contact details printed with the seller on invoices.
+    #[schema(example = "billing@shop.example")]
+    pub email: Option<String>,
+    #[schema(example = "+49 30 1234567")]
+    pub phone: Option<String>,
+    #[schema(example = "shop.example")]
+    pub website: Option<String>,
+    /// The company's register entry, printed on invoices.
+    #[schema(example = "HRB 123456")]
+    pub registration_number: Option<String>,
+    #[schema(example = "Amtsgericht Berlin-Charlottenburg")]
+    pub register_court: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: Option<String>,
 }
@@ -792,6 +808,11 @@ impl From<&pb::Organization> for Organization {
             invoice_prefix: or_default(&o.invoice_prefix, "INV"),
             credit_note_prefix: or_default(&o.credit_note_prefix, "CN"),
             dunning_retry_days: o.dunning_retry_days.clone(),
+            email: non_empty(&o.email),
+            phone: non_empty(&o.phone),
+            website: non_empty(&o.website),
+            registration_number: non_empty(&o.registration_number),
+            register_court: non_empty(&o.register_court),
             created_at: time(o.created_at.as_ref()),
         }
     }
@@ -971,6 +992,20 @@ pub struct TaxDocument {
     pub invoice_number: Option<String>,
     /// Credit notes: the refund they document.
     pub refund_id: Option<String>,
+    /// The language the PDF is printed in: its customer's.
+    #[schema(schema_with = super::language_schema, example = "en")]
+    pub language: String,
+    /// When the service was supplied: the payment (credit notes: the
+    /// refund). `null` on documents issued before it was recorded.
+    #[schema(format = DateTime)]
+    pub supplied_at: Option<String>,
+    /// How the invoice was paid (the credit note refunded): `card`,
+    /// `sepa_debit`, `direct_debit` or `upi`.
+    #[schema(example = "card")]
+    pub payment_method: Option<String>,
+    /// When the payment (credit notes: the refund) was made.
+    #[schema(format = DateTime)]
+    pub paid_at: Option<String>,
 }
 
 impl From<&pb::TaxDocument> for TaxDocument {
@@ -998,6 +1033,10 @@ impl From<&pb::TaxDocument> for TaxDocument {
             invoice_id: non_empty(&d.invoice_id),
             invoice_number: non_empty(&d.invoice_number),
             refund_id: non_empty(&d.refund_id),
+            language: super::language_or_default(&d.language),
+            supplied_at: time(d.supplied_at.as_ref()),
+            payment_method: non_empty(&d.payment_method),
+            paid_at: time(d.paid_at.as_ref()),
         }
     }
 }

@@ -23,6 +23,18 @@ pub fn string_enum(names: &[&str]) -> Object {
     ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names.iter().copied())).build()
 }
 
+/// The languages documents are issued in.
+pub const LANGUAGES: &[&str] = &["en", "de", "fr"];
+
+pub fn language_schema() -> Object {
+    string_enum(LANGUAGES)
+}
+
+/// Proto's empty language is the default, English.
+pub(crate) fn language_or_default(language: &str) -> String {
+    if language.is_empty() { "en".to_owned() } else { language.to_owned() }
+}
+
 fn capture_method_schema() -> Object {
     string_enum(CaptureMethod::NAMES)
 }
@@ -77,6 +89,10 @@ pub struct CustomerInput {
     /// Checked against EU VIES: a valid B2B VAT id may reverse-charge.
     pub vat_id: Option<String>,
     pub address: Option<AddressInput>,
+    /// The language of the invoice and credit notes: `en` (default), `de`
+    /// or `fr`. Anything else is a 400 with `param` `customer.language`.
+    #[schema(schema_with = language_schema, example = "de")]
+    pub language: Option<String>,
 }
 
 impl From<CustomerInput> for pb::Customer {
@@ -86,6 +102,7 @@ impl From<CustomerInput> for pb::Customer {
             name: c.name.unwrap_or_default(),
             vat_id: c.vat_id.unwrap_or_default(),
             address: c.address.map(pb::Address::from),
+            language: c.language.unwrap_or_default(),
         }
     }
 }
@@ -295,7 +312,9 @@ impl CreateApiKeyRequest {
 #[schema(example = json!({
     "legalName": "Shop GmbH", "vatId": "DE123456789", "sellerCountry": "DE",
     "address": {"country": "DE", "line1": "Hauptstr. 1", "city": "Berlin", "postalCode": "10115"},
-    "invoicePrefix": "INV", "creditNotePrefix": "CN"
+    "invoicePrefix": "INV", "creditNotePrefix": "CN",
+    "email": "billing@shop.example", "phone": "+49 30 1234567", "website": "shop.example",
+    "registrationNumber": "HRB 123456", "registerCourt": "Amtsgericht Berlin-Charlottenburg"
 }))]
 pub struct UpdateOrganizationRequest {
     pub name: Option<String>,
@@ -309,6 +328,21 @@ pub struct UpdateOrganizationRequest {
     /// strictly increasing days, 1–60; `[]` restores 1, 3, 5, 7.
     #[schema(example = json!([1, 3, 5, 7]))]
     pub dunning_retry_days: Option<Vec<u32>>,
+    /// Printed with the seller on invoices; `""` clears it (likewise the
+    /// fields below). A malformed address is a 400 `email_invalid`.
+    pub email: Option<String>,
+    /// Digits with spaces, `+`, `-`, `(`, `)`, `/` or `.`; 4–20 digits
+    /// (`phone_invalid`).
+    pub phone: Option<String>,
+    /// A web address such as `shop.example` or `https://shop.example/about`
+    /// (`website_invalid`).
+    pub website: Option<String>,
+    /// The company's number in its register, e.g. `HRB 123456` or
+    /// `RCS Paris 123 456 789`; up to 100 characters.
+    pub registration_number: Option<String>,
+    /// The court or registry keeping the register, e.g.
+    /// `Amtsgericht Berlin-Charlottenburg`; up to 100 characters.
+    pub register_court: Option<String>,
 }
 
 impl From<UpdateOrganizationRequest> for pb::UpdateOrganizationRequest {
@@ -322,6 +356,11 @@ impl From<UpdateOrganizationRequest> for pb::UpdateOrganizationRequest {
             invoice_prefix: b.invoice_prefix,
             credit_note_prefix: b.credit_note_prefix,
             dunning_retry_days: b.dunning_retry_days.map(|days| pb::DunningSchedule { days }),
+            email: b.email,
+            phone: b.phone,
+            website: b.website,
+            registration_number: b.registration_number,
+            register_court: b.register_court,
         }
     }
 }

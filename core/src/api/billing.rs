@@ -110,6 +110,10 @@ pub(super) fn document_pb(d: Document) -> pb::TaxDocument {
         invoice_id: d.invoice_id.unwrap_or_default(),
         invoice_number: d.invoice_number.unwrap_or_default(),
         refund_id: d.refund_id.unwrap_or_default(),
+        language: d.language.code().to_owned(),
+        supplied_at: d.supplied_at.map(convert::timestamp),
+        payment_method: d.payment.as_ref().map(|p| p.method.as_str().to_owned()).unwrap_or_default(),
+        paid_at: d.payment.map(|p| convert::timestamp(p.at)),
     }
 }
 
@@ -340,6 +344,11 @@ impl GrpcApi {
             invoice_prefix: request.invoice_prefix.clone(),
             credit_note_prefix: request.credit_note_prefix.clone(),
             dunning_retry_days: request.dunning_retry_days.as_ref().map(|schedule| schedule.days.clone()),
+            email: request.email.clone(),
+            phone: request.phone.clone(),
+            website: request.website.clone(),
+            registration_number: request.registration_number.clone(),
+            register_court: request.register_court.clone(),
         }
     }
 }

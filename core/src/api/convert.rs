@@ -7,6 +7,7 @@ use crate::domain::{
     api_keys::{ApiKey, KeyMode},
     checkout_domains::CheckoutDomain,
     checkouts::{Address, CaptureMethod, Checkout, CheckoutStatus, Customer, LineItem, NewCheckout, NewLineItem},
+    locale::Language,
     organizations::Organization,
     provider_accounts::{ProviderAccount, ProviderKind},
     sites::Site,
@@ -37,6 +38,11 @@ pub fn organization(org: Organization) -> pb::Organization {
         dunning_retry_days: org
             .dunning_retry_days
             .unwrap_or_else(|| crate::domain::subscriptions::DEFAULT_RETRY_DAYS.to_vec()),
+        email: org.email,
+        phone: org.phone,
+        website: org.website,
+        registration_number: org.registration_number,
+        register_court: org.register_court,
     }
 }
 
@@ -166,19 +172,25 @@ pub fn new_checkout(request: pb::CreateCheckoutRequest) -> CoreResult<NewCheckou
         amount: request.amount,
         currency: request.currency,
         description: request.description,
-        customer: request.customer.map(|c| Customer {
-            email: c.email,
-            name: c.name,
-            vat_id: c.vat_id,
-            address: c.address.map(|a| Address {
-                country: a.country,
-                line1: a.line1,
-                line2: a.line2,
-                city: a.city,
-                postal_code: a.postal_code,
-                region: a.region,
-            }),
-        }),
+        customer: request
+            .customer
+            .map(|c| -> CoreResult<Customer> {
+                Ok(Customer {
+                    language: Language::parse_optional("customer.language", Some(&c.language))?.unwrap_or_default(),
+                    email: c.email,
+                    name: c.name,
+                    vat_id: c.vat_id,
+                    address: c.address.map(|a| Address {
+                        country: a.country,
+                        line1: a.line1,
+                        line2: a.line2,
+                        city: a.city,
+                        postal_code: a.postal_code,
+                        region: a.region,
+                    }),
+                })
+            })
+            .transpose()?,
         line_items: request
             .line_items
             .into_iter()
@@ -210,6 +222,7 @@ pub fn checkout(checkout: Checkout, payment_url: String, now: i64) -> pb::Checko
         currency: checkout.currency,
         description: checkout.description,
         customer: checkout.customer.map(|c| pb::Customer {
+            language: c.language.code().to_owned(),
             email: c.email,
             name: c.name,
             vat_id: c.vat_id,

@@ -11,9 +11,11 @@ use super::{
 use crate::domain::{
     api_keys::scopes,
     customers::{Customer, CustomerInput},
+    locale::Language,
     page,
     plans::{NewPlan, Plan},
 };
+use crate::error::CoreResult;
 
 fn customer_pb(customer: Customer) -> CustomerRecord {
     CustomerRecord {
@@ -22,6 +24,7 @@ fn customer_pb(customer: Customer) -> CustomerRecord {
         name: customer.name,
         address: customer.address.map(address_pb),
         vat_id: customer.vat_id,
+        language: customer.language.code().to_owned(),
         metadata: customer.metadata.into_iter().collect(),
         livemode: customer.livemode,
         created_at: Some(timestamp(customer.created_at)),
@@ -30,16 +33,17 @@ fn customer_pb(customer: Customer) -> CustomerRecord {
     }
 }
 
-fn customer_input(fields: Option<&CustomerFields>) -> CustomerInput {
-    let Some(fields) = fields else { return CustomerInput::default() };
-    CustomerInput {
+fn customer_input(fields: Option<&CustomerFields>) -> CoreResult<CustomerInput> {
+    let Some(fields) = fields else { return Ok(CustomerInput::default()) };
+    Ok(CustomerInput {
         email: fields.email.clone(),
         name: fields.name.clone(),
         address: fields.address.clone().map(address),
         vat_id: fields.vat_id.clone(),
+        language: Language::parse_optional("language", fields.language.as_deref())?,
         metadata: fields.replace_metadata.then(|| fields.metadata.clone().into_iter().collect()),
         test_clock_id: fields.test_clock_id.clone(),
-    }
+    })
 }
 
 fn plan_pb(plan: Plan) -> pb::Plan {
@@ -67,7 +71,7 @@ impl customer_service_server::CustomerService for GrpcApi {
         traced("CreateCustomer", &request, async {
             let principal = self.principal(&request, scopes::CUSTOMERS_WRITE).await?;
             let body = request.get_ref();
-            let input = customer_input(body.customer.as_ref());
+            let input = customer_input(body.customer.as_ref())?;
             let created = self.core.create_customer(&principal, &body.idempotency_key, &input).await?;
             Ok(replayed(customer_pb(created.value), created.replayed))
         })
@@ -109,7 +113,7 @@ impl customer_service_server::CustomerService for GrpcApi {
         traced("UpdateCustomer", &request, async {
             let principal = self.principal(&request, scopes::CUSTOMERS_WRITE).await?;
             let body = request.get_ref();
-            let input = customer_input(body.customer.as_ref());
+            let input = customer_input(body.customer.as_ref())?;
             Ok(Response::new(customer_pb(self.core.update_customer(&principal, &body.id, &input).await?)))
         })
         .await?

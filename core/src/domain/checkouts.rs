@@ -112,6 +112,9 @@ pub struct Customer {
     pub vat_id: String,
     #[serde(default)]
     pub address: Option<Address>,
+    /// The language of the customer's invoices and credit notes.
+    #[serde(default)]
+    pub language: super::locale::Language,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -333,11 +336,12 @@ pub(crate) fn validate_customer(prefix: &str, customer: &Customer) -> CoreResult
             region: validate::text(&param("address.region"), address.region.trim(), 100)?.to_owned(),
         }),
     };
-    Ok(Customer { email, name, vat_id, address })
+    Ok(Customer { email, name, vat_id, address, language: customer.language })
 }
 
 /// The inline details over a customer record's: each field the request
-/// leaves empty comes from the record.
+/// leaves empty comes from the record; the language is the record's unless
+/// the request names another than the default.
 fn details_over_record(inline: Option<&Customer>, record: &super::customers::Customer) -> Customer {
     let inline = inline.cloned().unwrap_or_default();
     let or_record = |value: String, stored: &str| if value.trim().is_empty() { stored.to_owned() } else { value };
@@ -346,6 +350,7 @@ fn details_over_record(inline: Option<&Customer>, record: &super::customers::Cus
         name: or_record(inline.name, &record.name),
         vat_id: or_record(inline.vat_id, &record.vat_id),
         address: inline.address.or_else(|| record.address.clone()),
+        language: if inline.language == Default::default() { record.language } else { inline.language },
     }
 }
 

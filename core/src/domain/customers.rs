@@ -10,6 +10,7 @@ use super::{
     auth::Principal,
     checkouts::{self, Address},
     idempotency::Idempotent,
+    locale::Language,
     tenant_filter,
 };
 use crate::{error::CoreResult, store::Page};
@@ -33,6 +34,9 @@ pub struct Customer {
     pub address: Option<Address>,
     #[serde(default)]
     pub vat_id: String,
+    /// The language of the customer's invoices and credit notes.
+    #[serde(default)]
+    pub language: Language,
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
     /// The test clock it lives on (test mode only), fixed at creation.
@@ -48,6 +52,7 @@ impl Customer {
             name: self.name.clone(),
             vat_id: self.vat_id.clone(),
             address: self.address.clone(),
+            language: self.language,
         }
     }
 }
@@ -80,6 +85,7 @@ pub struct CustomerInput {
     pub name: Option<String>,
     pub address: Option<Address>,
     pub vat_id: Option<String>,
+    pub language: Option<Language>,
     pub metadata: Option<BTreeMap<String, String>>,
     /// On create only: the test clock the customer lives on.
     pub test_clock_id: Option<String>,
@@ -92,6 +98,7 @@ fn merged(current: &checkouts::Customer, input: &CustomerInput) -> CoreResult<ch
         name: input.name.clone().unwrap_or_else(|| current.name.clone()),
         vat_id: input.vat_id.clone().unwrap_or_else(|| current.vat_id.clone()),
         address: input.address.clone().or_else(|| current.address.clone()),
+        language: input.language.unwrap_or(current.language),
     };
     checkouts::validate_customer("", &details)
 }
@@ -124,6 +131,7 @@ impl Core {
                 name: details.name.clone(),
                 address: details.address.clone(),
                 vat_id: details.vat_id.clone(),
+                language: details.language,
                 metadata: metadata.clone(),
                 test_clock_id: test_clock_id.clone(),
             };
@@ -153,12 +161,14 @@ impl Core {
                 name: customer.name.clone(),
                 vat_id: customer.vat_id.clone(),
                 address: customer.address.clone(),
+                language: customer.language,
             };
             let details = merged(&current, input)?;
             customer.email = details.email;
             customer.name = details.name;
             customer.vat_id = details.vat_id;
             customer.address = details.address;
+            customer.language = details.language;
             if let Some(metadata) = &input.metadata {
                 customer.metadata = metadata.clone();
             }
@@ -194,6 +204,12 @@ mod tests {
         let input = CustomerInput { name: Some("Ada Lovelace".into()), ..Default::default() };
         let details = merged(&current, &input).unwrap_or_else(|err| panic!("{err}"));
         assert_eq!((details.email.as_str(), details.name.as_str()), ("a@example.com", "Ada Lovelace"));
+        assert_eq!(details.language, Language::En, "English unless chosen");
+        let german = CustomerInput { language: Some(Language::De), ..Default::default() };
+        assert_eq!(merged(&details, &german).map(|d| d.language).ok(), Some(Language::De));
+        let renamed = CustomerInput { name: Some("Ada L.".into()), ..Default::default() };
+        let current = checkouts::Customer { language: Language::Fr, ..current };
+        assert_eq!(merged(&current, &renamed).map(|d| d.language).ok(), Some(Language::Fr), "kept when absent");
         let bad = CustomerInput { email: Some("not an email".into()), ..Default::default() };
         assert!(matches!(merged(&current, &bad), Err(CoreError::InvalidField { param, .. }) if param == "email"));
     }

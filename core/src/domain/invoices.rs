@@ -25,6 +25,7 @@ use super::{
     Core, Entity, Owned,
     auth::Principal,
     checkouts::{Address, Checkout},
+    locale::Language,
     now_micros,
     organizations::Organization,
     transactions::{Refund, RefundStatus, Transaction, TransactionStatus},
@@ -32,6 +33,7 @@ use super::{
 use crate::{
     error::{CoreError, CoreResult},
     ids::derived_id,
+    providers::PaymentMethod,
     store::{Page, StoreError},
     tax::{self, RateTotal, Split, TaxedLine},
 };
@@ -81,6 +83,56 @@ pub struct Party {
     pub vat_id: String,
     #[serde(default)]
     pub country: String,
+    /// Seller only: contact and company register details.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub phone: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub website: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub registration_number: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub register_court: String,
+}
+
+/// How a document's money moved: the payment an invoice records, the
+/// refund a credit note records.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentKind {
+    Card,
+    /// A Direct Debit mandate charged in euros.
+    SepaDebit,
+    /// A Direct Debit mandate in another currency (Bacs, Autogiro, …).
+    DirectDebit,
+    Upi,
+}
+
+impl PaymentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Card => "card",
+            Self::SepaDebit => "sepa_debit",
+            Self::DirectDebit => "direct_debit",
+            Self::Upi => "upi",
+        }
+    }
+
+    pub fn of(method: &PaymentMethod, currency: &str) -> Self {
+        match method {
+            PaymentMethod::Card { .. } => Self::Card,
+            PaymentMethod::Mandate { .. } if currency == "EUR" => Self::SepaDebit,
+            PaymentMethod::Mandate { .. } => Self::DirectDebit,
+            PaymentMethod::Upi { .. } => Self::Upi,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Payment {
+    pub method: PaymentKind,
+    /// When the payment (or refund) succeeded.
+    pub at: i64,
 }
 
 /// An invoice or a credit note, with every figure computed.
@@ -134,6 +186,19 @@ pub struct TaxDocument {
     /// never allocate from the same remainder.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub credit_allocations: Vec<CreditAllocation>,
+    /// The language it is printed in: its customer's.
+    #[serde(default)]
+    pub language: Language,
+    /// When the service was supplied (the payment; for a credit note, the
+    /// refund). Documents issued before this was recorded print none.
+    #[serde(default)]
+    pub supplied_at: Option<i64>,
+    /// The payment an invoice records, the refund a credit note records.
+    #[serde(default)]
+    pub payment: Option<Payment>,
+    /// Credit notes: when the corrected invoice was issued.
+    #[serde(default)]
+    pub invoice_issued_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -214,16 +279,74 @@ impl Entity for Sequence {
     }
 }
 
-pub const REVERSE_CHARGE_NOTE: &str =
-    "Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive 2006/112/EC).";
+/// The wording a reverse-charged document must carry (Article 226(11a)).
+pub fn reverse_charge_note(language: Language) -> &'static str {
+    match language {
+        Language::En => {
+            "Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive 2006/112/EC)."
+        }
+        Language::De => {
+            "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge, Art. 196 der Richtlinie 2006/112/EG)."
+        }
+        Language::Fr => "Autoliquidation : TVA due par le preneur (article 196 de la directive 2006/112/CE).",
+    }
+}
 
-/// `19 %`, `25.5 %`, `7.25 %`: a rate in basis points as people write it.
-fn rate_label(rate_bps: u32) -> String {
-    let whole = rate_bps / 100;
-    match rate_bps % 100 {
-        0 => format!("{whole} %"),
-        cents if cents % 10 == 0 => format!("{whole}.{} %", cents / 10),
-        cents => format!("{whole}.{cents:02} %"),
+/// Why a sale from the EU to a buyer outside it carries no VAT.
+pub fn outside_eu_note(language: Language) -> &'static str {
+    match language {
+        Language::En => "Not subject to EU VAT: the place of supply is outside the European Union.",
+        Language::De => "Nicht der Umsatzsteuer der EU unterliegend: Leistungsort außerhalb der Europäischen Union.",
+        Language::Fr => "TVA non applicable : lieu de la prestation hors de l'Union européenne.",
+    }
+}
+
+/// The notes of a document's taxation: reverse charge, or a sale outside
+/// the EU's VAT (no VAT charged, an EU seller, a buyer known to be outside
+/// the EU).
+fn tax_notes(language: Language, reverse_charge: bool, total: Split, seller: &Party, buyer: &Party) -> Vec<String> {
+    let in_eu = |country: &str| crate::vat::eu_member(country).is_some();
+    if reverse_charge {
+        vec![reverse_charge_note(language).to_owned()]
+    } else if total.tax == 0 && in_eu(&seller.country) && !buyer.country.is_empty() && !in_eu(&buyer.country) {
+        vec![outside_eu_note(language).to_owned()]
+    } else {
+        Vec::new()
+    }
+}
+
+/// When `transaction` succeeded (its last move to succeeded).
+/// When the payment was made: a subscription's period is paid when it was
+/// billed (on its test clock, when it lives on one).
+fn paid_at(transaction: &Transaction) -> i64 {
+    if let Some(billed_at) = transaction.billed_at {
+        return billed_at;
+    }
+    transaction
+        .history
+        .iter()
+        .rev()
+        .find(|change| change.status == TransactionStatus::Succeeded)
+        .map_or(transaction.updated_at, |change| change.at)
+}
+
+/// A credit note's line: what it refunds, against which invoice.
+fn refund_description(language: Language, invoice_number: &str, reason: &str) -> String {
+    let refund = match language {
+        Language::En => format!("Refund against invoice {invoice_number}"),
+        Language::De => format!("Erstattung zur Rechnung {invoice_number}"),
+        Language::Fr => format!("Remboursement sur la facture {invoice_number}"),
+    };
+    if reason.is_empty() { refund } else { format!("{refund}: {reason}") }
+}
+
+/// A credit note's reference to the invoice it corrects (Article 219).
+fn corrects_note(language: Language, invoice_number: &str, invoice_issued_at: i64) -> String {
+    let date = language.date(invoice_issued_at);
+    match language {
+        Language::En => format!("Corrects invoice {invoice_number} of {date}."),
+        Language::De => format!("Berichtigt die Rechnung {invoice_number} vom {date}."),
+        Language::Fr => format!("Rectifie la facture {invoice_number} du {date}."),
     }
 }
 
@@ -237,10 +360,14 @@ fn format_number(prefix: &str, livemode: bool, issued_at: i64, sequence: i64) ->
 fn seller(org: &Organization) -> Party {
     Party {
         name: org.seller_name().to_owned(),
-        email: String::new(),
+        email: org.email.clone(),
         address: org.address.clone(),
         vat_id: org.vat_id.clone(),
         country: org.seller_country.clone(),
+        phone: org.phone.clone(),
+        website: org.website.clone(),
+        registration_number: org.registration_number.clone(),
+        register_court: org.register_court.clone(),
     }
 }
 
@@ -252,6 +379,7 @@ fn buyer(checkout: &Checkout, transaction: &Transaction) -> Party {
         country: customer.address.as_ref().map(|a| a.country.clone()).unwrap_or_default(),
         address: customer.address,
         vat_id: transaction.tax.buyer_vat_id.clone().unwrap_or_default(),
+        ..Party::default()
     }
 }
 
@@ -352,8 +480,14 @@ impl Core {
             None => {
                 let seller = seller(&org);
                 let buyer = buyer(checkout, transaction);
-                let notes: Vec<String> =
-                    if transaction.tax.reverse_charge { vec![REVERSE_CHARGE_NOTE.to_owned()] } else { Vec::new() };
+                let language = checkout.customer.as_ref().map(|c| c.language).unwrap_or_default();
+                let total = transaction.tax.document.total;
+                let notes = tax_notes(language, transaction.tax.reverse_charge, total, &seller, &buyer);
+                let paid_at = paid_at(transaction);
+                let payment = Payment {
+                    method: PaymentKind::of(&transaction.payment_method, &transaction.currency),
+                    at: paid_at,
+                };
                 let (livemode, prefix) = (transaction.livemode, org.invoice_prefix());
                 self.issue(
                     &org.id,
@@ -389,6 +523,10 @@ impl Core {
                             invoice_number: None,
                             refund_id: None,
                             credit_allocations: Vec::new(),
+                            language,
+                            supplied_at: Some(paid_at),
+                            payment: Some(payment.clone()),
+                            invoice_issued_at: None,
                         })
                     },
                 )
@@ -413,18 +551,15 @@ impl Core {
             return Ok(());
         }
         let allocation = self.allocate_credit(&invoice.id, refund).await?;
-        let description = if refund.reason.is_empty() {
-            format!("Refund against invoice {}", invoice.number)
-        } else {
-            format!("Refund against invoice {}: {}", invoice.number, refund.reason)
-        };
+        let language = invoice.language;
+        let description = refund_description(language, &invoice.number, &refund.reason);
         let several_rates = allocation.len() > 1;
         let lines = allocation
             .iter()
             .filter(|part| part.split.gross != 0)
             .map(|part| TaxedLine {
                 description: if several_rates {
-                    format!("{description} ({})", rate_label(part.rate_bps))
+                    format!("{description} ({})", language.rate(part.rate_bps))
                 } else {
                     description.clone()
                 },
@@ -435,10 +570,13 @@ impl Core {
             })
             .collect();
         let document = tax::summarise(lines);
-        let mut notes = vec![format!("Corrects invoice {}.", invoice.number)];
-        if invoice.reverse_charge {
-            notes.push(REVERSE_CHARGE_NOTE.to_owned());
-        }
+        let mut notes = vec![corrects_note(language, &invoice.number, invoice.issued_at)];
+        notes.extend(tax_notes(language, invoice.reverse_charge, document.total, &invoice.seller, &invoice.buyer));
+        // Refunds record when they were made, not when the provider settled
+        // them; the two are the same day but for bank refunds.
+        let refunded_at = refund.created_at;
+        let payment =
+            Payment { method: PaymentKind::of(&transaction.payment_method, &transaction.currency), at: refunded_at };
         let (livemode, prefix) = (transaction.livemode, org.credit_note_prefix());
         let issued_at = now_micros();
         self.issue(&org.id, livemode, DocumentKind::CreditNote, prefix, issued_at, |sequence, number, number_key| {
@@ -469,6 +607,10 @@ impl Core {
                 invoice_number: Some(invoice.number.clone()),
                 refund_id: Some(refund.id.clone()),
                 credit_allocations: Vec::new(),
+                language,
+                supplied_at: Some(refunded_at),
+                payment: Some(payment.clone()),
+                invoice_issued_at: Some(invoice.issued_at),
             })
         })
         .await?;
@@ -536,7 +678,7 @@ pub struct DocumentFilters<'a> {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::{DocumentKind, TaxDocument, format_number, rate_label};
+    use super::*;
 
     /// A test invoice with nothing in it.
     pub(crate) fn document() -> TaxDocument {
@@ -567,6 +709,10 @@ pub(crate) mod tests {
             invoice_number: None,
             refund_id: None,
             credit_allocations: Vec::new(),
+            language: Default::default(),
+            supplied_at: None,
+            payment: None,
+            invoice_issued_at: None,
         }
     }
 
@@ -588,11 +734,53 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn rates_are_labelled_as_people_write_them() {
-        assert_eq!(rate_label(1900), "19 %");
-        assert_eq!(rate_label(2550), "25.5 %");
-        assert_eq!(rate_label(725), "7.25 %");
-        assert_eq!(rate_label(5), "0.05 %");
-        assert_eq!(rate_label(0), "0 %");
+    fn credit_notes_name_the_invoice_they_correct_in_their_language() {
+        // 2026-12-01.
+        let at = 1_796_126_400_000_000;
+        assert_eq!(
+            corrects_note(Language::En, "INV-2026-000001", at),
+            "Corrects invoice INV-2026-000001 of 1 December 2026."
+        );
+        assert_eq!(
+            corrects_note(Language::De, "INV-2026-000001", at),
+            "Berichtigt die Rechnung INV-2026-000001 vom 1. Dezember 2026."
+        );
+        assert_eq!(
+            corrects_note(Language::Fr, "INV-2026-000001", at),
+            "Rectifie la facture INV-2026-000001 du 1 décembre 2026."
+        );
+        assert_eq!(refund_description(Language::De, "INV-1", ""), "Erstattung zur Rechnung INV-1");
+        assert_eq!(refund_description(Language::En, "INV-1", "damaged"), "Refund against invoice INV-1: damaged");
+    }
+
+    #[test]
+    fn reverse_charge_and_sales_outside_the_eu_are_worded() {
+        let party = |country: &str| Party { country: country.into(), ..Party::default() };
+        let untaxed = Split { gross: 100, net: 100, tax: 0 };
+        let taxed = Split { gross: 119, net: 100, tax: 19 };
+        assert_eq!(
+            tax_notes(Language::De, true, untaxed, &party("DE"), &party("FR")),
+            [reverse_charge_note(Language::De)]
+        );
+        assert!(reverse_charge_note(Language::De).starts_with("Steuerschuldnerschaft des Leistungsempfängers"));
+        assert!(reverse_charge_note(Language::Fr).starts_with("Autoliquidation"));
+        assert!(reverse_charge_note(Language::En).starts_with("Reverse charge"));
+        assert_eq!(
+            tax_notes(Language::En, false, untaxed, &party("DE"), &party("US")),
+            [outside_eu_note(Language::En)]
+        );
+        assert!(tax_notes(Language::En, false, taxed, &party("DE"), &party("US")).is_empty(), "VAT charged");
+        assert!(tax_notes(Language::En, false, untaxed, &party("DE"), &party("FR")).is_empty(), "inside the EU");
+        assert!(tax_notes(Language::En, false, untaxed, &party("DE"), &party("")).is_empty(), "buyer unknown");
+        assert!(tax_notes(Language::En, false, untaxed, &party("US"), &party("CA")).is_empty(), "seller outside");
+    }
+
+    #[test]
+    fn payments_are_told_apart_by_method_and_currency() {
+        let card = PaymentMethod::Card { token: "tok_visa".into() };
+        let mandate = PaymentMethod::Mandate { id: "MD0001".into() };
+        assert_eq!(PaymentKind::of(&card, "EUR"), PaymentKind::Card);
+        assert_eq!(PaymentKind::of(&mandate, "EUR"), PaymentKind::SepaDebit);
+        assert_eq!(PaymentKind::of(&mandate, "GBP"), PaymentKind::DirectDebit);
     }
 }

@@ -38,6 +38,19 @@ pub struct Organization {
     /// the default (1, 3, 5, 7).
     #[serde(default)]
     pub dunning_retry_days: Option<Vec<u32>>,
+    /// Contact details printed with the seller on invoices.
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub website: String,
+    /// The company's number in its register (`HRB 123456`, `RCS Paris
+    /// 123 456 789`) and the court or registry keeping it.
+    #[serde(default)]
+    pub registration_number: String,
+    #[serde(default)]
+    pub register_court: String,
 }
 
 impl Entity for Organization {
@@ -76,6 +89,11 @@ pub struct OrganizationUpdate {
     pub seller_country: Option<String>,
     pub invoice_prefix: Option<String>,
     pub credit_note_prefix: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub website: Option<String>,
+    pub registration_number: Option<String>,
+    pub register_court: Option<String>,
     /// Empty → back to the default schedule.
     pub dunning_retry_days: Option<Vec<u32>>,
 }
@@ -114,6 +132,49 @@ fn document_prefix(param: &str, value: &str) -> CoreResult<String> {
     }
 }
 
+/// `""` clears a contact field; anything else must be well formed.
+fn contact(
+    param: &str,
+    value: Option<&str>,
+    check: fn(&str, &str) -> CoreResult<String>,
+) -> CoreResult<Option<String>> {
+    match value.map(str::trim) {
+        None => Ok(None),
+        Some("") => Ok(Some(String::new())),
+        Some(value) => check(param, value).map(Some),
+    }
+}
+
+/// `+49 30 1234567`, `(030) 123-4567`: digits with the usual separators.
+fn phone(param: &str, value: &str) -> CoreResult<String> {
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    let allowed = value.chars().all(|c| c.is_ascii_digit() || " +-()/.".contains(c));
+    if allowed && (4..=20).contains(&digits) && value.len() <= 30 && !value[1..].contains('+') {
+        Ok(value.to_owned())
+    } else {
+        Err(CoreError::field(param, "phone_invalid", format!("{param} must be a phone number such as +49 30 1234567")))
+    }
+}
+
+/// A web address as printed: `shop.example`, `https://shop.example/about`.
+fn website(param: &str, value: &str) -> CoreResult<String> {
+    let with_scheme = if value.contains("://") { value.to_owned() } else { format!("https://{value}") };
+    let valid = value.len() <= 200
+        && !value.chars().any(char::is_whitespace)
+        && url::Url::parse(&with_scheme).is_ok_and(|url| {
+            matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| h.contains('.'))
+        });
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(CoreError::field(param, "website_invalid", format!("{param} must be a web address such as shop.example")))
+    }
+}
+
+fn register_text(param: &str, value: &str) -> CoreResult<String> {
+    validate::text(param, value, 100).map(str::to_owned)
+}
+
 impl Core {
     pub async fn create_organization(&self, name: &str) -> CoreResult<Organization> {
         let name = validate::name("name", name)?;
@@ -129,6 +190,11 @@ impl Core {
             invoice_prefix: String::new(),
             credit_note_prefix: String::new(),
             dunning_retry_days: None,
+            email: String::new(),
+            phone: String::new(),
+            website: String::new(),
+            registration_number: String::new(),
+            register_court: String::new(),
         })
         .await
     }
@@ -181,6 +247,11 @@ impl Core {
         let credit_note_prefix =
             update.credit_note_prefix.as_deref().map(|p| document_prefix("creditNotePrefix", p)).transpose()?;
         let dunning_retry_days = update.dunning_retry_days.as_deref().map(validate_retry_days).transpose()?;
+        let email = contact("email", update.email.as_deref(), validate::email)?;
+        let phone = contact("phone", update.phone.as_deref(), phone)?;
+        let website = contact("website", update.website.as_deref(), website)?;
+        let registration_number = contact("registrationNumber", update.registration_number.as_deref(), register_text)?;
+        let register_court = contact("registerCourt", update.register_court.as_deref(), register_text)?;
         self.update::<Organization, _>(&principal.organization_id, |org| {
             if let Some(days) = &dunning_retry_days {
                 org.dunning_retry_days = days.clone();
@@ -206,8 +277,50 @@ impl Core {
             if let Some(v) = &credit_note_prefix {
                 org.credit_note_prefix = v.clone();
             }
+            for (field, value) in [
+                (&mut org.email, &email),
+                (&mut org.phone, &phone),
+                (&mut org.website, &website),
+                (&mut org.registration_number, &registration_number),
+                (&mut org.register_court, &register_court),
+            ] {
+                if let Some(value) = value {
+                    field.clone_from(value);
+                }
+            }
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn param(result: CoreResult<Option<String>>) -> String {
+        match result {
+            Err(CoreError::InvalidField { param, .. }) => param,
+            other => panic!("expected a field error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn contact_details_are_checked_and_can_be_cleared() {
+        assert_eq!(contact("phone", Some(" +49 30 1234567 "), phone).ok().flatten().as_deref(), Some("+49 30 1234567"));
+        assert_eq!(contact("phone", Some("(030) 123-4567"), phone).ok().flatten().as_deref(), Some("(030) 123-4567"));
+        assert_eq!(contact("phone", Some(""), phone).ok(), Some(Some(String::new())), "cleared");
+        assert_eq!(contact("phone", None, phone).ok(), Some(None), "left alone");
+        for bad in ["call me", "12", "+49 +30 1234", "+49 30 1234567 ext. 5"] {
+            assert_eq!(param(contact("phone", Some(bad), phone)), "phone", "{bad}");
+        }
+        assert!(contact("website", Some("shop.example"), website).is_ok());
+        assert!(contact("website", Some("https://shop.example/about"), website).is_ok());
+        for bad in ["not a site", "localhost", "ftp://shop.example", "javascript:alert(1)"] {
+            assert_eq!(param(contact("website", Some(bad), website)), "website", "{bad}");
+        }
+        assert_eq!(param(contact("email", Some("billing@"), validate::email)), "email");
+        let long = "x".repeat(101);
+        assert_eq!(param(contact("registerCourt", Some(&long), register_text)), "registerCourt");
     }
 }

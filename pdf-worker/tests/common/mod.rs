@@ -1,6 +1,6 @@
 //! A realistic document shared by the test binaries.
 
-use paygate_contract::proto::pdf::v1::{Document, DocumentKind, Line, Party, TotalRow};
+use paygate_contract::proto::pdf::v1::{Document, DocumentKind, Line, Party, Stamp, TotalRow};
 
 pub fn sample_invoice() -> Document {
     Document {
@@ -14,12 +14,17 @@ pub fn sample_invoice() -> Document {
             address_lines: vec!["Hauptstraße 5".into(), "10115 Berlin".into(), "Germany".into()],
             vat_id: "DE123456789".into(),
             email: "billing@zahlwerk.example".into(),
+            details: vec![
+                "+49 30 1234567 · zahlwerk.example".into(),
+                "Amtsgericht Berlin-Charlottenburg HRB 123456".into(),
+            ],
         }),
         buyer: Some(Party {
             name: "Acme Fabrication SARL".into(),
             address_lines: vec!["12 rue de la Paix".into(), "75002 Paris".into(), "France".into()],
             vat_id: "FR40303265045".into(),
             email: "accounts@acme.example".into(),
+            details: Vec::new(),
         }),
         lines: vec![
             Line {
@@ -50,5 +55,8 @@ pub fn sample_invoice() -> Document {
             "Reverse charge: VAT to be accounted for by the recipient (Article 196, Directive 2006/112/EC).".into(),
             "Payable within 14 days.".into(),
         ],
+        details: vec![TotalRow { label: "Date of supply".into(), value: "2025-11-20".into() }],
+        stamp: Some(Stamp { text: "PAID".into(), detail: "21 November 2025 · Card •••• 4242".into() }),
+        ..Document::default()
     }
 }

@@ -427,10 +427,15 @@ async fn invoices_and_credit_notes_are_numbered_rendered_and_isolated() {
         "Ada Lovelace",
         "DE136695976",
         "FR40303265045",
-        "119.00 EUR",
-        "100.00 EUR",
-        "19.00 EUR",
+        "€119.00",
+        "€100.00",
+        "€19.00",
         "19%",
+        "Date of supply:",
+        "PAID",
+        "Card",
+        "Germany",
+        "TEST MODE",
     ] {
         assert!(text.contains(needle), "{needle} missing from the invoice PDF:\n{text}");
     }
@@ -496,7 +501,13 @@ async fn invoices_and_credit_notes_are_numbered_rendered_and_isolated() {
     let pdf = app.admin_get(&org.api_key, &format!("/api/v1/credit-notes/{}/pdf", note["id"].as_str().unwrap())).await;
     assert_eq!(pdf.status(), 200);
     let text = pdf_text(&pdf.bytes().await.unwrap());
-    for needle in [note["number"].as_str().unwrap(), &format!("TEST-INV-{year}-000001"), "11.90 EUR", "Credit note"] {
+    for needle in [
+        note["number"].as_str().unwrap(),
+        &format!("Corrected invoice: TEST-INV-{year}-000001"),
+        "€11.90",
+        "Credit note",
+        "REFUNDED",
+    ] {
         assert!(text.contains(needle), "{needle} missing from the credit note PDF:\n{text}");
     }
 
@@ -516,6 +527,131 @@ async fn invoices_and_credit_notes_are_numbered_rendered_and_isolated() {
     assert_eq!(theirs["data"].as_array().unwrap().len(), 0);
     let response = app.admin_get(&org.api_key, "/api/v1/invoices/inv_0000000000000000000000").await;
     assert_error(response, 404, "invalid_request_error", "resource_missing").await;
+    app.stop().await;
+}
+
+const GERMAN_MONTHS: [&str; 12] = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invoices_follow_the_customers_language_and_carry_the_sellers_details() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    seller_setup(&app, &org).await;
+    let patch = |body: Value| {
+        app.client.patch(format!("{}/api/v1/organization", app.admin)).bearer_auth(&org.api_key).json(&body).send()
+    };
+    for (body, param, code) in [
+        (json!({"phone": "call me"}), "phone", "phone_invalid"),
+        (json!({"website": "not a site"}), "website", "website_invalid"),
+        (json!({"email": "billing@"}), "email", "email_invalid"),
+        (json!({"registerCourt": "x".repeat(101)}), "registerCourt", "parameter_too_long"),
+    ] {
+        let response = patch(body).await.unwrap();
+        assert_eq!(response.status(), 400);
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["param"], param, "{error}");
+        assert_eq!(error["error"]["code"], code, "{error}");
+    }
+    let response = patch(json!({
+        "email": "billing@acme.example", "phone": "+49 30 1234567", "website": "acme.example",
+        "registrationNumber": "HRB 123456", "registerCourt": "Amtsgericht Berlin-Charlottenburg"
+    }))
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    let organization: Value = response.json().await.unwrap();
+    assert_eq!(organization["registrationNumber"], "HRB 123456");
+    assert_eq!(organization["website"], "acme.example");
+
+    // Customers choose their language; anything but en, de and fr is refused.
+    let response = app.admin_post(&org.api_key, "/api/v1/customers", &json!({"name": "Kim", "language": "es"})).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(response.json::<Value>().await.unwrap()["error"]["param"], "language");
+    let customer: Value =
+        app.admin_post(&org.api_key, "/api/v1/customers", &json!({"name": "Kim"})).await.json().await.unwrap();
+    assert_eq!(customer["language"], "en", "the default");
+    let response = app
+        .client
+        .patch(format!("{}/api/v1/customers/{}", app.admin, customer["id"].as_str().unwrap()))
+        .bearer_auth(&org.api_key)
+        .json(&json!({"language": "FR"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["language"], "fr");
+    let refused = json!({"amount": 100, "currency": "EUR", "customer": {"name": "Kim", "language": "klingon"}});
+    let response = app.create_checkout(&org.api_key, &org.site_id, &refused).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(response.json::<Value>().await.unwrap()["error"]["param"], "customer.language");
+
+    // A German customer's invoice is German: words, dates, numbers, countries.
+    let body = json!({
+        "amount": 146913, "currency": "EUR", "description": "Jahreslizenz Buchhaltung",
+        "customer": {"name": "Jürgen Weiß", "email": "j@example.de", "language": "de",
+                     "address": {"country": "DE", "line1": "Gartenweg 2", "city": "Hamburg", "postalCode": "20095"}}
+    });
+    let (checkout, txn) = pay_and_settle(&app, &org, body).await;
+    assert_eq!(checkout["customer"]["language"], "de");
+    let invoice_id = txn["invoiceId"].as_str().unwrap();
+    let invoice: Value =
+        app.admin_get(&org.api_key, &format!("/api/v1/invoices/{invoice_id}")).await.json().await.unwrap();
+    assert_eq!((invoice["language"].as_str(), invoice["paymentMethod"].as_str()), (Some("de"), Some("card")));
+    assert!(invoice["suppliedAt"].is_string() && invoice["paidAt"].is_string(), "{invoice}");
+    let response = app.admin_get(&org.api_key, &format!("/api/v1/invoices/{invoice_id}/pdf")).await;
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.unwrap();
+    eprintln!("German one-page invoice: {} bytes", bytes.len());
+    assert!(bytes.len() < 100 * 1024, "{} bytes", bytes.len());
+    let text = pdf_text(&bytes);
+    for needle in [
+        "Rechnung",
+        &format!("Rechnungsnummer: {}", invoice["number"].as_str().unwrap()) as &str,
+        "Rechnungsdatum: ",
+        "Leistungsdatum: ",
+        "BEZAHLT",
+        "Karte",
+        "Rechnungssteller",
+        "Rechnungsempfänger",
+        "Acme Software GmbH",
+        "Jürgen Weiß",
+        "20095 Hamburg",
+        "Deutschland",
+        "USt-IdNr.: DE136695976",
+        "+49 30 1234567 · acme.example",
+        "billing@acme.example",
+        "Handelsregister: HRB 123456",
+        "Amtsgericht Berlin-Charlottenburg",
+        "USt-Satz",
+        "Jahreslizenz Buchhaltung",
+        "Einzelpreis",
+        "1.234,56 €",
+        "234,57 €",
+        "1.469,13 €",
+        "19 %",
+        "Nettobetrag zu 19 %",
+        "Gesamtbetrag",
+        "TESTMODUS",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from the German invoice:\n{text}");
+    }
+    assert!(GERMAN_MONTHS.iter().any(|month| text.contains(&format!(" {month} 20"))), "{text}");
+    for english in ["Invoice", "Issue date", "PAID", "Germany", "€1", "Total"] {
+        assert!(!text.contains(english), "{english} in the German invoice:\n{text}");
+    }
     app.stop().await;
 }
 

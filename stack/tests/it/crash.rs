@@ -149,3 +149,173 @@ async fn kill_9_mid_payment_loses_nothing_and_charges_once() {
     Command::new("kill").args(["-TERM", &restarted.child.id().to_string()]).status().unwrap();
     assert_eq!(restarted.child.wait().unwrap().code(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_mid_clock_advance_then_another_advance_charges_each_period_once() {
+    let Ok(redis_url) = std::env::var("PAYGATE_REDIS_URL") else {
+        assert!(!backends_required(), "PAYGATE_REDIS_URL is not set, and this run requires every backend");
+        eprintln!("skipped: PAYGATE_REDIS_URL not set (scripts/test.sh sets it)");
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let mut env = test_env(data.path());
+    env.insert("PAYGATE_REDIS_URL".into(), redis_url);
+    env.insert("PAYGATE_REDIS_PREFIX".into(), format!("paygate_crash_{}", uuid::Uuid::new_v4().simple()));
+    env.insert("PAYGATE_SANDBOX_LATENCY_MS".into(), "25".into());
+    env.insert("NO_COLOR".into(), "1".into());
+    let config = paygate::StackConfig::from_env(&env).unwrap();
+    let org = paygate::bootstrap(&config, "Acme", "Shop").await.unwrap();
+    let client = reqwest::Client::new();
+    let post = |base: &str, path: &str, body: Value| {
+        client.post(format!("{base}{path}")).bearer_auth(&org.api_key).json(&body).send()
+    };
+
+    let mut gateway = start_gateway(&env).await;
+    eventually(10, "health", || async {
+        client.get(format!("{}/healthz", gateway.admin)).send().await.ok().filter(|r| r.status() == 200)
+    })
+    .await;
+    let admin = gateway.admin.clone();
+    let clock: Value = post(&admin, "/api/v1/test-clocks", json!({"frozenTime": "2026-01-01T00:00:00Z"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let clock = clock["id"].as_str().unwrap().to_owned();
+    let plan: Value =
+        post(&admin, "/api/v1/plans", json!({"name": "Pro", "amount": 990, "currency": "EUR", "interval": "month"}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let mut subscriptions = Vec::new();
+    for n in 0..10 {
+        let customer: Value =
+            post(&admin, "/api/v1/customers", json!({"email": format!("c{n}@example.com"), "testClockId": clock}))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+        let body = json!({"customerId": customer["id"], "planId": plan["id"], "siteId": org.site_id,
+            "paymentMethod": "tok_visa"});
+        let subscription: Value = post(&admin, "/api/v1/subscriptions", body).await.unwrap().json().await.unwrap();
+        assert_eq!(subscription["status"], "active");
+        subscriptions.push(subscription["id"].as_str().unwrap().to_owned());
+    }
+    let invoices = |base: String| {
+        let client = client.clone();
+        let key = org.api_key.clone();
+        async move {
+            let page: Value = client
+                .get(format!("{base}/api/v1/invoices?limit=100"))
+                .bearer_auth(&key)
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            Some(page["data"].as_array()?.len())
+        }
+    };
+
+    // Six months for ten subscriptions, 25 ms a charge: killed part-way.
+    let target = json!({"frozenTime": "2026-07-01T00:00:00Z"});
+    let advancing = tokio::spawn(post(&admin, &format!("/api/v1/test-clocks/{clock}/advance"), target.clone()));
+    eventually(30, "renewals under way", || async {
+        let count = invoices(admin.clone()).await?;
+        (count >= 10 + 12).then_some(())
+    })
+    .await;
+    let status = Command::new("kill").args(["-KILL", &gateway.child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    gateway.child.wait().unwrap();
+    assert!(advancing.await.unwrap().is_err(), "the advance died with the gateway");
+    let before = invoices(admin.clone()).await;
+    assert!(before.is_none(), "the gateway is down");
+
+    let mut restarted = start_gateway(&env).await;
+    let admin = restarted.admin.clone();
+    eventually(10, "health", || async {
+        client.get(format!("{admin}/healthz")).send().await.ok().filter(|r| r.status() == 200)
+    })
+    .await;
+    let response = post(&admin, &format!("/api/v1/test-clocks/{clock}/advance"), target).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["status"], "ready");
+    for id in &subscriptions {
+        let subscription: Value = client
+            .get(format!("{admin}/api/v1/subscriptions/{id}"))
+            .bearer_auth(&org.api_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(subscription["status"], "active");
+        assert_eq!(subscription["periodsPaid"], 7, "{id}: the first period and six renewals, once each");
+    }
+    // Every period's checkout was charged once at the provider.
+    let core = paygate_core::open(&config.core_config(config.main_addr)).await.unwrap();
+    let mut checkouts = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page: Value = client
+            .get(format!("{admin}/api/v1/checkouts?limit=100{after}"))
+            .bearer_auth(&org.api_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let data = page["data"].as_array().unwrap().clone();
+        if let Some(last) = data.last() {
+            after = format!("&startingAfter={}", last["id"].as_str().unwrap());
+        }
+        checkouts.extend(data);
+        if page["hasMore"] != true {
+            break;
+        }
+    }
+    let renewals: Vec<&Value> = checkouts.iter().filter(|c| c["mode"] == "renewal").collect();
+    assert_eq!(renewals.len(), 70);
+    for checkout in renewals {
+        let id = checkout["id"].as_str().unwrap();
+        let charges =
+            paygate_core::providers::sandbox::SandboxProvider::successful_charges_for(core.store.as_ref(), id)
+                .await
+                .unwrap();
+        assert_eq!(charges, 1, "{id} charged once");
+    }
+    let mut numbers = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page: Value = client
+            .get(format!("{admin}/api/v1/invoices?limit=100{after}"))
+            .bearer_auth(&org.api_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let data = page["data"].as_array().unwrap().clone();
+        if let Some(last) = data.last() {
+            after = format!("&startingAfter={}", last["id"].as_str().unwrap());
+        }
+        numbers.extend(data.iter().map(|i| i["sequence"].as_i64().unwrap()));
+        if page["hasMore"] != true {
+            break;
+        }
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=70).collect::<Vec<i64>>(), "one invoice per period, gap-free");
+    eprintln!("clock crash test: killed after {} invoices; 70 periods charged once each", 10 + 12);
+    Command::new("kill").args(["-TERM", &restarted.child.id().to_string()]).status().unwrap();
+    assert_eq!(restarted.child.wait().unwrap().code(), Some(0));
+}

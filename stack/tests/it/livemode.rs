@@ -265,6 +265,15 @@ async fn a_key_sees_and_touches_only_objects_of_its_own_mode() {
             .await
             .unwrap();
         assert_eq!(note["number"], format!("{prefix}CN-{year}-000001"));
+        // Only a test document's PDF says it is one, on its face.
+        for route in ["invoices", "credit-notes"] {
+            let path = format!("/api/v1/{route}/{}/pdf", objects.id(route));
+            let response = app.admin_get(&objects.key, &path).await;
+            assert_eq!(response.status(), 200);
+            let text = super::billing::pdf_text(&response.bytes().await.unwrap());
+            assert_eq!(text.contains("TEST MODE · not a valid tax document"), !objects.livemode, "{text}");
+            assert!(text.contains(&format!("{prefix}INV-{year}-000001")), "{text}");
+        }
     }
 
     // IPNs carry the mode, on the event and on each object.

@@ -620,3 +620,81 @@ async fn bad_subscription_input_is_refused_field_by_field_and_changes_nothing() 
     assert_eq!(billing.get(&app, id).await["status"], "active");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_first_payment_stays_incomplete_then_expires_and_a_failed_trial_end_goes_past_due() {
+    let app = spawn_app().await;
+    let start = at("2026-04-01T00:00:00Z");
+    let billing = Billing::new(&app, "2026-04-01T00:00:00Z").await;
+    let plan = billing.plan(&app, "month", 0).await;
+    let trial_plan = billing.plan(&app, "month", 7).await;
+    let ipn = IpnReceiver::always_ok().await;
+
+    let incomplete = billing.subscribe(&app, &plan, "tok_chargeDeclined", Some(&ipn.url)).await;
+    let incomplete_id = incomplete["id"].as_str().unwrap();
+    assert_eq!(incomplete["status"], "incomplete");
+    assert_eq!(incomplete["latestInvoiceId"], Value::Null);
+    let trial = billing.subscribe(&app, &trial_plan, "tok_chargeDeclined", Some(&ipn.url)).await;
+    let trial_id = trial["id"].as_str().unwrap();
+    assert_eq!(trial["status"], "trialing");
+
+    billing.advance(&app, start + 23 * 3600 - 1).await;
+    assert_eq!(billing.get(&app, incomplete_id).await["status"], "incomplete");
+    billing.advance(&app, start + 23 * 3600).await;
+    let expired = billing.get(&app, incomplete_id).await;
+    assert_eq!(expired["status"], "incomplete_expired");
+    assert_eq!(seconds(&expired["endedAt"]), start + 23 * 3600);
+
+    billing.advance(&app, start + 7 * DAY).await;
+    let past_due = billing.get(&app, trial_id).await;
+    assert_eq!(past_due["status"], "past_due", "the trial's first charge failed");
+    assert_eq!(seconds(&past_due["nextChargeAt"]), start + 8 * DAY);
+    billing.advance(&app, start + 60 * DAY).await;
+    assert_eq!(billing.get(&app, incomplete_id).await["status"], "incomplete_expired", "never charged again");
+    let charges = billing.transactions(&app).await;
+    assert_eq!(charges.len(), 1 + 5, "one first payment, the trial's charge and four retries");
+    assert!(charges.iter().all(|t| t["status"] == "failed"));
+    assert!(billing.invoices(&app).await.is_empty());
+    let events = subscription_events(&ipn, incomplete_id, 3).await;
+    assert_eq!(events, ["subscription.created", "subscription.payment_failed", "subscription.incomplete_expired"]);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retried_create_or_cancel_with_the_same_key_is_one_subscription_charged_once() {
+    let app = spawn_app().await;
+    let billing = Billing::new(&app, "2026-01-01T00:00:00Z").await;
+    let plan = billing.plan(&app, "month", 0).await;
+    let key = &billing.org.api_key;
+    let body = json!({"customerId": billing.customer, "planId": plan, "siteId": billing.org.site_id,
+        "paymentMethod": "tok_visa"});
+    let (first, second) = tokio::join!(
+        app.admin_post_keyed(key, "/api/v1/subscriptions", "sub-1", &body),
+        app.admin_post_keyed(key, "/api/v1/subscriptions", "sub-1", &body),
+    );
+    let statuses = [first.status().as_u16(), second.status().as_u16()];
+    assert!(statuses.contains(&201), "{statuses:?}");
+    let again = app.admin_post_keyed(key, "/api/v1/subscriptions", "sub-1", &body).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let replayed: Value = again.json().await.unwrap();
+    assert_eq!(replayed["status"], "active", "a replay shows the subscription as it is now");
+    let list: Value = app.admin_get(key, "/api/v1/subscriptions").await.json().await.unwrap();
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    assert_eq!(billing.transactions(&app).await.len(), 1, "charged once");
+    let mut other = body.clone();
+    other["trialDays"] = json!(3);
+    let other = app.admin_post_keyed(key, "/api/v1/subscriptions", "sub-1", &other).await;
+    assert_error(other, 422, "idempotency_error", "idempotency_key_reused").await;
+
+    let id = replayed["id"].as_str().unwrap();
+    let path = format!("/api/v1/subscriptions/{id}/cancel");
+    let cancel = json!({"atPeriodEnd": false, "reason": "unused"});
+    let first = app.admin_post_keyed(key, &path, "cancel-1", &cancel).await;
+    assert_eq!(first.status(), 200);
+    let second = app.admin_post_keyed(key, &path, "cancel-1", &cancel).await;
+    assert_eq!(second.status(), 200, "a retried cancel replays instead of 409");
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
+    assert_eq!(second.json::<Value>().await.unwrap()["status"], "canceled");
+    app.stop().await;
+}

@@ -454,7 +454,7 @@ impl Subscription {
         Ok(())
     }
 
-    fn pay_period(
+    pub(crate) fn pay_period(
         &mut self,
         charge: &Charge,
         at: i64,
@@ -477,7 +477,7 @@ impl Subscription {
         Ok(())
     }
 
-    fn fail_charge(
+    pub(crate) fn fail_charge(
         &mut self,
         charge: &Charge,
         at: i64,

@@ -158,7 +158,10 @@ impl Core {
             })
             .await?;
         if created.replayed {
-            return Ok(created);
+            // The record holds the subscription as first stored; a retry
+            // sees what it has become since.
+            let value = self.get::<Subscription>(&created.value.id).await?.unwrap_or(created.value);
+            return Ok(Idempotent { value, replayed: true });
         }
         let id = created.value.id.clone();
         self.announce_subscription(created.value).await?;
@@ -411,12 +414,13 @@ impl Core {
             updated_at: now,
             organization_id: checkout.organization_id.clone(),
             livemode: checkout.livemode,
-            email: details.email,
-            name: details.name,
-            address: details.address,
-            vat_id: details.vat_id,
+            email: details.email.clone(),
+            name: details.name.clone(),
+            address: details.address.clone(),
+            vat_id: details.vat_id.clone(),
             metadata: Default::default(),
             test_clock_id: None,
+            language: details.language,
         };
         match self.insert(&customer).await {
             Err(CoreError::Store(crate::store::StoreError::Duplicate { .. })) => {

@@ -477,6 +477,128 @@ mod tests {
         }
     }
 
+    const DAY: i64 = DAY_MICROS;
+
+    fn subscription(status: SubscriptionStatus) -> Subscription {
+        Subscription {
+            id: "sub_1".into(),
+            version: 1,
+            created_at: 0,
+            updated_at: 0,
+            organization_id: "org_1".into(),
+            livemode: false,
+            site_id: "site_1".into(),
+            customer_id: "cus_1".into(),
+            plan_id: "plan_1".into(),
+            plan_name: "Pro".into(),
+            amount: 1190,
+            currency: "EUR".into(),
+            interval: Interval::Month,
+            interval_count: 1,
+            status,
+            payment_method: PaymentMethod::Card { token: "tok_visa".into() },
+            provider_id: None,
+            ipn_url: None,
+            test_clock_id: None,
+            checkout_id: None,
+            vat_validation: None,
+            billing_anchor: 0,
+            periods_started: 1,
+            current_period_start: 0,
+            current_period_end: 31 * DAY,
+            trial_start: None,
+            trial_end: None,
+            cancel_at_period_end: false,
+            canceled_at: None,
+            ended_at: None,
+            cancellation_details: None,
+            latest_invoice_id: None,
+            latest_transaction_id: None,
+            charge: None,
+            dunning: None,
+            incomplete_expires_at: None,
+            upcoming_notice_period: None,
+            trial_notice_sent: false,
+            retry_days: DEFAULT_RETRY_DAYS.to_vec(),
+            periods_paid: 1,
+            pending_events: Vec::new(),
+            event_seq: 0,
+            announce_after: 0,
+        }
+    }
+
+    #[test]
+    fn an_active_subscription_announces_its_renewal_a_week_ahead_then_renews() {
+        let mut active = subscription(Active);
+        assert_eq!(active.next_step(), Some((24 * DAY, Step::UpcomingNotice)));
+        active.upcoming_notice_period = Some(1);
+        assert_eq!(active.next_step(), Some((31 * DAY, Step::StartPeriod)));
+        active.cancel_at_period_end = true;
+        assert_eq!(active.next_step(), Some((31 * DAY, Step::EndAtPeriodEnd)), "no renewal once canceling");
+        assert_eq!(active.upcoming(), None);
+    }
+
+    #[test]
+    fn a_trial_warns_three_days_ahead_and_a_short_one_at_once() {
+        let mut trialing = subscription(Trialing);
+        trialing.trial_start = Some(0);
+        trialing.trial_end = Some(14 * DAY);
+        trialing.current_period_end = 14 * DAY;
+        assert_eq!(trialing.next_step(), Some((11 * DAY, Step::TrialNotice)));
+        trialing.trial_notice_sent = true;
+        assert_eq!(trialing.next_step(), Some((14 * DAY, Step::StartPeriod)));
+        trialing.trial_notice_sent = false;
+        trialing.trial_end = Some(DAY);
+        assert_eq!(trialing.next_step(), Some((0, Step::TrialNotice)), "a one-day trial is warned at its start");
+    }
+
+    #[test]
+    fn work_in_flight_comes_before_anything_on_the_calendar() {
+        let mut active = subscription(Active);
+        active.charge = Some(Charge {
+            period: 1,
+            attempt: 0,
+            checkout_id: "chk_1".into(),
+            transaction_id: "txn_1".into(),
+            billed_at: 31 * DAY,
+            lease_until: 5,
+        });
+        assert_eq!(active.next_step(), Some((5, Step::DriveCharge)));
+        active.announce("subscription.renewed", 31 * DAY, None, None);
+        assert!(matches!(active.next_step(), Some((_, Step::Announce))), "events are recorded first");
+        assert_eq!(active.pending_events[0].seq, 1);
+    }
+
+    #[test]
+    fn dunning_retries_on_its_schedule_and_a_hard_decline_ends_it() {
+        let charge = Charge {
+            period: 1,
+            attempt: 0,
+            checkout_id: "chk_1".into(),
+            transaction_id: "txn_1".into(),
+            billed_at: 31 * DAY,
+            lease_until: 0,
+        };
+        let mut soft = subscription(Active);
+        soft.fail_charge(&charge, 31 * DAY, "insufficient_funds", &[1, 3], "txn_1").expect("fail");
+        assert_eq!(soft.status, PastDue);
+        soft.pending_events.clear();
+        assert_eq!(soft.next_step(), Some((32 * DAY, Step::Retry)));
+        soft.fail_charge(&charge, 32 * DAY, "insufficient_funds", &[1, 3], "txn_2").expect("fail");
+        soft.pending_events.clear();
+        assert_eq!(soft.next_step(), Some((34 * DAY, Step::Retry)), "counted from the first failure");
+        soft.fail_charge(&charge, 34 * DAY, "insufficient_funds", &[1, 3], "txn_3").expect("fail");
+        assert_eq!(soft.status, Unpaid);
+        soft.pending_events.clear();
+        assert_eq!(soft.next_step(), None, "nothing more is charged");
+
+        let mut hard = subscription(Active);
+        hard.fail_charge(&charge, 31 * DAY, "expired_card", &[1, 3], "txn_1").expect("fail");
+        assert_eq!(hard.status, Unpaid);
+        let kinds: Vec<&str> = hard.pending_events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["subscription.payment_failed", "subscription.past_due", "subscription.unpaid"]);
+    }
+
     #[test]
     fn statuses_round_trip_through_their_names() {
         for status in SubscriptionStatus::ALL {
