@@ -13,6 +13,7 @@ const PROTOS: &[&str] = &[
     "proto/paygate/v1/invoices.proto",
     "proto/paygate/v1/providers.proto",
     "proto/paygate/v1/customers.proto",
+    "proto/paygate/v1/portal.proto",
     "proto/paygate/v1/subscriptions.proto",
     "proto/paygate/pdf/v1/pdf.proto",
 ];

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Drives Paygate's hosted checkout page and checkout.js in a real Chromium.
+# Drives Paygate's hosted checkout page, checkout.js and the customer portal in a real Chromium.
 #
 # Starts a real `paygate all` (debug build, embedded store, in-process queue) with a
 # bootstrapped organization, then runs stack/tests/browser/run.mjs: Playwright (the pinned
@@ -13,7 +13,8 @@
 # signed webhooks to that record's webhook URL, as Stripe would.
 #
 # Installs Debian's chromium and Node.js when missing. Run on its own or as a phase of
-# scripts/test.sh.
+# scripts/test.sh. PAYGATE_BROWSER_SCENARIOS=<regular expression> runs only the scenarios whose
+# names match (`PAYGATE_BROWSER_SCENARIOS=portal scripts/browser.sh`).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

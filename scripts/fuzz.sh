@@ -74,8 +74,9 @@ for base in sys.argv[1:]:
 EOF
 
 # Transactions in every state the stateful phase can act on: succeeded (refunds),
-# requires_capture (capture, cancel) and failed.
-open_checkout="$(python3 - "$admin" "$main" "$api_key" "$site_id" <<'EOF'
+# requires_capture (capture, cancel) and failed; the paid ones for a customer record, who gets
+# a subscription and a portal session, so the portal API is fuzzed with a real session.
+seeded="$(python3 - "$admin" "$main" "$api_key" "$site_id" <<'EOF'
 import json, sys, time, urllib.request
 admin, main, key, site = sys.argv[1:]
 def call(method, url, body=None, headers=None):
@@ -84,11 +85,13 @@ def call(method, url, body=None, headers=None):
                                      headers={"Content-Type": "application/json", **(headers or {})})
     with urllib.request.urlopen(request) as response:
         return json.load(response)
+customer = call("POST", f"{admin}/api/v1/customers", {"name": "Fuzz customer"},
+                {"Authorization": f"Bearer {key}"})["id"]
 for capture, token in [("automatic", "tok_visa"), ("automatic", "tok_visa"), ("manual", "tok_visa"),
                        ("manual", "tok_visa"), ("automatic", "tok_chargeDeclined")]:
     # The IPN receiver refuses the POST: failed deliveries to list and resend.
     checkout = call("POST", f"{admin}/api/v1/checkouts/{site}/create",
-                    {"amount": 5000, "currency": "EUR", "captureMethod": capture,
+                    {"amount": 5000, "currency": "EUR", "captureMethod": capture, "customerId": customer,
                      "ipnUrl": f"{main}/api/v1/openapi.json"},
                     {"Authorization": f"Bearer {key}"})
     call("POST", f"{main}/api/v1/checkouts/{checkout['id']}/pay", {"paymentMethod": token})
@@ -100,10 +103,17 @@ for capture, token in [("automatic", "tok_visa"), ("automatic", "tok_visa"), ("m
 open_checkout = call("POST", f"{admin}/api/v1/checkouts/{site}/create",
                      {"amount": 5000, "currency": "EUR", "lineItems": [{"name": "Fuzz", "amount": 5000}]},
                      {"Authorization": f"Bearer {key}"})
-print(open_checkout["id"])
+plan = call("POST", f"{admin}/api/v1/plans", {"name": "Fuzz plan", "amount": 900, "currency": "EUR",
+                                              "interval": "month"}, {"Authorization": f"Bearer {key}"})
+call("POST", f"{admin}/api/v1/subscriptions", {"customerId": customer, "planId": plan["id"], "siteId": site,
+                                               "paymentMethod": "tok_visa"}, {"Authorization": f"Bearer {key}"})
+portal = call("POST", f"{admin}/api/v1/portal/sessions", {"customerId": customer},
+              {"Authorization": f"Bearer {key}"})
+print(open_checkout["id"], portal["token"])
 EOF
 )"
-echo "seeded 5 paid checkouts and the open checkout $open_checkout"
+read -r open_checkout portal_token <<<"$seeded"
+echo "seeded 5 paid checkouts, the open checkout $open_checkout, a subscription and a portal session"
 
 # The checkout runtime API has no route that creates a checkout: its id-taking routes get
 # the open one (the first successful pay moves it on; later ones must answer 409).
@@ -133,7 +143,11 @@ schemathesis run "$admin/api/v1/openapi.json" "${common[@]}" \
     --exclude-operation-id revokeApiKey \
     --report junit --report-dir "$workdir/report-admin" || status=1
 echo "== schemathesis: checkout runtime API =="
+# The portal token goes with every call (the checkout routes ignore it); logging out would end
+# the session the rest of the run uses.
 schemathesis --config-file "$workdir/main.toml" run "$main/api/v1/openapi.json" "${common[@]}" \
+    --header "Authorization: Bearer $portal_token" \
+    --exclude-operation-id logOutOfPortal \
     --report junit --report-dir "$workdir/report-main" || status=1
 
 # A panic answered as a 500 is caught above; one on a background task only shows here.

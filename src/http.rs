@@ -250,11 +250,29 @@ where
 }
 
 /// RFC 3339 (UTC, seconds precision unless finer is present) for JSON.
+/// A time past the year 9999 (a "never" kept as a far-off instant) has no
+/// RFC 3339 form: absent.
 pub fn rfc3339(timestamp: Option<&prost_types::Timestamp>) -> Option<String> {
+    use chrono::Datelike;
     let timestamp = timestamp?;
     let nanos = u32::try_from(timestamp.nanos).ok()?;
     chrono::DateTime::from_timestamp(timestamp.seconds, nanos)
+        .filter(|t| (0..=9999).contains(&t.year()))
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+}
+
+/// A PDF as an attachment named after the document number.
+pub fn pdf_response(document: crate::proto::v1::DocumentPdf) -> Response {
+    let filename: String =
+        document.number.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect();
+    let disposition = format!("attachment; filename=\"{filename}.pdf\"");
+    let mut response = document.pdf.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/pdf"));
+    if let Ok(value) = axum::http::HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
 }
 
 /// Adds `Idempotent-Replayed: true` when core answered from its record.
@@ -306,6 +324,15 @@ mod tests {
         let huge = format!("Bearer {}", "a".repeat(crate::server::MAX_HEADER_BYTES));
         headers.insert(header::AUTHORIZATION, huge.parse().expect("header"));
         assert!(!core_request(&headers, ()).metadata().contains_key("authorization"));
+    }
+
+    #[test]
+    fn times_beyond_rfc_3339_are_absent() {
+        let at = |seconds| rfc3339(Some(&prost_types::Timestamp { seconds, nanos: 0 }));
+        assert_eq!(at(0).as_deref(), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(at(253_402_300_799).as_deref(), Some("9999-12-31T23:59:59Z"));
+        assert_eq!(at(253_402_300_800), None);
+        assert_eq!(at(2_305_843_009_213), None);
     }
 
     #[test]

@@ -30,6 +30,12 @@ use crate::{error::ErrorBody, http::MAX_IDEMPOTENCY_KEY_LEN, wire};
 pub use utoipa::openapi::{HttpMethod as Method, OpenApi};
 
 const SECURITY_SCHEME: &str = "apiKey";
+/// The customer portal's credentials: its token, or the portal page's
+/// session cookie.
+const PORTAL_TOKEN_SCHEME: &str = "portalToken";
+const PORTAL_COOKIE_SCHEME: &str = "portalCookie";
+/// The portal page's session cookie.
+pub const PORTAL_COOKIE: &str = "__Host-paygate_portal";
 
 /// One route: what it takes and what it answers.
 #[must_use]
@@ -43,7 +49,10 @@ pub struct Route {
     errors: Vec<u16>,
     idempotent: bool,
     authenticated: bool,
+    portal: bool,
     body: bool,
+    /// Error descriptions that differ from the shared ones.
+    error_texts: BTreeMap<u16, String>,
 }
 
 /// Starts a route. Path parameters (`{id}`) are read from the path.
@@ -68,7 +77,9 @@ pub fn route(method: HttpMethod, path: &str, operation_id: &str, summary: &str) 
         errors: vec![400, 404, 429, 500, 503],
         idempotent: false,
         authenticated: false,
+        portal: false,
         body: false,
+        error_texts: BTreeMap::new(),
     }
 }
 
@@ -105,6 +116,34 @@ impl Route {
         self.errors.extend([401, 403]);
         self.description.push(format!("Needs an API key with the scope `{scope}`."));
         self.operation = self.operation.security(SecurityRequirement::new(SECURITY_SCHEME, Vec::<String>::new()));
+        self
+    }
+
+    /// Needs a customer portal credential: `Authorization: Bearer pt_…` or
+    /// the portal page's session cookie.
+    pub fn portal(mut self) -> Self {
+        self.portal = true;
+        self.errors.extend([401, 403]);
+        self.error_texts.insert(
+            401,
+            "No portal token or session cookie, or an unknown, expired or ended one (`portal_token_missing`, \
+             `portal_token_invalid`, `portal_session_expired`, `portal_session_ended`). An API key is refused."
+                .to_owned(),
+        );
+        self.error_texts.insert(
+            403,
+            "A change made with the session cookie from another origin than the portal page (`origin_forbidden`)."
+                .to_owned(),
+        );
+        self.description.push(
+            "Needs the portal token (`Authorization: Bearer pt_…`) or the portal page's session cookie; it \
+             answers for that session's customer only (another customer's ids are 404)."
+                .to_owned(),
+        );
+        self.operation = self
+            .operation
+            .security(SecurityRequirement::new(PORTAL_TOKEN_SCHEME, Vec::<String>::new()))
+            .security(SecurityRequirement::new(PORTAL_COOKIE_SCHEME, Vec::<String>::new()));
         self
     }
 
@@ -308,6 +347,9 @@ pub struct Document {
     tags: Vec<(String, String)>,
     paths: Paths,
     schemas: BTreeMap<String, RefOr<Schema>>,
+    /// Whether the API key, and the portal credentials, are used.
+    api_key: bool,
+    portal: bool,
 }
 
 impl Document {
@@ -318,6 +360,8 @@ impl Document {
             tags: Vec::new(),
             paths: Paths::new(),
             schemas: BTreeMap::new(),
+            api_key: false,
+            portal: false,
         }
     }
 
@@ -327,7 +371,22 @@ impl Document {
     }
 
     pub fn add(&mut self, route: Route) {
-        let Route { method, path, mut operation, description, schemas, responses, errors, idempotent, .. } = route;
+        let Route {
+            method,
+            path,
+            mut operation,
+            description,
+            schemas,
+            responses,
+            errors,
+            idempotent,
+            authenticated,
+            portal,
+            error_texts,
+            ..
+        } = route;
+        self.api_key |= authenticated;
+        self.portal |= portal;
         self.schemas.extend(schemas);
         if !description.is_empty() {
             operation = operation.description(Some(description.join("\n\n")));
@@ -343,8 +402,9 @@ impl Document {
         errors.sort_unstable();
         errors.dedup();
         for status in errors {
+            let description = error_texts.get(&status).map_or(error_description(status), String::as_str);
             let mut response = ResponseBuilder::new()
-                .description(error_description(status))
+                .description(description)
                 .content("application/json", json_content(error_schema.clone(), None));
             if matches!(status, 429 | 503) {
                 response = response.header("Retry-After", retry_after());
@@ -359,16 +419,46 @@ impl Document {
         let mut error_schemas = vec![(ErrorBody::name().into_owned(), ErrorBody::schema())];
         ErrorBody::schemas(&mut error_schemas);
         schemas.extend(error_schemas);
-        let mut components = ComponentsBuilder::new().security_scheme(
-            SECURITY_SCHEME,
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("sk_test_… or sk_live_…")
-                    .description(Some("An organization API key: `Authorization: Bearer sk_test_…`."))
-                    .build(),
-            ),
-        );
+        let mut components = ComponentsBuilder::new();
+        // A document without any authenticated route still names the API
+        // key: it is how the rest of Paygate is called.
+        if self.api_key || !self.portal {
+            components = components.security_scheme(
+                SECURITY_SCHEME,
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("sk_test_… or sk_live_…")
+                        .description(Some("An organization API key: `Authorization: Bearer sk_test_…`."))
+                        .build(),
+                ),
+            );
+        }
+        if self.portal {
+            components = components
+                .security_scheme(
+                    PORTAL_TOKEN_SCHEME,
+                    SecurityScheme::Http(
+                        HttpBuilder::new()
+                            .scheme(HttpAuthScheme::Bearer)
+                            .bearer_format("pt_…")
+                            .description(Some(
+                                "A customer portal token from `POST /api/v1/portal/sessions` (Admin API): \
+                                 `Authorization: Bearer pt_…`. One customer, one hour.",
+                            ))
+                            .build(),
+                    ),
+                )
+                .security_scheme(
+                    PORTAL_COOKIE_SCHEME,
+                    SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+                        utoipa::openapi::security::ApiKeyValue::with_description(
+                            PORTAL_COOKIE,
+                            "The portal page's session cookie, set by `GET /portal?token=pt_…`.",
+                        ),
+                    )),
+                );
+        }
         for (name, schema) in schemas {
             components = components.schema(name, schema);
         }

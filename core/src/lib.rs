@@ -26,10 +26,11 @@ use paygate_contract::proto::v1::{
     customer_service_server::CustomerServiceServer, invoice_service_server::InvoiceServiceServer,
     ipn_service_server::IpnServiceServer, operations_service_server::OperationsServiceServer,
     organization_service_server::OrganizationServiceServer, plan_service_server::PlanServiceServer,
-    provider_hook_service_server::ProviderHookServiceServer, provider_service_server::ProviderServiceServer,
-    site_service_server::SiteServiceServer, subscription_service_server::SubscriptionServiceServer,
-    tax_service_server::TaxServiceServer, test_clock_service_server::TestClockServiceServer,
-    transaction_service_server::TransactionServiceServer, vat_service_server::VatServiceServer,
+    portal_service_server::PortalServiceServer, provider_hook_service_server::ProviderHookServiceServer,
+    provider_service_server::ProviderServiceServer, site_service_server::SiteServiceServer,
+    subscription_service_server::SubscriptionServiceServer, tax_service_server::TaxServiceServer,
+    test_clock_service_server::TestClockServiceServer, transaction_service_server::TransactionServiceServer,
+    vat_service_server::VatServiceServer,
 };
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
@@ -102,6 +103,9 @@ pub struct CoreConfig {
     /// Tests only: where custom domains' TXT challenges are looked up
     /// instead of the system's DNS. No environment variable sets it.
     pub dns_resolver: Option<Arc<dyn dns::TxtResolver>>,
+    /// Tests only: a clock the test moves forward, read instead of the
+    /// system's. No environment variable sets it.
+    pub clock: Option<clock::OffsetClock>,
 }
 
 impl CoreConfig {
@@ -129,6 +133,7 @@ impl CoreConfig {
             provider_allow_private: false,
             provider_faults: None,
             dns_resolver: None,
+            clock: None,
         }
     }
 
@@ -228,7 +233,10 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
         ipn_clients: Arc::new(domain::ipn::IpnClients::default()),
         vies,
         pdf,
-        clock: Arc::new(clock::SystemClock),
+        clock: match &config.clock {
+            Some(clock) => Arc::new(clock.clone()),
+            None => Arc::new(clock::SystemClock),
+        },
         provider_http,
         provider_clients: Default::default(),
         dns: match &config.dns_resolver {
@@ -339,6 +347,7 @@ pub async fn serve(
         .add_service(ProviderHookServiceServer::new(api.clone()))
         .add_service(CustomerServiceServer::new(api.clone()))
         .add_service(PlanServiceServer::new(api.clone()))
+        .add_service(PortalServiceServer::new(api.clone()))
         .add_service(SubscriptionServiceServer::new(api.clone()))
         .add_service(TestClockServiceServer::new(api.clone()))
         .add_service(InvoiceServiceServer::new(api))

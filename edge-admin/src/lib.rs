@@ -21,9 +21,10 @@ use paygate_contract::{
         customer_service_client::CustomerServiceClient, invoice_service_client::InvoiceServiceClient,
         ipn_service_client::IpnServiceClient, operations_service_client::OperationsServiceClient,
         organization_service_client::OrganizationServiceClient, plan_service_client::PlanServiceClient,
-        provider_service_client::ProviderServiceClient, site_service_client::SiteServiceClient,
-        subscription_service_client::SubscriptionServiceClient, tax_service_client::TaxServiceClient,
-        test_clock_service_client::TestClockServiceClient, transaction_service_client::TransactionServiceClient,
+        portal_service_client::PortalServiceClient, provider_service_client::ProviderServiceClient,
+        site_service_client::SiteServiceClient, subscription_service_client::SubscriptionServiceClient,
+        tax_service_client::TaxServiceClient, test_clock_service_client::TestClockServiceClient,
+        transaction_service_client::TransactionServiceClient,
     },
     server::HttpLimits,
     wire::{self, List, ListQuery},
@@ -46,6 +47,7 @@ struct AppState {
     providers: ProviderServiceClient<Channel>,
     customers: CustomerServiceClient<Channel>,
     plans: PlanServiceClient<Channel>,
+    portal: PortalServiceClient<Channel>,
     subscriptions: SubscriptionServiceClient<Channel>,
     clocks: TestClockServiceClient<Channel>,
 }
@@ -65,6 +67,7 @@ pub fn router(core: Channel) -> Router {
         providers: ProviderServiceClient::new(core.clone()),
         customers: CustomerServiceClient::new(core.clone()),
         plans: PlanServiceClient::new(core.clone()),
+        portal: PortalServiceClient::new(core.clone()),
         subscriptions: SubscriptionServiceClient::new(core.clone()),
         clocks: TestClockServiceClient::new(core.clone()),
         channel: core,
@@ -86,6 +89,7 @@ pub fn router(core: Channel) -> Router {
         .route("/customers/{id}", get(get_customer).patch(update_customer))
         .route("/plans", post(create_plan).get(list_plans))
         .route("/plans/{id}", get(get_plan).patch(update_plan))
+        .route("/portal/sessions", post(create_portal_session))
         .route("/subscriptions", post(create_subscription).get(list_subscriptions))
         .route("/subscriptions/{id}", get(get_subscription).patch(update_subscription))
         .route("/subscriptions/{id}/cancel", post(cancel_subscription))
@@ -313,6 +317,17 @@ async fn update_plan(
 ) -> ApiResult {
     let response = state.plans.update_plan(core_request(&headers, body.into_proto(id))).await?;
     Ok(Json(wire::Plan::from(response.get_ref())).into_response())
+}
+
+async fn create_portal_session(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<wire::CreatePortalSessionRequest>,
+) -> ApiResult {
+    let message = body.into_proto(idempotency_key(&headers)?);
+    let response = state.portal.create_portal_session(core_request(&headers, message)).await?;
+    let created = (StatusCode::CREATED, Json(wire::PortalSessionCreated::from(response.get_ref()))).into_response();
+    Ok(with_replay_header(response.metadata(), created))
 }
 
 async fn create_subscription(
@@ -709,23 +724,9 @@ async fn get_credit_note(State(mut state): State<AppState>, Path(id): Path<Strin
     Ok(Json(wire::TaxDocument::from(response.get_ref())).into_response())
 }
 
-/// The PDF as an attachment named after the document number.
-fn pdf_response(document: pb::DocumentPdf) -> Response {
-    let filename: String =
-        document.number.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect();
-    let disposition = format!("attachment; filename=\"{filename}.pdf\"");
-    let mut response = document.pdf.into_response();
-    let headers = response.headers_mut();
-    headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/pdf"));
-    if let Ok(value) = axum::http::HeaderValue::from_str(&disposition) {
-        headers.insert(axum::http::header::CONTENT_DISPOSITION, value);
-    }
-    response
-}
-
 async fn get_invoice_pdf(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
     let response = state.invoices.get_invoice_pdf(core_request(&headers, pb::GetDocumentRequest { id })).await?;
-    Ok(pdf_response(response.into_inner()))
+    Ok(paygate_contract::http::pdf_response(response.into_inner()))
 }
 
 async fn get_credit_note_pdf(
@@ -734,5 +735,5 @@ async fn get_credit_note_pdf(
     headers: HeaderMap,
 ) -> ApiResult {
     let response = state.invoices.get_credit_note_pdf(core_request(&headers, pb::GetDocumentRequest { id })).await?;
-    Ok(pdf_response(response.into_inner()))
+    Ok(paygate_contract::http::pdf_response(response.into_inner()))
 }

@@ -25,6 +25,7 @@ const CUSTOMERS_READ: &str = "customers:read";
 const CUSTOMERS_WRITE: &str = "customers:write";
 const PLANS_READ: &str = "plans:read";
 const PLANS_WRITE: &str = "plans:write";
+const PORTAL_WRITE: &str = "portal:write";
 const SUBSCRIPTIONS_READ: &str = "subscriptions:read";
 const SUBSCRIPTIONS_WRITE: &str = "subscriptions:write";
 
@@ -42,6 +43,7 @@ pub fn document() -> OpenApi {
     .tag("Providers", "The Stripe, GoCardless or sandbox accounts sites charge through.")
     .tag("Customers", "Customers billed again and again.")
     .tag("Plans", "What subscriptions charge, and how often.")
+    .tag("Customer portal", "Sessions of the customer portal, where a customer reads their documents.")
     .tag("Subscriptions", "Customers paying a plan every period: renewals, dunning, cancellation.")
     .tag("Test clocks", "Frozen times to try subscriptions out (test mode only).")
     .tag("Organization", "Seller details printed on invoices.")
@@ -211,6 +213,20 @@ pub fn document() -> OpenApi {
             .describe("Deactivating stops new subscriptions, not existing ones.")
             .body::<wire::UpdatePlanRequest>(true)
             .answers::<wire::Plan>(200, "The plan."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/portal/sessions", "createPortalSession", "Open a customer portal session")
+            .tag("Customer portal")
+            .scope(PORTAL_WRITE)
+            .idempotent()
+            .describe(
+                "Send the customer to `url` (the portal page on the checkout host), or call the portal API with \
+                 `token`. The token is random, stored only as its SHA-256, valid for one hour and for this \
+                 customer only; it is shown in this answer and its idempotent replays, never again. A customer \
+                 of another organization or mode is 404.",
+            )
+            .body::<wire::CreatePortalSessionRequest>(true)
+            .answers::<wire::PortalSessionCreated>(201, "The session, its token and the portal URL."),
     );
     doc.add(
         route(Method::Post, "/api/v1/subscriptions", "createSubscription", "Create a subscription")

@@ -79,7 +79,7 @@ fn checkout_id(request: &Request) -> Option<String> {
 
 /// An `Origin` naming the host the request was sent to is the gateway's own
 /// page: browsers apply no CORS there.
-fn same_origin(headers: &HeaderMap, origin: &str) -> bool {
+pub(crate) fn same_origin(headers: &HeaderMap, origin: &str) -> bool {
     let host = headers.get(HOST).and_then(|h| h.to_str().ok());
     let origin_host = origin.split_once("://").map(|(_, host)| host);
     matches!((host, origin_host), (Some(host), Some(origin_host)) if host.eq_ignore_ascii_case(origin_host))

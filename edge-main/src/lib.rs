@@ -1,10 +1,13 @@
-//! Paygate main edge: the checkout runtime API the payer's browser calls.
-//! The checkout id is the capability; no API key, no secret here.
+//! Paygate main edge: the checkout runtime API the payer's browser calls,
+//! and the customer portal's. The checkout id is the checkout's
+//! capability, the portal token (or the portal page's cookie) the
+//! portal's; no API key, no secret here.
 
 mod cors;
 mod hooks;
 pub mod openapi;
 mod page;
+mod portal;
 mod rate_limit;
 
 use std::future::Future;
@@ -20,7 +23,7 @@ use paygate_contract::{
     error::HttpError,
     http::{AppJson, MAX_BODY_BYTES, core_request},
     proto::v1::{
-        self as pb, checkout_service_client::CheckoutServiceClient,
+        self as pb, checkout_service_client::CheckoutServiceClient, portal_service_client::PortalServiceClient,
         provider_hook_service_client::ProviderHookServiceClient, transaction_service_client::TransactionServiceClient,
         vat_service_client::VatServiceClient,
     },
@@ -49,6 +52,7 @@ struct AppState {
     transactions: TransactionServiceClient<Channel>,
     vat: VatServiceClient<Channel>,
     hooks: ProviderHookServiceClient<Channel>,
+    portal: PortalServiceClient<Channel>,
     stripe_js: std::sync::Arc<StripeJs>,
 }
 
@@ -59,6 +63,7 @@ pub fn router(core: Channel, pay_rate_limit: PayRateLimit, stripe_js: StripeJs) 
         transactions: TransactionServiceClient::new(core.clone()),
         vat: VatServiceClient::new(core.clone()),
         hooks: ProviderHookServiceClient::new(core.clone()),
+        portal: PortalServiceClient::new(core.clone()),
         channel: core,
     };
     let pay_limit =
@@ -69,6 +74,15 @@ pub fn router(core: Channel, pay_rate_limit: PayRateLimit, stripe_js: StripeJs) 
         .route("/checkouts/{id}/status", get(checkout_status))
         .route("/vat/validate", axum::routing::post(validate_vat))
         .route("/vat/eu-member/{country_code}", get(eu_member))
+        .route("/portal/me", get(portal::me))
+        .route("/portal/invoices", get(portal::invoices))
+        .route("/portal/invoices/{id}/pdf", get(portal::invoice_pdf))
+        .route("/portal/credit-notes", get(portal::credit_notes))
+        .route("/portal/credit-notes/{id}/pdf", get(portal::credit_note_pdf))
+        .route("/portal/subscriptions", get(portal::subscriptions))
+        .route("/portal/subscriptions/{id}/cancel", axum::routing::post(portal::cancel_subscription))
+        .route("/portal/subscriptions/{id}/resume", axum::routing::post(portal::resume_subscription))
+        .route("/portal/logout", axum::routing::post(portal::logout))
         .route("/openapi.json", get(openapi_document))
         .method_not_allowed_fallback(paygate_contract::http::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.checkouts.clone(), cors::cors));
@@ -81,10 +95,14 @@ pub fn router(core: Channel, pay_rate_limit: PayRateLimit, stripe_js: StripeJs) 
         .route("/assets/checkout-page.js", get(page::page_script))
         .route("/assets/checkout.css", get(page::page_style))
         .route("/assets/icon.svg", get(page::icon))
+        .route("/portal", get(portal::page))
+        .route("/assets/portal.js", get(portal::script))
+        .route("/assets/portal.css", get(portal::style))
         .route("/healthz", get(healthz))
         .fallback(paygate_contract::http::route_not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(paygate_contract::http::close_after_oversized_body))
+        .layer(axum::middleware::from_fn(portal::no_store))
         .with_state(state)
 }
 

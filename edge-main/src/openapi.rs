@@ -23,6 +23,11 @@ pub fn document() -> OpenApi {
     )
     .tag("Checkout", "Reading and paying a checkout.")
     .tag("VAT", "EU VAT checks.")
+    .tag(
+        "Customer portal",
+        "A customer's own invoices, credit notes and subscriptions, with the portal token a merchant's server \
+         got from `POST /api/v1/portal/sessions` (Admin API), or the portal page's session cookie.",
+    )
     .tag("Provider webhooks", "Where payment providers report what happened to a charge.")
     .tag("Operations", "The document itself.");
 
@@ -72,6 +77,97 @@ pub fn document() -> OpenApi {
                 "Only for cross-origin calls: the checkout whose site's `allowedOrigins` decide CORS.",
             )
             .answers::<wire::EuMember>(200, "Membership and VAT prefix."),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/portal/me", "getPortalSession", "Whose portal this is")
+            .tag("Customer portal")
+            .portal()
+            .answers::<wire::PortalView>(200, "The customer, the merchant's name, the return URL and the expiry."),
+    );
+    for (kind, plural, operation) in [("invoice", "invoices", "Invoice"), ("credit note", "credit-notes", "CreditNote")]
+    {
+        doc.add(
+            route(
+                Method::Get,
+                &format!("/api/v1/portal/{plural}"),
+                &format!("listPortal{operation}s"),
+                &format!("The customer's {kind}s"),
+            )
+            .tag("Customer portal")
+            .portal()
+            .paged()
+            .answers_list::<wire::TaxDocument>(&format!("A page of the customer's {kind}s, newest first."))
+            .link(
+                200,
+                "GetFirstPdf",
+                &format!("getPortal{operation}Pdf"),
+                &[("id", "$response.body#/data/0/id")],
+            ),
+        );
+        doc.add(
+            route(
+                Method::Get,
+                &format!("/api/v1/portal/{plural}/{{id}}/pdf"),
+                &format!("getPortal{operation}Pdf"),
+                &format!("One of the customer's {kind}s as PDF"),
+            )
+            .tag("Customer portal")
+            .portal()
+            .answers_pdf(),
+        );
+    }
+    doc.add(
+        route(Method::Get, "/api/v1/portal/subscriptions", "listPortalSubscriptions", "The customer's subscriptions")
+            .tag("Customer portal")
+            .portal()
+            .paged()
+            .answers_list::<wire::PortalSubscription>(
+                "A page of the customer's subscriptions, newest first, each with its upcoming charge.",
+            )
+            .link(200, "CancelFirst", "cancelPortalSubscription", &[("id", "$response.body#/data/0/id")])
+            .link(200, "ResumeFirst", "resumePortalSubscription", &[("id", "$response.body#/data/0/id")]),
+    );
+    doc.add(
+        route(
+            Method::Post,
+            "/api/v1/portal/subscriptions/{id}/cancel",
+            "cancelPortalSubscription",
+            "Cancel a subscription at the end of its period",
+        )
+        .tag("Customer portal")
+        .portal()
+        .describe(
+            "Always at the end of the current period: the subscription stays usable until then and is not \
+             charged again; `resume` undoes it until then. A subscription still awaiting its first payment \
+             ends at once. Already set to cancel, or ended: 409.",
+        )
+        .body::<wire::CancelPortalSubscriptionRequest>(true)
+        .answers::<wire::PortalSubscription>(200, "The subscription, now `cancelAtPeriodEnd`.")
+        .errors(&[409]),
+    );
+    doc.add(
+        route(
+            Method::Post,
+            "/api/v1/portal/subscriptions/{id}/resume",
+            "resumePortalSubscription",
+            "Resume a subscription set to cancel",
+        )
+        .tag("Customer portal")
+        .portal()
+        .describe("Undoes a pending cancellation before the period ends; otherwise 409. No body, or `{}`.")
+        .body::<wire::ResumeSubscriptionRequest>(false)
+        .answers::<wire::PortalSubscription>(200, "The subscription, charging again at the period's end.")
+        .errors(&[409]),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/portal/logout", "logOutOfPortal", "Log out of the portal")
+            .tag("Customer portal")
+            .portal()
+            .describe(
+                "Ends the portal session: its token and every browser session made from it stop working (401), \
+                 and the session cookie is cleared.",
+            )
+            .answers::<wire::PortalLoggedOut>(200, "The session has ended."),
     );
     doc.add(
         route(Method::Post, HOOKS_PATH, "receiveProviderWebhook", "A payment provider's webhook")

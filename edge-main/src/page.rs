@@ -30,7 +30,7 @@ const EMBED_SCRIPT: &str = include_str!("../assets/checkout.js");
 const ICON: &str = include_str!("../assets/icon.svg");
 
 /// The policy every page carries; `frame-ancestors` is appended per answer.
-const CSP_BASE: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+pub(crate) const CSP_BASE: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
                         connect-src 'self'; form-action 'none'; base-uri 'none'";
 
 /// Stripe's own Stripe.js; Stripe requires it be loaded from here, never bundled.
@@ -248,7 +248,7 @@ pub(crate) async fn page_not_found() -> Response {
     html_response(StatusCode::NOT_FOUND, &Framing::Denied, not_found_page())
 }
 
-fn asset(content_type: &'static str, body: &'static str) -> Response {
+pub(crate) fn asset(content_type: &'static str, body: &'static str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

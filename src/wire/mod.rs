@@ -8,12 +8,14 @@
 
 mod customers;
 mod objects;
+mod portal;
 mod providers;
 mod requests;
 mod subscriptions;
 
 pub use customers::*;
 pub use objects::*;
+pub use portal::*;
 pub use providers::*;
 pub use requests::*;
 use serde::{Deserialize, Serialize};

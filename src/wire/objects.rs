@@ -140,6 +140,8 @@ pub struct Checkout {
     #[schema(example = "payment")]
     pub mode: String,
     pub plan_id: Option<String>,
+    /// The customer record the checkout bills; its transaction, invoice and
+    /// credit notes carry it too.
     pub customer_id: Option<String>,
     /// A renewal checkout's subscription.
     pub subscription_id: Option<String>,
@@ -501,6 +503,8 @@ pub struct Transaction {
     pub organization_id: String,
     pub site_id: String,
     pub checkout_id: String,
+    /// The checkout's customer record.
+    pub customer_id: Option<String>,
     pub status: TransactionStatus,
     pub amount: i64,
     pub amount_captured: i64,
@@ -569,6 +573,7 @@ impl From<&pb::Transaction> for Transaction {
             organization_id: t.organization_id.clone(),
             site_id: t.site_id.clone(),
             checkout_id: t.checkout_id.clone(),
+            customer_id: non_empty(&t.customer_id),
             status: TransactionStatus::from_pb(t.status),
             amount: t.amount,
             amount_captured: t.amount_captured,
@@ -1013,9 +1018,15 @@ pub struct TaxDocument {
     pub site_id: String,
     pub transaction_id: String,
     pub checkout_id: String,
+    /// The customer record of the checkout, when it named one.
+    pub customer_id: Option<String>,
     #[schema(format = DateTime)]
     pub issued_at: Option<String>,
     pub currency: String,
+    /// Decimals of the currency's minor unit: amounts are in minor units
+    /// (EUR 2, JPY 0, KWD 3).
+    #[schema(example = 2)]
+    pub currency_exponent: u32,
     pub seller: Option<DocumentParty>,
     pub buyer: Option<DocumentParty>,
     pub lines: Vec<DocumentLine>,
@@ -1055,8 +1066,10 @@ impl From<&pb::TaxDocument> for TaxDocument {
             site_id: d.site_id.clone(),
             transaction_id: d.transaction_id.clone(),
             checkout_id: d.checkout_id.clone(),
+            customer_id: non_empty(&d.customer_id),
             issued_at: time(d.issued_at.as_ref()),
             currency: d.currency.clone(),
+            currency_exponent: d.currency_exponent,
             seller: d.seller.as_ref().map(DocumentParty::from),
             buyer: d.buyer.as_ref().map(DocumentParty::from),
             lines: d.lines.iter().map(DocumentLine::from).collect(),

@@ -146,6 +146,8 @@ pub struct CreateCheckoutRequest {
     #[schema(example = "EUR", pattern = "^[A-Za-z]{3}$")]
     pub currency: Option<String>,
     pub description: Option<String>,
+    /// Details printed on the invoice. With `customerId`, each detail left
+    /// out here comes from that customer record.
     pub customer: Option<CustomerInput>,
     #[schema(max_items = 100)]
     pub line_items: Option<Vec<LineItemInput>>,
@@ -167,8 +169,11 @@ pub struct CreateCheckoutRequest {
     pub mode: Option<String>,
     /// The plan a subscription checkout sells.
     pub plan_id: Option<String>,
-    /// An existing customer (`cus_…`) the checkout bills; its details fill
-    /// in an absent inline `customer`.
+    /// An existing customer (`cus_…`, of the key's organization and mode)
+    /// the checkout bills: each detail the inline `customer` leaves out
+    /// comes from it, and the transaction, invoice and credit notes carry
+    /// it, so the customer finds them in the portal.
+    #[schema(example = "cus_4d5e6f7a8b9c0d1e2f3a4b5c")]
     pub customer_id: Option<String>,
 }
 
@@ -571,6 +576,7 @@ impl ListQuery {
         pb::ListDocumentsRequest {
             site_id: self.site_id(),
             transaction_id: self.transaction_id.clone().unwrap_or_default(),
+            customer_id: self.customer_id.clone().unwrap_or_default(),
             page: Some(self.page()),
         }
     }

@@ -20,6 +20,18 @@ fn reason_schema() -> utoipa::openapi::schema::Object {
     string_enum(CANCELLATION_REASONS)
 }
 
+/// The reason on a subscription: one of the reasons, or `null` when none
+/// was given.
+fn reason_or_null_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(
+            CANCELLATION_REASONS.iter().map(|reason| serde_json::Value::from(*reason)).chain([serde_json::Value::Null]),
+        ))
+        .build()
+}
+
 /// The next charge of an active or trialing subscription.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -37,7 +49,7 @@ pub struct UpcomingCharge {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CancellationDetails {
-    #[schema(schema_with = reason_schema)]
+    #[schema(schema_with = reason_or_null_schema)]
     pub reason: Option<String>,
     pub comment: Option<String>,
     /// `merchant` (Admin API) or `customer` (portal).

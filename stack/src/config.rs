@@ -63,6 +63,8 @@ pub struct StackConfig {
     /// Tests only: where custom domains' TXT challenges are looked up
     /// instead of the system's DNS. Never read from the environment.
     pub dns_resolver: Option<std::sync::Arc<dyn paygate_core::dns::TxtResolver>>,
+    /// Tests only: the clock core reads, moved forward by the test.
+    pub clock: Option<paygate_core::clock::OffsetClock>,
 }
 
 fn address(env: &HashMap<String, String>, variable: &'static str, default: &str) -> Result<SocketAddr, ConfigError> {
@@ -241,6 +243,7 @@ impl StackConfig {
             },
             provider_faults: None,
             dns_resolver: None,
+            clock: None,
         })
     }
 
@@ -272,6 +275,7 @@ impl StackConfig {
             provider_allow_private: self.provider_allow_private,
             provider_faults: self.provider_faults.clone(),
             dns_resolver: self.dns_resolver.clone(),
+            clock: self.clock.clone(),
             pdf_url: Some(match local_pdf {
                 Some(addr) => format!("http://{addr}"),
                 None => self.pdf_url.clone().unwrap_or_else(|| format!("http://{}", self.pdf_addr)),

@@ -7,12 +7,13 @@ use tonic::{Request, Response, Status};
 use super::{GrpcApi, convert, traced};
 use crate::domain::{
     api_keys::scopes,
-    invoices::{CreditNote, DocumentKind, Invoice, Party, TaxDocument as Document},
+    invoices::{CreditNote, DocumentFilters, DocumentKind, Invoice, Party, TaxDocument as Document},
     organizations::OrganizationUpdate,
     page,
     tax_rules::{TaxRule as Rule, TaxRuleInput as RuleInput},
 };
 use crate::error::CoreError;
+use crate::money::Currency;
 use crate::tax::Split;
 use crate::vat::{VatSource, VatStatus};
 
@@ -58,8 +59,19 @@ fn party_pb(party: Party) -> pb::DocumentParty {
     }
 }
 
-fn document_pb(d: Document) -> pb::TaxDocument {
+fn document_filters(request: &pb::ListDocumentsRequest) -> DocumentFilters<'_> {
+    DocumentFilters {
+        site_id: &request.site_id,
+        transaction_id: &request.transaction_id,
+        customer_id: &request.customer_id,
+    }
+}
+
+pub(super) fn document_pb(d: Document) -> pb::TaxDocument {
+    let currency_exponent = Currency::parse(&d.currency).map_or(2, Currency::exponent);
     pb::TaxDocument {
+        currency_exponent,
+        customer_id: d.customer_id.unwrap_or_default(),
         kind: match d.kind {
             DocumentKind::Invoice => "invoice",
             DocumentKind::CreditNote => "credit_note",
@@ -255,8 +267,7 @@ impl invoice_service_server::InvoiceService for GrpcApi {
                 .core
                 .list_documents::<Invoice>(
                     &principal,
-                    &body.site_id,
-                    &body.transaction_id,
+                    &document_filters(body),
                     &page(requested.limit, &requested.starting_after)?,
                 )
                 .await?;
@@ -299,8 +310,7 @@ impl invoice_service_server::InvoiceService for GrpcApi {
                 .core
                 .list_documents::<CreditNote>(
                     &principal,
-                    &body.site_id,
-                    &body.transaction_id,
+                    &document_filters(body),
                     &page(requested.limit, &requested.starting_after)?,
                 )
                 .await?;

@@ -446,6 +446,7 @@ pub fn transaction(t: Transaction) -> pb::Transaction {
         livemode: t.livemode,
         site_id: t.site_id,
         checkout_id: t.checkout_id,
+        customer_id: t.customer_id.unwrap_or_default(),
         amount: t.amount,
         amount_captured: t.amount_captured,
         amount_refunded: t.amount_refunded,

@@ -5,6 +5,7 @@ mod billing;
 pub(crate) mod convert;
 mod customers;
 mod payments;
+mod portal;
 mod providers;
 mod subscriptions;
 

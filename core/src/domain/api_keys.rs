@@ -43,6 +43,7 @@ pub mod scopes {
     pub const CUSTOMERS_WRITE: &str = "customers:write";
     pub const PLANS_READ: &str = "plans:read";
     pub const PLANS_WRITE: &str = "plans:write";
+    pub const PORTAL_WRITE: &str = "portal:write";
     pub const SUBSCRIPTIONS_READ: &str = "subscriptions:read";
     pub const SUBSCRIPTIONS_WRITE: &str = "subscriptions:write";
 
@@ -61,6 +62,7 @@ pub mod scopes {
         CUSTOMERS_WRITE,
         PLANS_READ,
         PLANS_WRITE,
+        PORTAL_WRITE,
         SUBSCRIPTIONS_READ,
         SUBSCRIPTIONS_WRITE,
     ];

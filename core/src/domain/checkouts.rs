@@ -357,6 +357,21 @@ pub(crate) fn validate_customer(prefix: &str, customer: &Customer) -> CoreResult
     Ok(Customer { email, name, vat_id, address, language: customer.language })
 }
 
+/// The inline details over a customer record's: each field the request
+/// leaves empty comes from the record; the language is the record's unless
+/// the request names another than the default.
+fn details_over_record(inline: Option<&Customer>, record: &super::customers::Customer) -> Customer {
+    let inline = inline.cloned().unwrap_or_default();
+    let or_record = |value: String, stored: &str| if value.trim().is_empty() { stored.to_owned() } else { value };
+    Customer {
+        email: or_record(inline.email, &record.email),
+        name: or_record(inline.name, &record.name),
+        vat_id: or_record(inline.vat_id, &record.vat_id),
+        address: inline.address.or_else(|| record.address.clone()),
+        language: if inline.language == Default::default() { record.language } else { inline.language },
+    }
+}
+
 /// At most 50 keys of 1–40 characters, values up to 500 characters.
 pub(crate) fn validate_metadata(metadata: &BTreeMap<String, String>) -> CoreResult<()> {
     if metadata.len() > MAX_METADATA_KEYS {
@@ -503,16 +518,15 @@ impl Core {
         let mode = CheckoutMode::parse_requested(request.mode.trim())
             .ok_or_else(|| CoreError::field("mode", "mode_invalid", "mode must be \"payment\" or \"subscription\""))?;
         let sold = self.checkout_sale(principal, &site, mode, &request).await?;
-        let request = match &sold.plan {
+        let mut request = match &sold.plan {
             Some(plan) => priced_by_plan(request, plan)?,
             None => request,
         };
-        let mut valid = validate_new(&request, self.settings.ipn_allow_private)?;
-        if valid.customer.is_none()
-            && let Some(customer) = &sold.customer
-        {
-            valid.customer = Some(customer.details());
+        // Each detail the inline customer leaves out comes from the record.
+        if let Some(record) = &sold.customer {
+            request.customer = Some(details_over_record(request.customer.as_ref(), record));
         }
+        let valid = validate_new(&request, self.settings.ipn_allow_private)?;
         // DNS and VIES run only when the request really runs: a replay
         // answers from the record, as fast and as successful as the first
         // answer even when those services are slow or down by now.

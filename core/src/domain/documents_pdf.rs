@@ -377,6 +377,7 @@ mod tests {
             site_id: "site_1".into(),
             transaction_id: "txn_1".into(),
             checkout_id: "chk_1".into(),
+            customer_id: None,
             number: "INV-2026-000001".into(),
             sequence: 1,
             number_key: "org_1:live:Invoice:1".into(),

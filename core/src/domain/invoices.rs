@@ -151,6 +151,10 @@ pub struct TaxDocument {
     pub site_id: String,
     pub transaction_id: String,
     pub checkout_id: String,
+    /// The checkout's customer record, if it named one. Indexed: the
+    /// portal lists a customer's documents by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
     /// `INV-2026-000001` (live), `TEST-INV-2026-000001` (test).
     pub number: String,
     /// The position in the organization's sequence of this mode (1, 2, 3, …).
@@ -232,7 +236,22 @@ macro_rules! document_collection {
                 self.0.livemode
             }
         }
+
+        impl IssuedDocument for $name {
+            fn document(&self) -> &TaxDocument {
+                &self.0
+            }
+            fn into_document(self) -> TaxDocument {
+                self.0
+            }
+        }
     };
+}
+
+/// Invoices and credit notes alike, for what reads either kind.
+pub trait IssuedDocument: Owned {
+    fn document(&self) -> &TaxDocument;
+    fn into_document(self) -> TaxDocument;
 }
 
 document_collection!(Invoice, "invoices", "invoice", "inv");
@@ -487,6 +506,7 @@ impl Core {
                             site_id: transaction.site_id.clone(),
                             transaction_id: transaction.id.clone(),
                             checkout_id: transaction.checkout_id.clone(),
+                            customer_id: transaction.customer_id.clone(),
                             number,
                             sequence,
                             number_key,
@@ -570,6 +590,7 @@ impl Core {
                 site_id: transaction.site_id.clone(),
                 transaction_id: transaction.id.clone(),
                 checkout_id: transaction.checkout_id.clone(),
+                customer_id: transaction.customer_id.clone(),
                 number,
                 sequence,
                 number_key,
@@ -628,24 +649,72 @@ impl Core {
             .ok_or_else(|| CoreError::Internal("credit allocation vanished".into()))
     }
 
+    /// Newest first, narrowed to one site, transaction or customer record
+    /// when given.
     pub async fn list_documents<T: Entity>(
         &self,
         principal: &Principal,
-        site_id: &str,
-        transaction_id: &str,
+        filters: &DocumentFilters<'_>,
         page: &Page,
     ) -> CoreResult<(Vec<T>, bool)> {
-        let mut filter = self.scoped_filter(principal, site_id).await?;
-        if !transaction_id.is_empty() {
-            filter.push(("transactionId", transaction_id.into()));
+        let mut filter = self.scoped_filter(principal, filters.site_id).await?;
+        if !filters.transaction_id.is_empty() {
+            filter.push(("transactionId", filters.transaction_id.into()));
+        }
+        if !filters.customer_id.is_empty() {
+            filter.push(("customerId", filters.customer_id.into()));
         }
         self.list(&filter, page).await
     }
 }
 
+/// What a list of documents may be narrowed to; empty: no narrowing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DocumentFilters<'a> {
+    pub site_id: &'a str,
+    pub transaction_id: &'a str,
+    pub customer_id: &'a str,
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A test invoice with nothing in it.
+    pub(crate) fn document() -> TaxDocument {
+        TaxDocument {
+            id: "inv_1".into(),
+            version: 0,
+            created_at: 0,
+            kind: DocumentKind::Invoice,
+            organization_id: "org_1".into(),
+            livemode: false,
+            site_id: "site_1".into(),
+            transaction_id: "txn_1".into(),
+            checkout_id: "chk_1".into(),
+            customer_id: None,
+            number: "TEST-INV-2026-000001".into(),
+            sequence: 1,
+            number_key: "org_1:Invoice:1".into(),
+            issued_at: 0,
+            currency: "EUR".into(),
+            seller: Default::default(),
+            buyer: Default::default(),
+            lines: Vec::new(),
+            by_rate: Vec::new(),
+            total: Default::default(),
+            reverse_charge: false,
+            notes: Vec::new(),
+            invoice_id: None,
+            invoice_number: None,
+            refund_id: None,
+            credit_allocations: Vec::new(),
+            language: Default::default(),
+            supplied_at: None,
+            payment: None,
+            invoice_issued_at: None,
+        }
+    }
 
     #[test]
     fn test_and_live_documents_are_numbered_apart() {

@@ -14,6 +14,7 @@ pub mod livemode;
 pub mod locale;
 pub mod organizations;
 pub mod plans;
+pub mod portal;
 pub mod provider_accounts;
 pub mod provider_events;
 pub mod sites;
@@ -77,14 +78,20 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     CollectionSpec {
         name: "invoices",
         unique: &["numberKey"],
-        indexed: &["organizationId", "livemode", "siteId", "transactionId"],
+        indexed: &["organizationId", "livemode", "siteId", "transactionId", "customerId"],
     },
     CollectionSpec {
         name: "credit_notes",
         unique: &["numberKey"],
-        indexed: &["organizationId", "livemode", "siteId", "transactionId"],
+        indexed: &["organizationId", "livemode", "siteId", "transactionId", "customerId"],
     },
     CollectionSpec { name: "sequences", unique: &[], indexed: &[] },
+    CollectionSpec {
+        name: "portal_sessions",
+        unique: &["tokenHash"],
+        indexed: &["organizationId", "livemode", "customerId"],
+    },
+    CollectionSpec { name: "portal_browser_sessions", unique: &["secretHash"], indexed: &[] },
     CollectionSpec { name: "migrations", unique: &[], indexed: &[] },
 ];
 

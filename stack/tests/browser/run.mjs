@@ -1,4 +1,4 @@
-// Paygate's checkout page and checkout.js in a real Chromium (the system's, never a downloaded
+// Paygate's checkout page, checkout.js and customer portal in a real Chromium (the system's, never a downloaded
 // one), against a running `paygate all`. Started by scripts/browser.sh, which passes:
 //   PAYGATE_ADMIN_URL, PAYGATE_MAIN_URL, PAYGATE_API_KEY, PAYGATE_SITE_ID, PAYGATE_ARTIFACTS,
 //   PAYGATE_STRIPE_SITE_ID (a site charging through a Stripe record on the Stripe stand-in) and
@@ -60,6 +60,13 @@ window.makeCheckout = function (checkoutId) {
     });
 };
 </script></body></html>`);
+    } else if (url.pathname === '/account') {
+        // The merchant's account page links to a portal session it opened for the customer.
+        const portal = url.searchParams.get('portal') || '';
+        const escaped = portal.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+        response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+        response.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Your account at the shop</title></head>
+<body><h1>Your account at the shop</h1><p><a id="portal-link" href="${escaped}">Invoices and subscriptions</a></p></body></html>`);
     } else if (url.pathname === '/favicon.ico') {
         response.writeHead(204);
         response.end();
@@ -598,6 +605,192 @@ await scenario('Stripe: Stripe.js cannot load, the payer is told instead of meet
     assert.equal(await page.locator('#pay-form').isHidden(), true, 'no dead card form');
     await page.getByRole('link', { name: 'Cancel and return to Alpine Outfitters Cards' }).waitFor();
     await shot(page, '20-stripe-js-blocked');
+    await page.close();
+});
+
+// ---- the customer portal ---------------------------------------------------------------------
+
+async function paidInvoiceFor(customerId, overrides = {}) {
+    const id = await createCheckout({ customerId, ...overrides });
+    const paid = await api('POST', `${main}/api/v1/checkouts/${id}/pay`, { paymentMethod: 'tok_visa' });
+    assert.equal(paid.status, 202, JSON.stringify(paid.body));
+    for (let i = 0; i < 200; i += 1) {
+        const { body } = await adminCall('GET', `/transactions/${paid.body.transactionId}`);
+        if (body.invoiceId) return body;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`no invoice for ${id}`);
+}
+
+async function creditNoteFor(transaction, amount) {
+    const refund = await adminCall('POST', `/transactions/${transaction.id}/refunds`, { amount, reason: 'Boots returned' });
+    assert.equal(refund.status, 201, JSON.stringify(refund.body));
+    for (let i = 0; i < 200; i += 1) {
+        const { body } = await adminCall('GET', `/credit-notes?transactionId=${transaction.id}`);
+        if (body.data.length > 0) return body.data[0];
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`no credit note for ${transaction.id}`);
+}
+
+async function noHorizontalOverflow(page, width) {
+    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(scrollWidth <= width, `page is ${scrollWidth} px wide at ${width} px`);
+}
+
+await scenario('portal: from the merchant\'s site to invoices and PDFs, log out, Back shows nothing private', async () => {
+    // The portal names the organization as the merchant.
+    assert.equal((await adminCall('PATCH', '/organization', { name: 'Alpine Outfitters' })).status, 200);
+    const customer = await adminCall('POST', '/customers', {
+        name: 'Ada Lovelace', email: 'ada@example.com', address: { country: 'DE', city: 'Berlin', postalCode: '10115' },
+    });
+    assert.equal(customer.status, 201, JSON.stringify(customer.body));
+    const customerId = customer.body.id;
+    const first = await paidInvoiceFor(customerId);
+    await paidInvoiceFor(customerId, { amount: 4900, lineItems: [{ name: 'Gloves', quantity: 1, amount: 4900 }] });
+    const note = await creditNoteFor(first, 114000);
+    // Another customer's invoice never shows.
+    const other = await adminCall('POST', '/customers', { name: 'Bob Other' });
+    const othersTxn = await paidInvoiceFor(other.body.id);
+    const plan = await adminCall('POST', '/plans', { name: 'Trail Club monthly', amount: 1900, currency: 'EUR', interval: 'month' });
+    assert.equal(plan.status, 201, JSON.stringify(plan.body));
+    const subscription = await adminCall('POST', '/subscriptions', {
+        customerId, planId: plan.body.id, siteId, paymentMethod: 'tok_visa',
+    });
+    assert.equal(subscription.status, 201, JSON.stringify(subscription.body));
+    assert.equal(subscription.body.status, 'active');
+    const opened = await adminCall('POST', '/portal/sessions', { customerId, returnUrl: `${merchant}/account` });
+    assert.equal(opened.status, 201, JSON.stringify(opened.body));
+    const portalUrl = opened.body.url;
+    assert.ok(portalUrl.startsWith(`${main}/portal?token=pt_`), portalUrl);
+
+    // The customer follows the merchant's link: a navigation from another site (`localhost`
+    // and `127.0.0.1` are different sites, whatever their ports).
+    const page = await newPage('portal', { allowedStatuses: [401] });
+    const merchantSite = merchant.replace('127.0.0.1', 'localhost');
+    await page.goto(`${merchantSite}/account?portal=${encodeURIComponent(portalUrl)}`);
+    await page.getByRole('link', { name: 'Invoices and subscriptions' }).click();
+    await page.waitForURL(`${main}/portal`);
+    assert.ok(!page.url().includes('token'), `the token left the address bar: ${page.url()}`);
+    await page.getByRole('heading', { level: 1, name: 'Ada Lovelace' }).waitFor();
+    // Playwright lists Secure cookies for https URLs only: look the cookie up by host.
+    const portalCookies = async () => (await context.cookies())
+        .filter((c) => c.name === '__Host-paygate_portal' && c.domain === new URL(main).hostname);
+    const cookies = await portalCookies();
+    const session = cookies[0];
+    assert.ok(session, `the session cookie: ${JSON.stringify(cookies)}`);
+    assert.deepEqual([session.httpOnly, session.secure, session.sameSite, session.path], [true, true, 'Strict', '/']);
+    const html = await page.content();
+    assert.ok(!html.includes(opened.body.token) && !html.includes(session.value), 'no credential in the page');
+    assert.ok(!html.includes(othersTxn.invoiceId) && !html.includes('Bob Other'), 'no other customer');
+    const invoiceRows = page.locator('#invoices tbody tr');
+    assert.equal(await invoiceRows.count(), 3, 'two payments and the subscription\'s first period');
+    assert.equal(await page.locator('#credit-notes tbody tr').count(), 1);
+    assert.match(await page.locator('#credit-notes tbody').textContent(), new RegExp(note.number));
+    assert.match(await invoiceRows.first().textContent(), /€19\.00/, 'newest first');
+    const item = page.locator(`[data-subscription="${subscription.body.id}"]`);
+    assert.match(await item.locator('h3').textContent(), /Trail Club monthly\s+Active/);
+    assert.match(await item.locator('.next-charge').textContent(), /^€19\.00 on /);
+    const back = page.getByRole('link', { name: 'Return to Alpine Outfitters' });
+    assert.equal(await back.getAttribute('href'), `${merchant}/account`);
+    await noHorizontalOverflow(page, 1024);
+    await shot(page, '21-portal-desktop');
+
+    // Keyboard: Tab reaches the return link, Log out and every download link, focus visible.
+    await page.keyboard.press('Tab');
+    const focusable = [];
+    for (let i = 0; i < 6; i += 1) {
+        focusable.push(await page.evaluate(() => {
+            const e = document.activeElement;
+            return { text: e.textContent.trim(), outline: getComputedStyle(e).outlineStyle };
+        }));
+        await page.keyboard.press('Tab');
+    }
+    assert.ok(focusable.some((f) => f.text.startsWith('Return to')), JSON.stringify(focusable));
+    assert.ok(focusable.some((f) => f.text === 'Log out'), JSON.stringify(focusable));
+    assert.ok(focusable.some((f) => f.text === 'Cancel subscription'), JSON.stringify(focusable));
+    assert.ok(focusable.filter((f) => f.text.startsWith('Download PDF')).length >= 3, JSON.stringify(focusable));
+    assert.ok(focusable.every((f) => f.outline === 'solid'), 'focus is visible');
+
+    // A PDF downloads with the session cookie.
+    const firstInvoice = await adminCall('GET', `/invoices/${first.invoiceId}`);
+    const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: `Download PDF of invoice ${firstInvoice.body.number}` }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), `${firstInvoice.body.number}.pdf`);
+    const bytes = fs.readFileSync(await download.path());
+    assert.equal(bytes.subarray(0, 4).toString(), '%PDF');
+
+    // Cancel at the period's end with a reason: the form opens from the keyboard.
+    await item.getByRole('button', { name: 'Cancel subscription' }).focus();
+    await page.keyboard.press('Enter');
+    const reason = item.getByLabel('Why are you canceling?');
+    await reason.waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.tagName), 'SELECT', 'focus moves into the form');
+    await reason.selectOption('too_expensive');
+    await item.getByLabel(/Anything else/).fill('Too much for a few trails a month');
+    await shot(page, '25-portal-cancel-form');
+    await item.getByRole('button', { name: 'Cancel at period end' }).click();
+    await page.locator(`[data-subscription="${subscription.body.id}"] [data-action="resume"]`).waitFor();
+    assert.match(await page.locator(`[data-subscription="${subscription.body.id}"] .notice`).textContent(),
+        /This subscription ends on .+\. It will not be charged again\./);
+    let stored = await adminCall('GET', `/subscriptions/${subscription.body.id}`);
+    assert.deepEqual(
+        [stored.body.cancelAtPeriodEnd, stored.body.cancellationDetails.reason,
+            stored.body.cancellationDetails.comment, stored.body.cancellationDetails.requestedBy],
+        [true, 'too_expensive', 'Too much for a few trails a month', 'customer']);
+    await shot(page, '26-portal-canceling');
+    await page.getByRole('button', { name: 'Resume subscription' }).click();
+    await page.locator(`[data-subscription="${subscription.body.id}"] [data-action="show-cancel"]`).waitFor();
+    stored = await adminCall('GET', `/subscriptions/${subscription.body.id}`);
+    assert.equal(stored.body.cancelAtPeriodEnd, false);
+    assert.equal(stored.body.upcoming.amount, 1900);
+
+    // On a phone.
+    await page.setViewportSize({ width: 375, height: 740 });
+    await noHorizontalOverflow(page, 375);
+    await shot(page, '22-portal-phone');
+    await item.getByRole('button', { name: 'Cancel subscription' }).click();
+    await noHorizontalOverflow(page, 375);
+    await item.locator('form.cancel-form').screenshot({ path: path.join(artifacts, '22b-portal-phone-cancel-form.png') });
+    screenshots.push(path.join(artifacts, '22b-portal-phone-cancel-form.png'));
+    await item.getByRole('button', { name: 'Keep subscription' }).click();
+    assert.equal(await item.locator('form.cancel-form').isHidden(), true);
+    await page.setViewportSize({ width: 320, height: 640 });
+    await noHorizontalOverflow(page, 320);
+    await page.setViewportSize({ width: 1024, height: 800 });
+
+    // Back to the shop; the customer logs out in another tab. Back in the first tab shows the
+    // portal's history entry again: it must say the session ended, not show the account.
+    await back.click();
+    await page.waitForURL(`${merchant}/account`);
+    const tab = await newPage('portal-logout', { allowedStatuses: [401] });
+    await tab.goto(`${main}/portal`);
+    await tab.getByRole('heading', { level: 1, name: 'Ada Lovelace' }).waitFor();
+    await tab.getByRole('button', { name: 'Log out' }).click();
+    await tab.getByRole('heading', { name: 'Your portal session has ended' }).waitFor();
+    assert.deepEqual(await portalCookies(), [], 'the cookie is gone');
+    await shot(tab, '23-portal-logged-out');
+    // Back from the "ended" page never reaches the account either.
+    await tab.goBack();
+    assert.ok(!(await tab.content()).includes('Ada Lovelace'));
+    await tab.close();
+    await page.goBack();
+    await page.waitForURL(`${main}/portal`);
+    await page.getByRole('heading', { name: 'Your portal session has ended' }).waitFor();
+    let text = await page.locator('body').textContent();
+    assert.ok(!text.includes('Ada Lovelace') && !text.includes(firstInvoice.body.number), text);
+    await shot(page, '24-portal-back-after-logout');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Your portal session has ended' }).waitFor();
+    // The old link, too: its token ended with the session.
+    await page.goto(portalUrl);
+    await page.getByRole('heading', { name: 'Your portal session has ended' }).waitFor();
+    text = await page.locator('body').textContent();
+    assert.ok(!text.includes('Ada Lovelace') && !text.includes(firstInvoice.body.number), text);
+    const api401 = await api('GET', `${main}/api/v1/portal/me`, undefined, { Authorization: `Bearer ${opened.body.token}` });
+    assert.equal(api401.status, 401);
     await page.close();
 });
 

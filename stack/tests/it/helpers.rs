@@ -71,23 +71,28 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut HashMap<String, String>)) -> TestApp {
-    spawn_app_configured(adjust, None).await
+    spawn_app_configured(adjust, |_| {}).await
 }
 
 /// The gateway with `plan`'s provider failures in front of the sandbox.
 pub async fn spawn_app_with_faults(plan: Arc<paygate_core::providers::faults::FaultPlan>) -> TestApp {
-    spawn_app_configured(|_| {}, Some(plan)).await
+    spawn_app_configured(|_| {}, |config| config.provider_faults = Some(plan)).await
+}
+
+/// The gateway on `clock`, which the test moves forward.
+pub async fn spawn_app_with_clock(clock: paygate_core::clock::OffsetClock) -> TestApp {
+    spawn_app_configured(|_| {}, |config| config.clock = Some(clock)).await
 }
 
 async fn spawn_app_configured(
     adjust: impl FnOnce(&mut HashMap<String, String>),
-    faults: Option<Arc<paygate_core::providers::faults::FaultPlan>>,
+    configure: impl FnOnce(&mut StackConfig),
 ) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut env = test_env(data_dir.path());
     adjust(&mut env);
     let mut config = StackConfig::from_env(&env).expect("test config");
-    config.provider_faults = faults;
+    configure(&mut config);
     let dns = Arc::new(paygate_core::dns::PublishedTxtRecords::default());
     config.dns_resolver = Some(dns.clone());
     let running = paygate::start(&config, Services::All).await.expect("services start");

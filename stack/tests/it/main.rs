@@ -21,6 +21,7 @@ mod keys_and_sites;
 mod livemode;
 mod operations;
 mod payments;
+mod portal;
 mod providers;
 mod subscription_providers;
 mod subscriptions;
