@@ -6,9 +6,13 @@
 //! gateway either runs in this process (`paygate::start`, listeners on
 //! port 0, a fresh store and queue) or elsewhere (`--admin-url` …).
 //!
+//! `bench renewals` measures something else: subscriptions renewing on
+//! one test clock (see `renewals`).
+//!
 //! `cargo run --release -p bench -- --help` lists the options.
 
 mod receiver;
+mod renewals;
 mod stats;
 
 use std::{
@@ -19,7 +23,7 @@ use std::{
 };
 
 use axum::body::Bytes;
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use paygate::{Running, Services, StackConfig};
 use serde_json::{Value, json};
 use tokio::{sync::oneshot, task::JoinSet};
@@ -54,9 +58,13 @@ enum QueueKind {
     after_help = "Without --admin-url the gateway runs in this process on 127.0.0.1:0.\n\
                   With it, --main-url, --api-key, --site-id and --webhook-secret name an existing \
                   site; the target must accept http:// IPN URLs on 127.0.0.1 \
-                  (PAYGATE_IPN_ALLOW_PRIVATE=1) and run on this machine."
+                  (PAYGATE_IPN_ALLOW_PRIVATE=1) and run on this machine.\n\
+                  `bench renewals --help`: subscriptions renewing on one test clock.",
+    args_conflicts_with_subcommands = true
 )]
 struct Args {
+    #[command(subcommand)]
+    mode: Option<Mode>,
     /// Concurrent merchant loops; in-process, each has its own organization,
     /// site and API key.
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -109,6 +117,14 @@ struct Args {
     /// That site's webhook signing secret (whsec_…), to verify IPNs.
     #[arg(long, requires = "admin_url")]
     webhook_secret: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Mode {
+    /// Subscriptions on one test clock, all renewing in one advance of a
+    /// month: renewals/s, invoices issued, peak RSS, and checks that each
+    /// renewed exactly once with gap-free invoice numbers.
+    Renewals(renewals::RenewalArgs),
 }
 
 fn seconds(value: f64, name: &str, allow_zero: bool) -> Result<Duration, BoxError> {
@@ -530,7 +546,17 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    if let Some(Mode::Renewals(renewal_args)) = args.mode.take() {
+        return match renewals::run(renewal_args).await {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(err) => {
+                eprintln!("bench: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let json = args.json;
     match run(args).await {
         Ok(report) => {
