@@ -777,7 +777,7 @@ pub(crate) mod tests {
 
     #[test]
     fn payments_are_told_apart_by_method_and_currency() {
-        let card = PaymentMethod::Card { token: "tok_visa".into() };
+        let card = PaymentMethod::Card { token: "tok_visa".into(), customer: None };
         let mandate = PaymentMethod::Mandate { id: "MD0001".into() };
         assert_eq!(PaymentKind::of(&card, "EUR"), PaymentKind::Card);
         assert_eq!(PaymentKind::of(&mandate, "EUR"), PaymentKind::SepaDebit);

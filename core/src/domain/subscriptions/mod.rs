@@ -500,7 +500,7 @@ mod tests {
             interval: Interval::Month,
             interval_count: 1,
             status,
-            payment_method: PaymentMethod::Card { token: "tok_visa".into() },
+            payment_method: PaymentMethod::Card { token: "tok_visa".into(), customer: None },
             provider_id: None,
             ipn_url: None,
             test_clock_id: None,
@@ -566,6 +566,7 @@ mod tests {
             transaction_id: "txn_1".into(),
             billed_at: 31 * DAY,
             lease_until: 5,
+            awaiting_provider: false,
         });
         assert_eq!(active.next_step(), Some((5, Step::DriveCharge)));
         active.announce("subscription.renewed", 31 * DAY, None, None);
@@ -582,6 +583,7 @@ mod tests {
             transaction_id: "txn_1".into(),
             billed_at: 31 * DAY,
             lease_until: 0,
+            awaiting_provider: false,
         };
         let mut soft = subscription(Active);
         soft.fail_charge(&charge, 31 * DAY, "insufficient_funds", &[1, 3], "txn_1").expect("fail");
