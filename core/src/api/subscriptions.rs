@@ -11,6 +11,10 @@ use crate::domain::{
 };
 use crate::error::CoreError;
 
+/// An advance answers within this, well inside the edges' 30 s request
+/// limit; a longer one answers `advancing` and finishes in the background.
+const ADVANCE_ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(20);
+
 fn micros(param: &str, value: Option<&prost_types::Timestamp>) -> Result<i64, CoreError> {
     let value = value.ok_or_else(|| CoreError::field(param, "parameter_missing", format!("{param} is required")))?;
     value
@@ -194,7 +198,10 @@ impl test_clock_service_server::TestClockService for GrpcApi {
             let principal = self.principal(&request, scopes::SUBSCRIPTIONS_WRITE).await?;
             let body = request.get_ref();
             let target = micros("frozenTime", body.frozen_time.as_ref())?;
-            let clock = self.core.advance_test_clock(&principal, &body.id, target).await?;
+            let clock = self
+                .core
+                .advance_test_clock_answering_within(&principal, &body.id, target, ADVANCE_ANSWER_WITHIN)
+                .await?;
             Ok(Response::new(convert::test_clock(clock)))
         })
         .await?

@@ -127,6 +127,47 @@ impl Core {
     /// Advancing to the time it already shows is a no-op, so a retried
     /// request is safe.
     pub async fn advance_test_clock(&self, principal: &Principal, id: &str, target: i64) -> CoreResult<TestClock> {
+        match self.begin_advance(principal, id, target).await? {
+            Some(ready) => Ok(ready),
+            None => self.finish_advance(id, target).await,
+        }
+    }
+
+    /// Like [`Core::advance_test_clock`], but answers after `within` at the
+    /// latest: an advance still running then (a long stretch of time, or a
+    /// charge held by a runner that died, whose lease must run out first)
+    /// goes on in the background and the clock answers `advancing`. A
+    /// client polls the clock until it is `ready`; an advance cut short by
+    /// a crash is finished by the next advance call.
+    pub async fn advance_test_clock_answering_within(
+        &self,
+        principal: &Principal,
+        id: &str,
+        target: i64,
+        within: Duration,
+    ) -> CoreResult<TestClock> {
+        if let Some(ready) = self.begin_advance(principal, id, target).await? {
+            return Ok(ready);
+        }
+        let core = self.clone();
+        let clock_id = id.to_owned();
+        let mut advancing = tokio::spawn(async move {
+            let outcome = core.finish_advance(&clock_id, target).await;
+            if let Err(err) = &outcome {
+                tracing::warn!(clock = %clock_id, error = %err, "test clock advance stopped; the next advance resumes it");
+            }
+            outcome
+        });
+        match tokio::time::timeout(within, &mut advancing).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(join)) => Err(CoreError::Internal(format!("test clock advance failed: {join}"))),
+            Err(_) => self.owned_test_clock(principal, id).await,
+        }
+    }
+
+    /// Checks the request and marks the clock advancing; `Some` when there
+    /// is nothing to do (the clock already shows `target` and is ready).
+    async fn begin_advance(&self, principal: &Principal, id: &str, target: i64) -> CoreResult<Option<TestClock>> {
         let clock = self.owned_test_clock(principal, id).await?;
         if target < clock.frozen_time {
             return Err(CoreError::field(
@@ -143,7 +184,7 @@ impl Core {
             ));
         }
         if target == clock.frozen_time && clock.status == TestClockStatus::Ready {
-            return Ok(clock);
+            return Ok(Some(clock));
         }
         self.modify(clock, |c| {
             c.status = TestClockStatus::Advancing;
@@ -151,6 +192,11 @@ impl Core {
             Ok(())
         })
         .await?;
+        Ok(None)
+    }
+
+    /// Runs everything due up to `target` and moves the clock there.
+    async fn finish_advance(&self, id: &str, target: i64) -> CoreResult<TestClock> {
         self.run_clock(id, target).await?;
         self.update::<TestClock, _>(id, |c| {
             c.frozen_time = c.frozen_time.max(target);
