@@ -53,10 +53,12 @@ impl Core {
             && let Some(previous) = &checkout.transaction_id
             && let Some(previous) = self.get::<Transaction>(previous).await?
         {
-            if previous.status == TransactionStatus::Failed {
-                // The payer already sees the failure (the status route reads
-                // the transaction), but the follow-up has not re-opened the
-                // checkout yet: do it now rather than refuse the retry.
+            if !matches!(previous.status, TransactionStatus::Pending | TransactionStatus::Processing) {
+                // The payer already sees the outcome (the status route reads
+                // the transaction), but the follow-up has not brought the
+                // checkout along yet: do it now, so a failed attempt can be
+                // retried at once and a paid checkout answers
+                // `checkout_completed` rather than "in progress".
                 checkout = self.sync_checkout(&previous).await?;
             } else if previous.awaits_charge() && previous.next_action.is_some() && provider.accepts(&method) {
                 // The payer left a 3-D Secure step unfinished and pays
