@@ -3,6 +3,7 @@
 //! lives here.
 
 pub mod openapi;
+mod panel;
 
 use std::future::Future;
 
@@ -124,7 +125,7 @@ pub fn router(core: Channel) -> Router {
         .nest("/api/v1", api.clone())
         .nest("/v1", api)
         .route("/healthz", get(healthz))
-        .fallback(paygate_contract::http::route_not_found)
+        .fallback(panel::fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(paygate_contract::http::close_after_oversized_body))
         .with_state(state)
