@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Drives Paygate's hosted checkout page, checkout.js and the customer portal in a real Chromium.
+# Drives Paygate's hosted checkout page, checkout.js, the customer portal and the admin panel in a
+# real Chromium.
 #
 # Starts a real `paygate all` (debug build, embedded store, in-process queue) with a
-# bootstrapped organization, then runs stack/tests/browser/run.mjs: Playwright (the pinned
+# bootstrapped organization and an owner made with `paygate user create`, then runs
+# stack/tests/browser/run.mjs and stack/tests/browser/admin-panel.mjs: Playwright (the pinned
 # `playwright-core` from stack/tests/browser/package-lock.json) drives Debian's `chromium`,
 # never a downloaded browser. Each scenario saves a screenshot under
 # target/browser-artifacts/ (or $PAYGATE_BROWSER_ARTIFACTS).
@@ -66,6 +68,12 @@ stripe_webhook_secret="whsec_paygate_browser_standin"
 credentials="$("$paygate" bootstrap --org "Browser test" --site "Alpine Outfitters")"
 api_key="$(python3 -c 'import json, sys; print(json.load(sys.stdin)["apiKey"])' <<<"$credentials")"
 site_id="$(python3 -c 'import json, sys; print(json.load(sys.stdin)["siteId"])' <<<"$credentials")"
+org_id="$(python3 -c 'import json, sys; print(json.load(sys.stdin)["organizationId"])' <<<"$credentials")"
+# The admin panel's first user, as an operator makes one.
+owner_email="owner@browser-test.example"
+owner_password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
+printf '%s' "$owner_password" |
+    "$paygate" user create --org "$org_id" --email "$owner_email" --role owner --password-stdin >/dev/null
 
 "$paygate" all >"$workdir/paygate.log" 2>&1 &
 server_pid=$!
@@ -106,7 +114,12 @@ for _ in $(seq 60); do
 done
 [ "$(head -n 1 "$workdir/standin.out")" = "$stripe_base" ] || die "the Stripe stand-in did not start"
 
-PAYGATE_ADMIN_URL="$admin" PAYGATE_MAIN_URL="$main" PAYGATE_API_KEY="$api_key" \
+export PAYGATE_ADMIN_URL="$admin" PAYGATE_MAIN_URL="$main" PAYGATE_API_KEY="$api_key" \
     PAYGATE_SITE_ID="$site_id" PAYGATE_STRIPE_SITE_ID="$stripe_site_id" PAYGATE_STRIPE_STANDIN_URL="$stripe_base" \
     PAYGATE_ARTIFACTS="$artifacts" PAYGATE_STRIPE_SECRET_KEY="$stripe_secret_key" \
-    node stack/tests/browser/run.mjs
+    PAYGATE_OWNER_EMAIL="$owner_email" PAYGATE_OWNER_PASSWORD="$owner_password"
+# Both suites run even when the first fails, so one run reports everything.
+failed=0
+node stack/tests/browser/run.mjs || failed=1
+node stack/tests/browser/admin-panel.mjs || failed=1
+exit "$failed"

@@ -1,6 +1,7 @@
 //! Paygate Admin API edge: merchant servers call it over REST with an API
 //! key; every route is one gRPC call to core. No rule, storage or secret
-//! lives here.
+//! lives here. It also serves the admin panel (see [`panel`]), which calls
+//! this same API.
 
 pub mod openapi;
 mod panel;

@@ -502,7 +502,7 @@
                 var refunded = t.amountRefunded > 0 ? P.badge('refunded', t.amountRefunded >= t.amountCaptured ? 'refunded' : 'partially refunded') : null;
                 return [P.badge(t.status), ' ', refunded];
             } },
-            { label: 'Customer', cell: function (t) {
+            { label: 'Customer', hideEmpty: true, cell: function (t) {
                 return t.customerEmail || (t.customer && t.customer.email) || (t.customerId ? P.link('/customers/' + enc(t.customerId), t.customerId) : null);
             } },
             { label: 'Site', class: 'wide-only', cell: function (t) { return siteName(siteList, t.siteId); } },
@@ -702,7 +702,7 @@
             }
             var events = [{ at: t.createdAt, what: 'Payment created', detail: P.formatMoney(t.amount, t.currency) + ' via ' + (t.provider || 'provider'), tone: '' }];
             if (t.status !== 'pending') {
-                events.push({ at: t.updatedAt, what: 'Status: ' + humanize(t.status),
+                events.push({ at: t.createdAt, what: 'Status: ' + humanize(t.status),
                     detail: [t.failureCode, t.failureMessage].filter(Boolean).join(': '),
                     tone: t.status === 'succeeded' ? 'good' : (t.status === 'failed' || t.status === 'canceled' ? 'bad' : 'warn') });
             }
@@ -863,12 +863,12 @@
         return [
             { label: 'Event', cell: function (d) { return code(d.eventType); } },
             { label: 'Status', cell: function (d) { return P.badge(d.status); } },
-            { label: 'URL', class: 'wide-only', cell: function (d) { return d.url; } },
+            { label: 'URL', class: 'wide-only url', cell: function (d) { return d.url; } },
             { label: 'Attempts', cell: attemptsDetails },
-            { label: 'Next attempt', class: 'nowrap wide-only', cell: function (d) { return d.nextAttemptAt ? P.time(d.nextAttemptAt) : null; } },
+            { label: 'Next attempt', class: 'nowrap wide-only', hideEmpty: true, cell: function (d) { return d.nextAttemptAt ? P.time(d.nextAttemptAt) : null; } },
             { label: 'Created', class: 'nowrap', cell: function (d) { return P.time(d.createdAt); } },
-            { label: 'Actions', class: 'actions-cell', cell: function (d) { return resendButton(d, reload); } }
-        ];
+            P.can('transactions:write') ? { label: 'Actions', class: 'actions-cell', cell: function (d) { return resendButton(d, reload); } } : null
+        ].filter(Boolean);
     }
 
     P.route('/ipn-deliveries', { nav: '/ipn-deliveries', permission: 'transactions:read', render: function (main) {
@@ -1055,7 +1055,7 @@
                     { label: 'Trial', cell: function (p) { return p.trialDays ? p.trialDays + ' days' : null; } },
                     { label: 'Status', cell: function (p) { return P.badge(p.active ? 'active' : 'expired', p.active ? 'active' : 'archived'); } },
                     { label: 'ID', class: 'wide-only', cell: function (p) { return code(p.id); } },
-                    { label: 'Actions', class: 'actions-cell', cell: function (p) {
+                    { label: 'Actions', class: 'actions-cell', hideEmpty: true, cell: function (p) {
                         if (!P.can('plans:write')) {
                             return null;
                         }
@@ -1353,7 +1353,7 @@
                             h('input', { type: 'text', readOnly: true, value: v.value, 'aria-label': 'Record value for ' + r.domain.domain }),
                             P.copyButton(function () { return v.value; })));
                     } },
-                    { label: 'Actions', class: 'actions-cell', cell: function (r) {
+                    { label: 'Actions', class: 'actions-cell', hideEmpty: true, cell: function (r) {
                         if (!P.can('sites:write')) {
                             return null;
                         }
@@ -1411,10 +1411,16 @@
                     { label: 'Name', cell: function (k) { return h('strong', { text: k.name || '(no name)' }); } },
                     { label: 'Key', cell: function (k) { return code(k.redacted); } },
                     { label: 'Mode', cell: function (k) { return P.badge(k.mode === 'live' ? 'succeeded' : 'pending', k.mode); } },
-                    { label: 'Scopes', class: 'wide-only', cell: function (k) { return (k.scopes || []).join(', '); } },
+                    { label: 'Scopes', class: 'wide-only', cell: function (k) {
+                        var scopes = k.scopes || [];
+                        var missing = SCOPES.filter(function (scope) { return scopes.indexOf(scope) === -1 && scope !== 'audit:read'; });
+                        return missing.length === 0 ? 'All scopes' : scopes.join(', ');
+                    } },
                     { label: 'Created', class: 'nowrap', cell: function (k) { return P.time(k.createdAt); } },
-                    { label: 'State', cell: function (k) { return k.revokedAt ? [P.badge('revoked'), ' ', P.time(k.revokedAt)] : P.badge('active'); } },
-                    { label: 'Actions', class: 'actions-cell', cell: function (k) {
+                    { label: 'State', cell: function (k) {
+                        return k.revokedAt ? [P.badge('revoked'), h('div', { class: 'muted' }, P.time(k.revokedAt))] : P.badge('active');
+                    } },
+                    { label: 'Actions', class: 'actions-cell', hideEmpty: true, cell: function (k) {
                         if (k.revokedAt || !P.can('keys:write')) {
                             return null;
                         }
@@ -1435,7 +1441,7 @@
         var create = P.can('keys:write') ? button('Create API key', function () {
             var name = h('input', { type: 'text', placeholder: 'shop backend' });
             var checks = SCOPES.map(function (scope) {
-                var input = h('input', { type: 'checkbox', value: scope, checked: /:read$/.test(scope) || scope === 'checkout:create' });
+                var input = h('input', { type: 'checkbox', value: scope, checked: scope !== 'audit:read' && (/:read$/.test(scope) || scope === 'checkout:create') });
                 return h('label', { class: 'check' }, input, scope);
             });
             P.dialog({
@@ -1475,7 +1481,7 @@
                         return p.webhookUrl ? h('div', { class: 'secret' }, h('input', { type: 'text', readOnly: true, value: p.webhookUrl, 'aria-label': 'Webhook URL of ' + p.name }),
                             P.copyButton(function () { return p.webhookUrl; })) : null;
                     } },
-                    { label: 'Actions', class: 'actions-cell', cell: function (p) {
+                    { label: 'Actions', class: 'actions-cell', hideEmpty: true, cell: function (p) {
                         if (!P.can('providers:write')) {
                             return null;
                         }
@@ -1538,7 +1544,7 @@
                         { label: 'Name', cell: function (r) { return r.name; } },
                         { label: 'Site', class: 'wide-only', cell: function (r) { return r.siteId ? siteName(list, r.siteId) : 'All sites'; } },
                         { label: 'Valid from', class: 'nowrap', cell: function (r) { return r.validFrom; } },
-                        { label: 'Actions', class: 'actions-cell', cell: function (r) {
+                        { label: 'Actions', class: 'actions-cell', hideEmpty: true, cell: function (r) {
                             return P.can('sites:write') ? h('button', { type: 'button', class: 'small', text: 'Delete', onclick: function () {
                                 P.dialog({ title: 'Delete the ' + r.country + ' rule?', danger: true, confirm: 'Delete rule',
                                     body: [h('p', { text: 'New checkouts for ' + r.country + ' are no longer taxed at ' + percent(r.rateBps) + '.' })],
@@ -1682,7 +1688,7 @@
                     { label: '2FA', cell: function (u) { return u.totpEnabled ? P.badge('active', 'on') : P.badge('', 'off'); } },
                     { label: 'Status', cell: function (u) { return P.badge(u.status); } },
                     { label: 'Last login', class: 'nowrap wide-only', cell: function (u) { return u.lastLoginAt ? P.time(u.lastLoginAt) : null; } },
-                    { label: 'Actions', class: 'actions-cell', cell: function (u) {
+                    { label: 'Actions', class: 'actions-cell', hideEmpty: true, cell: function (u) {
                         if (!P.can('users:write') || u.id === myId) {
                             return null;
                         }

@@ -514,8 +514,16 @@
         return h('a', attrs, text);
     }
 
-    // columns: [{ label, cell(row) → node|string, class }]
-    function table(caption, columns, rows) {
+    function blank(value) {
+        return value === undefined || value === null || value === '' || (Array.isArray(value) && value.every(blank));
+    }
+
+    // columns: [{ label, cell(row) → node|string, class, hideEmpty }]; a hideEmpty column is left
+    // out when no row has a value for it.
+    function table(caption, allColumns, rows) {
+        var columns = allColumns.filter(function (column) {
+            return !column.hideEmpty || rows.some(function (row) { return !blank(column.cell(row)); });
+        });
         return h('div', { class: 'table-wrap' }, h('table', { class: 'data' },
             h('caption', { class: 'visually-hidden', text: caption }),
             h('thead', null, h('tr', null, columns.map(function (column) {
@@ -524,7 +532,7 @@
             h('tbody', null, rows.map(function (row) {
                 return h('tr', row.__attrs || null, columns.map(function (column) {
                     var value = column.cell(row);
-                    return h('td', { class: column.class || null }, value === undefined || value === null || value === '' ?
+                    return h('td', { class: column.class || null }, blank(value) ?
                         h('span', { class: 'muted', text: '—' }) : value);
                 }));
             }))));
@@ -561,8 +569,9 @@
     // A secret shown once, with a copy button and a warning that says so.
     function secretBox(label, secret, hint) {
         var id = 'secret-' + Math.random().toString(36).slice(2);
-        var input = h('input', { type: 'text', id: id, value: secret, readOnly: true, spellcheck: 'false',
-            autocomplete: 'off', 'data-secret': '' });
+        // A textarea, so the whole secret is visible at once, wrapped.
+        var input = h('textarea', { id: id, value: secret, readOnly: true, spellcheck: 'false', rows: '2',
+            autocomplete: 'off', class: 'mono', 'data-secret': '' });
         input.addEventListener('focus', function () { input.select(); });
         return h('div', { class: 'field' },
             h('label', { for: id, text: label }),
@@ -655,6 +664,9 @@
             }
         });
         cancel.addEventListener('click', close);
+        form.addEventListener('input', function (event) {
+            event.target.removeAttribute('aria-invalid');
+        });
         form.addEventListener('submit', function (event) {
             event.preventDefault();
             if (busy || !spec.submit) {
@@ -841,6 +853,7 @@
                 toggle,
                 h('a', { class: 'brand', href: '/' }, h('img', { src: '/assets/panel/icon.svg', alt: '' }), 'Paygate'),
                 organization.name ? h('span', { class: 'org-name', text: organization.name }) : null,
+                mode === 'live' ? h('span', { class: 'live-badge', text: 'Live data' }) : null,
                 h('span', { class: 'spacer' }),
                 h('div', { class: 'mode-switch', role: 'group', 'aria-label': 'Data mode' }, modeButtons),
                 h('div', { class: 'user-menu' },

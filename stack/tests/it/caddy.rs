@@ -108,12 +108,22 @@ async fn caddy_routes_the_four_hostnames_to_the_edges() {
     let response = client.get(url("pay.localhost", &format!("/api/v1/checkouts/{id}/status"))).send().await.unwrap();
     assert_eq!(response.status(), 200);
 
-    // The admin panel host proxies /api/* to edge-admin and nothing else.
+    // The admin panel host serves the panel and proxies /api/* to
+    // edge-admin; the short /v1/* form and the health check are not there.
     let response =
         client.get(url("admin.localhost", "/api/v1/organization")).bearer_auth(&org.api_key).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let response = client.get(url("admin.localhost", "/healthz")).send().await.unwrap();
     assert_eq!(response.status(), 404);
+    let response =
+        client.get(url("admin.localhost", "/v1/organization")).bearer_auth(&org.api_key).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    let response = client.get(url("admin.localhost", "/transactions")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(response.text().await.unwrap().contains("/assets/panel/panel.js"));
+    let response = client.get(url("admin.localhost", "/assets/panel/panel.css")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
 
     // On-demand TLS: Caddy asks edge-admin; a site's domain gets a
     // certificate and reaches the checkout edge, an unknown one does not.
