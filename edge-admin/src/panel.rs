@@ -61,9 +61,9 @@ const ASSETS: [Asset; 4] = [
 /// and the asset directory, where a missing file must not come back as
 /// HTML.
 fn is_reserved(path: &str) -> bool {
-    ["/api", "/v1", "/assets"].iter().any(|prefix| {
-        path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    })
+    ["/api", "/v1", "/assets"]
+        .iter()
+        .any(|prefix| path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
 }
 
 /// The router's fallback: panel assets, the shell for any other page path

@@ -1588,6 +1588,11 @@
         ['email', 'Email on invoices'], ['phone', 'Phone'], ['website', 'Website'], ['registrationNumber', 'Registration number'],
         ['registerCourt', 'Register court'], ['invoicePrefix', 'Invoice number prefix'], ['creditNotePrefix', 'Credit note number prefix']
     ];
+    var ORG_GROUPS = [
+        ['Company', ['name', 'legalName', 'vatId', 'sellerCountry', 'registrationNumber', 'registerCourt']],
+        ['Contact', ['email', 'phone', 'website']],
+        ['Document numbers', ['invoicePrefix', 'creditNotePrefix']]
+    ];
     var ADDRESS_FIELDS = [['line1', 'Address'], ['line2', 'Address line 2'], ['postalCode', 'Postal code'], ['city', 'City'], ['region', 'Region'], ['country', 'Country (2 letters)']];
 
     P.route('/organization', { nav: '/organization', permission: 'sites:read', render: function (main) {
@@ -1599,16 +1604,19 @@
             var inputs = {};
             var address = {};
             var notice = h('div', { class: 'alert', role: 'alert' });
-            var grid = h('div', { class: 'filters' });
-            ORG_FIELDS.forEach(function (f) {
-                inputs[f[0]] = h('input', { type: 'text', value: org[f[0]] || '', readOnly: !editable });
-                grid.appendChild(P.field(f[1], inputs[f[0]]));
+            var groups = ORG_GROUPS.map(function (group) {
+                return h('fieldset', { class: 'group' }, h('legend', { text: group[0] }), h('div', { class: 'filters' }, group[1].map(function (name) {
+                    var label = ORG_FIELDS.filter(function (f) { return f[0] === name; })[0][1];
+                    inputs[name] = h('input', { type: 'text', value: org[name] || '', readOnly: !editable });
+                    return P.field(label, inputs[name]);
+                })));
             });
-            ADDRESS_FIELDS.forEach(function (f) {
-                address[f[0]] = h('input', { type: 'text', value: (org.address && org.address[f[0]]) || '', readOnly: !editable });
-                grid.appendChild(P.field(f[1], address[f[0]]));
-            });
-            var form = h('form', { class: 'stack', novalidate: true }, notice, grid,
+            groups.splice(1, 0, h('fieldset', { class: 'group' }, h('legend', { text: 'Address' }), h('div', { class: 'filters' },
+                ADDRESS_FIELDS.map(function (f) {
+                    address[f[0]] = h('input', { type: 'text', value: (org.address && org.address[f[0]]) || '', readOnly: !editable });
+                    return P.field(f[1], address[f[0]]);
+                }))));
+            var form = h('form', { class: 'stack', novalidate: true }, notice, groups,
                 editable ? h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', text: 'Save seller details' })) :
                     h('p', { class: 'muted', text: 'Your role can read these details but not change them.' }));
             form.addEventListener('submit', function (event) {
@@ -1747,9 +1755,9 @@
 
     // ---- own account --------------------------------------------------------------------------
 
-    function codeInput(label) {
+    function codeInput(label, hint) {
         var input = h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', spellcheck: 'false' });
-        return { input: input, field: P.field(label, input, 'The 6-digit code your authenticator app shows now, or a recovery code.') };
+        return { input: input, field: P.field(label, input, hint || 'The 6-digit code your authenticator app shows now, or a recovery code.') };
     }
 
     function recoveryCodesBody(codes, lead) {
@@ -1840,7 +1848,7 @@
 
     function enableTotp(done) {
         P.api('POST', '/auth/totp/setup', {}).then(function (setup) {
-            var c = codeInput('Code from the app');
+            var c = codeInput('Code from the app', 'The 6-digit code the app shows for Paygate.');
             var svg = setup.qrCodeSvg || '';
             var qr = svg ? h('img', { class: 'qr', alt: 'QR code for your authenticator app', src: 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg) }) : null;
             P.dialog({

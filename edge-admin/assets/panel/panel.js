@@ -570,7 +570,7 @@
     function secretBox(label, secret, hint) {
         var id = 'secret-' + Math.random().toString(36).slice(2);
         // A textarea, so the whole secret is visible at once, wrapped.
-        var input = h('textarea', { id: id, value: secret, readOnly: true, spellcheck: 'false', rows: '2',
+        var input = h('textarea', { id: id, value: secret, readOnly: true, spellcheck: 'false', rows: secret.length > 44 ? '2' : '1',
             autocomplete: 'off', class: 'mono', 'data-secret': '' });
         input.addEventListener('focus', function () { input.select(); });
         return h('div', { class: 'field' },

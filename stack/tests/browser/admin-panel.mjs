@@ -430,6 +430,35 @@ await scenario('owner creates an API key, sees its secret once, and revokes it',
     await page.goto(`${admin}/account`);
     await page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
     await shots(page, '13-account');
+
+    // Every other page opens from the menu without an error, with its data or an empty state.
+    const pages = [
+        ['Checkouts', 'checkouts'], ['Customers', 'customers'], ['Subscriptions', 'subscriptions'], ['Plans', 'plans'],
+        ['Invoices', 'invoices'], ['Credit notes', 'credit-notes'], ['Sites', 'sites'], ['Providers', 'providers'],
+        ['Custom domains', 'domains'], ['Organization', 'organization'], ['Tax rules', 'tax-rules'],
+    ];
+    for (const [name, file] of pages) {
+        await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+        await page.getByRole('heading', { level: 1, name }).waitFor();
+        await page.locator('main table.data, main .state.empty, main form.stack').first().waitFor();
+        assert.equal(await page.locator('main .alert[role="alert"]:not(:empty)').count(), 0, `${name} shows an error`);
+        await shots(page, `16-${file}`);
+    }
+    // An invoice downloads as a PDF, fetched with the bearer header.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Invoices', exact: true }).click();
+    const pdfButton = page.getByRole('button', { name: /^Download PDF of / }).first();
+    await pdfButton.waitFor();
+    const [pdf] = await Promise.all([page.waitForEvent('download'), pdfButton.click()]);
+    assert.match(pdf.suggestedFilename(), /\.pdf$/);
+    assert.equal(fs.readFileSync(await pdf.path()).subarray(0, 4).toString(), '%PDF');
+    // A checkout page and a site page.
+    await page.goto(`${admin}/checkouts/${ada.checkoutId}`);
+    await page.getByRole('heading', { level: 1, name: '€123.45' }).waitFor();
+    assert.match(await page.locator('main').textContent(), /Ada <script>alert\(1\)<\/script> Lovelace/);
+    await shots(page, '17-checkout');
+    await page.goto(`${admin}/sites/${siteId}`);
+    await page.getByRole('heading', { level: 1, name: 'Alpine Outfitters' }).waitFor();
+    await shots(page, '18-site');
     await page.context().close();
 });
 
@@ -458,11 +487,37 @@ await scenario('an invited viewer sets a password and does not see the refund bu
     assert.equal(await page.getByRole('link', { name: 'API keys' }).count(), 0);
     assert.equal(await page.getByRole('link', { name: 'Team' }).count(), 0);
     await shots(page, '15-viewer-transaction');
+
+    // The viewer turns on two-factor authentication: QR code, setup key, a code, recovery codes once.
+    await page.getByRole('link', { name: 'Your account' }).click();
+    await page.getByRole('button', { name: 'Turn on two-factor' }).click();
+    const setupDialog = page.getByRole('dialog', { name: 'Turn on two-factor authentication' });
+    await setupDialog.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+    assert.ok(await setupDialog.getByRole('img').evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code renders');
+    const viewerSecret = await setupDialog.getByLabel('Setup key').inputValue();
+    await setupDialog.getByLabel('Code from the app').fill(await freshTotp(viewerSecret));
+    await shots(page, '19-enable-two-factor');
+    await setupDialog.getByRole('button', { name: 'Turn on' }).click();
+    const codes = setupDialog.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
+    await codes.first().waitFor();
+    assert.equal(await codes.count(), 10);
+    const recoveryCode = (await codes.first().textContent()).trim();
+    await shots(page, '20-recovery-codes');
+    await setupDialog.getByRole('button', { name: 'Done' }).click();
+    await page.getByText('Logging in asks for a code').waitFor();
     // Logging out ends the session: a reload lands on the login page.
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in to Paygate' }).waitFor();
     await page.reload();
     await page.getByRole('heading', { name: 'Log in to Paygate' }).waitFor();
+    // Back in with a recovery code instead of the app.
+    await page.getByLabel('Email').fill(`viewer.${unique}@example.com`);
+    await page.getByLabel('Password').fill('viewer password 123');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    await page.getByLabel('Recovery code').fill(recoveryCode);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.locator('.topbar').waitFor();
     await page.context().close();
 });
 

@@ -49,13 +49,7 @@ async fn the_shell_and_its_assets_carry_the_policy_and_security_headers() {
         let body = response.text().await.unwrap();
         assert!(body.contains(marker), "{path}");
         // Revalidation answers 304 until the binary changes.
-        let again = app
-            .client
-            .get(format!("{}{path}", app.admin))
-            .header("if-none-match", &etag)
-            .send()
-            .await
-            .unwrap();
+        let again = app.client.get(format!("{}{path}", app.admin)).header("if-none-match", &etag).send().await.unwrap();
         assert_eq!(again.status(), 304, "{path}");
         assert_secure(&again, path);
         assert!(again.text().await.unwrap().is_empty());
@@ -104,7 +98,8 @@ async fn unknown_panel_paths_get_the_shell() {
 async fn api_paths_keep_their_json_404s() {
     let app = spawn_app().await;
     let org = app.bootstrap().await;
-    for path in ["/api", "/api/", "/api/v1/nope", "/api/v2/transactions", "/v1/nope", "/assets/panel/missing.js", "/assets"]
+    for path in
+        ["/api", "/api/", "/api/v1/nope", "/api/v2/transactions", "/v1/nope", "/assets/panel/missing.js", "/assets"]
     {
         let response = get(&app, path).await;
         assert_eq!(response.status(), 404, "{path}");
