@@ -101,6 +101,8 @@ pub struct CoreConfig {
     /// `PAYGATE_JWT_SECRET`: signs admin access tokens. `None` derives the
     /// key from the sealing key.
     pub jwt_secret: Option<SecretString>,
+    /// Where the admin panel is reached: invitation links point there.
+    pub admin_panel_url: String,
     /// Tests only: provider failures to inject in front of the sandbox.
     /// No environment variable sets it.
     pub provider_faults: Option<Arc<providers::faults::FaultPlan>>,
@@ -136,6 +138,7 @@ impl CoreConfig {
             gocardless_api_base: None,
             provider_allow_private: false,
             jwt_secret: None,
+            admin_panel_url: "http://127.0.0.1:8081".into(),
             provider_faults: None,
             dns_resolver: None,
             clock: None,
@@ -200,6 +203,7 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
         gocardless_api_base: config.gocardless_api_base.as_ref().map(|base| base.trim_end_matches('/').to_owned()),
         provider_allow_private: config.provider_allow_private,
         jwt_secret: config.jwt_secret.clone(),
+        admin_panel_url: config.admin_panel_url.trim_end_matches('/').to_owned(),
     };
     let mut provider: Arc<dyn providers::Provider> =
         Arc::new(providers::sandbox::SandboxProvider::new(store.clone(), config.sandbox_latency));

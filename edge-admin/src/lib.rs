@@ -2,13 +2,14 @@
 //! key; every route is one gRPC call to core. No rule, storage or secret
 //! lives here.
 
+mod identity;
 pub mod openapi;
 
-use std::future::Future;
+use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, Path, State},
+    extract::{ConnectInfo, DefaultBodyLimit, Path, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{delete, get, post},
@@ -26,7 +27,7 @@ use paygate_contract::{
         tax_service_client::TaxServiceClient, test_clock_service_client::TestClockServiceClient,
         transaction_service_client::TransactionServiceClient,
     },
-    server::HttpLimits,
+    server::{CLIENT_IP_HEADER, HttpLimits, TrustedProxies},
     wire::{self, List, ListQuery},
 };
 use tokio::net::TcpListener;
@@ -119,6 +120,7 @@ pub fn router(core: Channel) -> Router {
         .route("/ipn-deliveries/{id}/resend", post(resend_ipn_delivery))
         .route("/jobs/status", get(jobs_status))
         .route("/openapi.json", get(openapi_document))
+        .merge(identity::routes(state.channel.clone()))
         .method_not_allowed_fallback(paygate_contract::http::method_not_allowed);
     Router::new()
         .nest("/api/v1", api.clone())
@@ -132,13 +134,33 @@ pub fn router(core: Channel) -> Router {
 
 /// Serves the Admin API on `listener` within `limits` until `shutdown`,
 /// then drains.
+/// Requests from `trusted_proxies` are attributed to the client their
+/// `X-Forwarded-For` names (in the audit log).
 pub async fn serve(
     core: Channel,
     listener: TcpListener,
     limits: HttpLimits,
+    trusted_proxies: TrustedProxies,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    paygate_contract::server::serve(listener, router(core), limits, shutdown).await
+    let app = router(core).layer(axum::middleware::from_fn_with_state(Arc::new(trusted_proxies), attribute_client));
+    paygate_contract::server::serve(listener, app, limits, shutdown).await
+}
+
+/// Replaces the peer address the server recorded with the client behind a
+/// trusted proxy.
+async fn attribute_client(
+    State(trusted): State<Arc<TrustedProxies>>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
+        let client = trusted.client_address(peer, request.headers());
+        if let Ok(value) = axum::http::HeaderValue::from_str(&client.to_string()) {
+            request.headers_mut().insert(CLIENT_IP_HEADER, value);
+        }
+    }
+    next.run(request).await
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

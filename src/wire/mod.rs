@@ -7,6 +7,7 @@
 //! document that describes them.
 
 mod customers;
+mod identity;
 mod objects;
 mod portal;
 mod providers;
@@ -14,6 +15,7 @@ mod requests;
 mod subscriptions;
 
 pub use customers::*;
+pub use identity::*;
 pub use objects::*;
 pub use portal::*;
 pub use providers::*;

@@ -68,7 +68,7 @@ impl auth_service_server::AuthService for GrpcApi {
             let answer = match self.core.login(&body.email, &body.password).await? {
                 SignIn::Tokens(tokens) => {
                     self.audit_sign_in(&request, &tokens).await?;
-                    signed_in(tokens)
+                    signed_in(*tokens)
                 }
                 SignIn::MfaRequired { mfa_token } => {
                     SignInResponse { mfa_required: true, mfa_token, ..Default::default() }
@@ -234,7 +234,11 @@ impl user_service_server::UserService for GrpcApi {
             let body = request.get_ref();
             let invited = self.core.invite_user(&principal, &body.email, &body.name, &body.role).await?;
             self.core.audit(&principal, "user.invite", &invited.user.id).await;
-            Ok(Response::new(InviteUserResponse { user: Some(user(invited.user)), invitation_token: invited.token }))
+            Ok(Response::new(InviteUserResponse {
+                invitation_url: self.core.invitation_url(&invited.token),
+                user: Some(user(invited.user)),
+                invitation_token: invited.token,
+            }))
         })
         .await?
     }

@@ -134,6 +134,8 @@ pub struct Settings {
     /// Signs admin access tokens; `None` derives a key from the sealing
     /// key, which every replica shares anyway.
     pub jwt_secret: Option<crate::crypto::SecretString>,
+    /// Where the admin panel is reached: invitation links point there.
+    pub admin_panel_url: String,
 }
 
 /// The domain's handle on everything it needs; cheap to clone.
@@ -412,6 +414,8 @@ pub(crate) fn test_core(store: Arc<dyn Store>, idempotency_lock_micros: i64) -> 
             stripe_api_base: provider_accounts::STRIPE_API.into(),
             gocardless_api_base: None,
             provider_allow_private: true,
+            jwt_secret: None,
+            admin_panel_url: "http://localhost".into(),
         }),
     }
 }

@@ -2,6 +2,7 @@
 //! merchant and a payer would.
 #![allow(clippy::unwrap_used)]
 
+mod admin_users;
 mod billing;
 mod binary;
 mod caddy;

@@ -179,7 +179,7 @@ impl Entity for LoginThrottle {
 /// The answer to a sign-in step.
 #[derive(Debug, Clone)]
 pub enum SignIn {
-    Tokens(Tokens),
+    Tokens(Box<Tokens>),
     /// The password was right; a code must follow, with this token.
     MfaRequired {
         mfa_token: String,
@@ -319,7 +319,7 @@ impl Core {
             return Ok(SignIn::MfaRequired { mfa_token: self.sign(&claims)? });
         }
         self.clear_failures(email).await?;
-        Ok(SignIn::Tokens(self.start_session(user).await?))
+        Ok(SignIn::Tokens(Box::new(self.start_session(user).await?)))
     }
 
     /// The second step: a TOTP code (each accepted once) or an unused

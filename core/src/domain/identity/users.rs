@@ -189,6 +189,13 @@ pub struct Invited {
 }
 
 impl Core {
+    /// The admin panel page where the token's holder sets a password. The
+    /// token travels in the fragment, which browsers never send to a
+    /// server or in a `Referer`.
+    pub fn invitation_url(&self, token: &str) -> String {
+        format!("{}/accept-invite#token={token}", self.settings.admin_panel_url)
+    }
+
     /// Creates a user of `organization_id` who sets a password through the
     /// returned one-time token. Used by invitations and by the operator's
     /// `paygate user create`.
