@@ -10,6 +10,7 @@ mod customers;
 mod objects;
 mod portal;
 mod providers;
+mod reports;
 mod requests;
 mod subscriptions;
 
@@ -17,6 +18,7 @@ pub use customers::*;
 pub use objects::*;
 pub use portal::*;
 pub use providers::*;
+pub use reports::*;
 pub use requests::*;
 use serde::{Deserialize, Serialize};
 pub use subscriptions::*;

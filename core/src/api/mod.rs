@@ -7,6 +7,7 @@ mod customers;
 mod payments;
 mod portal;
 mod providers;
+mod reports;
 mod subscriptions;
 
 use paygate_contract::proto::v1::{self as pb, *};
