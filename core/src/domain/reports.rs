@@ -593,6 +593,69 @@ pub fn timeline(transaction: &Transaction, deliveries: &[IpnDelivery]) -> Vec<Ti
 mod tests {
     use super::*;
 
+    /// A transaction as versions before status history and refund
+    /// settlement times stored it.
+    fn legacy_transaction() -> Transaction {
+        serde_json::from_value(serde_json::json!({
+            "id": "txn_old", "createdAt": 1_000, "updatedAt": 9_000, "organizationId": "org_a",
+            "siteId": "site_a", "checkoutId": "chk_a", "status": "succeeded", "amount": 1050,
+            "currency": "BHD", "captureMethod": "automatic",
+            "paymentMethod": {"type": "card", "token": "tok_visa"}, "provider": "sandbox",
+            "amountCaptured": 1050, "amountRefunded": 50,
+            "refunds": [{"id": "re_old", "amount": 50, "status": "succeeded", "createdAt": 5_000}]
+        }))
+        .expect("an old document still reads")
+    }
+
+    #[test]
+    fn an_old_transaction_gets_a_derived_timeline_marked_approximate() {
+        let entries = timeline(&legacy_transaction(), &[]);
+        let kinds: Vec<_> = entries.iter().map(|e| (e.kind, e.at, e.approximate)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("transaction.created", 1_000, false),
+                ("refund.requested", 5_000, false),
+                ("refund.succeeded", 5_000, true),
+                ("transaction.status_changed", 9_000, true),
+            ]
+        );
+        assert_eq!(entries[0].title, "Payment of 1.050 BHD created");
+        assert_eq!(entries[3].status, Some("succeeded"));
+    }
+
+    #[test]
+    fn a_recorded_history_is_told_change_by_change() {
+        let mut t = legacy_transaction();
+        t.status = TransactionStatus::Canceled;
+        t.refunds.clear();
+        t.history = [
+            (TransactionStatus::Pending, 1_000),
+            (TransactionStatus::Processing, 2_000),
+            (TransactionStatus::RequiresCapture, 3_000),
+            (TransactionStatus::Canceled, 4_000),
+        ]
+        .map(|(status, at)| StatusChange { status, at })
+        .to_vec();
+        t.action_failures.push(crate::domain::transactions::ActionFailure {
+            action: PendingAction::Capture,
+            code: "expired".into(),
+            message: "too late".into(),
+            at: 3_500,
+        });
+        let kinds: Vec<_> = timeline(&t, &[]).into_iter().map(|e| (e.kind, e.at, e.approximate)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("transaction.created", 1_000, false),
+                ("transaction.status_changed", 2_000, false),
+                ("transaction.status_changed", 3_000, false),
+                ("transaction.capture_failed", 3_500, false),
+                ("transaction.canceled", 4_000, false),
+            ]
+        );
+    }
+
     #[test]
     fn formula_cells_are_neutralised() {
         assert_eq!(neutralise_formula("=SUM(A1)"), "'=SUM(A1)");
