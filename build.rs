@@ -3,6 +3,7 @@ use std::{env, fs, path::PathBuf};
 const PROTOS: &[&str] = &[
     "proto/paygate/v1/common.proto",
     "proto/paygate/v1/organizations.proto",
+    "proto/paygate/v1/identity.proto",
     "proto/paygate/v1/api_keys.proto",
     "proto/paygate/v1/sites.proto",
     "proto/paygate/v1/checkouts.proto",

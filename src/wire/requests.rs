@@ -343,6 +343,10 @@ pub struct UpdateOrganizationRequest {
     /// The court or registry keeping the register, e.g.
     /// `Amtsgericht Berlin-Charlottenburg`; up to 100 characters.
     pub register_court: Option<String>,
+    /// Every user of the organization must sign in with a second factor;
+    /// those without one can only set it up until they do. Owners only
+    /// (403 `owner_required` otherwise).
+    pub require_two_factor: Option<bool>,
 }
 
 impl From<UpdateOrganizationRequest> for pb::UpdateOrganizationRequest {
@@ -361,6 +365,7 @@ impl From<UpdateOrganizationRequest> for pb::UpdateOrganizationRequest {
             website: b.website,
             registration_number: b.registration_number,
             register_court: b.register_court,
+            require_two_factor: b.require_two_factor,
         }
     }
 }

@@ -276,6 +276,8 @@ impl StackConfig {
             provider_faults: self.provider_faults.clone(),
             dns_resolver: self.dns_resolver.clone(),
             clock: self.clock.clone(),
+            // The stack does not configure admin sign-in tokens yet.
+            jwt_secret: None,
             pdf_url: Some(match local_pdf {
                 Some(addr) => format!("http://{addr}"),
                 None => self.pdf_url.clone().unwrap_or_else(|| format!("http://{}", self.pdf_addr)),

@@ -163,7 +163,8 @@ impl transaction_service_server::TransactionService for GrpcApi {
             let principal = self.principal(&request, scopes::TRANSACTIONS_WRITE).await?;
             let body = request.get_ref();
             let done = self.core.capture(&principal, &body.id, body.amount, &body.idempotency_key).await?;
-            self.current_transaction(&principal, done).await
+            let response = self.current_transaction(&principal, done).await?;
+            Ok(self.audited(&principal, "transaction.capture", response).await)
         })
         .await?
     }
@@ -179,7 +180,8 @@ impl transaction_service_server::TransactionService for GrpcApi {
                 return Err(CoreError::field("amount", "parameter_unknown", "cancel takes no amount").into());
             }
             let done = self.core.cancel(&principal, &body.id, &body.idempotency_key).await?;
-            self.current_transaction(&principal, done).await
+            let response = self.current_transaction(&principal, done).await?;
+            Ok(self.audited(&principal, "transaction.cancel", response).await)
         })
         .await?
     }
@@ -195,7 +197,13 @@ impl transaction_service_server::TransactionService for GrpcApi {
             let transaction = self.core.owned_transaction(&principal, &body.transaction_id).await?;
             let refund =
                 transaction.refunds.iter().find(|r| r.id == created.value.id).cloned().unwrap_or(created.value);
-            Ok(replayed(convert::refund(&refund, &transaction), created.replayed))
+            Ok(self
+                .audited(
+                    &principal,
+                    "refund.create",
+                    replayed(convert::refund(&refund, &transaction), created.replayed),
+                )
+                .await)
         })
         .await?
     }
@@ -242,7 +250,7 @@ impl ipn_service_server::IpnService for GrpcApi {
         traced("ResendIpnDelivery", &request, async {
             let principal = self.principal(&request, scopes::TRANSACTIONS_WRITE).await?;
             let delivery = self.core.resend_ipn(&principal, &request.get_ref().id).await?;
-            Ok(Response::new(delivery_pb(delivery)))
+            Ok(self.audited(&principal, "ipn_delivery.resend", Response::new(delivery_pb(delivery))).await)
         })
         .await?
     }

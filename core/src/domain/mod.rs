@@ -8,6 +8,7 @@ mod countries;
 pub mod customers;
 pub mod documents_pdf;
 pub mod idempotency;
+pub mod identity;
 pub mod invoices;
 pub mod ipn;
 pub mod livemode;
@@ -105,6 +106,10 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     },
     CollectionSpec { name: "portal_browser_sessions", unique: &["secretHash"], indexed: &[] },
     CollectionSpec { name: "migrations", unique: &[], indexed: &[] },
+    CollectionSpec { name: "users", unique: &["email", "invitationHash"], indexed: &["organizationId", "role"] },
+    CollectionSpec { name: "admin_sessions", unique: &[], indexed: &["userId"] },
+    CollectionSpec { name: "login_throttles", unique: &[], indexed: &[] },
+    CollectionSpec { name: "audit_log", unique: &[], indexed: &["organizationId"] },
 ];
 
 /// Settings the domain needs at run time.
@@ -138,6 +143,9 @@ pub struct Settings {
     /// Lets provider records point `apiBase` at http or private addresses
     /// (stand-ins in development).
     pub provider_allow_private: bool,
+    /// Signs admin access tokens; `None` derives a key from the sealing
+    /// key, which every replica shares anyway.
+    pub jwt_secret: Option<crate::crypto::SecretString>,
 }
 
 /// The domain's handle on everything it needs; cheap to clone.
