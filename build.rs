@@ -7,6 +7,7 @@ const PROTOS: &[&str] = &[
     "proto/paygate/v1/api_keys.proto",
     "proto/paygate/v1/sites.proto",
     "proto/paygate/v1/checkouts.proto",
+    "proto/paygate/v1/transaction_filters.proto",
     "proto/paygate/v1/transactions.proto",
     "proto/paygate/v1/ipn.proto",
     "proto/paygate/v1/operations.proto",
@@ -16,6 +17,7 @@ const PROTOS: &[&str] = &[
     "proto/paygate/v1/customers.proto",
     "proto/paygate/v1/portal.proto",
     "proto/paygate/v1/subscriptions.proto",
+    "proto/paygate/v1/reports.proto",
     "proto/paygate/pdf/v1/pdf.proto",
 ];
 

@@ -28,10 +28,11 @@ use paygate_contract::proto::v1::{
     ipn_service_server::IpnServiceServer, operations_service_server::OperationsServiceServer,
     organization_service_server::OrganizationServiceServer, plan_service_server::PlanServiceServer,
     portal_service_server::PortalServiceServer, provider_hook_service_server::ProviderHookServiceServer,
-    provider_service_server::ProviderServiceServer, site_service_server::SiteServiceServer,
-    subscription_service_server::SubscriptionServiceServer, tax_service_server::TaxServiceServer,
-    test_clock_service_server::TestClockServiceServer, transaction_service_server::TransactionServiceServer,
-    user_service_server::UserServiceServer, vat_service_server::VatServiceServer,
+    provider_service_server::ProviderServiceServer, report_service_server::ReportServiceServer,
+    site_service_server::SiteServiceServer, subscription_service_server::SubscriptionServiceServer,
+    tax_service_server::TaxServiceServer, test_clock_service_server::TestClockServiceServer,
+    transaction_service_server::TransactionServiceServer, user_service_server::UserServiceServer,
+    vat_service_server::VatServiceServer,
 };
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
@@ -350,6 +351,7 @@ pub async fn serve(
         .add_service(CheckoutServiceServer::new(api.clone()))
         .add_service(TransactionServiceServer::new(api.clone()))
         .add_service(IpnServiceServer::new(api.clone()))
+        .add_service(ReportServiceServer::new(api.clone()))
         .add_service(OperationsServiceServer::new(api.clone()))
         .add_service(TaxServiceServer::new(api.clone()))
         .add_service(VatServiceServer::new(api.clone()))

@@ -11,6 +11,7 @@ mod identity;
 mod objects;
 mod portal;
 mod providers;
+mod reports;
 mod requests;
 mod subscriptions;
 
@@ -19,6 +20,7 @@ pub use identity::*;
 pub use objects::*;
 pub use portal::*;
 pub use providers::*;
+pub use reports::*;
 pub use requests::*;
 use serde::{Deserialize, Serialize};
 pub use subscriptions::*;

@@ -8,6 +8,7 @@ mod identity;
 mod payments;
 mod portal;
 mod providers;
+mod reports;
 mod subscriptions;
 
 use paygate_contract::proto::v1::{self as pb, *};

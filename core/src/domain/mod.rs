@@ -18,6 +18,7 @@ pub mod plans;
 pub mod portal;
 pub mod provider_accounts;
 pub mod provider_events;
+pub mod reports;
 pub mod sites;
 pub mod subscriptions;
 pub mod tax_rules;
@@ -67,12 +68,23 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     CollectionSpec {
         name: "transactions",
         unique: &[],
-        indexed: &["organizationId", "livemode", "siteId", "status", "checkoutId", "needsWork", "providerReference"],
+        indexed: &[
+            "organizationId",
+            "livemode",
+            "siteId",
+            "status",
+            "checkoutId",
+            "needsWork",
+            "providerReference",
+            "currency",
+            "amount",
+            "customerEmailKey",
+        ],
     },
     CollectionSpec {
         name: "ipn_deliveries",
         unique: &[],
-        indexed: &["organizationId", "livemode", "siteId", "status", "needsWork"],
+        indexed: &["organizationId", "livemode", "siteId", "status", "needsWork", "transactionId", "checkoutId"],
     },
     crate::providers::sandbox::COLLECTION,
     CollectionSpec { name: "tax_rules", unique: &[], indexed: &["organizationId", "livemode", "country"] },
@@ -319,8 +331,18 @@ impl Core {
     }
 
     pub async fn list<T: Entity>(&self, filter: &Filter, page: &Page) -> CoreResult<(Vec<T>, bool)> {
+        self.list_in(filter, &[], page).await
+    }
+
+    /// [`Core::list`] narrowed to documents inside every range.
+    pub async fn list_in<T: Entity>(
+        &self,
+        filter: &Filter,
+        ranges: &[crate::store::Range],
+        page: &Page,
+    ) -> CoreResult<(Vec<T>, bool)> {
         self.check_cursor_tenant(T::COLLECTION, filter, page).await?;
-        let result = self.store.find(T::COLLECTION, filter, page).await?;
+        let result = self.store.find_in(T::COLLECTION, filter, ranges, page).await?;
         let items = result.data.into_iter().map(from_document).collect::<CoreResult<Vec<T>>>()?;
         Ok((items, result.has_more))
     }

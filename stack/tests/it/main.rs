@@ -24,6 +24,7 @@ mod operations;
 mod payments;
 mod portal;
 mod providers;
+mod reports;
 mod subscription_providers;
 mod subscriptions;
 mod transport;
