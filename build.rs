@@ -3,9 +3,11 @@ use std::{env, fs, path::PathBuf};
 const PROTOS: &[&str] = &[
     "proto/paygate/v1/common.proto",
     "proto/paygate/v1/organizations.proto",
+    "proto/paygate/v1/identity.proto",
     "proto/paygate/v1/api_keys.proto",
     "proto/paygate/v1/sites.proto",
     "proto/paygate/v1/checkouts.proto",
+    "proto/paygate/v1/transaction_filters.proto",
     "proto/paygate/v1/transactions.proto",
     "proto/paygate/v1/ipn.proto",
     "proto/paygate/v1/operations.proto",
@@ -15,6 +17,7 @@ const PROTOS: &[&str] = &[
     "proto/paygate/v1/customers.proto",
     "proto/paygate/v1/portal.proto",
     "proto/paygate/v1/subscriptions.proto",
+    "proto/paygate/v1/reports.proto",
     "proto/paygate/pdf/v1/pdf.proto",
 ];
 

@@ -178,6 +178,17 @@ pub fn core_request<T>(headers: &HeaderMap, message: T) -> tonic::Request<T> {
     {
         request.metadata_mut().insert("authorization", value);
     }
+    // The mode a signed-in user works in, and the client's address (set by
+    // the edge's server, never taken from the client).
+    for name in ["paygate-mode", crate::server::CLIENT_IP_HEADER] {
+        if let Some(value) = headers
+            .get(name)
+            .filter(|v| v.len() <= 64)
+            .and_then(|v| tonic::metadata::MetadataValue::try_from(v.as_bytes()).ok())
+        {
+            request.metadata_mut().insert(name, value);
+        }
+    }
     crate::telemetry::inject_context(request.metadata_mut());
     request
 }

@@ -19,7 +19,7 @@ use utoipa::{
         link::LinkBuilder,
         path::{OperationBuilder, ParameterBuilder, ParameterIn},
         request_body::RequestBodyBuilder,
-        schema::{ObjectBuilder, Type},
+        schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type},
         security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
         tag::TagBuilder,
     },
@@ -224,6 +224,32 @@ impl Route {
                 .header(
                     "Content-Disposition",
                     HeaderBuilder::new().schema(ObjectBuilder::new().schema_type(Type::String)).build(),
+                )
+                .build(),
+        );
+        self
+    }
+
+    /// `200` with a CSV file, its row count in `Export-Rows` and, when the
+    /// rows were capped, the cap in `Export-Truncated`.
+    pub fn answers_csv(mut self, description: &str) -> Self {
+        let text = ObjectBuilder::new().schema_type(Type::String).content_media_type("text/csv").build();
+        let integer = || HeaderBuilder::new().schema(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)));
+        self.responses.insert(
+            200,
+            ResponseBuilder::new()
+                .description(description)
+                .content("text/csv", ContentBuilder::new().schema(Some(text)).build())
+                .header(
+                    "Content-Disposition",
+                    HeaderBuilder::new().schema(ObjectBuilder::new().schema_type(Type::String)).build(),
+                )
+                .header("Export-Rows", integer().description(Some("Rows in the file, the header not counted.")).build())
+                .header(
+                    "Export-Truncated",
+                    integer()
+                        .description(Some("Only when more rows matched than an export holds: that cap (10000)."))
+                        .build(),
                 )
                 .build(),
         );
@@ -489,6 +515,25 @@ pub fn one_of(names: &[&str]) -> utoipa::openapi::schema::Object {
 /// A plain string schema.
 pub fn text() -> utoipa::openapi::schema::Object {
     string().build()
+}
+
+/// An RFC 3339 time.
+pub fn date_time() -> utoipa::openapi::schema::Object {
+    string().format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))).build()
+}
+
+/// A non-negative amount in minor units.
+pub fn minor_units() -> utoipa::openapi::schema::Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(0))
+        .build()
+}
+
+/// An email address.
+pub fn email() -> utoipa::openapi::schema::Object {
+    string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Email))).max_length(Some(320)).build()
 }
 
 /// The document as served: OpenAPI 3.1 JSON.

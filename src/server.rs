@@ -75,6 +75,9 @@ impl Default for HttpLimits {
     }
 }
 
+/// The client's address as an edge forwards it to core.
+pub const CLIENT_IP_HEADER: &str = "x-paygate-client-ip";
+
 /// Serves `router` on `listener` until `shutdown`, then lets in-flight
 /// requests finish (up to 30 s). Handlers see the peer's address as
 /// `ConnectInfo<SocketAddr>`.
@@ -119,6 +122,11 @@ pub async fn serve(
         }
         let service = tower::ServiceExt::map_request(app.clone(), move |mut request: Request<_>| {
             request.extensions_mut().insert(ConnectInfo(peer));
+            // Whatever a client sent under this name is replaced: core
+            // believes it (the audit log's client address).
+            if let Ok(value) = axum::http::HeaderValue::from_str(&peer.ip().to_string()) {
+                request.headers_mut().insert(CLIENT_IP_HEADER, value);
+            }
             request
         });
         let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));

@@ -194,6 +194,8 @@ async fn fixture(core: &Core) -> Result<Fixture, BoxError> {
         key_id: "key_bench".into(),
         scopes: Vec::new(),
         mode: KeyMode::Test,
+        user: None,
+        client_ip: String::new(),
     };
     let plan = NewPlan {
         name: "Pro".into(),

@@ -34,13 +34,26 @@ impl fmt::Debug for SecretString {
 }
 
 /// Lowercase hex SHA-256.
+/// HMAC-SHA256 of `data` under `key`.
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
 /// The key that seals secrets at rest.
 #[derive(Clone)]
-pub struct SealingKey(Aes256Gcm);
+pub struct SealingKey {
+    aead: Aes256Gcm,
+    /// HMAC key for [`SealingKey::derive`], itself derived from the sealing
+    /// key so the sealing key's bytes are used for one purpose only.
+    derivation: [u8; 32],
+}
 
 impl fmt::Debug for SealingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -67,7 +80,16 @@ impl SealingKey {
     }
 
     fn from_bytes(bytes: &[u8]) -> Self {
-        Self(Aes256Gcm::new(aes_gcm::Key::<Aes256Gcm>::from_slice(bytes)))
+        Self {
+            aead: Aes256Gcm::new(aes_gcm::Key::<Aes256Gcm>::from_slice(bytes)),
+            derivation: hmac_sha256(bytes, b"paygate key derivation v1"),
+        }
+    }
+
+    /// A 32-byte key for `purpose`, the same on every replica that shares
+    /// this sealing key (e.g. the key that signs admin access tokens).
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        hmac_sha256(&self.derivation, purpose.as_bytes())
     }
 
     /// Development fallback: a key generated once and kept (mode 0600) in
@@ -112,7 +134,7 @@ impl SealingKey {
     pub fn seal(&self, plaintext: &str, context: &str) -> Result<String, CoreError> {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let sealed = self
-            .0
+            .aead
             .encrypt(&nonce, aes_gcm::aead::Payload { msg: plaintext.as_bytes(), aad: context.as_bytes() })
             .map_err(|_| CoreError::Internal("sealing failed".into()))?;
         let mut out = nonce.to_vec();
@@ -128,7 +150,7 @@ impl SealingKey {
         }
         let (nonce, ciphertext) = raw.split_at(12);
         let plain = self
-            .0
+            .aead
             .decrypt(Nonce::from_slice(nonce), aes_gcm::aead::Payload { msg: ciphertext, aad: context.as_bytes() })
             .map_err(|_| corrupt())?;
         String::from_utf8(plain).map(SecretString::new).map_err(|_| corrupt())

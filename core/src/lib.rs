@@ -22,14 +22,16 @@ pub mod workers;
 use std::{future::Future, path::PathBuf, sync::Arc, time::Duration};
 
 use paygate_contract::proto::v1::{
-    api_key_service_server::ApiKeyServiceServer, checkout_service_server::CheckoutServiceServer,
+    api_key_service_server::ApiKeyServiceServer, audit_service_server::AuditServiceServer,
+    auth_service_server::AuthServiceServer, checkout_service_server::CheckoutServiceServer,
     customer_service_server::CustomerServiceServer, invoice_service_server::InvoiceServiceServer,
     ipn_service_server::IpnServiceServer, operations_service_server::OperationsServiceServer,
     organization_service_server::OrganizationServiceServer, plan_service_server::PlanServiceServer,
     portal_service_server::PortalServiceServer, provider_hook_service_server::ProviderHookServiceServer,
-    provider_service_server::ProviderServiceServer, site_service_server::SiteServiceServer,
-    subscription_service_server::SubscriptionServiceServer, tax_service_server::TaxServiceServer,
-    test_clock_service_server::TestClockServiceServer, transaction_service_server::TransactionServiceServer,
+    provider_service_server::ProviderServiceServer, report_service_server::ReportServiceServer,
+    site_service_server::SiteServiceServer, subscription_service_server::SubscriptionServiceServer,
+    tax_service_server::TaxServiceServer, test_clock_service_server::TestClockServiceServer,
+    transaction_service_server::TransactionServiceServer, user_service_server::UserServiceServer,
     vat_service_server::VatServiceServer,
 };
 use tokio::net::TcpListener;
@@ -97,6 +99,11 @@ pub struct CoreConfig {
     /// `PAYGATE_PROVIDER_ALLOW_PRIVATE`: provider records may point at
     /// http or private addresses (development stand-ins).
     pub provider_allow_private: bool,
+    /// `PAYGATE_JWT_SECRET`: signs admin access tokens. `None` derives the
+    /// key from the sealing key.
+    pub jwt_secret: Option<SecretString>,
+    /// Where the admin panel is reached: invitation links point there.
+    pub admin_panel_url: String,
     /// Tests only: provider failures to inject in front of the sandbox.
     /// No environment variable sets it.
     pub provider_faults: Option<Arc<providers::faults::FaultPlan>>,
@@ -131,6 +138,8 @@ impl CoreConfig {
             stripe_api_base: None,
             gocardless_api_base: None,
             provider_allow_private: false,
+            jwt_secret: None,
+            admin_panel_url: "http://127.0.0.1:8081".into(),
             provider_faults: None,
             dns_resolver: None,
             clock: None,
@@ -194,6 +203,8 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
             .to_owned(),
         gocardless_api_base: config.gocardless_api_base.as_ref().map(|base| base.trim_end_matches('/').to_owned()),
         provider_allow_private: config.provider_allow_private,
+        jwt_secret: config.jwt_secret.clone(),
+        admin_panel_url: config.admin_panel_url.trim_end_matches('/').to_owned(),
     };
     let mut provider: Arc<dyn providers::Provider> =
         Arc::new(providers::sandbox::SandboxProvider::new(store.clone(), config.sandbox_latency));
@@ -340,6 +351,7 @@ pub async fn serve(
         .add_service(CheckoutServiceServer::new(api.clone()))
         .add_service(TransactionServiceServer::new(api.clone()))
         .add_service(IpnServiceServer::new(api.clone()))
+        .add_service(ReportServiceServer::new(api.clone()))
         .add_service(OperationsServiceServer::new(api.clone()))
         .add_service(TaxServiceServer::new(api.clone()))
         .add_service(VatServiceServer::new(api.clone()))
@@ -350,6 +362,9 @@ pub async fn serve(
         .add_service(PortalServiceServer::new(api.clone()))
         .add_service(SubscriptionServiceServer::new(api.clone()))
         .add_service(TestClockServiceServer::new(api.clone()))
+        .add_service(AuthServiceServer::new(api.clone()))
+        .add_service(UserServiceServer::new(api.clone()))
+        .add_service(AuditServiceServer::new(api.clone()))
         .add_service(InvoiceServiceServer::new(api))
         .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), shutdown)
         .await

@@ -45,6 +45,8 @@ async fn site(core: &Core) -> (Principal, String, String) {
         key_id: "key_test".into(),
         scopes: vec!["sites:write".into()],
         mode: paygate_core::domain::api_keys::KeyMode::Test,
+        user: None,
+        client_ip: String::new(),
     };
     (principal, site.id, secret.expose().to_owned())
 }

@@ -115,6 +115,8 @@ async fn site_charging_through(
         key_id: "key_test".into(),
         scopes: scopes::ALL.iter().map(|s| (*s).to_owned()).collect(),
         mode: KeyMode::Test,
+        user: None,
+        client_ip: String::new(),
     };
     let (account, secret) = core.create_provider(&principal, input).await.unwrap();
     let change = SiteChange { provider_id: Some(&account.id), ..Default::default() };

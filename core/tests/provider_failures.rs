@@ -45,6 +45,8 @@ async fn fixture() -> Fixture {
         key_id: "key_test".into(),
         scopes: scopes::ALL.iter().map(|s| (*s).to_owned()).collect(),
         mode: KeyMode::Test,
+        user: None,
+        client_ip: String::new(),
     };
     Fixture { core, plan, principal, site_id: site.id, _dir: dir }
 }

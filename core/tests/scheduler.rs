@@ -152,6 +152,8 @@ async fn idempotency_records_are_purged_after_24_hours_on_the_clock() {
                 key_id: "key_1".into(),
                 scopes: Vec::new(),
                 mode: KeyMode::Test,
+                user: None,
+                client_ip: String::new(),
             };
             core.idempotent(&principal, "test", key, "fp".into(), "res", |id| async move { Ok(id) }).await.expect("run")
         }
@@ -175,8 +177,14 @@ async fn subscriber(core: &Core) -> (Principal, String, String, String) {
     use paygate_core::domain::{customers::CustomerInput, plans::NewPlan};
     let org = core.create_organization("Acme").await.expect("org");
     let (site, _) = core.create_site(&org.id, "Shop", "").await.expect("site");
-    let principal =
-        Principal { organization_id: org.id.clone(), key_id: "key_1".into(), scopes: Vec::new(), mode: KeyMode::Test };
+    let principal = Principal {
+        organization_id: org.id.clone(),
+        key_id: "key_1".into(),
+        scopes: Vec::new(),
+        mode: KeyMode::Test,
+        user: None,
+        client_ip: String::new(),
+    };
     let plan = NewPlan {
         name: "Pro".into(),
         amount: Some(990),

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use paygate_core::store::{
-    CollectionSpec, Document, DueCursor, Filter, MongoStore, Page, SqliteStore, Store, StoreError,
+    CollectionSpec, Document, DueCursor, Filter, MongoStore, Page, Range, SqliteStore, Store, StoreError,
 };
 use serde_json::{Value, json};
 
@@ -547,6 +547,70 @@ mod suite {
         assert!(matches!(refused, Err(StoreError::Backend(_))), "{refused:?}");
     }
 
+    pub async fn ranges_narrow_finds_and_counts(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        for (n, amount) in [(1, json!(100)), (2, json!(250)), (3, json!(500)), (4, json!(750)), (5, json!(1000))] {
+            let owner = if n % 2 == 0 { "even" } else { "odd" };
+            store
+                .insert("widgets", widget(&format!("r{n}"), n * 10, json!({"amount": amount, "owner": owner})))
+                .await
+                .expect("insert");
+        }
+        // Look-alikes of another type never fall in a range.
+        store.insert("widgets", widget("s", 30, json!({"amount": "300", "owner": "odd"}))).await.expect("insert");
+        store.insert("widgets", widget("t", 30, json!({"amount": true, "owner": "odd"}))).await.expect("insert");
+        store.insert("widgets", widget("u", 35, json!({"owner": "odd"}))).await.expect("insert");
+
+        let find = |filter: Filter, ranges: Vec<Range>| async move {
+            let page = store.find_in("widgets", &filter, &ranges, &first_page(100)).await.expect("find_in");
+            page.data.into_iter().map(|d| d.id).collect::<Vec<_>>()
+        };
+        let amount = |min, max| Range::new("amount", min, max);
+        let created = |min, max| Range::new("createdAt", min, max);
+        assert_eq!(find(vec![], vec![amount(Some(250), Some(750))]).await, ["r4", "r3", "r2"]);
+        assert_eq!(find(vec![], vec![amount(Some(501), None)]).await, ["r5", "r4"]);
+        assert_eq!(find(vec![], vec![amount(None, Some(100))]).await, ["r1"]);
+        assert_eq!(find(vec![], vec![amount(Some(1), Some(2))]).await, Vec::<String>::new());
+        assert_eq!(find(vec![], vec![amount(Some(750), Some(250))]).await, Vec::<String>::new(), "empty range");
+        assert_eq!(find(vec![], vec![created(Some(20), Some(40))]).await, ["r4", "u", "t", "s", "r3", "r2"]);
+        assert_eq!(find(vec![], vec![created(None, Some(10))]).await, ["r1"]);
+        assert_eq!(
+            find(vec![("owner", json!("odd"))], vec![created(Some(20), None), amount(Some(0), None)]).await,
+            ["r5", "r3"]
+        );
+        // A field both filtered by equality and ranged keeps both.
+        assert_eq!(find(vec![("amount", json!(500))], vec![amount(Some(400), Some(600))]).await, ["r3"]);
+        assert_eq!(find(vec![("amount", json!(500))], vec![amount(Some(600), None)]).await, Vec::<String>::new());
+
+        // Pages walk the ranged set exactly: full pages, nothing skipped.
+        let ranges = vec![amount(Some(100), Some(1000))];
+        let mut seen = Vec::new();
+        let mut page = first_page(2);
+        loop {
+            let result = store.find_in("widgets", &vec![], &ranges, &page).await.expect("page");
+            if result.has_more {
+                assert_eq!(result.data.len(), 2, "a page before the last is full");
+            }
+            seen.extend(result.data.iter().map(|d| d.id.clone()));
+            if !result.has_more {
+                break;
+            }
+            page.starting_after = seen.last().cloned();
+        }
+        assert_eq!(seen, ["r5", "r4", "r3", "r2", "r1"]);
+
+        let count = store.count_in("widgets", &vec![("owner", json!("odd"))], &[amount(Some(100), None)], 100).await;
+        assert_eq!(count.expect("count_in"), 3);
+        let count = store.count_in("widgets", &vec![], &[created(Some(30), Some(35))], 2).await;
+        assert_eq!(count.expect("count_in"), 2, "counting stops at the bound");
+
+        // Ranges on undeclared fields are refused, not scanned.
+        let refused = store.find_in("widgets", &vec![], &[Range::new("colour", Some(1), None)], &first_page(10)).await;
+        assert!(matches!(refused, Err(StoreError::Backend(_))), "{refused:?}");
+        let refused = store.count_in("widgets", &vec![], &[Range::new("colour", None, Some(1))], 10).await;
+        assert!(matches!(refused, Err(StoreError::Backend(_))), "{refused:?}");
+    }
+
     pub async fn delete_version_removes_only_the_version_judged(ctx: &Ctx) {
         let store = ctx.store.as_ref();
         let first = store.insert("widgets", widget("v", 1, json!({"status": "old"}))).await.expect("insert");
@@ -674,6 +738,7 @@ conformance!(
     find_due_walks_oldest_first_from_a_cursor,
     delete_version_removes_only_the_version_judged,
     count_matches_the_filter_up_to_a_bound,
+    ranges_narrow_finds_and_counts,
     unmigrated_collection_is_refused,
     migrate_is_idempotent,
 );

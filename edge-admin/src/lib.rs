@@ -3,15 +3,16 @@
 //! lives here. It also serves the admin panel (see [`panel`]), which calls
 //! this same API.
 
+mod identity;
 pub mod openapi;
 mod panel;
 
-use std::future::Future;
+use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, Path, State},
-    http::{HeaderMap, StatusCode},
+    extract::{ConnectInfo, DefaultBodyLimit, Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{delete, get, post},
 };
@@ -24,11 +25,11 @@ use paygate_contract::{
         ipn_service_client::IpnServiceClient, operations_service_client::OperationsServiceClient,
         organization_service_client::OrganizationServiceClient, plan_service_client::PlanServiceClient,
         portal_service_client::PortalServiceClient, provider_service_client::ProviderServiceClient,
-        site_service_client::SiteServiceClient, subscription_service_client::SubscriptionServiceClient,
-        tax_service_client::TaxServiceClient, test_clock_service_client::TestClockServiceClient,
-        transaction_service_client::TransactionServiceClient,
+        report_service_client::ReportServiceClient, site_service_client::SiteServiceClient,
+        subscription_service_client::SubscriptionServiceClient, tax_service_client::TaxServiceClient,
+        test_clock_service_client::TestClockServiceClient, transaction_service_client::TransactionServiceClient,
     },
-    server::HttpLimits,
+    server::{CLIENT_IP_HEADER, HttpLimits, TrustedProxies},
     wire::{self, List, ListQuery},
 };
 use tokio::net::TcpListener;
@@ -52,7 +53,12 @@ struct AppState {
     portal: PortalServiceClient<Channel>,
     subscriptions: SubscriptionServiceClient<Channel>,
     clocks: TestClockServiceClient<Channel>,
+    reports: ReportServiceClient<Channel>,
 }
+
+/// The largest export core sends: 10,000 rows of at most a few hundred
+/// bytes each, with room to spare.
+const MAX_EXPORT_BYTES: usize = 32 * 1024 * 1024;
 
 /// The Admin API router over a channel to core.
 pub fn router(core: Channel) -> Router {
@@ -72,6 +78,7 @@ pub fn router(core: Channel) -> Router {
         portal: PortalServiceClient::new(core.clone()),
         subscriptions: SubscriptionServiceClient::new(core.clone()),
         clocks: TestClockServiceClient::new(core.clone()),
+        reports: ReportServiceClient::new(core.clone()).max_decoding_message_size(MAX_EXPORT_BYTES),
         channel: core,
     };
     let api = Router::new()
@@ -113,7 +120,10 @@ pub fn router(core: Channel) -> Router {
         .route("/credit-notes/{id}/pdf", get(get_credit_note_pdf))
         .route("/domains/verify", get(verify_domain))
         .route("/transactions", get(list_transactions))
+        .route("/transactions/export.csv", get(export_transactions))
         .route("/transactions/{id}", get(get_transaction))
+        .route("/transactions/{id}/timeline", get(get_transaction_timeline))
+        .route("/reports/summary", get(get_summary))
         .route("/transactions/{id}/capture", post(capture_transaction))
         .route("/transactions/{id}/cancel", post(cancel_transaction))
         .route("/transactions/{id}/refunds", post(create_refund))
@@ -121,6 +131,7 @@ pub fn router(core: Channel) -> Router {
         .route("/ipn-deliveries/{id}/resend", post(resend_ipn_delivery))
         .route("/jobs/status", get(jobs_status))
         .route("/openapi.json", get(openapi_document))
+        .merge(identity::routes(state.channel.clone()))
         .method_not_allowed_fallback(paygate_contract::http::method_not_allowed);
     Router::new()
         .nest("/api/v1", api.clone())
@@ -134,13 +145,33 @@ pub fn router(core: Channel) -> Router {
 
 /// Serves the Admin API on `listener` within `limits` until `shutdown`,
 /// then drains.
+/// Requests from `trusted_proxies` are attributed to the client their
+/// `X-Forwarded-For` names (in the audit log).
 pub async fn serve(
     core: Channel,
     listener: TcpListener,
     limits: HttpLimits,
+    trusted_proxies: TrustedProxies,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    paygate_contract::server::serve(listener, router(core), limits, shutdown).await
+    let app = router(core).layer(axum::middleware::from_fn_with_state(Arc::new(trusted_proxies), attribute_client));
+    paygate_contract::server::serve(listener, app, limits, shutdown).await
+}
+
+/// Replaces the peer address the server recorded with the client behind a
+/// trusted proxy.
+async fn attribute_client(
+    State(trusted): State<Arc<TrustedProxies>>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
+        let client = trusted.client_address(peer, request.headers());
+        if let Ok(value) = axum::http::HeaderValue::from_str(&client.to_string()) {
+            request.headers_mut().insert(CLIENT_IP_HEADER, value);
+        }
+    }
+    next.run(request).await
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
@@ -558,9 +589,47 @@ async fn list_transactions(
         site_id: query.site_id(),
         status: query.transaction_status()? as i32,
         page: Some(query.page()),
+        filters: Some(query.transaction_filters()),
     };
     let response = state.transactions.list_transactions(core_request(&headers, message)).await?.into_inner();
     Ok(Json(List::<wire::Transaction>::of(&response.data, response.has_more)).into_response())
+}
+
+async fn export_transactions(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<wire::ExportQuery>,
+) -> ApiResult {
+    let message = query.into_proto()?;
+    let export = state.reports.export_transactions(core_request(&headers, message)).await?.into_inner();
+    let mut response = export.csv.into_response();
+    let out = response.headers_mut();
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    out.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"transactions.csv\""));
+    out.insert("export-rows", HeaderValue::from(export.rows));
+    if export.truncated {
+        out.insert("export-truncated", HeaderValue::from(export.limit));
+    }
+    Ok(response)
+}
+
+async fn get_transaction_timeline(
+    State(mut state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let message = pb::GetTransactionRequest { id };
+    let response = state.reports.get_transaction_timeline(core_request(&headers, message)).await?;
+    Ok(Json(wire::TransactionTimeline::from(response.get_ref())).into_response())
+}
+
+async fn get_summary(
+    State(mut state): State<AppState>,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<wire::SummaryQuery>,
+) -> ApiResult {
+    let response = state.reports.get_summary(core_request(&headers, pb::GetSummaryRequest::from(query))).await?;
+    Ok(Json(wire::Summary::from(response.get_ref())).into_response())
 }
 
 /// `amount` that tells a JSON `null` (`Some(None)`) from an absent field
@@ -622,6 +691,7 @@ async fn list_ipn_deliveries(
         site_id: query.site_id(),
         status: query.ipn_delivery_status()?,
         page: Some(query.page()),
+        object_id: query.object_id.clone().unwrap_or_default(),
     };
     let response = state.ipn.list_ipn_deliveries(core_request(&headers, message)).await?.into_inner();
     Ok(Json(List::<wire::IpnDelivery>::of(&response.data, response.has_more)).into_response())

@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use paygate_contract::{
-    openapi::{Document, Method, OpenApi, one_of, route, text},
+    openapi::{Document, Method, OpenApi, date_time, email, minor_units, one_of, route, text},
     wire,
 };
 
@@ -86,11 +86,53 @@ pub fn document() -> OpenApi {
             .paged()
             .query("siteId", text(), "Only this site's transactions.")
             .query("status", one_of(wire::TransactionStatus::NAMES), "Only transactions in this status.")
+            .transaction_filters()
             .answers_list::<wire::Transaction>("A page of transactions, newest first.")
             .link(200, "GetFirstTransaction", "getTransaction", &[("id", "$response.body#/data/0/id")])
             .link(200, "RefundFirstTransaction", "createRefund", &[("id", "$response.body#/data/0/id")])
             .link(200, "CaptureFirstTransaction", "captureTransaction", &[("id", "$response.body#/data/0/id")])
             .link(200, "CancelFirstTransaction", "cancelTransaction", &[("id", "$response.body#/data/0/id")]),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/transactions/export.csv", "exportTransactions", "Export transactions as CSV")
+            .tag("Transactions")
+            .scope(TRANSACTIONS_READ)
+            .describe(
+                "Every transaction matching the filters, newest first, at most 10,000 rows (`Export-Truncated` says \
+                 when more matched). Columns: `id`, `created` (RFC 3339, UTC), `status`, `amount` (minor units), \
+                 `currency`, `amount_decimal` (the amount with the currency's decimals), `customer_email`, \
+                 `site_id`, `checkout_id`, `amount_refunded` (minor units), `provider`. A text cell starting with \
+                 `=`, `+`, `-` or `@` gets a leading `'` so spreadsheets do not run it.",
+            )
+            .query("siteId", text(), "Only this site's transactions.")
+            .query("status", one_of(wire::TransactionStatus::NAMES), "Only transactions in this status.")
+            .transaction_filters()
+            .answers_csv("The CSV file, with a header row."),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/transactions/{id}/timeline", "getTransactionTimeline", "A transaction's timeline")
+            .tag("Transactions")
+            .scope(TRANSACTIONS_READ)
+            .describe(
+                "What happened to the transaction, oldest first: its creation, each status change, captures and \
+                 cancels (and the provider's refusals of them), refunds asked and settled, disputes and every \
+                 IPN delivery attempt about it.",
+            )
+            .answers::<wire::TransactionTimeline>(200, "The timeline.")
+            .link(200, "GetTransaction", "getTransaction", &[("id", "$response.body#/transactionId")]),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/reports/summary", "getSummary", "Figures of a period")
+            .tag("Transactions")
+            .scope(TRANSACTIONS_READ)
+            .describe(
+                "Per currency, for the transactions created in `[from, to]` (at most 366 days): gross volume \
+                 and count of succeeded payments, count of failed ones, the success rate in basis points and \
+                 what has been refunded; plus the last 10 failed transactions.",
+            )
+            .required_query("from", date_time(), "Start of the window, RFC 3339, inclusive.")
+            .required_query("to", date_time(), "End of the window, RFC 3339, inclusive; at most 366 days after `from`.")
+            .answers::<wire::Summary>(200, "The figures."),
     );
     doc.add(
         route(Method::Get, "/api/v1/transactions/{id}", "getTransaction", "Get a transaction")
@@ -591,6 +633,11 @@ pub fn document() -> OpenApi {
             .paged()
             .query("siteId", text(), "Only this site's deliveries.")
             .query("status", one_of(wire::IPN_DELIVERY_STATUSES), "Only deliveries in this state.")
+            .query(
+                "objectId",
+                text(),
+                "Only deliveries of events about this object: a transaction (`txn_…`) or a checkout (`chk_…`).",
+            )
             .answers_list::<wire::IpnDelivery>("A page of deliveries, newest first.")
             .link(200, "ResendFirst", "resendIpnDelivery", &[("id", "$response.body#/data/0/id")]),
     );
@@ -620,6 +667,22 @@ pub fn document() -> OpenApi {
             .answers_object(200, "The OpenAPI 3.1 document of the Admin API."),
     );
     doc.build()
+}
+
+/// The filters the transaction list and its export share.
+trait TransactionFilters {
+    fn transaction_filters(self) -> Self;
+}
+
+impl TransactionFilters for paygate_contract::openapi::Route {
+    fn transaction_filters(self) -> Self {
+        self.query("createdGte", date_time(), "Only transactions created at or after this time (RFC 3339).")
+            .query("createdLte", date_time(), "Only transactions created at or before this time (RFC 3339).")
+            .query("amountGte", minor_units(), "Only transactions of at least this amount (minor units).")
+            .query("amountLte", minor_units(), "Only transactions of at most this amount (minor units).")
+            .query("customerEmail", email(), "Only transactions whose customer has this email (any case).")
+            .query("currency", text(), "Only transactions in this currency (ISO 4217, any case).")
+    }
 }
 
 #[cfg(test)]

@@ -7,16 +7,20 @@
 //! document that describes them.
 
 mod customers;
+mod identity;
 mod objects;
 mod portal;
 mod providers;
+mod reports;
 mod requests;
 mod subscriptions;
 
 pub use customers::*;
+pub use identity::*;
 pub use objects::*;
 pub use portal::*;
 pub use providers::*;
+pub use reports::*;
 pub use requests::*;
 use serde::{Deserialize, Serialize};
 pub use subscriptions::*;

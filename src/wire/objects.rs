@@ -837,6 +837,8 @@ pub struct Organization {
     pub registration_number: Option<String>,
     #[schema(example = "Amtsgericht Berlin-Charlottenburg")]
     pub register_court: Option<String>,
+    /// Every user must sign in with a second factor.
+    pub require_two_factor: bool,
     #[schema(format = DateTime)]
     pub created_at: Option<String>,
 }
@@ -860,6 +862,7 @@ impl From<&pb::Organization> for Organization {
             website: non_empty(&o.website),
             registration_number: non_empty(&o.registration_number),
             register_court: non_empty(&o.register_court),
+            require_two_factor: o.require_two_factor,
             created_at: time(o.created_at.as_ref()),
         }
     }

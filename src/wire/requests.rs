@@ -44,7 +44,7 @@ fn key_mode_schema() -> Object {
 }
 
 /// The 400 core would give for a value it cannot represent in proto.
-fn enum_error(param: &str, code: &str, names: &[&str]) -> HttpError {
+pub(super) fn enum_error(param: &str, code: &str, names: &[&str]) -> HttpError {
     HttpError::new(
         StatusCode::BAD_REQUEST,
         ErrorType::InvalidRequest,
@@ -343,6 +343,10 @@ pub struct UpdateOrganizationRequest {
     /// The court or registry keeping the register, e.g.
     /// `Amtsgericht Berlin-Charlottenburg`; up to 100 characters.
     pub register_court: Option<String>,
+    /// Every user of the organization must sign in with a second factor;
+    /// those without one can only set it up until they do. Owners only
+    /// (403 `owner_required` otherwise).
+    pub require_two_factor: Option<bool>,
 }
 
 impl From<UpdateOrganizationRequest> for pb::UpdateOrganizationRequest {
@@ -361,6 +365,7 @@ impl From<UpdateOrganizationRequest> for pb::UpdateOrganizationRequest {
             website: b.website,
             registration_number: b.registration_number,
             register_court: b.register_court,
+            require_two_factor: b.require_two_factor,
         }
     }
 }
@@ -527,6 +532,13 @@ pub struct ListQuery {
     /// `true` or `false`.
     pub active: Option<String>,
     pub customer_id: Option<String>,
+    pub created_gte: Option<String>,
+    pub created_lte: Option<String>,
+    pub amount_gte: Option<String>,
+    pub amount_lte: Option<String>,
+    pub customer_email: Option<String>,
+    pub currency: Option<String>,
+    pub object_id: Option<String>,
 }
 
 impl ListQuery {
@@ -569,6 +581,20 @@ impl ListQuery {
             Some("true") => Ok(Some(true)),
             Some("false") => Ok(Some(false)),
             Some(_) => Err(enum_error("active", "active_invalid", &["true", "false"])),
+        }
+    }
+
+    /// The transaction list's filters, passed on as written: core judges
+    /// them.
+    pub fn transaction_filters(&self) -> pb::TransactionFilters {
+        let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        pb::TransactionFilters {
+            created_gte: text(&self.created_gte),
+            created_lte: text(&self.created_lte),
+            amount_gte: text(&self.amount_gte),
+            amount_lte: text(&self.amount_lte),
+            customer_email: text(&self.customer_email),
+            currency: text(&self.currency),
         }
     }
 

@@ -54,6 +54,12 @@ pub struct StackConfig {
     pub stripe_api_base: Option<String>,
     pub gocardless_api_base: Option<String>,
     pub provider_allow_private: bool,
+    /// `PAYGATE_ADMIN_PANEL_URL`: where the admin panel is reached (invitation
+    /// links point there); default the Admin API edge itself.
+    pub admin_panel_url: Option<String>,
+    /// `PAYGATE_JWT_SECRET`: signs admin access tokens (default: derived
+    /// from the sealing key).
+    pub jwt_secret: Option<SecretString>,
     /// `PAYGATE_STRIPE_JS_URL`: where Stripe sites' checkout pages load
     /// Stripe.js from (default `https://js.stripe.com/v3/`).
     pub stripe_js: paygate_edge_main::StripeJs,
@@ -236,6 +242,8 @@ impl StackConfig {
             stripe_api_base: service_url(env, "PAYGATE_STRIPE_API_BASE")?,
             gocardless_api_base: service_url(env, "PAYGATE_GOCARDLESS_API_BASE")?,
             provider_allow_private: flag(env, "PAYGATE_PROVIDER_ALLOW_PRIVATE")?,
+            admin_panel_url: service_url(env, "PAYGATE_ADMIN_PANEL_URL")?,
+            jwt_secret: secret("PAYGATE_JWT_SECRET"),
             stripe_js: match env.get("PAYGATE_STRIPE_JS_URL").filter(|v| !v.is_empty()) {
                 Some(value) => paygate_edge_main::StripeJs::parse(value)
                     .map_err(|reason| ConfigError { variable: "PAYGATE_STRIPE_JS_URL", reason })?,
@@ -273,6 +281,8 @@ impl StackConfig {
             stripe_api_base: self.stripe_api_base.clone(),
             gocardless_api_base: self.gocardless_api_base.clone(),
             provider_allow_private: self.provider_allow_private,
+            admin_panel_url: self.admin_panel_url.clone().unwrap_or_else(|| format!("http://{}", self.admin_addr)),
+            jwt_secret: self.jwt_secret.clone(),
             provider_faults: self.provider_faults.clone(),
             dns_resolver: self.dns_resolver.clone(),
             clock: self.clock.clone(),

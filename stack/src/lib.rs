@@ -147,8 +147,9 @@ pub async fn start(config: &StackConfig, services: Services) -> Result<Running, 
         let channel = channel(&core_url)?;
         let stop = shutdown_signal(&receiver);
         let http = config.http;
+        let trusted_proxies = config.pay_rate_limit.trusted_proxies.clone();
         tasks.spawn(async move {
-            paygate_edge_admin::serve(channel, listener, http, stop)
+            paygate_edge_admin::serve(channel, listener, http, trusted_proxies, stop)
                 .await
                 .map_err(|err| StackError::Service { service: "edge-admin", message: err.to_string() })
         });
@@ -195,6 +196,54 @@ pub async fn bootstrap(config: &StackConfig, organization: &str, site: &str) -> 
         site_id: site.id,
         api_key: api_key.expose().to_owned(),
         webhook_secret: webhook_secret.expose().to_owned(),
+    })
+}
+
+/// What `paygate user create` prints.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedUser {
+    pub organization_id: String,
+    pub user_id: String,
+    pub email: String,
+    pub role: String,
+    /// Where the user sets a password; absent when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_password_url: Option<String>,
+}
+
+/// Creates an admin panel user, with a password or a one-time link to set
+/// one. Talks to the store directly, like `bootstrap`.
+pub async fn create_user(
+    config: &StackConfig,
+    organization_id: &str,
+    email: &str,
+    role: &str,
+    name: &str,
+    password: Option<&str>,
+) -> Result<CreatedUser, StackError> {
+    let core = paygate_core::open(&config.core_config(config.main_addr)).await?;
+    if core.get::<paygate_core::domain::organizations::Organization>(organization_id).await?.is_none() {
+        return Err(paygate_core::error::CoreError::NotFound("organization").into());
+    }
+    let role = paygate_core::domain::identity::users::Role::parse(role)?;
+    if let Some(password) = password {
+        paygate_core::domain::identity::sessions::check_password_strength(password)?;
+    }
+    let invited = core.create_user(organization_id, email, name, role).await?;
+    let set_password_url = match password {
+        Some(password) => {
+            core.accept_invitation(&invited.token, password, None).await?;
+            None
+        }
+        None => Some(core.invitation_url(&invited.token)),
+    };
+    Ok(CreatedUser {
+        organization_id: invited.user.organization_id,
+        user_id: invited.user.id,
+        email: invited.user.email,
+        role: role.as_str().to_owned(),
+        set_password_url,
     })
 }
 

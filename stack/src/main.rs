@@ -49,11 +49,36 @@ enum Command {
         #[arg(long, default_value = "live")]
         name: String,
     },
+    /// Admin panel users.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
     /// Prints the Admin API's OpenAPI 3.1 document (`--main`: the checkout
     /// runtime API's); needs no configuration and no server.
     Openapi {
         #[arg(long)]
         main: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Creates a user of an organization; prints them as one JSON object
+    /// with a one-time link to set the password (valid 7 days), or sets
+    /// the password read from standard input with `--password-stdin`.
+    Create {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        /// owner, admin, developer, support or viewer.
+        #[arg(long, default_value = "owner")]
+        role: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -88,6 +113,20 @@ fn main() -> ExitCode {
         Command::Openapi { .. } => return ExitCode::SUCCESS,
         Command::Bootstrap { org, site } => {
             return print_json("bootstrap", runtime.block_on(paygate::bootstrap(&config, &org, &site)));
+        }
+        Command::User { action: UserCommand::Create { org, email, role, name, password_stdin } } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                if let Err(err) = std::io::stdin().read_line(&mut line) {
+                    eprintln!("paygate: cannot read the password: {err}");
+                    return ExitCode::from(2);
+                }
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            let created = paygate::create_user(&config, &org, &email, &role, &name, password.as_deref());
+            return print_json("user create", runtime.block_on(created));
         }
         Command::LiveKey { org, name } => {
             return print_json("live-key", runtime.block_on(paygate::live_key(&config, &org, &name)));

@@ -123,7 +123,7 @@ impl tax_service_server::TaxService for GrpcApi {
         traced("CreateTaxRule", &request, async {
             let principal = self.principal(&request, scopes::SITES_WRITE).await?;
             let rule = self.core.create_tax_rule(&principal, &rule_input(Some(request.get_ref().clone()))).await?;
-            Ok(Response::new(rule_pb(rule)))
+            Ok(self.audited(&principal, "tax_rule.create", Response::new(rule_pb(rule))).await)
         })
         .await?
     }
@@ -158,7 +158,7 @@ impl tax_service_server::TaxService for GrpcApi {
             let principal = self.principal(&request, scopes::SITES_WRITE).await?;
             let body = request.get_ref();
             let rule = self.core.update_tax_rule(&principal, &body.id, &rule_input(body.rule.clone())).await?;
-            Ok(Response::new(rule_pb(rule)))
+            Ok(self.audited(&principal, "tax_rule.update", Response::new(rule_pb(rule))).await)
         })
         .await?
     }
@@ -166,7 +166,13 @@ impl tax_service_server::TaxService for GrpcApi {
     async fn delete_tax_rule(&self, request: Request<GetTaxRuleRequest>) -> Result<Response<pb::TaxRule>, Status> {
         traced("DeleteTaxRule", &request, async {
             let principal = self.principal(&request, scopes::SITES_WRITE).await?;
-            Ok(Response::new(rule_pb(self.core.delete_tax_rule(&principal, &request.get_ref().id).await?)))
+            Ok(self
+                .audited(
+                    &principal,
+                    "tax_rule.delete",
+                    Response::new(rule_pb(self.core.delete_tax_rule(&principal, &request.get_ref().id).await?)),
+                )
+                .await)
         })
         .await?
     }
@@ -178,7 +184,16 @@ impl tax_service_server::TaxService for GrpcApi {
         traced("SeedEuRates", &request, async {
             let principal = self.principal(&request, scopes::SITES_WRITE).await?;
             let rules = self.core.seed_eu_rates(&principal).await?;
-            Ok(Response::new(ListTaxRulesResponse { data: rules.into_iter().map(rule_pb).collect(), has_more: false }))
+            Ok(self
+                .audited(
+                    &principal,
+                    "tax_rule.seed_eu",
+                    Response::new(ListTaxRulesResponse {
+                        data: rules.into_iter().map(rule_pb).collect(),
+                        has_more: false,
+                    }),
+                )
+                .await)
         })
         .await?
     }
@@ -349,6 +364,7 @@ impl GrpcApi {
             website: request.website.clone(),
             registration_number: request.registration_number.clone(),
             register_court: request.register_court.clone(),
+            require_two_factor: request.require_two_factor,
         }
     }
 }

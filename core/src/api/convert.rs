@@ -43,6 +43,7 @@ pub fn organization(org: Organization) -> pb::Organization {
         website: org.website,
         registration_number: org.registration_number,
         register_court: org.register_court,
+        require_two_factor: org.require_two_factor,
     }
 }
 

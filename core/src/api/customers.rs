@@ -73,7 +73,9 @@ impl customer_service_server::CustomerService for GrpcApi {
             let body = request.get_ref();
             let input = customer_input(body.customer.as_ref())?;
             let created = self.core.create_customer(&principal, &body.idempotency_key, &input).await?;
-            Ok(replayed(customer_pb(created.value), created.replayed))
+            Ok(self
+                .audited(&principal, "customer.create", replayed(customer_pb(created.value), created.replayed))
+                .await)
         })
         .await?
     }
@@ -114,7 +116,13 @@ impl customer_service_server::CustomerService for GrpcApi {
             let principal = self.principal(&request, scopes::CUSTOMERS_WRITE).await?;
             let body = request.get_ref();
             let input = customer_input(body.customer.as_ref())?;
-            Ok(Response::new(customer_pb(self.core.update_customer(&principal, &body.id, &input).await?)))
+            Ok(self
+                .audited(
+                    &principal,
+                    "customer.update",
+                    Response::new(customer_pb(self.core.update_customer(&principal, &body.id, &input).await?)),
+                )
+                .await)
         })
         .await?
     }
@@ -135,7 +143,7 @@ impl plan_service_server::PlanService for GrpcApi {
                 trial_days: body.trial_days,
             };
             let created = self.core.create_plan(&principal, &body.idempotency_key, &new).await?;
-            Ok(replayed(plan_pb(created.value), created.replayed))
+            Ok(self.audited(&principal, "plan.create", replayed(plan_pb(created.value), created.replayed)).await)
         })
         .await?
     }
@@ -167,7 +175,7 @@ impl plan_service_server::PlanService for GrpcApi {
             let principal = self.principal(&request, scopes::PLANS_WRITE).await?;
             let body = request.get_ref();
             let plan = self.core.update_plan(&principal, &body.id, body.name.as_deref(), body.active).await?;
-            Ok(Response::new(plan_pb(plan)))
+            Ok(self.audited(&principal, "plan.update", Response::new(plan_pb(plan))).await)
         })
         .await?
     }

@@ -4,16 +4,24 @@
 mod billing;
 pub(crate) mod convert;
 mod customers;
+mod identity;
 mod payments;
 mod portal;
 mod providers;
+mod reports;
 mod subscriptions;
 
 use paygate_contract::proto::v1::{self as pb, *};
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
-use crate::domain::{Core, api_keys::scopes, auth::Principal, page};
+use crate::domain::{
+    Core,
+    api_keys::{KeyMode, scopes},
+    auth::Principal,
+    identity::sessions::RequestContext,
+    page,
+};
 use crate::error::CoreError;
 use crate::money::Currency;
 
@@ -30,8 +38,33 @@ impl GrpcApi {
 
     async fn principal<T>(&self, request: &Request<T>, scope: &'static str) -> Result<Principal, Status> {
         let authorization = request.metadata().get("authorization").and_then(|v| v.to_str().ok());
-        Ok(self.core.authenticate(authorization, scope).await?)
+        Ok(self.core.authenticate_in(authorization, &request_context(request)?, scope).await?)
     }
+
+    /// The caller, whatever it may do: for a user's own account routes.
+    async fn caller<T>(&self, request: &Request<T>) -> Result<Principal, Status> {
+        let authorization = request.metadata().get("authorization").and_then(|v| v.to_str().ok());
+        Ok(self.core.identify(authorization, &request_context(request)?).await?)
+    }
+}
+
+/// The client's address and, for a signed-in user, the mode asked for
+/// (`paygate-mode: test|live`), from the metadata the edges set.
+fn request_context<T>(request: &Request<T>) -> Result<RequestContext, CoreError> {
+    let metadata = request.metadata();
+    let ip = metadata.get("x-paygate-client-ip").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let mode = match metadata.get("paygate-mode").map(|v| v.to_str().unwrap_or_default()) {
+        None | Some("") => None,
+        Some("test") => Some(KeyMode::Test),
+        Some("live") => Some(KeyMode::Live),
+        Some(_) => {
+            return Err(CoreError::InvalidRequest {
+                code: "mode_invalid",
+                message: "Paygate-Mode must be test or live".into(),
+            });
+        }
+    };
+    Ok(RequestContext { ip: ip.chars().take(64).collect(), mode })
 }
 
 /// Runs a handler inside a span that continues the caller's trace.
@@ -72,7 +105,13 @@ impl organization_service_server::OrganizationService for GrpcApi {
         traced("UpdateOrganization", &request, async {
             let principal = self.principal(&request, scopes::SITES_WRITE).await?;
             let update = Self::organization_update(request.get_ref());
-            Ok(Response::new(convert::organization(self.core.update_organization(&principal, &update).await?)))
+            Ok(self
+                .audited(
+                    &principal,
+                    "organization.update",
+                    Response::new(convert::organization(self.core.update_organization(&principal, &update).await?)),
+                )
+                .await)
         })
         .await?
     }
@@ -99,10 +138,16 @@ impl api_key_service_server::ApiKeyService for GrpcApi {
                 })
                 .await?;
             let (key, secret) = created.value;
-            Ok(replayed(
-                CreateApiKeyResponse { key: Some(convert::api_key(key)), secret: secret.0.unwrap_or_default() },
-                created.replayed,
-            ))
+            Ok(self
+                .audited(
+                    &principal,
+                    "api_key.create",
+                    replayed(
+                        CreateApiKeyResponse { key: Some(convert::api_key(key)), secret: secret.0.unwrap_or_default() },
+                        created.replayed,
+                    ),
+                )
+                .await)
         })
         .await?
     }
@@ -125,7 +170,7 @@ impl api_key_service_server::ApiKeyService for GrpcApi {
         traced("RevokeApiKey", &request, async {
             let principal = self.principal(&request, scopes::KEYS_WRITE).await?;
             let key = self.core.revoke_api_key(&principal, &request.get_ref().id).await?;
-            Ok(Response::new(convert::api_key(key)))
+            Ok(self.audited(&principal, "api_key.revoke", Response::new(convert::api_key(key))).await)
         })
         .await?
     }
@@ -178,13 +223,19 @@ impl site_service_server::SiteService for GrpcApi {
                 .await?;
             let (site, secret) = created.value;
             let domains = self.core.site_domains(&site.id).await?;
-            Ok(replayed(
-                CreateSiteResponse {
-                    site: Some(convert::site(site, domains)),
-                    webhook_secret: secret.0.unwrap_or_default(),
-                },
-                created.replayed,
-            ))
+            Ok(self
+                .audited(
+                    &principal,
+                    "site.create",
+                    replayed(
+                        CreateSiteResponse {
+                            site: Some(convert::site(site, domains)),
+                            webhook_secret: secret.0.unwrap_or_default(),
+                        },
+                        created.replayed,
+                    ),
+                )
+                .await)
         })
         .await?
     }
@@ -212,7 +263,7 @@ impl site_service_server::SiteService for GrpcApi {
             };
             let site = self.core.update_site(&principal, &body.id, &change).await?;
             let domains = self.core.site_domains(&site.id).await?;
-            Ok(Response::new(convert::site(site, domains)))
+            Ok(self.audited(&principal, "site.update", Response::new(convert::site(site, domains))).await)
         })
         .await?
     }
@@ -241,10 +292,16 @@ impl site_service_server::SiteService for GrpcApi {
             let principal = self.principal(&request, scopes::SITES_WRITE).await?;
             let (site, secret) = self.core.rotate_webhook_secret(&principal, &request.get_ref().id).await?;
             let domains = self.core.site_domains(&site.id).await?;
-            Ok(Response::new(CreateSiteResponse {
-                site: Some(convert::site(site, domains)),
-                webhook_secret: secret.expose().to_owned(),
-            }))
+            Ok(self
+                .audited(
+                    &principal,
+                    "site.rotate_secret",
+                    Response::new(CreateSiteResponse {
+                        site: Some(convert::site(site, domains)),
+                        webhook_secret: secret.expose().to_owned(),
+                    }),
+                )
+                .await)
         })
         .await?
     }
@@ -268,7 +325,7 @@ impl site_service_server::SiteService for GrpcApi {
             let principal = self.principal(&request, scopes::SITES_WRITE).await?;
             let body = request.get_ref();
             let domain = self.core.add_checkout_domain(&principal, &body.site_id, &body.domain).await?;
-            Ok(Response::new(convert::checkout_domain(domain)))
+            Ok(self.audited(&principal, "checkout_domain.add", Response::new(convert::checkout_domain(domain))).await)
         })
         .await?
     }
@@ -281,7 +338,9 @@ impl site_service_server::SiteService for GrpcApi {
             let principal = self.principal(&request, scopes::SITES_WRITE).await?;
             let body = request.get_ref();
             let domain = self.core.verify_checkout_domain(&principal, &body.site_id, &body.domain).await?;
-            Ok(Response::new(convert::checkout_domain(domain)))
+            Ok(self
+                .audited(&principal, "checkout_domain.verify", Response::new(convert::checkout_domain(domain)))
+                .await)
         })
         .await?
     }
@@ -294,7 +353,9 @@ impl site_service_server::SiteService for GrpcApi {
             let principal = self.principal(&request, scopes::SITES_WRITE).await?;
             let body = request.get_ref();
             let domain = self.core.remove_checkout_domain(&principal, &body.site_id, &body.domain).await?;
-            Ok(Response::new(convert::checkout_domain(domain)))
+            Ok(self
+                .audited(&principal, "checkout_domain.remove", Response::new(convert::checkout_domain(domain)))
+                .await)
         })
         .await?
     }
@@ -311,7 +372,13 @@ impl checkout_service_server::CheckoutService for GrpcApi {
             let new = convert::new_checkout(body)?;
             let created = self.core.create_checkout(&principal, &site_id, &idempotency_key, new).await?;
             let url = self.core.payment_url(&created.value).await?;
-            Ok(replayed(convert::checkout(created.value, url, self.core.now()), created.replayed))
+            Ok(self
+                .audited(
+                    &principal,
+                    "checkout.create",
+                    replayed(convert::checkout(created.value, url, self.core.now()), created.replayed),
+                )
+                .await)
         })
         .await?
     }

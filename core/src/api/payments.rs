@@ -8,6 +8,7 @@ use crate::domain::{
     api_keys::scopes,
     ipn::{DeliveryAttempt, DeliveryStatus, IpnDelivery},
     page,
+    reports::{TransactionCriteria, TransactionFilters},
     transactions::{self as tx, TransactionStatus},
 };
 use crate::error::CoreError;
@@ -23,6 +24,25 @@ fn status_from_pb(value: i32) -> Result<Option<TransactionStatus>, CoreError> {
         Ok(pb::TransactionStatus::Canceled) => Some(TransactionStatus::Canceled),
         Err(_) => return Err(CoreError::field("status", "status_invalid", "unknown transaction status")),
     })
+}
+
+/// What a list or an export of transactions covers, judged by core.
+pub(super) fn criteria(
+    site_id: &str,
+    status: i32,
+    filters: Option<&pb::TransactionFilters>,
+) -> Result<TransactionCriteria, CoreError> {
+    let status = status_from_pb(status)?;
+    let filters = filters.cloned().unwrap_or_default();
+    let filters = TransactionFilters {
+        created_gte: filters.created_gte,
+        created_lte: filters.created_lte,
+        amount_gte: filters.amount_gte,
+        amount_lte: filters.amount_lte,
+        customer_email: filters.customer_email,
+        currency: filters.currency,
+    };
+    TransactionCriteria::parse(site_id, status, &filters)
 }
 
 fn attempt_pb(attempt: DeliveryAttempt) -> pb::IpnAttempt {
@@ -122,15 +142,10 @@ impl transaction_service_server::TransactionService for GrpcApi {
             let principal = self.principal(&request, scopes::TRANSACTIONS_READ).await?;
             let body = request.get_ref();
             let requested = body.page.clone().unwrap_or_default();
-            let status = status_from_pb(body.status)?;
+            let criteria = criteria(&body.site_id, body.status, body.filters.as_ref())?;
             let (items, has_more) = self
                 .core
-                .list_transactions(
-                    &principal,
-                    &body.site_id,
-                    status,
-                    &page(requested.limit, &requested.starting_after)?,
-                )
+                .find_transactions(&principal, &criteria, &page(requested.limit, &requested.starting_after)?)
                 .await?;
             Ok(Response::new(ListTransactionsResponse {
                 data: items.into_iter().map(convert::transaction).collect(),
@@ -148,7 +163,8 @@ impl transaction_service_server::TransactionService for GrpcApi {
             let principal = self.principal(&request, scopes::TRANSACTIONS_WRITE).await?;
             let body = request.get_ref();
             let done = self.core.capture(&principal, &body.id, body.amount, &body.idempotency_key).await?;
-            self.current_transaction(&principal, done).await
+            let response = self.current_transaction(&principal, done).await?;
+            Ok(self.audited(&principal, "transaction.capture", response).await)
         })
         .await?
     }
@@ -164,7 +180,8 @@ impl transaction_service_server::TransactionService for GrpcApi {
                 return Err(CoreError::field("amount", "parameter_unknown", "cancel takes no amount").into());
             }
             let done = self.core.cancel(&principal, &body.id, &body.idempotency_key).await?;
-            self.current_transaction(&principal, done).await
+            let response = self.current_transaction(&principal, done).await?;
+            Ok(self.audited(&principal, "transaction.cancel", response).await)
         })
         .await?
     }
@@ -180,7 +197,13 @@ impl transaction_service_server::TransactionService for GrpcApi {
             let transaction = self.core.owned_transaction(&principal, &body.transaction_id).await?;
             let refund =
                 transaction.refunds.iter().find(|r| r.id == created.value.id).cloned().unwrap_or(created.value);
-            Ok(replayed(convert::refund(&refund, &transaction), created.replayed))
+            Ok(self
+                .audited(
+                    &principal,
+                    "refund.create",
+                    replayed(convert::refund(&refund, &transaction), created.replayed),
+                )
+                .await)
         })
         .await?
     }
@@ -208,6 +231,7 @@ impl ipn_service_server::IpnService for GrpcApi {
                     &principal,
                     &body.site_id,
                     status,
+                    &body.object_id,
                     &page(requested.limit, &requested.starting_after)?,
                 )
                 .await?;
@@ -226,7 +250,7 @@ impl ipn_service_server::IpnService for GrpcApi {
         traced("ResendIpnDelivery", &request, async {
             let principal = self.principal(&request, scopes::TRANSACTIONS_WRITE).await?;
             let delivery = self.core.resend_ipn(&principal, &request.get_ref().id).await?;
-            Ok(Response::new(delivery_pb(delivery)))
+            Ok(self.audited(&principal, "ipn_delivery.resend", Response::new(delivery_pb(delivery))).await)
         })
         .await?
     }

@@ -93,14 +93,20 @@ impl portal_service_server::PortalService for GrpcApi {
                 .await?;
             let token = opened.value.token(&self.core)?;
             let url = format!("{}/portal?token={}", self.core.settings.checkout_base_url, token.expose());
-            Ok(replayed(
-                CreatePortalSessionResponse {
-                    session: Some(session_pb(&opened.value.session)),
-                    token: token.expose().to_owned(),
-                    url,
-                },
-                opened.replayed,
-            ))
+            Ok(self
+                .audited(
+                    &principal,
+                    "portal_session.create",
+                    replayed(
+                        CreatePortalSessionResponse {
+                            session: Some(session_pb(&opened.value.session)),
+                            token: token.expose().to_owned(),
+                            url,
+                        },
+                        opened.replayed,
+                    ),
+                )
+                .await)
         })
         .await?
     }

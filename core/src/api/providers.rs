@@ -87,13 +87,19 @@ impl provider_service_server::ProviderService for GrpcApi {
                 })
                 .await?;
             let (account, secret) = created.value;
-            Ok(replayed(
-                CreateProviderResponse {
-                    provider: Some(self.provider_pb(account)),
-                    webhook_secret: secret.0.unwrap_or_default(),
-                },
-                created.replayed,
-            ))
+            Ok(self
+                .audited(
+                    &principal,
+                    "provider.create",
+                    replayed(
+                        CreateProviderResponse {
+                            provider: Some(self.provider_pb(account)),
+                            webhook_secret: secret.0.unwrap_or_default(),
+                        },
+                        created.replayed,
+                    ),
+                )
+                .await)
         })
         .await?
     }
@@ -136,7 +142,7 @@ impl provider_service_server::ProviderService for GrpcApi {
                 body.api_base.as_deref(),
             );
             let account = self.core.update_provider(&principal, &body.id, &input).await?;
-            Ok(Response::new(self.provider_pb(account)))
+            Ok(self.audited(&principal, "provider.update", Response::new(self.provider_pb(account))).await)
         })
         .await?
     }
@@ -145,7 +151,7 @@ impl provider_service_server::ProviderService for GrpcApi {
         traced("DeleteProvider", &request, async {
             let principal = self.principal(&request, scopes::PROVIDERS_WRITE).await?;
             let account = self.core.delete_provider(&principal, &request.get_ref().id).await?;
-            Ok(Response::new(self.provider_pb(account)))
+            Ok(self.audited(&principal, "provider.delete", Response::new(self.provider_pb(account))).await)
         })
         .await?
     }
@@ -168,7 +174,13 @@ impl provider_service_server::ProviderService for GrpcApi {
                     &body.reason,
                 )
                 .await?;
-            Ok(Response::new(SandboxEventResponse { event_id, r#type: kind, delivery_status: u32::from(status) }))
+            Ok(self
+                .audited(
+                    &principal,
+                    "provider.sandbox_event",
+                    Response::new(SandboxEventResponse { event_id, r#type: kind, delivery_status: u32::from(status) }),
+                )
+                .await)
         })
         .await?
     }

@@ -44,7 +44,13 @@ impl subscription_service_server::SubscriptionService for GrpcApi {
                 test_clock_id: body.test_clock_id.clone(),
             };
             let created = self.core.create_subscription(&principal, &body.idempotency_key, &new).await?;
-            Ok(replayed(convert::subscription(created.value), created.replayed))
+            Ok(self
+                .audited(
+                    &principal,
+                    "subscription.create",
+                    replayed(convert::subscription(created.value), created.replayed),
+                )
+                .await)
         })
         .await?
     }
@@ -95,7 +101,9 @@ impl subscription_service_server::SubscriptionService for GrpcApi {
             let body = request.get_ref();
             let subscription =
                 self.core.update_subscription_payment_method(&principal, &body.id, &body.payment_method).await?;
-            Ok(Response::new(convert::subscription(subscription)))
+            Ok(self
+                .audited(&principal, "subscription.update", Response::new(convert::subscription(subscription)))
+                .await)
         })
         .await?
     }
@@ -121,7 +129,13 @@ impl subscription_service_server::SubscriptionService for GrpcApi {
                     core.cancel_subscription(subscription, &cancel, "merchant").await
                 })
                 .await?;
-            Ok(replayed(convert::subscription(canceled.value), canceled.replayed))
+            Ok(self
+                .audited(
+                    &principal,
+                    "subscription.cancel",
+                    replayed(convert::subscription(canceled.value), canceled.replayed),
+                )
+                .await)
         })
         .await?
     }
@@ -141,7 +155,13 @@ impl subscription_service_server::SubscriptionService for GrpcApi {
                     core.resume_subscription(subscription).await
                 })
                 .await?;
-            Ok(replayed(convert::subscription(resumed.value), resumed.replayed))
+            Ok(self
+                .audited(
+                    &principal,
+                    "subscription.resume",
+                    replayed(convert::subscription(resumed.value), resumed.replayed),
+                )
+                .await)
         })
         .await?
     }
@@ -159,7 +179,13 @@ impl test_clock_service_server::TestClockService for GrpcApi {
             let frozen_time = micros("frozenTime", body.frozen_time.as_ref())?;
             let created =
                 self.core.create_test_clock(&principal, &body.idempotency_key, frozen_time, &body.name).await?;
-            Ok(replayed(convert::test_clock(created.value), created.replayed))
+            Ok(self
+                .audited(
+                    &principal,
+                    "test_clock.create",
+                    replayed(convert::test_clock(created.value), created.replayed),
+                )
+                .await)
         })
         .await?
     }
@@ -202,7 +228,7 @@ impl test_clock_service_server::TestClockService for GrpcApi {
                 .core
                 .advance_test_clock_answering_within(&principal, &body.id, target, ADVANCE_ANSWER_WITHIN)
                 .await?;
-            Ok(Response::new(convert::test_clock(clock)))
+            Ok(self.audited(&principal, "test_clock.advance", Response::new(convert::test_clock(clock))).await)
         })
         .await?
     }

@@ -46,6 +46,11 @@ pub mod scopes {
     pub const PORTAL_WRITE: &str = "portal:write";
     pub const SUBSCRIPTIONS_READ: &str = "subscriptions:read";
     pub const SUBSCRIPTIONS_WRITE: &str = "subscriptions:write";
+    /// Resending IPN deliveries.
+    pub const WEBHOOKS_WRITE: &str = "webhooks:write";
+    pub const USERS_READ: &str = "users:read";
+    pub const USERS_WRITE: &str = "users:write";
+    pub const AUDIT_READ: &str = "audit:read";
 
     pub const ALL: &[&str] = &[
         CHECKOUT_CREATE,
@@ -65,6 +70,10 @@ pub mod scopes {
         PORTAL_WRITE,
         SUBSCRIPTIONS_READ,
         SUBSCRIPTIONS_WRITE,
+        WEBHOOKS_WRITE,
+        USERS_READ,
+        USERS_WRITE,
+        AUDIT_READ,
     ];
 }
 

@@ -1,9 +1,14 @@
 //! Who is calling: an API key from `authorization: Bearer sk_…` metadata,
-//! resolved by its hash, with its scopes.
+//! resolved by its hash, with its scopes; or a signed-in user's access
+//! token (a JWT), with their role's permissions.
 
 use super::{
     Core, Owned,
     api_keys::{ApiKey, KeyMode},
+    identity::{
+        sessions::{RequestContext, UserActor},
+        users::key_permissions,
+    },
 };
 use crate::{
     crypto::sha256_hex,
@@ -15,9 +20,15 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub organization_id: String,
+    /// The API key, or for a signed-in user the user's id.
     pub key_id: String,
+    /// Permissions: a key's scopes, or a user's role's.
     pub scopes: Vec<String>,
     pub mode: KeyMode,
+    /// Set when a signed-in user calls, not an API key.
+    pub user: Option<UserActor>,
+    /// The client's address as the edge saw it (for the audit log).
+    pub client_ip: String,
 }
 
 impl Principal {
@@ -48,8 +59,35 @@ fn unauthenticated(code: &'static str, message: &str) -> CoreError {
 
 impl Core {
     /// Resolves the `authorization` value and checks `scope`. A missing,
-    /// malformed, unknown or revoked key is 401; a missing scope 403.
+    /// malformed, unknown or revoked key (or an invalid, expired or ended
+    /// access token) is 401; a missing permission 403.
     pub async fn authenticate(&self, authorization: Option<&str>, scope: &'static str) -> CoreResult<Principal> {
+        self.authenticate_in(authorization, &RequestContext::default(), scope).await
+    }
+
+    /// [`Core::authenticate`] with where the request came from and the
+    /// mode a signed-in user asked for.
+    pub async fn authenticate_in(
+        &self,
+        authorization: Option<&str>,
+        context: &RequestContext,
+        scope: &'static str,
+    ) -> CoreResult<Principal> {
+        let principal = self.identify(authorization, context).await?;
+        if principal.user.as_ref().is_some_and(|u| u.enrolling) {
+            return Err(CoreError::Forbidden {
+                code: "two_factor_enrollment_required",
+                message: "your organization requires two-factor sign-in: set it up under your account first".into(),
+            });
+        }
+        principal.require(scope)?;
+        Ok(principal)
+    }
+
+    /// Who is calling, without checking a permission: for the routes every
+    /// signed-in user may use on their own account, even while two-factor
+    /// set-up is still due.
+    pub async fn identify(&self, authorization: Option<&str>, context: &RequestContext) -> CoreResult<Principal> {
         let value = authorization
             .ok_or_else(|| unauthenticated("api_key_missing", "send an API key as Authorization: Bearer sk_..."))?;
         let secret = value
@@ -57,6 +95,9 @@ impl Core {
             .or_else(|| value.strip_prefix("bearer "))
             .map(str::trim)
             .ok_or_else(|| unauthenticated("api_key_missing", "send an API key as Authorization: Bearer sk_..."))?;
+        if secret.starts_with("eyJ") && secret.len() <= 4096 {
+            return self.authenticate_user(secret, context).await;
+        }
         let invalid = || unauthenticated("api_key_invalid", "the API key is invalid or revoked");
         if !(secret.starts_with("sk_test_") || secret.starts_with("sk_live_")) || secret.len() > 200 {
             return Err(invalid());
@@ -70,9 +111,13 @@ impl Core {
         if key.revoked_at.is_some() {
             return Err(invalid());
         }
-        let principal =
-            Principal { organization_id: key.organization_id, key_id: key.id, scopes: key.scopes, mode: key.mode };
-        principal.require(scope)?;
-        Ok(principal)
+        Ok(Principal {
+            organization_id: key.organization_id,
+            key_id: key.id,
+            scopes: key_permissions(&key.scopes),
+            mode: key.mode,
+            user: None,
+            client_ip: context.ip.clone(),
+        })
     }
 }

@@ -238,7 +238,14 @@ mod tests {
     use crate::domain::{COLLECTIONS, api_keys::KeyMode};
 
     fn principal(mode: KeyMode) -> Principal {
-        Principal { organization_id: "org_1".into(), key_id: "key_1".into(), scopes: Vec::new(), mode }
+        Principal {
+            organization_id: "org_1".into(),
+            key_id: "key_1".into(),
+            scopes: Vec::new(),
+            mode,
+            user: None,
+            client_ip: String::new(),
+        }
     }
 
     async fn core(dir: &std::path::Path, lock_micros: i64) -> Core {

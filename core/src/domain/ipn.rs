@@ -545,11 +545,26 @@ impl Core {
         principal: &Principal,
         site_id: &str,
         status: Option<DeliveryStatus>,
+        object_id: &str,
         page: &Page,
     ) -> CoreResult<(Vec<IpnDelivery>, bool)> {
         let mut filter = self.scoped_filter(principal, site_id).await?;
         if let Some(status) = status {
             filter.push(("status", status.as_str().into()));
+        }
+        // Another organization's id simply matches nothing here: the
+        // tenant filter already excludes its deliveries.
+        match object_id.trim() {
+            "" => {}
+            id if id.starts_with("txn_") => filter.push(("transactionId", id.into())),
+            id if id.starts_with("chk_") => filter.push(("checkoutId", id.into())),
+            _ => {
+                return Err(CoreError::field(
+                    "objectId",
+                    "object_id_invalid",
+                    "objectId must be a transaction (txn_…) or checkout (chk_…) id",
+                ));
+            }
         }
         self.list(&filter, page).await
     }

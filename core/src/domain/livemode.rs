@@ -180,7 +180,14 @@ mod tests {
     }
 
     fn principal(organization_id: &str, mode: KeyMode) -> Principal {
-        Principal { organization_id: organization_id.into(), key_id: "key_x".into(), scopes: Vec::new(), mode }
+        Principal {
+            organization_id: organization_id.into(),
+            key_id: "key_x".into(),
+            scopes: Vec::new(),
+            mode,
+            user: None,
+            client_ip: String::new(),
+        }
     }
 
     /// Rewrites a stored document the way versions before modes wrote it:

@@ -8,6 +8,7 @@ mod countries;
 pub mod customers;
 pub mod documents_pdf;
 pub mod idempotency;
+pub mod identity;
 pub mod invoices;
 pub mod ipn;
 pub mod livemode;
@@ -17,6 +18,7 @@ pub mod plans;
 pub mod portal;
 pub mod provider_accounts;
 pub mod provider_events;
+pub mod reports;
 pub mod sites;
 pub mod subscriptions;
 pub mod tax_rules;
@@ -66,12 +68,23 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     CollectionSpec {
         name: "transactions",
         unique: &[],
-        indexed: &["organizationId", "livemode", "siteId", "status", "checkoutId", "needsWork", "providerReference"],
+        indexed: &[
+            "organizationId",
+            "livemode",
+            "siteId",
+            "status",
+            "checkoutId",
+            "needsWork",
+            "providerReference",
+            "currency",
+            "amount",
+            "customerEmailKey",
+        ],
     },
     CollectionSpec {
         name: "ipn_deliveries",
         unique: &[],
-        indexed: &["organizationId", "livemode", "siteId", "status", "needsWork"],
+        indexed: &["organizationId", "livemode", "siteId", "status", "needsWork", "transactionId", "checkoutId"],
     },
     crate::providers::sandbox::COLLECTION,
     CollectionSpec { name: "tax_rules", unique: &[], indexed: &["organizationId", "livemode", "country"] },
@@ -93,6 +106,10 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     },
     CollectionSpec { name: "portal_browser_sessions", unique: &["secretHash"], indexed: &[] },
     CollectionSpec { name: "migrations", unique: &[], indexed: &[] },
+    CollectionSpec { name: "users", unique: &["email", "invitationHash"], indexed: &["organizationId", "role"] },
+    CollectionSpec { name: "admin_sessions", unique: &[], indexed: &["userId"] },
+    CollectionSpec { name: "login_throttles", unique: &[], indexed: &[] },
+    CollectionSpec { name: "audit_log", unique: &[], indexed: &["organizationId"] },
 ];
 
 /// Settings the domain needs at run time.
@@ -126,6 +143,11 @@ pub struct Settings {
     /// Lets provider records point `apiBase` at http or private addresses
     /// (stand-ins in development).
     pub provider_allow_private: bool,
+    /// Signs admin access tokens; `None` derives a key from the sealing
+    /// key, which every replica shares anyway.
+    pub jwt_secret: Option<crate::crypto::SecretString>,
+    /// Where the admin panel is reached: invitation links point there.
+    pub admin_panel_url: String,
 }
 
 /// The domain's handle on everything it needs; cheap to clone.
@@ -309,8 +331,18 @@ impl Core {
     }
 
     pub async fn list<T: Entity>(&self, filter: &Filter, page: &Page) -> CoreResult<(Vec<T>, bool)> {
+        self.list_in(filter, &[], page).await
+    }
+
+    /// [`Core::list`] narrowed to documents inside every range.
+    pub async fn list_in<T: Entity>(
+        &self,
+        filter: &Filter,
+        ranges: &[crate::store::Range],
+        page: &Page,
+    ) -> CoreResult<(Vec<T>, bool)> {
         self.check_cursor_tenant(T::COLLECTION, filter, page).await?;
-        let result = self.store.find(T::COLLECTION, filter, page).await?;
+        let result = self.store.find_in(T::COLLECTION, filter, ranges, page).await?;
         let items = result.data.into_iter().map(from_document).collect::<CoreResult<Vec<T>>>()?;
         Ok((items, result.has_more))
     }
@@ -404,6 +436,8 @@ pub(crate) fn test_core(store: Arc<dyn Store>, idempotency_lock_micros: i64) -> 
             stripe_api_base: provider_accounts::STRIPE_API.into(),
             gocardless_api_base: None,
             provider_allow_private: true,
+            jwt_secret: None,
+            admin_panel_url: "http://localhost".into(),
         }),
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Core, Entity, auth::Principal, checkouts::Address, now_micros, validate};
+use super::{Core, Entity, auth::Principal, checkouts::Address, identity::users::Role, now_micros, validate};
 use crate::{
     error::{CoreError, CoreResult},
     ids::new_id,
@@ -51,6 +51,10 @@ pub struct Organization {
     pub registration_number: String,
     #[serde(default)]
     pub register_court: String,
+    /// Every user must sign in with a second factor; users without one
+    /// can only set it up until they do.
+    #[serde(default)]
+    pub require_two_factor: bool,
 }
 
 impl Entity for Organization {
@@ -96,6 +100,8 @@ pub struct OrganizationUpdate {
     pub register_court: Option<String>,
     /// Empty → back to the default schedule.
     pub dunning_retry_days: Option<Vec<u32>>,
+    /// Owners only.
+    pub require_two_factor: Option<bool>,
 }
 
 /// Most retries a dunning schedule may have, and the latest day one may
@@ -195,6 +201,7 @@ impl Core {
             website: String::new(),
             registration_number: String::new(),
             register_court: String::new(),
+            require_two_factor: false,
         })
         .await
     }
@@ -252,7 +259,16 @@ impl Core {
         let website = contact("website", update.website.as_deref(), website)?;
         let registration_number = contact("registrationNumber", update.registration_number.as_deref(), register_text)?;
         let register_court = contact("registerCourt", update.register_court.as_deref(), register_text)?;
+        if update.require_two_factor.is_some() && !principal.user.as_ref().is_some_and(|u| u.role == Role::Owner) {
+            return Err(CoreError::Forbidden {
+                code: "owner_required",
+                message: "only an owner can change requireTwoFactor".into(),
+            });
+        }
         self.update::<Organization, _>(&principal.organization_id, |org| {
+            if let Some(require) = update.require_two_factor {
+                org.require_two_factor = require;
+            }
             if let Some(days) = &dunning_retry_days {
                 org.dunning_retry_days = days.clone();
             }

@@ -613,11 +613,13 @@ fn refund_change(transaction: &mut Transaction, event: &ProviderRefund, now: i64
                 RefundEventStatus::Pending => return false,
                 RefundEventStatus::Succeeded => {
                     refund.status = RefundStatus::Succeeded;
+                    refund.settled_at = Some(event.at.min(now));
                     let amount = refund.amount;
                     transaction.amount_refunded += amount;
                 }
                 RefundEventStatus::Failed => {
                     refund.status = RefundStatus::Failed;
+                    refund.settled_at = Some(event.at.min(now));
                     refund.failure_code = Some("refund_failed".into());
                 }
             }
@@ -651,6 +653,7 @@ fn refund_change(transaction: &mut Transaction, event: &ProviderRefund, now: i64
                 provider_reference: Some(event.reference.clone()),
                 failure_code: None,
                 origin: RefundOrigin::Provider,
+                settled_at: (status == RefundStatus::Succeeded).then_some(event.at.min(now)),
             });
         }
     }

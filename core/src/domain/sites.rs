@@ -152,6 +152,8 @@ impl Core {
             key_id: String::new(),
             scopes: Vec::new(),
             mode: super::api_keys::KeyMode::Test,
+            user: None,
+            client_ip: String::new(),
         };
         self.create_site_with_origins(&principal, name, domain, &[], "").await
     }

@@ -7,7 +7,7 @@ use std::sync::{PoisonError, RwLock};
 
 use serde_json::{Map, Value};
 
-use super::{CollectionSpec, Document, StoreError, StoreResult};
+use super::{CREATED_AT, CollectionSpec, Document, Range, StoreError, StoreResult};
 
 /// Collection names go into SQL text and index names, so they are kept to
 /// `[A-Za-z][A-Za-z0-9_]*`.
@@ -74,6 +74,16 @@ impl Registry {
             )))
         }
     }
+}
+
+/// Checks that every range is on a field the collection can range on
+/// (`createdAt`, or a unique or indexed field). A range whose minimum is
+/// above its maximum is valid and holds nothing.
+pub(crate) fn check_ranges(registry: &Registry, collection: &str, ranges: &[Range]) -> StoreResult<()> {
+    for range in ranges.iter().filter(|range| range.field != CREATED_AT) {
+        registry.queryable(collection, range.field)?;
+    }
+    Ok(())
 }
 
 /// A filter value as the backends compare it: equality is type-strict, so

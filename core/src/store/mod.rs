@@ -4,8 +4,9 @@
 //! an `id` (string, primary key), a `version` (bumped by each successful
 //! compare-and-swap) and a `createdAt` (integer, microseconds since the Unix
 //! epoch) that orders lists newest first. Fields a collection declares as
-//! indexed can be queried by equality; fields declared unique reject a
-//! second document with the same value.
+//! indexed can be queried by equality and by integer range (as can
+//! `createdAt`); fields declared unique reject a second document with the
+//! same value.
 //!
 //! Every multi-step change in Paygate is either one compare-and-swap on a
 //! single document or idempotent and resumable: nothing relies on
@@ -76,6 +77,27 @@ impl Document {
 /// neither unique nor indexed is refused with `Backend`.
 pub type Filter = Vec<(&'static str, Value)>;
 
+/// The field every collection can be ranged on without declaring it: the
+/// newest-first order is built on it.
+pub const CREATED_AT: &str = "createdAt";
+
+/// An inclusive integer range on `createdAt` or on an indexed field, with
+/// either bound optional. Only numbers fall in a range: a string or a
+/// boolean never does, whatever it reads as. Like [`Filter`], a field the
+/// collection does not declare is refused with `Backend`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Range {
+    pub field: &'static str,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+}
+
+impl Range {
+    pub fn new(field: &'static str, min: Option<i64>, max: Option<i64>) -> Self {
+        Self { field, min, max }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Page {
     pub limit: usize,
@@ -127,11 +149,29 @@ pub trait Store: Send + Sync + 'static {
 
     /// Documents matching every filter pair, newest first (`createdAt`
     /// descending, then `id` descending), after the cursor.
-    async fn find(&self, collection: &str, filter: &Filter, page: &Page) -> StoreResult<PageResult>;
+    async fn find(&self, collection: &str, filter: &Filter, page: &Page) -> StoreResult<PageResult> {
+        self.find_in(collection, filter, &[], page).await
+    }
+
+    /// [`Store::find`], further narrowed to documents inside every range.
+    /// The ranges are part of the query, so pages stay full and cursors
+    /// stay exact.
+    async fn find_in(
+        &self,
+        collection: &str,
+        filter: &Filter,
+        ranges: &[Range],
+        page: &Page,
+    ) -> StoreResult<PageResult>;
 
     /// How many documents match every filter pair, counting no further
     /// than `up_to` (so a count costs at most that many index entries).
-    async fn count(&self, collection: &str, filter: &Filter, up_to: u64) -> StoreResult<u64>;
+    async fn count(&self, collection: &str, filter: &Filter, up_to: u64) -> StoreResult<u64> {
+        self.count_in(collection, filter, &[], up_to).await
+    }
+
+    /// [`Store::count`] of the documents inside every range as well.
+    async fn count_in(&self, collection: &str, filter: &Filter, ranges: &[Range], up_to: u64) -> StoreResult<u64>;
 
     /// The first document whose unique/indexed `field` equals `value`.
     async fn find_one(&self, collection: &str, field: &str, value: &Value) -> StoreResult<Option<Document>>;

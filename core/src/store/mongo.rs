@@ -16,7 +16,9 @@ use mongodb::{Client, Collection, Database, IndexModel};
 use serde_json::{Map, Number, Value};
 
 use super::common::{self, Registry, Scalar};
-use super::{CollectionSpec, DUE_AT, Document, DueCursor, Filter, Page, PageResult, Store, StoreError, StoreResult};
+use super::{
+    CollectionSpec, DUE_AT, Document, DueCursor, Filter, Page, PageResult, Range, Store, StoreError, StoreResult,
+};
 
 const DUPLICATE_KEY: i32 = 11000;
 /// Used when the URI does not set `serverSelectionTimeoutMS`: long enough to
@@ -200,6 +202,34 @@ fn from_stored(mut stored: bson::Document) -> StoreResult<Document> {
     Ok(Document { id, version, created_at, body })
 }
 
+/// The query of a filter and ranges. Ranges go under `$and`, so that a
+/// field both filtered and ranged keeps both conditions.
+fn query_of(registry: &Registry, collection: &str, filter: &Filter, ranges: &[Range]) -> StoreResult<bson::Document> {
+    let mut query = bson::Document::new();
+    for (field, value) in filter {
+        registry.queryable(collection, field)?;
+        query.insert(*field, scalar_to_bson(Scalar::from_json(field, value)?));
+    }
+    common::check_ranges(registry, collection, ranges)?;
+    let mut all = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        // Numbers only, as on SQLite (a bound only ever compares with
+        // numbers in MongoDB anyway, but the type keeps that explicit).
+        let mut condition = doc! { "$type": ["long", "int", "double"] };
+        if let Some(min) = range.min {
+            condition.insert("$gte", min);
+        }
+        if let Some(max) = range.max {
+            condition.insert("$lte", max);
+        }
+        all.push(doc! { range.field: condition });
+    }
+    if !all.is_empty() {
+        query.insert("$and", all);
+    }
+    Ok(query)
+}
+
 fn newest_first() -> bson::Document {
     doc! { "createdAt": -1, "_id": -1 }
 }
@@ -233,13 +263,15 @@ impl Store for MongoStore {
         coll.find_one(doc! { "_id": id }).await.map_err(translate)?.map(from_stored).transpose()
     }
 
-    async fn find(&self, collection: &str, filter: &Filter, page: &Page) -> StoreResult<PageResult> {
+    async fn find_in(
+        &self,
+        collection: &str,
+        filter: &Filter,
+        ranges: &[Range],
+        page: &Page,
+    ) -> StoreResult<PageResult> {
         let coll = self.collection(collection)?;
-        let mut query = bson::Document::new();
-        for (field, value) in filter {
-            self.registry.queryable(collection, field)?;
-            query.insert(*field, scalar_to_bson(Scalar::from_json(field, value)?));
-        }
+        let mut query = query_of(&self.registry, collection, filter, ranges)?;
         if let Some(cursor_id) = &page.starting_after {
             let cursor = coll
                 .find_one(doc! { "_id": cursor_id.as_str() })
@@ -272,13 +304,9 @@ impl Store for MongoStore {
         Ok(PageResult { data, has_more })
     }
 
-    async fn count(&self, collection: &str, filter: &Filter, up_to: u64) -> StoreResult<u64> {
+    async fn count_in(&self, collection: &str, filter: &Filter, ranges: &[Range], up_to: u64) -> StoreResult<u64> {
         let coll = self.collection(collection)?;
-        let mut query = bson::Document::new();
-        for (field, value) in filter {
-            self.registry.queryable(collection, field)?;
-            query.insert(*field, scalar_to_bson(Scalar::from_json(field, value)?));
-        }
+        let query = query_of(&self.registry, collection, filter, ranges)?;
         coll.count_documents(query).limit(up_to).await.map_err(translate)
     }
 

@@ -124,7 +124,13 @@ async fn health_reports_core() {
     let addr = listener.local_addr().unwrap();
     // Nothing serves port 1: the core is unreachable.
     let channel = paygate_contract::client::lazy_channel("http://127.0.0.1:1").unwrap();
-    let server = tokio::spawn(paygate_edge_admin::serve(channel, listener, Default::default(), std::future::pending()));
+    let server = tokio::spawn(paygate_edge_admin::serve(
+        channel,
+        listener,
+        Default::default(),
+        Default::default(),
+        std::future::pending(),
+    ));
     let client = reqwest::Client::new();
     let response = client.get(format!("http://{addr}/healthz")).send().await.unwrap();
     assert_eq!(response.status(), 503);

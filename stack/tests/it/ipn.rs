@@ -204,7 +204,7 @@ async fn the_guard_runs_again_at_delivery() {
     let txn = strict.pay(&checkout.id, paygate_core::providers::PaymentMethod::card("tok_visa")).await.unwrap();
     strict.process_payment(&txn.id).await.unwrap();
     let (deliveries, _) = strict
-        .list_ipn_deliveries(&principal, "", None, &paygate_core::store::Page { limit: 10, starting_after: None })
+        .list_ipn_deliveries(&principal, "", None, "", &paygate_core::store::Page { limit: 10, starting_after: None })
         .await
         .unwrap();
     assert_eq!(deliveries.len(), 1);

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod admin_panel;
+mod admin_users;
 mod billing;
 mod binary;
 mod caddy;
@@ -24,6 +25,7 @@ mod operations;
 mod payments;
 mod portal;
 mod providers;
+mod reports;
 mod subscription_providers;
 mod subscriptions;
 mod transport;

@@ -591,7 +591,14 @@ impl Transaction {
             billed_at: None,
             customer_id: checkout.customer_id.clone(),
             setup_only: false,
+            customer_email: None,
+            customer_email_key: None,
         };
+        let email = checkout.customer.as_ref().map(|c| c.email.trim()).filter(|e| !e.is_empty());
+        if let Some(email) = email {
+            transaction.customer_email = Some(email.to_owned());
+            transaction.customer_email_key = Some(crate::domain::transactions::email_key(email));
+        }
         transaction.refresh_needs_work();
         transaction
     }

@@ -26,25 +26,11 @@ pub use model::*;
 pub use pay::parse_payment_method;
 
 use crate::domain::{Core, auth::Principal};
-use crate::{error::CoreResult, store::Page};
+use crate::error::CoreResult;
 
 impl Core {
     /// The caller's transaction (see [`Core::owned`]).
     pub async fn owned_transaction(&self, principal: &Principal, id: &str) -> CoreResult<Transaction> {
         self.owned(principal, id).await
-    }
-
-    pub async fn list_transactions(
-        &self,
-        principal: &Principal,
-        site_id: &str,
-        status: Option<TransactionStatus>,
-        page: &Page,
-    ) -> CoreResult<(Vec<Transaction>, bool)> {
-        let mut filter = self.scoped_filter(principal, site_id).await?;
-        if let Some(status) = status {
-            filter.push(("status", status.as_str().into()));
-        }
-        self.list(&filter, page).await
     }
 }

@@ -84,6 +84,10 @@ pub struct Refund {
     /// webhook, not asked for through the gateway.
     #[serde(default)]
     pub origin: RefundOrigin,
+    /// When it succeeded or failed; `None` while pending, and on refunds
+    /// settled before this was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled_at: Option<i64>,
 }
 
 impl Refund {
@@ -270,6 +274,14 @@ pub struct Transaction {
     /// Saves a payment method without charging (a trial's checkout).
     #[serde(default)]
     pub setup_only: bool,
+    /// The checkout's customer email as the merchant gave it, for lists
+    /// and exports; `None` when the checkout had none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_email: Option<String>,
+    /// Indexed: `customer_email` lowercased, so the filter on it is
+    /// case-insensitive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_email_key: Option<String>,
 }
 
 impl Entity for Transaction {
@@ -300,6 +312,11 @@ impl Owned for Transaction {
     fn livemode(&self) -> bool {
         self.livemode
     }
+}
+
+/// The form of an email the customer-email filter compares.
+pub fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 impl Transaction {

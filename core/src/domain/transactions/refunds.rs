@@ -69,6 +69,7 @@ impl Core {
                             provider_reference: None,
                             failure_code: None,
                             origin: RefundOrigin::Gateway,
+                            settled_at: None,
                         });
                         // Keeps the re-drive away while this request asks
                         // the provider itself.
@@ -150,6 +151,7 @@ impl Core {
                     return Ok(());
                 }
                 refund.status = status;
+                refund.settled_at = Some(now_micros());
                 refund.provider_reference = provider_reference.clone();
                 refund.failure_code = failure_code.clone();
                 if status == RefundStatus::Succeeded {

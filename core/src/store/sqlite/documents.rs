@@ -4,7 +4,8 @@
 use super::*;
 use crate::store::common::{self, Registry, Scalar};
 use crate::store::{
-    CollectionSpec, DUE_AT, Document, DueCursor, Filter, Page, PageResult, Store, StoreError, StoreResult,
+    CREATED_AT, CollectionSpec, DUE_AT, Document, DueCursor, Filter, Page, PageResult, Range, Store, StoreError,
+    StoreResult,
 };
 use async_trait::async_trait;
 use rusqlite::types::Value as SqlValue;
@@ -15,7 +16,12 @@ use std::fmt::Write as _;
 impl SqliteStore {
     /// Page query on `collection`: the filter conditions, then the cursor
     /// position when there is one, newest first.
-    pub(super) fn select(collection: &str, filter: &[(&str, Scalar)], after_cursor: bool) -> (String, Vec<SqlValue>) {
+    pub(super) fn select(
+        collection: &str,
+        filter: &[(&str, Scalar)],
+        ranges: &[Range],
+        after_cursor: bool,
+    ) -> (String, Vec<SqlValue>) {
         let mut sql = format!(r#"SELECT id, version, created_at, body FROM "{collection}" WHERE 1"#);
         let mut values = Vec::with_capacity(filter.len() + 3);
         for (field, scalar) in filter {
@@ -32,6 +38,28 @@ impl SqliteStore {
             // Writing to a String cannot fail.
             let _ = write!(sql, " AND json_extract(body, {path}) = ? AND json_type(body, {path}) IN ({types})");
             values.push(value);
+        }
+        for range in ranges {
+            let bounds = [(">=", range.min), ("<=", range.max)];
+            if range.field == CREATED_AT {
+                // The column itself, which the order index leads with.
+                for (op, bound) in bounds {
+                    if let Some(bound) = bound {
+                        let _ = write!(sql, " AND created_at {op} ?");
+                        values.push(SqlValue::Integer(bound));
+                    }
+                }
+                continue;
+            }
+            let term = format!("json_extract(body, '$.{}')", range.field);
+            // json_extract reads true/false as 1/0: only numbers qualify.
+            let _ = write!(sql, " AND json_type(body, '$.{}') IN ('integer', 'real')", range.field);
+            for (op, bound) in bounds {
+                if let Some(bound) = bound {
+                    let _ = write!(sql, " AND {term} {op} ?");
+                    values.push(SqlValue::Integer(bound));
+                }
+            }
         }
         if after_cursor {
             sql.push_str(" AND (created_at, id) < (?, ?)");
@@ -159,7 +187,13 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn find(&self, collection: &str, filter: &Filter, page: &Page) -> StoreResult<PageResult> {
+    async fn find_in(
+        &self,
+        collection: &str,
+        filter: &Filter,
+        ranges: &[Range],
+        page: &Page,
+    ) -> StoreResult<PageResult> {
         self.registry.spec(collection)?;
         let scalars = filter
             .iter()
@@ -168,7 +202,8 @@ impl Store for SqliteStore {
                 Ok((*field, Scalar::from_json(field, value)?))
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        let (sql, mut values) = Self::select(collection, &scalars, page.starting_after.is_some());
+        common::check_ranges(&self.registry, collection, ranges)?;
+        let (sql, mut values) = Self::select(collection, &scalars, ranges, page.starting_after.is_some());
         let cursor_sql = format!(r#"SELECT created_at FROM "{collection}" WHERE id = ?"#);
         let starting_after = page.starting_after.clone();
         let limit = page.limit;
@@ -199,7 +234,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn count(&self, collection: &str, filter: &Filter, up_to: u64) -> StoreResult<u64> {
+    async fn count_in(&self, collection: &str, filter: &Filter, ranges: &[Range], up_to: u64) -> StoreResult<u64> {
         self.registry.spec(collection)?;
         let scalars = filter
             .iter()
@@ -208,7 +243,8 @@ impl Store for SqliteStore {
                 Ok((*field, Scalar::from_json(field, value)?))
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        let (select, mut values) = Self::select(collection, &scalars, false);
+        common::check_ranges(&self.registry, collection, ranges)?;
+        let (select, mut values) = Self::select(collection, &scalars, ranges, false);
         let sql = format!("SELECT COUNT(*) FROM ({select})");
         values.push(SqlValue::Integer(i64::try_from(up_to).unwrap_or(i64::MAX)));
         self.read(collection, move |conn| {
@@ -222,7 +258,7 @@ impl Store for SqliteStore {
     async fn find_one(&self, collection: &str, field: &str, value: &Value) -> StoreResult<Option<Document>> {
         self.registry.queryable(collection, field)?;
         let scalar = Scalar::from_json(field, value)?;
-        let (sql, mut values) = Self::select(collection, &[(field, scalar)], false);
+        let (sql, mut values) = Self::select(collection, &[(field, scalar)], &[], false);
         values.push(SqlValue::Integer(1));
         self.read(collection, move |conn| {
             conn.prepare_cached(&sql)?

@@ -1,0 +1,75 @@
+//! The audit log: who changed what, when, from where. Every mutating Admin
+//! API call that succeeds writes one entry, by a user or by an API key.
+
+use serde::{Deserialize, Serialize};
+
+use super::super::{Core, Entity, api_keys::scopes, auth::Principal, now_micros};
+use crate::{error::CoreResult, ids::new_id, store::Page};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    pub id: String,
+    #[serde(default)]
+    pub version: i64,
+    pub created_at: i64,
+    pub organization_id: String,
+    /// `user` or `api_key`.
+    pub actor_type: String,
+    pub actor_id: String,
+    /// The user's email at the time (users may later be removed).
+    #[serde(default)]
+    pub actor_email: Option<String>,
+    /// `refund.create`, `api_key.revoke`, …
+    pub action: String,
+    #[serde(default)]
+    pub object_id: String,
+    /// The client's address as the edge saw it.
+    #[serde(default)]
+    pub ip: String,
+    pub livemode: bool,
+}
+
+impl Entity for AuditEntry {
+    const COLLECTION: &'static str = "audit_log";
+    const NAME: &'static str = "audit entry";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Core {
+    /// Records that `principal` did `action` on `object_id`. A failure to
+    /// write is logged, not returned: the change itself has happened.
+    pub async fn audit(&self, principal: &Principal, action: &str, object_id: &str) {
+        let (actor_type, actor_id, actor_email) = match &principal.user {
+            Some(user) => ("user", user.id.clone(), Some(user.email.clone())),
+            None => ("api_key", principal.key_id.clone(), None),
+        };
+        let entry = AuditEntry {
+            id: new_id("aud"),
+            version: 0,
+            created_at: now_micros(),
+            organization_id: principal.organization_id.clone(),
+            actor_type: actor_type.into(),
+            actor_id,
+            actor_email,
+            action: action.into(),
+            object_id: object_id.into(),
+            ip: principal.client_ip.clone(),
+            livemode: principal.livemode(),
+        };
+        if let Err(err) = self.insert(&entry).await {
+            tracing::error!(error = %err, action, object_id, "audit entry not written");
+        }
+    }
+
+    /// The organization's audit log, newest first, both modes.
+    pub async fn list_audit_log(&self, principal: &Principal, page: &Page) -> CoreResult<(Vec<AuditEntry>, bool)> {
+        principal.require(scopes::AUDIT_READ)?;
+        self.list(&vec![("organizationId", principal.organization_id.clone().into())], page).await
+    }
+}
