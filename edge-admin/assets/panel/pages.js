@@ -1401,7 +1401,11 @@
 
     var SCOPES = ['checkout:create', 'checkout:read', 'transactions:read', 'transactions:write', 'sites:read', 'sites:write',
         'keys:read', 'keys:write', 'providers:read', 'providers:write', 'customers:read', 'customers:write', 'plans:read',
-        'plans:write', 'portal:write', 'subscriptions:read', 'subscriptions:write', 'audit:read'];
+        'plans:write', 'portal:write', 'subscriptions:read', 'subscriptions:write', 'webhooks:write', 'users:read',
+        'users:write', 'audit:read'];
+    // Checked when a key is created: reading payments and making checkouts, what most servers need.
+    var DEFAULT_SCOPES = ['checkout:create', 'checkout:read', 'transactions:read', 'sites:read', 'customers:read',
+        'plans:read', 'subscriptions:read'];
 
     P.route('/api-keys', { nav: '/api-keys', permission: 'keys:read', render: function (main) {
         var box = h('div');
@@ -1413,7 +1417,7 @@
                     { label: 'Mode', cell: function (k) { return P.badge(k.mode === 'live' ? 'succeeded' : 'pending', k.mode); } },
                     { label: 'Scopes', class: 'wide-only', cell: function (k) {
                         var scopes = k.scopes || [];
-                        var missing = SCOPES.filter(function (scope) { return scopes.indexOf(scope) === -1 && scope !== 'audit:read'; });
+                        var missing = SCOPES.filter(function (scope) { return scopes.indexOf(scope) === -1; });
                         return missing.length === 0 ? 'All scopes' : scopes.join(', ');
                     } },
                     { label: 'Created', class: 'nowrap', cell: function (k) { return P.time(k.createdAt); } },
@@ -1441,7 +1445,7 @@
         var create = P.can('keys:write') ? button('Create API key', function () {
             var name = h('input', { type: 'text', placeholder: 'shop backend' });
             var checks = SCOPES.map(function (scope) {
-                var input = h('input', { type: 'checkbox', value: scope, checked: scope !== 'audit:read' && (/:read$/.test(scope) || scope === 'checkout:create') });
+                var input = h('input', { type: 'checkbox', value: scope, checked: DEFAULT_SCOPES.indexOf(scope) !== -1 });
                 return h('label', { class: 'check' }, input, scope);
             });
             P.dialog({
@@ -1772,7 +1776,7 @@
         var box = h('div');
         main.appendChild(box);
         function show() {
-            P.load(box, 'your account', function () { return api('GET', '/auth/me'); }, function (me) {
+            P.load(box, 'your account', P.session.reloadMe, function (me) {
                 var user = me.user || {};
                 var pwError = h('div', { class: 'alert', role: 'alert' });
                 var current = h('input', { type: 'password', autocomplete: 'current-password' });

@@ -368,6 +368,7 @@
         me: function () { return session.me; },
         mode: function () { return mode; },
         signedIn: function () { return Boolean(session.token); },
+        reloadMe: loadMe,
         accept: function (answer) {
             acceptTokens(answer);
             return loadMe();
@@ -902,6 +903,12 @@
             return;
         }
         document.querySelectorAll('dialog').forEach(function (d) { if (d.open) { d.close(); } });
+        // An organization that requires two-factor sign-in answers only the account routes until
+        // this person sets it up: the account page is where they can.
+        if (!isPublic && session.me && session.me.twoFactorEnrollmentRequired && path !== '/account') {
+            P.navigate('/account', true);
+            return;
+        }
         var spec = found ? found.spec : P.pages.notFound;
         if (spec.permission && !can(spec.permission)) {
             spec = P.pages.forbidden;

@@ -230,7 +230,7 @@ async function logIn(page, email, password, secret) {
 
 let viewerInvite = '';
 
-await scenario('owner logs in with two-factor authentication and sees today', async () => {
+await scenario('panel: owner logs in with two-factor authentication and sees today', async () => {
     const page = await newPage('panel-login', [401]);
     const response = await page.goto(`${admin}/login`);
     const csp = response.headers()['content-security-policy'];
@@ -277,7 +277,7 @@ await scenario('owner logs in with two-factor authentication and sees today', as
     await page.context().close();
 });
 
-await scenario('support finds a payment by email, refunds part of it and resends its IPN', async () => {
+await scenario('panel: owner finds a payment by email, refunds part of it and resends its IPN', async () => {
     const page = await newPage('panel-refund', [401]);
     await logIn(page, ownerEmail, ownerPassword, totpSecret);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Transactions' }).click();
@@ -363,7 +363,7 @@ await scenario('support finds a payment by email, refunds part of it and resends
     await page.context().close();
 });
 
-await scenario('owner creates an API key, sees its secret once, and revokes it', async () => {
+await scenario('panel: owner creates an API key, sees its secret once, and revokes it', async () => {
     const page = await newPage('panel-keys', [401]);
     await logIn(page, ownerEmail, ownerPassword, totpSecret);
     await page.getByRole('link', { name: 'API keys' }).click();
@@ -462,7 +462,7 @@ await scenario('owner creates an API key, sees its secret once, and revokes it',
     await page.context().close();
 });
 
-await scenario('an invited viewer sets a password and does not see the refund button', async () => {
+await scenario('panel: an invited viewer sets a password and does not see the refund button', async () => {
     assert.ok(viewerInvite, 'the invitation was made');
     const page = await newPage('panel-viewer', [401]);
     const link = new URL(viewerInvite);
@@ -484,9 +484,19 @@ await scenario('an invited viewer sets a password and does not see the refund bu
     await page.locator('.timeline').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Refund' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: /^Resend/ }).count(), 0);
-    assert.equal(await page.getByRole('link', { name: 'API keys' }).count(), 0);
-    assert.equal(await page.getByRole('link', { name: 'Team' }).count(), 0);
     await shots(page, '15-viewer-transaction');
+    // A viewer reads keys and the team, and changes neither; the audit log is not theirs.
+    assert.equal(await page.getByRole('link', { name: 'Audit log' }).count(), 0);
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.locator('table.data tbody tr').first().waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Create API key' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: /^Revoke/ }).count(), 0);
+    await page.getByRole('link', { name: 'Team' }).click();
+    await page.locator('table.data tbody tr').first().waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Invite someone' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: /^(Change role|Remove)/ }).count(), 0);
+    await page.goto(`${admin}/audit-log`);
+    await page.getByRole('heading', { level: 1, name: 'Not available to your role' }).waitFor();
 
     // The viewer turns on two-factor authentication: QR code, setup key, a code, recovery codes once.
     await page.getByRole('link', { name: 'Your account' }).click();
