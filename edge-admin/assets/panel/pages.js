@@ -33,6 +33,11 @@
         return text ? h('code', { text: String(text) }) : null;
     }
 
+    // An object id in a narrow column: it may break anywhere rather than widen the table.
+    function idCode(text) {
+        return text ? h('code', { class: 'id', text: String(text) }) : null;
+    }
+
     function humanize(text) {
         var words = String(text || '').replace(/[._]/g, ' ');
         return words.charAt(0).toUpperCase() + words.slice(1);
@@ -683,11 +688,13 @@
         return api('GET', '/transactions/' + enc(t.id) + '/timeline').then(function (answer) {
             return (answer.data || []).map(function (e) {
                 var kind = e.type || '';
-                var detail = [e.amount !== undefined && e.amount !== null ? P.formatMoney(e.amount, t.currency) : '',
-                    e.statusCode ? 'HTTP ' + e.statusCode : '', e.code || '', e.message || '', e.error || '']
-                    .filter(Boolean).join(' · ');
+                // The title already names the amount and the HTTP status; the detail adds why.
+                var detail = [e.code || '', e.message || '', e.error || ''].filter(Boolean).join(' · ');
                 var status = String(e.status || '') + ' ' + kind;
                 var failedCall = e.statusCode && (e.statusCode < 200 || e.statusCode >= 300);
+                if (e.statusCode && !failedCall) {
+                    status += ' succeeded';
+                }
                 return {
                     at: e.at,
                     what: e.title || humanize(kind),
@@ -1748,9 +1755,12 @@
         pagedList(box, { path: '/audit-log', what: 'the audit log', limit: 50,
             columns: [
                 { label: 'When', class: 'nowrap', cell: function (e) { return P.time(e.createdAt); } },
-                { label: 'Who', cell: function (e) { var a = e.actor || {}; return [a.email || code(a.id), ' ', h('span', { class: 'muted', text: a.type === 'api_key' ? '(API key)' : '' })]; } },
+                { label: 'Who', cell: function (e) {
+                    var a = e.actor || {};
+                    return a.type === 'api_key' ? [h('span', { class: 'muted', text: 'API key ' }), idCode(a.id)] : (a.email || idCode(a.id));
+                } },
                 { label: 'Action', cell: function (e) { return code(e.action); } },
-                { label: 'Object', cell: function (e) { return code(e.objectId); } },
+                { label: 'Object', cell: function (e) { return idCode(e.objectId); } },
                 { label: 'IP', class: 'wide-only', cell: function (e) { return e.ip; } },
                 { label: 'Mode', class: 'wide-only', cell: function (e) { return e.livemode ? 'live' : 'test'; } }
             ],
