@@ -119,6 +119,20 @@ impl Route {
         self
     }
 
+    /// Needs a signed-in user's access token (any role): the user's own
+    /// account routes.
+    pub fn signed_in(mut self) -> Self {
+        self.authenticated = true;
+        self.errors.extend([401, 403]);
+        self.description.push(
+            "Needs a signed-in user's access token (`Authorization: Bearer <accessToken>`); API keys are refused \
+             (403 `user_required`)."
+                .to_owned(),
+        );
+        self.operation = self.operation.security(SecurityRequirement::new(SECURITY_SCHEME, Vec::<String>::new()));
+        self
+    }
+
     /// Needs a customer portal credential: `Authorization: Bearer pt_…` or
     /// the portal page's session cookie.
     pub fn portal(mut self) -> Self {
@@ -196,6 +210,12 @@ impl Route {
                 .content("application/json", json_content(schema, None))
                 .build(),
         );
+        self
+    }
+
+    /// A successful answer without a body.
+    pub fn answers_nothing(mut self, status: u16, description: &str) -> Self {
+        self.responses.insert(status, ResponseBuilder::new().description(description).build());
         self
     }
 
@@ -454,8 +474,12 @@ impl Document {
                 SecurityScheme::Http(
                     HttpBuilder::new()
                         .scheme(HttpAuthScheme::Bearer)
-                        .bearer_format("sk_test_… or sk_live_…")
-                        .description(Some("An organization API key: `Authorization: Bearer sk_test_…`."))
+                        .bearer_format("sk_test_…, sk_live_… or a user's access token (JWT)")
+                        .description(Some(
+                            "An organization API key (`Authorization: Bearer sk_test_…`), or a signed-in \
+                             user's access token from `/api/v1/auth/login`, with `Paygate-Mode: live` for live \
+                             mode.",
+                        ))
                         .build(),
                 ),
             );

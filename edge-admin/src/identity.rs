@@ -41,7 +41,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(core: Channel) -> Router<S> {
         users: UserServiceClient::new(core.clone()),
         audit: AuditServiceClient::new(core),
     };
-    Router::new()
+    let api = Router::new()
         .route("/auth/login", post(login))
         .route("/auth/mfa", post(mfa))
         .route("/auth/refresh", post(refresh))
@@ -55,8 +55,8 @@ pub fn routes<S: Clone + Send + Sync + 'static>(core: Channel) -> Router<S> {
         .route("/auth/invitations/accept", post(accept_invitation))
         .route("/users", post(invite_user).get(list_users))
         .route("/users/{id}", patch(update_user).delete(remove_user))
-        .route("/audit-log", get(list_audit_log))
-        .with_state(clients)
+        .route("/audit-log", get(list_audit_log));
+    api.with_state(clients)
 }
 
 fn refresh_cookie(headers: &HeaderMap) -> Option<String> {

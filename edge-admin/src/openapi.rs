@@ -50,7 +50,11 @@ pub fn document() -> OpenApi {
     .tag("Tax", "Tax rules per country.")
     .tag("Invoices", "Invoices and credit notes, with their PDFs.")
     .tag("IPN", "Outbound IPN deliveries.")
-    .tag("Operations", "What an operator watches; the document itself.");
+    .tag("Operations", "What an operator watches; the document itself.")
+    .tag("Sign-in", "Admin panel users: sign-in, sessions, two-factor.")
+    .tag("Team", "The organization's users and roles.")
+    .tag("Audit log", "Who changed what, when, from where.");
+    identity_routes(&mut doc);
 
     doc.add(
         route(Method::Get, "/api/v1/checkouts", "listCheckouts", "List checkouts")
@@ -644,7 +648,7 @@ pub fn document() -> OpenApi {
     doc.add(
         route(Method::Post, "/api/v1/ipn-deliveries/{id}/resend", "resendIpnDelivery", "Resend an IPN")
             .tag("IPN")
-            .scope(TRANSACTIONS_WRITE)
+            .scope("webhooks:write")
             .answers::<wire::IpnDelivery>(202, "Queued: the event is delivered again, with the same id."),
     );
 
@@ -685,6 +689,135 @@ impl TransactionFilters for paygate_contract::openapi::Route {
     }
 }
 
+/// Sign-in, the team and the audit log.
+fn identity_routes(doc: &mut Document) {
+    doc.add(
+        route(Method::Post, "/api/v1/auth/login", "login", "Sign in")
+            .tag("Sign-in")
+            .describe(
+                "Email and password. With two-factor on, answers `mfaRequired` and an `mfaToken` for \
+                 `/api/v1/auth/mfa`. A wrong password and an unknown email answer alike (401 \
+                 `invalid_credentials`); after 5 failures for one email each further attempt waits twice as \
+                 long (429 `login_throttled`).",
+            )
+            .body::<wire::LoginRequest>(true)
+            .errors(&[401])
+            .answers::<wire::SignInAnswer>(200, "Tokens, or the second step."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/auth/mfa", "loginMfa", "Sign in: second factor")
+            .tag("Sign-in")
+            .body::<wire::MfaRequest>(true)
+            .errors(&[401])
+            .answers::<wire::SignInAnswer>(200, "Tokens."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/auth/refresh", "refreshSession", "Refresh the tokens")
+            .tag("Sign-in")
+            .describe(
+                "Trades a refresh token (body, or the `paygate_refresh` cookie) for a new pair; the old one \
+                 dies. Presenting a refresh token already used revokes its whole session.",
+            )
+            .body::<wire::RefreshRequest>(false)
+            .errors(&[401])
+            .answers::<wire::SignInAnswer>(200, "A new pair."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/auth/logout", "logout", "Sign out")
+            .tag("Sign-in")
+            .signed_in()
+            .answers_nothing(204, "The session, its refresh token and its access tokens are dead."),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/auth/me", "getMe", "The signed-in user")
+            .tag("Sign-in")
+            .signed_in()
+            .answers::<wire::Me>(200, "The user, their organization and permissions."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/auth/password", "changePassword", "Change the password")
+            .tag("Sign-in")
+            .signed_in()
+            .body::<wire::ChangePasswordRequest>(true)
+            .answers_nothing(204, "Changed; the user's other sessions end."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/auth/totp/setup", "setupTotp", "Set up an authenticator")
+            .tag("Sign-in")
+            .signed_in()
+            .errors(&[409])
+            .answers::<wire::TotpSetup>(200, "The secret, its otpauth URL and QR code; confirm with a code."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/auth/totp/enable", "enableTotp", "Turn two-factor sign-in on")
+            .tag("Sign-in")
+            .signed_in()
+            .body::<wire::TotpCodeRequest>(true)
+            .errors(&[409])
+            .answers::<wire::RecoveryCodes>(200, "Ten recovery codes, shown once."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/auth/totp/disable", "disableTotp", "Turn two-factor sign-in off")
+            .tag("Sign-in")
+            .signed_in()
+            .body::<wire::TotpCodeRequest>(true)
+            .errors(&[409])
+            .answers_nothing(204, "Off."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/auth/recovery-codes", "regenerateRecoveryCodes", "New recovery codes")
+            .tag("Sign-in")
+            .signed_in()
+            .body::<wire::TotpCodeRequest>(true)
+            .errors(&[409])
+            .answers::<wire::RecoveryCodes>(200, "Ten new codes; the old ones stop working."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/auth/invitations/accept", "acceptInvitation", "Set a password from a link")
+            .tag("Sign-in")
+            .body::<wire::AcceptInvitationRequest>(true)
+            .errors(&[401])
+            .answers_object(200, "The account's email; sign in with it."),
+    );
+    doc.add(
+        route(Method::Post, "/api/v1/users", "inviteUser", "Invite a user")
+            .tag("Team")
+            .scope("users:write")
+            .body::<wire::InviteUserRequest>(true)
+            .errors(&[409])
+            .answers::<wire::InvitedUser>(201, "The user, invited; `inviteUrl` is shown once."),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/users", "listUsers", "List users")
+            .tag("Team")
+            .scope("users:read")
+            .paged()
+            .answers_list::<wire::User>("A page of users, newest first."),
+    );
+    doc.add(
+        route(Method::Patch, "/api/v1/users/{id}", "updateUser", "Change a user's role")
+            .tag("Team")
+            .scope("users:write")
+            .body::<wire::UpdateUserRequest>(true)
+            .errors(&[409])
+            .answers::<wire::User>(200, "The user."),
+    );
+    doc.add(
+        route(Method::Delete, "/api/v1/users/{id}", "removeUser", "Remove a user")
+            .tag("Team")
+            .scope("users:write")
+            .errors(&[409])
+            .answers_nothing(204, "Removed; their sessions end."),
+    );
+    doc.add(
+        route(Method::Get, "/api/v1/audit-log", "listAuditLog", "The audit log")
+            .tag("Audit log")
+            .scope("audit:read")
+            .paged()
+            .answers_list::<wire::AuditEntry>("A page of entries, newest first."),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use paygate_contract::openapi::checks;
@@ -693,7 +826,8 @@ mod tests {
 
     #[test]
     fn the_document_has_exactly_the_routes_of_the_router() {
-        let routed = checks::routes_in_source(include_str!("lib.rs"), "/api/v1");
+        let mut routed = checks::routes_in_source(include_str!("lib.rs"), "/api/v1");
+        routed.extend(checks::routes_in_source(include_str!("identity.rs"), "/api/v1"));
         assert!(routed.len() > 3, "the router was read: {routed:?}");
         assert_eq!(checks::operations(&document()), routed);
     }

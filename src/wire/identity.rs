@@ -36,6 +36,7 @@ pub struct LoginRequest {
 /// `POST /api/v1/auth/mfa`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"mfaToken": "eyJhbGciOiJIUzI1NiJ9.e30.signature", "code": "287082"}))]
 pub struct MfaRequest {
     /// From the login answer; valid for 5 minutes.
     pub mfa_token: String,
@@ -49,6 +50,7 @@ pub struct MfaRequest {
 /// when the browser's refresh cookie carries it.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"refreshToken": "rt_2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f"}))]
 pub struct RefreshRequest {
     pub refresh_token: Option<String>,
 }
@@ -183,6 +185,7 @@ impl From<&pb::MeResponse> for Me {
 /// `POST /api/v1/auth/password`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"currentPassword": "correct horse battery", "newPassword": "another long passphrase"}))]
 pub struct ChangePasswordRequest {
     pub current_password: String,
     /// At least 10 characters.
@@ -209,6 +212,7 @@ impl From<&pb::TotpSetupResponse> for TotpSetup {
 /// A code from the authenticator (or a recovery code where it says so).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"code": "287082"}))]
 pub struct TotpCodeRequest {
     pub code: String,
 }
@@ -223,6 +227,7 @@ pub struct RecoveryCodes {
 /// `POST /api/v1/auth/invitations/accept`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"token": "inv_5Jq2mZ8xW1vK9rT4nL7pB3cY6dF0hG2sA8eU1iO4wQ7", "password": "correct horse battery"}))]
 pub struct AcceptInvitationRequest {
     /// The `inv_…` token from the invitation link's fragment.
     pub token: String,
@@ -260,6 +265,7 @@ impl From<&pb::InviteUserResponse> for InvitedUser {
 /// `PATCH /api/v1/users/{id}`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"role": "admin"}))]
 pub struct UpdateUserRequest {
     #[schema(schema_with = role_schema)]
     pub role: String,

@@ -248,7 +248,7 @@ impl ipn_service_server::IpnService for GrpcApi {
         request: Request<ResendIpnDeliveryRequest>,
     ) -> Result<Response<pb::IpnDelivery>, Status> {
         traced("ResendIpnDelivery", &request, async {
-            let principal = self.principal(&request, scopes::TRANSACTIONS_WRITE).await?;
+            let principal = self.principal(&request, scopes::WEBHOOKS_WRITE).await?;
             let delivery = self.core.resend_ipn(&principal, &request.get_ref().id).await?;
             Ok(self.audited(&principal, "ipn_delivery.resend", Response::new(delivery_pb(delivery))).await)
         })
