@@ -839,7 +839,7 @@
     }
 
     function resendButton(d, reload) {
-        if (!P.can('transactions:write')) {
+        if (!P.can('webhooks:write')) {
             return null;
         }
         return h('button', { type: 'button', class: 'small', text: 'Resend', 'aria-label': 'Resend ' + d.eventType + ' to ' + d.url,
@@ -874,7 +874,7 @@
             { label: 'Attempts', cell: attemptsDetails },
             { label: 'Next attempt', class: 'nowrap wide-only', hideEmpty: true, cell: function (d) { return d.nextAttemptAt ? P.time(d.nextAttemptAt) : null; } },
             { label: 'Created', class: 'nowrap', cell: function (d) { return P.time(d.createdAt); } },
-            P.can('transactions:write') ? { label: 'Actions', class: 'actions-cell', cell: function (d) { return resendButton(d, reload); } } : null
+            P.can('webhooks:write') ? { label: 'Actions', class: 'actions-cell', cell: function (d) { return resendButton(d, reload); } } : null
         ].filter(Boolean);
     }
 
