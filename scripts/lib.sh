@@ -35,10 +35,15 @@ free_port() {
 # `admin` and `main` (the two edges' base URLs).
 prepare_local_gateway() {
     local data_dir=$1 admin_port main_port
-    cargo build --quiet -p paygate
     target_dir="${CARGO_TARGET_DIR:-$(cargo metadata --format-version 1 --no-deps |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')}"
-    paygate="$target_dir/debug/paygate"
+    # PAYGATE_PREBUILT_BIN: a paygate binary built already (no build here).
+    if [ -n "${PAYGATE_PREBUILT_BIN:-}" ]; then
+        paygate="$PAYGATE_PREBUILT_BIN"
+    else
+        cargo build --quiet -p paygate
+        paygate="$target_dir/debug/paygate"
+    fi
     admin_port="$(free_port)"
     main_port="$(free_port)"
     export PAYGATE_DATA_DIR="$data_dir"
