@@ -1,0 +1,263 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.create_portal_session_request import CreatePortalSessionRequest
+from ...models.error_body import ErrorBody
+from ...models.portal_session_created import PortalSessionCreated
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: CreatePortalSessionRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/portal/sessions",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | PortalSessionCreated | None:
+    if response.status_code == 201:
+        response_201 = PortalSessionCreated.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ErrorBody.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorBody.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = ErrorBody.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorBody.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorBody | PortalSessionCreated]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: CreatePortalSessionRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ErrorBody | PortalSessionCreated]:
+    """Open a customer portal session
+
+     Needs an API key with the scope `portal:write`.
+
+    Send the customer to `url` (the portal page on the checkout host), or call the portal API with
+    `token`. The token is random, stored only as its SHA-256, valid for one hour and for this customer
+    only; it is shown in this answer and its idempotent replays, never again. A customer of another
+    organization or mode is 404.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (CreatePortalSessionRequest): `POST /api/v1/portal/sessions`. Example: {'customerId':
+            'cus_4d5e6f7a8b9c0d1e2f3a4b5c', 'returnUrl': 'https://merchant.example/account'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | PortalSessionCreated]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: CreatePortalSessionRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> ErrorBody | PortalSessionCreated | None:
+    """Open a customer portal session
+
+     Needs an API key with the scope `portal:write`.
+
+    Send the customer to `url` (the portal page on the checkout host), or call the portal API with
+    `token`. The token is random, stored only as its SHA-256, valid for one hour and for this customer
+    only; it is shown in this answer and its idempotent replays, never again. A customer of another
+    organization or mode is 404.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (CreatePortalSessionRequest): `POST /api/v1/portal/sessions`. Example: {'customerId':
+            'cus_4d5e6f7a8b9c0d1e2f3a4b5c', 'returnUrl': 'https://merchant.example/account'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | PortalSessionCreated
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: CreatePortalSessionRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ErrorBody | PortalSessionCreated]:
+    """Open a customer portal session
+
+     Needs an API key with the scope `portal:write`.
+
+    Send the customer to `url` (the portal page on the checkout host), or call the portal API with
+    `token`. The token is random, stored only as its SHA-256, valid for one hour and for this customer
+    only; it is shown in this answer and its idempotent replays, never again. A customer of another
+    organization or mode is 404.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (CreatePortalSessionRequest): `POST /api/v1/portal/sessions`. Example: {'customerId':
+            'cus_4d5e6f7a8b9c0d1e2f3a4b5c', 'returnUrl': 'https://merchant.example/account'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | PortalSessionCreated]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: CreatePortalSessionRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> ErrorBody | PortalSessionCreated | None:
+    """Open a customer portal session
+
+     Needs an API key with the scope `portal:write`.
+
+    Send the customer to `url` (the portal page on the checkout host), or call the portal API with
+    `token`. The token is random, stored only as its SHA-256, valid for one hour and for this customer
+    only; it is shown in this answer and its idempotent replays, never again. A customer of another
+    organization or mode is 404.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (CreatePortalSessionRequest): `POST /api/v1/portal/sessions`. Example: {'customerId':
+            'cus_4d5e6f7a8b9c0d1e2f3a4b5c', 'returnUrl': 'https://merchant.example/account'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | PortalSessionCreated
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

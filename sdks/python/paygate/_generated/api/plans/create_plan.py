@@ -1,0 +1,251 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.create_plan_request import CreatePlanRequest
+from ...models.error_body import ErrorBody
+from ...models.plan import Plan
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: CreatePlanRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/plans",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | Plan | None:
+    if response.status_code == 201:
+        response_201 = Plan.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ErrorBody.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorBody.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = ErrorBody.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorBody.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorBody | Plan]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: CreatePlanRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ErrorBody | Plan]:
+    """Create a plan
+
+     Needs an API key with the scope `plans:write`.
+
+    `amount` is gross. Price fields never change: a new price is a new plan.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (CreatePlanRequest): `POST /api/v1/plans`. Example: {'name': 'Pro monthly', 'amount':
+            1900, 'currency': 'EUR', 'interval': 'month', 'intervalCount': 1, 'trialDays': 14}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | Plan]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: CreatePlanRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> ErrorBody | Plan | None:
+    """Create a plan
+
+     Needs an API key with the scope `plans:write`.
+
+    `amount` is gross. Price fields never change: a new price is a new plan.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (CreatePlanRequest): `POST /api/v1/plans`. Example: {'name': 'Pro monthly', 'amount':
+            1900, 'currency': 'EUR', 'interval': 'month', 'intervalCount': 1, 'trialDays': 14}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | Plan
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: CreatePlanRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ErrorBody | Plan]:
+    """Create a plan
+
+     Needs an API key with the scope `plans:write`.
+
+    `amount` is gross. Price fields never change: a new price is a new plan.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (CreatePlanRequest): `POST /api/v1/plans`. Example: {'name': 'Pro monthly', 'amount':
+            1900, 'currency': 'EUR', 'interval': 'month', 'intervalCount': 1, 'trialDays': 14}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | Plan]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: CreatePlanRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> ErrorBody | Plan | None:
+    """Create a plan
+
+     Needs an API key with the scope `plans:write`.
+
+    `amount` is gross. Price fields never change: a new price is a new plan.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (CreatePlanRequest): `POST /api/v1/plans`. Example: {'name': 'Pro monthly', 'amount':
+            1900, 'currency': 'EUR', 'interval': 'month', 'intervalCount': 1, 'trialDays': 14}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | Plan
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

@@ -1,0 +1,221 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_body import ErrorBody
+from ...models.login_request import LoginRequest
+from ...models.sign_in_answer import SignInAnswer
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: LoginRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/auth/login",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | SignInAnswer | None:
+    if response.status_code == 200:
+        response_200 = SignInAnswer.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 413:
+        response_413 = ErrorBody.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorBody.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorBody | SignInAnswer]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: LoginRequest,
+) -> Response[ErrorBody | SignInAnswer]:
+    """Sign in
+
+     Email and password. With two-factor on, answers `mfaRequired` and an `mfaToken` for
+    `/api/v1/auth/mfa`. A wrong password and an unknown email answer alike (401 `invalid_credentials`);
+    after 5 failures for one email each further attempt waits twice as long (429 `login_throttled`).
+
+    Args:
+        body (LoginRequest): `POST /api/v1/auth/login`. Example: {'email': 'ada@example.com',
+            'password': 'correct horse battery'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | SignInAnswer]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: LoginRequest,
+) -> ErrorBody | SignInAnswer | None:
+    """Sign in
+
+     Email and password. With two-factor on, answers `mfaRequired` and an `mfaToken` for
+    `/api/v1/auth/mfa`. A wrong password and an unknown email answer alike (401 `invalid_credentials`);
+    after 5 failures for one email each further attempt waits twice as long (429 `login_throttled`).
+
+    Args:
+        body (LoginRequest): `POST /api/v1/auth/login`. Example: {'email': 'ada@example.com',
+            'password': 'correct horse battery'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | SignInAnswer
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: LoginRequest,
+) -> Response[ErrorBody | SignInAnswer]:
+    """Sign in
+
+     Email and password. With two-factor on, answers `mfaRequired` and an `mfaToken` for
+    `/api/v1/auth/mfa`. A wrong password and an unknown email answer alike (401 `invalid_credentials`);
+    after 5 failures for one email each further attempt waits twice as long (429 `login_throttled`).
+
+    Args:
+        body (LoginRequest): `POST /api/v1/auth/login`. Example: {'email': 'ada@example.com',
+            'password': 'correct horse battery'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | SignInAnswer]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: LoginRequest,
+) -> ErrorBody | SignInAnswer | None:
+    """Sign in
+
+     Email and password. With two-factor on, answers `mfaRequired` and an `mfaToken` for
+    `/api/v1/auth/mfa`. A wrong password and an unknown email answer alike (401 `invalid_credentials`);
+    after 5 failures for one email each further attempt waits twice as long (429 `login_throttled`).
+
+    Args:
+        body (LoginRequest): `POST /api/v1/auth/login`. Example: {'email': 'ada@example.com',
+            'password': 'correct horse battery'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | SignInAnswer
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed

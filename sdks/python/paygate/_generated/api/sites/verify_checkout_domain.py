@@ -1,0 +1,230 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.checkout_domain import CheckoutDomain
+from ...models.error_body import ErrorBody
+from ...types import Response
+
+
+def _get_kwargs(
+    id: str,
+    domain: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/sites/{id}/domains/{domain}/verify".format(
+            id=quote(str(id), safe=""),
+            domain=quote(str(domain), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> CheckoutDomain | ErrorBody | None:
+    if response.status_code == 200:
+        response_200 = CheckoutDomain.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ErrorBody.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorBody.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[CheckoutDomain | ErrorBody]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    id: str,
+    domain: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[CheckoutDomain | ErrorBody]:
+    """Verify a custom checkout domain
+
+     Needs an API key with the scope `sites:write`.
+
+    Looks up the TXT record; 409 `domain_unverified` while it is not published. Calling it again on a
+    verified domain is harmless.
+
+    Args:
+        id (str):
+        domain (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[CheckoutDomain | ErrorBody]
+    """
+
+    kwargs = _get_kwargs(
+        id=id,
+        domain=domain,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    id: str,
+    domain: str,
+    *,
+    client: AuthenticatedClient,
+) -> CheckoutDomain | ErrorBody | None:
+    """Verify a custom checkout domain
+
+     Needs an API key with the scope `sites:write`.
+
+    Looks up the TXT record; 409 `domain_unverified` while it is not published. Calling it again on a
+    verified domain is harmless.
+
+    Args:
+        id (str):
+        domain (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        CheckoutDomain | ErrorBody
+    """
+
+    return sync_detailed(
+        id=id,
+        domain=domain,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    id: str,
+    domain: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[CheckoutDomain | ErrorBody]:
+    """Verify a custom checkout domain
+
+     Needs an API key with the scope `sites:write`.
+
+    Looks up the TXT record; 409 `domain_unverified` while it is not published. Calling it again on a
+    verified domain is harmless.
+
+    Args:
+        id (str):
+        domain (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[CheckoutDomain | ErrorBody]
+    """
+
+    kwargs = _get_kwargs(
+        id=id,
+        domain=domain,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    id: str,
+    domain: str,
+    *,
+    client: AuthenticatedClient,
+) -> CheckoutDomain | ErrorBody | None:
+    """Verify a custom checkout domain
+
+     Needs an API key with the scope `sites:write`.
+
+    Looks up the TXT record; 409 `domain_unverified` while it is not published. Calling it again on a
+    verified domain is harmless.
+
+    Args:
+        id (str):
+        domain (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        CheckoutDomain | ErrorBody
+    """
+
+    return (
+        await asyncio_detailed(
+            id=id,
+            domain=domain,
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,351 @@
+import datetime
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_body import ErrorBody
+from ...models.list_transactions_response_200 import ListTransactionsResponse200
+from ...models.list_transactions_status import ListTransactionsStatus
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    limit: int | Unset = UNSET,
+    starting_after: str | Unset = UNSET,
+    site_id: str | Unset = UNSET,
+    status: ListTransactionsStatus | Unset = UNSET,
+    created_gte: datetime.datetime | Unset = UNSET,
+    created_lte: datetime.datetime | Unset = UNSET,
+    amount_gte: int | Unset = UNSET,
+    amount_lte: int | Unset = UNSET,
+    customer_email: str | Unset = UNSET,
+    currency: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["limit"] = limit
+
+    params["startingAfter"] = starting_after
+
+    params["siteId"] = site_id
+
+    json_status: str | Unset = UNSET
+    if not isinstance(status, Unset):
+        json_status = status.value
+
+    params["status"] = json_status
+
+    json_created_gte: str | Unset = UNSET
+    if not isinstance(created_gte, Unset):
+        json_created_gte = created_gte.isoformat()
+    params["createdGte"] = json_created_gte
+
+    json_created_lte: str | Unset = UNSET
+    if not isinstance(created_lte, Unset):
+        json_created_lte = created_lte.isoformat()
+    params["createdLte"] = json_created_lte
+
+    params["amountGte"] = amount_gte
+
+    params["amountLte"] = amount_lte
+
+    params["customerEmail"] = customer_email
+
+    params["currency"] = currency
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/transactions",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | ListTransactionsResponse200 | None:
+    if response.status_code == 200:
+        response_200 = ListTransactionsResponse200.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorBody.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorBody | ListTransactionsResponse200]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = UNSET,
+    starting_after: str | Unset = UNSET,
+    site_id: str | Unset = UNSET,
+    status: ListTransactionsStatus | Unset = UNSET,
+    created_gte: datetime.datetime | Unset = UNSET,
+    created_lte: datetime.datetime | Unset = UNSET,
+    amount_gte: int | Unset = UNSET,
+    amount_lte: int | Unset = UNSET,
+    customer_email: str | Unset = UNSET,
+    currency: str | Unset = UNSET,
+) -> Response[ErrorBody | ListTransactionsResponse200]:
+    """List transactions
+
+     Needs an API key with the scope `transactions:read`.
+
+    Args:
+        limit (int | Unset):
+        starting_after (str | Unset):
+        site_id (str | Unset):
+        status (ListTransactionsStatus | Unset):
+        created_gte (datetime.datetime | Unset):
+        created_lte (datetime.datetime | Unset):
+        amount_gte (int | Unset):
+        amount_lte (int | Unset):
+        customer_email (str | Unset):
+        currency (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | ListTransactionsResponse200]
+    """
+
+    kwargs = _get_kwargs(
+        limit=limit,
+        starting_after=starting_after,
+        site_id=site_id,
+        status=status,
+        created_gte=created_gte,
+        created_lte=created_lte,
+        amount_gte=amount_gte,
+        amount_lte=amount_lte,
+        customer_email=customer_email,
+        currency=currency,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = UNSET,
+    starting_after: str | Unset = UNSET,
+    site_id: str | Unset = UNSET,
+    status: ListTransactionsStatus | Unset = UNSET,
+    created_gte: datetime.datetime | Unset = UNSET,
+    created_lte: datetime.datetime | Unset = UNSET,
+    amount_gte: int | Unset = UNSET,
+    amount_lte: int | Unset = UNSET,
+    customer_email: str | Unset = UNSET,
+    currency: str | Unset = UNSET,
+) -> ErrorBody | ListTransactionsResponse200 | None:
+    """List transactions
+
+     Needs an API key with the scope `transactions:read`.
+
+    Args:
+        limit (int | Unset):
+        starting_after (str | Unset):
+        site_id (str | Unset):
+        status (ListTransactionsStatus | Unset):
+        created_gte (datetime.datetime | Unset):
+        created_lte (datetime.datetime | Unset):
+        amount_gte (int | Unset):
+        amount_lte (int | Unset):
+        customer_email (str | Unset):
+        currency (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | ListTransactionsResponse200
+    """
+
+    return sync_detailed(
+        client=client,
+        limit=limit,
+        starting_after=starting_after,
+        site_id=site_id,
+        status=status,
+        created_gte=created_gte,
+        created_lte=created_lte,
+        amount_gte=amount_gte,
+        amount_lte=amount_lte,
+        customer_email=customer_email,
+        currency=currency,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = UNSET,
+    starting_after: str | Unset = UNSET,
+    site_id: str | Unset = UNSET,
+    status: ListTransactionsStatus | Unset = UNSET,
+    created_gte: datetime.datetime | Unset = UNSET,
+    created_lte: datetime.datetime | Unset = UNSET,
+    amount_gte: int | Unset = UNSET,
+    amount_lte: int | Unset = UNSET,
+    customer_email: str | Unset = UNSET,
+    currency: str | Unset = UNSET,
+) -> Response[ErrorBody | ListTransactionsResponse200]:
+    """List transactions
+
+     Needs an API key with the scope `transactions:read`.
+
+    Args:
+        limit (int | Unset):
+        starting_after (str | Unset):
+        site_id (str | Unset):
+        status (ListTransactionsStatus | Unset):
+        created_gte (datetime.datetime | Unset):
+        created_lte (datetime.datetime | Unset):
+        amount_gte (int | Unset):
+        amount_lte (int | Unset):
+        customer_email (str | Unset):
+        currency (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | ListTransactionsResponse200]
+    """
+
+    kwargs = _get_kwargs(
+        limit=limit,
+        starting_after=starting_after,
+        site_id=site_id,
+        status=status,
+        created_gte=created_gte,
+        created_lte=created_lte,
+        amount_gte=amount_gte,
+        amount_lte=amount_lte,
+        customer_email=customer_email,
+        currency=currency,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = UNSET,
+    starting_after: str | Unset = UNSET,
+    site_id: str | Unset = UNSET,
+    status: ListTransactionsStatus | Unset = UNSET,
+    created_gte: datetime.datetime | Unset = UNSET,
+    created_lte: datetime.datetime | Unset = UNSET,
+    amount_gte: int | Unset = UNSET,
+    amount_lte: int | Unset = UNSET,
+    customer_email: str | Unset = UNSET,
+    currency: str | Unset = UNSET,
+) -> ErrorBody | ListTransactionsResponse200 | None:
+    """List transactions
+
+     Needs an API key with the scope `transactions:read`.
+
+    Args:
+        limit (int | Unset):
+        starting_after (str | Unset):
+        site_id (str | Unset):
+        status (ListTransactionsStatus | Unset):
+        created_gte (datetime.datetime | Unset):
+        created_lte (datetime.datetime | Unset):
+        amount_gte (int | Unset):
+        amount_lte (int | Unset):
+        customer_email (str | Unset):
+        currency (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | ListTransactionsResponse200
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            limit=limit,
+            starting_after=starting_after,
+            site_id=site_id,
+            status=status,
+            created_gte=created_gte,
+            created_lte=created_lte,
+            amount_gte=amount_gte,
+            amount_lte=amount_lte,
+            customer_email=customer_email,
+            currency=currency,
+        )
+    ).parsed

@@ -1,0 +1,12 @@
+from enum import StrEnum
+
+
+class InviteUserRequestRole(StrEnum):
+    ADMIN = "admin"
+    DEVELOPER = "developer"
+    OWNER = "owner"
+    SUPPORT = "support"
+    VIEWER = "viewer"
+
+    def __str__(self) -> str:
+        return str(self.value)

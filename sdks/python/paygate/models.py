@@ -1,0 +1,3 @@
+"""The API's models (generated): Checkout, Transaction, Refund, Site, …"""
+
+from ._generated.models import *
