@@ -12,7 +12,9 @@ from conftest import Gateway
 
 def snippet(markdown: str, name: str) -> str:
     found = re.search(
-        rf"<!-- snippet: {re.escape(name)} -->\n```python\n(.*?)```", markdown, re.S
+        rf"<!-- snippet: {re.escape(name)} -->\n```python\n(.*?)```",
+        markdown,
+        re.DOTALL,
     )
     assert found, f"docs/sdks-python.md has no {name} snippet"
     return found.group(1)
@@ -33,6 +35,7 @@ def test_quickstart_runs(gateway: Gateway) -> None:
             [sys.executable, "-c", code],
             env=env,
             capture_output=True,
+            check=False,
             text=True,
             timeout=60,
         )
