@@ -184,7 +184,7 @@ def retry_delay(attempt: int, response: httpx.Response | None) -> float:
         told = retry_after_seconds(response.headers.get("Retry-After"))
         if told is not None:
             return min(told, MAX_RETRY_DELAY)
-    ceiling = min(MAX_RETRY_DELAY, 0.25 * (2**attempt))
+    ceiling = min(MAX_RETRY_DELAY, 0.25 * float(2**attempt))
     # "Equal jitter": never less than half the back-off, so retries still spread out.
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
@@ -369,4 +369,4 @@ class AsyncPager(Generic[T]):
 
 def _last_id(page: Page[Any]) -> str:
     last = page.data[-1]
-    return last["id"] if isinstance(last, Mapping) else last.id
+    return str(last["id"] if isinstance(last, Mapping) else last.id)

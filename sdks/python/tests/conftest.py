@@ -27,7 +27,7 @@ class Gateway:
     core_addr: str
     repo_root: Path
 
-    def pay(self, checkout_id: str, payment_method: str = "tok_visa") -> dict:
+    def pay(self, checkout_id: str, payment_method: str = "tok_visa") -> dict[str, str]:
         """What the checkout page does: the runtime API's pay call."""
         answer = httpx.post(
             f"{self.main}/api/v1/checkouts/{checkout_id}/pay",
@@ -35,7 +35,8 @@ class Gateway:
             timeout=10,
         )
         assert answer.status_code == 202, answer.text
-        return answer.json()
+        paid: dict[str, str] = answer.json()
+        return paid
 
 
 def _require(name: str) -> str:

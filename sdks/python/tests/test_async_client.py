@@ -27,7 +27,8 @@ async def wait_for_status(
 
 
 async def pay(gateway: Gateway, checkout_id: str) -> str:
-    return (await asyncio.to_thread(gateway.pay, checkout_id))["transactionId"]
+    paid = await asyncio.to_thread(gateway.pay, checkout_id)
+    return paid["transactionId"]
 
 
 async def test_checkout_payment_refund_and_ipn(

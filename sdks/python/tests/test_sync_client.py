@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from conftest import Gateway, IpnReceiver
@@ -12,7 +13,7 @@ from paygate.models import Checkout, Refund, Transaction
 
 
 @pytest.fixture
-def client(gateway: Gateway):
+def client(gateway: Gateway) -> Iterator[Paygate]:
     with Paygate(gateway.api_key, gateway.admin) as client:
         yield client
 

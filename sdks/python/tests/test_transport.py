@@ -10,6 +10,7 @@ import httpx
 import pytest
 from paygate import AsyncPaygate, Paygate, PaygateError
 from paygate._core import MAX_RETRY_DELAY, retry_after_seconds, retry_delay
+from paygate.models import Checkout
 
 CHECKOUT = {
     "id": "chk_1",
@@ -50,19 +51,23 @@ class Script:
         return answer
 
 
-def sync_client(script: Script, sleeps: list[float], **options: object) -> Paygate:
+def sync_client(
+    script: Script, sleeps: list[float], *, auto_idempotency: bool = True
+) -> Paygate:
     client = Paygate(
         "sk_test_x",
         "http://gateway.test/",
         http_client=httpx.Client(transport=httpx.MockTransport(script)),
-        **options,
-    )  # type: ignore[arg-type]
+        auto_idempotency=auto_idempotency,
+    )
     client._transport.sleep = sleeps.append
     return client
 
 
-def create(client: Paygate, **kwargs: object) -> object:
-    return client.checkouts.create("site_1", amount=100, currency="EUR", **kwargs)
+def create(client: Paygate, idempotency_key: str | None = None) -> Checkout:
+    return client.checkouts.create(
+        "site_1", amount=100, currency="EUR", idempotency_key=idempotency_key
+    )
 
 
 def test_post_gets_a_uuid_idempotency_key_kept_across_retries() -> None:
@@ -73,7 +78,7 @@ def test_post_gets_a_uuid_idempotency_key_kept_across_retries() -> None:
     )
     sleeps: list[float] = []
     checkout = create(sync_client(script, sleeps))
-    assert checkout.id == "chk_1"  # type: ignore[attr-defined]
+    assert checkout.id == "chk_1"
     keys = {request.headers["Idempotency-Key"] for request in script.requests}
     assert len(script.requests) == 3 and len(keys) == 1
     uuid.UUID(keys.pop(), version=4)
