@@ -192,18 +192,17 @@ def retry_delay(attempt: int, response: httpx.Response | None) -> float:
 def should_retry(method: str, keyed: bool, response: httpx.Response | None) -> bool:
     """Only requests that are safe to repeat are retried: GETs and calls with an Idempotency-Key.
 
-    A 429 is retried for any method, since nothing was done. A network failure (response None)
-    or a 5xx may have taken effect, so it needs the key (or GET) to be repeated safely.
+    A network failure (response None) or a 5xx may have taken effect, and a call without a key
+    cannot tell, so it is never repeated: its caller decides.
     """
-    safe = method == "GET" or keyed
+    if not (method == "GET" or keyed):
+        return False
     if response is None:
-        return safe
-    status = response.status_code
-    if status == 429:
         return True
+    status = response.status_code
     if status == 409:
-        return keyed and _error_code(response) == "idempotency_request_in_progress"
-    return status >= 500 and safe
+        return _error_code(response) == "idempotency_request_in_progress"
+    return status == 429 or status >= 500
 
 
 def _error_code(response: httpx.Response) -> str | None:

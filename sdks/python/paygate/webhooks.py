@@ -37,11 +37,15 @@ def verify_ipn(
     timestamp = (
         lower.get("x-signature-timestamp") or lower.get("webhook-timestamp") or ""
     )
-    if not timestamp.isdigit():
-        raise SignatureVerificationError("missing or malformed signature timestamp")
+    standard_timestamp = lower.get("webhook-timestamp", timestamp)
     current = time.time() if now is None else now
-    if abs(current - int(timestamp)) > tolerance_seconds:
-        raise SignatureVerificationError("timestamp outside the tolerance")
+    # Each scheme signs its own timestamp, so both must be recent: otherwise an old request's
+    # Standard Webhooks signature could be replayed next to a fresh X-Signature-Timestamp.
+    for stamp in {timestamp, standard_timestamp}:
+        if not stamp.isdigit():
+            raise SignatureVerificationError("missing or malformed signature timestamp")
+        if abs(current - int(stamp)) > tolerance_seconds:
+            raise SignatureVerificationError("timestamp outside the tolerance")
 
     hex_signatures = [
         value
@@ -59,7 +63,6 @@ def verify_ipn(
         if version == "v1" and signature
     ]
     message_id = lower.get("webhook-id", "")
-    standard_timestamp = lower.get("webhook-timestamp", timestamp)
     matched = False
     for candidate in secrets:
         expected = hmac.new(

@@ -94,20 +94,34 @@ def test_given_key_is_sent_as_is() -> None:
     assert script.requests[0].headers["Idempotency-Key"] == "order-7"
 
 
-def test_unkeyed_post_is_not_retried_on_5xx_but_is_on_429() -> None:
-    script = Script(error(500, "internal_error"))
-    with pytest.raises(PaygateError) as raised:
-        create(sync_client(script, [], auto_idempotency=False))
-    assert raised.value.status == 500 and len(script.requests) == 1
-    assert "Idempotency-Key" not in script.requests[0].headers
+def test_unkeyed_post_is_never_retried() -> None:
+    for answer in (
+        error(500, "internal_error"),
+        error(429, "rate_limited", {"Retry-After": "1"}),
+    ):
+        script = Script(answer)
+        with pytest.raises(PaygateError) as raised:
+            create(sync_client(script, [], auto_idempotency=False))
+        assert raised.value.status == answer.status_code and len(script.requests) == 1
+        assert "Idempotency-Key" not in script.requests[0].headers
 
+
+def test_429_waits_retry_after() -> None:
     script = Script(
         error(429, "rate_limited", {"Retry-After": "2"}),
         httpx.Response(201, json=CHECKOUT),
     )
     sleeps: list[float] = []
-    create(sync_client(script, sleeps, auto_idempotency=False))
+    create(sync_client(script, sleeps))
     assert sleeps == [2.0]
+    # A GET is retried too.
+    script = Script(
+        error(429, "rate_limited", {"Retry-After": "1"}),
+        httpx.Response(200, json=CHECKOUT),
+    )
+    sleeps = []
+    assert sync_client(script, sleeps).checkouts.retrieve("chk_1").id == "chk_1"
+    assert sleeps == [1.0]
 
 
 def test_other_409s_and_4xx_are_not_retried() -> None:

@@ -62,6 +62,14 @@ def test_real_ipn_verifies_and_forgeries_do_not(
         == event["id"]
     )
 
+    # A Standard Webhooks signature replayed later next to a fresh X-Signature-Timestamp.
+    replayed = {
+        k: v for k, v in ipn.headers.items() if k.lower().startswith("webhook-")
+    }
+    replayed["X-Signature-Timestamp"] = str(sent_at + 600)
+    with pytest.raises(SignatureVerificationError, match="tolerance"):
+        verify_ipn(ipn.body, replayed, gateway.webhook_secret, now=sent_at + 600)
+
     # Missing headers are refused, never treated as a pass.
     with pytest.raises(SignatureVerificationError):
         verify_ipn(ipn.body, {}, gateway.webhook_secret)
