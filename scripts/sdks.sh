@@ -29,7 +29,7 @@ for arg in "$@"; do
 done
 
 generators=(generate_typescript)
-testers=(test_typescript test_docs_quickstart test_shop_example)
+testers=(test_typescript test_docs_examples test_shop_example)
 
 command -v npm >/dev/null || apt_install nodejs npm
 # Playwright must use the system browser: nothing may download one.
@@ -88,8 +88,8 @@ test_typescript() {
     (cd sdks/typescript && node --test --test-reporter=spec test/)
 }
 
-test_docs_quickstart() {
-    (cd sdks/typescript && node test/docs-quickstart.mjs ../../docs/sdks.md)
+test_docs_examples() {
+    (cd sdks/typescript && node scripts/run-docs-examples.mjs ../../docs/sdks.md)
 }
 
 test_shop_example() {
