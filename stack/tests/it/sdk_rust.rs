@@ -76,3 +76,22 @@ async fn the_rust_sdk_sells_refunds_pages_verifies_ipns_and_types_errors() {
     assert_eq!(organization.get_ref().id, org.organization_id);
     app.stop().await;
 }
+
+#[path = "../../../sdks/rust/examples/quickstart.rs"]
+mod quickstart;
+
+/// The quick start in docs/sdks.md is this example's code, and it runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_documented_rust_quick_start_runs() {
+    let example = include_str!("../../../sdks/rust/examples/quickstart.rs");
+    let code = example.split("// quickstart:start\n").nth(1).unwrap().split("// quickstart:end").next().unwrap();
+    let docs = include_str!("../../../docs/sdks.md");
+    assert!(docs.contains(code.trim()), "docs/sdks.md shows the quick start of sdks/rust/examples/quickstart.rs");
+
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    let first = quickstart::sell(&org.api_key, &app.admin, &org.site_id).await.unwrap();
+    let again = quickstart::sell(&org.api_key, &app.admin, &org.site_id).await.unwrap();
+    assert_eq!(first, again, "the same order number sells once");
+    app.stop().await;
+}
