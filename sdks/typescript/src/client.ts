@@ -224,6 +224,69 @@ export class PortalSessions extends Resource {
   }
 }
 
+export class CreditNotes extends Resource {
+  async retrieve(id: string, options?: RequestOptions) {
+    return unwrap(await this.api.GET("/api/v1/credit-notes/{id}", { params: { path: { id } }, ...call(options) }));
+  }
+  list(query: QueryOf<"listCreditNotes"> = {}, options?: RequestOptions) {
+    return paginate(query, async (q) =>
+      unwrap(await this.api.GET("/api/v1/credit-notes", { params: { query: q }, ...call(options) })),
+    );
+  }
+  /** The credit note as a PDF document. */
+  async pdf(id: string, options?: RequestOptions): Promise<ArrayBuffer> {
+    const answer = await this.api.GET("/api/v1/credit-notes/{id}/pdf", {
+      params: { path: { id } },
+      parseAs: "arrayBuffer",
+      ...call(options),
+    });
+    return unwrap(answer) as ArrayBuffer;
+  }
+}
+
+export class TestClocks extends Resource {
+  async create(body: BodyOf<"createTestClock">, options?: RequestOptions) {
+    return unwrap(await this.api.POST("/api/v1/test-clocks", { body, ...call(options) }));
+  }
+  async retrieve(id: string, options?: RequestOptions) {
+    return unwrap(await this.api.GET("/api/v1/test-clocks/{id}", { params: { path: { id } }, ...call(options) }));
+  }
+  list(query: QueryOf<"listTestClocks"> = {}, options?: RequestOptions) {
+    return paginate(query, async (q) =>
+      unwrap(await this.api.GET("/api/v1/test-clocks", { params: { query: q }, ...call(options) })),
+    );
+  }
+  async advance(id: string, body: BodyOf<"advanceTestClock">, options?: RequestOptions) {
+    return unwrap(await this.api.POST("/api/v1/test-clocks/{id}/advance", { params: { path: { id } }, body, ...call(options) }));
+  }
+}
+
+export class TaxRules extends Resource {
+  async create(body: BodyOf<"createTaxRule">, options?: RequestOptions) {
+    return unwrap(await this.api.POST("/api/v1/tax-rules", { body, ...call(options) }));
+  }
+  async retrieve(id: string, options?: RequestOptions) {
+    return unwrap(await this.api.GET("/api/v1/tax-rules/{id}", { params: { path: { id } }, ...call(options) }));
+  }
+  async update(id: string, body: BodyOf<"updateTaxRule">, options?: RequestOptions) {
+    return unwrap(await this.api.PUT("/api/v1/tax-rules/{id}", { params: { path: { id } }, body, ...call(options) }));
+  }
+  async delete(id: string, options?: RequestOptions) {
+    return unwrap(await this.api.DELETE("/api/v1/tax-rules/{id}", { params: { path: { id } }, ...call(options) }));
+  }
+  list(query: QueryOf<"listTaxRules"> = {}, options?: RequestOptions) {
+    return paginate(query, async (q) =>
+      unwrap(await this.api.GET("/api/v1/tax-rules", { params: { query: q }, ...call(options) })),
+    );
+  }
+}
+
+export class Reports extends Resource {
+  async summary(query: QueryOf<"getSummary">, options?: RequestOptions) {
+    return unwrap(await this.api.GET("/api/v1/reports/summary", { params: { query }, ...call(options) }));
+  }
+}
+
 /** Paygate's Admin API: `new Paygate({ apiKey, baseUrl })`. */
 export class Paygate {
   /** The generated, fully typed client underneath, for operations without a resource method. */
@@ -239,6 +302,10 @@ export class Paygate {
   readonly ipnDeliveries: IpnDeliveries;
   readonly organization: Organization;
   readonly portalSessions: PortalSessions;
+  readonly creditNotes: CreditNotes;
+  readonly testClocks: TestClocks;
+  readonly taxRules: TaxRules;
+  readonly reports: Reports;
 
   constructor(options: PaygateOptions) {
     if (!options?.apiKey) throw new TypeError("Paygate: apiKey is required");
@@ -260,6 +327,10 @@ export class Paygate {
     this.ipnDeliveries = new IpnDeliveries(this.api);
     this.organization = new Organization(this.api);
     this.portalSessions = new PortalSessions(this.api);
+    this.creditNotes = new CreditNotes(this.api);
+    this.testClocks = new TestClocks(this.api);
+    this.taxRules = new TaxRules(this.api);
+    this.reports = new Reports(this.api);
   }
 }
 

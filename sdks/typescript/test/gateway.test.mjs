@@ -209,4 +209,36 @@ test('the other resources answer through the generated client', async () => {
     assert.ok((await paygate.apiKeys.list()).data.length >= 1);
 });
 
+test('test clocks, tax rules, credit notes and reports', async () => {
+    const clock = await paygate.testClocks.create({ frozenTime: '2026-01-01T00:00:00Z', name: 'SDK clock' });
+    await paygate.testClocks.advance(clock.id, { frozenTime: '2026-02-01T00:00:00Z' });
+    const advanced = await waitFor('the clock to advance', async () => {
+        const current = await paygate.testClocks.retrieve(clock.id);
+        return current.frozenTime.startsWith('2026-02-01') ? current : undefined;
+    });
+    assert.equal(advanced.name, 'SDK clock');
+
+    const rule = await paygate.taxRules.create({ country: 'AT', rateBps: 2000, name: 'AT standard' });
+    assert.equal((await paygate.taxRules.retrieve(rule.id)).rateBps, 2000);
+    assert.ok((await paygate.taxRules.list({ country: 'AT' })).data.some((r) => r.id === rule.id));
+    await paygate.taxRules.delete(rule.id);
+    const gone = await paygate.taxRules.retrieve(rule.id).catch((e) => e);
+    assert.equal(gone.status, 404);
+
+    // The refunds of the first payment each produced a credit note.
+    const notes = [];
+    for await (const note of paygate.creditNotes.list({ transactionId: paid.transaction.id, limit: 1 })) notes.push(note);
+    assert.equal(notes.length, 2);
+    const pdf = await paygate.creditNotes.pdf(notes[0].id);
+    assert.equal(Buffer.from(pdf).subarray(0, 5).toString(), '%PDF-');
+
+    const today = new Date();
+    const summary = await paygate.reports.summary({
+        from: new Date(today.getTime() - 86_400_000).toISOString(),
+        to: new Date(today.getTime() + 86_400_000).toISOString(),
+    });
+    const eur = summary.currencies.find((c) => c.currency === 'EUR');
+    assert.ok(eur.succeededCount >= 3, JSON.stringify(eur));
+});
+
 test.after(() => ipnServer.close());
