@@ -24,8 +24,22 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-function uuid(): string {
-  return globalThis.crypto.randomUUID();
+/** A random (version 4) UUID, wherever the SDK runs. */
+async function uuid(): Promise<string> {
+  const webCrypto = globalThis.crypto;
+  if (typeof webCrypto?.randomUUID === "function") return webCrypto.randomUUID();
+  if (typeof webCrypto?.getRandomValues === "function") {
+    // Browsers offer randomUUID only in secure contexts; getRandomValues everywhere.
+    const bytes = webCrypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+    bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+  // Node.js 18 has no global `crypto` unless started with --experimental-global-webcrypto.
+  const specifier = "node:crypto";
+  const { randomUUID } = (await import(specifier)) as typeof import("node:crypto");
+  return randomUUID();
 }
 
 /** Milliseconds a `Retry-After` header (seconds or an HTTP date) asks for, if it is valid. */
@@ -81,7 +95,7 @@ export function createTransport(
     const keyOption = headers.get("x-paygate-idempotency");
     headers.delete("x-paygate-idempotency");
     if (mutating.has(method) && !headers.has("Idempotency-Key") && keyOption !== "off") {
-      headers.set("Idempotency-Key", uuid());
+      headers.set("Idempotency-Key", await uuid());
     }
     const repeatable = method === "GET" || method === "HEAD" || headers.has("Idempotency-Key");
     // Read once: a Request's body stream cannot be sent twice.

@@ -147,3 +147,34 @@ test('awaiting a list gives its first page', async () => {
     assert.equal(s.requests.length, 1);
     await s.close();
 });
+
+test('Idempotency-Keys without a global crypto (Node.js 18) and with getRandomValues only (insecure browser pages)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = `
+        import { Paygate } from './dist/index.js';
+        const keys = [];
+        const fake = async (url, init) => { keys.push(new Headers(init.headers).get('idempotency-key'));
+            return new Response('{"id":"chk_1"}', { status: 201, headers: { 'Content-Type': 'application/json' } }); };
+        const client = new Paygate({ apiKey: 'sk_test_x', baseUrl: 'http://127.0.0.1:9', fetch: fake });
+        if (process.argv[1] === 'node18') {
+            // Node.js 18 has no global crypto by default.
+            Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true });
+        } else {
+            const getRandomValues = globalThis.crypto.getRandomValues.bind(globalThis.crypto);
+            Object.defineProperty(globalThis, 'crypto', { value: { getRandomValues }, configurable: true });
+        }
+        await client.checkouts.create('site_1', { amount: 1, currency: 'EUR' });
+        await client.checkouts.create('site_1', { amount: 1, currency: 'EUR' });
+        console.log(JSON.stringify({ hasGlobalCrypto: typeof globalThis.crypto?.randomUUID === 'function', keys }));`;
+    for (const mode of ['node18', 'no-random-uuid']) {
+        const output = execFileSync(process.execPath, ['--input-type=module', '-e', script, mode], {
+            cwd: new URL('..', import.meta.url),
+            encoding: 'utf8',
+        });
+        const { hasGlobalCrypto, keys } = JSON.parse(output);
+        assert.equal(hasGlobalCrypto, false, mode);
+        assert.equal(keys.length, 2);
+        for (const key of keys) assert.match(key, uuid, mode);
+        assert.notEqual(keys[0], keys[1]);
+    }
+});
