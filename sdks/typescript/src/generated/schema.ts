@@ -227,13 +227,13 @@ export interface paths {
         };
         /**
          * List users
-         * @description Needs an API key with the scope `users:read`.
+         * @description Needs an API key with the scope `users:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["listUsers"];
         put?: never;
         /**
          * Invite a user
-         * @description Needs an API key with the scope `users:write`.
+         * @description Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
          */
         post: operations["inviteUser"];
         delete?: never;
@@ -254,14 +254,14 @@ export interface paths {
         post?: never;
         /**
          * Remove a user
-         * @description Needs an API key with the scope `users:write`.
+         * @description Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
          */
         delete: operations["removeUser"];
         options?: never;
         head?: never;
         /**
          * Change a user's role
-         * @description Needs an API key with the scope `users:write`.
+         * @description Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
          */
         patch: operations["updateUser"];
         trace?: never;
@@ -275,7 +275,7 @@ export interface paths {
         };
         /**
          * The audit log
-         * @description Needs an API key with the scope `audit:read`.
+         * @description Needs an API key with the scope `audit:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["listAuditLog"];
         put?: never;
@@ -295,7 +295,7 @@ export interface paths {
         };
         /**
          * List checkouts
-         * @description Needs an API key with the scope `checkout:read`.
+         * @description Needs an API key with the scope `checkout:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["listCheckouts"];
         put?: never;
@@ -317,7 +317,7 @@ export interface paths {
         put?: never;
         /**
          * Create a checkout
-         * @description Needs an API key with the scope `checkout:create`.
+         * @description Needs an API key with the scope `checkout:create`, or a signed-in user whose role holds that permission.
          */
         post: operations["createCheckout"];
         delete?: never;
@@ -335,7 +335,7 @@ export interface paths {
         };
         /**
          * Get a checkout
-         * @description Needs an API key with the scope `checkout:read`.
+         * @description Needs an API key with the scope `checkout:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["getCheckout"];
         put?: never;
@@ -355,7 +355,7 @@ export interface paths {
         };
         /**
          * List transactions
-         * @description Needs an API key with the scope `transactions:read`.
+         * @description Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["listTransactions"];
         put?: never;
@@ -375,7 +375,7 @@ export interface paths {
         };
         /**
          * Export transactions as CSV
-         * @description Needs an API key with the scope `transactions:read`.
+         * @description Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that permission.
          *
          *     Every transaction matching the filters, newest first, at most 10,000 rows (`Export-Truncated` says when more matched). Columns: `id`, `created` (RFC 3339, UTC), `status`, `amount` (minor units), `currency`, `amount_decimal` (the amount with the currency's decimals), `customer_email`, `site_id`, `checkout_id`, `amount_refunded` (minor units), `provider`. A text cell starting with `=`, `+`, `-` or `@` gets a leading `'` so spreadsheets do not run it.
          */
@@ -397,7 +397,7 @@ export interface paths {
         };
         /**
          * A transaction's timeline
-         * @description Needs an API key with the scope `transactions:read`.
+         * @description Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that permission.
          *
          *     What happened to the transaction, oldest first: its creation, each status change, captures and cancels (and the provider's refusals of them), refunds asked and settled, disputes and every IPN delivery attempt about it.
          */
@@ -419,7 +419,7 @@ export interface paths {
         };
         /**
          * Figures of a period
-         * @description Needs an API key with the scope `transactions:read`.
+         * @description Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that permission.
          *
          *     Per currency, for the transactions created in `[from, to]` (at most 366 days): gross volume and count of succeeded payments, count of failed ones, the success rate in basis points and what has been refunded; plus the last 10 failed transactions.
          */
@@ -441,7 +441,7 @@ export interface paths {
         };
         /**
          * Get a transaction
-         * @description Needs an API key with the scope `transactions:read`.
+         * @description Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that permission.
          *
          *     The same object an IPN carries as `data.transaction`.
          */
@@ -465,7 +465,7 @@ export interface paths {
         put?: never;
         /**
          * Capture a transaction
-         * @description Needs an API key with the scope `transactions:write`.
+         * @description Needs an API key with the scope `transactions:write`, or a signed-in user whose role holds that permission.
          *
          *     For `captureMethod: "manual"` transactions in `requires_capture`. An `amount` captures part of the authorization and releases the rest.
          */
@@ -487,7 +487,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a transaction
-         * @description Needs an API key with the scope `transactions:write`.
+         * @description Needs an API key with the scope `transactions:write`, or a signed-in user whose role holds that permission.
          *
          *     Releases an authorization in `requires_capture`.
          */
@@ -509,7 +509,7 @@ export interface paths {
         put?: never;
         /**
          * Refund a transaction
-         * @description Needs an API key with the scope `transactions:write`.
+         * @description Needs an API key with the scope `transactions:write`, or a signed-in user whose role holds that permission.
          *
          *     Never more than captured minus refunded. No body: everything still refundable.
          */
@@ -529,13 +529,13 @@ export interface paths {
         };
         /**
          * List sites
-         * @description Needs an API key with the scope `sites:read`.
+         * @description Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["listSites"];
         put?: never;
         /**
          * Create a site
-         * @description Needs an API key with the scope `sites:write`.
+         * @description Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
          */
         post: operations["createSite"];
         delete?: never;
@@ -553,13 +553,13 @@ export interface paths {
         };
         /**
          * List customers
-         * @description Needs an API key with the scope `customers:read`.
+         * @description Needs an API key with the scope `customers:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["listCustomers"];
         put?: never;
         /**
          * Create a customer
-         * @description Needs an API key with the scope `customers:write`.
+         * @description Needs an API key with the scope `customers:write`, or a signed-in user whose role holds that permission.
          */
         post: operations["createCustomer"];
         delete?: never;
@@ -577,7 +577,7 @@ export interface paths {
         };
         /**
          * Get a customer
-         * @description Needs an API key with the scope `customers:read`.
+         * @description Needs an API key with the scope `customers:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["getCustomer"];
         put?: never;
@@ -587,7 +587,7 @@ export interface paths {
         head?: never;
         /**
          * Change a customer
-         * @description Needs an API key with the scope `customers:write`.
+         * @description Needs an API key with the scope `customers:write`, or a signed-in user whose role holds that permission.
          *
          *     Absent fields stay as they are; `metadata` replaces the whole map.
          */
@@ -603,13 +603,13 @@ export interface paths {
         };
         /**
          * List plans
-         * @description Needs an API key with the scope `plans:read`.
+         * @description Needs an API key with the scope `plans:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["listPlans"];
         put?: never;
         /**
          * Create a plan
-         * @description Needs an API key with the scope `plans:write`.
+         * @description Needs an API key with the scope `plans:write`, or a signed-in user whose role holds that permission.
          *
          *     `amount` is gross. Price fields never change: a new price is a new plan.
          */
@@ -629,7 +629,7 @@ export interface paths {
         };
         /**
          * Get a plan
-         * @description Needs an API key with the scope `plans:read`.
+         * @description Needs an API key with the scope `plans:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["getPlan"];
         put?: never;
@@ -639,7 +639,7 @@ export interface paths {
         head?: never;
         /**
          * Rename or (de)activate a plan
-         * @description Needs an API key with the scope `plans:write`.
+         * @description Needs an API key with the scope `plans:write`, or a signed-in user whose role holds that permission.
          *
          *     Deactivating stops new subscriptions, not existing ones.
          */
@@ -657,7 +657,7 @@ export interface paths {
         put?: never;
         /**
          * Open a customer portal session
-         * @description Needs an API key with the scope `portal:write`.
+         * @description Needs an API key with the scope `portal:write`, or a signed-in user whose role holds that permission.
          *
          *     Send the customer to `url` (the portal page on the checkout host), or call the portal API with `token`. The token is random, stored only as its SHA-256, valid for one hour and for this customer only; it is shown in this answer and its idempotent replays, never again. A customer of another organization or mode is 404.
          */
@@ -677,13 +677,13 @@ export interface paths {
         };
         /**
          * List subscriptions
-         * @description Needs an API key with the scope `subscriptions:read`.
+         * @description Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["listSubscriptions"];
         put?: never;
         /**
          * Create a subscription
-         * @description Needs an API key with the scope `subscriptions:write`.
+         * @description Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that permission.
          *
          *     Charges a saved payment method every period. Without a trial the first period is charged at once: the answer is `active`, or `incomplete` when that charge failed (it expires after 23 h).
          */
@@ -703,7 +703,7 @@ export interface paths {
         };
         /**
          * Get a subscription
-         * @description Needs an API key with the scope `subscriptions:read`.
+         * @description Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["getSubscription"];
         put?: never;
@@ -713,7 +713,7 @@ export interface paths {
         head?: never;
         /**
          * Change the payment method
-         * @description Needs an API key with the scope `subscriptions:write`.
+         * @description Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that permission.
          *
          *     Later charges, dunning retries included, use the new saved method.
          */
@@ -731,7 +731,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a subscription
-         * @description Needs an API key with the scope `subscriptions:write`.
+         * @description Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that permission.
          *
          *     At period end by default (`resume` undoes it until then); `atPeriodEnd: false` ends it now. Nothing is prorated or refunded. An ended subscription → 409.
          */
@@ -753,7 +753,7 @@ export interface paths {
         put?: never;
         /**
          * Undo a pending cancel
-         * @description Needs an API key with the scope `subscriptions:write`.
+         * @description Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that permission.
          *
          *     Only before the period ends, for a subscription set to cancel at period end; else 409.
          */
@@ -773,13 +773,13 @@ export interface paths {
         };
         /**
          * List test clocks
-         * @description Needs an API key with the scope `subscriptions:read`.
+         * @description Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["listTestClocks"];
         put?: never;
         /**
          * Create a test clock
-         * @description Needs an API key with the scope `subscriptions:write`.
+         * @description Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that permission.
          *
          *     Test mode only (a live key → 403). Customers created with its `testClockId` live on it.
          */
@@ -799,7 +799,7 @@ export interface paths {
         };
         /**
          * Get a test clock
-         * @description Needs an API key with the scope `subscriptions:read`.
+         * @description Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["getTestClock"];
         put?: never;
@@ -821,7 +821,7 @@ export interface paths {
         put?: never;
         /**
          * Advance a test clock
-         * @description Needs an API key with the scope `subscriptions:write`.
+         * @description Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that permission.
          *
          *     Moves the clock forward (at most three years) and runs, in time order, every trial end, renewal, dunning retry, expiry and cancellation due on its subscriptions, then answers `ready`. Advancing to the time it shows is a no-op, so a retry is safe; concurrent advances never charge a period twice.
          */
@@ -841,13 +841,13 @@ export interface paths {
         };
         /**
          * List providers
-         * @description Needs an API key with the scope `providers:read`.
+         * @description Needs an API key with the scope `providers:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["listProviders"];
         put?: never;
         /**
          * Connect a provider account
-         * @description Needs an API key with the scope `providers:write`.
+         * @description Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that permission.
          *
          *     The record's mode is the key's: a test key connects test credentials (`sk_test_…`, `sandbox_…`), a live key live ones; live mode never uses the sandbox. Secrets are sealed at rest and never returned. Register `webhookUrl` in the provider's dashboard.
          */
@@ -867,14 +867,14 @@ export interface paths {
         };
         /**
          * Get a provider
-         * @description Needs an API key with the scope `providers:read`.
+         * @description Needs an API key with the scope `providers:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["getProvider"];
         put?: never;
         post?: never;
         /**
          * Delete a provider
-         * @description Needs an API key with the scope `providers:write`.
+         * @description Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that permission.
          *
          *     Refused (409 `provider_in_use`) while a site charges through it.
          */
@@ -883,7 +883,7 @@ export interface paths {
         head?: never;
         /**
          * Change a provider
-         * @description Needs an API key with the scope `providers:write`.
+         * @description Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that permission.
          *
          *     Rename, replace credentials, set the webhook signing secret or the API base.
          */
@@ -901,7 +901,7 @@ export interface paths {
         put?: never;
         /**
          * Emit a sandbox event
-         * @description Needs an API key with the scope `providers:write`.
+         * @description Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that permission.
          *
          *     Test mode, sandbox providers only: does what a provider's dashboard would — a delayed charge (`tok_delayedSettlement`) settles or fails, a refund, a dispute — and announces it with a webhook signed like a real provider's, posted to the provider's `webhookUrl`.
          */
@@ -921,7 +921,7 @@ export interface paths {
         };
         /**
          * Get a site
-         * @description Needs an API key with the scope `sites:read`.
+         * @description Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["getSite"];
         put?: never;
@@ -931,7 +931,7 @@ export interface paths {
         head?: never;
         /**
          * Update a site
-         * @description Needs an API key with the scope `sites:write`.
+         * @description Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
          *
          *     Absent fields stay as they are; `allowedOrigins` replaces the whole list.
          */
@@ -949,7 +949,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate a webhook secret
-         * @description Needs an API key with the scope `sites:write`.
+         * @description Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
          */
         post: operations["rotateWebhookSecret"];
         delete?: never;
@@ -969,7 +969,7 @@ export interface paths {
         put?: never;
         /**
          * Attach a custom checkout domain
-         * @description Needs an API key with the scope `sites:write`.
+         * @description Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
          *
          *     The domain starts `pending`: publish the TXT record in `verification`, point the domain at the gateway (CNAME), then call `verify`. A domain belongs to one site at a time (409 `domain_taken`).
          */
@@ -991,7 +991,7 @@ export interface paths {
         put?: never;
         /**
          * Verify a custom checkout domain
-         * @description Needs an API key with the scope `sites:write`.
+         * @description Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
          *
          *     Looks up the TXT record; 409 `domain_unverified` while it is not published. Calling it again on a verified domain is harmless.
          */
@@ -1014,7 +1014,7 @@ export interface paths {
         post?: never;
         /**
          * Remove a custom checkout domain
-         * @description Needs an API key with the scope `sites:write`.
+         * @description Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
          */
         delete: operations["removeCheckoutDomain"];
         options?: never;
@@ -1031,13 +1031,13 @@ export interface paths {
         };
         /**
          * List API keys
-         * @description Needs an API key with the scope `keys:read`.
+         * @description Needs an API key with the scope `keys:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["listApiKeys"];
         put?: never;
         /**
          * Create an API key
-         * @description Needs an API key with the scope `keys:write`.
+         * @description Needs an API key with the scope `keys:write`, or a signed-in user whose role holds that permission.
          *
          *     A key never gets more scopes than the key that creates it.
          */
@@ -1059,7 +1059,7 @@ export interface paths {
         put?: never;
         /**
          * Revoke an API key
-         * @description Needs an API key with the scope `keys:write`.
+         * @description Needs an API key with the scope `keys:write`, or a signed-in user whose role holds that permission.
          */
         post: operations["revokeApiKey"];
         delete?: never;
@@ -1077,7 +1077,7 @@ export interface paths {
         };
         /**
          * Get the organization
-         * @description Needs an API key with the scope `sites:read`.
+         * @description Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["getOrganization"];
         put?: never;
@@ -1087,7 +1087,7 @@ export interface paths {
         head?: never;
         /**
          * Update the organization
-         * @description Needs an API key with the scope `sites:write`.
+         * @description Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
          *
          *     Seller details printed on invoices issued from now on: legal name, address, VAT ID, contact (email, phone, website) and company register. Absent fields stay as they are; `""` clears a contact or register field.
          */
@@ -1103,13 +1103,13 @@ export interface paths {
         };
         /**
          * List tax rules
-         * @description Needs an API key with the scope `sites:read`.
+         * @description Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["listTaxRules"];
         put?: never;
         /**
          * Create a tax rule
-         * @description Needs an API key with the scope `sites:write`.
+         * @description Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
          */
         post: operations["createTaxRule"];
         delete?: never;
@@ -1129,7 +1129,7 @@ export interface paths {
         put?: never;
         /**
          * Create the EU standard VAT rates
-         * @description Needs an API key with the scope `sites:write`.
+         * @description Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
          *
          *     Creates the 27 EU standard VAT rates; idempotent.
          */
@@ -1149,18 +1149,18 @@ export interface paths {
         };
         /**
          * Get a tax rule
-         * @description Needs an API key with the scope `sites:read`.
+         * @description Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["getTaxRule"];
         /**
          * Replace a tax rule
-         * @description Needs an API key with the scope `sites:write`.
+         * @description Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
          */
         put: operations["updateTaxRule"];
         post?: never;
         /**
          * Delete a tax rule
-         * @description Needs an API key with the scope `sites:write`.
+         * @description Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
          */
         delete: operations["deleteTaxRule"];
         options?: never;
@@ -1177,7 +1177,7 @@ export interface paths {
         };
         /**
          * List invoices
-         * @description Needs an API key with the scope `transactions:read`.
+         * @description Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["listInvoices"];
         put?: never;
@@ -1197,7 +1197,7 @@ export interface paths {
         };
         /**
          * Get a invoice
-         * @description Needs an API key with the scope `transactions:read`.
+         * @description Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["getInvoice"];
         put?: never;
@@ -1217,7 +1217,7 @@ export interface paths {
         };
         /**
          * Get a invoice as PDF
-         * @description Needs an API key with the scope `transactions:read`.
+         * @description Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that permission.
          *
          *     The document as printed: in its customer's language (`en`, `de`, `fr`), with the details Article 226 of Directive 2006/112/EC asks for, the payment stamp and, in test mode, a test marking on every page.
          */
@@ -1239,7 +1239,7 @@ export interface paths {
         };
         /**
          * List credit notes
-         * @description Needs an API key with the scope `transactions:read`.
+         * @description Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["listCreditNotes"];
         put?: never;
@@ -1259,7 +1259,7 @@ export interface paths {
         };
         /**
          * Get a credit note
-         * @description Needs an API key with the scope `transactions:read`.
+         * @description Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["getCreditNote"];
         put?: never;
@@ -1279,7 +1279,7 @@ export interface paths {
         };
         /**
          * Get a credit note as PDF
-         * @description Needs an API key with the scope `transactions:read`.
+         * @description Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that permission.
          *
          *     The document as printed: in its customer's language (`en`, `de`, `fr`), with the details Article 226 of Directive 2006/112/EC asks for, the payment stamp and, in test mode, a test marking on every page.
          */
@@ -1301,7 +1301,7 @@ export interface paths {
         };
         /**
          * List IPN deliveries
-         * @description Needs an API key with the scope `transactions:read`.
+         * @description Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["listIpnDeliveries"];
         put?: never;
@@ -1323,7 +1323,7 @@ export interface paths {
         put?: never;
         /**
          * Resend an IPN
-         * @description Needs an API key with the scope `webhooks:write`.
+         * @description Needs an API key with the scope `webhooks:write`, or a signed-in user whose role holds that permission.
          */
         post: operations["resendIpnDelivery"];
         delete?: never;
@@ -1361,7 +1361,7 @@ export interface paths {
         };
         /**
          * Queue figures
-         * @description Needs an API key with the scope `transactions:read`.
+         * @description Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that permission.
          */
         get: operations["getJobsStatus"];
         put?: never;
