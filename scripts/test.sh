@@ -3,8 +3,9 @@
 # specification, then the tests twice: once on
 # the embedded store with the in-process queue, and once more for the end-to-end suite on
 # MongoDB + Redis; last, schemathesis fuzzes both REST APIs against their generated OpenAPI
-# documents (scripts/fuzz.sh), and the checkout page and checkout.js run in a real Chromium
-# (scripts/browser.sh).
+# documents (scripts/fuzz.sh), the checkout page, checkout.js and the admin panel run in a real
+# Chromium (scripts/browser.sh), and the SDKs are regenerated, compared with the committed
+# files, linted and tested against a running gateway (scripts/sdks.sh --check).
 #
 # Installs what is missing (redis-server, pdftotext, caddy, SecantusDB, cargo-machete,
 # schemathesis; chromium and the pinned playwright-core for the browser phase) and starts its own
@@ -199,6 +200,7 @@ phase "tests: MongoDB + Redis" \
     env PAYGATE_TEST_BACKEND=mongodb PAYGATE_TEST_QUEUE=redis "${test_cmd[@]}" -p paygate
 phase "API fuzzing (schemathesis)" scripts/fuzz.sh
 phase "checkout page in Chromium (Playwright)" scripts/browser.sh
+phase "SDKs: regenerated without drift, linted, tested against a gateway" scripts/sdks.sh --check
 
 if [ "${#failed[@]}" -gt 0 ]; then
     banner "FAILED: ${failed[*]}"

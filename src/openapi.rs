@@ -30,6 +30,7 @@ use crate::{error::ErrorBody, http::MAX_IDEMPOTENCY_KEY_LEN, wire};
 pub use utoipa::openapi::{HttpMethod as Method, OpenApi};
 
 const SECURITY_SCHEME: &str = "apiKey";
+const USER_TOKEN_SCHEME: &str = "userToken";
 /// The customer portal's credentials: its token, or the portal page's
 /// session cookie.
 const PORTAL_TOKEN_SCHEME: &str = "portalToken";
@@ -114,8 +115,13 @@ impl Route {
     pub fn scope(mut self, scope: &str) -> Self {
         self.authenticated = true;
         self.errors.extend([401, 403]);
-        self.description.push(format!("Needs an API key with the scope `{scope}`."));
-        self.operation = self.operation.security(SecurityRequirement::new(SECURITY_SCHEME, Vec::<String>::new()));
+        self.description.push(format!(
+            "Needs an API key with the scope `{scope}`, or a signed-in user whose role holds that permission."
+        ));
+        self.operation = self
+            .operation
+            .security(SecurityRequirement::new(SECURITY_SCHEME, Vec::<String>::new()))
+            .security(SecurityRequirement::new(USER_TOKEN_SCHEME, Vec::<String>::new()));
         self
     }
 
@@ -129,7 +135,7 @@ impl Route {
              (403 `user_required`)."
                 .to_owned(),
         );
-        self.operation = self.operation.security(SecurityRequirement::new(SECURITY_SCHEME, Vec::<String>::new()));
+        self.operation = self.operation.security(SecurityRequirement::new(USER_TOKEN_SCHEME, Vec::<String>::new()));
         self
     }
 
@@ -474,11 +480,23 @@ impl Document {
                 SecurityScheme::Http(
                     HttpBuilder::new()
                         .scheme(HttpAuthScheme::Bearer)
-                        .bearer_format("sk_test_…, sk_live_… or a user's access token (JWT)")
+                        .bearer_format("sk_test_… or sk_live_…")
+                        .description(Some("An organization API key: `Authorization: Bearer sk_test_…`."))
+                        .build(),
+                ),
+            );
+        }
+        if self.api_key {
+            components = components.security_scheme(
+                USER_TOKEN_SCHEME,
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
                         .description(Some(
-                            "An organization API key (`Authorization: Bearer sk_test_…`), or a signed-in \
-                             user's access token from `/api/v1/auth/login`, with `Paygate-Mode: live` for live \
-                             mode.",
+                            "A signed-in user's access token from `POST /api/v1/auth/login` (15 minutes; \
+                             renewed with `/api/v1/auth/refresh`). The user's role decides what it may do; \
+                             `Paygate-Mode: live` switches the request to live mode.",
                         ))
                         .build(),
                 ),

@@ -1,7 +1,7 @@
 //! `paygate`: runs every Paygate service in one process (the default) or
 //! one of them, plus operator commands.
 
-use std::{collections::HashMap, process::ExitCode};
+use std::{collections::HashMap, io::Write, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use mimalloc::MiMalloc;
@@ -90,8 +90,15 @@ fn main() -> ExitCode {
         } else {
             paygate_edge_admin::openapi::DOCUMENT_JSON.as_str()
         };
-        println!("{document}");
-        return ExitCode::SUCCESS;
+        // A reader that stops early (`| head`) is not an error of ours.
+        return match writeln!(std::io::stdout().lock(), "{document}") {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("paygate: cannot print the document: {err}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,

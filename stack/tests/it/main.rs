@@ -26,6 +26,7 @@ mod payments;
 mod portal;
 mod providers;
 mod reports;
+mod sdk_rust;
 mod subscription_providers;
 mod subscriptions;
 mod transport;
