@@ -3,7 +3,7 @@
 #
 #   scripts/sdk-python.sh              --check, then the tests (the default)
 #   scripts/sdk-python.sh --generate   rewrites sdks/python/paygate/_generated and
-#                                      _async_resources.py from `paygate openapi`
+#                                      _async_resources.py from sdks/openapi.json
 #   scripts/sdk-python.sh --check      regenerates from scratch into a temporary directory and
 #                                      fails when the committed files differ; then ruff and
 #                                      mypy --strict over the hand-written code
@@ -47,12 +47,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The gateway's environment also names the paygate binary (built unless PAYGATE_PREBUILT_BIN).
-prepare_local_gateway "$workdir/data"
-
+target_dir="${CARGO_TARGET_DIR:-$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')}"
 venv="${PAYGATE_SDK_PYTHON_VENV:-$target_dir/sdk-python-venv}"
 if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
+    python3 -m venv "$venv" >/dev/null 2>&1 || { apt_install python3-venv && python3 -m venv "$venv"; }
 fi
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 "$venv/bin/python" -m pip install --quiet -r "$sdk/tools/requirements.txt"
@@ -63,7 +62,8 @@ export PATH="$venv/bin:$PATH" RUFF_NO_CACHE=true
 generate_into() {
     local out=$1
     mkdir -p "$out"
-    "$paygate" openapi >"$workdir/openapi.json"
+    # sdks/openapi.json is `paygate openapi`'s document, kept current by scripts/sdks.sh.
+    cp sdks/openapi.json "$workdir/openapi.json"
     (cd "$workdir" && openapi-python-client generate --path openapi.json \
         --config "$OLDPWD/$sdk/tools/openapi-python-client.yaml" --meta none \
         --output-path "$out/_generated" --overwrite >"$workdir/generate.log" 2>&1) ||
@@ -92,6 +92,8 @@ run_tests() {
     (cd sdks/proto/grpc-web && npm ci --no-audit --no-fund --loglevel=error)
     "$venv/bin/python" -m pip install --quiet --force-reinstall --no-deps "./$sdk"
     "$venv/bin/python" -m pip install --quiet "./$sdk"
+    # Names the paygate binary (built unless PAYGATE_PREBUILT_BIN) and the gateway's environment.
+    prepare_local_gateway "$workdir/data"
     credentials="$("$paygate" bootstrap --org "Python SDK test" --site "Pythonic Goods")"
     "$paygate" all >"$workdir/paygate.log" 2>&1 &
     server_pid=$!

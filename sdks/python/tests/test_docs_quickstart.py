@@ -6,24 +6,33 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import Gateway
 
 
-def snippet(markdown: str, name: str) -> str:
-    found = re.search(
-        rf"<!-- snippet: {re.escape(name)} -->\n```python\n(.*?)```",
-        markdown,
-        re.DOTALL,
+def quickstart(docs: Path) -> str:
+    """The ```python sdk-quickstart block of docs/sdks.md, or of its Python fragment."""
+    for name in ("sdks.md", "sdks-python.md"):
+        path = docs / name
+        found = (
+            re.search(
+                r"^```python sdk-quickstart\n(.*?)^```$",
+                path.read_text(),
+                re.MULTILINE | re.DOTALL,
+            )
+            if path.is_file()
+            else None
+        )
+        if found:
+            return found.group(1)
+    raise AssertionError(
+        "no ```python sdk-quickstart block in docs/sdks.md or docs/sdks-python.md"
     )
-    assert found, f"docs/sdks-python.md has no {name} snippet"
-    return found.group(1)
 
 
 def test_quickstart_runs(gateway: Gateway) -> None:
-    code = snippet(
-        (gateway.repo_root / "docs" / "sdks-python.md").read_text(), "quickstart.py"
-    )
+    code = quickstart(gateway.repo_root / "docs")
     env = dict(
         os.environ,
         PAYGATE_API_KEY=gateway.api_key,

@@ -121,7 +121,7 @@ def sync_detailed(
 ) -> Response[ApiKeyWithSecret | ErrorBody]:
     """Create an API key
 
-     Needs an API key with the scope `keys:write`.
+     Needs an API key with the scope `keys:write`, or a signed-in user whose role holds that permission.
 
     A key never gets more scopes than the key that creates it.
 
@@ -158,7 +158,7 @@ def sync(
 ) -> ApiKeyWithSecret | ErrorBody | None:
     """Create an API key
 
-     Needs an API key with the scope `keys:write`.
+     Needs an API key with the scope `keys:write`, or a signed-in user whose role holds that permission.
 
     A key never gets more scopes than the key that creates it.
 
@@ -190,7 +190,7 @@ async def asyncio_detailed(
 ) -> Response[ApiKeyWithSecret | ErrorBody]:
     """Create an API key
 
-     Needs an API key with the scope `keys:write`.
+     Needs an API key with the scope `keys:write`, or a signed-in user whose role holds that permission.
 
     A key never gets more scopes than the key that creates it.
 
@@ -225,7 +225,7 @@ async def asyncio(
 ) -> ApiKeyWithSecret | ErrorBody | None:
     """Create an API key
 
-     Needs an API key with the scope `keys:write`.
+     Needs an API key with the scope `keys:write`, or a signed-in user whose role holds that permission.
 
     A key never gets more scopes than the key that creates it.
 

@@ -101,7 +101,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | ListApiKeysResponse200]:
     """List API keys
 
-     Needs an API key with the scope `keys:read`.
+     Needs an API key with the scope `keys:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):
@@ -135,7 +135,7 @@ def sync(
 ) -> ErrorBody | ListApiKeysResponse200 | None:
     """List API keys
 
-     Needs an API key with the scope `keys:read`.
+     Needs an API key with the scope `keys:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):
@@ -164,7 +164,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | ListApiKeysResponse200]:
     """List API keys
 
-     Needs an API key with the scope `keys:read`.
+     Needs an API key with the scope `keys:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):
@@ -196,7 +196,7 @@ async def asyncio(
 ) -> ErrorBody | ListApiKeysResponse200 | None:
     """List API keys
 
-     Needs an API key with the scope `keys:read`.
+     Needs an API key with the scope `keys:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):

@@ -97,7 +97,7 @@ def sync_detailed(
 ) -> Response[ApiKey | ErrorBody]:
     """Revoke an API key
 
-     Needs an API key with the scope `keys:write`.
+     Needs an API key with the scope `keys:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -128,7 +128,7 @@ def sync(
 ) -> ApiKey | ErrorBody | None:
     """Revoke an API key
 
-     Needs an API key with the scope `keys:write`.
+     Needs an API key with the scope `keys:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -154,7 +154,7 @@ async def asyncio_detailed(
 ) -> Response[ApiKey | ErrorBody]:
     """Revoke an API key
 
-     Needs an API key with the scope `keys:write`.
+     Needs an API key with the scope `keys:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -183,7 +183,7 @@ async def asyncio(
 ) -> ApiKey | ErrorBody | None:
     """Revoke an API key
 
-     Needs an API key with the scope `keys:write`.
+     Needs an API key with the scope `keys:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):

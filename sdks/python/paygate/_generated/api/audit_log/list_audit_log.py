@@ -101,7 +101,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | ListAuditLogResponse200]:
     """The audit log
 
-     Needs an API key with the scope `audit:read`.
+     Needs an API key with the scope `audit:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):
@@ -135,7 +135,7 @@ def sync(
 ) -> ErrorBody | ListAuditLogResponse200 | None:
     """The audit log
 
-     Needs an API key with the scope `audit:read`.
+     Needs an API key with the scope `audit:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):
@@ -164,7 +164,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | ListAuditLogResponse200]:
     """The audit log
 
-     Needs an API key with the scope `audit:read`.
+     Needs an API key with the scope `audit:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):
@@ -196,7 +196,7 @@ async def asyncio(
 ) -> ErrorBody | ListAuditLogResponse200 | None:
     """The audit log
 
-     Needs an API key with the scope `audit:read`.
+     Needs an API key with the scope `audit:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):

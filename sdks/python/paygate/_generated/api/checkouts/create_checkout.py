@@ -126,7 +126,8 @@ def sync_detailed(
 ) -> Response[Checkout | ErrorBody]:
     """Create a checkout
 
-     Needs an API key with the scope `checkout:create`.
+     Needs an API key with the scope `checkout:create`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         site_id (str):
@@ -170,7 +171,8 @@ def sync(
 ) -> Checkout | ErrorBody | None:
     """Create a checkout
 
-     Needs an API key with the scope `checkout:create`.
+     Needs an API key with the scope `checkout:create`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         site_id (str):
@@ -209,7 +211,8 @@ async def asyncio_detailed(
 ) -> Response[Checkout | ErrorBody]:
     """Create a checkout
 
-     Needs an API key with the scope `checkout:create`.
+     Needs an API key with the scope `checkout:create`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         site_id (str):
@@ -251,7 +254,8 @@ async def asyncio(
 ) -> Checkout | ErrorBody | None:
     """Create a checkout
 
-     Needs an API key with the scope `checkout:create`.
+     Needs an API key with the scope `checkout:create`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         site_id (str):

@@ -92,7 +92,8 @@ def sync_detailed(
 ) -> Response[Checkout | ErrorBody]:
     """Get a checkout
 
-     Needs an API key with the scope `checkout:read`.
+     Needs an API key with the scope `checkout:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):
@@ -123,7 +124,8 @@ def sync(
 ) -> Checkout | ErrorBody | None:
     """Get a checkout
 
-     Needs an API key with the scope `checkout:read`.
+     Needs an API key with the scope `checkout:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):
@@ -149,7 +151,8 @@ async def asyncio_detailed(
 ) -> Response[Checkout | ErrorBody]:
     """Get a checkout
 
-     Needs an API key with the scope `checkout:read`.
+     Needs an API key with the scope `checkout:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):
@@ -178,7 +181,8 @@ async def asyncio(
 ) -> Checkout | ErrorBody | None:
     """Get a checkout
 
-     Needs an API key with the scope `checkout:read`.
+     Needs an API key with the scope `checkout:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):

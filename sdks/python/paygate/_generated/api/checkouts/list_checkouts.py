@@ -114,7 +114,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | ListCheckoutsResponse200]:
     """List checkouts
 
-     Needs an API key with the scope `checkout:read`.
+     Needs an API key with the scope `checkout:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -154,7 +155,8 @@ def sync(
 ) -> ErrorBody | ListCheckoutsResponse200 | None:
     """List checkouts
 
-     Needs an API key with the scope `checkout:read`.
+     Needs an API key with the scope `checkout:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -189,7 +191,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | ListCheckoutsResponse200]:
     """List checkouts
 
-     Needs an API key with the scope `checkout:read`.
+     Needs an API key with the scope `checkout:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -227,7 +230,8 @@ async def asyncio(
 ) -> ErrorBody | ListCheckoutsResponse200 | None:
     """List checkouts
 
-     Needs an API key with the scope `checkout:read`.
+     Needs an API key with the scope `checkout:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):

@@ -121,7 +121,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | PortalSessionCreated]:
     """Open a customer portal session
 
-     Needs an API key with the scope `portal:write`.
+     Needs an API key with the scope `portal:write`, or a signed-in user whose role holds that
+    permission.
 
     Send the customer to `url` (the portal page on the checkout host), or call the portal API with
     `token`. The token is random, stored only as its SHA-256, valid for one hour and for this customer
@@ -161,7 +162,8 @@ def sync(
 ) -> ErrorBody | PortalSessionCreated | None:
     """Open a customer portal session
 
-     Needs an API key with the scope `portal:write`.
+     Needs an API key with the scope `portal:write`, or a signed-in user whose role holds that
+    permission.
 
     Send the customer to `url` (the portal page on the checkout host), or call the portal API with
     `token`. The token is random, stored only as its SHA-256, valid for one hour and for this customer
@@ -196,7 +198,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | PortalSessionCreated]:
     """Open a customer portal session
 
-     Needs an API key with the scope `portal:write`.
+     Needs an API key with the scope `portal:write`, or a signed-in user whose role holds that
+    permission.
 
     Send the customer to `url` (the portal page on the checkout host), or call the portal API with
     `token`. The token is random, stored only as its SHA-256, valid for one hour and for this customer
@@ -234,7 +237,8 @@ async def asyncio(
 ) -> ErrorBody | PortalSessionCreated | None:
     """Open a customer portal session
 
-     Needs an API key with the scope `portal:write`.
+     Needs an API key with the scope `portal:write`, or a signed-in user whose role holds that
+    permission.
 
     Send the customer to `url` (the portal page on the checkout host), or call the portal API with
     `token`. The token is random, stored only as its SHA-256, valid for one hour and for this customer

@@ -121,7 +121,8 @@ def sync_detailed(
 ) -> Response[CustomerRecord | ErrorBody]:
     """Create a customer
 
-     Needs an API key with the scope `customers:write`.
+     Needs an API key with the scope `customers:write`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         idempotency_key (str | Unset):
@@ -159,7 +160,8 @@ def sync(
 ) -> CustomerRecord | ErrorBody | None:
     """Create a customer
 
-     Needs an API key with the scope `customers:write`.
+     Needs an API key with the scope `customers:write`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         idempotency_key (str | Unset):
@@ -192,7 +194,8 @@ async def asyncio_detailed(
 ) -> Response[CustomerRecord | ErrorBody]:
     """Create a customer
 
-     Needs an API key with the scope `customers:write`.
+     Needs an API key with the scope `customers:write`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         idempotency_key (str | Unset):
@@ -228,7 +231,8 @@ async def asyncio(
 ) -> CustomerRecord | ErrorBody | None:
     """Create a customer
 
-     Needs an API key with the scope `customers:write`.
+     Needs an API key with the scope `customers:write`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         idempotency_key (str | Unset):

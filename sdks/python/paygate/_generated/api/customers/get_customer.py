@@ -92,7 +92,8 @@ def sync_detailed(
 ) -> Response[CustomerRecord | ErrorBody]:
     """Get a customer
 
-     Needs an API key with the scope `customers:read`.
+     Needs an API key with the scope `customers:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):
@@ -123,7 +124,8 @@ def sync(
 ) -> CustomerRecord | ErrorBody | None:
     """Get a customer
 
-     Needs an API key with the scope `customers:read`.
+     Needs an API key with the scope `customers:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):
@@ -149,7 +151,8 @@ async def asyncio_detailed(
 ) -> Response[CustomerRecord | ErrorBody]:
     """Get a customer
 
-     Needs an API key with the scope `customers:read`.
+     Needs an API key with the scope `customers:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):
@@ -178,7 +181,8 @@ async def asyncio(
 ) -> CustomerRecord | ErrorBody | None:
     """Get a customer
 
-     Needs an API key with the scope `customers:read`.
+     Needs an API key with the scope `customers:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):

@@ -105,7 +105,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | ListCustomersResponse200]:
     """List customers
 
-     Needs an API key with the scope `customers:read`.
+     Needs an API key with the scope `customers:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -142,7 +143,8 @@ def sync(
 ) -> ErrorBody | ListCustomersResponse200 | None:
     """List customers
 
-     Needs an API key with the scope `customers:read`.
+     Needs an API key with the scope `customers:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -174,7 +176,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | ListCustomersResponse200]:
     """List customers
 
-     Needs an API key with the scope `customers:read`.
+     Needs an API key with the scope `customers:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -209,7 +212,8 @@ async def asyncio(
 ) -> ErrorBody | ListCustomersResponse200 | None:
     """List customers
 
-     Needs an API key with the scope `customers:read`.
+     Needs an API key with the scope `customers:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):

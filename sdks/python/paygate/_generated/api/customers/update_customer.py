@@ -112,7 +112,8 @@ def sync_detailed(
 ) -> Response[CustomerRecord | ErrorBody]:
     """Change a customer
 
-     Needs an API key with the scope `customers:write`.
+     Needs an API key with the scope `customers:write`, or a signed-in user whose role holds that
+    permission.
 
     Absent fields stay as they are; `metadata` replaces the whole map.
 
@@ -152,7 +153,8 @@ def sync(
 ) -> CustomerRecord | ErrorBody | None:
     """Change a customer
 
-     Needs an API key with the scope `customers:write`.
+     Needs an API key with the scope `customers:write`, or a signed-in user whose role holds that
+    permission.
 
     Absent fields stay as they are; `metadata` replaces the whole map.
 
@@ -187,7 +189,8 @@ async def asyncio_detailed(
 ) -> Response[CustomerRecord | ErrorBody]:
     """Change a customer
 
-     Needs an API key with the scope `customers:write`.
+     Needs an API key with the scope `customers:write`, or a signed-in user whose role holds that
+    permission.
 
     Absent fields stay as they are; `metadata` replaces the whole map.
 
@@ -225,7 +228,8 @@ async def asyncio(
 ) -> CustomerRecord | ErrorBody | None:
     """Change a customer
 
-     Needs an API key with the scope `customers:write`.
+     Needs an API key with the scope `customers:write`, or a signed-in user whose role holds that
+    permission.
 
     Absent fields stay as they are; `metadata` replaces the whole map.
 

@@ -92,7 +92,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | TaxDocument]:
     """Get a credit note
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):
@@ -123,7 +124,8 @@ def sync(
 ) -> ErrorBody | TaxDocument | None:
     """Get a credit note
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):
@@ -149,7 +151,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | TaxDocument]:
     """Get a credit note
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):
@@ -178,7 +181,8 @@ async def asyncio(
 ) -> ErrorBody | TaxDocument | None:
     """Get a credit note
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):

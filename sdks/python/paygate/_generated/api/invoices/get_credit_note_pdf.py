@@ -86,7 +86,8 @@ def sync_detailed(
 ) -> Response[ErrorBody]:
     """Get a credit note as PDF
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     The document as printed: in its customer's language (`en`, `de`, `fr`), with the details Article 226
     of Directive 2006/112/EC asks for, the payment stamp and, in test mode, a test marking on every
@@ -121,7 +122,8 @@ def sync(
 ) -> ErrorBody | None:
     """Get a credit note as PDF
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     The document as printed: in its customer's language (`en`, `de`, `fr`), with the details Article 226
     of Directive 2006/112/EC asks for, the payment stamp and, in test mode, a test marking on every
@@ -151,7 +153,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody]:
     """Get a credit note as PDF
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     The document as printed: in its customer's language (`en`, `de`, `fr`), with the details Article 226
     of Directive 2006/112/EC asks for, the payment stamp and, in test mode, a test marking on every
@@ -184,7 +187,8 @@ async def asyncio(
 ) -> ErrorBody | None:
     """Get a credit note as PDF
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     The document as printed: in its customer's language (`en`, `de`, `fr`), with the details Article 226
     of Directive 2006/112/EC asks for, the payment stamp and, in test mode, a test marking on every

@@ -109,7 +109,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | ListCreditNotesResponse200]:
     """List credit notes
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -149,7 +150,8 @@ def sync(
 ) -> ErrorBody | ListCreditNotesResponse200 | None:
     """List credit notes
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -184,7 +186,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | ListCreditNotesResponse200]:
     """List credit notes
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -222,7 +225,8 @@ async def asyncio(
 ) -> ErrorBody | ListCreditNotesResponse200 | None:
     """List credit notes
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):

@@ -118,7 +118,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | ListIpnDeliveriesResponse200]:
     """List IPN deliveries
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -161,7 +162,8 @@ def sync(
 ) -> ErrorBody | ListIpnDeliveriesResponse200 | None:
     """List IPN deliveries
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -199,7 +201,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | ListIpnDeliveriesResponse200]:
     """List IPN deliveries
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -240,7 +243,8 @@ async def asyncio(
 ) -> ErrorBody | ListIpnDeliveriesResponse200 | None:
     """List IPN deliveries
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):

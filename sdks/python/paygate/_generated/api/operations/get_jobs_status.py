@@ -86,7 +86,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | GetJobsStatusResponse200]:
     """Queue figures
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -111,7 +112,8 @@ def sync(
 ) -> ErrorBody | GetJobsStatusResponse200 | None:
     """Queue figures
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,7 +134,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | GetJobsStatusResponse200]:
     """Queue figures
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -155,7 +158,8 @@ async def asyncio(
 ) -> ErrorBody | GetJobsStatusResponse200 | None:
     """Queue figures
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -86,7 +86,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | Organization]:
     """Get the organization
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -111,7 +111,7 @@ def sync(
 ) -> ErrorBody | Organization | None:
     """Get the organization
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,7 +132,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Organization]:
     """Get the organization
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -155,7 +155,7 @@ async def asyncio(
 ) -> ErrorBody | Organization | None:
     """Get the organization
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -107,7 +107,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | Organization]:
     """Update the organization
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Seller details printed on invoices issued from now on: legal name, address, VAT ID, contact (email,
     phone, website) and company register. Absent fields stay as they are; `""` clears a contact or
@@ -147,7 +147,7 @@ def sync(
 ) -> ErrorBody | Organization | None:
     """Update the organization
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Seller details printed on invoices issued from now on: legal name, address, VAT ID, contact (email,
     phone, website) and company register. Absent fields stay as they are; `""` clears a contact or
@@ -182,7 +182,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Organization]:
     """Update the organization
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Seller details printed on invoices issued from now on: legal name, address, VAT ID, contact (email,
     phone, website) and company register. Absent fields stay as they are; `""` clears a contact or
@@ -220,7 +220,7 @@ async def asyncio(
 ) -> ErrorBody | Organization | None:
     """Update the organization
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Seller details printed on invoices issued from now on: legal name, address, VAT ID, contact (email,
     phone, website) and company register. Absent fields stay as they are; `""` clears a contact or

@@ -121,7 +121,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | Plan]:
     """Create a plan
 
-     Needs an API key with the scope `plans:write`.
+     Needs an API key with the scope `plans:write`, or a signed-in user whose role holds that permission.
 
     `amount` is gross. Price fields never change: a new price is a new plan.
 
@@ -158,7 +158,7 @@ def sync(
 ) -> ErrorBody | Plan | None:
     """Create a plan
 
-     Needs an API key with the scope `plans:write`.
+     Needs an API key with the scope `plans:write`, or a signed-in user whose role holds that permission.
 
     `amount` is gross. Price fields never change: a new price is a new plan.
 
@@ -190,7 +190,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Plan]:
     """Create a plan
 
-     Needs an API key with the scope `plans:write`.
+     Needs an API key with the scope `plans:write`, or a signed-in user whose role holds that permission.
 
     `amount` is gross. Price fields never change: a new price is a new plan.
 
@@ -225,7 +225,7 @@ async def asyncio(
 ) -> ErrorBody | Plan | None:
     """Create a plan
 
-     Needs an API key with the scope `plans:write`.
+     Needs an API key with the scope `plans:write`, or a signed-in user whose role holds that permission.
 
     `amount` is gross. Price fields never change: a new price is a new plan.
 

@@ -92,7 +92,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | Plan]:
     """Get a plan
 
-     Needs an API key with the scope `plans:read`.
+     Needs an API key with the scope `plans:read`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -123,7 +123,7 @@ def sync(
 ) -> ErrorBody | Plan | None:
     """Get a plan
 
-     Needs an API key with the scope `plans:read`.
+     Needs an API key with the scope `plans:read`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -149,7 +149,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Plan]:
     """Get a plan
 
-     Needs an API key with the scope `plans:read`.
+     Needs an API key with the scope `plans:read`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -178,7 +178,7 @@ async def asyncio(
 ) -> ErrorBody | Plan | None:
     """Get a plan
 
-     Needs an API key with the scope `plans:read`.
+     Needs an API key with the scope `plans:read`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):

@@ -110,7 +110,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | ListPlansResponse200]:
     """List plans
 
-     Needs an API key with the scope `plans:read`.
+     Needs an API key with the scope `plans:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):
@@ -147,7 +147,7 @@ def sync(
 ) -> ErrorBody | ListPlansResponse200 | None:
     """List plans
 
-     Needs an API key with the scope `plans:read`.
+     Needs an API key with the scope `plans:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):
@@ -179,7 +179,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | ListPlansResponse200]:
     """List plans
 
-     Needs an API key with the scope `plans:read`.
+     Needs an API key with the scope `plans:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):
@@ -214,7 +214,7 @@ async def asyncio(
 ) -> ErrorBody | ListPlansResponse200 | None:
     """List plans
 
-     Needs an API key with the scope `plans:read`.
+     Needs an API key with the scope `plans:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):

@@ -112,7 +112,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | Plan]:
     """Rename or (de)activate a plan
 
-     Needs an API key with the scope `plans:write`.
+     Needs an API key with the scope `plans:write`, or a signed-in user whose role holds that permission.
 
     Deactivating stops new subscriptions, not existing ones.
 
@@ -150,7 +150,7 @@ def sync(
 ) -> ErrorBody | Plan | None:
     """Rename or (de)activate a plan
 
-     Needs an API key with the scope `plans:write`.
+     Needs an API key with the scope `plans:write`, or a signed-in user whose role holds that permission.
 
     Deactivating stops new subscriptions, not existing ones.
 
@@ -183,7 +183,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Plan]:
     """Rename or (de)activate a plan
 
-     Needs an API key with the scope `plans:write`.
+     Needs an API key with the scope `plans:write`, or a signed-in user whose role holds that permission.
 
     Deactivating stops new subscriptions, not existing ones.
 
@@ -219,7 +219,7 @@ async def asyncio(
 ) -> ErrorBody | Plan | None:
     """Rename or (de)activate a plan
 
-     Needs an API key with the scope `plans:write`.
+     Needs an API key with the scope `plans:write`, or a signed-in user whose role holds that permission.
 
     Deactivating stops new subscriptions, not existing ones.
 

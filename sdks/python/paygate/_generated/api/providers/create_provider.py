@@ -121,7 +121,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | ProviderWithSecret]:
     """Connect a provider account
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     The record's mode is the key's: a test key connects test credentials (`sk_test_…`, `sandbox_…`), a
     live key live ones; live mode never uses the sandbox. Secrets are sealed at rest and never returned.
@@ -161,7 +162,8 @@ def sync(
 ) -> ErrorBody | ProviderWithSecret | None:
     """Connect a provider account
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     The record's mode is the key's: a test key connects test credentials (`sk_test_…`, `sandbox_…`), a
     live key live ones; live mode never uses the sandbox. Secrets are sealed at rest and never returned.
@@ -196,7 +198,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | ProviderWithSecret]:
     """Connect a provider account
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     The record's mode is the key's: a test key connects test credentials (`sk_test_…`, `sandbox_…`), a
     live key live ones; live mode never uses the sandbox. Secrets are sealed at rest and never returned.
@@ -234,7 +237,8 @@ async def asyncio(
 ) -> ErrorBody | ProviderWithSecret | None:
     """Connect a provider account
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     The record's mode is the key's: a test key connects test credentials (`sk_test_…`, `sandbox_…`), a
     live key live ones; live mode never uses the sandbox. Secrets are sealed at rest and never returned.

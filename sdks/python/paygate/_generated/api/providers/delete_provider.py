@@ -97,7 +97,8 @@ def sync_detailed(
 ) -> Response[DeletedProvider | ErrorBody]:
     """Delete a provider
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     Refused (409 `provider_in_use`) while a site charges through it.
 
@@ -130,7 +131,8 @@ def sync(
 ) -> DeletedProvider | ErrorBody | None:
     """Delete a provider
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     Refused (409 `provider_in_use`) while a site charges through it.
 
@@ -158,7 +160,8 @@ async def asyncio_detailed(
 ) -> Response[DeletedProvider | ErrorBody]:
     """Delete a provider
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     Refused (409 `provider_in_use`) while a site charges through it.
 
@@ -189,7 +192,8 @@ async def asyncio(
 ) -> DeletedProvider | ErrorBody | None:
     """Delete a provider
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     Refused (409 `provider_in_use`) while a site charges through it.
 

@@ -122,7 +122,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | SandboxEvent]:
     """Emit a sandbox event
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     Test mode, sandbox providers only: does what a provider's dashboard would — a delayed charge
     (`tok_delayedSettlement`) settles or fails, a refund, a dispute — and announces it with a webhook
@@ -164,7 +165,8 @@ def sync(
 ) -> ErrorBody | SandboxEvent | None:
     """Emit a sandbox event
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     Test mode, sandbox providers only: does what a provider's dashboard would — a delayed charge
     (`tok_delayedSettlement`) settles or fails, a refund, a dispute — and announces it with a webhook
@@ -201,7 +203,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | SandboxEvent]:
     """Emit a sandbox event
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     Test mode, sandbox providers only: does what a provider's dashboard would — a delayed charge
     (`tok_delayedSettlement`) settles or fails, a refund, a dispute — and announces it with a webhook
@@ -241,7 +244,8 @@ async def asyncio(
 ) -> ErrorBody | SandboxEvent | None:
     """Emit a sandbox event
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     Test mode, sandbox providers only: does what a provider's dashboard would — a delayed charge
     (`tok_delayedSettlement`) settles or fails, a refund, a dispute — and announces it with a webhook

@@ -101,7 +101,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | ListProvidersResponse200]:
     """List providers
 
-     Needs an API key with the scope `providers:read`.
+     Needs an API key with the scope `providers:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -135,7 +136,8 @@ def sync(
 ) -> ErrorBody | ListProvidersResponse200 | None:
     """List providers
 
-     Needs an API key with the scope `providers:read`.
+     Needs an API key with the scope `providers:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -164,7 +166,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | ListProvidersResponse200]:
     """List providers
 
-     Needs an API key with the scope `providers:read`.
+     Needs an API key with the scope `providers:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -196,7 +199,8 @@ async def asyncio(
 ) -> ErrorBody | ListProvidersResponse200 | None:
     """List providers
 
-     Needs an API key with the scope `providers:read`.
+     Needs an API key with the scope `providers:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):

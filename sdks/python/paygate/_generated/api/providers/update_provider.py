@@ -112,7 +112,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | Provider]:
     """Change a provider
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     Rename, replace credentials, set the webhook signing secret or the API base.
 
@@ -149,7 +150,8 @@ def sync(
 ) -> ErrorBody | Provider | None:
     """Change a provider
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     Rename, replace credentials, set the webhook signing secret or the API base.
 
@@ -181,7 +183,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Provider]:
     """Change a provider
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     Rename, replace credentials, set the webhook signing secret or the API base.
 
@@ -216,7 +219,8 @@ async def asyncio(
 ) -> ErrorBody | Provider | None:
     """Change a provider
 
-     Needs an API key with the scope `providers:write`.
+     Needs an API key with the scope `providers:write`, or a signed-in user whose role holds that
+    permission.
 
     Rename, replace credentials, set the webhook signing secret or the API base.
 

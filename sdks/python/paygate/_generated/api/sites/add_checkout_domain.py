@@ -117,7 +117,7 @@ def sync_detailed(
 ) -> Response[CheckoutDomain | ErrorBody]:
     """Attach a custom checkout domain
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     The domain starts `pending`: publish the TXT record in `verification`, point the domain at the
     gateway (CNAME), then call `verify`. A domain belongs to one site at a time (409 `domain_taken`).
@@ -155,7 +155,7 @@ def sync(
 ) -> CheckoutDomain | ErrorBody | None:
     """Attach a custom checkout domain
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     The domain starts `pending`: publish the TXT record in `verification`, point the domain at the
     gateway (CNAME), then call `verify`. A domain belongs to one site at a time (409 `domain_taken`).
@@ -188,7 +188,7 @@ async def asyncio_detailed(
 ) -> Response[CheckoutDomain | ErrorBody]:
     """Attach a custom checkout domain
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     The domain starts `pending`: publish the TXT record in `verification`, point the domain at the
     gateway (CNAME), then call `verify`. A domain belongs to one site at a time (409 `domain_taken`).
@@ -224,7 +224,7 @@ async def asyncio(
 ) -> CheckoutDomain | ErrorBody | None:
     """Attach a custom checkout domain
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     The domain starts `pending`: publish the TXT record in `verification`, point the domain at the
     gateway (CNAME), then call `verify`. A domain belongs to one site at a time (409 `domain_taken`).

@@ -121,7 +121,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | SiteWithSecret]:
     """Create a site
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         idempotency_key (str | Unset):
@@ -156,7 +156,7 @@ def sync(
 ) -> ErrorBody | SiteWithSecret | None:
     """Create a site
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         idempotency_key (str | Unset):
@@ -186,7 +186,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | SiteWithSecret]:
     """Create a site
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         idempotency_key (str | Unset):
@@ -219,7 +219,7 @@ async def asyncio(
 ) -> ErrorBody | SiteWithSecret | None:
     """Create a site
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         idempotency_key (str | Unset):

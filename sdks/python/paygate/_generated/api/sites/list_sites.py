@@ -101,7 +101,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | ListSitesResponse200]:
     """List sites
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):
@@ -135,7 +135,7 @@ def sync(
 ) -> ErrorBody | ListSitesResponse200 | None:
     """List sites
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):
@@ -164,7 +164,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | ListSitesResponse200]:
     """List sites
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):
@@ -196,7 +196,7 @@ async def asyncio(
 ) -> ErrorBody | ListSitesResponse200 | None:
     """List sites
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):

@@ -95,7 +95,7 @@ def sync_detailed(
 ) -> Response[DeletedCheckoutDomain | ErrorBody]:
     """Remove a custom checkout domain
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -129,7 +129,7 @@ def sync(
 ) -> DeletedCheckoutDomain | ErrorBody | None:
     """Remove a custom checkout domain
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -158,7 +158,7 @@ async def asyncio_detailed(
 ) -> Response[DeletedCheckoutDomain | ErrorBody]:
     """Remove a custom checkout domain
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -190,7 +190,7 @@ async def asyncio(
 ) -> DeletedCheckoutDomain | ErrorBody | None:
     """Remove a custom checkout domain
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):

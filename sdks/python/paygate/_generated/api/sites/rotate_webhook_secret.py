@@ -92,7 +92,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | SiteWithSecret]:
     """Rotate a webhook secret
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -123,7 +123,7 @@ def sync(
 ) -> ErrorBody | SiteWithSecret | None:
     """Rotate a webhook secret
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -149,7 +149,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | SiteWithSecret]:
     """Rotate a webhook secret
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -178,7 +178,7 @@ async def asyncio(
 ) -> ErrorBody | SiteWithSecret | None:
     """Rotate a webhook secret
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):

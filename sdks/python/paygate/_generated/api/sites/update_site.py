@@ -112,7 +112,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | Site]:
     """Update a site
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Absent fields stay as they are; `allowedOrigins` replaces the whole list.
 
@@ -149,7 +149,7 @@ def sync(
 ) -> ErrorBody | Site | None:
     """Update a site
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Absent fields stay as they are; `allowedOrigins` replaces the whole list.
 
@@ -181,7 +181,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Site]:
     """Update a site
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Absent fields stay as they are; `allowedOrigins` replaces the whole list.
 
@@ -216,7 +216,7 @@ async def asyncio(
 ) -> ErrorBody | Site | None:
     """Update a site
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Absent fields stay as they are; `allowedOrigins` replaces the whole list.
 

@@ -100,7 +100,7 @@ def sync_detailed(
 ) -> Response[CheckoutDomain | ErrorBody]:
     """Verify a custom checkout domain
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Looks up the TXT record; 409 `domain_unverified` while it is not published. Calling it again on a
     verified domain is harmless.
@@ -137,7 +137,7 @@ def sync(
 ) -> CheckoutDomain | ErrorBody | None:
     """Verify a custom checkout domain
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Looks up the TXT record; 409 `domain_unverified` while it is not published. Calling it again on a
     verified domain is harmless.
@@ -169,7 +169,7 @@ async def asyncio_detailed(
 ) -> Response[CheckoutDomain | ErrorBody]:
     """Verify a custom checkout domain
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Looks up the TXT record; 409 `domain_unverified` while it is not published. Calling it again on a
     verified domain is harmless.
@@ -204,7 +204,7 @@ async def asyncio(
 ) -> CheckoutDomain | ErrorBody | None:
     """Verify a custom checkout domain
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Looks up the TXT record; 409 `domain_unverified` while it is not published. Calling it again on a
     verified domain is harmless.

@@ -127,7 +127,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | Subscription]:
     """Cancel a subscription
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     At period end by default (`resume` undoes it until then); `atPeriodEnd: false` ends it now. Nothing
     is prorated or refunded. An ended subscription → 409.
@@ -168,7 +169,8 @@ def sync(
 ) -> ErrorBody | Subscription | None:
     """Cancel a subscription
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     At period end by default (`resume` undoes it until then); `atPeriodEnd: false` ends it now. Nothing
     is prorated or refunded. An ended subscription → 409.
@@ -204,7 +206,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Subscription]:
     """Cancel a subscription
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     At period end by default (`resume` undoes it until then); `atPeriodEnd: false` ends it now. Nothing
     is prorated or refunded. An ended subscription → 409.
@@ -243,7 +246,8 @@ async def asyncio(
 ) -> ErrorBody | Subscription | None:
     """Cancel a subscription
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     At period end by default (`resume` undoes it until then); `atPeriodEnd: false` ends it now. Nothing
     is prorated or refunded. An ended subscription → 409.

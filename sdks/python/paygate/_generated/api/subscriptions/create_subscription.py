@@ -131,7 +131,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | Subscription]:
     """Create a subscription
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Charges a saved payment method every period. Without a trial the first period is charged at once:
     the answer is `active`, or `incomplete` when that charge failed (it expires after 23 h).
@@ -172,7 +173,8 @@ def sync(
 ) -> ErrorBody | Subscription | None:
     """Create a subscription
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Charges a saved payment method every period. Without a trial the first period is charged at once:
     the answer is `active`, or `incomplete` when that charge failed (it expires after 23 h).
@@ -208,7 +210,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Subscription]:
     """Create a subscription
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Charges a saved payment method every period. Without a trial the first period is charged at once:
     the answer is `active`, or `incomplete` when that charge failed (it expires after 23 h).
@@ -247,7 +250,8 @@ async def asyncio(
 ) -> ErrorBody | Subscription | None:
     """Create a subscription
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Charges a saved payment method every period. Without a trial the first period is charged at once:
     the answer is `active`, or `incomplete` when that charge failed (it expires after 23 h).

@@ -92,7 +92,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | Subscription]:
     """Get a subscription
 
-     Needs an API key with the scope `subscriptions:read`.
+     Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):
@@ -123,7 +124,8 @@ def sync(
 ) -> ErrorBody | Subscription | None:
     """Get a subscription
 
-     Needs an API key with the scope `subscriptions:read`.
+     Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):
@@ -149,7 +151,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Subscription]:
     """Get a subscription
 
-     Needs an API key with the scope `subscriptions:read`.
+     Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):
@@ -178,7 +181,8 @@ async def asyncio(
 ) -> ErrorBody | Subscription | None:
     """Get a subscription
 
-     Needs an API key with the scope `subscriptions:read`.
+     Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         id (str):

@@ -114,7 +114,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | ListSubscriptionsResponse200]:
     """List subscriptions
 
-     Needs an API key with the scope `subscriptions:read`.
+     Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -154,7 +155,8 @@ def sync(
 ) -> ErrorBody | ListSubscriptionsResponse200 | None:
     """List subscriptions
 
-     Needs an API key with the scope `subscriptions:read`.
+     Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -189,7 +191,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | ListSubscriptionsResponse200]:
     """List subscriptions
 
-     Needs an API key with the scope `subscriptions:read`.
+     Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -227,7 +230,8 @@ async def asyncio(
 ) -> ErrorBody | ListSubscriptionsResponse200 | None:
     """List subscriptions
 
-     Needs an API key with the scope `subscriptions:read`.
+     Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):

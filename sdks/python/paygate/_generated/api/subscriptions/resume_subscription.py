@@ -127,7 +127,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | Subscription]:
     """Undo a pending cancel
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Only before the period ends, for a subscription set to cancel at period end; else 409.
 
@@ -168,7 +169,8 @@ def sync(
 ) -> ErrorBody | Subscription | None:
     """Undo a pending cancel
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Only before the period ends, for a subscription set to cancel at period end; else 409.
 
@@ -204,7 +206,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Subscription]:
     """Undo a pending cancel
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Only before the period ends, for a subscription set to cancel at period end; else 409.
 
@@ -243,7 +246,8 @@ async def asyncio(
 ) -> ErrorBody | Subscription | None:
     """Undo a pending cancel
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Only before the period ends, for a subscription set to cancel at period end; else 409.
 

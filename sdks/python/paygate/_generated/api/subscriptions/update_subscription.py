@@ -127,7 +127,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | Subscription]:
     """Change the payment method
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Later charges, dunning retries included, use the new saved method.
 
@@ -165,7 +166,8 @@ def sync(
 ) -> ErrorBody | Subscription | None:
     """Change the payment method
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Later charges, dunning retries included, use the new saved method.
 
@@ -198,7 +200,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Subscription]:
     """Change the payment method
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Later charges, dunning retries included, use the new saved method.
 
@@ -234,7 +237,8 @@ async def asyncio(
 ) -> ErrorBody | Subscription | None:
     """Change the payment method
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Later charges, dunning retries included, use the new saved method.
 

@@ -112,7 +112,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | TaxRule]:
     """Create a tax rule
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         body (TaxRuleRequest): `POST /api/v1/tax-rules` and `PUT /api/v1/tax-rules/{id}`. Example:
@@ -144,7 +144,7 @@ def sync(
 ) -> ErrorBody | TaxRule | None:
     """Create a tax rule
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         body (TaxRuleRequest): `POST /api/v1/tax-rules` and `PUT /api/v1/tax-rules/{id}`. Example:
@@ -171,7 +171,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | TaxRule]:
     """Create a tax rule
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         body (TaxRuleRequest): `POST /api/v1/tax-rules` and `PUT /api/v1/tax-rules/{id}`. Example:
@@ -201,7 +201,7 @@ async def asyncio(
 ) -> ErrorBody | TaxRule | None:
     """Create a tax rule
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         body (TaxRuleRequest): `POST /api/v1/tax-rules` and `PUT /api/v1/tax-rules/{id}`. Example:

@@ -92,7 +92,7 @@ def sync_detailed(
 ) -> Response[DeletedTaxRule | ErrorBody]:
     """Delete a tax rule
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -123,7 +123,7 @@ def sync(
 ) -> DeletedTaxRule | ErrorBody | None:
     """Delete a tax rule
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -149,7 +149,7 @@ async def asyncio_detailed(
 ) -> Response[DeletedTaxRule | ErrorBody]:
     """Delete a tax rule
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -178,7 +178,7 @@ async def asyncio(
 ) -> DeletedTaxRule | ErrorBody | None:
     """Delete a tax rule
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):

@@ -92,7 +92,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | TaxRule]:
     """Get a tax rule
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -123,7 +123,7 @@ def sync(
 ) -> ErrorBody | TaxRule | None:
     """Get a tax rule
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -149,7 +149,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | TaxRule]:
     """Get a tax rule
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -178,7 +178,7 @@ async def asyncio(
 ) -> ErrorBody | TaxRule | None:
     """Get a tax rule
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):

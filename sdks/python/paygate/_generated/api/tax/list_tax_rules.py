@@ -105,7 +105,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | ListTaxRulesResponse200]:
     """List tax rules
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):
@@ -142,7 +142,7 @@ def sync(
 ) -> ErrorBody | ListTaxRulesResponse200 | None:
     """List tax rules
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):
@@ -174,7 +174,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | ListTaxRulesResponse200]:
     """List tax rules
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):
@@ -209,7 +209,7 @@ async def asyncio(
 ) -> ErrorBody | ListTaxRulesResponse200 | None:
     """List tax rules
 
-     Needs an API key with the scope `sites:read`.
+     Needs an API key with the scope `sites:read`, or a signed-in user whose role holds that permission.
 
     Args:
         limit (int | Unset):

@@ -86,7 +86,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | SeedEuTaxRulesResponse200]:
     """Create the EU standard VAT rates
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Creates the 27 EU standard VAT rates; idempotent.
 
@@ -113,7 +113,7 @@ def sync(
 ) -> ErrorBody | SeedEuTaxRulesResponse200 | None:
     """Create the EU standard VAT rates
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Creates the 27 EU standard VAT rates; idempotent.
 
@@ -136,7 +136,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | SeedEuTaxRulesResponse200]:
     """Create the EU standard VAT rates
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Creates the 27 EU standard VAT rates; idempotent.
 
@@ -161,7 +161,7 @@ async def asyncio(
 ) -> ErrorBody | SeedEuTaxRulesResponse200 | None:
     """Create the EU standard VAT rates
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Creates the 27 EU standard VAT rates; idempotent.
 

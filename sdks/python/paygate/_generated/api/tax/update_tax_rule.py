@@ -117,7 +117,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | TaxRule]:
     """Replace a tax rule
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -152,7 +152,7 @@ def sync(
 ) -> ErrorBody | TaxRule | None:
     """Replace a tax rule
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -182,7 +182,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | TaxRule]:
     """Replace a tax rule
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -215,7 +215,7 @@ async def asyncio(
 ) -> ErrorBody | TaxRule | None:
     """Replace a tax rule
 
-     Needs an API key with the scope `sites:write`.
+     Needs an API key with the scope `sites:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):

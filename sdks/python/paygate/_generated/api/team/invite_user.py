@@ -112,7 +112,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | InvitedUser]:
     """Invite a user
 
-     Needs an API key with the scope `users:write`.
+     Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
         body (InviteUserRequest): `POST /api/v1/users`. Example: {'email': 'grace@example.com',
@@ -144,7 +144,7 @@ def sync(
 ) -> ErrorBody | InvitedUser | None:
     """Invite a user
 
-     Needs an API key with the scope `users:write`.
+     Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
         body (InviteUserRequest): `POST /api/v1/users`. Example: {'email': 'grace@example.com',
@@ -171,7 +171,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | InvitedUser]:
     """Invite a user
 
-     Needs an API key with the scope `users:write`.
+     Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
         body (InviteUserRequest): `POST /api/v1/users`. Example: {'email': 'grace@example.com',
@@ -201,7 +201,7 @@ async def asyncio(
 ) -> ErrorBody | InvitedUser | None:
     """Invite a user
 
-     Needs an API key with the scope `users:write`.
+     Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
         body (InviteUserRequest): `POST /api/v1/users`. Example: {'email': 'grace@example.com',

@@ -95,7 +95,7 @@ def sync_detailed(
 ) -> Response[Any | ErrorBody]:
     """Remove a user
 
-     Needs an API key with the scope `users:write`.
+     Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -126,7 +126,7 @@ def sync(
 ) -> Any | ErrorBody | None:
     """Remove a user
 
-     Needs an API key with the scope `users:write`.
+     Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -152,7 +152,7 @@ async def asyncio_detailed(
 ) -> Response[Any | ErrorBody]:
     """Remove a user
 
-     Needs an API key with the scope `users:write`.
+     Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -181,7 +181,7 @@ async def asyncio(
 ) -> Any | ErrorBody | None:
     """Remove a user
 
-     Needs an API key with the scope `users:write`.
+     Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):

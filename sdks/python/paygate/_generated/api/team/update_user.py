@@ -117,7 +117,7 @@ def sync_detailed(
 ) -> Response[ErrorBody | User]:
     """Change a user's role
 
-     Needs an API key with the scope `users:write`.
+     Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -151,7 +151,7 @@ def sync(
 ) -> ErrorBody | User | None:
     """Change a user's role
 
-     Needs an API key with the scope `users:write`.
+     Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -180,7 +180,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | User]:
     """Change a user's role
 
-     Needs an API key with the scope `users:write`.
+     Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):
@@ -212,7 +212,7 @@ async def asyncio(
 ) -> ErrorBody | User | None:
     """Change a user's role
 
-     Needs an API key with the scope `users:write`.
+     Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
         id (str):

@@ -117,7 +117,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | TestClock]:
     """Advance a test clock
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Moves the clock forward (at most three years) and runs, in time order, every trial end, renewal,
     dunning retry, expiry and cancellation due on its subscriptions, then answers `ready`. Advancing to
@@ -156,7 +157,8 @@ def sync(
 ) -> ErrorBody | TestClock | None:
     """Advance a test clock
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Moves the clock forward (at most three years) and runs, in time order, every trial end, renewal,
     dunning retry, expiry and cancellation due on its subscriptions, then answers `ready`. Advancing to
@@ -190,7 +192,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | TestClock]:
     """Advance a test clock
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Moves the clock forward (at most three years) and runs, in time order, every trial end, renewal,
     dunning retry, expiry and cancellation due on its subscriptions, then answers `ready`. Advancing to
@@ -227,7 +230,8 @@ async def asyncio(
 ) -> ErrorBody | TestClock | None:
     """Advance a test clock
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Moves the clock forward (at most three years) and runs, in time order, every trial end, renewal,
     dunning retry, expiry and cancellation due on its subscriptions, then answers `ready`. Advancing to

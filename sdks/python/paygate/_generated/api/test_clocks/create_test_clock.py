@@ -121,7 +121,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | TestClock]:
     """Create a test clock
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Test mode only (a live key → 403). Customers created with its `testClockId` live on it.
 
@@ -158,7 +159,8 @@ def sync(
 ) -> ErrorBody | TestClock | None:
     """Create a test clock
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Test mode only (a live key → 403). Customers created with its `testClockId` live on it.
 
@@ -190,7 +192,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | TestClock]:
     """Create a test clock
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Test mode only (a live key → 403). Customers created with its `testClockId` live on it.
 
@@ -225,7 +228,8 @@ async def asyncio(
 ) -> ErrorBody | TestClock | None:
     """Create a test clock
 
-     Needs an API key with the scope `subscriptions:write`.
+     Needs an API key with the scope `subscriptions:write`, or a signed-in user whose role holds that
+    permission.
 
     Test mode only (a live key → 403). Customers created with its `testClockId` live on it.
 

@@ -101,7 +101,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | ListTestClocksResponse200]:
     """List test clocks
 
-     Needs an API key with the scope `subscriptions:read`.
+     Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -135,7 +136,8 @@ def sync(
 ) -> ErrorBody | ListTestClocksResponse200 | None:
     """List test clocks
 
-     Needs an API key with the scope `subscriptions:read`.
+     Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -164,7 +166,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | ListTestClocksResponse200]:
     """List test clocks
 
-     Needs an API key with the scope `subscriptions:read`.
+     Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -196,7 +199,8 @@ async def asyncio(
 ) -> ErrorBody | ListTestClocksResponse200 | None:
     """List test clocks
 
-     Needs an API key with the scope `subscriptions:read`.
+     Needs an API key with the scope `subscriptions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):

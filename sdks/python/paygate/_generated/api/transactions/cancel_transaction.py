@@ -124,7 +124,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | Transaction]:
     """Cancel a transaction
 
-     Needs an API key with the scope `transactions:write`.
+     Needs an API key with the scope `transactions:write`, or a signed-in user whose role holds that
+    permission.
 
     Releases an authorization in `requires_capture`.
 
@@ -160,7 +161,8 @@ def sync(
 ) -> ErrorBody | Transaction | None:
     """Cancel a transaction
 
-     Needs an API key with the scope `transactions:write`.
+     Needs an API key with the scope `transactions:write`, or a signed-in user whose role holds that
+    permission.
 
     Releases an authorization in `requires_capture`.
 
@@ -191,7 +193,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Transaction]:
     """Cancel a transaction
 
-     Needs an API key with the scope `transactions:write`.
+     Needs an API key with the scope `transactions:write`, or a signed-in user whose role holds that
+    permission.
 
     Releases an authorization in `requires_capture`.
 
@@ -225,7 +228,8 @@ async def asyncio(
 ) -> ErrorBody | Transaction | None:
     """Cancel a transaction
 
-     Needs an API key with the scope `transactions:write`.
+     Needs an API key with the scope `transactions:write`, or a signed-in user whose role holds that
+    permission.
 
     Releases an authorization in `requires_capture`.
 

@@ -142,7 +142,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | Transaction]:
     """Capture a transaction
 
-     Needs an API key with the scope `transactions:write`.
+     Needs an API key with the scope `transactions:write`, or a signed-in user whose role holds that
+    permission.
 
     For `captureMethod: "manual"` transactions in `requires_capture`. An `amount` captures part of the
     authorization and releases the rest.
@@ -183,7 +184,8 @@ def sync(
 ) -> ErrorBody | Transaction | None:
     """Capture a transaction
 
-     Needs an API key with the scope `transactions:write`.
+     Needs an API key with the scope `transactions:write`, or a signed-in user whose role holds that
+    permission.
 
     For `captureMethod: "manual"` transactions in `requires_capture`. An `amount` captures part of the
     authorization and releases the rest.
@@ -219,7 +221,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Transaction]:
     """Capture a transaction
 
-     Needs an API key with the scope `transactions:write`.
+     Needs an API key with the scope `transactions:write`, or a signed-in user whose role holds that
+    permission.
 
     For `captureMethod: "manual"` transactions in `requires_capture`. An `amount` captures part of the
     authorization and releases the rest.
@@ -258,7 +261,8 @@ async def asyncio(
 ) -> ErrorBody | Transaction | None:
     """Capture a transaction
 
-     Needs an API key with the scope `transactions:write`.
+     Needs an API key with the scope `transactions:write`, or a signed-in user whose role holds that
+    permission.
 
     For `captureMethod: "manual"` transactions in `requires_capture`. An `amount` captures part of the
     authorization and releases the rest.

@@ -142,7 +142,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | Refund]:
     """Refund a transaction
 
-     Needs an API key with the scope `transactions:write`.
+     Needs an API key with the scope `transactions:write`, or a signed-in user whose role holds that
+    permission.
 
     Never more than captured minus refunded. No body: everything still refundable.
 
@@ -182,7 +183,8 @@ def sync(
 ) -> ErrorBody | Refund | None:
     """Refund a transaction
 
-     Needs an API key with the scope `transactions:write`.
+     Needs an API key with the scope `transactions:write`, or a signed-in user whose role holds that
+    permission.
 
     Never more than captured minus refunded. No body: everything still refundable.
 
@@ -217,7 +219,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Refund]:
     """Refund a transaction
 
-     Needs an API key with the scope `transactions:write`.
+     Needs an API key with the scope `transactions:write`, or a signed-in user whose role holds that
+    permission.
 
     Never more than captured minus refunded. No body: everything still refundable.
 
@@ -255,7 +258,8 @@ async def asyncio(
 ) -> ErrorBody | Refund | None:
     """Refund a transaction
 
-     Needs an API key with the scope `transactions:write`.
+     Needs an API key with the scope `transactions:write`, or a signed-in user whose role holds that
+    permission.
 
     Never more than captured minus refunded. No body: everything still refundable.
 

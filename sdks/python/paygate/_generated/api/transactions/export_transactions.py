@@ -135,7 +135,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | str]:
     """Export transactions as CSV
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Every transaction matching the filters, newest first, at most 10,000 rows (`Export-Truncated` says
     when more matched). Columns: `id`, `created` (RFC 3339, UTC), `status`, `amount` (minor units),
@@ -193,7 +194,8 @@ def sync(
 ) -> ErrorBody | str | None:
     """Export transactions as CSV
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Every transaction matching the filters, newest first, at most 10,000 rows (`Export-Truncated` says
     when more matched). Columns: `id`, `created` (RFC 3339, UTC), `status`, `amount` (minor units),
@@ -246,7 +248,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | str]:
     """Export transactions as CSV
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Every transaction matching the filters, newest first, at most 10,000 rows (`Export-Truncated` says
     when more matched). Columns: `id`, `created` (RFC 3339, UTC), `status`, `amount` (minor units),
@@ -302,7 +305,8 @@ async def asyncio(
 ) -> ErrorBody | str | None:
     """Export transactions as CSV
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Every transaction matching the filters, newest first, at most 10,000 rows (`Export-Truncated` says
     when more matched). Columns: `id`, `created` (RFC 3339, UTC), `status`, `amount` (minor units),

@@ -104,7 +104,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | Summary]:
     """Figures of a period
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Per currency, for the transactions created in `[from, to]` (at most 366 days): gross volume and
     count of succeeded payments, count of failed ones, the success rate in basis points and what has
@@ -142,7 +143,8 @@ def sync(
 ) -> ErrorBody | Summary | None:
     """Figures of a period
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Per currency, for the transactions created in `[from, to]` (at most 366 days): gross volume and
     count of succeeded payments, count of failed ones, the success rate in basis points and what has
@@ -175,7 +177,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Summary]:
     """Figures of a period
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Per currency, for the transactions created in `[from, to]` (at most 366 days): gross volume and
     count of succeeded payments, count of failed ones, the success rate in basis points and what has
@@ -211,7 +214,8 @@ async def asyncio(
 ) -> ErrorBody | Summary | None:
     """Figures of a period
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Per currency, for the transactions created in `[from, to]` (at most 366 days): gross volume and
     count of succeeded payments, count of failed ones, the success rate in basis points and what has

@@ -92,7 +92,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | Transaction]:
     """Get a transaction
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     The same object an IPN carries as `data.transaction`.
 
@@ -125,7 +126,8 @@ def sync(
 ) -> ErrorBody | Transaction | None:
     """Get a transaction
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     The same object an IPN carries as `data.transaction`.
 
@@ -153,7 +155,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | Transaction]:
     """Get a transaction
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     The same object an IPN carries as `data.transaction`.
 
@@ -184,7 +187,8 @@ async def asyncio(
 ) -> ErrorBody | Transaction | None:
     """Get a transaction
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     The same object an IPN carries as `data.transaction`.
 

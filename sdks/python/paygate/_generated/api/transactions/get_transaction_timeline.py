@@ -92,7 +92,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | TransactionTimeline]:
     """A transaction's timeline
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     What happened to the transaction, oldest first: its creation, each status change, captures and
     cancels (and the provider's refusals of them), refunds asked and settled, disputes and every IPN
@@ -127,7 +128,8 @@ def sync(
 ) -> ErrorBody | TransactionTimeline | None:
     """A transaction's timeline
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     What happened to the transaction, oldest first: its creation, each status change, captures and
     cancels (and the provider's refusals of them), refunds asked and settled, disputes and every IPN
@@ -157,7 +159,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | TransactionTimeline]:
     """A transaction's timeline
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     What happened to the transaction, oldest first: its creation, each status change, captures and
     cancels (and the provider's refusals of them), refunds asked and settled, disputes and every IPN
@@ -190,7 +193,8 @@ async def asyncio(
 ) -> ErrorBody | TransactionTimeline | None:
     """A transaction's timeline
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     What happened to the transaction, oldest first: its creation, each status change, captures and
     cancels (and the provider's refusals of them), refunds asked and settled, disputes and every IPN

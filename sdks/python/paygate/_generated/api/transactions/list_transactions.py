@@ -145,7 +145,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | ListTransactionsResponse200]:
     """List transactions
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -203,7 +204,8 @@ def sync(
 ) -> ErrorBody | ListTransactionsResponse200 | None:
     """List transactions
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -256,7 +258,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | ListTransactionsResponse200]:
     """List transactions
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
@@ -312,7 +315,8 @@ async def asyncio(
 ) -> ErrorBody | ListTransactionsResponse200 | None:
     """List transactions
 
-     Needs an API key with the scope `transactions:read`.
+     Needs an API key with the scope `transactions:read`, or a signed-in user whose role holds that
+    permission.
 
     Args:
         limit (int | Unset):
