@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import random
 import time
@@ -161,6 +162,10 @@ class _Config:
 def _query_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            raise ValueError("datetime filters need a time zone (RFC 3339)")
+        return value.isoformat().replace("+00:00", "Z")
     return value
 
 

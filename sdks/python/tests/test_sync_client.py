@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 import uuid
 from collections.abc import Iterator
@@ -123,6 +124,15 @@ def test_transactions_iterate_across_pages(client: Paygate, gateway: Gateway) ->
     assert len(seen) == len(set(seen)) == sum(len(page.data) for page in pages)
     # Newest first: the three just made lead the list, in reverse order.
     assert seen[:3] == list(reversed(created))
+
+    # Filters are typed values: a datetime is sent as RFC 3339, amounts as integers.
+    since = client.transactions.retrieve(created[0]).created_at
+    assert isinstance(since, datetime.datetime)
+    recent = [
+        t.id
+        for t in client.transactions.list(limit=2, created_gte=since, amount_lte=103)
+    ]
+    assert recent == list(reversed(created))
 
 
 def test_api_errors_are_typed(client: Paygate, gateway: Gateway) -> None:
