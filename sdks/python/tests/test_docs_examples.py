@@ -1,14 +1,18 @@
-"""The quick start of docs/sdks-python.md runs as printed, against the gateway."""
+"""The Python examples of docs/sdks.md (or its fragment docs/sdks-python.md) run as printed."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-from conftest import Gateway
+import pytest
+from conftest import Gateway, IpnReceiver
+from paygate import Paygate
 
 
 def quickstart(docs: Path) -> str:
@@ -59,3 +63,39 @@ def test_quickstart_runs(gateway: Gateway) -> None:
         assert lines[-1] == "400 amount_invalid amount"
     # The fixed Idempotency-Key makes the second run replay the first checkout.
     assert runs[0].stdout.splitlines()[0] == runs[1].stdout.splitlines()[0]
+
+
+def test_ipn_handler_accepts_a_real_ipn_and_refuses_a_forged_one(
+    gateway: Gateway, ipn_receiver: IpnReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = None
+    for name in ("sdks.md", "sdks-python.md"):
+        path = gateway.repo_root / "docs" / name
+        if path.is_file():
+            found = re.search(
+                r"^```python sdk-ipn\n(.*?)^```$",
+                path.read_text(),
+                re.MULTILINE | re.DOTALL,
+            )
+        if found:
+            break
+    assert found, "no ```python sdk-ipn block in docs"
+    monkeypatch.setenv("PAYGATE_WEBHOOK_SECRET", gateway.webhook_secret)
+    namespace: dict[str, Any] = {}
+    exec(compile(found.group(1), "sdk-ipn", "exec"), namespace)  # noqa: S102 (the docs' own code)
+    handle_ipn = namespace["handle_ipn"]
+
+    with Paygate(gateway.api_key, gateway.admin) as client:
+        checkout = client.checkouts.create(
+            gateway.site_id, amount=321, currency="EUR", ipn_url=ipn_receiver.url
+        )
+    gateway.pay(checkout.id)
+    ipn = ipn_receiver.wait_for("transaction.succeeded")
+    assert handle_ipn(ipn.body, ipn.headers) == 200
+    assert (
+        handle_ipn(ipn.body, ipn.headers) == 200
+    )  # a retry: accepted, not processed twice
+    assert namespace["processed"] == {json.loads(ipn.body)["id"]}
+    assert (
+        handle_ipn(ipn.body.replace(b'"amount":321', b'"amount":1'), ipn.headers) == 400
+    )
