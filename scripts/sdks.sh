@@ -28,8 +28,8 @@ for arg in "$@"; do
     esac
 done
 
-generators=(generate_typescript)
-testers=(test_typescript test_docs_examples test_shop_example)
+generators=(generate_typescript generate_python)
+testers=(test_typescript test_docs_examples test_shop_example test_python)
 
 command -v npm >/dev/null || apt_install nodejs npm
 # Playwright must use the system browser: nothing may download one.
@@ -82,6 +82,17 @@ generate_typescript() {
     npm_ci sdks/typescript
     rm -rf sdks/typescript/src/generated sdks/typescript/dist
     (cd sdks/typescript && npm run --silent generate && npm run --silent build)
+}
+
+generate_python() {
+    echo "sdks: Python SDK"
+    scripts/sdk-python.sh --generate
+}
+
+# The Python SDK's own checks (generated code, ruff, mypy --strict) and its tests, which start
+# their own gateway from the same binary.
+test_python() {
+    scripts/sdk-python.sh --check && PAYGATE_PREBUILT_BIN="$paygate" scripts/sdk-python.sh --test
 }
 
 test_typescript() {

@@ -1,4 +1,4 @@
-"""The Python examples of docs/sdks.md (or its fragment docs/sdks-python.md) run as printed."""
+"""The Python examples of docs/sdks.md run as printed."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from paygate import Paygate
 
 
 def quickstart(docs: Path) -> str:
-    """The ```python sdk-quickstart block of docs/sdks.md, or of its Python fragment."""
-    for name in ("sdks.md", "sdks-python.md"):
+    """The ```python sdk-quickstart block of docs/sdks.md."""
+    for name in ("sdks.md",):
         path = docs / name
         found = (
             re.search(
@@ -31,7 +31,7 @@ def quickstart(docs: Path) -> str:
         if found:
             return found.group(1)
     raise AssertionError(
-        "no ```python sdk-quickstart block in docs/sdks.md or docs/sdks-python.md"
+        "no ```python sdk-quickstart block in docs/sdks.md"
     )
 
 
@@ -69,7 +69,7 @@ def test_ipn_handler_accepts_a_real_ipn_and_refuses_a_forged_one(
     gateway: Gateway, ipn_receiver: IpnReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     found = None
-    for name in ("sdks.md", "sdks-python.md"):
+    for name in ("sdks.md",):
         path = gateway.repo_root / "docs" / name
         if path.is_file():
             found = re.search(
