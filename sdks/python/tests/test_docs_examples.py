@@ -30,9 +30,7 @@ def quickstart(docs: Path) -> str:
         )
         if found:
             return found.group(1)
-    raise AssertionError(
-        "no ```python sdk-quickstart block in docs/sdks.md"
-    )
+    raise AssertionError("no ```python sdk-quickstart block in docs/sdks.md")
 
 
 def test_quickstart_runs(gateway: Gateway) -> None:
