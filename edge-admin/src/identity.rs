@@ -11,7 +11,7 @@ use axum::{
 };
 use paygate_contract::{
     error::{ErrorType, HttpError},
-    http::{AppJson, AppJsonOrEmpty, AppQuery, core_request},
+    http::{AppJson, AppJsonOrEmpty, AppQuery, core_request, idempotency_key, with_replay_header},
     proto::v1::{
         self as pb, audit_service_client::AuditServiceClient, auth_service_client::AuthServiceClient,
         user_service_client::UserServiceClient,
@@ -227,10 +227,11 @@ async fn invite_user(
         email: body.email,
         role: body.role,
         name: body.name.unwrap_or_default(),
-        idempotency_key: String::new(),
+        idempotency_key: idempotency_key(&headers)?,
     };
     let answer = clients.users.invite_user(core_request(&headers, message)).await?;
-    Ok(no_store((StatusCode::CREATED, Json(wire::InvitedUser::from(answer.get_ref()))).into_response()))
+    let created = (StatusCode::CREATED, Json(wire::InvitedUser::from(answer.get_ref()))).into_response();
+    Ok(no_store(with_replay_header(answer.metadata(), created)))
 }
 
 async fn list_users(

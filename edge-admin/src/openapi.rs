@@ -783,6 +783,7 @@ fn identity_routes(doc: &mut Document) {
         route(Method::Post, "/api/v1/users", "inviteUser", "Invite a user")
             .tag("Team")
             .scope("users:write")
+            .idempotent()
             .body::<wire::InviteUserRequest>(true)
             .errors(&[409])
             .answers::<wire::InvitedUser>(201, "The user, invited; `inviteUrl` is shown once."),

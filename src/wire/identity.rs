@@ -248,17 +248,19 @@ pub struct InviteUserRequest {
 }
 
 /// A user just invited: send them `inviteUrl` (shown once; valid 7 days).
+/// A replay of the request (same `Idempotency-Key`) answers the user with
+/// `inviteUrl: null`: the link is never stored.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InvitedUser {
     #[serde(flatten)]
     pub user: User,
-    pub invite_url: String,
+    pub invite_url: Option<String>,
 }
 
 impl From<&pb::InviteUserResponse> for InvitedUser {
     fn from(r: &pb::InviteUserResponse) -> Self {
-        Self { user: User::from(&r.user.clone().unwrap_or_default()), invite_url: r.invitation_url.clone() }
+        Self { user: User::from(&r.user.clone().unwrap_or_default()), invite_url: non_empty(&r.invitation_url) }
     }
 }
 

@@ -3,7 +3,7 @@
 use paygate_contract::proto::v1::{self as pb, *};
 use tonic::{Request, Response, Status};
 
-use super::{GrpcApi, convert::timestamp, request_context, traced};
+use super::{GrpcApi, SecretOnce, convert::timestamp, replayed, request_context, traced};
 use crate::domain::{
     api_keys::{KeyMode, scopes},
     identity::{
@@ -232,13 +232,25 @@ impl user_service_server::UserService for GrpcApi {
         traced("InviteUser", &request, async {
             let principal = self.principal(&request, scopes::USERS_WRITE).await?;
             let body = request.get_ref();
-            let invited = self.core.invite_user(&principal, &body.email, &body.name, &body.role).await?;
-            self.core.audit(&principal, "user.invite", &invited.user.id).await;
-            Ok(Response::new(InviteUserResponse {
-                invitation_url: self.core.invitation_url(&invited.token),
-                user: Some(user(invited.user)),
-                invitation_token: invited.token,
-            }))
+            let fingerprint =
+                crate::domain::idempotency::fingerprint(&(body.email.trim().to_lowercase(), &body.role, &body.name))?;
+            // The token exists only in the first answer: a replay returns
+            // the user without the link (a new link needs a new invitation).
+            let invited = self
+                .core
+                .idempotent(&principal, "user.invite", &body.idempotency_key, fingerprint, "usr", |_| async {
+                    let invited = self.core.invite_user(&principal, &body.email, &body.name, &body.role).await?;
+                    Ok::<_, CoreError>((invited.user, SecretOnce(Some(invited.token))))
+                })
+                .await?;
+            let (account, token) = invited.value;
+            self.core.audit(&principal, "user.invite", &account.id).await;
+            let token = token.0.unwrap_or_default();
+            let invitation_url = if token.is_empty() { String::new() } else { self.core.invitation_url(&token) };
+            Ok(replayed(
+                InviteUserResponse { user: Some(user(account)), invitation_token: token, invitation_url },
+                invited.replayed,
+            ))
         })
         .await?
     }

@@ -297,6 +297,27 @@ async fn invitations_team_changes_and_the_audit_log() {
     let url = invited["inviteUrl"].as_str().unwrap();
     let token = url.split_once("#token=").unwrap().1.to_owned();
     assert!(url.contains("/accept-invite#token=inv_"));
+    // A retried invitation with its Idempotency-Key answers the same user,
+    // without the link, and invites nobody twice.
+    let keyed = |body: Value| {
+        app.client
+            .post(format!("{}/api/v1/users", app.admin))
+            .bearer_auth(&owner)
+            .header("idempotency-key", "invite-hopper")
+            .json(&body)
+            .send()
+    };
+    let first = keyed(json!({"email": "hopper@example.com", "role": "viewer"})).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    assert!(first["inviteUrl"].as_str().unwrap().contains("#token=inv_"));
+    let replay = keyed(json!({"email": "hopper@example.com", "role": "viewer"})).await.unwrap();
+    assert_eq!(replay.headers().get("idempotent-replayed").unwrap(), "true");
+    let replay: Value = replay.json().await.unwrap();
+    assert_eq!(replay["id"], first["id"]);
+    assert!(replay["inviteUrl"].is_null(), "the link is never stored");
+    let other_body = keyed(json!({"email": "hopper@example.com", "role": "admin"})).await.unwrap();
+    assert_eq!(other_body.status(), 422);
     let duplicate = post(&app, "/users", Some(&owner), json!({"email": "GRACE@example.com", "role": "viewer"})).await;
     assert_error(duplicate, 409, "invalid_request_error", "email_taken").await;
     let bad_role = post(&app, "/users", Some(&owner), json!({"email": "x@example.com", "role": "root"})).await;

@@ -2175,9 +2175,13 @@ export interface components {
             role: "owner" | "admin" | "developer" | "support" | "viewer";
             name?: string | null;
         };
-        /** @description A user just invited: send them `inviteUrl` (shown once; valid 7 days). */
+        /**
+         * @description A user just invited: send them `inviteUrl` (shown once; valid 7 days).
+         *     A replay of the request (same `Idempotency-Key`) answers the user with
+         *     `inviteUrl: null`: the link is never stored.
+         */
         InvitedUser: components["schemas"]["User"] & {
-            inviteUrl: string;
+            inviteUrl?: string | null;
         };
         IpnAttempt: {
             /** Format: date-time */
@@ -4560,7 +4564,13 @@ export interface operations {
     inviteUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Same key and same body within 24 h: the first response, replayed. Another body: 422. While the first request still runs: 409.
+                 * @example order-1234-attempt-1
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4579,6 +4589,8 @@ export interface operations {
             /** @description The user, invited; `inviteUrl` is shown once. */
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded response of an earlier request with the same key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4641,6 +4653,15 @@ export interface operations {
             };
             /** @description The body is not sent as `application/json`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

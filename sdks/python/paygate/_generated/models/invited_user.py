@@ -17,18 +17,20 @@ T = TypeVar("T", bound="InvitedUser")
 @_attrs_define
 class InvitedUser:
     """A user just invited: send them `inviteUrl` (shown once; valid 7 days).
+    A replay of the request (same `Idempotency-Key`) answers the user with
+    `inviteUrl: null`: the link is never stored.
 
-    Attributes:
-        id (str):  Example: usr_1a2b3c4d5e6f7a8b9c0d1e2f.
-        object_ (str): Always `user`. Example: user.
-        email (str):
-        role (UserRole):
-        status (UserStatus):
-        totp_enabled (bool):
-        invite_url (str):
-        name (None | str | Unset):
-        created_at (datetime.datetime | None | Unset):
-        last_login_at (datetime.datetime | None | Unset):
+        Attributes:
+            id (str):  Example: usr_1a2b3c4d5e6f7a8b9c0d1e2f.
+            object_ (str): Always `user`. Example: user.
+            email (str):
+            role (UserRole):
+            status (UserStatus):
+            totp_enabled (bool):
+            name (None | str | Unset):
+            created_at (datetime.datetime | None | Unset):
+            last_login_at (datetime.datetime | None | Unset):
+            invite_url (None | str | Unset):
     """
 
     id: str
@@ -37,10 +39,10 @@ class InvitedUser:
     role: UserRole
     status: UserStatus
     totp_enabled: bool
-    invite_url: str
     name: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     last_login_at: datetime.datetime | None | Unset = UNSET
+    invite_url: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,8 +57,6 @@ class InvitedUser:
         status = self.status.value
 
         totp_enabled = self.totp_enabled
-
-        invite_url = self.invite_url
 
         name: None | str | Unset
         if isinstance(self.name, Unset):
@@ -80,6 +80,12 @@ class InvitedUser:
         else:
             last_login_at = self.last_login_at
 
+        invite_url: None | str | Unset
+        if isinstance(self.invite_url, Unset):
+            invite_url = UNSET
+        else:
+            invite_url = self.invite_url
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -90,7 +96,6 @@ class InvitedUser:
                 "role": role,
                 "status": status,
                 "totpEnabled": totp_enabled,
-                "inviteUrl": invite_url,
             }
         )
         if name is not UNSET:
@@ -99,6 +104,8 @@ class InvitedUser:
             field_dict["createdAt"] = created_at
         if last_login_at is not UNSET:
             field_dict["lastLoginAt"] = last_login_at
+        if invite_url is not UNSET:
+            field_dict["inviteUrl"] = invite_url
 
         return field_dict
 
@@ -116,8 +123,6 @@ class InvitedUser:
         status = UserStatus(d.pop("status"))
 
         totp_enabled = d.pop("totpEnabled")
-
-        invite_url = d.pop("inviteUrl")
 
         def _parse_name(data: object) -> None | str | Unset:
             if data is None:
@@ -162,6 +167,15 @@ class InvitedUser:
 
         last_login_at = _parse_last_login_at(d.pop("lastLoginAt", UNSET))
 
+        def _parse_invite_url(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        invite_url = _parse_invite_url(d.pop("inviteUrl", UNSET))
+
         invited_user = cls(
             id=id,
             object_=object_,
@@ -169,10 +183,10 @@ class InvitedUser:
             role=role,
             status=status,
             totp_enabled=totp_enabled,
-            invite_url=invite_url,
             name=name,
             created_at=created_at,
             last_login_at=last_login_at,
+            invite_url=invite_url,
         )
 
         invited_user.additional_properties = d

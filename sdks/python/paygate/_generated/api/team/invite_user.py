@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
 from ...models.invite_user_request import InviteUserRequest
 from ...models.invited_user import InvitedUser
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: InviteUserRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -73,6 +76,11 @@ def _parse_response(
 
         return response_415
 
+    if response.status_code == 422:
+        response_422 = ErrorBody.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 429:
         response_429 = ErrorBody.from_dict(response.json())
 
@@ -109,12 +117,14 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: InviteUserRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorBody | InvitedUser]:
     """Invite a user
 
      Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
+        idempotency_key (str | Unset):
         body (InviteUserRequest): `POST /api/v1/users`. Example: {'email': 'grace@example.com',
             'role': 'support'}.
 
@@ -128,6 +138,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -141,12 +152,14 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: InviteUserRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorBody | InvitedUser | None:
     """Invite a user
 
      Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
+        idempotency_key (str | Unset):
         body (InviteUserRequest): `POST /api/v1/users`. Example: {'email': 'grace@example.com',
             'role': 'support'}.
 
@@ -161,6 +174,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -168,12 +182,14 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: InviteUserRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorBody | InvitedUser]:
     """Invite a user
 
      Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
+        idempotency_key (str | Unset):
         body (InviteUserRequest): `POST /api/v1/users`. Example: {'email': 'grace@example.com',
             'role': 'support'}.
 
@@ -187,6 +203,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -198,12 +215,14 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: InviteUserRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorBody | InvitedUser | None:
     """Invite a user
 
      Needs an API key with the scope `users:write`, or a signed-in user whose role holds that permission.
 
     Args:
+        idempotency_key (str | Unset):
         body (InviteUserRequest): `POST /api/v1/users`. Example: {'email': 'grace@example.com',
             'role': 'support'}.
 
@@ -219,5 +238,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed
