@@ -56,7 +56,7 @@ for _ in $(seq 120); do
         die "paygate exited during startup"
     }
     if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
-        "$admin/healthz" 2>/dev/null; then
+        "$admin/readyz" 2>/dev/null; then
         break
     fi
     sleep 0.5

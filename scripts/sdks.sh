@@ -125,7 +125,7 @@ start_gateway() {
     for _ in $(seq 120); do
         kill -0 "$server_pid" 2>/dev/null || die "paygate exited during startup"
         if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
-            "$main/healthz" 2>/dev/null; then
+            "$main/readyz" 2>/dev/null; then
             return
         fi
         sleep 0.5

@@ -5,10 +5,13 @@
 # MongoDB + Redis; last, schemathesis fuzzes both REST APIs against their generated OpenAPI
 # documents (scripts/fuzz.sh), the checkout page, checkout.js and the admin panel run in a real
 # Chromium (scripts/browser.sh), and the SDKs are regenerated, compared with the committed
-# files, linted and tested against a running gateway (scripts/sdks.sh --check).
+# files, linted and tested against a running gateway (scripts/sdks.sh --check); last, the alert
+# rules, their unit tests, a live scrape and the Grafana dashboard are checked with promtool
+# (scripts/observability-check.sh).
 #
 # Installs what is missing (redis-server, pdftotext, caddy, SecantusDB, cargo-machete,
-# schemathesis; chromium and the pinned playwright-core for the browser phase) and starts its own
+# schemathesis; chromium and the pinned playwright-core for the browser phase; prometheus for
+# promtool) and starts its own
 # throwaway Redis and SecantusDB (a MongoDB-compatible server) on free loopback ports;
 # everything it started is stopped on exit.
 #
@@ -201,6 +204,7 @@ phase "tests: MongoDB + Redis" \
 phase "API fuzzing (schemathesis)" scripts/fuzz.sh
 phase "checkout page in Chromium (Playwright)" scripts/browser.sh
 phase "SDKs: regenerated without drift, linted, tested against a gateway" scripts/sdks.sh --check
+phase "metrics, dashboard and alerts (promtool)" scripts/observability-check.sh
 
 if [ "${#failed[@]}" -gt 0 ]; then
     banner "FAILED: ${failed[*]}"

@@ -219,15 +219,16 @@ pub async fn method_not_allowed() -> HttpError {
     )
 }
 
-/// Answers `GET /healthz`: 200 only when core reports SERVING.
-pub async fn healthz(channel: tonic::transport::Channel) -> Response {
+/// Answers `GET /readyz`: 200 only when core reports SERVING. (`/healthz`
+/// is [`crate::metrics::healthz`]: alive, whatever core says.)
+pub async fn readyz(channel: tonic::transport::Channel) -> Response {
     let mut client = tonic_health::pb::health_client::HealthClient::new(channel);
     let check = client.check(tonic_health::pb::HealthCheckRequest { service: String::new() });
     match tokio::time::timeout(std::time::Duration::from_secs(2), check).await {
         Ok(Ok(reply))
             if reply.get_ref().status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32 =>
         {
-            (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "core": "serving"}))).into_response()
+            (StatusCode::OK, axum::Json(serde_json::json!({"status": "ready", "core": "serving"}))).into_response()
         }
         _ => (
             StatusCode::SERVICE_UNAVAILABLE,

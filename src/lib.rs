@@ -6,6 +6,7 @@ pub mod client;
 pub mod codec;
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod openapi;
 pub mod server;
 pub mod telemetry;

@@ -80,15 +80,22 @@ pub const CLIENT_IP_HEADER: &str = "x-paygate-client-ip";
 
 /// Serves `router` on `listener` until `shutdown`, then lets in-flight
 /// requests finish (up to 30 s). Handlers see the peer's address as
-/// `ConnectInfo<SocketAddr>`.
+/// `ConnectInfo<SocketAddr>`. Requests and connections are counted under
+/// `name` (see [`crate::metrics`]).
 pub async fn serve(
+    name: &'static str,
     listener: TcpListener,
     router: Router,
     limits: HttpLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let guard = Guard { limits, in_flight: Arc::new(Semaphore::new(limits.max_concurrent_requests.max(1))) };
-    let app = router.layer(axum::middleware::from_fn_with_state(guard, guard_request));
+    // Both run after routing (Router::layer wraps each route), so the
+    // metrics see the route template; the metrics layer is outside the
+    // guard so its refusals and timeouts are counted too.
+    let app = router
+        .layer(axum::middleware::from_fn_with_state(guard, guard_request))
+        .layer(axum::middleware::from_fn_with_state(name, crate::metrics::track_http));
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -131,11 +138,13 @@ pub async fn serve(
         });
         let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
+        let open = crate::metrics::ConnectionGauge::open(name);
         tokio::spawn(async move {
             if let Err(err) = connection.await {
                 tracing::debug!(%err, %peer, "connection ended with an error");
             }
             drop(slot);
+            drop(open);
         });
     }
     drop(listener);

@@ -165,6 +165,7 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
         Some(uri) => Arc::new(store::mongo::MongoStore::connect(uri.expose(), &config.mongodb_database).await?),
         None => Arc::new(store::sqlite::SqliteStore::open(&config.data_dir.join(SQLITE_FILE))?),
     };
+    let store: Arc<dyn Store> = Arc::new(store::MeteredStore::new(store));
     store.migrate(domain::COLLECTIONS).await?;
     let queue: Arc<dyn Queue> = match &config.redis_url {
         Some(url) => Arc::new(
@@ -335,6 +336,7 @@ pub async fn serve(
         .map_err(|err| CoreError::Internal(format!("reflection: {err}")))?;
 
     let health_task = tokio::spawn(watch_health(core.clone(), health_reporter));
+    let gauges_task = tokio::spawn(workers::refresh_gauges(core.clone()));
     let (stop_workers, workers_stop) = tokio::sync::watch::channel(false);
     let mut workers = workers::spawn(core.clone(), workers_stop);
     let api = api::GrpcApi::new(core);
@@ -342,6 +344,8 @@ pub async fn serve(
         .accept_http1(true)
         .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
         .layer(tonic_web::GrpcWebLayer::new())
+        // Inside gRPC-web, so it reads the gRPC trailers of both kinds of call.
+        .layer(paygate_contract::metrics::GrpcMetricsLayer("core"))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_alpha)
@@ -370,6 +374,7 @@ pub async fn serve(
         .await
         .map_err(|err| CoreError::Internal(format!("grpc server: {err}")));
     health_task.abort();
+    gauges_task.abort();
     // Requests have drained; let workers finish the job in hand.
     let _ = stop_workers.send(true);
     let drained =
@@ -380,11 +385,18 @@ pub async fn serve(
     result
 }
 
+impl Core {
+    /// Whether core can do its work: the store and the queue answer.
+    pub async fn ready(&self) -> bool {
+        self.store.ping().await.is_ok() && self.queue.ping().await.is_ok()
+    }
+}
+
 /// SERVING while the store and the queue answer, NOT_SERVING otherwise.
 async fn watch_health(core: Core, reporter: tonic_health::server::HealthReporter) {
     let mut serving = None;
     loop {
-        let healthy = core.store.ping().await.is_ok() && core.queue.ping().await.is_ok();
+        let healthy = core.ready().await;
         if serving != Some(healthy) {
             let status =
                 if healthy { tonic_health::ServingStatus::Serving } else { tonic_health::ServingStatus::NotServing };

@@ -398,3 +398,50 @@ async fn wake_provider_event(core: &Core, event: ProviderEventRecord, now: i64) 
     core.queue.publish(PROVIDER_EVENT_QUEUE, claimed.id.as_bytes()).await?;
     Ok(true)
 }
+
+/// How often the queue and scheduler gauges are refreshed.
+const GAUGE_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Keeps `paygate_queue_depth`, `paygate_queue_in_flight`,
+/// `paygate_queue_dead` and `paygate_scheduler_lag_seconds` current, until
+/// aborted. A failing backend leaves the last values in place (the health
+/// checks report it).
+pub async fn refresh_gauges(core: Core) {
+    loop {
+        for queue in QUEUES {
+            match core.queue.stats(queue).await {
+                Ok(stats) => {
+                    metrics::gauge!("paygate_queue_depth", "queue" => queue).set(stats.depth as f64);
+                    metrics::gauge!("paygate_queue_in_flight", "queue" => queue).set(stats.in_flight as f64);
+                    metrics::gauge!("paygate_queue_dead", "queue" => queue).set(stats.dead as f64);
+                }
+                Err(err) => tracing::debug!(queue, error = %err, "queue figures not read"),
+            }
+        }
+        if let Some(lag) = scheduler_lag(&core).await {
+            metrics::gauge!("paygate_scheduler_lag_seconds").set(lag);
+        }
+        tokio::time::sleep(GAUGE_INTERVAL).await;
+    }
+}
+
+/// Seconds since the oldest item the scheduler walks became due without
+/// being taken (taking an item moves its `dueAt` forward); 0 when nothing
+/// is due. `None` when the store did not answer.
+async fn scheduler_lag(core: &Core) -> Option<f64> {
+    let now = core.now();
+    let mut oldest: Option<i64> = None;
+    for collection in [
+        Transaction::COLLECTION,
+        Checkout::COLLECTION,
+        IpnDelivery::COLLECTION,
+        ProviderEventRecord::COLLECTION,
+        Subscription::COLLECTION,
+    ] {
+        let due = core.store.find_due(collection, now, None, 1).await.ok()?;
+        if let Some(due_at) = due.first().and_then(|document| document.due_at()) {
+            oldest = Some(oldest.map_or(due_at, |o| o.min(due_at)));
+        }
+    }
+    Some(oldest.map_or(0.0, |due_at| (now - due_at).max(0) as f64 / 1_000_000.0))
+}

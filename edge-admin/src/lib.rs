@@ -136,7 +136,9 @@ pub fn router(core: Channel) -> Router {
     Router::new()
         .nest("/api/v1", api.clone())
         .nest("/v1", api)
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(paygate_contract::metrics::healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(paygate_contract::metrics::metrics_endpoint))
         .fallback(panel::fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(paygate_contract::http::close_after_oversized_body))
@@ -155,7 +157,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(core).layer(axum::middleware::from_fn_with_state(Arc::new(trusted_proxies), attribute_client));
-    paygate_contract::server::serve(listener, app, limits, shutdown).await
+    paygate_contract::server::serve("edge-admin", listener, app, limits, shutdown).await
 }
 
 /// Replaces the peer address the server recorded with the client behind a
@@ -174,8 +176,8 @@ async fn attribute_client(
     next.run(request).await
 }
 
-async fn healthz(State(state): State<AppState>) -> Response {
-    paygate_contract::http::healthz(state.channel).await
+async fn readyz(State(state): State<AppState>) -> Response {
+    paygate_contract::http::readyz(state.channel).await
 }
 
 type ApiResult = Result<Response, HttpError>;

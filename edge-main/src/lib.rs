@@ -98,7 +98,9 @@ pub fn router(core: Channel, pay_rate_limit: PayRateLimit, stripe_js: StripeJs) 
         .route("/portal", get(portal::page))
         .route("/assets/portal.js", get(portal::script))
         .route("/assets/portal.css", get(portal::style))
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(paygate_contract::metrics::healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(paygate_contract::metrics::metrics_endpoint))
         .fallback(paygate_contract::http::route_not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(paygate_contract::http::close_after_oversized_body))
@@ -114,6 +116,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     paygate_contract::server::serve(
+        "edge-main",
         listener,
         router(core, options.pay_rate_limit, options.stripe_js),
         options.http,
@@ -127,8 +130,8 @@ async fn openapi_document() -> Response {
     paygate_contract::openapi::response(openapi::DOCUMENT_JSON.as_str())
 }
 
-async fn healthz(State(state): State<AppState>) -> Response {
-    paygate_contract::http::healthz(state.channel).await
+async fn readyz(State(state): State<AppState>) -> Response {
+    paygate_contract::http::readyz(state.channel).await
 }
 
 /// What the checkout page shows: amounts, lines, merchant, status. Never a

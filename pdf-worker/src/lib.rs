@@ -17,5 +17,5 @@ mod validate;
 
 pub use error::PdfError;
 pub use render::render;
-pub use service::{PdfRendererService, serve};
+pub use service::{PdfRendererService, ready_check, serve};
 pub use validate::limits;

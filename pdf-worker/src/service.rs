@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
 use paygate_contract::proto::pdf::v1::pdf_renderer_server::{PdfRenderer, PdfRendererServer};
@@ -119,10 +120,28 @@ pub async fn serve(
     let renderer = PdfRendererServer::new(service)
         .accept_compressed(CompressionEncoding::Gzip)
         .send_compressed(CompressionEncoding::Gzip);
-    Server::builder()
+    SERVING.store(true, Ordering::SeqCst);
+    let draining = async move {
+        shutdown.await;
+        SERVING.store(false, Ordering::SeqCst);
+    };
+    let served = Server::builder()
+        .layer(paygate_contract::metrics::GrpcMetricsLayer("pdf-worker"))
         .add_service(health_service)
         .add_service(renderer)
-        .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), shutdown)
-        .await?;
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), draining)
+        .await;
+    SERVING.store(false, Ordering::SeqCst);
+    served?;
     Ok(())
+}
+
+/// The renderer takes work: set while [`serve`] accepts calls, cleared once
+/// it drains. Rendering needs nothing outside the process (the fonts are
+/// built in), so this is all readiness means for the worker.
+static SERVING: AtomicBool = AtomicBool::new(false);
+
+/// `/readyz` of the PDF worker: true while its gRPC server accepts calls.
+pub fn ready_check() -> paygate_contract::metrics::ReadyCheck {
+    Arc::new(|| Box::pin(async { SERVING.load(Ordering::SeqCst) }))
 }

@@ -22,6 +22,11 @@ pub struct StackConfig {
     pub admin_addr: SocketAddr,
     pub main_addr: SocketAddr,
     pub pdf_addr: SocketAddr,
+    /// `PAYGATE_CORE_METRICS_ADDR`: core's HTTP listener for `/metrics`,
+    /// `/healthz` and `/readyz`; `None` (unset) = none.
+    pub core_metrics_addr: Option<SocketAddr>,
+    /// `PAYGATE_PDF_METRICS_ADDR`: the same for the PDF worker.
+    pub pdf_metrics_addr: Option<SocketAddr>,
     /// Where edges find core when run apart; `None` = the local listener.
     pub core_url: Option<String>,
     pub pdf_url: Option<String>,
@@ -79,6 +84,13 @@ fn address(env: &HashMap<String, String>, variable: &'static str, default: &str)
         variable,
         reason: format!("{value:?} is not a listen address such as 127.0.0.1:8080"),
     })
+}
+
+fn optional_address(env: &HashMap<String, String>, variable: &'static str) -> Result<Option<SocketAddr>, ConfigError> {
+    match env.get(variable).filter(|v| !v.is_empty()) {
+        Some(_) => address(env, variable, "").map(Some),
+        None => Ok(None),
+    }
 }
 
 fn service_url(env: &HashMap<String, String>, variable: &'static str) -> Result<Option<String>, ConfigError> {
@@ -194,6 +206,8 @@ impl StackConfig {
             admin_addr: address(env, "PAYGATE_ADMIN_ADDR", "127.0.0.1:8081")?,
             main_addr: address(env, "PAYGATE_MAIN_ADDR", "127.0.0.1:8080")?,
             pdf_addr: address(env, "PAYGATE_PDF_ADDR", "127.0.0.1:50052")?,
+            core_metrics_addr: optional_address(env, "PAYGATE_CORE_METRICS_ADDR")?,
+            pdf_metrics_addr: optional_address(env, "PAYGATE_PDF_METRICS_ADDR")?,
             core_url: service_url(env, "PAYGATE_CORE_URL")?,
             pdf_url: service_url(env, "PAYGATE_PDF_URL")?,
             mongodb_uri,

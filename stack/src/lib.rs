@@ -41,6 +41,10 @@ pub struct Running {
     pub admin_addr: Option<SocketAddr>,
     pub main_addr: Option<SocketAddr>,
     pub pdf_addr: Option<SocketAddr>,
+    /// Core's `/metrics`, `/healthz` and `/readyz` listener, when configured.
+    pub core_metrics_addr: Option<SocketAddr>,
+    /// The PDF worker's, when configured.
+    pub pdf_metrics_addr: Option<SocketAddr>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<Result<(), StackError>>,
 }
@@ -98,11 +102,23 @@ fn channel(url: &str) -> Result<tonic::transport::Channel, StackError> {
 /// Binds every listener first (so a port clash fails start-up, and port 0
 /// works), then serves.
 pub async fn start(config: &StackConfig, services: Services) -> Result<Running, StackError> {
+    // Before any service starts, so nothing they record is lost.
+    paygate_contract::metrics::install();
     let wants = |s: Services| services == Services::All || services == s;
     let core_listener = if wants(Services::Core) { Some(bind(config.core_addr).await?) } else { None };
     let pdf_listener = if wants(Services::PdfWorker) { Some(bind(config.pdf_addr).await?) } else { None };
     let admin_listener = if wants(Services::EdgeAdmin) { Some(bind(config.admin_addr).await?) } else { None };
     let main_listener = if wants(Services::EdgeMain) { Some(bind(config.main_addr).await?) } else { None };
+    let core_metrics_listener = match config.core_metrics_addr.filter(|_| wants(Services::Core)) {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
+    let pdf_metrics_listener = match config.pdf_metrics_addr.filter(|_| wants(Services::PdfWorker)) {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
+    let core_metrics_addr = core_metrics_listener.as_ref().map(local_addr).transpose()?;
+    let pdf_metrics_addr = pdf_metrics_listener.as_ref().map(local_addr).transpose()?;
 
     let core_addr = core_listener.as_ref().map(local_addr).transpose()?;
     let pdf_addr = pdf_listener.as_ref().map(local_addr).transpose()?;
@@ -129,8 +145,31 @@ pub async fn start(config: &StackConfig, services: Services) -> Result<Running, 
             queue = core_config.queue_description(),
             "core listening (gRPC, gRPC-web, health, reflection)"
         );
+        if let Some(metrics_listener) = core_metrics_listener {
+            tracing::info!(addr = %local_addr(&metrics_listener)?, "core metrics and health listening (HTTP)");
+            let core = core.clone();
+            let ready: paygate_contract::metrics::ReadyCheck = std::sync::Arc::new(move || {
+                let core = core.clone();
+                Box::pin(async move { core.ready().await })
+            });
+            let stop = shutdown_signal(&receiver);
+            tasks.spawn(async move {
+                paygate_contract::metrics::serve_ops(metrics_listener, ready, stop)
+                    .await
+                    .map_err(|err| StackError::Service { service: "core metrics", message: err.to_string() })
+            });
+        }
         let stop = shutdown_signal(&receiver);
         tasks.spawn(async move { Ok(paygate_core::serve(core, listener, stop).await?) });
+    }
+    if let Some(metrics_listener) = pdf_metrics_listener {
+        tracing::info!(addr = %local_addr(&metrics_listener)?, "pdf-worker metrics and health listening (HTTP)");
+        let stop = shutdown_signal(&receiver);
+        tasks.spawn(async move {
+            paygate_contract::metrics::serve_ops(metrics_listener, paygate_pdf_worker::ready_check(), stop)
+                .await
+                .map_err(|err| StackError::Service { service: "pdf-worker metrics", message: err.to_string() })
+        });
     }
     if let Some(listener) = pdf_listener {
         tracing::info!(addr = %local_addr(&listener)?, "pdf-worker listening (gRPC)");
@@ -169,7 +208,7 @@ pub async fn start(config: &StackConfig, services: Services) -> Result<Running, 
                 .map_err(|err| StackError::Service { service: "edge-main", message: err.to_string() })
         });
     }
-    Ok(Running { core_addr, admin_addr, main_addr, pdf_addr, shutdown, tasks })
+    Ok(Running { core_addr, admin_addr, main_addr, pdf_addr, core_metrics_addr, pdf_metrics_addr, shutdown, tasks })
 }
 
 /// What `paygate bootstrap` prints.

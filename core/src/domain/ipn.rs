@@ -439,7 +439,7 @@ impl Core {
         let attempt = self.attempt_delivery(&claimed).await;
         let mut retry_now = false;
         let fast = self.settings.ipn_fast_retries;
-        self.modify(claimed, |delivery| {
+        let written = self.modify(claimed, |delivery| {
             let now = self.now();
             delivery.attempts.push(attempt.record.clone());
             delivery.lease_until = 0;
@@ -462,6 +462,7 @@ impl Core {
             Ok(())
         })
         .await?;
+        count_attempt(&written);
         Ok(retry_now)
     }
 
@@ -594,6 +595,20 @@ struct Attempt {
 
 /// Reads at most `limit` bytes of the answer and drops the rest unread: the
 /// connection closes instead of draining a body that may never end.
+/// `paygate_ipn_deliveries_total` for the attempt just booked on `delivery`:
+/// delivered, failed (a retry follows) or dead (no retry left). Attempt
+/// numbers past the retry schedule share one label.
+fn count_attempt(delivery: &IpnDelivery) {
+    const LABELS: [&str; 8] = ["1", "2", "3", "4", "5", "6", "7", "8"];
+    let attempt = delivery.attempts.len().checked_sub(1).and_then(|index| LABELS.get(index)).copied().unwrap_or("9+");
+    let outcome = match delivery.status {
+        DeliveryStatus::Succeeded => "delivered",
+        DeliveryStatus::Pending => "failed",
+        DeliveryStatus::Failed => "dead",
+    };
+    metrics::counter!("paygate_ipn_deliveries_total", "outcome" => outcome, "attempt" => attempt).increment(1);
+}
+
 async fn read_capped(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
     let mut body = Vec::new();
     while body.len() < limit {

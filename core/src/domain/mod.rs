@@ -198,6 +198,16 @@ pub trait Entity: Serialize + DeserializeOwned + Send + Sync {
     fn due_at(&self) -> Option<i64> {
         None
     }
+
+    /// Writes of this kind feed metrics: [`Core::update`] and
+    /// [`Core::modify`] keep the stored form from before the change and hand
+    /// it to [`Entity::observe_change`] once the write succeeded.
+    const OBSERVED: bool = false;
+
+    /// Records what one successful write changed (`before`: the stored
+    /// form it replaced). Runs once per write that took effect, never for
+    /// an attempt that lost a race.
+    fn observe_change(_before: &serde_json::Value, _after: &Self) {}
 }
 
 /// A merchant object: it belongs to one organization, in one mode (test or
@@ -244,6 +254,13 @@ fn stored_body<T: Entity>(entity: &T) -> CoreResult<serde_json::Value> {
     Ok(body)
 }
 
+fn observed<T: Entity>(before: Option<serde_json::Value>, written: CoreResult<T>) -> CoreResult<T> {
+    if let (Some(before), Ok(after)) = (&before, &written) {
+        T::observe_change(before, after);
+    }
+    written
+}
+
 pub fn to_body<T: Serialize>(value: &T) -> CoreResult<serde_json::Value> {
     serde_json::to_value(value).map_err(|err| CoreError::Internal(format!("serialising: {err}")))
 }
@@ -284,10 +301,11 @@ impl Core {
     {
         for _ in 0..64 {
             let mut entity: T = self.get(id).await?.ok_or(CoreError::NotFound(T::NAME))?;
+            let before = if T::OBSERVED { Some(to_body(&entity)?) } else { None };
             change(&mut entity)?;
             match self.replace(&entity).await {
                 Err(CoreError::Store(StoreError::VersionConflict)) => continue,
-                other => return other,
+                other => return observed(before, other),
             }
         }
         Err(CoreError::Internal(format!("{} {id}: too much contention", T::NAME)))
@@ -302,10 +320,11 @@ impl Core {
         F: FnMut(&mut T) -> CoreResult<()> + Send,
     {
         let id = entity.id().to_owned();
+        let before = if T::OBSERVED { Some(to_body(&entity)?) } else { None };
         change(&mut entity)?;
         match self.replace(&entity).await {
             Err(CoreError::Store(StoreError::VersionConflict)) => self.update(&id, change).await,
-            other => other,
+            other => observed(before, other),
         }
     }
 

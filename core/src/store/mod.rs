@@ -16,9 +16,11 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 mod common;
+pub mod metered;
 pub mod mongo;
 pub mod sqlite;
 
+pub use metered::MeteredStore;
 pub use mongo::MongoStore;
 pub use sqlite::{SqliteStore, background, is_background};
 

@@ -94,7 +94,7 @@ async fn binary_serves_bootstraps_alongside_and_stops_on_sigterm() {
     let client = reqwest::Client::new();
     let mut healthy = false;
     for _ in 0..50 {
-        if client.get(format!("{admin}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+        if client.get(format!("{admin}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
             healthy = true;
             break;
         }

@@ -101,8 +101,15 @@ async fn caddy_routes_the_four_hostnames_to_the_edges() {
     let response =
         client.get(url("api.localhost", "/api/v1/organization")).bearer_auth(&org.api_key).send().await.unwrap();
     assert_eq!(response.status(), 404, "admin routes are not on the main backend host");
-    let response = client.get(url("api.localhost", "/healthz")).send().await.unwrap();
-    assert_eq!(response.status(), 200);
+    for path in ["/healthz", "/readyz"] {
+        let response = client.get(url("api.localhost", path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+    }
+    // Metrics stay private on every public host.
+    for host in ["api.localhost", "pay.localhost", "admin.localhost", "admin-api.localhost"] {
+        let response = client.get(url(host, "/metrics")).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{host}/metrics");
+    }
 
     // The checkout frontend host serves edge-main.
     let response = client.get(url("pay.localhost", &format!("/api/v1/checkouts/{id}/status"))).send().await.unwrap();

@@ -114,12 +114,15 @@ async fn lists_are_newest_first_with_a_cursor() {
 async fn health_reports_core() {
     let app = spawn_app().await;
     for base in [&app.admin, &app.main] {
-        let response = app.client.get(format!("{base}/healthz")).send().await.unwrap();
-        assert_eq!(response.status(), 200);
+        for path in ["/healthz", "/readyz"] {
+            let response = app.client.get(format!("{base}{path}")).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{base}{path}");
+        }
     }
     app.stop().await;
 
-    // An edge whose core is gone answers 503, on health and on the API.
+    // An edge whose core is gone is alive but not ready, and its API
+    // answers 503.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     // Nothing serves port 1: the core is unreachable.
@@ -132,8 +135,10 @@ async fn health_reports_core() {
         std::future::pending(),
     ));
     let client = reqwest::Client::new();
-    let response = client.get(format!("http://{addr}/healthz")).send().await.unwrap();
+    let response = client.get(format!("http://{addr}/readyz")).send().await.unwrap();
     assert_eq!(response.status(), 503);
+    let response = client.get(format!("http://{addr}/healthz")).send().await.unwrap();
+    assert_eq!(response.status(), 200, "alive whatever core says");
     let response = client.get(format!("http://{addr}/api/v1/checkouts")).bearer_auth("sk_test_x").send().await.unwrap();
     assert_error(response, 503, "api_error", "service_unavailable").await;
     server.abort();

@@ -69,7 +69,7 @@ async fn kill_9_mid_payment_loses_nothing_and_charges_once() {
 
     let mut gateway = start_gateway(&env).await;
     eventually(10, "health", || async {
-        client.get(format!("{}/healthz", gateway.admin)).send().await.ok().filter(|r| r.status() == 200)
+        client.get(format!("{}/readyz", gateway.admin)).send().await.ok().filter(|r| r.status() == 200)
     })
     .await;
     let mut checkouts = Vec::new();
@@ -172,7 +172,7 @@ async fn kill_9_mid_clock_advance_then_another_advance_charges_each_period_once(
 
     let mut gateway = start_gateway(&env).await;
     eventually(10, "health", || async {
-        client.get(format!("{}/healthz", gateway.admin)).send().await.ok().filter(|r| r.status() == 200)
+        client.get(format!("{}/readyz", gateway.admin)).send().await.ok().filter(|r| r.status() == 200)
     })
     .await;
     let admin = gateway.admin.clone();
@@ -240,7 +240,7 @@ async fn kill_9_mid_clock_advance_then_another_advance_charges_each_period_once(
     let mut restarted = start_gateway(&env).await;
     let admin = restarted.admin.clone();
     eventually(10, "health", || async {
-        client.get(format!("{admin}/healthz")).send().await.ok().filter(|r| r.status() == 200)
+        client.get(format!("{admin}/readyz")).send().await.ok().filter(|r| r.status() == 200)
     })
     .await;
     // A charge the killed gateway held is finished only once its lease

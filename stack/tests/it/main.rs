@@ -21,6 +21,7 @@ mod idempotency;
 mod ipn;
 mod keys_and_sites;
 mod livemode;
+mod metrics;
 mod operations;
 mod payments;
 mod portal;

@@ -302,6 +302,49 @@ impl Entity for Transaction {
             if self.awaits_charge() { due.max(self.provider_check_at) } else { due }
         })
     }
+
+    const OBSERVED: bool = true;
+
+    /// `paygate_payments_total` and `paygate_refunds_total`: each payment
+    /// and refund is counted by the one write that made it final.
+    fn observe_change(before: &serde_json::Value, after: &Self) {
+        let provider = provider_label(&after.provider);
+        let final_status = |status: &str| matches!(status, "succeeded" | "failed" | "canceled");
+        let was = before.get("status").and_then(serde_json::Value::as_str).unwrap_or_default();
+        if !final_status(was) && final_status(after.status.as_str()) {
+            metrics::counter!("paygate_payments_total", "outcome" => after.status.as_str(), "provider" => provider)
+                .increment(1);
+        }
+        let settled_before: Vec<&str> = before
+            .get("refunds")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|refund| refund.get("status").and_then(serde_json::Value::as_str).is_some_and(final_status))
+            .filter_map(|refund| refund.get("id").and_then(serde_json::Value::as_str))
+            .collect();
+        for refund in &after.refunds {
+            let outcome = match refund.status {
+                RefundStatus::Pending => continue,
+                RefundStatus::Succeeded => "succeeded",
+                RefundStatus::Failed => "failed",
+            };
+            if !settled_before.contains(&refund.id.as_str()) {
+                metrics::counter!("paygate_refunds_total", "outcome" => outcome, "provider" => provider).increment(1);
+            }
+        }
+    }
+}
+
+/// The provider kinds Paygate knows, as a metric label; anything else is
+/// `other`, so a stored value can never widen the label.
+fn provider_label(provider: &str) -> &'static str {
+    match provider {
+        "sandbox" => "sandbox",
+        "stripe" => "stripe",
+        "gocardless" => "gocardless",
+        _ => "other",
+    }
 }
 
 impl Owned for Transaction {

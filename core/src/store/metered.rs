@@ -1,0 +1,103 @@
+//! Times every store operation into
+//! `paygate_store_operation_duration_seconds{operation}`, whichever backend
+//! runs underneath.
+
+use std::{sync::Arc, time::Instant};
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::{CollectionSpec, Document, DueCursor, Filter, Page, PageResult, Range, Store, StoreResult};
+
+pub struct MeteredStore {
+    inner: Arc<dyn Store>,
+}
+
+impl MeteredStore {
+    pub fn new(inner: Arc<dyn Store>) -> Self {
+        Self { inner }
+    }
+}
+
+/// Failed operations are timed too: a slow failure is what an operator
+/// looks for.
+async fn timed<T>(operation: &'static str, call: impl Future<Output = T>) -> T {
+    let started = Instant::now();
+    let result = call.await;
+    metrics::histogram!("paygate_store_operation_duration_seconds", "operation" => operation)
+        .record(started.elapsed().as_secs_f64());
+    result
+}
+
+#[async_trait]
+impl Store for MeteredStore {
+    async fn migrate(&self, specs: &[CollectionSpec]) -> StoreResult<()> {
+        timed("migrate", self.inner.migrate(specs)).await
+    }
+
+    async fn insert(&self, collection: &str, body: Value) -> StoreResult<Document> {
+        timed("insert", self.inner.insert(collection, body)).await
+    }
+
+    async fn get(&self, collection: &str, id: &str) -> StoreResult<Option<Document>> {
+        timed("get", self.inner.get(collection, id)).await
+    }
+
+    async fn find(&self, collection: &str, filter: &Filter, page: &Page) -> StoreResult<PageResult> {
+        timed("find", self.inner.find(collection, filter, page)).await
+    }
+
+    async fn find_in(
+        &self,
+        collection: &str,
+        filter: &Filter,
+        ranges: &[Range],
+        page: &Page,
+    ) -> StoreResult<PageResult> {
+        timed("find", self.inner.find_in(collection, filter, ranges, page)).await
+    }
+
+    async fn count(&self, collection: &str, filter: &Filter, up_to: u64) -> StoreResult<u64> {
+        timed("count", self.inner.count(collection, filter, up_to)).await
+    }
+
+    async fn count_in(&self, collection: &str, filter: &Filter, ranges: &[Range], up_to: u64) -> StoreResult<u64> {
+        timed("count", self.inner.count_in(collection, filter, ranges, up_to)).await
+    }
+
+    async fn find_one(&self, collection: &str, field: &str, value: &Value) -> StoreResult<Option<Document>> {
+        timed("find_one", self.inner.find_one(collection, field, value)).await
+    }
+
+    async fn compare_and_swap(
+        &self,
+        collection: &str,
+        id: &str,
+        expected_version: i64,
+        body: Value,
+    ) -> StoreResult<Document> {
+        timed("compare_and_swap", self.inner.compare_and_swap(collection, id, expected_version, body)).await
+    }
+
+    async fn find_due(
+        &self,
+        collection: &str,
+        up_to: i64,
+        after: Option<&DueCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Document>> {
+        timed("find_due", self.inner.find_due(collection, up_to, after, limit)).await
+    }
+
+    async fn delete(&self, collection: &str, id: &str) -> StoreResult<bool> {
+        timed("delete", self.inner.delete(collection, id)).await
+    }
+
+    async fn delete_version(&self, collection: &str, id: &str, expected_version: i64) -> StoreResult<()> {
+        timed("delete_version", self.inner.delete_version(collection, id, expected_version)).await
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        timed("ping", self.inner.ping()).await
+    }
+}
