@@ -439,29 +439,30 @@ impl Core {
         let attempt = self.attempt_delivery(&claimed).await;
         let mut retry_now = false;
         let fast = self.settings.ipn_fast_retries;
-        let written = self.modify(claimed, |delivery| {
-            let now = self.now();
-            delivery.attempts.push(attempt.record.clone());
-            delivery.lease_until = 0;
-            // The job that brought this attempt is used up: the next
-            // attempt is due on its own time.
-            delivery.queued_until = 0;
-            if attempt.record.status_code.is_some_and(|code| (200..300).contains(&code)) {
-                delivery.status = DeliveryStatus::Succeeded;
-            } else {
-                match retry_delay_micros(delivery.attempts.len(), fast) {
-                    Some(delay) => {
-                        let wait = attempt.retry_after.map_or(delay, |after| after.max(delay));
-                        delivery.next_attempt_at = now + wait;
-                        retry_now = wait == 0;
+        let written = self
+            .modify(claimed, |delivery| {
+                let now = self.now();
+                delivery.attempts.push(attempt.record.clone());
+                delivery.lease_until = 0;
+                // The job that brought this attempt is used up: the next
+                // attempt is due on its own time.
+                delivery.queued_until = 0;
+                if attempt.record.status_code.is_some_and(|code| (200..300).contains(&code)) {
+                    delivery.status = DeliveryStatus::Succeeded;
+                } else {
+                    match retry_delay_micros(delivery.attempts.len(), fast) {
+                        Some(delay) => {
+                            let wait = attempt.retry_after.map_or(delay, |after| after.max(delay));
+                            delivery.next_attempt_at = now + wait;
+                            retry_now = wait == 0;
+                        }
+                        None => delivery.status = DeliveryStatus::Failed,
                     }
-                    None => delivery.status = DeliveryStatus::Failed,
                 }
-            }
-            delivery.needs_work = delivery.status == DeliveryStatus::Pending;
-            Ok(())
-        })
-        .await?;
+                delivery.needs_work = delivery.status == DeliveryStatus::Pending;
+                Ok(())
+            })
+            .await?;
         count_attempt(&written);
         Ok(retry_now)
     }

@@ -260,7 +260,10 @@ async fn metrics_count_exactly_what_a_flow_did() {
         )
     };
     assert_eq!(http("edge-admin", "/api/v1/checkouts/{site_id}/create", "POST", "201".into()), 2.0);
-    assert_eq!(http("edge-main", "/api/v1/checkouts/{id}/pay", "POST", paid_status.to_string()), 1.0 + f64::from(paid_status == declined_status));
+    assert_eq!(
+        http("edge-main", "/api/v1/checkouts/{id}/pay", "POST", paid_status.to_string()),
+        1.0 + f64::from(paid_status == declined_status)
+    );
     assert_eq!(http("edge-admin", "/api/v1/transactions/{id}", "GET", "200".into()), f64::from(transaction_reads));
     assert_eq!(http("edge-admin", "/api/v1/transactions/{id}/refunds", "POST", "201".into()), 1.0);
     assert_eq!(http("edge-main", "unmatched", "GET", "404".into()), 1.0);
