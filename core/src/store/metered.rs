@@ -7,7 +7,7 @@ use std::{sync::Arc, time::Instant};
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::{CollectionSpec, Document, DueCursor, Filter, Page, PageResult, Range, Store, StoreResult};
+use super::{CollectionSpec, Document, DueCursor, Filter, Page, PageResult, Range, Store, StoreError, StoreResult};
 
 pub struct MeteredStore {
     inner: Arc<dyn Store>,
@@ -37,6 +37,12 @@ impl Store for MeteredStore {
 
     async fn insert(&self, collection: &str, body: Value) -> StoreResult<Document> {
         timed("insert", self.inner.insert(collection, body)).await
+    }
+
+    /// Delegated, so a backend's one-round-trip run is kept (the default
+    /// would insert one at a time through this wrapper).
+    async fn insert_ordered(&self, collection: &str, bodies: Vec<Value>) -> (Vec<Document>, Option<StoreError>) {
+        timed("insert_ordered", self.inner.insert_ordered(collection, bodies)).await
     }
 
     async fn get(&self, collection: &str, id: &str) -> StoreResult<Option<Document>> {
