@@ -82,13 +82,18 @@ pub const CLIENT_IP_HEADER: &str = "x-paygate-client-ip";
 /// requests finish (up to 30 s). Handlers see the peer's address as
 /// `ConnectInfo<SocketAddr>`.
 pub async fn serve(
+    service: &'static str,
     listener: TcpListener,
     router: Router,
     limits: HttpLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let guard = Guard { limits, in_flight: Arc::new(Semaphore::new(limits.max_concurrent_requests.max(1))) };
-    let app = router.layer(axum::middleware::from_fn_with_state(guard, guard_request));
+    // The root span is outermost, so that the guard's own answers (431,
+    // 503) carry an X-Request-Id too.
+    let app = router
+        .layer(axum::middleware::from_fn_with_state(guard, guard_request))
+        .layer(axum::middleware::from_fn_with_state(service, crate::telemetry::http_span));
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
