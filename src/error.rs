@@ -199,7 +199,7 @@ impl HttpError {
         };
         let details = status.get_error_details();
         let Some(info) = details.error_info().filter(|info| info.domain == DOMAIN) else {
-            tracing::warn!(code = ?status.code(), message = status.message(), "core call failed");
+            tracing::warn!(code = ?status.code(), message = %crate::telemetry::redact(status.message()), "core call failed");
             let message = match default_http {
                 StatusCode::SERVICE_UNAVAILABLE => "the gateway core is unavailable; retry later",
                 _ => "an internal error occurred",

@@ -80,22 +80,28 @@ pub const CLIENT_IP_HEADER: &str = "x-paygate-client-ip";
 
 /// Serves `router` on `listener` until `shutdown`, then lets in-flight
 /// requests finish (up to 30 s). Handlers see the peer's address as
-/// `ConnectInfo<SocketAddr>`. Requests and connections are counted under
-/// `name` (see [`crate::metrics`]).
+/// `ConnectInfo<SocketAddr>`. `service` is the service's `service.name`
+/// (`paygate-edge-admin`): its root spans carry it, and its requests and
+/// connections are counted under it without the `paygate-` prefix (see
+/// [`crate::metrics`]).
 pub async fn serve(
-    name: &'static str,
+    service: &'static str,
     listener: TcpListener,
     router: Router,
     limits: HttpLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let guard = Guard { limits, in_flight: Arc::new(Semaphore::new(limits.max_concurrent_requests.max(1))) };
-    // Both run after routing (Router::layer wraps each route), so the
-    // metrics see the route template; the metrics layer is outside the
-    // guard so its refusals and timeouts are counted too.
+    // Both run after routing (Router::layer wraps each route), so they
+    // see the route template. The root span is outermost, so that the
+    // guard's own answers (431, 503) carry an X-Request-Id too; the
+    // metrics layer is outside the guard so its refusals and timeouts are
+    // counted too.
+    let metrics_service = service.strip_prefix("paygate-").unwrap_or(service);
     let app = router
         .layer(axum::middleware::from_fn_with_state(guard, guard_request))
-        .layer(axum::middleware::from_fn_with_state(name, crate::metrics::track_http));
+        .layer(axum::middleware::from_fn_with_state(metrics_service, crate::metrics::track_http))
+        .layer(axum::middleware::from_fn_with_state(service, crate::telemetry::http_span));
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -138,7 +144,7 @@ pub async fn serve(
         });
         let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
-        let open = crate::metrics::ConnectionGauge::open(name);
+        let open = crate::metrics::ConnectionGauge::open(metrics_service);
         tokio::spawn(async move {
             if let Err(err) = connection.await {
                 tracing::debug!(%err, %peer, "connection ended with an error");

@@ -144,7 +144,7 @@ impl From<CoreError> for tonic::Status {
         if matches!(err, CoreError::Store(StoreError::Overloaded)) {
             tracing::warn!("request refused: the store is overloaded");
         } else if fault.grpc == Code::Internal || fault.grpc == Code::Unavailable {
-            tracing::error!(error = %err, "request failed");
+            tracing::error!(error = %paygate_contract::telemetry::redact(&err.to_string()), "request failed");
         }
         fault.into_status()
     }

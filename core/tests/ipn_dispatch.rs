@@ -58,6 +58,7 @@ async fn deliver(core: &Core, site_id: &str, url: &str, n: usize) -> IpnDelivery
     let id = format!("evt_dispatch{n}");
     let delivery = IpnDelivery {
         id: id.clone(),
+        trace_context: None,
         version: 0,
         created_at: now,
         organization_id: "org_unused".into(),

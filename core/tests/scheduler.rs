@@ -33,6 +33,7 @@ async fn core(dir: &std::path::Path) -> (Core, OffsetClock) {
 fn delivery(n: usize, due: i64) -> IpnDelivery {
     IpnDelivery {
         id: format!("evt_{:08x}", (n as u32).wrapping_mul(2_654_435_761)),
+        trace_context: None,
         version: 0,
         created_at: due,
         organization_id: "org_test".into(),

@@ -157,7 +157,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(core).layer(axum::middleware::from_fn_with_state(Arc::new(trusted_proxies), attribute_client));
-    paygate_contract::server::serve("edge-admin", listener, app, limits, shutdown).await
+    paygate_contract::server::serve("paygate-edge-admin", listener, app, limits, shutdown).await
 }
 
 /// Replaces the peer address the server recorded with the client behind a

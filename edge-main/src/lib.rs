@@ -116,7 +116,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     paygate_contract::server::serve(
-        "edge-main",
+        "paygate-edge-main",
         listener,
         router(core, options.pay_rate_limit, options.stripe_js),
         options.http,

@@ -78,6 +78,20 @@ impl Default for PdfRendererService {
 #[tonic::async_trait]
 impl PdfRenderer for PdfRendererService {
     async fn render(&self, request: Request<RenderRequest>) -> Result<Response<RenderResponse>, Status> {
+        let span = tracing::info_span!(
+            "PdfRenderer/Render",
+            otel.kind = "server",
+            rpc.system = "grpc",
+            rpc.service = "paygate.pdf.v1.PdfRenderer",
+            rpc.method = "Render",
+        );
+        paygate_contract::telemetry::adopt_context(request.metadata(), &span);
+        tracing::Instrument::instrument(self.render_traced(request), span).await
+    }
+}
+
+impl PdfRendererService {
+    async fn render_traced(&self, request: Request<RenderRequest>) -> Result<Response<RenderResponse>, Status> {
         self.authorize(&request)?;
         let document = request.into_inner().document.ok_or_else(|| PdfError::invalid("document", "is required"))?;
         // The permit moves into the blocking task: a blocking task runs to completion even when

@@ -38,13 +38,17 @@ impl GrpcApi {
 
     async fn principal<T>(&self, request: &Request<T>, scope: &'static str) -> Result<Principal, Status> {
         let authorization = request.metadata().get("authorization").and_then(|v| v.to_str().ok());
-        Ok(self.core.authenticate_in(authorization, &request_context(request)?, scope).await?)
+        let principal = self.core.authenticate_in(authorization, &request_context(request)?, scope).await?;
+        tracing::Span::current().record("paygate.organization_id", principal.organization_id.as_str());
+        Ok(principal)
     }
 
     /// The caller, whatever it may do: for a user's own account routes.
     async fn caller<T>(&self, request: &Request<T>) -> Result<Principal, Status> {
         let authorization = request.metadata().get("authorization").and_then(|v| v.to_str().ok());
-        Ok(self.core.identify(authorization, &request_context(request)?).await?)
+        let principal = self.core.identify(authorization, &request_context(request)?).await?;
+        tracing::Span::current().record("paygate.organization_id", principal.organization_id.as_str());
+        Ok(principal)
     }
 }
 
@@ -72,7 +76,14 @@ async fn traced<T, F>(name: &'static str, request: &Request<T>, handler: F) -> R
 where
     F: std::future::Future,
 {
-    let span = tracing::info_span!("rpc", method = name);
+    let span = tracing::info_span!(
+        "rpc",
+        otel.name = name,
+        otel.kind = "server",
+        rpc.system = "grpc",
+        rpc.method = name,
+        paygate.organization_id = tracing::field::Empty,
+    );
     paygate_contract::telemetry::adopt_context(request.metadata(), &span);
     Ok(handler.instrument(span).await)
 }

@@ -335,15 +335,22 @@ impl Core {
         let channel = self.pdf.clone().ok_or(CoreError::PdfUnavailable)?;
         let mut client =
             pdf::pdf_renderer_client::PdfRendererClient::new(channel).max_decoding_message_size(MAX_PDF_BYTES);
+        let span = tracing::info_span!(
+            "PdfRenderer/Render",
+            otel.kind = "client",
+            rpc.system = "grpc",
+            rpc.service = "paygate.pdf.v1.PdfRenderer",
+            rpc.method = "Render",
+        );
         let mut request = tonic::Request::new(pdf::RenderRequest { document: Some(render_request(document)) });
-        paygate_contract::telemetry::inject_context(request.metadata_mut());
+        span.in_scope(|| paygate_contract::telemetry::inject_context(request.metadata_mut()));
         if let Some(token) = &self.settings.pdf_token {
             let value = format!("Bearer {}", token.expose())
                 .parse()
                 .map_err(|_| CoreError::Config("PAYGATE_PDF_TOKEN must be printable ASCII".into()))?;
             request.metadata_mut().insert("authorization", value);
         }
-        match client.render(request).await {
+        match tracing::Instrument::instrument(client.render(request), span).await {
             Ok(response) => Ok(response.into_inner().pdf),
             Err(status) if matches!(status.code(), tonic::Code::Unavailable | tonic::Code::DeadlineExceeded) => {
                 tracing::warn!(error = %status.message(), "pdf worker unavailable");

@@ -86,6 +86,10 @@ pub struct DeliveryAttempt {
 #[serde(rename_all = "camelCase")]
 pub struct IpnDelivery {
     pub id: String,
+    /// The W3C `traceparent` of the request behind the event: each
+    /// delivery attempt's span links there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_context: Option<String>,
     #[serde(default)]
     pub version: i64,
     pub created_at: i64,
@@ -321,6 +325,7 @@ impl Core {
         let now = self.now();
         let delivery = IpnDelivery {
             id,
+            trace_context: paygate_contract::telemetry::origin_traceparent(),
             version: 0,
             created_at: at,
             organization_id: scope.organization_id.to_owned(),
@@ -436,7 +441,21 @@ impl Core {
             Err(CoreError::Store(StoreError::VersionConflict)) => return Ok(false),
             Err(err) => return Err(err),
         };
-        let attempt = self.attempt_delivery(&claimed).await;
+        // One span per attempt, linked to the request behind the event.
+        let span = tracing::info_span!(
+            "ipn.deliver",
+            otel.kind = "client",
+            paygate.ipn_delivery_id = %claimed.id,
+            paygate.event_type = %claimed.event_type,
+            paygate.organization_id = %claimed.organization_id,
+            paygate.attempt = claimed.attempts.len() + 1,
+            http.response.status_code = tracing::field::Empty,
+        );
+        paygate_contract::telemetry::link_to_origin(&span, claimed.trace_context.as_deref());
+        let attempt = tracing::Instrument::instrument(self.attempt_delivery(&claimed), span.clone()).await;
+        if let Some(code) = attempt.record.status_code {
+            span.record("http.response.status_code", code);
+        }
         let mut retry_now = false;
         let fast = self.settings.ipn_fast_retries;
         let written = self

@@ -30,4 +30,5 @@ mod reports;
 mod sdk_rust;
 mod subscription_providers;
 mod subscriptions;
+mod telemetry;
 mod transport;

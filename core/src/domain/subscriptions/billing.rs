@@ -548,6 +548,7 @@ impl Transaction {
     ) -> Self {
         let mut transaction = Transaction {
             id,
+            trace_context: paygate_contract::telemetry::origin_traceparent(),
             version: 0,
             created_at: now,
             updated_at: now,

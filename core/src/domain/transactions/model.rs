@@ -175,6 +175,10 @@ pub struct StatusChange {
 #[serde(rename_all = "camelCase")]
 pub struct Transaction {
     pub id: String,
+    /// The W3C `traceparent` of the request that created it: its worker
+    /// spans link there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_context: Option<String>,
     #[serde(default)]
     pub version: i64,
     pub created_at: i64,

@@ -1,5 +1,7 @@
 //! The worker's half of a payment and the re-drive of unfinished work.
 
+use tracing::Instrument as _;
+
 use super::model::*;
 use crate::domain::{
     Core, Entity,
@@ -21,6 +23,22 @@ impl Core {
         let Some(transaction) = self.get::<Transaction>(transaction_id).await? else {
             return Ok(());
         };
+        // Its own trace, linked to the request that created the
+        // transaction; what it queues (IPNs) points at that request too.
+        let span = tracing::info_span!(
+            "payment.process",
+            otel.kind = "consumer",
+            paygate.transaction_id = %transaction.id,
+            paygate.organization_id = %transaction.organization_id,
+        );
+        paygate_contract::telemetry::link_to_origin(&span, transaction.trace_context.as_deref());
+        let origin = transaction.trace_context.clone();
+        paygate_contract::telemetry::with_origin(origin, self.process_loaded_payment(transaction))
+            .instrument(span)
+            .await
+    }
+
+    async fn process_loaded_payment(&self, transaction: Transaction) -> CoreResult<()> {
         if !matches!(transaction.status, TransactionStatus::Pending | TransactionStatus::Processing) {
             return self.resume_transaction(transaction).await;
         }
