@@ -22,6 +22,7 @@ use crate::{
         checkouts::{Checkout, CheckoutStatus},
         ipn::{IPN_QUEUE, IpnDelivery, REQUEUE_AFTER_MICROS},
         provider_events::{EventStatus, PROVIDER_EVENT_QUEUE, ProviderEventRecord},
+        state_log::{self, Actor},
         subscriptions::Subscription,
         transactions::{PAYMENT_QUEUE, Transaction, WORK_LEASE_MICROS},
     },
@@ -88,7 +89,8 @@ where
         };
         let job = String::from_utf8_lossy(&delivery.payload).into_owned();
         // Background work yields the store to API requests.
-        match crate::store::background(handle(core.clone(), job.clone())).await {
+        let actor = if queue == PROVIDER_EVENT_QUEUE { Actor::ProviderWebhook } else { Actor::Scheduler };
+        match crate::store::background(state_log::acting(actor, handle(core.clone(), job.clone()))).await {
             Ok(()) => {
                 if let Err(err) = core.queue.ack(&delivery).await {
                     tracing::warn!(%queue, %job, error = %err, "ack failed; the job will be redelivered");
@@ -118,7 +120,7 @@ async fn schedule_forever(core: Core, mut stop: watch::Receiver<bool>) {
             _ = tokio::time::sleep(pause) => {}
             _ = stop.changed() => return,
         }
-        crate::store::background(scheduler.pass(&core)).await;
+        crate::store::background(state_log::acting(Actor::Scheduler, scheduler.pass(&core))).await;
     }
 }
 

@@ -74,7 +74,9 @@ where
 {
     let span = tracing::info_span!("rpc", method = name);
     paygate_contract::telemetry::adopt_context(request.metadata(), &span);
-    Ok(handler.instrument(span).await)
+    // Authentication names the caller for the state-change log; until then
+    // (and for unauthenticated calls) changes are the system's.
+    Ok(crate::domain::state_log::acting(crate::domain::state_log::Actor::System, handler.instrument(span)).await)
 }
 
 fn replayed<T>(message: T, replayed: bool) -> Response<T> {
