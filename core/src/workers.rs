@@ -120,7 +120,7 @@ async fn schedule_forever(core: Core, mut stop: watch::Receiver<bool>) {
             _ = tokio::time::sleep(pause) => {}
             _ = stop.changed() => return,
         }
-        crate::store::background(state_log::acting(Actor::Scheduler, scheduler.pass(&core))).await;
+        crate::store::background(scheduler.pass(&core)).await;
     }
 }
 
@@ -263,6 +263,10 @@ impl Scheduler {
     /// counted, skipped) or, when the store itself fails, per kind: one
     /// kind's trouble never stops the others.
     pub async fn pass(&mut self, core: &Core) -> PassReport {
+        state_log::acting(Actor::Scheduler, self.run_pass(core)).await
+    }
+
+    async fn run_pass(&mut self, core: &Core) -> PassReport {
         let mut report = PassReport::default();
         let now = core.now();
         let (handled, skipped) = walk_due(core, now, &mut self.transactions, |t| wake_transaction(core, t, now)).await;
