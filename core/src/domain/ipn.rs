@@ -128,7 +128,8 @@ impl Entity for IpnDelivery {
     fn state_changes(before: Option<&Self>, after: &Self) -> Vec<super::state_log::StateChange> {
         use super::state_log::{NONE, StateChange, error_class};
         let line = |from, to| {
-            let mut change = StateChange::new("ipn_delivery", &after.id, &after.organization_id, after.livemode, from, to);
+            let mut change =
+                StateChange::new("ipn_delivery", &after.id, &after.organization_id, after.livemode, from, to);
             change.parent_id = Some(after.transaction_id.clone().unwrap_or_else(|| after.checkout_id.clone()));
             change.event_type = Some(after.event_type.clone());
             change

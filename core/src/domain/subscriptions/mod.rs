@@ -319,8 +319,14 @@ impl Entity for Subscription {
             return Vec::new();
         }
         let from = before.map_or(NONE, |b| b.status.as_str());
-        let mut change =
-            StateChange::new("subscription", &after.id, &after.organization_id, after.livemode, from, after.status.as_str());
+        let mut change = StateChange::new(
+            "subscription",
+            &after.id,
+            &after.organization_id,
+            after.livemode,
+            from,
+            after.status.as_str(),
+        );
         change.amount = Some(after.amount);
         change.currency = Some(after.currency.clone());
         change.failed = matches!(after.status, SubscriptionStatus::PastDue | SubscriptionStatus::Unpaid);
