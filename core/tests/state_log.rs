@@ -32,7 +32,7 @@ struct Capture(Arc<Mutex<Vec<u8>>>);
 
 impl std::io::Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        self.0.lock().expect("capture").extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -42,14 +42,14 @@ impl std::io::Write for Capture {
 
 impl Capture {
     fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        String::from_utf8(self.0.lock().expect("capture").clone()).expect("utf-8")
     }
 
     /// Every captured line, parsed, then forgotten.
     fn take(&self) -> Vec<Value> {
         let text = self.text();
-        self.0.lock().unwrap().clear();
-        text.lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+        self.0.lock().expect("capture").clear();
+        text.lines().map(|line| serde_json::from_str(line).expect("a JSON line")).collect()
     }
 }
 
