@@ -263,7 +263,9 @@ impl Scheduler {
     /// counted, skipped) or, when the store itself fails, per kind: one
     /// kind's trouble never stops the others.
     pub async fn pass(&mut self, core: &Core) -> PassReport {
-        state_log::acting(Actor::Scheduler, self.run_pass(core)).await
+        // Boxed: a pass is a large future, and callers (tests among them)
+        // poll it on a thread's own stack.
+        state_log::acting(Actor::Scheduler, Box::pin(self.run_pass(core))).await
     }
 
     async fn run_pass(&mut self, core: &Core) -> PassReport {

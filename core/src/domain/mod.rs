@@ -311,7 +311,8 @@ impl Core {
             let document = self.store.get(T::COLLECTION, id).await?.ok_or(CoreError::NotFound(T::NAME))?;
             // The state this write replaces, for the log: parsed twice
             // rather than asking every entity to be Clone.
-            let before: Option<T> = if T::LOGS_STATE { Some(from_document(document.clone())?) } else { None };
+            let before: Option<Box<T>> =
+                if T::LOGS_STATE { Some(Box::new(from_document(document.clone())?)) } else { None };
             let mut entity: T = from_document(document)?;
             change(&mut entity)?;
             match self.replace(&entity).await {
@@ -337,7 +338,7 @@ impl Core {
         F: FnMut(&mut T) -> CoreResult<()> + Send,
     {
         let id = entity.id().to_owned();
-        let before = T::LOGS_STATE.then(|| entity.clone());
+        let before = T::LOGS_STATE.then(|| Box::new(entity.clone()));
         change(&mut entity)?;
         match self.replace(&entity).await {
             Err(CoreError::Store(StoreError::VersionConflict)) => self.update(&id, change).await,

@@ -48,8 +48,8 @@ tokio::task_local! {
 
 /// Runs `future` with `actor` as the cause of the changes it makes, until
 /// something inside names a more precise one ([`set_actor`]).
-pub async fn acting<F: Future>(actor: Actor, future: F) -> F::Output {
-    ACTOR.scope(RefCell::new(actor), future).await
+pub fn acting<F: Future>(actor: Actor, future: F) -> impl Future<Output = F::Output> {
+    ACTOR.scope(RefCell::new(actor), future)
 }
 
 /// Names the cause for the rest of the current scope; outside any scope
