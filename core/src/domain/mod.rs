@@ -319,7 +319,7 @@ impl Core {
                 Err(CoreError::Store(StoreError::VersionConflict)) => continue,
                 Ok(stored) => {
                     if let Some(before) = &before {
-                        state_log::log_changes(Some(before), &stored);
+                        state_log::log_changes(Some(before.as_ref()), &stored);
                     }
                     return Ok(stored);
                 }
@@ -344,7 +344,7 @@ impl Core {
             Err(CoreError::Store(StoreError::VersionConflict)) => self.update(&id, change).await,
             Ok(stored) => {
                 if let Some(before) = &before {
-                    state_log::log_changes(Some(before), &stored);
+                    state_log::log_changes(Some(before.as_ref()), &stored);
                 }
                 Ok(stored)
             }
