@@ -250,6 +250,7 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
         },
         provider_http,
         provider_clients: Default::default(),
+        numbering: Default::default(),
         dns: match &config.dns_resolver {
             Some(resolver) => resolver.clone(),
             None => Arc::new(dns::SystemResolver::default()),

@@ -27,6 +27,7 @@ use super::{
     checkouts::{Address, Checkout},
     locale::Language,
     now_micros,
+    numbering::NumberFormat,
     organizations::Organization,
     transactions::{Refund, RefundStatus, Transaction, TransactionStatus},
 };
@@ -34,7 +35,7 @@ use crate::{
     error::{CoreError, CoreResult},
     ids::derived_id,
     providers::PaymentMethod,
-    store::{Page, StoreError},
+    store::Page,
     tax::{self, RateTotal, Split, TaxedLine},
 };
 
@@ -257,28 +258,6 @@ pub trait IssuedDocument: Owned {
 document_collection!(Invoice, "invoices", "invoice", "inv");
 document_collection!(CreditNote, "credit_notes", "credit note", "cn");
 
-/// The last number issued in one sequence.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Sequence {
-    id: String,
-    #[serde(default)]
-    version: i64,
-    created_at: i64,
-    last: i64,
-}
-
-impl Entity for Sequence {
-    const COLLECTION: &'static str = "sequences";
-    const NAME: &'static str = "sequence";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
-
 /// The wording a reverse-charged document must carry (Article 226(11a)).
 pub fn reverse_charge_note(language: Language) -> &'static str {
     match language {
@@ -385,8 +364,9 @@ fn buyer(checkout: &Checkout, transaction: &Transaction) -> Party {
 
 impl Core {
     /// Inserts `document` under the next number of its sequence (the
-    /// organization's, in `livemode`'s mode). Retries when another issuer
-    /// took the number first.
+    /// organization's, in `livemode`'s mode), numbered together with
+    /// whatever else this process is issuing in that sequence
+    /// (see [`numbering`](super::numbering)).
     async fn issue<T, F>(
         &self,
         organization_id: &str,
@@ -401,59 +381,18 @@ impl Core {
         F: Fn(i64, String, String) -> T + Send,
     {
         let sequence_id = kind.sequence(organization_id, livemode);
-        for _ in 0..1000 {
-            let counter = self.get::<Sequence>(&sequence_id).await?;
-            let last = counter.as_ref().map_or(0, |sequence| sequence.last);
-            let sequence = last + 1;
-            let number_key = kind.number_key(organization_id, livemode, sequence);
-            let document = build(sequence, format_number(prefix, livemode, issued_at, sequence), number_key);
-            let id = document.id().to_owned();
-            match self.insert(&document).await {
-                Ok(document) => {
-                    self.advance_sequence(&sequence_id, counter, sequence).await?;
-                    return Ok(document);
-                }
-                Err(CoreError::Store(StoreError::Duplicate { field })) if field == "id" => {
-                    // Issued already (a retry, or another worker).
-                    return self.get::<T>(&id).await?.ok_or(CoreError::NotFound(T::NAME));
-                }
-                Err(CoreError::Store(StoreError::Duplicate { .. })) => {
-                    // The number is taken; its issuer may have died before
-                    // advancing the counter, so advance it for them.
-                    self.advance_sequence(&sequence_id, counter, sequence).await?;
-                }
-                Err(err) => return Err(err),
-            }
-        }
-        Err(CoreError::Internal(format!("{sequence_id}: too much contention")))
-    }
-
-    /// Moves the counter up to `to` (never down), starting from the copy
-    /// read before the insert and re-reading only on a lost race.
-    async fn advance_sequence(&self, id: &str, mut known: Option<Sequence>, to: i64) -> CoreResult<()> {
-        let mut first = true;
-        loop {
-            let current = if std::mem::take(&mut first) { known.take() } else { self.get::<Sequence>(id).await? };
-            match current {
-                None => {
-                    let sequence = Sequence { id: id.to_owned(), version: 0, created_at: now_micros(), last: to };
-                    match self.insert(&sequence).await {
-                        Ok(_) => return Ok(()),
-                        Err(CoreError::Store(StoreError::Duplicate { .. })) => continue,
-                        Err(err) => return Err(err),
-                    }
-                }
-                Some(sequence) if sequence.last >= to => return Ok(()),
-                Some(mut sequence) => {
-                    sequence.last = to;
-                    match self.replace(&sequence).await {
-                        Ok(_) => return Ok(()),
-                        Err(CoreError::Store(StoreError::VersionConflict)) => continue,
-                        Err(err) => return Err(err),
-                    }
-                }
-            }
-        }
+        let body = super::stored_body(&build(0, String::new(), String::new()))?;
+        let (organization_id, prefix) = (organization_id.to_owned(), prefix.to_owned());
+        let format = NumberFormat {
+            render: Box::new(move |sequence| {
+                (
+                    format_number(&prefix, livemode, issued_at, sequence),
+                    kind.number_key(&organization_id, livemode, sequence),
+                )
+            }),
+        };
+        let document = self.issue_numbered(T::COLLECTION, &sequence_id, body, format).await?;
+        super::from_document(document)
     }
 
     /// Issues the invoice of a succeeded transaction (once) and the credit

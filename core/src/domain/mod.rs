@@ -13,6 +13,7 @@ pub mod invoices;
 pub mod ipn;
 pub mod livemode;
 pub mod locale;
+pub mod numbering;
 pub mod organizations;
 pub mod plans;
 pub mod portal;
@@ -176,6 +177,8 @@ pub struct Core {
     pub provider_http: reqwest::Client,
     /// Provider clients built from provider records.
     pub provider_clients: Arc<provider_accounts::ProviderClients>,
+    /// Issuers of numbered documents, queued per sequence.
+    pub numbering: Arc<numbering::Numbering>,
 }
 
 /// Microseconds since the Unix epoch: the store's `createdAt` unit.
@@ -459,6 +462,7 @@ pub(crate) fn test_core(store: Arc<dyn Store>, idempotency_lock_micros: i64) -> 
         http: reqwest::Client::new(),
         provider_http: reqwest::Client::new(),
         provider_clients: Default::default(),
+        numbering: Default::default(),
         ipn_clients: Default::default(),
         clock: Arc::new(crate::clock::SystemClock),
         dns: Arc::new(crate::dns::PublishedTxtRecords::default()),

@@ -147,6 +147,24 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get(&self, collection: &str, id: &str) -> StoreResult<Option<Document>>;
 
+    /// Inserts `bodies` in order, as [`Store::insert`] each, stopping at the
+    /// first that fails: returns the documents stored and the failure, if
+    /// any. Whatever happens, even a crash, what is stored is a prefix of
+    /// `bodies`, never a later one without an earlier one, which is what
+    /// lets consecutive numbers be issued together without a gap. This
+    /// default stores one at a time; a backend that can store the whole
+    /// run in one round trip does so.
+    async fn insert_ordered(&self, collection: &str, bodies: Vec<Value>) -> (Vec<Document>, Option<StoreError>) {
+        let mut stored = Vec::with_capacity(bodies.len());
+        for body in bodies {
+            match self.insert(collection, body).await {
+                Ok(document) => stored.push(document),
+                Err(err) => return (stored, Some(err)),
+            }
+        }
+        (stored, None)
+    }
+
     /// Documents matching every filter pair, newest first (`createdAt`
     /// descending, then `id` descending), after the cursor.
     async fn find(&self, collection: &str, filter: &Filter, page: &Page) -> StoreResult<PageResult> {

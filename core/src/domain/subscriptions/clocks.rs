@@ -7,6 +7,8 @@
 
 use std::{cmp::Reverse, collections::BinaryHeap, time::Duration};
 
+use futures::StreamExt;
+
 use super::billing::{Progress, step_due};
 use super::*;
 use crate::domain::{Core, auth::Principal, idempotency::Idempotent};
@@ -16,6 +18,10 @@ use crate::store::Page;
 pub const MAX_ADVANCE_MICROS: i64 = 3 * 366 * DAY_MICROS;
 /// How long an advance waits for charges another runner holds.
 const BLOCKED_WAIT: Duration = Duration::from_secs(90);
+/// Subscriptions due at the same instant that one advance runs at once.
+/// Enough to fill the store's group commits; each holds one subscription's
+/// documents in memory, so memory stays flat however many are due.
+const CLOCK_CONCURRENCY: usize = 256;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -212,11 +218,15 @@ impl Core {
     /// Runs every step due up to `target` on the clock's subscriptions,
     /// strictly in time order across them: a heap of each subscription's
     /// next due time, one subscription's steps at a time up to the next
-    /// one's.
+    /// one's. Subscriptions due at the same instant have no order between
+    /// them, so their steps at that instant run side by side
+    /// ([`CLOCK_CONCURRENCY`] at a time): a clock with a hundred thousand
+    /// renewals on one day costs what the store can do at once, not the
+    /// sum of each renewal's round trips.
     pub(crate) async fn run_clock(&self, clock_id: &str, target: i64) -> CoreResult<usize> {
         let mut heap: BinaryHeap<Reverse<(i64, String)>> = BinaryHeap::new();
         let filter = vec![("testClockId", serde_json::Value::from(clock_id))];
-        let mut page = Page { limit: 100, starting_after: None };
+        let mut page = Page { limit: 500, starting_after: None };
         loop {
             let result = self.store.find(Subscription::COLLECTION, &filter, &page).await?;
             page.starting_after = result.data.last().map(|d| d.id.clone());
@@ -234,11 +244,41 @@ impl Core {
         }
         let mut steps = 0;
         let waiting_since = std::time::Instant::now();
-        while let Some(Reverse((at, id))) = heap.pop() {
-            let bound = heap.peek().map_or(target, |Reverse((next, _))| (*next).max(at)).min(target);
-            let (ran, progress) = self.run_due_steps(&id, bound, true).await?;
-            steps += ran;
-            if progress == Progress::Blocked {
+        while let Some(Reverse((at, first))) = heap.pop() {
+            let mut group = vec![first];
+            while let Some(Reverse((next, _))) = heap.peek()
+                && *next == at
+            {
+                let Some(Reverse((_, id))) = heap.pop() else { break };
+                group.push(id);
+            }
+            // Alone at its instant, a subscription runs on up to the next
+            // one's; side by side, each runs only what falls due now.
+            let bound = match group.len() {
+                1 => heap.peek().map_or(target, |Reverse((next, _))| (*next).max(at)).min(target),
+                _ => at,
+            };
+            let mut outcomes = futures::stream::iter(group)
+                .map(|id| async move {
+                    let (ran, progress) = self.run_due_steps(&id, bound, true).await?;
+                    let next = self
+                        .get::<Subscription>(&id)
+                        .await?
+                        .and_then(|subscription| step_due(&subscription, true))
+                        .map(|(next, _)| next);
+                    CoreResult::Ok((id, ran, progress, next))
+                })
+                .buffer_unordered(CLOCK_CONCURRENCY);
+            let mut blocked = false;
+            while let Some(outcome) = outcomes.next().await {
+                let (id, ran, progress, next) = outcome?;
+                steps += ran;
+                blocked |= progress == Progress::Blocked;
+                if let Some(next) = next.filter(|next| *next <= target) {
+                    heap.push(Reverse((next.max(at), id)));
+                }
+            }
+            if blocked {
                 if waiting_since.elapsed() > BLOCKED_WAIT {
                     return Err(CoreError::conflict(
                         "test_clock_busy",
@@ -246,12 +286,6 @@ impl Core {
                     ));
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            if let Some(subscription) = self.get::<Subscription>(&id).await?
-                && let Some((next, _)) = step_due(&subscription, true)
-                && next <= target
-            {
-                heap.push(Reverse((next.max(at), id)));
             }
         }
         Ok(steps)

@@ -169,12 +169,55 @@ impl Store for SqliteStore {
         let doc = common::new_document(body)?;
         let (id, version, created_at, text) = (doc.id.clone(), doc.version, doc.created_at, to_json_text(&doc.body)?);
         let sql = format!(r#"INSERT INTO "{collection}" (id, version, created_at, body) VALUES (?, ?, ?, ?)"#);
-        self.write(collection, move |conn| {
+        self.write_statements(collection, move |conn| {
             conn.prepare_cached(&sql)?.execute(params![id, version, created_at, text])?;
             Ok(())
         })
         .await?;
         Ok(doc)
+    }
+
+    /// One write request: the run goes into one savepoint of one group
+    /// commit, so it is stored up to its first failure, atomically.
+    async fn insert_ordered(&self, collection: &str, bodies: Vec<Value>) -> (Vec<Document>, Option<StoreError>) {
+        if let Err(err) = self.registry.spec(collection) {
+            return (Vec::new(), Some(err));
+        }
+        let mut rows = Vec::with_capacity(bodies.len());
+        let mut refused = None;
+        for body in bodies {
+            let prepared = common::new_document(body).and_then(|doc| {
+                let text = to_json_text(&doc.body)?;
+                Ok((doc, text))
+            });
+            match prepared {
+                Ok(row) => rows.push(row),
+                Err(err) => {
+                    refused = Some(err);
+                    break;
+                }
+            }
+        }
+        let sql = format!(r#"INSERT INTO "{collection}" (id, version, created_at, body) VALUES (?, ?, ?, ?)"#);
+        let table = collection.to_owned();
+        let written = self
+            .write_statements(collection, move |conn| {
+                let mut statement = conn.prepare_cached(&sql)?;
+                let mut stored = Vec::with_capacity(rows.len());
+                for (doc, text) in rows {
+                    if let Err(err) = statement.execute(params![doc.id, doc.version, doc.created_at, text]) {
+                        return Ok((stored, Some(translate(&table, err))));
+                    }
+                    stored.push(doc);
+                }
+                Ok((stored, None))
+            })
+            .await;
+        match written {
+            Ok((stored, None)) => (stored, refused),
+            Ok((stored, failed)) => (stored, failed),
+            Err(err) => (Vec::new(), Some(err)),
+        }
     }
 
     async fn get(&self, collection: &str, id: &str) -> StoreResult<Option<Document>> {
@@ -283,7 +326,7 @@ impl Store for SqliteStore {
         let update =
             format!(r#"UPDATE "{collection}" SET version = ?, created_at = ?, body = ? WHERE id = ? AND version = ?"#);
         let exists = format!(r#"SELECT 1 FROM "{collection}" WHERE id = ?"#);
-        self.write(collection, move |conn| {
+        self.write_statements(collection, move |conn| {
             // The writer's transaction is immediate, so the update and the
             // existence check see the same state even if another process
             // shares the file.
@@ -340,7 +383,7 @@ impl Store for SqliteStore {
         let delete = format!(r#"DELETE FROM "{collection}" WHERE id = ? AND version = ?"#);
         let exists = format!(r#"SELECT 1 FROM "{collection}" WHERE id = ?"#);
         let id = id.to_owned();
-        self.write(collection, move |conn| {
+        self.write_statements(collection, move |conn| {
             if conn.prepare_cached(&delete)?.execute(params![id, expected_version])? == 0 {
                 let found = conn.prepare_cached(&exists)?.exists([&id])?;
                 return Err(if found { StoreError::VersionConflict } else { StoreError::NotFound }.into());
@@ -354,7 +397,7 @@ impl Store for SqliteStore {
         self.registry.spec(collection)?;
         let sql = format!(r#"DELETE FROM "{collection}" WHERE id = ?"#);
         let id = id.to_owned();
-        self.write(collection, move |conn| Ok(conn.prepare_cached(&sql)?.execute([id])? > 0)).await
+        self.write_statements(collection, move |conn| Ok(conn.prepare_cached(&sql)?.execute([id])? > 0)).await
     }
 
     async fn ping(&self) -> StoreResult<()> {

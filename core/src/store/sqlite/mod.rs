@@ -83,10 +83,15 @@ const STATEMENT_CACHE: usize = 256;
 /// straight from the mapping, without a `pread` and a copy. This matters
 /// because in WAL mode a reader drops its whole page cache whenever another
 /// connection has committed, which under load is before nearly every read.
-const MMAP_SIZE: i64 = 256 * 1024 * 1024;
+/// Mapped pages that were read count towards the process's resident
+/// memory, so the mapping covers the hot first part of the file only: with
+/// a larger one, a big database alone took the gateway past 300 MiB.
+const MMAP_SIZE: i64 = 64 * 1024 * 1024;
 
-/// Page cache per connection, in KiB (SQLite's default is 2 MiB).
-const CACHE_KIB: i64 = 32 * 1024;
+/// Page cache per connection, in KiB (SQLite's default is 2 MiB). Small:
+/// readers drop theirs at nearly every commit anyway, and every commit
+/// walks the whole cache when it ends.
+const CACHE_KIB: i64 = 8 * 1024;
 
 /// What the WAL file is truncated back to after it is restarted, so that a
 /// burst does not leave a huge file behind.
@@ -153,8 +158,30 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Attempt<T> + Send + 'static,
     {
+        self.queue_write(collection, f, true).await
+    }
+
+    /// Like [`Self::write`] for a write whose statements each stand alone:
+    /// when one fails, SQLite undoes that statement by itself and `f`
+    /// answers with what the ones before it did, which stands. Such a write
+    /// needs no savepoint of its own, and a savepoint is not free: every
+    /// page it touches is first copied to the sub-journal (about a tenth of
+    /// the writer's time).
+    async fn write_statements<T, F>(&self, collection: &str, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Attempt<T> + Send + 'static,
+    {
+        self.queue_write(collection, f, false).await
+    }
+
+    async fn queue_write<T, F>(&self, collection: &str, f: F, savepoint: bool) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Attempt<T> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
-        self.writes.push(Box::new(Write { job: Some(f), outcome: None, reply }), Priority::current())?;
+        self.writes.push(Box::new(Write { job: Some(f), savepoint, outcome: None, reply }), Priority::current())?;
         settle(collection, answer).await
     }
 

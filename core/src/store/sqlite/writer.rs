@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 /// Most writes one transaction groups. Large enough that a queue built up
 /// while the previous group committed goes in one go, small enough that
 /// the first write of a group is not held back long by the others.
-pub(super) const MAX_BATCH: usize = 64;
+pub(super) const MAX_BATCH: usize = 256;
 
 /// What a closure run against a connection can fail with; SQLite errors are
 /// translated afterwards, knowing which collection they concern.
@@ -41,6 +41,11 @@ pub(super) trait WriteRequest: Send {
     /// its changes are kept.
     fn execute(&mut self, conn: &Connection) -> bool;
 
+    /// Whether the write runs in a savepoint of its own, undone as a whole
+    /// when it fails. Without one, a failed write keeps what its
+    /// statements did before the one that failed.
+    fn savepoint(&self) -> bool;
+
     /// Answers the caller once the transaction has ended: with the write's
     /// own outcome when the transaction committed, with `failure` when it
     /// did not (then nothing of the transaction was kept, and an outcome
@@ -50,6 +55,7 @@ pub(super) trait WriteRequest: Send {
 
 pub(super) struct Write<T, F> {
     pub(super) job: Option<F>,
+    pub(super) savepoint: bool,
     pub(super) outcome: Option<Attempt<T>>,
     pub(super) reply: oneshot::Sender<Attempt<T>>,
 }
@@ -65,6 +71,10 @@ where
         let succeeded = outcome.is_ok();
         self.outcome = Some(outcome);
         succeeded
+    }
+
+    fn savepoint(&self) -> bool {
+        self.savepoint
     }
 
     fn answer(self: Box<Self>, failure: Option<&str>) {
@@ -170,19 +180,29 @@ impl Writer {
     /// Errs only when the transaction itself is lost.
     fn execute(&self, request: &mut dyn WriteRequest) -> Result<(), Broken> {
         let savepoint = |sql| self.statement(sql).map_err(|e| format!("SQLite savepoint failed ({sql}): {e}"));
-        savepoint("SAVEPOINT request")?;
+        let own_savepoint = request.savepoint();
+        if own_savepoint {
+            savepoint("SAVEPOINT request")?;
+        }
         // A panicking request counts as failed: its changes are rolled back
         // and it answers with a `Backend` error.
-        let succeeded = panic::catch_unwind(AssertUnwindSafe(|| request.execute(&self.conn))).unwrap_or(false);
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| request.execute(&self.conn)));
         if self.conn.is_autocommit() {
             // Some errors (disk full, I/O error) make SQLite roll back the
             // whole transaction, taking the writes before this one with it.
             return Err("SQLite aborted the write transaction: nothing of it was saved".into());
         }
-        if !succeeded {
-            savepoint("ROLLBACK TO request")?;
+        match (own_savepoint, outcome) {
+            (true, Ok(true)) => savepoint("RELEASE request"),
+            (true, _) => {
+                savepoint("ROLLBACK TO request")?;
+                savepoint("RELEASE request")
+            }
+            (false, Ok(_)) => Ok(()),
+            // Without a savepoint nothing can undo what a panic left half
+            // done, so nothing of this transaction may stand.
+            (false, Err(_)) => Err("a SQLite write panicked: its transaction was abandoned".into()),
         }
-        savepoint("RELEASE request")
     }
 
     fn statement(&self, sql: &str) -> rusqlite::Result<()> {
