@@ -155,6 +155,7 @@ check_compose() {
         local -a vars=(PAYGATE_SECRET_KEY=placeholder ADMIN_BACKEND_DOMAIN=admin-api.example
             MAIN_BACKEND_DOMAIN=api.example MAIN_FRONTEND_DOMAIN=pay.example ADMIN_FRONTEND_DOMAIN=admin.example)
         env "${vars[@]}" docker compose -f compose.yaml config -q || return 1
+        env "${vars[@]}" docker compose -f compose.yaml --profile observability config -q || return 1
         if env "${vars[@]}" docker compose -f "$broken" config -q >/dev/null 2>&1; then
             echo "docker compose accepted a broken file" >&2
             return 1
@@ -170,6 +171,17 @@ check_compose() {
             echo "check-jsonschema accepted a broken file" >&2
             return 1
         fi
+    fi
+    # The observability profile's own files (collector, Prometheus, Grafana provisioning), which
+    # neither validator reads; a collector config whose pipeline names an undefined exporter must
+    # be refused.
+    python3 -c 'import yaml' 2>/dev/null || pip_install pyyaml
+    python3 scripts/check_observability.py compose.yaml || return 1
+    local broken_collector="$workdir/otel-collector-broken.yaml"
+    sed 's/exporters: \[otlp\/jaeger, debug\]/exporters: [undefined]/' deploy/otel-collector.yaml >"$broken_collector"
+    if python3 scripts/check_observability.py compose.yaml "$broken_collector" >/dev/null 2>&1; then
+        echo "check_observability.py accepted a broken collector config" >&2
+        return 1
     fi
 }
 

@@ -22,6 +22,7 @@ use crate::{
         checkouts::{Checkout, CheckoutStatus},
         ipn::{IPN_QUEUE, IpnDelivery, REQUEUE_AFTER_MICROS},
         provider_events::{EventStatus, PROVIDER_EVENT_QUEUE, ProviderEventRecord},
+        state_log::{self, Actor},
         subscriptions::Subscription,
         transactions::{PAYMENT_QUEUE, Transaction, WORK_LEASE_MICROS},
     },
@@ -88,7 +89,8 @@ where
         };
         let job = String::from_utf8_lossy(&delivery.payload).into_owned();
         // Background work yields the store to API requests.
-        match crate::store::background(handle(core.clone(), job.clone())).await {
+        let actor = if queue == PROVIDER_EVENT_QUEUE { Actor::ProviderWebhook } else { Actor::Scheduler };
+        match crate::store::background(state_log::acting(actor, handle(core.clone(), job.clone()))).await {
             Ok(()) => {
                 if let Err(err) = core.queue.ack(&delivery).await {
                     tracing::warn!(%queue, %job, error = %err, "ack failed; the job will be redelivered");
@@ -261,6 +263,12 @@ impl Scheduler {
     /// counted, skipped) or, when the store itself fails, per kind: one
     /// kind's trouble never stops the others.
     pub async fn pass(&mut self, core: &Core) -> PassReport {
+        // Boxed: a pass is a large future, and callers (tests among them)
+        // poll it on a thread's own stack.
+        state_log::acting(Actor::Scheduler, Box::pin(self.run_pass(core))).await
+    }
+
+    async fn run_pass(&mut self, core: &Core) -> PassReport {
         let mut report = PassReport::default();
         let now = core.now();
         let (handled, skipped) = walk_due(core, now, &mut self.transactions, |t| wake_transaction(core, t, now)).await;

@@ -85,7 +85,9 @@ where
         paygate.organization_id = tracing::field::Empty,
     );
     paygate_contract::telemetry::adopt_context(request.metadata(), &span);
-    Ok(handler.instrument(span).await)
+    // Authentication names the caller for the state-change log; until then
+    // (and for unauthenticated calls) changes are the system's.
+    Ok(crate::domain::state_log::acting(crate::domain::state_log::Actor::System, handler.instrument(span)).await)
 }
 
 fn replayed<T>(message: T, replayed: bool) -> Response<T> {

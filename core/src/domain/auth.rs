@@ -32,6 +32,14 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// Who the state-change log names: ids only.
+    pub fn actor(&self) -> super::state_log::Actor {
+        match &self.user {
+            Some(user) => super::state_log::Actor::User(user.id.clone()),
+            None => super::state_log::Actor::ApiKey(self.key_id.clone()),
+        }
+    }
+
     pub fn require(&self, scope: &'static str) -> CoreResult<()> {
         if self.scopes.iter().any(|s| s == scope) { Ok(()) } else { Err(CoreError::MissingScope(scope)) }
     }
@@ -96,7 +104,9 @@ impl Core {
             .map(str::trim)
             .ok_or_else(|| unauthenticated("api_key_missing", "send an API key as Authorization: Bearer sk_..."))?;
         if secret.starts_with("eyJ") && secret.len() <= 4096 {
-            return self.authenticate_user(secret, context).await;
+            let principal = self.authenticate_user(secret, context).await?;
+            super::state_log::set_actor(principal.actor());
+            return Ok(principal);
         }
         let invalid = || unauthenticated("api_key_invalid", "the API key is invalid or revoked");
         if !(secret.starts_with("sk_test_") || secret.starts_with("sk_live_")) || secret.len() > 200 {
@@ -111,13 +121,15 @@ impl Core {
         if key.revoked_at.is_some() {
             return Err(invalid());
         }
-        Ok(Principal {
+        let principal = Principal {
             organization_id: key.organization_id,
             key_id: key.id,
             scopes: key_permissions(&key.scopes),
             mode: key.mode,
             user: None,
             client_ip: context.ip.clone(),
-        })
+        };
+        super::state_log::set_actor(principal.actor());
+        Ok(principal)
     }
 }

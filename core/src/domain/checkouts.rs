@@ -223,6 +223,27 @@ pub const MAX_FAILED_ATTEMPTS: u32 = 5;
 impl Entity for Checkout {
     const COLLECTION: &'static str = "checkouts";
     const NAME: &'static str = "checkout";
+    const LOGS_STATE: bool = true;
+
+    fn state_changes(before: Option<&Self>, after: &Self) -> Vec<super::state_log::StateChange> {
+        let from = before.map_or(super::state_log::NONE, |b| b.status.as_str());
+        if before.is_some_and(|b| b.status == after.status) {
+            return Vec::new();
+        }
+        let mut change = super::state_log::StateChange::new(
+            "checkout",
+            &after.id,
+            &after.organization_id,
+            after.livemode,
+            from,
+            after.status.as_str(),
+        );
+        change.amount = Some(after.amount);
+        change.currency = Some(after.currency.clone());
+        change.parent_id = after.transaction_id.clone();
+        vec![change]
+    }
+
     fn id(&self) -> &str {
         &self.id
     }

@@ -124,6 +124,52 @@ pub struct IpnDelivery {
 impl Entity for IpnDelivery {
     const COLLECTION: &'static str = "ipn_deliveries";
     const NAME: &'static str = "IPN delivery";
+    const LOGS_STATE: bool = true;
+
+    /// Creation, every attempt booked (a failed one that leaves the
+    /// delivery pending is a change too: it is what an operator looks
+    /// for), and a resend.
+    fn state_changes(before: Option<&Self>, after: &Self) -> Vec<super::state_log::StateChange> {
+        use super::state_log::{NONE, StateChange, error_class};
+        let line = |from, to| {
+            let mut change =
+                StateChange::new("ipn_delivery", &after.id, &after.organization_id, after.livemode, from, to);
+            change.parent_id = Some(after.transaction_id.clone().unwrap_or_else(|| after.checkout_id.clone()));
+            change.event_type = Some(after.event_type.clone());
+            change
+        };
+        let Some(before) = before else {
+            return vec![line(NONE, after.status.as_str())];
+        };
+        let mut from = before.status.as_str();
+        let mut changes = Vec::new();
+        let new_attempts = after.attempts.len().saturating_sub(before.attempts.len());
+        for (index, attempt) in after.attempts.iter().enumerate().skip(before.attempts.len()) {
+            let last = index + 1 == after.attempts.len();
+            let succeeded = attempt.status_code.is_some_and(|code| (200..300).contains(&code));
+            let to = match (last, succeeded) {
+                (true, _) => after.status.as_str(),
+                (false, true) => DeliveryStatus::Succeeded.as_str(),
+                (false, false) => DeliveryStatus::Pending.as_str(),
+            };
+            let mut change = line(from, to);
+            change.attempt = Some(index + 1);
+            change.http_status = attempt.status_code;
+            change.error_class = match (attempt.status_code, attempt.error.as_deref()) {
+                (_, Some(error)) => Some(error_class(error)),
+                (Some(_), None) if !succeeded => Some("http_status"),
+                _ => None,
+            };
+            change.failed = !succeeded;
+            changes.push(change);
+            from = to;
+        }
+        if new_attempts == 0 && before.status != after.status {
+            changes.push(line(from, after.status.as_str()));
+        }
+        changes
+    }
+
     fn id(&self) -> &str {
         &self.id
     }

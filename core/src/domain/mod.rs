@@ -21,6 +21,7 @@ pub mod provider_accounts;
 pub mod provider_events;
 pub mod reports;
 pub mod sites;
+pub mod state_log;
 pub mod subscriptions;
 pub mod tax_rules;
 pub mod taxation;
@@ -211,6 +212,16 @@ pub trait Entity: Serialize + DeserializeOwned + Send + Sync {
     /// form it replaced). Runs once per write that took effect, never for
     /// an attempt that lost a race.
     fn observe_change(_before: &serde_json::Value, _after: &Self) {}
+
+    /// Whether writes compare the state before and after and log the
+    /// changes ([`Entity::state_changes`]).
+    const LOGS_STATE: bool = false;
+
+    /// The state changes between two stored versions, for the log
+    /// (`before` is `None` for a new entity).
+    fn state_changes(_before: Option<&Self>, _after: &Self) -> Vec<state_log::StateChange> {
+        Vec::new()
+    }
 }
 
 /// A merchant object: it belongs to one organization, in one mode (test or
@@ -276,7 +287,11 @@ pub fn from_document<T: DeserializeOwned>(document: Document) -> CoreResult<T> {
 impl Core {
     pub async fn insert<T: Entity>(&self, entity: &T) -> CoreResult<T> {
         let document = self.store.insert(T::COLLECTION, stored_body(entity)?).await?;
-        from_document(document)
+        let stored: T = from_document(document)?;
+        if T::LOGS_STATE {
+            state_log::log_changes(None, &stored);
+        }
+        Ok(stored)
     }
 
     pub async fn get<T: Entity>(&self, id: &str) -> CoreResult<Option<T>> {
@@ -294,6 +309,16 @@ impl Core {
         from_document(document)
     }
 
+    /// [`Core::replace`] for a caller holding the copy it changed: logs the
+    /// state changes from `before` once the write succeeded.
+    pub async fn replace_from<T: Entity>(&self, before: &T, entity: &T) -> CoreResult<T> {
+        let stored = self.replace(entity).await?;
+        if T::LOGS_STATE {
+            state_log::log_changes(Some(before), &stored);
+        }
+        Ok(stored)
+    }
+
     /// Reads, applies `change`, and writes back with compare-and-swap,
     /// retrying on a lost race. `change` decides from the fresh state each
     /// time, so a rule checked there holds at the moment of the write.
@@ -303,12 +328,23 @@ impl Core {
         F: FnMut(&mut T) -> CoreResult<()> + Send,
     {
         for _ in 0..64 {
-            let mut entity: T = self.get(id).await?.ok_or(CoreError::NotFound(T::NAME))?;
-            let before = if T::OBSERVED { Some(to_body(&entity)?) } else { None };
+            let document = self.store.get(T::COLLECTION, id).await?.ok_or(CoreError::NotFound(T::NAME))?;
+            // The state this write replaces, for the log: parsed twice
+            // rather than asking every entity to be Clone.
+            let before: Option<Box<T>> =
+                if T::LOGS_STATE { Some(Box::new(from_document(document.clone())?)) } else { None };
+            let mut entity: T = from_document(document)?;
+            let observed_before = if T::OBSERVED { Some(to_body(&entity)?) } else { None };
             change(&mut entity)?;
             match self.replace(&entity).await {
                 Err(CoreError::Store(StoreError::VersionConflict)) => continue,
-                other => return observed(before, other),
+                Ok(stored) => {
+                    if let Some(before) = &before {
+                        state_log::log_changes(Some(before.as_ref()), &stored);
+                    }
+                    return observed(observed_before, Ok(stored));
+                }
+                Err(err) => return Err(err),
             }
         }
         Err(CoreError::Internal(format!("{} {id}: too much contention", T::NAME)))
@@ -323,11 +359,18 @@ impl Core {
         F: FnMut(&mut T) -> CoreResult<()> + Send,
     {
         let id = entity.id().to_owned();
-        let before = if T::OBSERVED { Some(to_body(&entity)?) } else { None };
+        let before = T::LOGS_STATE.then(|| Box::new(entity.clone()));
+        let observed_before = if T::OBSERVED { Some(to_body(&entity)?) } else { None };
         change(&mut entity)?;
         match self.replace(&entity).await {
             Err(CoreError::Store(StoreError::VersionConflict)) => self.update(&id, change).await,
-            other => observed(before, other),
+            Ok(stored) => {
+                if let Some(before) = &before {
+                    state_log::log_changes(Some(before.as_ref()), &stored);
+                }
+                observed(observed_before, Ok(stored))
+            }
+            Err(err) => Err(err),
         }
     }
 

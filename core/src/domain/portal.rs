@@ -183,6 +183,12 @@ impl Core {
     /// The portal session an `authorization` value (`Bearer pt_…` or
     /// `Bearer pc_…`) stands for. Missing, unknown, expired or ended: 401.
     pub async fn authenticate_portal(&self, authorization: Option<&str>) -> CoreResult<PortalSession> {
+        let session = self.portal_session_for(authorization).await?;
+        crate::domain::state_log::set_actor(crate::domain::state_log::Actor::Customer);
+        Ok(session)
+    }
+
+    async fn portal_session_for(&self, authorization: Option<&str>) -> CoreResult<PortalSession> {
         let missing =
             || unauthenticated("portal_token_missing", "send the portal token as Authorization: Bearer pt_...");
         let value = authorization.ok_or_else(missing)?;

@@ -189,6 +189,12 @@ impl Core {
     /// Applies one stored event. Idempotent: an applied event is left
     /// alone, and every change it makes is a forward-only transition.
     pub async fn apply_provider_event(&self, id: &str) -> CoreResult<()> {
+        // Whoever hands the event on (a worker, the scheduler), the
+        // changes it makes are the provider's.
+        super::state_log::acting(super::state_log::Actor::ProviderWebhook, self.apply_stored_event(id)).await
+    }
+
+    async fn apply_stored_event(&self, id: &str) -> CoreResult<()> {
         let Some(record) = self.get::<ProviderEventRecord>(id).await? else { return Ok(()) };
         if record.status != EventStatus::Received {
             return Ok(());

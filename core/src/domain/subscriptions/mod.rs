@@ -311,6 +311,28 @@ pub enum Step {
 impl Entity for Subscription {
     const COLLECTION: &'static str = "subscriptions";
     const NAME: &'static str = "subscription";
+    const LOGS_STATE: bool = true;
+
+    fn state_changes(before: Option<&Self>, after: &Self) -> Vec<crate::domain::state_log::StateChange> {
+        use crate::domain::state_log::{NONE, StateChange};
+        if before.is_some_and(|b| b.status == after.status) {
+            return Vec::new();
+        }
+        let from = before.map_or(NONE, |b| b.status.as_str());
+        let mut change = StateChange::new(
+            "subscription",
+            &after.id,
+            &after.organization_id,
+            after.livemode,
+            from,
+            after.status.as_str(),
+        );
+        change.amount = Some(after.amount);
+        change.currency = Some(after.currency.clone());
+        change.failed = matches!(after.status, SubscriptionStatus::PastDue | SubscriptionStatus::Unpaid);
+        vec![change]
+    }
+
     fn id(&self) -> &str {
         &self.id
     }

@@ -3,7 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Entity, Owned, checkouts::CaptureMethod, taxation::SaleTax};
+use crate::domain::{
+    Entity, Owned,
+    checkouts::CaptureMethod,
+    state_log::{self, StateChange},
+    taxation::SaleTax,
+};
 use crate::{
     error::{CoreError, CoreResult},
     providers::PaymentMethod,
@@ -65,6 +70,16 @@ pub enum RefundStatus {
     Pending,
     Succeeded,
     Failed,
+}
+
+impl RefundStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -291,6 +306,56 @@ pub struct Transaction {
 impl Entity for Transaction {
     const COLLECTION: &'static str = "transactions";
     const NAME: &'static str = "transaction";
+    const LOGS_STATE: bool = true;
+
+    /// Every status the history gained (a write may pass through more than
+    /// one), then every refund that appeared or changed status.
+    fn state_changes(before: Option<&Self>, after: &Self) -> Vec<StateChange> {
+        let mut changes = Vec::new();
+        let known = before.map_or(0, |b| b.history.len());
+        let mut from = match before {
+            Some(before) => before.status.as_str(),
+            None => state_log::NONE,
+        };
+        for step in after.history.iter().skip(known) {
+            let to = step.status.as_str();
+            let mut change =
+                StateChange::new("transaction", &after.id, &after.organization_id, after.livemode, from, to);
+            change.parent_id = Some(after.checkout_id.clone());
+            change.amount = Some(after.amount);
+            change.currency = Some(after.currency.clone());
+            if step.status == TransactionStatus::Failed {
+                change.failed = true;
+                change.failure_code = after.failure_code.clone();
+            }
+            changes.push(change);
+            from = to;
+        }
+        for refund in &after.refunds {
+            let previous = before.and_then(|b| b.refunds.iter().find(|r| r.id == refund.id)).map(|r| r.status);
+            if previous == Some(refund.status) {
+                continue;
+            }
+            let mut change = StateChange::new(
+                "refund",
+                &refund.id,
+                &after.organization_id,
+                after.livemode,
+                previous.map_or(state_log::NONE, RefundStatus::as_str),
+                refund.status.as_str(),
+            );
+            change.parent_id = Some(after.id.clone());
+            change.amount = Some(refund.amount);
+            change.currency = Some(after.currency.clone());
+            if refund.status == RefundStatus::Failed {
+                change.failed = true;
+                change.failure_code = refund.failure_code.clone();
+            }
+            changes.push(change);
+        }
+        changes
+    }
+
     fn id(&self) -> &str {
         &self.id
     }

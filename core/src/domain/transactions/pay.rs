@@ -46,6 +46,8 @@ impl Core {
     /// processing (only one pay can win), then wakes a worker. The charge
     /// itself runs asynchronously.
     pub async fn pay(&self, checkout_id: &str, method: PaymentMethod) -> CoreResult<Transaction> {
+        // Only the payer on the checkout page calls this.
+        crate::domain::state_log::set_actor(crate::domain::state_log::Actor::Customer);
         let mut checkout = self.public_checkout(checkout_id).await?;
         let site = self.get::<Site>(&checkout.site_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))?;
         let provider = self.provider_client(site.provider_id.as_deref()).await?;

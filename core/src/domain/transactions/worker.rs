@@ -60,7 +60,7 @@ impl Core {
             }
             return Ok(());
         }
-        let mut claimed = transaction;
+        let mut claimed = transaction.clone();
         if claimed.status == TransactionStatus::Pending {
             claimed.transition(TransactionStatus::Processing, now)?;
             claimed.follow_up = false;
@@ -69,7 +69,7 @@ impl Core {
         claimed.attempts += 1;
         claimed.updated_at = now;
         claimed.refresh_needs_work();
-        let claimed = match self.replace(&claimed).await {
+        let claimed = match self.replace_from(&transaction, &claimed).await {
             Ok(claimed) => claimed,
             // Someone else claimed it first.
             Err(CoreError::Store(StoreError::VersionConflict)) => return Ok(()),
