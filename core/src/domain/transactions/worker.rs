@@ -33,9 +33,10 @@ impl Core {
         );
         paygate_contract::telemetry::link_to_origin(&span, transaction.trace_context.as_deref());
         let origin = transaction.trace_context.clone();
-        paygate_contract::telemetry::with_origin(origin, self.process_loaded_payment(transaction))
-            .instrument(span)
-            .await
+        // Boxed: a payment's future is large, and the callers that run it
+        // inline (a pay request, a subscription's charge) are deep already.
+        let processing = Box::pin(self.process_loaded_payment(transaction));
+        paygate_contract::telemetry::with_origin(origin, processing).instrument(span).await
     }
 
     async fn process_loaded_payment(&self, transaction: Transaction) -> CoreResult<()> {
