@@ -11,6 +11,7 @@
 //!
 //! `cargo run --release -p bench -- --help` lists the options.
 
+mod ratio;
 mod receiver;
 mod renewals;
 mod stats;
@@ -59,7 +60,8 @@ enum QueueKind {
                   With it, --main-url, --api-key, --site-id and --webhook-secret name an existing \
                   site; the target must accept http:// IPN URLs on 127.0.0.1 \
                   (PAYGATE_IPN_ALLOW_PRIVATE=1) and run on this machine.\n\
-                  `bench renewals --help`: subscriptions renewing on one test clock.",
+                  `bench renewals --help`: subscriptions renewing on one test clock.\n\
+                  `bench create-ratio --help`: create-checkout against a bare axum server (wrk).",
     args_conflicts_with_subcommands = true
 )]
 struct Args {
@@ -125,6 +127,10 @@ enum Mode {
     /// month: renewals/s, invoices issued, peak RSS, and checks that each
     /// renewed exactly once with gap-free invoice numbers.
     Renewals(renewals::RenewalArgs),
+    /// Create-checkout throughput with wrk against Paygate and against a
+    /// bare axum server parsing the same JSON, in alternating runs: both
+    /// figures and their ratio.
+    CreateRatio(ratio::RatioArgs),
 }
 
 fn seconds(value: f64, name: &str, allow_zero: bool) -> Result<Duration, BoxError> {
@@ -195,6 +201,12 @@ async fn start_in_process(args: &Args, setup: Setup) -> Result<Target, BoxError>
     // The receiver is http://127.0.0.1, which the SSRF guard refuses
     // unless development mode allows it.
     env.insert("PAYGATE_IPN_ALLOW_PRIVATE".to_owned(), "1".to_owned());
+    // Every simulated customer pays from 127.0.0.1: the per-address limit
+    // on pay attempts (against card testing) would stop the run.
+    env.insert("PAYGATE_PAY_RATE_LIMIT_PER_MINUTE".to_owned(), "0".to_owned());
+    if let Ok(value) = std::env::var("PAYGATE_EDGES_OVER_GRPC") {
+        env.insert("PAYGATE_EDGES_OVER_GRPC".to_owned(), value);
+    }
     env.insert("PAYGATE_SANDBOX_LATENCY_MS".to_owned(), args.provider_latency_ms.to_string());
     if let Some(workers) = args.workers {
         env.insert("PAYGATE_WORKERS".to_owned(), workers.to_string());
@@ -547,8 +559,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut args = Args::parse();
-    if let Some(Mode::Renewals(renewal_args)) = args.mode.take() {
-        return match renewals::run(renewal_args).await {
+    let mode_outcome = match args.mode.take() {
+        Some(Mode::Renewals(renewal_args)) => Some(renewals::run(renewal_args).await),
+        Some(Mode::CreateRatio(ratio_args)) => Some(ratio::run(ratio_args).await),
+        None => None,
+    };
+    if let Some(outcome) = mode_outcome {
+        return match outcome {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
             Err(err) => {
