@@ -221,7 +221,7 @@ pub async fn method_not_allowed() -> HttpError {
 
 /// Answers `GET /readyz`: 200 only when core reports SERVING. (`/healthz`
 /// is [`crate::metrics::healthz`]: alive, whatever core says.)
-pub async fn readyz(channel: tonic::transport::Channel) -> Response {
+pub async fn readyz(channel: crate::client::CoreChannel) -> Response {
     let mut client = tonic_health::pb::health_client::HealthClient::new(channel);
     let check = client.check(tonic_health::pb::HealthCheckRequest { service: String::new() });
     match tokio::time::timeout(std::time::Duration::from_secs(2), check).await {

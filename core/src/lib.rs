@@ -21,6 +21,7 @@ pub mod workers;
 
 use std::{future::Future, path::PathBuf, sync::Arc, time::Duration};
 
+use paygate_contract::client::CoreChannel;
 use paygate_contract::proto::v1::{
     api_key_service_server::ApiKeyServiceServer, audit_service_server::AuditServiceServer,
     auth_service_server::AuthServiceServer, checkout_service_server::CheckoutServiceServer,
@@ -252,6 +253,8 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
         provider_http,
         provider_clients: Default::default(),
         numbering: Default::default(),
+        cache: Default::default(),
+        inline_ipn: Default::default(),
         dns: match &config.dns_resolver {
             Some(resolver) => resolver.clone(),
             None => Arc::new(dns::SystemResolver::default()),
@@ -318,14 +321,18 @@ const SEALING_KEY_FILE: &str = "secret.key";
 /// connection. The edges forward at most 8 KiB per header, 32 KiB in all.
 const MAX_HEADER_LIST_BYTES: u32 = 256 * 1024;
 
-/// Serves core's gRPC API on `listener` until `shutdown` completes, then
-/// finishes in-flight calls and returns.
-pub async fn serve(
+/// Core's gRPC API as one set of routes: what [`serve`] answers on its
+/// listener and [`GrpcServices::in_process`] hands to the edges of
+/// `paygate all`. Both share one health reporter.
+pub struct GrpcServices {
     core: Core,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> CoreResult<()> {
-    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    routes: tonic::service::Routes,
+    health: tonic_health::server::HealthReporter,
+}
+
+/// Builds every gRPC service of core (health and reflection included).
+pub fn grpc_services(core: Core) -> CoreResult<GrpcServices> {
+    let (health, health_service) = tonic_health::server::health_reporter();
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(paygate_contract::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -335,18 +342,9 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(paygate_contract::FILE_DESCRIPTOR_SET)
         .build_v1alpha()
         .map_err(|err| CoreError::Internal(format!("reflection: {err}")))?;
-
-    let health_task = tokio::spawn(watch_health(core.clone(), health_reporter));
-    let gauges_task = tokio::spawn(workers::refresh_gauges(core.clone()));
-    let (stop_workers, workers_stop) = tokio::sync::watch::channel(false);
-    let mut workers = workers::spawn(core.clone(), workers_stop);
-    let api = api::GrpcApi::new(core);
-    let result = tonic::transport::Server::builder()
-        .accept_http1(true)
-        .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
-        .layer(tonic_web::GrpcWebLayer::new())
-        // Inside gRPC-web, so it reads the gRPC trailers of both kinds of call.
-        .layer(paygate_contract::metrics::GrpcMetricsLayer("core"))
+    let api = api::GrpcApi::new(core.clone());
+    let mut routes = tonic::service::Routes::builder();
+    routes
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_alpha)
@@ -370,7 +368,55 @@ pub async fn serve(
         .add_service(AuthServiceServer::new(api.clone()))
         .add_service(UserServiceServer::new(api.clone()))
         .add_service(AuditServiceServer::new(api.clone()))
-        .add_service(InvoiceServiceServer::new(api))
+        .add_service(InvoiceServiceServer::new(api));
+    Ok(GrpcServices { core, routes: routes.routes().prepare(), health })
+}
+
+impl GrpcServices {
+    /// A channel to these services in this process: each call goes through
+    /// the same metrics layer and the same generated service code as a call
+    /// over the network (metadata, authentication, spans, status mapping),
+    /// minus the socket, HTTP/2 framing and a task hop per call. Limited
+    /// to [`paygate_contract::client::CALL_TIMEOUT`] like a remote channel.
+    pub fn in_process(&self) -> CoreChannel {
+        let service = tower::ServiceBuilder::new()
+            .layer(tower::timeout::TimeoutLayer::new(paygate_contract::client::CALL_TIMEOUT))
+            .layer(paygate_contract::metrics::GrpcMetricsLayer("core"))
+            .service(self.routes.clone());
+        CoreChannel::in_process(service)
+    }
+}
+
+/// Serves core's gRPC API on `listener` until `shutdown` completes, then
+/// finishes in-flight calls and returns.
+pub async fn serve(
+    core: Core,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> CoreResult<()> {
+    serve_services(grpc_services(core)?, listener, shutdown).await
+}
+
+/// [`serve`] for services built already (whose in-process channel may be
+/// in use too).
+pub async fn serve_services(
+    services: GrpcServices,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> CoreResult<()> {
+    let GrpcServices { core, routes, health } = services;
+    let health_task = tokio::spawn(watch_health(core.clone(), health));
+    let gauges_task = tokio::spawn(workers::refresh_gauges(core.clone()));
+    let (stop_workers, workers_stop) = tokio::sync::watch::channel(false);
+    let mut workers = workers::spawn(core.clone(), workers_stop);
+    core.inline_ipn.open();
+    let result = tonic::transport::Server::builder()
+        .accept_http1(true)
+        .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
+        .layer(tonic_web::GrpcWebLayer::new())
+        // Inside gRPC-web, so it reads the gRPC trailers of both kinds of call.
+        .layer(paygate_contract::metrics::GrpcMetricsLayer("core"))
+        .add_routes(routes)
         .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), shutdown)
         .await
         .map_err(|err| CoreError::Internal(format!("grpc server: {err}")));
@@ -382,6 +428,9 @@ pub async fn serve(
         tokio::time::timeout(Duration::from_secs(30), async { while workers.join_next().await.is_some() {} }).await;
     if drained.is_err() {
         tracing::warn!("workers still busy after 30 s; stopping them");
+    }
+    if !core.inline_ipn.finish(Duration::from_secs(10)).await {
+        tracing::warn!("IPN attempts still running after 10 s; their leases hand them on");
     }
     result
 }

@@ -9,6 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, patch, post},
 };
+use paygate_contract::client::CoreChannel;
 use paygate_contract::{
     error::{ErrorType, HttpError},
     http::{AppJson, AppJsonOrEmpty, AppQuery, core_request, idempotency_key, with_replay_header},
@@ -18,7 +19,6 @@ use paygate_contract::{
     },
     wire::{self, List, ListQuery},
 };
-use tonic::transport::Channel;
 
 /// The refresh cookie, for browsers that ask for it at sign-in.
 pub const REFRESH_COOKIE: &str = "paygate_refresh";
@@ -27,15 +27,15 @@ const REFRESH_MAX_AGE_SECONDS: u64 = 7 * 24 * 3600;
 
 #[derive(Clone)]
 struct Clients {
-    auth: AuthServiceClient<Channel>,
-    users: UserServiceClient<Channel>,
-    audit: AuditServiceClient<Channel>,
+    auth: AuthServiceClient<CoreChannel>,
+    users: UserServiceClient<CoreChannel>,
+    audit: AuditServiceClient<CoreChannel>,
 }
 
 type ApiResult = Result<Response, HttpError>;
 
 /// The routes under `/api/v1`.
-pub fn routes<S: Clone + Send + Sync + 'static>(core: Channel) -> Router<S> {
+pub fn routes<S: Clone + Send + Sync + 'static>(core: CoreChannel) -> Router<S> {
     let clients = Clients {
         auth: AuthServiceClient::new(core.clone()),
         users: UserServiceClient::new(core.clone()),

@@ -16,6 +16,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{delete, get, post},
 };
+use paygate_contract::client::CoreChannel;
 use paygate_contract::{
     error::HttpError,
     http::{AppJson, AppJsonOrEmpty, AppQuery, MAX_BODY_BYTES, core_request, idempotency_key, with_replay_header},
@@ -33,27 +34,26 @@ use paygate_contract::{
     wire::{self, List, ListQuery},
 };
 use tokio::net::TcpListener;
-use tonic::transport::Channel;
 
 #[derive(Clone)]
 struct AppState {
-    channel: Channel,
-    checkouts: CheckoutServiceClient<Channel>,
-    sites: SiteServiceClient<Channel>,
-    keys: ApiKeyServiceClient<Channel>,
-    organizations: OrganizationServiceClient<Channel>,
-    transactions: TransactionServiceClient<Channel>,
-    ipn: IpnServiceClient<Channel>,
-    operations: OperationsServiceClient<Channel>,
-    tax: TaxServiceClient<Channel>,
-    invoices: InvoiceServiceClient<Channel>,
-    providers: ProviderServiceClient<Channel>,
-    customers: CustomerServiceClient<Channel>,
-    plans: PlanServiceClient<Channel>,
-    portal: PortalServiceClient<Channel>,
-    subscriptions: SubscriptionServiceClient<Channel>,
-    clocks: TestClockServiceClient<Channel>,
-    reports: ReportServiceClient<Channel>,
+    channel: CoreChannel,
+    checkouts: CheckoutServiceClient<CoreChannel>,
+    sites: SiteServiceClient<CoreChannel>,
+    keys: ApiKeyServiceClient<CoreChannel>,
+    organizations: OrganizationServiceClient<CoreChannel>,
+    transactions: TransactionServiceClient<CoreChannel>,
+    ipn: IpnServiceClient<CoreChannel>,
+    operations: OperationsServiceClient<CoreChannel>,
+    tax: TaxServiceClient<CoreChannel>,
+    invoices: InvoiceServiceClient<CoreChannel>,
+    providers: ProviderServiceClient<CoreChannel>,
+    customers: CustomerServiceClient<CoreChannel>,
+    plans: PlanServiceClient<CoreChannel>,
+    portal: PortalServiceClient<CoreChannel>,
+    subscriptions: SubscriptionServiceClient<CoreChannel>,
+    clocks: TestClockServiceClient<CoreChannel>,
+    reports: ReportServiceClient<CoreChannel>,
 }
 
 /// The largest export core sends: 10,000 rows of at most a few hundred
@@ -61,7 +61,7 @@ struct AppState {
 const MAX_EXPORT_BYTES: usize = 32 * 1024 * 1024;
 
 /// The Admin API router over a channel to core.
-pub fn router(core: Channel) -> Router {
+pub fn router(core: CoreChannel) -> Router {
     let state = AppState {
         checkouts: CheckoutServiceClient::new(core.clone()),
         sites: SiteServiceClient::new(core.clone()),
@@ -150,7 +150,7 @@ pub fn router(core: Channel) -> Router {
 /// Requests from `trusted_proxies` are attributed to the client their
 /// `X-Forwarded-For` names (in the audit log).
 pub async fn serve(
-    core: Channel,
+    core: CoreChannel,
     listener: TcpListener,
     limits: HttpLimits,
     trusted_proxies: TrustedProxies,

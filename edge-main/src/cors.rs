@@ -19,11 +19,11 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use paygate_contract::client::CoreChannel;
 use paygate_contract::{
     http::core_request,
     proto::v1::{self as pb, checkout_service_client::CheckoutServiceClient},
 };
-use tonic::transport::Channel;
 
 /// Every method of the runtime API.
 const ALLOWED_METHODS: &str = "GET, POST";
@@ -33,7 +33,7 @@ const ALLOWED_HEADERS: &str = "Content-Type";
 const MAX_AGE_SECONDS: &str = "600";
 
 pub(crate) async fn cors(
-    State(checkouts): State<CheckoutServiceClient<Channel>>,
+    State(checkouts): State<CheckoutServiceClient<CoreChannel>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -86,7 +86,7 @@ pub(crate) fn same_origin(headers: &HeaderMap, origin: &str) -> bool {
 }
 
 async fn origin_allowed(
-    mut checkouts: CheckoutServiceClient<Channel>,
+    mut checkouts: CheckoutServiceClient<CoreChannel>,
     lookup: tonic::Request<pb::GetCheckoutRequest>,
     origin: &str,
 ) -> bool {

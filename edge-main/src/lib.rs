@@ -19,6 +19,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
+use paygate_contract::client::CoreChannel;
 use paygate_contract::{
     error::HttpError,
     http::{AppJson, MAX_BODY_BYTES, core_request},
@@ -31,7 +32,6 @@ use paygate_contract::{
     wire,
 };
 use tokio::net::TcpListener;
-use tonic::transport::Channel;
 
 pub use page::StripeJs;
 pub use rate_limit::PayRateLimit;
@@ -47,16 +47,16 @@ pub struct MainEdgeOptions {
 
 #[derive(Clone)]
 struct AppState {
-    channel: Channel,
-    checkouts: CheckoutServiceClient<Channel>,
-    transactions: TransactionServiceClient<Channel>,
-    vat: VatServiceClient<Channel>,
-    hooks: ProviderHookServiceClient<Channel>,
-    portal: PortalServiceClient<Channel>,
+    channel: CoreChannel,
+    checkouts: CheckoutServiceClient<CoreChannel>,
+    transactions: TransactionServiceClient<CoreChannel>,
+    vat: VatServiceClient<CoreChannel>,
+    hooks: ProviderHookServiceClient<CoreChannel>,
+    portal: PortalServiceClient<CoreChannel>,
     stripe_js: std::sync::Arc<StripeJs>,
 }
 
-pub fn router(core: Channel, pay_rate_limit: PayRateLimit, stripe_js: StripeJs) -> Router {
+pub fn router(core: CoreChannel, pay_rate_limit: PayRateLimit, stripe_js: StripeJs) -> Router {
     let state = AppState {
         stripe_js: std::sync::Arc::new(stripe_js),
         checkouts: CheckoutServiceClient::new(core.clone()),
@@ -110,7 +110,7 @@ pub fn router(core: Channel, pay_rate_limit: PayRateLimit, stripe_js: StripeJs) 
 
 /// Serves the main edge on `listener` until `shutdown`, then drains.
 pub async fn serve(
-    core: Channel,
+    core: CoreChannel,
     listener: TcpListener,
     options: MainEdgeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,

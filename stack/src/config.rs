@@ -39,6 +39,10 @@ pub struct StackConfig {
     pub checkout_base_url: Option<String>,
     pub ipn_allow_private: bool,
     pub ipn_fast_retries: bool,
+    /// `PAYGATE_EDGES_OVER_GRPC=1`: in `paygate all`, the edges call core
+    /// over its gRPC listener as separate services do, instead of calling
+    /// its services in process (for comparing the two).
+    pub edges_over_grpc: bool,
     pub sandbox_latency: std::time::Duration,
     pub workers: usize,
     /// EU VIES REST base; `None` when `PAYGATE_VIES_URL=off`.
@@ -226,6 +230,7 @@ impl StackConfig {
             checkout_base_url: service_url(env, "PAYGATE_CHECKOUT_BASE_URL")?,
             ipn_allow_private: flag(env, "PAYGATE_IPN_ALLOW_PRIVATE")?,
             ipn_fast_retries: flag(env, "PAYGATE_IPN_FAST_RETRIES")?,
+            edges_over_grpc: flag(env, "PAYGATE_EDGES_OVER_GRPC")?,
             sandbox_latency: std::time::Duration::from_millis(number(env, "PAYGATE_SANDBOX_LATENCY_MS", 0, 60_000)?),
             workers: number(env, "PAYGATE_WORKERS", 32, 1024)?.max(1) as usize,
             platform_domains: env

@@ -5,6 +5,7 @@ pub mod config;
 
 use std::{future::Future, net::SocketAddr};
 
+use paygate_contract::client::CoreChannel;
 use paygate_core::{
     CoreError,
     domain::api_keys::{KeyMode, scopes},
@@ -94,8 +95,12 @@ fn local_addr(listener: &TcpListener) -> Result<SocketAddr, StackError> {
     listener.local_addr().map_err(|err| StackError::Service { service: "listener", message: err.to_string() })
 }
 
-fn channel(url: &str) -> Result<tonic::transport::Channel, StackError> {
+fn core_channel(in_process: Option<&CoreChannel>, url: &str) -> Result<CoreChannel, StackError> {
+    if let Some(channel) = in_process {
+        return Ok(channel.clone());
+    }
     paygate_contract::client::lazy_channel(url)
+        .map(paygate_contract::client::remote)
         .map_err(|err| StackError::Service { service: "client", message: err.to_string() })
 }
 
@@ -134,6 +139,9 @@ pub async fn start(config: &StackConfig, services: Services) -> Result<Running, 
 
     let (shutdown, receiver) = watch::channel(false);
     let mut tasks = JoinSet::new();
+    // In one process the edges call core's services directly; apart, over
+    // gRPC at core_url.
+    let mut in_process_core = None;
 
     if let Some(listener) = core_listener {
         let local_pdf = if services == Services::All { pdf_addr } else { None };
@@ -159,8 +167,12 @@ pub async fn start(config: &StackConfig, services: Services) -> Result<Running, 
                     .map_err(|err| StackError::Service { service: "core metrics", message: err.to_string() })
             });
         }
+        let grpc = paygate_core::grpc_services(core)?;
+        if services == Services::All && !config.edges_over_grpc {
+            in_process_core = Some(grpc.in_process());
+        }
         let stop = shutdown_signal(&receiver);
-        tasks.spawn(async move { Ok(paygate_core::serve(core, listener, stop).await?) });
+        tasks.spawn(async move { Ok(paygate_core::serve_services(grpc, listener, stop).await?) });
     }
     if let Some(metrics_listener) = pdf_metrics_listener {
         tracing::info!(addr = %local_addr(&metrics_listener)?, "pdf-worker metrics and health listening (HTTP)");
@@ -183,7 +195,7 @@ pub async fn start(config: &StackConfig, services: Services) -> Result<Running, 
     }
     if let Some(listener) = admin_listener {
         tracing::info!(addr = %local_addr(&listener)?, core = %core_url, "edge-admin listening (Admin API)");
-        let channel = channel(&core_url)?;
+        let channel = core_channel(in_process_core.as_ref(), &core_url)?;
         let stop = shutdown_signal(&receiver);
         let http = config.http;
         let trusted_proxies = config.pay_rate_limit.trusted_proxies.clone();
@@ -195,7 +207,7 @@ pub async fn start(config: &StackConfig, services: Services) -> Result<Running, 
     }
     if let Some(listener) = main_listener {
         tracing::info!(addr = %local_addr(&listener)?, core = %core_url, "edge-main listening (checkout API)");
-        let channel = channel(&core_url)?;
+        let channel = core_channel(in_process_core.as_ref(), &core_url)?;
         let stop = shutdown_signal(&receiver);
         let options = paygate_edge_main::MainEdgeOptions {
             http: config.http,

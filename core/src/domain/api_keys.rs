@@ -100,6 +100,7 @@ pub struct ApiKey {
 
 impl Entity for ApiKey {
     const COLLECTION: &'static str = "api_keys";
+    const CACHED: bool = true;
     const NAME: &'static str = "API key";
     fn id(&self) -> &str {
         &self.id

@@ -2,8 +2,10 @@
 //! resolved by its hash, with its scopes; or a signed-in user's access
 //! token (a JWT), with their role's permissions.
 
+use std::sync::Arc;
+
 use super::{
-    Core, Owned,
+    Core, Entity, Owned,
     api_keys::{ApiKey, KeyMode},
     identity::{
         sessions::{RequestContext, UserActor},
@@ -66,6 +68,25 @@ fn unauthenticated(code: &'static str, message: &str) -> CoreError {
 }
 
 impl Core {
+    /// The key whose secret this is, through the read cache: every API
+    /// request asks, and a key changes only when it is revoked (which
+    /// forgets the cache here at once, and on other replicas within the
+    /// cache's time to live).
+    async fn api_key_by_secret(&self, secret: &str) -> CoreResult<Option<Arc<ApiKey>>> {
+        let hash = sha256_hex(secret.as_bytes());
+        let collection = <ApiKey as Entity>::COLLECTION;
+        if let Some(key) = self.cache.get::<ApiKey>(collection, &hash) {
+            return Ok(Some(key));
+        }
+        let read_at = std::time::Instant::now();
+        let Some(document) = self.store.find_one(collection, "keyHash", &hash.clone().into()).await? else {
+            return Ok(None);
+        };
+        let key = Arc::new(super::from_document::<ApiKey>(document)?);
+        self.cache.put(collection, &hash, Arc::clone(&key), read_at);
+        Ok(Some(key))
+    }
+
     /// Resolves the `authorization` value and checks `scope`. A missing,
     /// malformed, unknown or revoked key (or an invalid, expired or ended
     /// access token) is 401; a missing permission 403.
@@ -112,18 +133,13 @@ impl Core {
         if !(secret.starts_with("sk_test_") || secret.starts_with("sk_live_")) || secret.len() > 200 {
             return Err(invalid());
         }
-        let hash = sha256_hex(secret.as_bytes());
-        let document = self.store.find_one(<ApiKey as super::Entity>::COLLECTION, "keyHash", &hash.into()).await?;
-        let key: ApiKey = match document {
-            Some(document) => super::from_document(document)?,
-            None => return Err(invalid()),
-        };
+        let key = self.api_key_by_secret(secret).await?.ok_or_else(invalid)?;
         if key.revoked_at.is_some() {
             return Err(invalid());
         }
         let principal = Principal {
-            organization_id: key.organization_id,
-            key_id: key.id,
+            organization_id: key.organization_id.clone(),
+            key_id: key.id.clone(),
             scopes: key_permissions(&key.scopes),
             mode: key.mode,
             user: None,

@@ -62,6 +62,7 @@ pub struct CheckoutDomain {
 
 impl Entity for CheckoutDomain {
     const COLLECTION: &'static str = "checkout_domains";
+    const CACHED: bool = true;
     const NAME: &'static str = "domain";
     fn id(&self) -> &str {
         &self.id
@@ -163,7 +164,9 @@ impl Core {
             if !abandoned {
                 return Err(taken());
             }
-            match self.store.delete_version(CheckoutDomain::COLLECTION, domain, existing.version).await {
+            let deleted = self.store.delete_version(CheckoutDomain::COLLECTION, domain, existing.version).await;
+            self.cache.forget(CheckoutDomain::COLLECTION);
+            match deleted {
                 Ok(()) | Err(StoreError::NotFound | StoreError::VersionConflict) => {}
                 Err(err) => return Err(err.into()),
             }
@@ -250,17 +253,33 @@ impl Core {
         domain: &str,
     ) -> CoreResult<CheckoutDomain> {
         let claim = self.owned_domain(principal, site_id, domain).await?;
-        self.store.delete(CheckoutDomain::COLLECTION, &claim.id).await?;
+        let deleted = self.store.delete(CheckoutDomain::COLLECTION, &claim.id).await;
+        self.cache.forget(CheckoutDomain::COLLECTION);
+        deleted?;
         Ok(claim)
     }
 
     /// Every domain the site holds, oldest first.
+    /// Removes a claim a failed site creation made.
+    pub(crate) async fn release_domain(&self, domain: &str) -> CoreResult<bool> {
+        let deleted = self.store.delete(CheckoutDomain::COLLECTION, domain).await;
+        self.cache.forget(CheckoutDomain::COLLECTION);
+        Ok(deleted?)
+    }
+
+    /// Through the read cache: every checkout's `paymentUrl` asks.
     pub async fn site_domains(&self, site_id: &str) -> CoreResult<Vec<CheckoutDomain>> {
+        let cache_key = format!("site:{site_id}");
+        if let Some(domains) = self.cache.get::<Vec<CheckoutDomain>>(CheckoutDomain::COLLECTION, &cache_key) {
+            return Ok(domains.as_ref().clone());
+        }
+        let read_at = std::time::Instant::now();
         let page = Page { limit: MAX_DOMAINS_PER_SITE * 2, starting_after: None };
         let result = self.store.find(CheckoutDomain::COLLECTION, &vec![("siteId", site_id.into())], &page).await?;
         let mut domains: Vec<CheckoutDomain> =
             result.data.into_iter().map(super::from_document).collect::<CoreResult<_>>()?;
         domains.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+        self.cache.put(CheckoutDomain::COLLECTION, &cache_key, std::sync::Arc::new(domains.clone()), read_at);
         Ok(domains)
     }
 

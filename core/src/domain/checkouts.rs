@@ -535,7 +535,12 @@ impl Core {
                     .into(),
             });
         }
-        let fingerprint = super::idempotency::fingerprint(&(site_id, &request))?;
+        // Only a keyed request is compared with an earlier one.
+        let fingerprint = if idempotency_key.is_empty() {
+            String::new()
+        } else {
+            super::idempotency::fingerprint(&(site_id, &request))?
+        };
         let mode = CheckoutMode::parse_requested(request.mode.trim())
             .ok_or_else(|| CoreError::field("mode", "mode_invalid", "mode must be \"payment\" or \"subscription\""))?;
         let sold = self.checkout_sale(principal, &site, mode, &request).await?;

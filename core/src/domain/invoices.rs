@@ -410,7 +410,7 @@ impl Core {
         // (its test clock's time, when it lives on one).
         let issued_at = transaction.billed_at.unwrap_or_else(now_micros);
         let org = self
-            .get::<Organization>(&transaction.organization_id)
+            .get_cached::<Organization>(&transaction.organization_id)
             .await?
             .ok_or(CoreError::NotFound(Organization::NAME))?;
         let invoice_id = derived_id("inv", &transaction.id);

@@ -8,7 +8,7 @@
 use std::{
     collections::HashMap,
     net::SocketAddr,
-    sync::{Mutex, PoisonError},
+    sync::{Arc, Mutex, PoisonError},
     time::{Duration, Instant},
 };
 
@@ -194,6 +194,46 @@ impl Owned for IpnDelivery {
     }
 }
 
+/// At most this many first attempts run straight from the code that
+/// recorded their events; beyond that, events go through the IPN queue.
+pub const INLINE_FIRST_ATTEMPTS: usize = 64;
+
+/// The first attempts running in this process: started without the queue,
+/// and waited for at shutdown. Closed (every event goes through the queue)
+/// until [`InlineAttempts::open`]: only a core whose dispatchers run makes
+/// attempts itself.
+#[derive(Debug)]
+pub struct InlineAttempts(Arc<tokio::sync::Semaphore>);
+
+impl Default for InlineAttempts {
+    fn default() -> Self {
+        Self(Arc::new(tokio::sync::Semaphore::new(0)))
+    }
+}
+
+impl InlineAttempts {
+    pub fn open(&self) {
+        self.0.add_permits(INLINE_FIRST_ATTEMPTS);
+    }
+
+    fn try_start(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        Arc::clone(&self.0).try_acquire_owned().ok()
+    }
+
+    /// Waits until no first attempt is running, or `limit` has passed, and
+    /// starts no more of them (events go through the queue from then on).
+    pub async fn finish(&self, limit: std::time::Duration) -> bool {
+        let all = u32::try_from(INLINE_FIRST_ATTEMPTS).unwrap_or(u32::MAX);
+        match tokio::time::timeout(limit, self.0.acquire_many(all)).await {
+            Ok(Ok(permits)) => {
+                permits.forget();
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Whose an event is: the tenant, the site and the checkout (empty for a
 /// subscription sold without one) its delivery is listed under.
 struct EventScope<'a> {
@@ -307,7 +347,7 @@ impl Core {
         if let Some(url) = &checkout.ipn_url {
             return Ok(Some(url.clone()));
         }
-        Ok(self.get::<super::sites::Site>(&checkout.site_id).await?.and_then(|site| site.ipn_url))
+        Ok(self.get_cached::<super::sites::Site>(&checkout.site_id).await?.and_then(|site| site.ipn_url))
     }
 
     /// Records a subscription's pending events (each once: the id derives
@@ -315,7 +355,7 @@ impl Core {
     pub(crate) async fn record_subscription_events(&self, subscription: &Subscription) -> CoreResult<()> {
         let url = match &subscription.ipn_url {
             Some(url) => Some(url.clone()),
-            None => self.get::<super::sites::Site>(&subscription.site_id).await?.and_then(|site| site.ipn_url),
+            None => self.get_cached::<super::sites::Site>(&subscription.site_id).await?.and_then(|site| site.ipn_url),
         };
         let Some(url) = url else { return Ok(()) };
         let scope = EventScope {
@@ -369,6 +409,7 @@ impl Core {
         let payload =
             serde_json::to_string(&event).map_err(|err| CoreError::Internal(format!("IPN payload: {err}")))?;
         let now = self.now();
+        let inline = self.inline_ipn.try_start();
         let delivery = IpnDelivery {
             id,
             trace_context: paygate_contract::telemetry::origin_traceparent(),
@@ -385,15 +426,24 @@ impl Core {
             status: DeliveryStatus::Pending,
             attempts: Vec::new(),
             next_attempt_at: now,
-            lease_until: 0,
-            // Published right below.
-            queued_until: now + REQUEUE_AFTER_MICROS,
+            // Claimed by this process for the first attempt, which starts
+            // right below; the lease runs out if it dies first.
+            lease_until: if inline.is_some() { now + DELIVERY_LEASE_MICROS } else { 0 },
+            // Otherwise published right below.
+            queued_until: if inline.is_some() { 0 } else { now + REQUEUE_AFTER_MICROS },
             needs_work: true,
         };
         match self.insert(&delivery).await {
-            Ok(_) => {
-                if let Err(err) = self.queue.publish(IPN_QUEUE, delivery.id.as_bytes()).await {
-                    tracing::warn!(error = %err, event = %delivery.id, "IPN job not published; the scheduler will");
+            Ok(stored) => {
+                match inline {
+                    Some(permit) => {
+                        tokio::spawn(self.clone().first_attempt(stored, permit));
+                    }
+                    None => {
+                        if let Err(err) = self.queue.publish(IPN_QUEUE, delivery.id.as_bytes()).await {
+                            tracing::warn!(error = %err, event = %delivery.id, "IPN job not published; the scheduler will");
+                        }
+                    }
                 }
                 Ok(())
             }
@@ -487,6 +537,32 @@ impl Core {
             Err(CoreError::Store(StoreError::VersionConflict)) => return Ok(false),
             Err(err) => return Err(err),
         };
+        self.attempt_and_book(claimed).await
+    }
+
+    /// The first attempt of a delivery recorded with this process's lease:
+    /// no queue round trip and no claim, since the lease was taken with
+    /// the insert. Runs like a dispatcher's job (background store lane,
+    /// the scheduler as actor); if it fails or the process dies, the lease
+    /// runs out and the scheduler hands the delivery to a dispatcher.
+    async fn first_attempt(self, delivery: IpnDelivery, _running: tokio::sync::OwnedSemaphorePermit) {
+        let id = delivery.id.clone();
+        let attempts = async {
+            let mut retry_now = self.attempt_and_book(delivery).await?;
+            while retry_now {
+                retry_now = self.deliver_ipn(&id).await?;
+            }
+            CoreResult::Ok(())
+        };
+        let outcome = crate::store::background(super::state_log::acting(super::state_log::Actor::Scheduler, attempts));
+        if let Err(err) = outcome.await {
+            tracing::warn!(event = %id, error = %err, "first IPN attempt not booked; the scheduler retries it");
+        }
+    }
+
+    /// Makes one attempt of a delivery this process holds the lease of and
+    /// books the outcome. Returns whether another attempt is due now.
+    async fn attempt_and_book(&self, claimed: IpnDelivery) -> CoreResult<bool> {
         // One span per attempt, linked to the request behind the event.
         let span = tracing::info_span!(
             "ipn.deliver",
@@ -545,7 +621,7 @@ impl Core {
             },
             retry_after: None,
         };
-        let (secret, previous) = match self.get::<Site>(&delivery.site_id).await {
+        let (secret, previous) = match self.get_cached::<Site>(&delivery.site_id).await {
             Ok(Some(site)) => match (self.webhook_secret(&site), self.previous_webhook_secret(&site)) {
                 (Ok(secret), Ok(previous)) => (secret, previous),
                 _ => return failed("the site's signing secret could not be opened".into()),

@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod cache;
 pub mod checkout_domains;
 pub mod checkouts;
 mod countries;
@@ -179,6 +180,10 @@ pub struct Core {
     pub provider_clients: Arc<provider_accounts::ProviderClients>,
     /// Issuers of numbered documents, queued per sequence.
     pub numbering: Arc<numbering::Numbering>,
+    /// Recently read API keys, sites and organizations.
+    pub cache: Arc<cache::ReadCache>,
+    /// IPN first attempts made without the queue.
+    pub inline_ipn: Arc<ipn::InlineAttempts>,
 }
 
 /// Microseconds since the Unix epoch: the store's `createdAt` unit.
@@ -212,6 +217,12 @@ pub trait Entity: Serialize + DeserializeOwned + Send + Sync {
     /// form it replaced). Runs once per write that took effect, never for
     /// an attempt that lost a race.
     fn observe_change(_before: &serde_json::Value, _after: &Self) {}
+
+    /// Read on nearly every request and rarely written: reads through
+    /// [`Core::get_cached`] may be served from [`cache::ReadCache`] (at most
+    /// [`cache::ReadCache::TTL`] old), and every write through [`Core`]
+    /// forgets the collection's cached entries.
+    const CACHED: bool = false;
 
     /// Whether writes compare the state before and after and log the
     /// changes ([`Entity::state_changes`]).
@@ -286,8 +297,9 @@ pub fn from_document<T: DeserializeOwned>(document: Document) -> CoreResult<T> {
 
 impl Core {
     pub async fn insert<T: Entity>(&self, entity: &T) -> CoreResult<T> {
-        let document = self.store.insert(T::COLLECTION, stored_body(entity)?).await?;
-        let stored: T = from_document(document)?;
+        let document = self.store.insert(T::COLLECTION, stored_body(entity)?).await;
+        self.forget_cached::<T>();
+        let stored: T = from_document(document?)?;
         if T::LOGS_STATE {
             state_log::log_changes(None, &stored);
         }
@@ -305,8 +317,34 @@ impl Core {
     /// was read. Returns the stored entity with its new version.
     pub async fn replace<T: Entity>(&self, entity: &T) -> CoreResult<T> {
         let document =
-            self.store.compare_and_swap(T::COLLECTION, entity.id(), entity.version(), stored_body(entity)?).await?;
-        from_document(document)
+            self.store.compare_and_swap(T::COLLECTION, entity.id(), entity.version(), stored_body(entity)?).await;
+        self.forget_cached::<T>();
+        from_document(document?)
+    }
+
+    /// After a write to a cached collection, even a failed one (it may have
+    /// taken effect before the error was seen).
+    fn forget_cached<T: Entity>(&self) {
+        if T::CACHED {
+            self.cache.forget(T::COLLECTION);
+        }
+    }
+
+    /// [`Core::get`] through the read cache for the entities that allow it
+    /// ([`Entity::CACHED`]); a plain read for the others.
+    pub async fn get_cached<T: Entity + Clone + 'static>(&self, id: &str) -> CoreResult<Option<T>> {
+        if !T::CACHED {
+            return self.get(id).await;
+        }
+        if let Some(hit) = self.cache.get::<T>(T::COLLECTION, id) {
+            return Ok(Some(T::clone(&hit)));
+        }
+        let read_at = std::time::Instant::now();
+        let found = self.get::<T>(id).await?;
+        if let Some(entity) = &found {
+            self.cache.put(T::COLLECTION, id, Arc::new(entity.clone()), read_at);
+        }
+        Ok(found)
     }
 
     /// [`Core::replace`] for a caller holding the copy it changed: logs the
@@ -417,11 +455,11 @@ impl Core {
     /// The caller's object of kind `T` with this id. Another organization's
     /// object, or one of the other mode, answers exactly like an unknown id,
     /// so no caller learns that it exists.
-    pub async fn owned<T: Owned>(&self, principal: &auth::Principal, id: &str) -> CoreResult<T> {
+    pub async fn owned<T: Owned + Clone + 'static>(&self, principal: &auth::Principal, id: &str) -> CoreResult<T> {
         if !crate::ids::is_id(T::ID_PREFIX, id) {
             return Err(CoreError::NotFound(T::NAME));
         }
-        match self.get::<T>(id).await? {
+        match self.get_cached::<T>(id).await? {
             Some(item) if principal.owns(&item) => Ok(item),
             _ => Err(CoreError::NotFound(T::NAME)),
         }
@@ -482,6 +520,8 @@ pub(crate) fn test_core(store: Arc<dyn Store>, idempotency_lock_micros: i64) -> 
         provider_http: reqwest::Client::new(),
         provider_clients: Default::default(),
         numbering: Default::default(),
+        cache: Default::default(),
+        inline_ipn: Default::default(),
         ipn_clients: Default::default(),
         clock: Arc::new(crate::clock::SystemClock),
         dns: Arc::new(crate::dns::PublishedTxtRecords::default()),

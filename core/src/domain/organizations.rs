@@ -59,6 +59,7 @@ pub struct Organization {
 
 impl Entity for Organization {
     const COLLECTION: &'static str = "organizations";
+    const CACHED: bool = true;
     const NAME: &'static str = "organization";
     fn id(&self) -> &str {
         &self.id
@@ -207,7 +208,9 @@ impl Core {
     }
 
     pub async fn current_organization(&self, principal: &Principal) -> CoreResult<Organization> {
-        self.get::<Organization>(&principal.organization_id).await?.ok_or(CoreError::NotFound(Organization::NAME))
+        self.get_cached::<Organization>(&principal.organization_id)
+            .await?
+            .ok_or(CoreError::NotFound(Organization::NAME))
     }
 
     /// Updates the seller details printed on future invoices (issued ones

@@ -281,7 +281,7 @@ impl Core {
     pub async fn portal_view(&self, session: &PortalSession) -> CoreResult<(Customer, String)> {
         let customer = self.get::<Customer>(&session.customer_id).await?.ok_or(CoreError::NotFound(Customer::NAME))?;
         let merchant =
-            self.get::<Organization>(&session.organization_id).await?.map(|org| org.name).unwrap_or_default();
+            self.get_cached::<Organization>(&session.organization_id).await?.map(|org| org.name).unwrap_or_default();
         Ok((customer, merchant))
     }
 

@@ -114,6 +114,7 @@ pub const WEBHOOK_SECRET_OVERLAP_MICROS: i64 = 24 * 3600 * 1_000_000;
 
 impl Entity for Site {
     const COLLECTION: &'static str = "sites";
+    const CACHED: bool = true;
     const NAME: &'static str = "site";
     fn id(&self) -> &str {
         &self.id
@@ -209,8 +210,7 @@ impl Core {
             Ok(site) => Ok((site, secret)),
             Err(err) => {
                 if let Some(domain) = &domain
-                    && let Err(cleanup) =
-                        self.store.delete(super::checkout_domains::CheckoutDomain::COLLECTION, domain).await
+                    && let Err(cleanup) = self.release_domain(domain).await
                 {
                     tracing::warn!(site = %site.id, error = %cleanup, "releasing the domain of a site not created");
                 }
@@ -268,7 +268,7 @@ impl Core {
     /// found, exactly like the public checkout view.
     pub async fn checkout_origins(&self, checkout_id: &str) -> CoreResult<Vec<String>> {
         let checkout = self.public_checkout(checkout_id).await?;
-        Ok(self.get::<Site>(&checkout.site_id).await?.map(|site| site.allowed_origins).unwrap_or_default())
+        Ok(self.get_cached::<Site>(&checkout.site_id).await?.map(|site| site.allowed_origins).unwrap_or_default())
     }
 
     pub async fn list_sites(&self, principal: &Principal, page: &Page) -> CoreResult<(Vec<Site>, bool)> {

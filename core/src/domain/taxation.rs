@@ -54,7 +54,7 @@ impl Core {
     /// lines add up to the amount charged.
     pub async fn assess_tax(&self, checkout: &Checkout, at: i64) -> CoreResult<SaleTax> {
         let org = self
-            .get::<Organization>(&checkout.organization_id)
+            .get_cached::<Organization>(&checkout.organization_id)
             .await?
             .ok_or(CoreError::NotFound(Organization::NAME))?;
         let address = checkout.customer.as_ref().and_then(|c| c.address.as_ref());

@@ -126,7 +126,8 @@ async fn health_reports_core() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     // Nothing serves port 1: the core is unreachable.
-    let channel = paygate_contract::client::lazy_channel("http://127.0.0.1:1").unwrap();
+    let channel =
+        paygate_contract::client::remote(paygate_contract::client::lazy_channel("http://127.0.0.1:1").unwrap());
     let server = tokio::spawn(paygate_edge_admin::serve(
         channel,
         listener,

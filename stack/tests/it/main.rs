@@ -6,6 +6,7 @@ mod admin_panel;
 mod admin_users;
 mod billing;
 mod binary;
+mod caching;
 mod caddy;
 mod checkout_page;
 mod checkouts;

@@ -378,7 +378,7 @@ impl Core {
 
     /// The organization's dunning schedule (days after the failed charge).
     async fn retry_days(&self, organization_id: &str) -> CoreResult<Vec<u32>> {
-        let organization = self.get::<Organization>(organization_id).await?;
+        let organization = self.get_cached::<Organization>(organization_id).await?;
         Ok(organization.and_then(|o| o.dunning_retry_days).unwrap_or_else(|| DEFAULT_RETRY_DAYS.to_vec()))
     }
 

@@ -372,7 +372,7 @@ impl Core {
         }
         let plan_id = checkout.plan_id.as_deref().unwrap_or_default();
         let plan = self.get::<Plan>(plan_id).await?.ok_or(CoreError::NotFound(Plan::NAME))?;
-        let site = self.get::<Site>(&checkout.site_id).await?.ok_or(CoreError::NotFound(Site::NAME))?;
+        let site = self.get_cached::<Site>(&checkout.site_id).await?.ok_or(CoreError::NotFound(Site::NAME))?;
         let customer = self.checkout_customer(checkout).await?;
         let now = self.subscription_now(customer.test_clock_id.as_deref()).await?;
         let start = Start { now, trial_days: checkout.trial_days, paid_first_period: checkout.trial_days == 0 };

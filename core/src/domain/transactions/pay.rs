@@ -49,7 +49,7 @@ impl Core {
         // Only the payer on the checkout page calls this.
         crate::domain::state_log::set_actor(crate::domain::state_log::Actor::Customer);
         let mut checkout = self.public_checkout(checkout_id).await?;
-        let site = self.get::<Site>(&checkout.site_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))?;
+        let site = self.get_cached::<Site>(&checkout.site_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))?;
         let provider = self.provider_client(site.provider_id.as_deref()).await?;
         if checkout.status == CheckoutStatus::Processing
             && let Some(previous) = &checkout.transaction_id
