@@ -35,8 +35,11 @@ use paygate_contract::{
 };
 use tokio::net::TcpListener;
 
-#[derive(Clone)]
-struct AppState {
+/// What every handler shares, behind one reference count: a request clones
+/// the one client it calls, not all of them.
+type AppState = Arc<Clients>;
+
+struct Clients {
     channel: CoreChannel,
     checkouts: CheckoutServiceClient<CoreChannel>,
     sites: SiteServiceClient<CoreChannel>,
@@ -62,7 +65,7 @@ const MAX_EXPORT_BYTES: usize = 32 * 1024 * 1024;
 
 /// The Admin API router over a channel to core.
 pub fn router(core: CoreChannel) -> Router {
-    let state = AppState {
+    let state = Clients {
         checkouts: CheckoutServiceClient::new(core.clone()),
         sites: SiteServiceClient::new(core.clone()),
         keys: ApiKeyServiceClient::new(core.clone()),
@@ -142,7 +145,7 @@ pub fn router(core: CoreChannel) -> Router {
         .fallback(panel::fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(paygate_contract::http::close_after_oversized_body))
-        .with_state(state)
+        .with_state(Arc::new(state))
 }
 
 /// Serves the Admin API on `listener` within `limits` until `shutdown`,
@@ -177,7 +180,7 @@ async fn attribute_client(
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    paygate_contract::http::readyz(state.channel).await
+    paygate_contract::http::readyz(state.channel.clone()).await
 }
 
 type ApiResult = Result<Response, HttpError>;
@@ -188,24 +191,24 @@ async fn openapi_document() -> Response {
 }
 
 async fn create_checkout(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(site_id): Path<String>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::CreateCheckoutRequest>,
 ) -> ApiResult {
     let message = body.into_proto(site_id, idempotency_key(&headers)?)?;
-    let response = state.checkouts.create_checkout(core_request(&headers, message)).await?;
+    let response = state.checkouts.clone().create_checkout(core_request(&headers, message)).await?;
     let created = (StatusCode::CREATED, Json(wire::Checkout::from(response.get_ref()))).into_response();
     Ok(with_replay_header(response.metadata(), created))
 }
 
-async fn get_checkout(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
-    let response = state.checkouts.get_checkout(core_request(&headers, pb::GetCheckoutRequest { id })).await?;
+async fn get_checkout(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.checkouts.clone().get_checkout(core_request(&headers, pb::GetCheckoutRequest { id })).await?;
     Ok(Json(wire::Checkout::from(response.get_ref())).into_response())
 }
 
 async fn list_checkouts(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
@@ -214,170 +217,171 @@ async fn list_checkouts(
         status: query.checkout_status()? as i32,
         page: Some(query.page()),
     };
-    let response = state.checkouts.list_checkouts(core_request(&headers, message)).await?.into_inner();
+    let response = state.checkouts.clone().list_checkouts(core_request(&headers, message)).await?.into_inner();
     Ok(Json(List::<wire::Checkout>::of(&response.data, response.has_more)).into_response())
 }
 
 async fn create_site(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::CreateSiteRequest>,
 ) -> ApiResult {
     let message = body.into_proto(idempotency_key(&headers)?);
-    let response = state.sites.create_site(core_request(&headers, message)).await?;
+    let response = state.sites.clone().create_site(core_request(&headers, message)).await?;
     let created = (StatusCode::CREATED, Json(wire::SiteWithSecret::from(response.get_ref()))).into_response();
     Ok(with_replay_header(response.metadata(), created))
 }
 
 async fn create_provider(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::CreateProviderRequest>,
 ) -> ApiResult {
     let message = body.into_proto(idempotency_key(&headers)?);
-    let response = state.providers.create_provider(core_request(&headers, message)).await?;
+    let response = state.providers.clone().create_provider(core_request(&headers, message)).await?;
     let created = (StatusCode::CREATED, Json(wire::ProviderWithSecret::from(response.get_ref()))).into_response();
     Ok(with_replay_header(response.metadata(), created))
 }
 
 async fn list_providers(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
     let message = pb::ListProvidersRequest { page: Some(query.page()) };
-    let response = state.providers.list_providers(core_request(&headers, message)).await?.into_inner();
+    let response = state.providers.clone().list_providers(core_request(&headers, message)).await?.into_inner();
     Ok(Json(List::<wire::Provider>::of(&response.data, response.has_more)).into_response())
 }
 
-async fn get_provider(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
-    let response = state.providers.get_provider(core_request(&headers, pb::GetProviderRequest { id })).await?;
+async fn get_provider(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.providers.clone().get_provider(core_request(&headers, pb::GetProviderRequest { id })).await?;
     Ok(Json(wire::Provider::from(response.get_ref())).into_response())
 }
 
 async fn update_provider(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::UpdateProviderRequest>,
 ) -> ApiResult {
-    let response = state.providers.update_provider(core_request(&headers, body.into_proto(id))).await?;
+    let response = state.providers.clone().update_provider(core_request(&headers, body.into_proto(id))).await?;
     Ok(Json(wire::Provider::from(response.get_ref())).into_response())
 }
 
-async fn delete_provider(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
-    let response = state.providers.delete_provider(core_request(&headers, pb::GetProviderRequest { id })).await?;
+async fn delete_provider(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response =
+        state.providers.clone().delete_provider(core_request(&headers, pb::GetProviderRequest { id })).await?;
     Ok(Json(wire::DeletedProvider::from(response.get_ref())).into_response())
 }
 
 async fn emit_sandbox_event(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::SandboxEventRequest>,
 ) -> ApiResult {
-    let response = state.providers.emit_sandbox_event(core_request(&headers, body.into_proto(id))).await?;
+    let response = state.providers.clone().emit_sandbox_event(core_request(&headers, body.into_proto(id))).await?;
     Ok(Json(wire::SandboxEvent::from(response.get_ref())).into_response())
 }
 
 async fn create_customer(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::CustomerRequest>,
 ) -> ApiResult {
     let message =
         pb::CreateCustomerRequest { customer: Some(body.into()), idempotency_key: idempotency_key(&headers)? };
-    let response = state.customers.create_customer(core_request(&headers, message)).await?;
+    let response = state.customers.clone().create_customer(core_request(&headers, message)).await?;
     let created = (StatusCode::CREATED, Json(wire::CustomerRecord::from(response.get_ref()))).into_response();
     Ok(with_replay_header(response.metadata(), created))
 }
 
 async fn list_customers(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
     let message = pb::ListCustomersRequest { email: query.email.clone().unwrap_or_default(), page: Some(query.page()) };
-    let response = state.customers.list_customers(core_request(&headers, message)).await?.into_inner();
+    let response = state.customers.clone().list_customers(core_request(&headers, message)).await?.into_inner();
     Ok(Json(List::<wire::CustomerRecord>::of(&response.data, response.has_more)).into_response())
 }
 
-async fn get_customer(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
-    let response = state.customers.get_customer(core_request(&headers, pb::GetCustomerRequest { id })).await?;
+async fn get_customer(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.customers.clone().get_customer(core_request(&headers, pb::GetCustomerRequest { id })).await?;
     Ok(Json(wire::CustomerRecord::from(response.get_ref())).into_response())
 }
 
 async fn update_customer(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::CustomerRequest>,
 ) -> ApiResult {
     let message = pb::UpdateCustomerRequest { id, customer: Some(body.into()) };
-    let response = state.customers.update_customer(core_request(&headers, message)).await?;
+    let response = state.customers.clone().update_customer(core_request(&headers, message)).await?;
     Ok(Json(wire::CustomerRecord::from(response.get_ref())).into_response())
 }
 
 async fn create_plan(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::CreatePlanRequest>,
 ) -> ApiResult {
     let message = body.into_proto(idempotency_key(&headers)?);
-    let response = state.plans.create_plan(core_request(&headers, message)).await?;
+    let response = state.plans.clone().create_plan(core_request(&headers, message)).await?;
     let created = (StatusCode::CREATED, Json(wire::Plan::from(response.get_ref()))).into_response();
     Ok(with_replay_header(response.metadata(), created))
 }
 
 async fn list_plans(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
     let message = pb::ListPlansRequest { active: query.active()?, page: Some(query.page()) };
-    let response = state.plans.list_plans(core_request(&headers, message)).await?.into_inner();
+    let response = state.plans.clone().list_plans(core_request(&headers, message)).await?.into_inner();
     Ok(Json(List::<wire::Plan>::of(&response.data, response.has_more)).into_response())
 }
 
-async fn get_plan(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
-    let response = state.plans.get_plan(core_request(&headers, pb::GetPlanRequest { id })).await?;
+async fn get_plan(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.plans.clone().get_plan(core_request(&headers, pb::GetPlanRequest { id })).await?;
     Ok(Json(wire::Plan::from(response.get_ref())).into_response())
 }
 
 async fn update_plan(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::UpdatePlanRequest>,
 ) -> ApiResult {
-    let response = state.plans.update_plan(core_request(&headers, body.into_proto(id))).await?;
+    let response = state.plans.clone().update_plan(core_request(&headers, body.into_proto(id))).await?;
     Ok(Json(wire::Plan::from(response.get_ref())).into_response())
 }
 
 async fn create_portal_session(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::CreatePortalSessionRequest>,
 ) -> ApiResult {
     let message = body.into_proto(idempotency_key(&headers)?);
-    let response = state.portal.create_portal_session(core_request(&headers, message)).await?;
+    let response = state.portal.clone().create_portal_session(core_request(&headers, message)).await?;
     let created = (StatusCode::CREATED, Json(wire::PortalSessionCreated::from(response.get_ref()))).into_response();
     Ok(with_replay_header(response.metadata(), created))
 }
 
 async fn create_subscription(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::CreateSubscriptionRequest>,
 ) -> ApiResult {
     let message = body.into_proto(idempotency_key(&headers)?);
-    let response = state.subscriptions.create_subscription(core_request(&headers, message)).await?;
+    let response = state.subscriptions.clone().create_subscription(core_request(&headers, message)).await?;
     let created = (StatusCode::CREATED, Json(wire::Subscription::from(response.get_ref()))).into_response();
     Ok(with_replay_header(response.metadata(), created))
 }
 
 async fn list_subscriptions(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
@@ -386,190 +390,190 @@ async fn list_subscriptions(
         status: query.status.clone().unwrap_or_default(),
         page: Some(query.page()),
     };
-    let response = state.subscriptions.list_subscriptions(core_request(&headers, message)).await?.into_inner();
+    let response = state.subscriptions.clone().list_subscriptions(core_request(&headers, message)).await?.into_inner();
     Ok(Json(List::<wire::Subscription>::of(&response.data, response.has_more)).into_response())
 }
 
-async fn get_subscription(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+async fn get_subscription(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
     let message = pb::GetSubscriptionRequest { id };
-    let response = state.subscriptions.get_subscription(core_request(&headers, message)).await?;
+    let response = state.subscriptions.clone().get_subscription(core_request(&headers, message)).await?;
     Ok(Json(wire::Subscription::from(response.get_ref())).into_response())
 }
 
 async fn update_subscription(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::UpdateSubscriptionRequest>,
 ) -> ApiResult {
     let message = pb::UpdateSubscriptionRequest { id, payment_method: body.payment_method.unwrap_or_default() };
-    let response = state.subscriptions.update_subscription(core_request(&headers, message)).await?;
+    let response = state.subscriptions.clone().update_subscription(core_request(&headers, message)).await?;
     Ok(Json(wire::Subscription::from(response.get_ref())).into_response())
 }
 
 async fn cancel_subscription(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     AppJsonOrEmpty(body): AppJsonOrEmpty<wire::CancelSubscriptionRequest>,
 ) -> ApiResult {
     let message = body.into_proto(id, idempotency_key(&headers)?);
-    let response = state.subscriptions.cancel_subscription(core_request(&headers, message)).await?;
+    let response = state.subscriptions.clone().cancel_subscription(core_request(&headers, message)).await?;
     let answer = Json(wire::Subscription::from(response.get_ref())).into_response();
     Ok(with_replay_header(response.metadata(), answer))
 }
 
 async fn resume_subscription(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     AppJsonOrEmpty(wire::ResumeSubscriptionRequest {}): AppJsonOrEmpty<wire::ResumeSubscriptionRequest>,
 ) -> ApiResult {
     let message = pb::ResumeSubscriptionRequest { id, idempotency_key: idempotency_key(&headers)? };
-    let response = state.subscriptions.resume_subscription(core_request(&headers, message)).await?;
+    let response = state.subscriptions.clone().resume_subscription(core_request(&headers, message)).await?;
     let answer = Json(wire::Subscription::from(response.get_ref())).into_response();
     Ok(with_replay_header(response.metadata(), answer))
 }
 
 async fn create_test_clock(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::TestClockRequest>,
 ) -> ApiResult {
     let message = body.into_create(idempotency_key(&headers)?)?;
-    let response = state.clocks.create_test_clock(core_request(&headers, message)).await?;
+    let response = state.clocks.clone().create_test_clock(core_request(&headers, message)).await?;
     let created = (StatusCode::CREATED, Json(wire::TestClock::from(response.get_ref()))).into_response();
     Ok(with_replay_header(response.metadata(), created))
 }
 
 async fn list_test_clocks(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
     let message = pb::ListTestClocksRequest { page: Some(query.page()) };
-    let response = state.clocks.list_test_clocks(core_request(&headers, message)).await?.into_inner();
+    let response = state.clocks.clone().list_test_clocks(core_request(&headers, message)).await?.into_inner();
     Ok(Json(List::<wire::TestClock>::of(&response.data, response.has_more)).into_response())
 }
 
-async fn get_test_clock(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
-    let response = state.clocks.get_test_clock(core_request(&headers, pb::GetTestClockRequest { id })).await?;
+async fn get_test_clock(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.clocks.clone().get_test_clock(core_request(&headers, pb::GetTestClockRequest { id })).await?;
     Ok(Json(wire::TestClock::from(response.get_ref())).into_response())
 }
 
 async fn advance_test_clock(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::TestClockRequest>,
 ) -> ApiResult {
     let message = body.into_advance(id)?;
-    let response = state.clocks.advance_test_clock(core_request(&headers, message)).await?;
+    let response = state.clocks.clone().advance_test_clock(core_request(&headers, message)).await?;
     Ok(Json(wire::TestClock::from(response.get_ref())).into_response())
 }
 
-async fn get_site(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
-    let response = state.sites.get_site(core_request(&headers, pb::GetSiteRequest { id })).await?;
+async fn get_site(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.sites.clone().get_site(core_request(&headers, pb::GetSiteRequest { id })).await?;
     Ok(Json(wire::Site::from(response.get_ref())).into_response())
 }
 
 async fn update_site(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::UpdateSiteRequest>,
 ) -> ApiResult {
-    let response = state.sites.update_site(core_request(&headers, body.into_proto(id))).await?;
+    let response = state.sites.clone().update_site(core_request(&headers, body.into_proto(id))).await?;
     Ok(Json(wire::Site::from(response.get_ref())).into_response())
 }
 
 async fn list_sites(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
     let message = pb::ListSitesRequest { page: Some(query.page()) };
-    let response = state.sites.list_sites(core_request(&headers, message)).await?.into_inner();
+    let response = state.sites.clone().list_sites(core_request(&headers, message)).await?.into_inner();
     Ok(Json(List::<wire::Site>::of(&response.data, response.has_more)).into_response())
 }
 
-async fn rotate_secret(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+async fn rotate_secret(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
     let message = pb::RotateWebhookSecretRequest { id };
-    let response = state.sites.rotate_webhook_secret(core_request(&headers, message)).await?;
+    let response = state.sites.clone().rotate_webhook_secret(core_request(&headers, message)).await?;
     Ok(Json(wire::SiteWithSecret::from(response.get_ref())).into_response())
 }
 
 async fn add_checkout_domain(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(site_id): Path<String>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::AddCheckoutDomainRequest>,
 ) -> ApiResult {
-    let response = state.sites.add_checkout_domain(core_request(&headers, body.into_proto(site_id))).await?;
+    let response = state.sites.clone().add_checkout_domain(core_request(&headers, body.into_proto(site_id))).await?;
     Ok((StatusCode::CREATED, Json(wire::CheckoutDomain::from(response.get_ref()))).into_response())
 }
 
 async fn verify_checkout_domain(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path((site_id, domain)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult {
     let message = pb::CheckoutDomainRequest { site_id, domain };
-    let response = state.sites.verify_checkout_domain(core_request(&headers, message)).await?;
+    let response = state.sites.clone().verify_checkout_domain(core_request(&headers, message)).await?;
     Ok(Json(wire::CheckoutDomain::from(response.get_ref())).into_response())
 }
 
 async fn remove_checkout_domain(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path((site_id, domain)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult {
     let message = pb::CheckoutDomainRequest { site_id, domain };
-    let response = state.sites.remove_checkout_domain(core_request(&headers, message)).await?;
+    let response = state.sites.clone().remove_checkout_domain(core_request(&headers, message)).await?;
     Ok(Json(wire::DeletedCheckoutDomain::from(response.get_ref())).into_response())
 }
 
 async fn create_api_key(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::CreateApiKeyRequest>,
 ) -> ApiResult {
     let message = body.into_proto(idempotency_key(&headers)?)?;
-    let response = state.keys.create_api_key(core_request(&headers, message)).await?;
+    let response = state.keys.clone().create_api_key(core_request(&headers, message)).await?;
     let created = (StatusCode::CREATED, Json(wire::ApiKeyWithSecret::from(response.get_ref()))).into_response();
     Ok(with_replay_header(response.metadata(), created))
 }
 
 async fn list_api_keys(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
     let message = pb::ListApiKeysRequest { page: Some(query.page()) };
-    let response = state.keys.list_api_keys(core_request(&headers, message)).await?.into_inner();
+    let response = state.keys.clone().list_api_keys(core_request(&headers, message)).await?.into_inner();
     Ok(Json(List::<wire::ApiKey>::of(&response.data, response.has_more)).into_response())
 }
 
-async fn revoke_api_key(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
-    let response = state.keys.revoke_api_key(core_request(&headers, pb::RevokeApiKeyRequest { id })).await?;
+async fn revoke_api_key(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.keys.clone().revoke_api_key(core_request(&headers, pb::RevokeApiKeyRequest { id })).await?;
     Ok(Json(wire::ApiKey::from(response.get_ref())).into_response())
 }
 
-async fn get_organization(State(mut state): State<AppState>, headers: HeaderMap) -> ApiResult {
+async fn get_organization(State(state): State<AppState>, headers: HeaderMap) -> ApiResult {
     let message = pb::GetCurrentOrganizationRequest {};
-    let response = state.organizations.get_current_organization(core_request(&headers, message)).await?;
+    let response = state.organizations.clone().get_current_organization(core_request(&headers, message)).await?;
     Ok(Json(wire::Organization::from(response.get_ref())).into_response())
 }
 
 /// Caddy's on-demand TLS `ask`: 200 for the gateway's own host names and
 /// custom checkout domains whose ownership was proven, else 404.
 async fn verify_domain(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<wire::DomainQuery>,
 ) -> ApiResult {
     let message = pb::VerifyDomainRequest { domain: query.domain.clone() };
-    let response = state.sites.verify_domain(core_request(&headers, message)).await?.into_inner();
+    let response = state.sites.clone().verify_domain(core_request(&headers, message)).await?.into_inner();
     if response.owned {
         Ok(Json(wire::DomainVerification { domain: query.domain, owned: true }).into_response())
     } else {
@@ -577,13 +581,14 @@ async fn verify_domain(
     }
 }
 
-async fn get_transaction(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
-    let response = state.transactions.get_transaction(core_request(&headers, pb::GetTransactionRequest { id })).await?;
+async fn get_transaction(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response =
+        state.transactions.clone().get_transaction(core_request(&headers, pb::GetTransactionRequest { id })).await?;
     Ok(Json(wire::Transaction::from(response.get_ref())).into_response())
 }
 
 async fn list_transactions(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
@@ -593,17 +598,17 @@ async fn list_transactions(
         page: Some(query.page()),
         filters: Some(query.transaction_filters()),
     };
-    let response = state.transactions.list_transactions(core_request(&headers, message)).await?.into_inner();
+    let response = state.transactions.clone().list_transactions(core_request(&headers, message)).await?.into_inner();
     Ok(Json(List::<wire::Transaction>::of(&response.data, response.has_more)).into_response())
 }
 
 async fn export_transactions(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<wire::ExportQuery>,
 ) -> ApiResult {
     let message = query.into_proto()?;
-    let export = state.reports.export_transactions(core_request(&headers, message)).await?.into_inner();
+    let export = state.reports.clone().export_transactions(core_request(&headers, message)).await?.into_inner();
     let mut response = export.csv.into_response();
     let out = response.headers_mut();
     out.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
@@ -616,21 +621,22 @@ async fn export_transactions(
 }
 
 async fn get_transaction_timeline(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult {
     let message = pb::GetTransactionRequest { id };
-    let response = state.reports.get_transaction_timeline(core_request(&headers, message)).await?;
+    let response = state.reports.clone().get_transaction_timeline(core_request(&headers, message)).await?;
     Ok(Json(wire::TransactionTimeline::from(response.get_ref())).into_response())
 }
 
 async fn get_summary(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<wire::SummaryQuery>,
 ) -> ApiResult {
-    let response = state.reports.get_summary(core_request(&headers, pb::GetSummaryRequest::from(query))).await?;
+    let response =
+        state.reports.clone().get_summary(core_request(&headers, pb::GetSummaryRequest::from(query))).await?;
     Ok(Json(wire::Summary::from(response.get_ref())).into_response())
 }
 
@@ -645,35 +651,35 @@ fn action_response(response: tonic::Response<pb::Transaction>) -> Response {
 }
 
 async fn capture_transaction(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     AppJsonOrEmpty(body): AppJsonOrEmpty<wire::CaptureRequest>,
 ) -> ApiResult {
     let message = body.into_proto(id, idempotency_key(&headers)?)?;
-    let response = state.transactions.capture_transaction(core_request(&headers, message)).await?;
+    let response = state.transactions.clone().capture_transaction(core_request(&headers, message)).await?;
     Ok(action_response(response))
 }
 
 async fn cancel_transaction(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     AppJsonOrEmpty(wire::CancelRequest {}): AppJsonOrEmpty<wire::CancelRequest>,
 ) -> ApiResult {
     let message = pb::TransactionActionRequest { id, amount: None, idempotency_key: idempotency_key(&headers)? };
-    let response = state.transactions.cancel_transaction(core_request(&headers, message)).await?;
+    let response = state.transactions.clone().cancel_transaction(core_request(&headers, message)).await?;
     Ok(action_response(response))
 }
 
 async fn create_refund(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(transaction_id): Path<String>,
     headers: HeaderMap,
     AppJsonOrEmpty(body): AppJsonOrEmpty<wire::CreateRefundRequest>,
 ) -> ApiResult {
     let message = body.into_proto(transaction_id, idempotency_key(&headers)?)?;
-    let response = state.transactions.create_refund(core_request(&headers, message)).await?;
+    let response = state.transactions.clone().create_refund(core_request(&headers, message)).await?;
     // 202 while the provider has not confirmed the reserved refund.
     let status = if response.get_ref().status == pb::RefundStatus::Pending as i32 {
         StatusCode::ACCEPTED
@@ -685,7 +691,7 @@ async fn create_refund(
 }
 
 async fn list_ipn_deliveries(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
@@ -695,119 +701,121 @@ async fn list_ipn_deliveries(
         page: Some(query.page()),
         object_id: query.object_id.clone().unwrap_or_default(),
     };
-    let response = state.ipn.list_ipn_deliveries(core_request(&headers, message)).await?.into_inner();
+    let response = state.ipn.clone().list_ipn_deliveries(core_request(&headers, message)).await?.into_inner();
     Ok(Json(List::<wire::IpnDelivery>::of(&response.data, response.has_more)).into_response())
 }
 
-async fn resend_ipn_delivery(
-    State(mut state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> ApiResult {
-    let response = state.ipn.resend_ipn_delivery(core_request(&headers, pb::ResendIpnDeliveryRequest { id })).await?;
+async fn resend_ipn_delivery(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response =
+        state.ipn.clone().resend_ipn_delivery(core_request(&headers, pb::ResendIpnDeliveryRequest { id })).await?;
     Ok((StatusCode::ACCEPTED, Json(wire::IpnDelivery::from(response.get_ref()))).into_response())
 }
 
-async fn jobs_status(State(mut state): State<AppState>, headers: HeaderMap) -> ApiResult {
-    let response =
-        state.operations.get_queue_status(core_request(&headers, pb::GetQueueStatusRequest {})).await?.into_inner();
+async fn jobs_status(State(state): State<AppState>, headers: HeaderMap) -> ApiResult {
+    let response = state
+        .operations
+        .clone()
+        .get_queue_status(core_request(&headers, pb::GetQueueStatusRequest {}))
+        .await?
+        .into_inner();
     Ok(Json(List::<wire::QueueStatus>::of(&response.queues, false)).into_response())
 }
 
 async fn update_organization(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::UpdateOrganizationRequest>,
 ) -> ApiResult {
     let message = pb::UpdateOrganizationRequest::from(body);
-    let response = state.organizations.update_organization(core_request(&headers, message)).await?;
+    let response = state.organizations.clone().update_organization(core_request(&headers, message)).await?;
     Ok(Json(wire::Organization::from(response.get_ref())).into_response())
 }
 
 async fn create_tax_rule(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::TaxRuleRequest>,
 ) -> ApiResult {
-    let response = state.tax.create_tax_rule(core_request(&headers, pb::TaxRuleInput::from(body))).await?;
+    let response = state.tax.clone().create_tax_rule(core_request(&headers, pb::TaxRuleInput::from(body))).await?;
     Ok((StatusCode::CREATED, Json(wire::TaxRule::from(response.get_ref()))).into_response())
 }
 
 async fn list_tax_rules(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
     let message =
         pb::ListTaxRulesRequest { country: query.country.clone().unwrap_or_default(), page: Some(query.page()) };
-    let response = state.tax.list_tax_rules(core_request(&headers, message)).await?.into_inner();
+    let response = state.tax.clone().list_tax_rules(core_request(&headers, message)).await?.into_inner();
     Ok(Json(List::<wire::TaxRule>::of(&response.data, response.has_more)).into_response())
 }
 
-async fn get_tax_rule(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
-    let response = state.tax.get_tax_rule(core_request(&headers, pb::GetTaxRuleRequest { id })).await?;
+async fn get_tax_rule(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.tax.clone().get_tax_rule(core_request(&headers, pb::GetTaxRuleRequest { id })).await?;
     Ok(Json(wire::TaxRule::from(response.get_ref())).into_response())
 }
 
 async fn update_tax_rule(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::TaxRuleRequest>,
 ) -> ApiResult {
     let message = pb::UpdateTaxRuleRequest { id, rule: Some(pb::TaxRuleInput::from(body)) };
-    let response = state.tax.update_tax_rule(core_request(&headers, message)).await?;
+    let response = state.tax.clone().update_tax_rule(core_request(&headers, message)).await?;
     Ok(Json(wire::TaxRule::from(response.get_ref())).into_response())
 }
 
-async fn delete_tax_rule(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
-    let response = state.tax.delete_tax_rule(core_request(&headers, pb::GetTaxRuleRequest { id })).await?;
+async fn delete_tax_rule(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.tax.clone().delete_tax_rule(core_request(&headers, pb::GetTaxRuleRequest { id })).await?;
     Ok(Json(wire::DeletedTaxRule::from(response.get_ref())).into_response())
 }
 
-async fn seed_eu_rates(State(mut state): State<AppState>, headers: HeaderMap) -> ApiResult {
-    let response = state.tax.seed_eu_rates(core_request(&headers, pb::SeedEuRatesRequest {})).await?.into_inner();
+async fn seed_eu_rates(State(state): State<AppState>, headers: HeaderMap) -> ApiResult {
+    let response =
+        state.tax.clone().seed_eu_rates(core_request(&headers, pb::SeedEuRatesRequest {})).await?.into_inner();
     Ok(Json(List::<wire::TaxRule>::of(&response.data, false)).into_response())
 }
 
 async fn list_invoices(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
-    let response = state.invoices.list_invoices(core_request(&headers, query.documents())).await?.into_inner();
+    let response = state.invoices.clone().list_invoices(core_request(&headers, query.documents())).await?.into_inner();
     Ok(Json(List::<wire::TaxDocument>::of(&response.data, response.has_more)).into_response())
 }
 
-async fn get_invoice(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
-    let response = state.invoices.get_invoice(core_request(&headers, pb::GetDocumentRequest { id })).await?;
+async fn get_invoice(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response = state.invoices.clone().get_invoice(core_request(&headers, pb::GetDocumentRequest { id })).await?;
     Ok(Json(wire::TaxDocument::from(response.get_ref())).into_response())
 }
 
 async fn list_credit_notes(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
-    let response = state.invoices.list_credit_notes(core_request(&headers, query.documents())).await?.into_inner();
+    let response =
+        state.invoices.clone().list_credit_notes(core_request(&headers, query.documents())).await?.into_inner();
     Ok(Json(List::<wire::TaxDocument>::of(&response.data, response.has_more)).into_response())
 }
 
-async fn get_credit_note(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
-    let response = state.invoices.get_credit_note(core_request(&headers, pb::GetDocumentRequest { id })).await?;
+async fn get_credit_note(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response =
+        state.invoices.clone().get_credit_note(core_request(&headers, pb::GetDocumentRequest { id })).await?;
     Ok(Json(wire::TaxDocument::from(response.get_ref())).into_response())
 }
 
-async fn get_invoice_pdf(State(mut state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
-    let response = state.invoices.get_invoice_pdf(core_request(&headers, pb::GetDocumentRequest { id })).await?;
+async fn get_invoice_pdf(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response =
+        state.invoices.clone().get_invoice_pdf(core_request(&headers, pb::GetDocumentRequest { id })).await?;
     Ok(paygate_contract::http::pdf_response(response.into_inner()))
 }
 
-async fn get_credit_note_pdf(
-    State(mut state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> ApiResult {
-    let response = state.invoices.get_credit_note_pdf(core_request(&headers, pb::GetDocumentRequest { id })).await?;
+async fn get_credit_note_pdf(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let response =
+        state.invoices.clone().get_credit_note_pdf(core_request(&headers, pb::GetDocumentRequest { id })).await?;
     Ok(paygate_contract::http::pdf_response(response.into_inner()))
 }

@@ -28,7 +28,7 @@ const FORWARDED_HEADERS: &[&str] =
 const GOCARDLESS_INVALID_SIGNATURE: u16 = 498;
 
 pub async fn receive(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path((provider_type, provider_id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
@@ -56,7 +56,7 @@ pub async fn receive(
         headers: forwarded,
         body: body.to_vec(),
     };
-    match state.hooks.receive_hook(core_request(&headers, message)).await {
+    match state.hooks.clone().receive_hook(core_request(&headers, message)).await {
         Ok(response) => Ok(Json(wire::HookReceipt::from(response.get_ref())).into_response()),
         Err(status) => {
             let mut error = HttpError::from_status(&status);

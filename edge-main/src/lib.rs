@@ -45,8 +45,11 @@ pub struct MainEdgeOptions {
     pub stripe_js: StripeJs,
 }
 
-#[derive(Clone)]
-struct AppState {
+/// What every handler shares, behind one reference count: a request clones
+/// the one client it calls, not all of them.
+type AppState = std::sync::Arc<Clients>;
+
+struct Clients {
     channel: CoreChannel,
     checkouts: CheckoutServiceClient<CoreChannel>,
     transactions: TransactionServiceClient<CoreChannel>,
@@ -57,7 +60,7 @@ struct AppState {
 }
 
 pub fn router(core: CoreChannel, pay_rate_limit: PayRateLimit, stripe_js: StripeJs) -> Router {
-    let state = AppState {
+    let state = Clients {
         stripe_js: std::sync::Arc::new(stripe_js),
         checkouts: CheckoutServiceClient::new(core.clone()),
         transactions: TransactionServiceClient::new(core.clone()),
@@ -105,7 +108,7 @@ pub fn router(core: CoreChannel, pay_rate_limit: PayRateLimit, stripe_js: Stripe
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(paygate_contract::http::close_after_oversized_body))
         .layer(axum::middleware::from_fn(portal::no_store))
-        .with_state(state)
+        .with_state(std::sync::Arc::new(state))
 }
 
 /// Serves the main edge on `listener` until `shutdown`, then drains.
@@ -131,60 +134,61 @@ async fn openapi_document() -> Response {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    paygate_contract::http::readyz(state.channel).await
+    paygate_contract::http::readyz(state.channel.clone()).await
 }
 
 /// What the checkout page shows: amounts, lines, merchant, status. Never a
 /// secret, the merchant's metadata or the customer's details.
 async fn get_checkout(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let response = state.checkouts.get_public_checkout(core_request(&headers, pb::GetCheckoutRequest { id })).await?;
+    let response =
+        state.checkouts.clone().get_public_checkout(core_request(&headers, pb::GetCheckoutRequest { id })).await?;
     Ok(Json(wire::PublicCheckout::from(response.get_ref())).into_response())
 }
 
 /// Starts the payment: 202, the charge runs asynchronously.
 async fn pay(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(checkout_id): Path<String>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::PayRequest>,
 ) -> Result<Response, HttpError> {
     let message = body.into_proto(checkout_id);
-    let response = state.transactions.pay(core_request(&headers, message)).await?;
+    let response = state.transactions.clone().pay(core_request(&headers, message)).await?;
     Ok((axum::http::StatusCode::ACCEPTED, Json(wire::PaymentStarted::from(response.get_ref()))).into_response())
 }
 
 async fn checkout_status(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let response =
-        state.transactions.get_checkout_status(core_request(&headers, pb::GetCheckoutRequest { id })).await?;
+        state.transactions.clone().get_checkout_status(core_request(&headers, pb::GetCheckoutRequest { id })).await?;
     Ok(Json(wire::CheckoutStatusView::from(response.get_ref())).into_response())
 }
 
 /// Offline format and check digits, then EU VIES: `valid`, `invalid`, or
 /// `unverified` when VIES could not answer (never `invalid` for that).
 async fn validate_vat(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::ValidateVatRequest>,
 ) -> Result<Response, HttpError> {
     let message = pb::ValidateVatIdRequest::from(body);
-    let response = state.vat.validate_vat_id(core_request(&headers, message)).await?;
+    let response = state.vat.clone().validate_vat_id(core_request(&headers, message)).await?;
     Ok(Json(wire::VatValidation::from(response.get_ref())).into_response())
 }
 
 async fn eu_member(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(country_code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let message = pb::GetEuMemberRequest { country_code };
-    let response = state.vat.get_eu_member(core_request(&headers, message)).await?;
+    let response = state.vat.clone().get_eu_member(core_request(&headers, message)).await?;
     Ok(Json(wire::EuMember::from(response.get_ref())).into_response())
 }

@@ -207,7 +207,7 @@ fn html_response(status: StatusCode, framing: &Framing, body: String) -> Respons
 /// `GET /checkout/{id}`: the checkout as HTML, or its state when it can no
 /// longer be paid; an unknown id is a 404 page.
 pub(crate) async fn checkout_page(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
@@ -219,7 +219,7 @@ pub(crate) async fn checkout_page(
         );
         return html_response(StatusCode::BAD_REQUEST, &Framing::Denied, body);
     };
-    match state.checkouts.get_public_checkout(core_request(&headers, pb::GetCheckoutRequest { id })).await {
+    match state.checkouts.clone().get_public_checkout(core_request(&headers, pb::GetCheckoutRequest { id })).await {
         Ok(response) => {
             let now = std::time::SystemTime::now();
             let page = render_checkout(response.get_ref(), &framing, now, &state.stripe_js);

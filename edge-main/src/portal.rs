@@ -130,8 +130,9 @@ fn check_origin(headers: &HeaderMap) -> Result<(), HttpError> {
     }
 }
 
-pub(crate) async fn me(State(mut state): State<AppState>, headers: HeaderMap) -> ApiResult {
-    let response = state.portal.get_portal_session(portal_request(&headers, pb::GetPortalSessionRequest {})).await?;
+pub(crate) async fn me(State(state): State<AppState>, headers: HeaderMap) -> ApiResult {
+    let response =
+        state.portal.clone().get_portal_session(portal_request(&headers, pb::GetPortalSessionRequest {})).await?;
     Ok(Json(wire::PortalView::from(response.get_ref())).into_response())
 }
 
@@ -140,85 +141,85 @@ fn documents_request(query: &ListQuery) -> pb::ListPortalDocumentsRequest {
 }
 
 pub(crate) async fn invoices(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
     let request = portal_request(&headers, documents_request(&query));
-    let response = state.portal.list_portal_invoices(request).await?.into_inner();
+    let response = state.portal.clone().list_portal_invoices(request).await?.into_inner();
     Ok(Json(List::<wire::TaxDocument>::of(&response.data, response.has_more)).into_response())
 }
 
 pub(crate) async fn credit_notes(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
     let request = portal_request(&headers, documents_request(&query));
-    let response = state.portal.list_portal_credit_notes(request).await?.into_inner();
+    let response = state.portal.clone().list_portal_credit_notes(request).await?.into_inner();
     Ok(Json(List::<wire::TaxDocument>::of(&response.data, response.has_more)).into_response())
 }
 
 pub(crate) async fn invoice_pdf(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult {
     let request = portal_request(&headers, pb::GetDocumentRequest { id });
-    Ok(pdf_response(state.portal.get_portal_invoice_pdf(request).await?.into_inner()))
+    Ok(pdf_response(state.portal.clone().get_portal_invoice_pdf(request).await?.into_inner()))
 }
 
 pub(crate) async fn credit_note_pdf(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult {
     let request = portal_request(&headers, pb::GetDocumentRequest { id });
-    Ok(pdf_response(state.portal.get_portal_credit_note_pdf(request).await?.into_inner()))
+    Ok(pdf_response(state.portal.clone().get_portal_credit_note_pdf(request).await?.into_inner()))
 }
 
 pub(crate) async fn subscriptions(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     AppQuery(query): AppQuery<ListQuery>,
 ) -> ApiResult {
     let request = portal_request(&headers, pb::ListPortalSubscriptionsRequest { page: Some(query.page()) });
-    let response = state.portal.list_portal_subscriptions(request).await?.into_inner();
+    let response = state.portal.clone().list_portal_subscriptions(request).await?.into_inner();
     Ok(Json(List::<wire::PortalSubscription>::of(&response.data, response.has_more)).into_response())
 }
 
 /// Cancels at the end of the current period, with the customer's reason.
 pub(crate) async fn cancel_subscription(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     AppJson(body): AppJson<wire::CancelPortalSubscriptionRequest>,
 ) -> ApiResult {
     check_origin(&headers)?;
     let request = portal_request(&headers, body.into_proto(id));
-    let response = state.portal.cancel_portal_subscription(request).await?;
+    let response = state.portal.clone().cancel_portal_subscription(request).await?;
     Ok(Json(wire::PortalSubscription::from(response.get_ref())).into_response())
 }
 
 /// Takes back a cancellation before the period ends.
 pub(crate) async fn resume_subscription(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     AppJsonOrEmpty(wire::ResumeSubscriptionRequest {}): AppJsonOrEmpty<wire::ResumeSubscriptionRequest>,
 ) -> ApiResult {
     check_origin(&headers)?;
     let request = portal_request(&headers, pb::ResumePortalSubscriptionRequest { id });
-    let response = state.portal.resume_portal_subscription(request).await?;
+    let response = state.portal.clone().resume_portal_subscription(request).await?;
     Ok(Json(wire::PortalSubscription::from(response.get_ref())).into_response())
 }
 
 /// Ends the session (its token and every browser session made from it)
 /// and clears this browser's cookie.
-pub(crate) async fn logout(State(mut state): State<AppState>, headers: HeaderMap) -> ApiResult {
+pub(crate) async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult {
     check_origin(&headers)?;
     let request = portal_request(&headers, pb::EndPortalSessionRequest {});
-    let response = state.portal.end_portal_session(request).await?;
+    let response = state.portal.clone().end_portal_session(request).await?;
     let mut answer = Json(wire::PortalLoggedOut::from(response.get_ref())).into_response();
     clear_cookie(&mut answer);
     Ok(answer)
@@ -253,13 +254,13 @@ fn html(status: StatusCode, body: String) -> Response {
 /// address bar and the history; without, the customer's portal, or a page
 /// saying the session has ended.
 pub(crate) async fn page(
-    State(mut state): State<AppState>,
+    State(state): State<AppState>,
     Query(query): Query<PortalQuery>,
     headers: HeaderMap,
 ) -> Response {
     if let Some(token) = query.token {
         let exchange = pb::ExchangePortalTokenRequest { token };
-        return match state.portal.exchange_portal_token(core_request(&headers, exchange)).await {
+        return match state.portal.clone().exchange_portal_token(core_request(&headers, exchange)).await {
             Ok(session) => {
                 let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/portal")]).into_response();
                 page_headers(response.headers_mut());
@@ -279,7 +280,8 @@ pub(crate) async fn page(
         }
         return html(StatusCode::UNAUTHORIZED, ended_page(None));
     };
-    let view = match state.portal.get_portal_session(with_secret(&cookie, pb::GetPortalSessionRequest {})).await {
+    let view = match state.portal.clone().get_portal_session(with_secret(&cookie, pb::GetPortalSessionRequest {})).await
+    {
         Ok(view) => view.into_inner(),
         Err(status) => {
             let mut response = ended_or_unavailable(&status);
@@ -290,9 +292,10 @@ pub(crate) async fn page(
         }
     };
     let page = pb::PageRequest { limit: Some(PAGE_DOCUMENTS), starting_after: String::new() };
-    let (mut invoices_client, mut notes_client) = (state.portal.clone(), state.portal.clone());
+    let (mut subscriptions_client, mut invoices_client, mut notes_client) =
+        (state.portal.clone(), state.portal.clone(), state.portal.clone());
     let (subscriptions, invoices, credit_notes) = tokio::join!(
-        state.portal.list_portal_subscriptions(with_secret(
+        subscriptions_client.list_portal_subscriptions(with_secret(
             &cookie,
             pb::ListPortalSubscriptionsRequest { page: Some(page.clone()) }
         )),

@@ -1,5 +1,15 @@
 //! The [`Store`](crate::store::Store) itself: documents as JSON text in one table per
-//! collection, queried through expression indexes.
+//! collection. Each unique or indexed field is copied into a column of its
+//! own (`ix_<field>`, and `due_at` for `dueAt`), written from the document
+//! by every insert and compare-and-swap and indexed there.
+//!
+//! Why columns rather than indexes on `json_extract(body, ...)`: an UPDATE
+//! that changes `body` rewrites every index built on it, and recomputes
+//! each from the JSON text twice (old key and new key). A payment's
+//! documents are updated many times with most indexed fields unchanged
+//! (a transaction has thirteen), so those rewrites were most of the
+//! writer's work. With columns, a compare-and-swap sets only the columns
+//! whose value changed, and SQLite leaves every other index alone.
 
 use super::*;
 use crate::store::common::{self, Registry, Scalar};
@@ -25,25 +35,16 @@ impl SqliteStore {
         let mut sql = format!(r#"SELECT id, version, created_at, body FROM "{collection}" WHERE 1"#);
         let mut values = Vec::with_capacity(filter.len() + 3);
         for (field, scalar) in filter {
-            // The `json_extract` term matches the expression indexes (so the
-            // planner uses them); `json_type` makes equality type-strict,
-            // since json_extract turns true/false into 1/0.
-            let path = format!("'$.{field}'");
-            let (types, value) = match scalar {
-                Scalar::Str(s) => ("'text'", SqlValue::Text(s.clone())),
-                Scalar::Int(i) => ("'integer', 'real'", SqlValue::Integer(*i)),
-                Scalar::Bool(true) => ("'true'", SqlValue::Integer(1)),
-                Scalar::Bool(false) => ("'false'", SqlValue::Integer(0)),
-            };
-            // Writing to a String cannot fail.
-            let _ = write!(sql, " AND json_extract(body, {path}) = ? AND json_type(body, {path}) IN ({types})");
-            values.push(value);
+            // Columns have no type affinity, so a value keeps its storage
+            // class and equality is type-strict: text never equals an
+            // integer, and booleans are stored as one-byte blobs.
+            let _ = write!(sql, r#" AND "{}" = ?"#, column(field));
+            values.push(scalar_value(scalar));
         }
         for range in ranges {
-            let bounds = [(">=", range.min), ("<=", range.max)];
             if range.field == CREATED_AT {
                 // The column itself, which the order index leads with.
-                for (op, bound) in bounds {
+                for (op, bound) in [(">=", range.min), ("<=", range.max)] {
                     if let Some(bound) = bound {
                         let _ = write!(sql, " AND created_at {op} ?");
                         values.push(SqlValue::Integer(bound));
@@ -51,15 +52,12 @@ impl SqliteStore {
                 }
                 continue;
             }
-            let term = format!("json_extract(body, '$.{}')", range.field);
-            // json_extract reads true/false as 1/0: only numbers qualify.
-            let _ = write!(sql, " AND json_type(body, '$.{}') IN ('integer', 'real')", range.field);
-            for (op, bound) in bounds {
-                if let Some(bound) = bound {
-                    let _ = write!(sql, " AND {term} {op} ?");
-                    values.push(SqlValue::Integer(bound));
-                }
-            }
+            // Both bounds, always: SQLite orders text and blobs above every
+            // number and NULL below, so only numbers fall between two
+            // integers.
+            let _ = write!(sql, r#" AND "{0}" >= ? AND "{0}" <= ?"#, column(range.field));
+            values.push(SqlValue::Integer(range.min.unwrap_or(i64::MIN)));
+            values.push(SqlValue::Integer(range.max.unwrap_or(i64::MAX)));
         }
         if after_cursor {
             sql.push_str(" AND (created_at, id) < (?, ?)");
@@ -69,38 +67,156 @@ impl SqliteStore {
     }
 }
 
-/// DDL for one collection. Index names contain `:`, which valid collection
-/// and field names cannot, so the unique index name in a constraint error
-/// maps back to exactly one field.
-pub(super) fn migration_sql(spec: &CollectionSpec) -> String {
+/// The column holding `field`'s value. Field names are
+/// `[A-Za-z_][A-Za-z0-9_]*`, so the prefix keeps them apart from `id`,
+/// `version`, `created_at`, `body` and `due_at`.
+pub(super) fn column(field: &str) -> String {
+    format!("ix_{field}")
+}
+
+/// The fields of `spec` that have a column: unique ones, then indexed ones.
+pub(super) fn column_fields(spec: &CollectionSpec) -> impl Iterator<Item = &'static str> {
+    let unique = spec.unique.iter().copied();
+    unique.chain(spec.indexed.iter().copied().filter(|field| !spec.unique.contains(field)))
+}
+
+/// A filter value as its column holds it.
+fn scalar_value(scalar: &Scalar) -> SqlValue {
+    match scalar {
+        Scalar::Str(s) => SqlValue::Text(s.clone()),
+        Scalar::Int(i) => SqlValue::Integer(*i),
+        Scalar::Bool(b) => SqlValue::Blob(vec![u8::from(*b)]),
+    }
+}
+
+/// What a column holds for a field's JSON value. Strings, numbers and
+/// booleans are indexed; anything else (absent, null, an object, an array)
+/// is NULL, which no filter matches and no unique index compares.
+/// [`backfill_expression`] is the same mapping in SQL.
+pub(super) fn column_value(value: Option<&Value>) -> SqlValue {
+    match value {
+        Some(Value::String(s)) => SqlValue::Text(s.clone()),
+        Some(Value::Number(n)) => {
+            n.as_i64().map(SqlValue::Integer).or_else(|| n.as_f64().map(SqlValue::Real)).unwrap_or(SqlValue::Null)
+        }
+        Some(Value::Bool(b)) => SqlValue::Blob(vec![u8::from(*b)]),
+        _ => SqlValue::Null,
+    }
+}
+
+/// What `due_at` holds: `dueAt` when it is an integer, else NULL (never due).
+pub(super) fn due_value(body: &Value) -> SqlValue {
+    body.get(DUE_AT).and_then(Value::as_i64).map_or(SqlValue::Null, SqlValue::Integer)
+}
+
+/// The values of every column of `spec`, in [`column_fields`] order, then
+/// `due_at`.
+pub(super) fn column_values(spec: &CollectionSpec, body: &Value) -> Vec<SqlValue> {
+    let mut values: Vec<SqlValue> = column_fields(spec).map(|field| column_value(body.get(field))).collect();
+    values.push(due_value(body));
+    values
+}
+
+/// [`column_value`] in SQL, to fill a column added to a table that already
+/// holds documents.
+fn backfill_expression(field: &str) -> String {
+    let path = format!("'$.{field}'");
+    format!(
+        "CASE json_type(body, {path}) \
+            WHEN 'text' THEN json_extract(body, {path}) \
+            WHEN 'integer' THEN json_extract(body, {path}) \
+            WHEN 'real' THEN json_extract(body, {path}) \
+            WHEN 'true' THEN x'01' \
+            WHEN 'false' THEN x'00' \
+            ELSE NULL END"
+    )
+}
+
+/// Creates the collection's table, adds (and fills) the columns it lacks,
+/// replaces the expression indexes of databases written before columns
+/// existed, and creates the indexes. Runs inside the writer's savepoint, so
+/// a crash leaves the old layout or the new one, never half of each.
+///
+/// Index names contain `:`, which valid collection and field names cannot.
+pub(super) fn migrate_collection(conn: &rusqlite::Connection, spec: &CollectionSpec) -> rusqlite::Result<()> {
     let c = spec.name;
-    let mut sql = format!(
+    conn.execute_batch(&format!(
         r#"CREATE TABLE IF NOT EXISTS "{c}" (
             id TEXT PRIMARY KEY NOT NULL,
             version INTEGER NOT NULL,
             created_at INTEGER NOT NULL,
             body TEXT NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS "{c}:order" ON "{c}" (created_at DESC, id DESC);
-        CREATE INDEX IF NOT EXISTS "{c}:due" ON "{c}" (json_extract(body, '$.{DUE_AT}'), id)
-            WHERE json_extract(body, '$.{DUE_AT}') IS NOT NULL;
-        "#
-    );
+        CREATE INDEX IF NOT EXISTS "{c}:order" ON "{c}" (created_at DESC, id DESC);"#
+    ))?;
+    let existing: Vec<String> = conn
+        .prepare(&format!(r#"SELECT name FROM pragma_table_info('{c}')"#))?
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let has = |name: &str| existing.iter().any(|column| column == name);
+    let mut sql = String::new();
+    if !has("due_at") {
+        // No declared type: a column keeps each value's storage class.
+        let _ = write!(
+            sql,
+            r#"ALTER TABLE "{c}" ADD COLUMN due_at;
+            UPDATE "{c}" SET due_at = json_extract(body, '$.{DUE_AT}')
+                WHERE json_type(body, '$.{DUE_AT}') = 'integer';"#
+        );
+    }
+    for field in column_fields(spec) {
+        let name = column(field);
+        if !has(&name) {
+            let _ = write!(
+                sql,
+                r#"ALTER TABLE "{c}" ADD COLUMN "{name}";
+                UPDATE "{c}" SET "{name}" = {};"#,
+                backfill_expression(field)
+            );
+        }
+    }
+    // The expression indexes of the earlier layout.
+    let _ = write!(sql, r#"DROP INDEX IF EXISTS "{c}:due";"#);
+    for field in spec.unique {
+        let _ = write!(sql, r#"DROP INDEX IF EXISTS "{c}:unique:{field}";"#);
+    }
+    for field in spec.indexed {
+        let _ = write!(sql, r#"DROP INDEX IF EXISTS "{c}:index:{field}";"#);
+    }
+    let _ = write!(sql, r#"CREATE INDEX IF NOT EXISTS "{c}:dueAt" ON "{c}" (due_at, id) WHERE due_at IS NOT NULL;"#);
     // NULLs never clash in a SQLite unique index, so documents where the
     // field is absent or null do not take part, as the spec requires.
     for field in spec.unique {
-        let _ = writeln!(
-            sql,
-            r#"CREATE UNIQUE INDEX IF NOT EXISTS "{c}:unique:{field}" ON "{c}" (json_extract(body, '$.{field}'));"#
-        );
+        let _ = write!(sql, r#"CREATE UNIQUE INDEX IF NOT EXISTS "{c}:u:{field}" ON "{c}" ("{}");"#, column(field));
     }
     for field in spec.indexed {
-        let _ = writeln!(
+        let _ = write!(
             sql,
-            r#"CREATE INDEX IF NOT EXISTS "{c}:index:{field}" ON "{c}" (json_extract(body, '$.{field}'), created_at DESC, id DESC);"#
+            r#"CREATE INDEX IF NOT EXISTS "{c}:i:{field}" ON "{c}" ("{}", created_at DESC, id DESC);"#,
+            column(field)
         );
     }
-    sql
+    conn.execute_batch(&sql)
+}
+
+/// The INSERT of a whole document of `spec`, columns included.
+fn insert_sql(spec: &CollectionSpec) -> String {
+    let mut columns = String::from("id, version, created_at, body");
+    let mut placeholders = String::from("?, ?, ?, ?");
+    for field in column_fields(spec) {
+        let _ = write!(columns, r#", "{}""#, column(field));
+        placeholders.push_str(", ?");
+    }
+    format!(r#"INSERT INTO "{}" ({columns}, due_at) VALUES ({placeholders}, ?)"#, spec.name)
+}
+
+/// The parameters of [`insert_sql`] for `doc`.
+fn insert_params(spec: &CollectionSpec, doc: &Document, text: String) -> Vec<SqlValue> {
+    let mut values =
+        vec![SqlValue::Text(doc.id.clone()), SqlValue::Integer(doc.version), SqlValue::Integer(doc.created_at)];
+    values.push(SqlValue::Text(text));
+    values.extend(column_values(spec, &doc.body));
+    values
 }
 
 /// Maps a SQLite error about `collection` to a [`StoreError`].
@@ -124,13 +240,14 @@ pub(super) fn translate(collection: &str, err: rusqlite::Error) -> StoreError {
 }
 
 /// The field behind a unique violation: "UNIQUE constraint failed:
-/// index 'c:unique:field'" for expression indexes, "... c.id" for the key.
+/// c.ix_field" for a field's column, "... c.id" for the key.
 pub(super) fn duplicate_field(collection: &str, message: &str) -> String {
-    let prefix = format!("index '{collection}:unique:");
+    let prefix = format!("{collection}.ix_");
     message
         .split_once(prefix.as_str())
-        .and_then(|(_, rest)| rest.split_once('\''))
-        .map_or_else(|| "id".to_owned(), |(field, _)| field.to_owned())
+        .map(|(_, rest)| rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or_default())
+        .filter(|field| !field.is_empty())
+        .map_or_else(|| "id".to_owned(), str::to_owned)
 }
 
 pub(super) fn document_from_row(row: &Row<'_>) -> rusqlite::Result<(String, i64, i64, String)> {
@@ -155,9 +272,15 @@ pub(super) fn sql_limit(limit: usize) -> StoreResult<i64> {
 impl Store for SqliteStore {
     async fn migrate(&self, specs: &[CollectionSpec]) -> StoreResult<()> {
         specs.iter().try_for_each(Registry::validate)?;
-        let sql: String = specs.iter().map(migration_sql).collect();
+        let owned = specs.to_vec();
         // The writer runs it in its savepoint: all of it or none.
-        self.write("migrate", move |conn| Ok(conn.execute_batch(&sql)?)).await?;
+        self.write("migrate", move |conn| {
+            for spec in &owned {
+                migrate_collection(conn, spec)?;
+            }
+            Ok(())
+        })
+        .await?;
         for spec in specs {
             self.registry.register(*spec);
         }
@@ -165,12 +288,12 @@ impl Store for SqliteStore {
     }
 
     async fn insert(&self, collection: &str, body: Value) -> StoreResult<Document> {
-        self.registry.spec(collection)?;
+        let spec = self.registry.spec(collection)?;
         let doc = common::new_document(body)?;
-        let (id, version, created_at, text) = (doc.id.clone(), doc.version, doc.created_at, to_json_text(&doc.body)?);
-        let sql = format!(r#"INSERT INTO "{collection}" (id, version, created_at, body) VALUES (?, ?, ?, ?)"#);
+        let values = insert_params(&spec, &doc, to_json_text(&doc.body)?);
+        let sql = insert_sql(&spec);
         self.write_statements(collection, move |conn| {
-            conn.prepare_cached(&sql)?.execute(params![id, version, created_at, text])?;
+            conn.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values))?;
             Ok(())
         })
         .await?;
@@ -180,15 +303,16 @@ impl Store for SqliteStore {
     /// One write request: the run goes into one savepoint of one group
     /// commit, so it is stored up to its first failure, atomically.
     async fn insert_ordered(&self, collection: &str, bodies: Vec<Value>) -> (Vec<Document>, Option<StoreError>) {
-        if let Err(err) = self.registry.spec(collection) {
-            return (Vec::new(), Some(err));
-        }
+        let spec = match self.registry.spec(collection) {
+            Ok(spec) => spec,
+            Err(err) => return (Vec::new(), Some(err)),
+        };
         let mut rows = Vec::with_capacity(bodies.len());
         let mut refused = None;
         for body in bodies {
             let prepared = common::new_document(body).and_then(|doc| {
-                let text = to_json_text(&doc.body)?;
-                Ok((doc, text))
+                let values = insert_params(&spec, &doc, to_json_text(&doc.body)?);
+                Ok((doc, values))
             });
             match prepared {
                 Ok(row) => rows.push(row),
@@ -198,14 +322,14 @@ impl Store for SqliteStore {
                 }
             }
         }
-        let sql = format!(r#"INSERT INTO "{collection}" (id, version, created_at, body) VALUES (?, ?, ?, ?)"#);
+        let sql = insert_sql(&spec);
         let table = collection.to_owned();
         let written = self
             .write_statements(collection, move |conn| {
                 let mut statement = conn.prepare_cached(&sql)?;
                 let mut stored = Vec::with_capacity(rows.len());
-                for (doc, text) in rows {
-                    if let Err(err) = statement.execute(params![doc.id, doc.version, doc.created_at, text]) {
+                for (doc, values) in rows {
+                    if let Err(err) = statement.execute(rusqlite::params_from_iter(values)) {
                         return Ok((stored, Some(translate(&table, err))));
                     }
                     stored.push(doc);
@@ -320,22 +444,52 @@ impl Store for SqliteStore {
         expected_version: i64,
         body: Value,
     ) -> StoreResult<Document> {
-        self.registry.spec(collection)?;
+        let spec = self.registry.spec(collection)?;
         let doc = common::replacement_document(id, expected_version, body)?;
-        let (id, version, created_at, text) = (doc.id.clone(), doc.version, doc.created_at, to_json_text(&doc.body)?);
-        let update =
-            format!(r#"UPDATE "{collection}" SET version = ?, created_at = ?, body = ? WHERE id = ? AND version = ?"#);
-        let exists = format!(r#"SELECT 1 FROM "{collection}" WHERE id = ?"#);
+        let text = to_json_text(&doc.body)?;
+        let mut columns: Vec<String> = column_fields(&spec).map(|field| format!(r#""{}""#, column(field))).collect();
+        columns.push("due_at".into());
+        let new_values = column_values(&spec, &doc.body);
+        let current = format!(r#"SELECT version, created_at, {} FROM "{collection}" WHERE id = ?"#, columns.join(", "));
+        let table = collection.to_owned();
+        let (id, version, created_at) = (doc.id.clone(), doc.version, doc.created_at);
         self.write_statements(collection, move |conn| {
-            // The writer's transaction is immediate, so the update and the
-            // existence check see the same state even if another process
+            // The writer's transaction is immediate, so what this reads is
+            // still true when the update runs, even if another process
             // shares the file.
-            let updated =
-                conn.prepare_cached(&update)?.execute(params![version, created_at, text, id, expected_version])?;
-            if updated == 0 {
-                let found = conn.prepare_cached(&exists)?.exists([&id])?;
-                return Err(if found { StoreError::VersionConflict } else { StoreError::NotFound }.into());
+            let stored = conn
+                .prepare_cached(&current)?
+                .query_row([&id], |row| {
+                    let stored_version: i64 = row.get(0)?;
+                    let stored_created_at: i64 = row.get(1)?;
+                    let values =
+                        (0..new_values.len()).map(|i| row.get(i + 2)).collect::<rusqlite::Result<Vec<SqlValue>>>()?;
+                    Ok((stored_version, stored_created_at, values))
+                })
+                .optional()?;
+            let Some((stored_version, stored_created_at, stored_values)) = stored else {
+                return Err(StoreError::NotFound.into());
+            };
+            if stored_version != expected_version {
+                return Err(StoreError::VersionConflict.into());
             }
+            // Only the columns whose value changed are set, so SQLite
+            // rewrites only their indexes.
+            let mut update = format!(r#"UPDATE "{table}" SET version = ?, body = ?"#);
+            let mut values = vec![SqlValue::Integer(version), SqlValue::Text(text)];
+            if created_at != stored_created_at {
+                update.push_str(", created_at = ?");
+                values.push(SqlValue::Integer(created_at));
+            }
+            for ((name, new), old) in columns.iter().zip(new_values).zip(&stored_values) {
+                if &new != old {
+                    let _ = write!(update, ", {name} = ?");
+                    values.push(new);
+                }
+            }
+            update.push_str(" WHERE id = ?");
+            values.push(SqlValue::Text(id));
+            conn.prepare_cached(&update)?.execute(rusqlite::params_from_iter(values))?;
             Ok(())
         })
         .await?;
@@ -350,13 +504,13 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> StoreResult<Vec<Document>> {
         self.registry.spec(collection)?;
-        // The comparison on the `json_extract` term lets the planner use the
-        // partial due index (it implies IS NOT NULL); `json_type` keeps out
-        // reals and booleans, which json_extract would compare as numbers.
-        let due = format!("json_extract(body, '$.{DUE_AT}')");
+        // The comparison on `due_at` lets the planner use the partial due
+        // index (it implies IS NOT NULL); the column only ever holds
+        // integers.
+        let due = "due_at";
         let mut sql = format!(
             r#"SELECT id, version, created_at, body FROM "{collection}"
-               WHERE {due} <= ? AND json_type(body, '$.{DUE_AT}') = 'integer'"#
+               WHERE {due} <= ?"#
         );
         let mut values = vec![SqlValue::Integer(up_to)];
         if let Some(cursor) = after {

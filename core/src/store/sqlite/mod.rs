@@ -1,8 +1,9 @@
 //! Embedded backend: one SQLite file in WAL mode.
 //!
 //! Each collection is a table `(id, version, created_at, body)` where `body`
-//! is the JSON text of the whole document; unique and indexed fields get
-//! expression indexes on `json_extract(body, '$.field')`.
+//! is the JSON text of the whole document; unique and indexed fields are
+//! copied into columns of their own, which carry the indexes (see
+//! `documents.rs` for why).
 //!
 //! No SQLite call runs on a tokio thread, and none goes through
 //! `spawn_blocking` either: at thousands of calls a second, handing each one
@@ -75,9 +76,10 @@ const READERS: usize = 3;
 /// checkpoint) before giving up with SQLITE_BUSY.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Enough for every statement of every collection (the writer has four per
-/// collection, the readers one per query shape), so that none is re-parsed.
-const STATEMENT_CACHE: usize = 256;
+/// Enough for every statement of every collection (the writer has a few
+/// per collection, plus one UPDATE per set of columns a compare-and-swap
+/// changes; the readers one per query shape), so that none is re-parsed.
+const STATEMENT_CACHE: usize = 512;
 
 /// Reads of pages that are in the database file (not in the WAL) come
 /// straight from the mapping, without a `pread` and a copy. This matters

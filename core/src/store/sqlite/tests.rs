@@ -1,6 +1,6 @@
 use super::documents::duplicate_field;
 use super::*;
-use crate::store::{CollectionSpec, Store};
+use crate::store::{CollectionSpec, Page, PageResult, Store};
 use futures::future::join_all;
 use futures::poll;
 use serde_json::Value;
@@ -310,7 +310,119 @@ async fn dropping_the_store_stops_its_threads_and_keeps_the_data() {
 }
 
 #[test]
-fn duplicate_field_comes_from_the_index_name() {
-    assert_eq!(duplicate_field("widgets", "UNIQUE constraint failed: index 'widgets:unique:email'"), "email");
+fn duplicate_field_comes_from_the_column_name() {
+    assert_eq!(duplicate_field("widgets", "UNIQUE constraint failed: widgets.ix_email"), "email");
+    assert_eq!(duplicate_field("widgets", "UNIQUE constraint failed: widgets.ix_key_hash2"), "key_hash2");
     assert_eq!(duplicate_field("widgets", "UNIQUE constraint failed: widgets.id"), "id");
+}
+
+/// A database written before fields had columns: documents in `body` only,
+/// expression indexes on `json_extract`.
+fn write_expression_layout(path: &Path) {
+    let conn = Connection::open(path).expect("open");
+    conn.execute_batch(
+        r#"CREATE TABLE widgets (id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL,
+               created_at INTEGER NOT NULL, body TEXT NOT NULL);
+           CREATE INDEX "widgets:order" ON widgets (created_at DESC, id DESC);
+           CREATE INDEX "widgets:due" ON widgets (json_extract(body, '$.dueAt'), id)
+               WHERE json_extract(body, '$.dueAt') IS NOT NULL;
+           CREATE UNIQUE INDEX "widgets:unique:email" ON widgets (json_extract(body, '$.email'));
+           CREATE INDEX "widgets:index:status" ON widgets (json_extract(body, '$.status'), created_at DESC, id DESC);
+           INSERT INTO widgets VALUES
+               ('a', 1, 1, '{"id":"a","version":1,"createdAt":1,"email":"a@x","status":"open","dueAt":50}'),
+               ('b', 3, 2, '{"id":"b","version":3,"createdAt":2,"status":true,"dueAt":7.5}'),
+               ('c', 1, 3, '{"id":"c","version":1,"createdAt":3,"status":7,"email":null}');"#,
+    )
+    .expect("old layout");
+}
+
+fn index_names(path: &Path) -> Vec<String> {
+    let conn = Connection::open(path).expect("open");
+    let mut statement = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'widgets' ORDER BY name")
+        .expect("prepare");
+    statement.query_map([], |row| row.get(0)).expect("query").collect::<rusqlite::Result<_>>().expect("rows")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_moves_a_database_from_expression_indexes_to_columns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_expression_layout(&dir.path().join("db.sqlite3"));
+    let (store, path) = open_store(&dir).await;
+
+    let ids = |page: PageResult| page.data.into_iter().map(|doc| doc.id).collect::<Vec<_>>();
+    let page = Page { limit: 10, starting_after: None };
+    let open = store.find("widgets", &vec![("status", json!("open"))], &page).await.expect("find");
+    assert_eq!(ids(open), ["a"]);
+    // Type-strict as before: `true` is not 1, 7 is a number.
+    let flagged = store.find("widgets", &vec![("status", json!(true))], &page).await.expect("find");
+    assert_eq!(ids(flagged), ["b"]);
+    assert!(store.find("widgets", &vec![("status", json!(1))], &page).await.expect("find").data.is_empty());
+    let ranged = store
+        .find_in("widgets", &vec![], &[crate::store::Range::new("status", Some(0), None)], &page)
+        .await
+        .expect("range");
+    assert_eq!(ids(ranged), ["c"]);
+    // Only an integer dueAt is due.
+    let due = store.find_due("widgets", 100, None, 10).await.expect("due");
+    assert_eq!(due.iter().map(|doc| doc.id.as_str()).collect::<Vec<_>>(), ["a"]);
+    // The unique field is still unique, null still stays out of it.
+    let clash = store.insert("widgets", widget("d", json!({"email": "a@x"}))).await;
+    assert!(matches!(clash, Err(StoreError::Duplicate { ref field }) if field == "email"), "{clash:?}");
+    store.insert("widgets", widget("e", json!({"email": null}))).await.expect("null email");
+    // A document written before the move updates like any other.
+    let b = store.get("widgets", "b").await.expect("get").expect("b");
+    let mut body = b.body.clone();
+    body["status"] = json!("open");
+    store.compare_and_swap("widgets", "b", 3, body).await.expect("cas");
+    let open = store.find("widgets", &vec![("status", json!("open"))], &page).await.expect("find");
+    assert_eq!(ids(open), ["b", "a"]);
+
+    drop(store);
+    let names = index_names(&path);
+    assert!(!names.iter().any(|name| name.contains(":unique:") || name.contains(":index:") || name.ends_with(":due")));
+    for expected in ["widgets:order", "widgets:dueAt", "widgets:u:email", "widgets:i:status"] {
+        assert!(names.iter().any(|name| name == expected), "{expected} missing from {names:?}");
+    }
+    // Opening it again finds nothing left to move.
+    let (store, _) = open_store(&dir).await;
+    assert_eq!(store.count("widgets", &vec![("status", json!("open"))], 10).await.expect("count"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_and_swap_sets_only_the_columns_that_changed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, path) = open_store(&dir).await;
+    let doc = store.insert("widgets", widget("w", json!({"email": "w@x", "status": "open", "note": 1}))).await;
+    let doc = doc.expect("insert");
+    // A trigger counts the updates that touched each indexed column: an
+    // UPDATE naming a column rewrites that column's indexes.
+    let conn = Connection::open(&path).expect("open");
+    conn.execute_batch(
+        r#"CREATE TABLE touched (what TEXT);
+           CREATE TRIGGER status_touched AFTER UPDATE OF ix_status ON widgets
+               BEGIN INSERT INTO touched VALUES ('status'); END;
+           CREATE TRIGGER email_touched AFTER UPDATE OF ix_email ON widgets
+               BEGIN INSERT INTO touched VALUES ('email'); END;
+           CREATE TRIGGER order_touched AFTER UPDATE OF created_at ON widgets
+               BEGIN INSERT INTO touched VALUES ('created_at'); END;"#,
+    )
+    .expect("triggers");
+    let touched = || -> Vec<String> {
+        let mut statement = conn.prepare("SELECT what FROM touched ORDER BY rowid").expect("prepare");
+        statement.query_map([], |row| row.get(0)).expect("query").collect::<rusqlite::Result<_>>().expect("rows")
+    };
+
+    let mut body = doc.body.clone();
+    body["note"] = json!(2);
+    let doc = store.compare_and_swap("widgets", "w", 1, body).await.expect("cas");
+    assert!(touched().is_empty(), "an update of an unindexed field touched {:?}", touched());
+
+    let mut body = doc.body.clone();
+    body["status"] = json!("paid");
+    store.compare_and_swap("widgets", "w", 2, body).await.expect("cas");
+    assert_eq!(touched(), ["status"]);
+    let page = Page { limit: 10, starting_after: None };
+    assert!(store.find("widgets", &vec![("status", json!("open"))], &page).await.expect("find").data.is_empty());
+    assert_eq!(store.find("widgets", &vec![("status", json!("paid"))], &page).await.expect("find").data.len(), 1);
 }
