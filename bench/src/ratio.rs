@@ -36,7 +36,10 @@ use paygate::{Services, StackConfig};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::{BoxError, stats::Memory};
+use crate::{
+    BoxError,
+    stats::{Memory, ProcessCounters, RequestCost},
+};
 
 /// The README's example order: what a merchant's server sends.
 const ORDER: &str = r#"{"amount": 11900, "currency": "EUR", "description": "Pro plan", "lineItems": [{"name": "Pro plan", "quantity": 1, "amount": 11900}]}"#;
@@ -277,10 +280,14 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
                 run_number += 1;
             }
         }
-        let mut runs: Vec<(&str, WrkRun)> = Vec::new();
+        let mut runs: Vec<(&str, WrkRun, Option<RequestCost>)> = Vec::new();
         for _ in 0..args.rounds {
             for (name, url) in &targets {
+                let before = ProcessCounters::read();
                 let measured = run_wrk(&args, script, url, args.duration, run_number).await?;
+                // wrk is another process: this one holds only the server
+                // under test (the other one idles meanwhile).
+                let cost = before.zip(ProcessCounters::read()).map(|(b, a)| a.per_request(&b, measured.requests));
                 run_number += 1;
                 eprintln!(
                     "bench:   {name:<9} {:>9.0} req/s  p99 {:>7.2} ms  errors {}",
@@ -288,7 +295,7 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
                     measured.p99_us as f64 / 1000.0,
                     measured.status_errors + measured.socket_errors
                 );
-                runs.push((name, measured));
+                runs.push((name, measured, cost));
             }
         }
         Ok::<_, BoxError>(runs)
@@ -299,13 +306,19 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
     reference_task.abort();
     let runs = outcome?;
 
-    let of = |name: &str| runs.iter().filter(|(n, _)| *n == name).map(|(_, r)| r.clone()).collect::<Vec<_>>();
+    let of = |name: &str| runs.iter().filter(|(n, _, _)| *n == name).map(|(_, r, _)| r.clone()).collect::<Vec<_>>();
     let (reference, paygate) = (of("reference"), of("paygate"));
+    let costs = |name: &str| runs.iter().filter(|(n, _, _)| *n == name).filter_map(|(_, _, c)| *c).collect::<Vec<_>>();
+    let paygate_costs = costs("paygate");
+    let median_cost = |pick: fn(&RequestCost) -> f64| {
+        (!paygate_costs.is_empty()).then(|| median(&mut paygate_costs.iter().map(pick).collect::<Vec<_>>()))
+    };
+    let (paygate_cpu, paygate_storage) = (median_cost(|c| c.cpu_micros), median_cost(|c| c.storage_bytes));
     let rate = |runs: &[WrkRun]| median(&mut runs.iter().map(WrkRun::per_second).collect::<Vec<_>>());
     let p99 = |runs: &[WrkRun]| median(&mut runs.iter().map(|r| r.p99_us as f64 / 1000.0).collect::<Vec<_>>());
     let (reference_rate, paygate_rate) = (rate(&reference), rate(&paygate));
     let ratio = paygate_rate / reference_rate.max(f64::MIN_POSITIVE);
-    let errors: u64 = runs.iter().map(|(_, r)| r.status_errors + r.socket_errors).sum();
+    let errors: u64 = runs.iter().map(|(_, r, _)| r.status_errors + r.socket_errors).sum();
 
     if args.json {
         println!(
@@ -321,6 +334,8 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
                 "paygateMedianRequestsPerSecond": paygate_rate,
                 "ratio": ratio,
                 "paygateMedianP99Ms": p99(&paygate),
+                "paygateMedianCpuMicrosPerRequest": paygate_cpu,
+                "paygateMedianStorageBytesPerRequest": paygate_storage,
                 "errors": errors,
                 "peakRssMiB": memory.as_ref().map(|m| m.peak_kib as f64 / 1024.0),
             })
@@ -336,10 +351,14 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
         println!("  idempotency keys    {}", if args.idempotency_keys { "a unique one per request" } else { "none" });
         println!("  Paygate             every service in this process, embedded SQLite, in-process queue");
         println!("  cores               {}", std::thread::available_parallelism().map_or(1, |n| n.get()));
-        println!("Runs                   req/s     p50 ms   p99 ms   max ms  errors");
-        for (name, run) in &runs {
+        println!("Runs                   req/s     p50 ms   p99 ms   max ms  errors   CPU µs/req  written B/req");
+        for (name, run, cost) in &runs {
+            let (cpu, storage) = cost.map_or_else(
+                || ("—".to_owned(), "—".to_owned()),
+                |c| (format!("{:.0}", c.cpu_micros), format!("{:.0}", c.storage_bytes)),
+            );
             println!(
-                "  {name:<16} {:>9.0} {:>10.2} {:>8.2} {:>8.2} {:>7}",
+                "  {name:<16} {:>9.0} {:>10.2} {:>8.2} {:>8.2} {:>7} {cpu:>12} {storage:>14}",
                 run.per_second(),
                 run.p50_us as f64 / 1000.0,
                 run.p99_us as f64 / 1000.0,
@@ -351,6 +370,12 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
         println!("  reference           {reference_rate:.0} req/s, p99 {:.2} ms", p99(&reference));
         println!("  Paygate             {paygate_rate:.0} req/s, p99 {:.2} ms", p99(&paygate));
         println!("  ratio               {ratio:.3} (Paygate ÷ reference)");
+        if let (Some(cpu), Some(storage)) = (paygate_cpu, paygate_storage) {
+            println!(
+                "  Paygate per create  {cpu:.0} µs of CPU, {:.1} KiB written to storage (WAL and checkpoints)",
+                storage / 1024.0
+            );
+        }
         if let Some(memory) = memory {
             println!("  peak RSS            {:.0} MiB (this process: both servers)", memory.peak_kib as f64 / 1024.0);
         }
