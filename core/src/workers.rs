@@ -124,12 +124,22 @@ async fn schedule_forever(core: Core, mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// The record that [`backfill_due_times`] ran to its end.
+const DUE_TIMES_MIGRATION: &str = "mig_due_times";
+
 /// Documents written before the due index existed carry no `dueAt`, so the
 /// scheduler would never see them: rewrite those that have work ahead
 /// (found through the equality indexes that marked such work before), and
 /// every write from then on keeps `dueAt` current. Costs one read per
 /// document with unfinished work, and writes only those still without it.
-pub async fn backfill_due_times(core: &Core) -> CoreResult<usize> {
+/// Runs to its end once per store: every later start skips it (it used to
+/// read every open checkout at every start, which on a busy store took
+/// seconds and mapped much of the database into memory). Returns `None`
+/// when it had already run.
+pub async fn backfill_due_times(core: &Core) -> CoreResult<Option<usize>> {
+    if core.migration_done(DUE_TIMES_MIGRATION).await? {
+        return Ok(None);
+    }
     let mut filled = 0;
     filled += backfill::<Transaction>(core, ("needsWork", true.into())).await?;
     filled += backfill::<IpnDelivery>(core, ("needsWork", true.into())).await?;
@@ -138,7 +148,8 @@ pub async fn backfill_due_times(core: &Core) -> CoreResult<usize> {
     if filled > 0 {
         tracing::info!(filled, "due times filled in on older documents");
     }
-    Ok(filled)
+    core.record_migration(DUE_TIMES_MIGRATION, filled as u64).await?;
+    Ok(Some(filled))
 }
 
 async fn backfill<T: Entity>(core: &Core, filter: (&'static str, serde_json::Value)) -> CoreResult<usize> {

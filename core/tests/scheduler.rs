@@ -1,7 +1,8 @@
 //! The scheduler against the embedded store and the in-process queue: due
 //! work is taken oldest first with a cursor, a job is published again only
-//! once it is stale, one unreadable document costs only itself, and
-//! idempotency records go after 24 h on the core's clock.
+//! once it is stale, one unreadable document costs only itself,
+//! idempotency records go after 24 h on the core's clock, and the due
+//! times of older documents are filled in once per store.
 
 use std::{sync::Arc, time::Duration};
 
@@ -259,4 +260,36 @@ async fn a_test_clocks_subscriptions_are_never_due_to_the_scheduler() {
     assert_eq!(advanced.frozen_time, frozen + 62 * 86_400_000_000);
     let renewed = core.owned_subscription(&principal, &created.id).await.expect("get");
     assert_eq!(renewed.periods_paid, 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn due_times_of_older_documents_are_filled_in_at_the_first_start_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (core, _clock) = core(dir.path()).await;
+    let now = core.now();
+    // As a release before the due index stored them: no `dueAt`.
+    let legacy = |n: usize| {
+        let mut body = serde_json::to_value(delivery(n, now - 1_000)).expect("json");
+        body.as_object_mut().expect("object").remove("dueAt");
+        body
+    };
+    let first = legacy(1);
+    core.store.insert("ipn_deliveries", first.clone()).await.expect("insert");
+    let due_at = |id: String| {
+        let core = core.clone();
+        async move { core.store.get("ipn_deliveries", &id).await.expect("get").expect("stored").due_at() }
+    };
+    let first_id = first["id"].as_str().expect("id").to_owned();
+    assert_eq!(due_at(first_id.clone()).await, None);
+
+    let filled = paygate_core::workers::backfill_due_times(&core).await.expect("backfill");
+    assert_eq!(filled, Some(1));
+    assert!(due_at(first_id).await.is_some(), "the scheduler can see it now");
+
+    // Recorded as done: a later start reads nothing, even were there a
+    // document without a due time (no release since writes one).
+    let second = legacy(2);
+    core.store.insert("ipn_deliveries", second.clone()).await.expect("insert");
+    assert_eq!(paygate_core::workers::backfill_due_times(&core).await.expect("backfill"), None);
+    assert_eq!(due_at(second["id"].as_str().expect("id").to_owned()).await, None);
 }

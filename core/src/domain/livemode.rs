@@ -4,7 +4,6 @@
 //! stored before modes existed are test objects: start-up writes
 //! `livemode: false` into them once, so the store's filters find them.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
@@ -12,7 +11,7 @@ use super::{
     sites::Site, tax_rules::TaxRule, transactions::Transaction,
 };
 use crate::{
-    error::{CoreError, CoreResult},
+    error::CoreResult,
     store::{Document, Page, StoreError},
 };
 
@@ -35,29 +34,6 @@ const MIGRATION_ID: &str = "mig_livemode";
 /// How many documents the migration reads at a time.
 const PAGE: usize = 200;
 
-/// A start-up migration that ran to its end, so it never runs again.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Migration {
-    id: String,
-    #[serde(default)]
-    version: i64,
-    created_at: i64,
-    /// Documents it changed.
-    documents: u64,
-}
-
-impl Entity for Migration {
-    const COLLECTION: &'static str = "migrations";
-    const NAME: &'static str = "migration";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
-
 /// The mode of a document stored before modes existed: API keys always had
 /// one; everything else ran on the sandbox, so it is test.
 fn legacy_livemode(collection: &str, body: &Value) -> bool {
@@ -72,18 +48,15 @@ impl Core {
     /// done is skipped on the next run). Returns how many documents it
     /// changed.
     pub async fn migrate_livemode(&self) -> CoreResult<Option<u64>> {
-        if self.get::<Migration>(MIGRATION_ID).await?.is_some() {
+        if self.migration_done(MIGRATION_ID).await? {
             return Ok(None);
         }
         let mut documents = 0;
         for collection in MODED_COLLECTIONS {
             documents += self.add_livemode(collection).await?;
         }
-        let done = Migration { id: MIGRATION_ID.to_owned(), version: 0, created_at: self.now(), documents };
-        match self.insert(&done).await {
-            Ok(_) | Err(CoreError::Store(StoreError::Duplicate { .. })) => Ok(Some(documents)),
-            Err(err) => Err(err),
-        }
+        self.record_migration(MIGRATION_ID, documents).await?;
+        Ok(Some(documents))
     }
 
     /// Walks one collection, newest first, adding `livemode` where it is

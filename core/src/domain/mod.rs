@@ -14,6 +14,7 @@ pub mod invoices;
 pub mod ipn;
 pub mod livemode;
 pub mod locale;
+mod migrations;
 pub mod numbering;
 pub mod organizations;
 pub mod plans;
