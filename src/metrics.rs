@@ -32,6 +32,10 @@ use tokio::net::TcpListener;
 /// the range between an in-memory store read and the request deadline.
 const LATENCY_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 
+/// Buckets of `paygate_store_commit_writes`: powers of two up to the
+/// writer's largest group.
+const COMMIT_WRITE_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
+
 /// The route label of a request no route matched: raw paths would make
 /// the label unbounded.
 pub const UNMATCHED: &str = "unmatched";
@@ -46,6 +50,8 @@ pub fn install() -> Option<&'static PrometheusHandle> {
         .get_or_init(|| {
             let recorder = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), LATENCY_BUCKETS)
+                .ok()?
+                .set_buckets_for_metric(Matcher::Full("paygate_store_commit_writes".to_owned()), COMMIT_WRITE_BUCKETS)
                 .ok()?
                 .build_recorder();
             let handle = recorder.handle();
@@ -81,6 +87,12 @@ fn describe() {
         "paygate_store_operation_duration_seconds",
         metrics::Unit::Seconds,
         "Time a store operation took, by operation."
+    );
+    describe_counter!("paygate_store_commits_total", "Transactions the embedded store's writer committed.");
+    describe_histogram!(
+        "paygate_store_commit_writes",
+        metrics::Unit::Count,
+        "Write requests each committed transaction of the embedded store's writer held."
     );
     describe_gauge!("process_resident_memory_bytes", "Resident memory size in bytes.");
     describe_gauge!("process_open_fds", "Open file descriptors.");

@@ -648,6 +648,42 @@ mod suite {
         assert!(matches!(store.migrate(&[bad_field]).await, Err(StoreError::Backend(_))));
     }
 
+    pub async fn insert_each_stores_a_prefix_across_collections(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        let entry = |id: &str| json!({ "id": id, "createdAt": 5, "account": "acct_1" });
+        let (stored, failure) = store
+            .insert_each(vec![
+                ("widgets", widget("e1", 5, json!({"email": "e1@example.com"}))),
+                ("ledger", entry("l1")),
+            ])
+            .await;
+        assert!(failure.is_none(), "{failure:?}");
+        assert_eq!(ids(&stored), ["e1", "l1"]);
+        assert!(stored.iter().all(|d| d.version == 1));
+        assert_eq!(store.get("ledger", "l1").await.expect("get").expect("stored").body["account"], "acct_1");
+
+        // The second clashes: the first stands, the third is never written.
+        let (stored, failure) = store
+            .insert_each(vec![
+                ("widgets", widget("e2", 6, json!({}))),
+                ("ledger", entry("l1")),
+                ("ledger", entry("l3")),
+            ])
+            .await;
+        assert_eq!(ids(&stored), ["e2"]);
+        assert!(matches!(&failure, Some(StoreError::Duplicate { field }) if field == "id"), "{failure:?}");
+        assert!(store.get("widgets", "e2").await.expect("get").is_some());
+        assert!(store.get("ledger", "l3").await.expect("get").is_none());
+
+        // A collection nobody migrated stops the run where it stands.
+        let (stored, failure) =
+            store.insert_each(vec![("ledger", entry("l4")), ("gadgets", widget("g1", 7, json!({})))]).await;
+        assert_eq!(ids(&stored), ["l4"]);
+        assert!(matches!(&failure, Some(StoreError::Backend(message)) if message.contains("gadgets")), "{failure:?}");
+        let (stored, failure) = store.insert_each(Vec::new()).await;
+        assert!(stored.is_empty() && failure.is_none());
+    }
+
     pub async fn migrate_is_idempotent(ctx: &Ctx) {
         let store = ctx.store.as_ref();
         store.insert("widgets", widget("m", 1, json!({"email": "m@example.com"}))).await.expect("insert");
@@ -741,4 +777,5 @@ conformance!(
     ranges_narrow_finds_and_counts,
     unmigrated_collection_is_refused,
     migrate_is_idempotent,
+    insert_each_stores_a_prefix_across_collections,
 );

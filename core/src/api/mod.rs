@@ -385,13 +385,12 @@ impl checkout_service_server::CheckoutService for GrpcApi {
             let new = convert::new_checkout(body)?;
             let created = self.core.create_checkout(&principal, &site_id, &idempotency_key, new).await?;
             let url = self.core.payment_url(&created.value).await?;
-            Ok(self
-                .audited(
-                    &principal,
-                    "checkout.create",
-                    replayed(convert::checkout(created.value, url, self.core.now()), created.replayed),
-                )
-                .await)
+            let response = replayed(convert::checkout(created.value, url, self.core.now()), created.replayed);
+            // A checkout created now was audited with it, in the same write.
+            if created.replayed {
+                return Ok(self.audited(&principal, crate::domain::checkouts::CREATE_ACTION, response).await);
+            }
+            Ok(response)
         })
         .await?
     }

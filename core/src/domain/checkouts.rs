@@ -510,6 +510,10 @@ fn validate_new(request: &NewCheckout, allow_private_ipn: bool) -> CoreResult<Va
     })
 }
 
+/// The audit log's action for a created checkout. The entry is written
+/// with the checkout itself; a replayed answer is audited by the caller.
+pub const CREATE_ACTION: &str = "checkout.create";
+
 impl Core {
     /// The checkout page, on the site's verified custom domain when it has
     /// one.
@@ -597,7 +601,7 @@ impl Core {
                 subscription_id: None,
                 trial_days: sold.plan.as_ref().map_or(0, |plan| plan.trial_days),
             };
-            match self.insert(&checkout).await {
+            match self.insert_audited(&checkout, principal, CREATE_ACTION).await {
                 // A resumed request whose first attempt got this far.
                 Err(CoreError::Store(StoreError::Duplicate { .. })) => {
                     self.get::<Checkout>(&checkout.id).await?.ok_or(CoreError::NotFound(Checkout::NAME))

@@ -269,7 +269,7 @@ fn tenant_field(body: &serde_json::Value, field: &str) -> serde_json::Value {
 }
 
 /// The stored form of an entity: its fields plus `dueAt`.
-fn stored_body<T: Entity>(entity: &T) -> CoreResult<serde_json::Value> {
+pub(super) fn stored_body<T: Entity>(entity: &T) -> CoreResult<serde_json::Value> {
     let mut body = to_body(entity)?;
     if let serde_json::Value::Object(fields) = &mut body {
         match entity.due_at() {
@@ -300,7 +300,13 @@ impl Core {
     pub async fn insert<T: Entity>(&self, entity: &T) -> CoreResult<T> {
         let document = self.store.insert(T::COLLECTION, stored_body(entity)?).await;
         self.forget_cached::<T>();
-        let stored: T = from_document(document?)?;
+        self.inserted(document?)
+    }
+
+    /// What every insert does once the store has the document (the cache
+    /// forgotten first, by the caller, whatever the store answered).
+    fn inserted<T: Entity>(&self, document: Document) -> CoreResult<T> {
+        let stored: T = from_document(document)?;
         if T::LOGS_STATE {
             state_log::log_changes(None, &stored);
         }

@@ -45,6 +45,11 @@ impl Store for MeteredStore {
         timed("insert_ordered", self.inner.insert_ordered(collection, bodies)).await
     }
 
+    /// Delegated, for the same reason as `insert_ordered`.
+    async fn insert_each(&self, inserts: Vec<(&str, Value)>) -> (Vec<Document>, Option<StoreError>) {
+        timed("insert_each", self.inner.insert_each(inserts)).await
+    }
+
     async fn get(&self, collection: &str, id: &str) -> StoreResult<Option<Document>> {
         timed("get", self.inner.get(collection, id)).await
     }

@@ -167,6 +167,24 @@ pub trait Store: Send + Sync + 'static {
         (stored, None)
     }
 
+    /// Inserts documents that may belong to different collections, in
+    /// order, each as [`Store::insert`], stopping at the first that fails,
+    /// with the same guarantee as [`Store::insert_ordered`]: what is stored
+    /// is a prefix of `inserts`, even after a crash. Used to write a
+    /// document and the record of it (an audit entry) in one round trip
+    /// and one commit where the backend can; this default stores one at a
+    /// time.
+    async fn insert_each(&self, inserts: Vec<(&str, Value)>) -> (Vec<Document>, Option<StoreError>) {
+        let mut stored = Vec::with_capacity(inserts.len());
+        for (collection, body) in inserts {
+            match self.insert(collection, body).await {
+                Ok(document) => stored.push(document),
+                Err(err) => return (stored, Some(err)),
+            }
+        }
+        (stored, None)
+    }
+
     /// Documents matching every filter pair, newest first (`createdAt`
     /// descending, then `id` descending), after the cursor.
     async fn find(&self, collection: &str, filter: &Filter, page: &Page) -> StoreResult<PageResult> {

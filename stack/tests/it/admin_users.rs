@@ -524,3 +524,42 @@ async fn the_operator_command_creates_a_user_with_a_set_password_link() {
     assert!(paygate::create_user(&app.config, &org.organization_id, "y@example.com", "root", "", None).await.is_err());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_created_checkout_is_audited_once_and_a_replay_again() {
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    let create = |key: &'static str, body: Value| {
+        app.client
+            .post(format!("{}/api/v1/checkouts/{}/create", app.admin, org.site_id))
+            .bearer_auth(&org.api_key)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    let body = json!({"amount": 1999, "currency": "EUR", "description": "Audited order"});
+    let created = create("audit-once", body.clone()).await.unwrap();
+    assert_eq!(created.status(), 201);
+    let checkout: Value = created.json().await.unwrap();
+    let refused = create("audit-refused", json!({"amount": -1, "currency": "EUR"})).await.unwrap();
+    assert_eq!(refused.status(), 400);
+
+    let entries_for = |log: &Value| -> Vec<Value> {
+        log["data"].as_array().unwrap().iter().filter(|e| e["objectId"] == checkout["id"]).cloned().collect()
+    };
+    let log: Value = get(&app, "/audit-log?limit=100", &org.api_key).await.json().await.unwrap();
+    let entries = entries_for(&log);
+    assert_eq!(entries.len(), 1, "one entry, written with the checkout: {log}");
+    assert_eq!(entries[0]["action"], "checkout.create");
+    assert_eq!(entries[0]["actor"]["type"], "api_key");
+    assert_eq!(entries[0]["ip"], "127.0.0.1");
+    let creates = log["data"].as_array().unwrap().iter().filter(|e| e["action"] == "checkout.create").count();
+    assert_eq!(creates, 1, "the refused request left no entry");
+
+    let replay = create("audit-once", body).await.unwrap();
+    assert_eq!(replay.status(), 201);
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    let log: Value = get(&app, "/audit-log?limit=100", &org.api_key).await.json().await.unwrap();
+    assert_eq!(entries_for(&log).len(), 2, "the replay is audited too: {log}");
+    app.stop().await;
+}

@@ -286,6 +286,18 @@ async fn metrics_count_exactly_what_a_flow_did() {
             "{operation}"
         );
     }
+    if !env.contains_key("PAYGATE_MONGODB_URI") {
+        // The embedded store's group commits: each holds at least one write.
+        let commits = delta(&before, &after, "paygate_store_commits_total", &[]);
+        assert!(commits >= 5.0, "{commits} commits");
+        let writes = after.samples.iter().find_map(|s| match &s.value {
+            Sample::Histogram(buckets) if s.metric == "paygate_store_commit_writes" => {
+                buckets.iter().find(|b| b.less_than == 1.0).map(|b| b.count)
+            }
+            _ => None,
+        });
+        assert!(writes.is_some_and(|single| single > 0.0), "groups of one write in the buckets: {writes:?}");
+    }
     // Gauges: every queue, the scheduler, the process, the connections.
     for queue in ["payment.initiated", "ipn.deliver", "provider.event"] {
         for gauge in ["paygate_queue_depth", "paygate_queue_in_flight", "paygate_queue_dead"] {

@@ -3,8 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::super::{Core, Entity, api_keys::scopes, auth::Principal, now_micros};
-use crate::{error::CoreResult, ids::new_id, store::Page};
+use super::super::{Core, Entity, api_keys::scopes, auth::Principal, now_micros, stored_body};
+use crate::{
+    error::{CoreError, CoreResult},
+    ids::new_id,
+    store::Page,
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -45,31 +49,56 @@ impl Core {
     /// Records that `principal` did `action` on `object_id`. A failure to
     /// write is logged, not returned: the change itself has happened.
     pub async fn audit(&self, principal: &Principal, action: &str, object_id: &str) {
-        let (actor_type, actor_id, actor_email) = match &principal.user {
-            Some(user) => ("user", user.id.clone(), Some(user.email.clone())),
-            None => ("api_key", principal.key_id.clone(), None),
-        };
-        let entry = AuditEntry {
-            id: new_id("aud"),
-            version: 0,
-            created_at: now_micros(),
-            organization_id: principal.organization_id.clone(),
-            actor_type: actor_type.into(),
-            actor_id,
-            actor_email,
-            action: action.into(),
-            object_id: object_id.into(),
-            ip: principal.client_ip.clone(),
-            livemode: principal.livemode(),
-        };
-        if let Err(err) = self.insert(&entry).await {
+        if let Err(err) = self.insert(&audit_entry(principal, action, object_id)).await {
             tracing::error!(error = %err, action, object_id, "audit entry not written");
         }
+    }
+
+    /// Inserts `entity` and its audit entry together: one round trip and,
+    /// in the embedded store, one commit. The entry is only written when
+    /// the entity was; a failure to write the entry is logged, as in
+    /// [`Core::audit`].
+    pub async fn insert_audited<T: Entity>(&self, entity: &T, principal: &Principal, action: &str) -> CoreResult<T> {
+        let entry = audit_entry(principal, action, entity.id());
+        let inserts = vec![(T::COLLECTION, stored_body(entity)?), (AuditEntry::COLLECTION, stored_body(&entry)?)];
+        let (mut stored, failure) = self.store.insert_each(inserts).await;
+        self.forget_cached::<T>();
+        let document = match (stored.is_empty(), failure) {
+            (true, Some(err)) => return Err(err.into()),
+            (true, None) => return Err(CoreError::Internal("the store answered an insert with nothing".into())),
+            (false, Some(err)) => {
+                tracing::error!(error = %err, action, object_id = entity.id(), "audit entry not written");
+                stored.swap_remove(0)
+            }
+            (false, None) => stored.swap_remove(0),
+        };
+        self.inserted(document)
     }
 
     /// The organization's audit log, newest first, both modes.
     pub async fn list_audit_log(&self, principal: &Principal, page: &Page) -> CoreResult<(Vec<AuditEntry>, bool)> {
         principal.require(scopes::AUDIT_READ)?;
         self.list(&vec![("organizationId", principal.organization_id.clone().into())], page).await
+    }
+}
+
+/// What `principal` doing `action` on `object_id` leaves in the log.
+fn audit_entry(principal: &Principal, action: &str, object_id: &str) -> AuditEntry {
+    let (actor_type, actor_id, actor_email) = match &principal.user {
+        Some(user) => ("user", user.id.clone(), Some(user.email.clone())),
+        None => ("api_key", principal.key_id.clone(), None),
+    };
+    AuditEntry {
+        id: new_id("aud"),
+        version: 0,
+        created_at: now_micros(),
+        organization_id: principal.organization_id.clone(),
+        actor_type: actor_type.into(),
+        actor_id,
+        actor_email,
+        action: action.into(),
+        object_id: object_id.into(),
+        ip: principal.client_ip.clone(),
+        livemode: principal.livemode(),
     }
 }

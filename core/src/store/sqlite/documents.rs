@@ -300,48 +300,15 @@ impl Store for SqliteStore {
         Ok(doc)
     }
 
-    /// One write request: the run goes into one savepoint of one group
-    /// commit, so it is stored up to its first failure, atomically.
+    /// One write request: the run goes into one group commit, so it is
+    /// stored up to its first failure, atomically.
     async fn insert_ordered(&self, collection: &str, bodies: Vec<Value>) -> (Vec<Document>, Option<StoreError>) {
-        let spec = match self.registry.spec(collection) {
-            Ok(spec) => spec,
-            Err(err) => return (Vec::new(), Some(err)),
-        };
-        let mut rows = Vec::with_capacity(bodies.len());
-        let mut refused = None;
-        for body in bodies {
-            let prepared = common::new_document(body).and_then(|doc| {
-                let values = insert_params(&spec, &doc, to_json_text(&doc.body)?);
-                Ok((doc, values))
-            });
-            match prepared {
-                Ok(row) => rows.push(row),
-                Err(err) => {
-                    refused = Some(err);
-                    break;
-                }
-            }
-        }
-        let sql = insert_sql(&spec);
-        let table = collection.to_owned();
-        let written = self
-            .write_statements(collection, move |conn| {
-                let mut statement = conn.prepare_cached(&sql)?;
-                let mut stored = Vec::with_capacity(rows.len());
-                for (doc, values) in rows {
-                    if let Err(err) = statement.execute(rusqlite::params_from_iter(values)) {
-                        return Ok((stored, Some(translate(&table, err))));
-                    }
-                    stored.push(doc);
-                }
-                Ok((stored, None))
-            })
-            .await;
-        match written {
-            Ok((stored, None)) => (stored, refused),
-            Ok((stored, failed)) => (stored, failed),
-            Err(err) => (Vec::new(), Some(err)),
-        }
+        self.insert_run(bodies.into_iter().map(|body| (collection, body)).collect()).await
+    }
+
+    /// One write request, as [`Self::insert_ordered`].
+    async fn insert_each(&self, inserts: Vec<(&str, Value)>) -> (Vec<Document>, Option<StoreError>) {
+        self.insert_run(inserts).await
     }
 
     async fn get(&self, collection: &str, id: &str) -> StoreResult<Option<Document>> {
@@ -560,5 +527,52 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await
+    }
+}
+
+impl SqliteStore {
+    /// Inserts `inserts` in order in one write request, without savepoints:
+    /// a statement that fails undoes only itself, and the run stops there,
+    /// so what stands is a prefix.
+    async fn insert_run(&self, inserts: Vec<(&str, Value)>) -> (Vec<Document>, Option<StoreError>) {
+        let Some(first) = inserts.first().map(|(collection, _)| (*collection).to_owned()) else {
+            return (Vec::new(), None);
+        };
+        let mut rows = Vec::with_capacity(inserts.len());
+        let mut refused = None;
+        for (collection, body) in inserts {
+            let prepared = self.registry.spec(collection).and_then(|spec| {
+                let doc = common::new_document(body)?;
+                let values = insert_params(&spec, &doc, to_json_text(&doc.body)?);
+                Ok((spec.name, insert_sql(&spec), doc, values))
+            });
+            match prepared {
+                Ok(row) => rows.push(row),
+                Err(err) => {
+                    refused = Some(err);
+                    break;
+                }
+            }
+        }
+        let written = self
+            .write_statements(&first, move |conn| {
+                let mut stored = Vec::with_capacity(rows.len());
+                for (table, sql, doc, values) in rows {
+                    let inserted = conn
+                        .prepare_cached(&sql)
+                        .and_then(|mut statement| statement.execute(rusqlite::params_from_iter(values)));
+                    if let Err(err) = inserted {
+                        return Ok((stored, Some(translate(table, err))));
+                    }
+                    stored.push(doc);
+                }
+                Ok((stored, None))
+            })
+            .await;
+        match written {
+            Ok((stored, None)) => (stored, refused),
+            Ok((stored, failed)) => (stored, failed),
+            Err(err) => (Vec::new(), Some(err)),
+        }
     }
 }

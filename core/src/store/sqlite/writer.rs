@@ -4,6 +4,7 @@
 use super::*;
 use crate::store::StoreError;
 use rusqlite::Connection;
+use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -118,7 +119,7 @@ pub(super) type Broken = String;
 
 impl Writer {
     pub(super) fn run(self) {
-        let mut batch = Vec::with_capacity(MAX_BATCH);
+        let mut batch = VecDeque::with_capacity(MAX_BATCH);
         while self.writes.take(MAX_BATCH, &mut batch) == Take::Taken {
             self.commit(&mut batch);
             self.wal.commits.fetch_add(1, Ordering::Relaxed);
@@ -130,17 +131,28 @@ impl Writer {
 
     /// Runs the batch in as few transactions as possible (one, unless one of
     /// them breaks) and answers every request once its transaction ended.
-    fn commit(&self, batch: &mut Vec<Box<dyn WriteRequest>>) {
-        let mut pending = batch.drain(..);
-        while pending.len() > 0 {
+    ///
+    /// Writes queued while a group runs join it before its COMMIT (up to
+    /// [`MAX_BATCH`]): the pages a commit writes hardly depend on how many
+    /// writes changed them, and without this the writer, woken by the first
+    /// write of a burst, would commit that one alone.
+    fn commit(&self, pending: &mut VecDeque<Box<dyn WriteRequest>>) {
+        while !pending.is_empty() {
             if let Err(e) = self.begin() {
                 let failure = format!("SQLite cannot start a write transaction: {e}");
-                pending.for_each(|request| request.answer(Some(&failure)));
+                pending.drain(..).for_each(|request| request.answer(Some(&failure)));
                 return;
             }
             let mut done = Vec::with_capacity(pending.len());
             let mut broken = None;
-            for mut request in pending.by_ref() {
+            loop {
+                let Some(mut request) = pending.pop_front() else {
+                    let room = MAX_BATCH.saturating_sub(done.len());
+                    if room > 0 && self.writes.try_take(room, pending) > 0 {
+                        continue;
+                    }
+                    break;
+                };
                 let step = self.execute(request.as_mut());
                 done.push(request);
                 if let Err(why) = step {
@@ -153,6 +165,9 @@ impl Writer {
             });
             if failure.is_some() {
                 self.rollback();
+            } else {
+                metrics::counter!("paygate_store_commits_total").increment(1);
+                metrics::histogram!("paygate_store_commit_writes").record(done.len() as f64);
             }
             // Only now, after the COMMIT, does anyone hear back.
             done.into_iter().for_each(|request| request.answer(failure.as_deref()));
