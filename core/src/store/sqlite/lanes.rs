@@ -113,7 +113,7 @@ impl<T> Queue<T> {
     /// Waits until something is queued, then moves up to `max` items into
     /// `into`, foreground first. Once the queue is closed, still hands out
     /// what is left before answering `Closed`.
-    pub(super) fn take(&self, max: usize, into: &mut impl Extend<T>) -> Take {
+    pub(super) fn take(&self, max: usize, into: &mut Vec<T>) -> Take {
         let mut lanes = match self.lanes.lock() {
             Ok(lanes) => lanes,
             Err(poisoned) => return Self::abandon(poisoned.into_inner()),
@@ -129,24 +129,11 @@ impl<T> Queue<T> {
             };
             lanes.sleeping -= 1;
         }
-        Self::drain(&mut lanes, max, into);
-        Take::Taken
-    }
-
-    /// Moves up to `max` items into `into` without waiting, foreground
-    /// first; how many it moved (none when the lock is poisoned: the next
-    /// [`Self::take`] deals with that).
-    pub(super) fn try_take(&self, max: usize, into: &mut impl Extend<T>) -> usize {
-        let Ok(mut lanes) = self.lanes.lock() else { return 0 };
-        Self::drain(&mut lanes, max, into)
-    }
-
-    fn drain(lanes: &mut Lanes<T>, max: usize, into: &mut impl Extend<T>) -> usize {
         let foreground = max.min(lanes.foreground.len());
         into.extend(lanes.foreground.drain(..foreground));
         let background = (max - foreground).min(lanes.background.len());
         into.extend(lanes.background.drain(..background));
-        foreground + background
+        Take::Taken
     }
 
     /// A consumer found the lock poisoned. Nothing queued can be trusted to

@@ -4,7 +4,6 @@
 use super::*;
 use crate::store::StoreError;
 use rusqlite::Connection;
-use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -119,7 +118,7 @@ pub(super) type Broken = String;
 
 impl Writer {
     pub(super) fn run(self) {
-        let mut batch = VecDeque::with_capacity(MAX_BATCH);
+        let mut batch = Vec::with_capacity(MAX_BATCH);
         while self.writes.take(MAX_BATCH, &mut batch) == Take::Taken {
             self.commit(&mut batch);
             self.wal.commits.fetch_add(1, Ordering::Relaxed);
@@ -131,28 +130,17 @@ impl Writer {
 
     /// Runs the batch in as few transactions as possible (one, unless one of
     /// them breaks) and answers every request once its transaction ended.
-    ///
-    /// Writes queued while a group runs join it before its COMMIT (up to
-    /// [`MAX_BATCH`]): the pages a commit writes hardly depend on how many
-    /// writes changed them, and without this the writer, woken by the first
-    /// write of a burst, would commit that one alone.
-    fn commit(&self, pending: &mut VecDeque<Box<dyn WriteRequest>>) {
-        while !pending.is_empty() {
+    fn commit(&self, batch: &mut Vec<Box<dyn WriteRequest>>) {
+        let mut pending = batch.drain(..);
+        while pending.len() > 0 {
             if let Err(e) = self.begin() {
                 let failure = format!("SQLite cannot start a write transaction: {e}");
-                pending.drain(..).for_each(|request| request.answer(Some(&failure)));
+                pending.for_each(|request| request.answer(Some(&failure)));
                 return;
             }
             let mut done = Vec::with_capacity(pending.len());
             let mut broken = None;
-            loop {
-                let Some(mut request) = pending.pop_front() else {
-                    let room = MAX_BATCH.saturating_sub(done.len());
-                    if room > 0 && self.writes.try_take(room, pending) > 0 {
-                        continue;
-                    }
-                    break;
-                };
+            for mut request in pending.by_ref() {
                 let step = self.execute(request.as_mut());
                 done.push(request);
                 if let Err(why) = step {
