@@ -23,7 +23,8 @@ use opentelemetry_sdk::{
 use tracing::{Subscriber, field::Visit};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::{
-    EnvFilter,
+    EnvFilter, Layer as _,
+    filter::filter_fn,
     fmt::{FmtContext, FormatEvent, FormatFields, format::Writer},
     layer::SubscriberExt,
     registry::LookupSpan,
@@ -83,7 +84,12 @@ pub fn init(service_name: &'static str) -> TelemetryGuard {
     } else {
         local_provider()
     };
-    let otel_layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("paygate"));
+    // Without an exporter, spans are only there to give requests and log
+    // lines their trace ids: log events recorded into them (a state change
+    // each, several per payment) would be built and thrown away.
+    let otel_layer = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer("paygate"))
+        .with_filter(filter_fn(move |metadata| exporting || metadata.is_span()));
     let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
     let result = if json {
         registry.with(tracing_subscriber::fmt::layer().event_format(JsonLines).with_writer(std::io::stderr)).try_init()
