@@ -108,6 +108,9 @@ impl Entity for ApiKey {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
 }
 
 impl Owned for ApiKey {

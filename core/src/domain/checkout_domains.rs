@@ -70,6 +70,9 @@ impl Entity for CheckoutDomain {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
 }
 
 impl CheckoutDomain {

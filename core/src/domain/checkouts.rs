@@ -250,6 +250,9 @@ impl Entity for Checkout {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
     /// An open checkout is due when it expires; a pending follow-up (its
     /// IPN not yet recorded) is due at once.
     fn due_at(&self) -> Option<i64> {

@@ -66,6 +66,9 @@ impl Entity for Customer {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
 }
 
 impl Owned for Customer {

@@ -57,6 +57,9 @@ impl Entity for IdempotencyRecord {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
     /// Due for purging once the key no longer binds.
     fn due_at(&self) -> Option<i64> {
         Some(self.created_at + RETENTION_MICROS)

@@ -226,6 +226,9 @@ macro_rules! document_collection {
             fn version(&self) -> i64 {
                 self.0.version
             }
+            fn set_version(&mut self, version: i64) {
+                self.0.version = version;
+            }
         }
 
         impl Owned for $name {

@@ -176,6 +176,9 @@ impl Entity for IpnDelivery {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
     /// A pending delivery is due at its next attempt, unless a dispatcher
     /// holds it or a job for it is on its way.
     fn due_at(&self) -> Option<i64> {

@@ -30,6 +30,9 @@ impl Entity for Migration {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
 }
 
 impl Core {

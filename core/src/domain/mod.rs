@@ -194,12 +194,16 @@ pub fn now_micros() -> i64 {
 
 /// A document type kept in one collection. `id`, `version` and `createdAt`
 /// are ordinary serde fields of the implementing struct.
-pub trait Entity: Serialize + DeserializeOwned + Send + Sync {
+pub trait Entity: Serialize + DeserializeOwned + Clone + Send + Sync {
     const COLLECTION: &'static str;
     /// What a 404 calls it.
     const NAME: &'static str;
     fn id(&self) -> &str;
     fn version(&self) -> i64;
+    /// Sets the version the store gave the stored copy: a write hands back
+    /// the entity it wrote with that version, instead of parsing the stored
+    /// form back (the same fields, at the cost of a JSON conversion).
+    fn set_version(&mut self, version: i64);
 
     /// When the scheduler should next look at this entity (microseconds,
     /// on [`Core::now`]'s clock), or `None` when nothing about it is due.
@@ -287,6 +291,14 @@ fn observed<T: Entity>(before: Option<serde_json::Value>, written: CoreResult<T>
     written
 }
 
+/// The entity as `document` stored it: what was written, with the version
+/// the store gave it.
+fn written<T: Entity>(entity: &T, document: &Document) -> T {
+    let mut stored = entity.clone();
+    stored.set_version(document.version);
+    stored
+}
+
 pub fn to_body<T: Serialize>(value: &T) -> CoreResult<serde_json::Value> {
     serde_json::to_value(value).map_err(|err| CoreError::Internal(format!("serialising: {err}")))
 }
@@ -300,13 +312,13 @@ impl Core {
     pub async fn insert<T: Entity>(&self, entity: &T) -> CoreResult<T> {
         let document = self.store.insert(T::COLLECTION, stored_body(entity)?).await;
         self.forget_cached::<T>();
-        self.inserted(document?)
+        self.inserted(entity, &document?)
     }
 
     /// What every insert does once the store has the document (the cache
     /// forgotten first, by the caller, whatever the store answered).
-    fn inserted<T: Entity>(&self, document: Document) -> CoreResult<T> {
-        let stored: T = from_document(document)?;
+    fn inserted<T: Entity>(&self, entity: &T, document: &Document) -> CoreResult<T> {
+        let stored = written(entity, document);
         if T::LOGS_STATE {
             state_log::log_changes(None, &stored);
         }
@@ -326,7 +338,7 @@ impl Core {
         let document =
             self.store.compare_and_swap(T::COLLECTION, entity.id(), entity.version(), stored_body(entity)?).await;
         self.forget_cached::<T>();
-        from_document(document?)
+        Ok(written(entity, &document?))
     }
 
     /// After a write to a cached collection, even a failed one (it may have
@@ -374,11 +386,9 @@ impl Core {
     {
         for _ in 0..64 {
             let document = self.store.get(T::COLLECTION, id).await?.ok_or(CoreError::NotFound(T::NAME))?;
-            // The state this write replaces, for the log: parsed twice
-            // rather than asking every entity to be Clone.
-            let before: Option<Box<T>> =
-                if T::LOGS_STATE { Some(Box::new(from_document(document.clone())?)) } else { None };
             let mut entity: T = from_document(document)?;
+            // The state this write replaces, for the log.
+            let before = T::LOGS_STATE.then(|| Box::new(entity.clone()));
             let observed_before = if T::OBSERVED { Some(to_body(&entity)?) } else { None };
             change(&mut entity)?;
             match self.replace(&entity).await {

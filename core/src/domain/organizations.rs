@@ -67,6 +67,9 @@ impl Entity for Organization {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
 }
 
 impl Organization {

@@ -91,6 +91,9 @@ impl Entity for Plan {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
 }
 
 impl Owned for Plan {

@@ -73,6 +73,9 @@ impl Entity for PortalSession {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
 }
 
 impl Owned for PortalSession {
@@ -107,6 +110,9 @@ impl Entity for PortalBrowserSession {
     }
     fn version(&self) -> i64 {
         self.version
+    }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
     }
 }
 

@@ -104,6 +104,9 @@ impl Entity for ProviderAccount {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
 }
 
 /// What a merchant sends to create or change a record.

@@ -84,6 +84,9 @@ impl Entity for ProviderEventRecord {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
     /// Unapplied: its next try. Finished: when it may be purged.
     fn due_at(&self) -> Option<i64> {
         Some(if self.status == EventStatus::Received { self.retry_at } else { self.created_at + RETENTION_MICROS })

@@ -75,6 +75,9 @@ impl Entity for TaxRule {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
 }
 
 impl Owned for TaxRule {

@@ -43,6 +43,9 @@ impl Entity for AuditEntry {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
 }
 
 impl Core {
@@ -72,7 +75,7 @@ impl Core {
             }
             (false, None) => stored.swap_remove(0),
         };
-        self.inserted(document)
+        self.inserted(entity, &document)
     }
 
     /// The organization's audit log, newest first, both modes.

@@ -151,6 +151,9 @@ impl Entity for AdminSession {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
 }
 
 /// Failed sign-ins for one email (known or not: the same rule for both).
@@ -173,6 +176,9 @@ impl Entity for LoginThrottle {
     }
     fn version(&self) -> i64 {
         self.version
+    }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
     }
 }
 

@@ -158,6 +158,9 @@ impl Entity for User {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
 }
 
 impl User {

@@ -68,6 +68,9 @@ impl Entity for TestClock {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
 }
 
 impl Owned for TestClock {

@@ -339,6 +339,9 @@ impl Entity for Subscription {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
     /// Subscriptions on the system clock are due when their next step is;
     /// a test clock's subscriptions are never due to the scheduler (its
     /// advance runs them).

@@ -362,6 +362,9 @@ impl Entity for Transaction {
     fn version(&self) -> i64 {
         self.version
     }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
     /// Unfinished work is due once its lease has run out and nobody has
     /// touched it for a while.
     fn due_at(&self) -> Option<i64> {
