@@ -16,9 +16,8 @@ use std::{
 
 use axum::{
     Router,
-    extract::{MatchedPath, Request, State},
+    extract::{MatchedPath, Request},
     http::{StatusCode, header},
-    middleware::Next,
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -133,14 +132,18 @@ pub async fn healthz() -> Response {
     (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok"}))).into_response()
 }
 
-/// Middleware recording `paygate_http_requests_total` and
-/// `paygate_http_request_duration_seconds` under `service`. Apply it with
-/// `Router::layer` so it runs after routing and sees the route template.
-pub async fn track_http(State(service): State<&'static str>, request: Request, next: Next) -> Response {
+/// Records `paygate_http_requests_total` and
+/// `paygate_http_request_duration_seconds` under `service` for what `next`
+/// answers. Runs after routing, so it sees the route template.
+pub async fn track_http<F, Fut>(service: &'static str, request: Request, next: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
     let started = Instant::now();
     let route = request.extensions().get::<MatchedPath>().map_or(UNMATCHED, MatchedPath::as_str).to_owned();
     let method = method_label(request.method());
-    let response = next.run(request).await;
+    let response = next(request).await;
     let status = response.status().as_u16().to_string();
     counter!("paygate_http_requests_total", "service" => service, "route" => route.clone(), "method" => method, "status" => status)
         .increment(1);

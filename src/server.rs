@@ -92,16 +92,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let guard = Guard { limits, in_flight: Arc::new(Semaphore::new(limits.max_concurrent_requests.max(1))) };
-    // Both run after routing (Router::layer wraps each route), so they
-    // see the route template. The root span is outermost, so that the
-    // guard's own answers (431, 503) carry an X-Request-Id too; the
-    // metrics layer is outside the guard so its refusals and timeouts are
-    // counted too.
     let metrics_service = service.strip_prefix("paygate-").unwrap_or(service);
-    let app = router
-        .layer(axum::middleware::from_fn_with_state(guard, guard_request))
-        .layer(axum::middleware::from_fn_with_state(metrics_service, crate::metrics::track_http))
-        .layer(axum::middleware::from_fn_with_state(service, crate::telemetry::http_span));
+    // Runs after routing (Router::layer wraps each route), so it sees the
+    // route template.
+    let edge = EdgeRequest { service, metrics_service, guard };
+    let app = router.layer(axum::middleware::from_fn_with_state(edge, edge_request));
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -177,9 +172,31 @@ struct Guard {
     in_flight: Arc<Semaphore>,
 }
 
+/// What [`edge_request`] needs: the service's names and its limits.
+#[derive(Clone)]
+struct EdgeRequest {
+    service: &'static str,
+    metrics_service: &'static str,
+    guard: Guard,
+}
+
+/// The one middleware around every route, three steps nested in one
+/// future rather than three layers (each of which boxed the rest of the
+/// request and cloned the route's service): the root span outermost, so
+/// that the guard's own answers (431, 503) carry an X-Request-Id too; then
+/// the request metrics, outside the guard so that its refusals and
+/// timeouts are counted; then the guard.
+async fn edge_request(State(edge): State<EdgeRequest>, request: Request, next: Next) -> Response {
+    let EdgeRequest { service, metrics_service, guard } = edge;
+    crate::telemetry::http_span(service, request, |request| {
+        crate::metrics::track_http(metrics_service, request, |request| guard_request(guard, request, next))
+    })
+    .await
+}
+
 /// Runs before every route: header limits, the concurrency limit, the body
 /// deadline and the request deadline.
-async fn guard_request(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+async fn guard_request(guard: Guard, request: Request, next: Next) -> Response {
     if let Err(error) = check_headers(request.headers()) {
         return closing(error.into_response());
     }

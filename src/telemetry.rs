@@ -87,12 +87,22 @@ pub fn init(service_name: &'static str) -> TelemetryGuard {
     // Without an exporter, spans are only there to give requests and log
     // lines their trace ids: log events recorded into them (a state change
     // each, several per payment) would be built and thrown away.
+    // For the same reason, the attributes only an exported span shows
+    // (where it was opened, on which thread, how long it was busy and
+    // idle) are not gathered for every span: each costs an allocation or
+    // a clock read per span, or per poll.
     let otel_layer = tracing_opentelemetry::layer()
         .with_tracer(provider.tracer("paygate"))
+        .with_location(exporting)
+        .with_threads(exporting)
+        .with_tracked_inactivity(exporting)
         .with_filter(filter_fn(move |metadata| exporting || metadata.is_span()));
     let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
     let result = if json {
-        registry.with(tracing_subscriber::fmt::layer().event_format(JsonLines).with_writer(std::io::stderr)).try_init()
+        // A JSON line names its span and trace, never the span's fields:
+        // they are not formatted at all.
+        let layer = tracing_subscriber::fmt::layer().fmt_fields(NoSpanFields).event_format(JsonLines);
+        registry.with(layer.with_writer(std::io::stderr)).try_init()
     } else {
         // Colour codes only where a person reads a terminal, not in log files.
         let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -259,6 +269,21 @@ where
     }
 }
 
+/// Formats no fields. The JSON format records an event's fields itself
+/// ([`JsonFields`]), so this only decides what is formatted for each span
+/// when it opens: nothing, since no JSON line prints it.
+struct NoSpanFields;
+
+impl<'writer> FormatFields<'writer> for NoSpanFields {
+    fn format_fields<R: tracing_subscriber::field::RecordFields>(
+        &self,
+        _writer: Writer<'writer>,
+        _fields: R,
+    ) -> fmt::Result {
+        Ok(())
+    }
+}
+
 struct JsonFields(serde_json::Map<String, serde_json::Value>);
 
 impl Visit for JsonFields {
@@ -398,15 +423,19 @@ pub fn link_to_origin(span: &tracing::Span, traceparent: Option<&str>) {
 /// digits, the `trace-id` part of its W3C `traceparent`).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// Axum middleware for an edge (state: the edge's service name): opens
-/// the request's root span, or continues the caller's `traceparent`,
-/// named `METHOD /route/template`, with OpenTelemetry HTTP attributes, and
-/// answers with `X-Request-Id`.
-pub async fn http_span(
-    axum::extract::State(service): axum::extract::State<&'static str>,
+/// For an edge (`service`: its service name), runs `next` in the
+/// request's root span, or one that continues the caller's
+/// `traceparent`, named `METHOD /route/template`, with OpenTelemetry HTTP
+/// attributes, and answers with `X-Request-Id`.
+pub async fn http_span<F, Fut>(
+    service: &'static str,
     request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
+    next: F,
+) -> axum::response::Response
+where
+    F: FnOnce(axum::extract::Request) -> Fut,
+    Fut: Future<Output = axum::response::Response>,
+{
     use tracing::Instrument as _;
     let method = request.method().as_str().to_owned();
     let route = request.extensions().get::<axum::extract::MatchedPath>().map(|path| path.as_str().to_owned());
@@ -441,7 +470,7 @@ pub async fn http_span(
         // subscriber): still answer with an id, the caller's if it sent one.
         trace_id = if incoming == TraceId::INVALID { RandomIdGenerator::default().new_trace_id() } else { incoming };
     }
-    let mut response = next.run(request).instrument(span.clone()).await;
+    let mut response = next(request).instrument(span.clone()).await;
     let status = response.status();
     span.record("http.response.status_code", status.as_u16());
     if status.is_server_error() {
