@@ -254,7 +254,8 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
         provider_clients: Default::default(),
         numbering: Default::default(),
         cache: Default::default(),
-        inline_ipn: Default::default(),
+        inline_ipn: Arc::new(domain::inline::InlineWork::new(domain::ipn::INLINE_FIRST_ATTEMPTS)),
+        inline_payments: Arc::new(domain::inline::InlineWork::new(domain::transactions::INLINE_PAYMENTS)),
         dns: match &config.dns_resolver {
             Some(resolver) => resolver.clone(),
             None => Arc::new(dns::SystemResolver::default()),
@@ -410,6 +411,7 @@ pub async fn serve_services(
     let (stop_workers, workers_stop) = tokio::sync::watch::channel(false);
     let mut workers = workers::spawn(core.clone(), workers_stop);
     core.inline_ipn.open();
+    core.inline_payments.open();
     let result = tonic::transport::Server::builder()
         .accept_http1(true)
         .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
@@ -428,6 +430,9 @@ pub async fn serve_services(
         tokio::time::timeout(Duration::from_secs(30), async { while workers.join_next().await.is_some() {} }).await;
     if drained.is_err() {
         tracing::warn!("workers still busy after 30 s; stopping them");
+    }
+    if !core.inline_payments.finish(Duration::from_secs(10)).await {
+        tracing::warn!("payments still running after 10 s; the scheduler hands them on");
     }
     if !core.inline_ipn.finish(Duration::from_secs(10)).await {
         tracing::warn!("IPN attempts still running after 10 s; their leases hand them on");

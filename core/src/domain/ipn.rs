@@ -8,7 +8,7 @@
 use std::{
     collections::HashMap,
     net::SocketAddr,
-    sync::{Arc, Mutex, PoisonError},
+    sync::{Mutex, PoisonError},
     time::{Duration, Instant},
 };
 
@@ -200,42 +200,6 @@ impl Owned for IpnDelivery {
 /// At most this many first attempts run straight from the code that
 /// recorded their events; beyond that, events go through the IPN queue.
 pub const INLINE_FIRST_ATTEMPTS: usize = 64;
-
-/// The first attempts running in this process: started without the queue,
-/// and waited for at shutdown. Closed (every event goes through the queue)
-/// until [`InlineAttempts::open`]: only a core whose dispatchers run makes
-/// attempts itself.
-#[derive(Debug)]
-pub struct InlineAttempts(Arc<tokio::sync::Semaphore>);
-
-impl Default for InlineAttempts {
-    fn default() -> Self {
-        Self(Arc::new(tokio::sync::Semaphore::new(0)))
-    }
-}
-
-impl InlineAttempts {
-    pub fn open(&self) {
-        self.0.add_permits(INLINE_FIRST_ATTEMPTS);
-    }
-
-    fn try_start(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        Arc::clone(&self.0).try_acquire_owned().ok()
-    }
-
-    /// Waits until no first attempt is running, or `limit` has passed, and
-    /// starts no more of them (events go through the queue from then on).
-    pub async fn finish(&self, limit: std::time::Duration) -> bool {
-        let all = u32::try_from(INLINE_FIRST_ATTEMPTS).unwrap_or(u32::MAX);
-        match tokio::time::timeout(limit, self.0.acquire_many(all)).await {
-            Ok(Ok(permits)) => {
-                permits.forget();
-                true
-            }
-            _ => false,
-        }
-    }
-}
 
 /// Whose an event is: the tenant, the site and the checkout (empty for a
 /// subscription sold without one) its delivery is listed under.

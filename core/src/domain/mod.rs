@@ -10,6 +10,7 @@ pub mod customers;
 pub mod documents_pdf;
 pub mod idempotency;
 pub mod identity;
+pub mod inline;
 pub mod invoices;
 pub mod ipn;
 pub mod livemode;
@@ -184,7 +185,10 @@ pub struct Core {
     /// Recently read API keys, sites and organizations.
     pub cache: Arc<cache::ReadCache>,
     /// IPN first attempts made without the queue.
-    pub inline_ipn: Arc<ipn::InlineAttempts>,
+    pub inline_ipn: Arc<inline::InlineWork>,
+    /// Payments charged straight after their pay request, without the
+    /// queue.
+    pub inline_payments: Arc<inline::InlineWork>,
 }
 
 /// Microseconds since the Unix epoch: the store's `createdAt` unit.
@@ -538,7 +542,8 @@ pub(crate) fn test_core(store: Arc<dyn Store>, idempotency_lock_micros: i64) -> 
         provider_clients: Default::default(),
         numbering: Default::default(),
         cache: Default::default(),
-        inline_ipn: Default::default(),
+        inline_ipn: Arc::new(inline::InlineWork::new(ipn::INLINE_FIRST_ATTEMPTS)),
+        inline_payments: Arc::new(inline::InlineWork::new(transactions::INLINE_PAYMENTS)),
         ipn_clients: Default::default(),
         clock: Arc::new(crate::clock::SystemClock),
         dns: Arc::new(crate::dns::PublishedTxtRecords::default()),

@@ -23,6 +23,10 @@ mod refunds;
 mod worker;
 
 pub use model::*;
+
+/// At most this many payments are charged straight from their pay
+/// requests at once; beyond that, they go through the payment queue.
+pub const INLINE_PAYMENTS: usize = 64;
 pub use pay::parse_payment_method;
 
 use crate::domain::{Core, auth::Principal};

@@ -122,13 +122,37 @@ impl Core {
                 Ok(())
             })
             .await;
-        if let Err(err) = claimed {
-            // Another pay won the checkout: this transaction never existed
-            // for anyone. If the delete fails, the worker discards it.
-            if let Err(delete_err) = self.store.delete(Transaction::COLLECTION, &transaction.id).await {
-                tracing::warn!(error = %delete_err, transaction = %transaction.id, "abandoned transaction not deleted");
+        let checkout = match claimed {
+            Ok(checkout) => checkout,
+            Err(err) => {
+                // Another pay won the checkout: this transaction never
+                // existed for anyone. If the delete fails, the worker
+                // discards it.
+                if let Err(delete_err) = self.store.delete(Transaction::COLLECTION, &transaction.id).await {
+                    tracing::warn!(error = %delete_err, transaction = %transaction.id, "abandoned transaction not deleted");
+                }
+                return Err(err);
             }
-            return Err(err);
+        };
+        if let Some(slot) = self.inline_payments.try_start() {
+            // Charged at once, by this core, without a trip through the
+            // queue. A crash before it settles leaves a pending transaction
+            // that the scheduler queues once it has been idle long enough;
+            // a worker that then finds it claimed or settled does nothing.
+            let core = self.clone();
+            let pending = transaction.clone();
+            tokio::spawn(async move {
+                // As a queue worker would run it: background work for the
+                // store, changes made by the scheduler.
+                let processing = core.process_payment_of(pending, Some(checkout));
+                let actor = crate::domain::state_log::Actor::Scheduler;
+                let outcome = crate::store::background(crate::domain::state_log::acting(actor, processing)).await;
+                if let Err(err) = outcome {
+                    tracing::warn!(error = %err, "payment not processed; the scheduler retries it");
+                }
+                drop(slot);
+            });
+            return Ok(transaction);
         }
         if let Err(err) = self.queue.publish(PAYMENT_QUEUE, transaction.id.as_bytes()).await {
             // The scheduler publishes it again once the lease runs out.

@@ -23,6 +23,17 @@ impl Core {
         let Some(transaction) = self.get::<Transaction>(transaction_id).await? else {
             return Ok(());
         };
+        self.process_payment_of(transaction, None).await
+    }
+
+    /// [`Core::process_payment`] for a transaction in hand, with its
+    /// checkout when the caller has just read or written it (the pay
+    /// request that starts the charge itself).
+    pub(super) async fn process_payment_of(
+        &self,
+        transaction: Transaction,
+        checkout: Option<Checkout>,
+    ) -> CoreResult<()> {
         // Its own trace, linked to the request that created the
         // transaction; what it queues (IPNs) points at that request too.
         let span = tracing::info_span!(
@@ -35,11 +46,11 @@ impl Core {
         let origin = transaction.trace_context.clone();
         // Boxed: a payment's future is large, and the callers that run it
         // inline (a pay request, a subscription's charge) are deep already.
-        let processing = Box::pin(self.process_loaded_payment(transaction));
+        let processing = Box::pin(self.process_loaded_payment(transaction, checkout));
         paygate_contract::telemetry::with_origin(origin, processing).instrument(span).await
     }
 
-    async fn process_loaded_payment(&self, transaction: Transaction) -> CoreResult<()> {
+    async fn process_loaded_payment(&self, transaction: Transaction, checkout: Option<Checkout>) -> CoreResult<()> {
         if !matches!(transaction.status, TransactionStatus::Pending | TransactionStatus::Processing) {
             return self.resume_transaction(transaction).await;
         }
@@ -53,7 +64,10 @@ impl Core {
             // the scheduler hands it on.
             return Ok(());
         }
-        let checkout = self.get::<Checkout>(&transaction.checkout_id).await?;
+        let checkout = match checkout.filter(|checkout| checkout.id == transaction.checkout_id) {
+            Some(checkout) => Some(checkout),
+            None => self.get::<Checkout>(&transaction.checkout_id).await?,
+        };
         if checkout.as_ref().and_then(|c| c.transaction_id.as_deref()) != Some(transaction.id.as_str()) {
             // Lost the race for its checkout before the worker ran.
             if transaction.status == TransactionStatus::Pending {
