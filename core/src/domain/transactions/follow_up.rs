@@ -15,12 +15,24 @@ impl Core {
     /// Brings the checkout and the IPN records in line with the
     /// transaction, then clears the mark. Idempotent; if the transaction
     /// changed meanwhile, the newer state is followed up instead.
-    pub async fn follow_up(&self, mut transaction: Transaction) -> CoreResult<()> {
+    pub async fn follow_up(&self, transaction: Transaction) -> CoreResult<()> {
+        self.follow_up_from(transaction, None).await
+    }
+
+    /// [`Core::follow_up`] with a copy of the checkout read or written
+    /// earlier (by the charge), to start from instead of reading it again.
+    /// A stale copy costs a lost compare-and-swap and a read, never a
+    /// wrong write.
+    pub(super) async fn follow_up_from(
+        &self,
+        mut transaction: Transaction,
+        mut known_checkout: Option<Checkout>,
+    ) -> CoreResult<()> {
         for _ in 0..16 {
             if !transaction.follow_up {
                 return Ok(());
             }
-            let checkout = self.sync_checkout(&transaction).await?;
+            let checkout = self.sync_checkout_from(&transaction, known_checkout.take()).await?;
             // Invoice first, so the IPN already carries its id.
             if let Some(invoice_id) = self.issue_documents(&transaction, &checkout).await? {
                 transaction.invoice_id = Some(invoice_id);
@@ -74,10 +86,24 @@ impl Core {
     /// checkout as stored afterwards. A failed attempt re-opens it, unless
     /// it was the last one allowed: then the checkout is canceled.
     pub(super) async fn sync_checkout(&self, transaction: &Transaction) -> CoreResult<Checkout> {
-        let checkout =
-            self.get::<Checkout>(&transaction.checkout_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))?;
+        self.sync_checkout_from(transaction, None).await
+    }
+
+    async fn sync_checkout_from(&self, transaction: &Transaction, known: Option<Checkout>) -> CoreResult<Checkout> {
         let Some(target) = checkout_target(transaction.status) else {
-            return Ok(checkout);
+            return self.get::<Checkout>(&transaction.checkout_id).await?.ok_or(CoreError::NotFound(Checkout::NAME));
+        };
+        // A copy that does not show this transaction's outcome yet can
+        // only lead to a compare-and-swap; one that shows it (or another
+        // transaction) could be out of date, so that answer is read fresh.
+        let checkout = match known.filter(|c| {
+            c.id == transaction.checkout_id
+                && c.transaction_id.as_deref() == Some(transaction.id.as_str())
+                && c.status != target
+                && c.counted_failure.as_deref() != Some(transaction.id.as_str())
+        }) {
+            Some(checkout) => checkout,
+            None => self.get::<Checkout>(&transaction.checkout_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))?,
         };
         let failed = transaction.status == TransactionStatus::Failed;
         let in_sync = |c: &Checkout| {

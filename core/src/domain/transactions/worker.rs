@@ -184,7 +184,7 @@ impl Core {
             })
             .await;
         match settled {
-            Ok(transaction) => self.follow_up(transaction).await,
+            Ok(transaction) => self.follow_up_from(transaction, checkout).await,
             Err(CoreError::Conflict { code: "already_settled", .. }) => Ok(()),
             Err(err) => Err(err),
         }
