@@ -163,3 +163,57 @@ fn checkout_target(status: TransactionStatus) -> Option<CheckoutStatus> {
         TransactionStatus::Pending | TransactionStatus::Processing => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::domain::{COLLECTIONS, api_keys::KeyMode, auth::Principal, checkouts::NewCheckout};
+    use crate::providers::PaymentMethod;
+
+    async fn core(dir: &std::path::Path) -> Core {
+        let store: Arc<dyn crate::store::Store> =
+            Arc::new(crate::store::SqliteStore::open(&dir.join("db.sqlite3")).expect("store"));
+        store.migrate(COLLECTIONS).await.expect("migrate");
+        crate::domain::test_core(store, 30_000_000)
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_stale_copy_of_the_checkout_never_overwrites_what_was_written_after_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let core = core(dir.path()).await;
+        let org = core.create_organization("Acme").await.expect("org");
+        let (site, _) = core.create_site(&org.id, "Shop", "").await.expect("site");
+        let principal = Principal {
+            organization_id: org.id.clone(),
+            key_id: "key_1".into(),
+            scopes: Vec::new(),
+            mode: KeyMode::Test,
+            user: None,
+            client_ip: String::new(),
+        };
+        let request = NewCheckout { amount: Some(1190), currency: "EUR".into(), ..Default::default() };
+        let checkout = core.create_checkout(&principal, &site.id, "", request).await.expect("checkout").value;
+        // Inline slots closed: the payment waits for whoever charges it.
+        let pending = core.pay(&checkout.id, PaymentMethod::card("tok_visa")).await.expect("pay");
+        let copy = core.get::<Checkout>(&checkout.id).await.expect("read").expect("stored");
+        assert_eq!(copy.status, CheckoutStatus::Processing);
+
+        // Written after the copy was taken: the copy is out of date.
+        core.update::<Checkout, _>(&checkout.id, |checkout| {
+            checkout.metadata.insert("note".into(), "written later".into());
+            Ok(())
+        })
+        .await
+        .expect("update");
+
+        core.process_payment_of(pending.clone(), Some(copy)).await.expect("charge");
+        let settled = core.get::<Transaction>(&pending.id).await.expect("read").expect("stored");
+        assert_eq!(settled.status, TransactionStatus::Succeeded);
+        assert!(!settled.follow_up, "followed up");
+        let stored = core.get::<Checkout>(&checkout.id).await.expect("read").expect("stored");
+        assert_eq!(stored.status, CheckoutStatus::Completed);
+        assert_eq!(stored.metadata.get("note").map(String::as_str), Some("written later"), "not overwritten");
+    }
+}
