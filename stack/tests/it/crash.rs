@@ -59,7 +59,7 @@ async fn kill_9_mid_payment_loses_nothing_and_charges_once() {
     let mut env = test_env(data.path());
     env.insert("PAYGATE_REDIS_URL".into(), redis_url);
     env.insert("PAYGATE_REDIS_PREFIX".into(), format!("paygate_crash_{}", uuid::Uuid::new_v4().simple()));
-    env.insert("PAYGATE_SANDBOX_LATENCY_MS".into(), "150".into());
+    env.insert("PAYGATE_SANDBOX_LATENCY_MS".into(), "600".into());
     env.insert("PAYGATE_WORKERS".into(), "4".into());
     env.insert("NO_COLOR".into(), "1".into());
     let config = paygate::StackConfig::from_env(&env).unwrap();
@@ -87,17 +87,27 @@ async fn kill_9_mid_payment_loses_nothing_and_charges_once() {
         let id = created["id"].as_str().unwrap_or_else(|| panic!("checkout not created: {created}"));
         checkouts.push(id.to_owned());
     }
-    let pays = futures::future::join_all(checkouts.iter().map(|id| {
-        client
-            .post(format!("{}/api/v1/checkouts/{id}/pay", gateway.main))
-            .json(&json!({"paymentMethod": "tok_visa"}))
-            .send()
-    }))
-    .await;
+    let pay_all = |ids: &[String]| {
+        futures::future::join_all(ids.iter().map(|id| {
+            client
+                .post(format!("{}/api/v1/checkouts/{id}/pay", gateway.main))
+                .json(&json!({"paymentMethod": "tok_visa"}))
+                .send()
+        }))
+    };
+    // A first third is paid and announced before the kill; the rest is
+    // killed mid-flight: each pay request starts its charge at once, and
+    // the sandbox takes 600 ms to answer.
+    let (finished, in_flight) = checkouts.split_at(8);
+    let pays = pay_all(finished).await;
     assert!(pays.iter().all(|r| r.as_ref().is_ok_and(|r| r.status() == 202)));
-
-    // 4 workers × 150 ms per charge: most payments are still in flight.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    eventually(30, "the first payments", || async {
+        (receiver.of_type("transaction.succeeded").len() >= finished.len()).then_some(())
+    })
+    .await;
+    let pays = pay_all(in_flight).await;
+    assert!(pays.iter().all(|r| r.as_ref().is_ok_and(|r| r.status() == 202)));
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let status = Command::new("kill").args(["-KILL", &gateway.child.id().to_string()]).status().unwrap();
     assert!(status.success());
     gateway.child.wait().unwrap();
