@@ -6,6 +6,12 @@
 //! gateway either runs in this process (`paygate::start`, listeners on
 //! port 0, a fresh store and queue) or elsewhere (`--admin-url` …).
 //!
+//! With `--rate`, payments arrive on a fixed schedule instead (open loop):
+//! one every 1/rate seconds, spread over the merchants in turn, whether or
+//! not earlier ones have finished, and each latency counts from when its
+//! payment was due. That is latency at a given load; the loops measure it
+//! at the most the gateway can take, where every queue is full.
+//!
 //! `bench renewals` measures something else: subscriptions renewing on
 //! one test clock (see `renewals`).
 //!
@@ -71,6 +77,12 @@ struct Args {
     /// site and API key.
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     merchants: u32,
+    /// Open loop: start this many payments per second on a fixed schedule
+    /// (over the merchants in turn) instead of running merchant loops.
+    /// Latencies count from each payment's scheduled start, so a gateway
+    /// falling behind shows in them.
+    #[arg(long)]
+    rate: Option<f64>,
     /// Measured seconds.
     #[arg(long, default_value_t = 10.0)]
     duration: f64,
@@ -347,8 +359,8 @@ async fn one_payment(
     merchant: &Merchant,
     create_url: &str,
     create_body: &Bytes,
+    started: Instant,
 ) -> Result<Completed, String> {
-    let started = Instant::now();
     let (status, body) =
         post(&shared.client, create_url, Some(&merchant.api_key), create_body.clone(), "create").await?;
     let created = Instant::now();
@@ -395,11 +407,9 @@ async fn one_payment(
     })
 }
 
-async fn merchant_loop(shared: Arc<Shared>, merchant: Merchant) -> LoopStats {
-    let mut stats = LoopStats::new();
-    let create_url = format!("{}/api/v1/checkouts/{}/create", shared.admin, merchant.site_id);
-    // A typical small order; the same bytes every time (no Idempotency-Key,
-    // so each request creates a new checkout).
+/// A typical small order; the same bytes every time (no Idempotency-Key,
+/// so each request creates a new checkout).
+fn order_body(shared: &Shared) -> Bytes {
     let order = json!({
         "amount": shared.amount,
         "currency": "EUR",
@@ -408,45 +418,115 @@ async fn merchant_loop(shared: Arc<Shared>, merchant: Merchant) -> LoopStats {
         "metadata": {"source": "bench"},
         "ipnUrl": shared.ipn_url,
     });
-    let create_body = Bytes::from(order.to_string());
+    Bytes::from(order.to_string())
+}
+
+fn create_url(shared: &Shared, merchant: &Merchant) -> String {
+    format!("{}/api/v1/checkouts/{}/create", shared.admin, merchant.site_id)
+}
+
+/// Counts one payment begun at `started` in `stats`.
+fn account(stats: &mut LoopStats, shared: &Shared, started: Instant, outcome: Result<Completed, String>) {
+    let measured = started >= shared.warmup_end;
+    if measured {
+        stats.started_in_window += 1;
+    }
+    match outcome {
+        Ok(done) => {
+            if measured {
+                stats.record(done.create, done.pay, done.end_to_end);
+            }
+            if done.ipn_at >= shared.warmup_end && done.ipn_at <= shared.end {
+                stats.completed_in_window += 1;
+            }
+        }
+        Err(kind) if measured => stats.error(kind),
+        Err(_) => stats.warmup_errors += 1,
+    }
+}
+
+async fn merchant_loop(shared: Arc<Shared>, merchant: Merchant) -> LoopStats {
+    let mut stats = LoopStats::new();
+    let create_url = create_url(&shared, &merchant);
+    let create_body = order_body(&shared);
     loop {
         let started = Instant::now();
         if started >= shared.end {
             break;
         }
-        let measured = started >= shared.warmup_end;
-        if measured {
-            stats.started_in_window += 1;
-        }
-        match one_payment(&shared, &merchant, &create_url, &create_body).await {
-            Ok(done) => {
-                if measured {
-                    stats.record(done.create, done.pay, done.end_to_end);
-                }
-                if done.ipn_at >= shared.warmup_end && done.ipn_at <= shared.end {
-                    stats.completed_in_window += 1;
-                }
-            }
-            Err(kind) => {
-                if measured {
-                    stats.error(kind);
-                } else {
-                    stats.warmup_errors += 1;
-                }
-                // A failing gateway answers fast; pausing keeps a broken
-                // run from turning into a busy loop of errors.
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
+        let outcome = one_payment(&shared, &merchant, &create_url, &create_body, started).await;
+        let failed = outcome.is_err();
+        account(&mut stats, &shared, started, outcome);
+        if failed {
+            // A failing gateway answers fast; pausing keeps a broken run
+            // from turning into a busy loop of errors.
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
     stats
+}
+
+/// Payments in flight at once in an open-loop run before further ones are
+/// counted as `rate_not_kept` instead of started: a gateway that cannot
+/// keep up would otherwise pile up tasks without bound.
+const MAX_IN_FLIGHT: usize = 10_000;
+
+/// Open loop: payment `n` is due `n / rate` seconds after the start, on
+/// merchant `n mod merchants`, and is started then whatever the others
+/// are doing.
+async fn open_loop(shared: Arc<Shared>, merchants: Vec<Merchant>, rate: f64) -> LoopStats {
+    let stats = Arc::new(std::sync::Mutex::new(LoopStats::new()));
+    let merchants: Arc<Vec<(Merchant, String)>> =
+        Arc::new(merchants.into_iter().map(|m| (create_url(&shared, &m), m)).map(|(url, m)| (m, url)).collect());
+    let create_body = order_body(&shared);
+    let first = Instant::now();
+    let mut in_flight = JoinSet::new();
+    for n in 0u64.. {
+        let due = first + Duration::from_secs_f64(n as f64 / rate);
+        if due >= shared.end {
+            break;
+        }
+        tokio::time::sleep_until(due.into()).await;
+        while in_flight.try_join_next().is_some() {}
+        if in_flight.len() >= MAX_IN_FLIGHT {
+            account(&mut lock(&stats), &shared, due, Err("rate_not_kept".into()));
+            continue;
+        }
+        let (shared, merchants, stats, body) =
+            (Arc::clone(&shared), Arc::clone(&merchants), Arc::clone(&stats), create_body.clone());
+        in_flight.spawn(async move {
+            let (merchant, url) = &merchants[(n % merchants.len() as u64) as usize];
+            let outcome = one_payment(&shared, merchant, url, &body, due).await;
+            account(&mut lock(&stats), &shared, due, outcome);
+        });
+    }
+    while in_flight.join_next().await.is_some() {}
+    let mut total = LoopStats::new();
+    total.merge(&lock(&stats));
+    total
+}
+
+fn lock(stats: &std::sync::Mutex<LoopStats>) -> std::sync::MutexGuard<'_, LoopStats> {
+    // A panicking payment task leaves figures that are still counts.
+    stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 async fn run(args: Args) -> Result<Report, BoxError> {
     let warmup = seconds(args.warmup, "warmup", true)?;
     let duration = seconds(args.duration, "duration", false)?;
     let ipn_timeout = seconds(args.ipn_timeout, "ipn-timeout", false)?;
+    let arrivals = match args.rate {
+        Some(rate) if rate.is_finite() && rate > 0.0 && rate <= 100_000.0 => format!(
+            "open loop: {rate} payments/s on a fixed schedule over the merchants in turn; latencies count from each payment's scheduled start"
+        ),
+        Some(_) => return Err("--rate must be a number of payments per second above 0 (up to 100000)".into()),
+        None => format!(
+            "closed loop: {} merchant loops, each starting its next payment when its last one ends",
+            args.merchants
+        ),
+    };
     let setup = Setup {
+        arrivals,
         target: String::new(),
         backend: String::new(),
         queue: String::new(),
@@ -498,7 +578,7 @@ async fn measure(args: &Args, target: &mut Target, ipn_timeout: Duration) -> Res
     let client = reqwest::Client::builder()
         // Keep-alive connections for every loop on both edges, never a new
         // connection per request.
-        .pool_max_idle_per_host(loops * 2)
+        .pool_max_idle_per_host(if args.rate.is_some() { 1024 } else { loops * 2 })
         .pool_idle_timeout(Duration::from_secs(90))
         .http1_only()
         .tcp_nodelay(true)
@@ -520,13 +600,21 @@ async fn measure(args: &Args, target: &mut Target, ipn_timeout: Duration) -> Res
         end: started + warmup + duration,
     });
     eprintln!(
-        "bench: {loops} merchant loops, {:.1} s warm-up + {:.1} s measured …",
+        "bench: {}, {:.1} s warm-up + {:.1} s measured …",
+        target.setup.arrivals,
         warmup.as_secs_f64(),
         duration.as_secs_f64()
     );
     let mut tasks = JoinSet::new();
-    for merchant in target.merchants.drain(..) {
-        tasks.spawn(merchant_loop(Arc::clone(&shared), merchant));
+    match args.rate {
+        Some(rate) => {
+            tasks.spawn(open_loop(Arc::clone(&shared), target.merchants.drain(..).collect(), rate));
+        }
+        None => {
+            for merchant in target.merchants.drain(..) {
+                tasks.spawn(merchant_loop(Arc::clone(&shared), merchant));
+            }
+        }
     }
 
     // Payments begun before the end may finish afterwards (their latency
@@ -534,7 +622,7 @@ async fn measure(args: &Args, target: &mut Target, ipn_timeout: Duration) -> Res
     // beyond the longest a payment can legitimately take.
     let mut stats = LoopStats::new();
     let drain_deadline = shared.end + ipn_timeout + Duration::from_secs(60);
-    let mut unfinished_loops = loops;
+    let mut unfinished_loops = tasks.len();
     while let Ok(Some(joined)) = tokio::time::timeout_at(drain_deadline.into(), tasks.join_next()).await {
         unfinished_loops -= 1;
         match joined {

@@ -71,6 +71,8 @@ impl LoopStats {
 
 /// How the run was set up, for the report.
 pub struct Setup {
+    /// How payments are started: merchant loops or a fixed rate.
+    pub arrivals: String,
     pub target: String,
     pub backend: String,
     pub queue: String,
@@ -204,6 +206,7 @@ impl Report {
                 "backend": setup.backend,
                 "queue": setup.queue,
                 "merchants": setup.merchants,
+                "arrivals": setup.arrivals,
                 "warmupSeconds": setup.warmup.as_secs_f64(),
                 "durationSeconds": setup.duration.as_secs_f64(),
                 "providerLatencyMs": setup.provider_latency_ms,
@@ -243,6 +246,7 @@ impl Report {
         line(format!("  backend             {}", setup.backend));
         line(format!("  queue               {}", setup.queue));
         line(format!("  merchants           {} ({})", setup.merchants, setup.merchants_note));
+        line(format!("  arrivals            {}", setup.arrivals));
         line(format!(
             "  duration            {:.1} s measured, after {:.1} s warm-up (not measured)",
             setup.duration.as_secs_f64(),
