@@ -426,3 +426,57 @@ async fn compare_and_swap_sets_only_the_columns_that_changed() {
     assert!(store.find("widgets", &vec![("status", json!("open"))], &page).await.expect("find").data.is_empty());
     assert_eq!(store.find("widgets", &vec![("status", json!("paid"))], &page).await.expect("find").data.len(), 1);
 }
+
+fn page_size(path: &Path) -> i64 {
+    let conn = Connection::open(path).expect("open");
+    conn.pragma_query_value(None, "page_size", |row| row.get(0)).expect("page_size")
+}
+
+#[tokio::test]
+async fn a_new_database_has_small_pages_and_an_older_one_keeps_its_own() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, path) = open_store(&dir).await;
+    store.insert("widgets", widget("new", json!({}))).await.expect("insert");
+    assert_eq!(page_size(&path), PAGE_SIZE);
+    drop(store);
+
+    // A file written before with SQLite's default page size.
+    let older = tempfile::tempdir().expect("temp dir");
+    let path = older.path().join("db.sqlite3");
+    let conn = Connection::open(&path).expect("open");
+    conn.execute_batch("PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE earlier (x);")
+        .expect("create an older file");
+    drop(conn);
+    let (store, path) = open_store(&older).await;
+    store.insert("widgets", widget("old", json!({"status": "kept"}))).await.expect("insert");
+    assert_eq!(store.get("widgets", "old").await.expect("get").expect("found").body["status"], "kept");
+    assert_eq!(page_size(&path), 4096);
+    assert_eq!(checkpointer::wal_restart_frames(4096) * 4096, checkpointer::WAL_RESTART_BYTES);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_starts_over_once_it_passes_its_limit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, path) = open_store(&dir).await;
+    // Twice the limit, in documents of about 4 KB written in groups.
+    let filler = "x".repeat(4000);
+    let total = 2 * checkpointer::WAL_RESTART_BYTES as usize / filler.len();
+    for start in (0..total).step_by(64) {
+        let writes = (start..(start + 64).min(total))
+            .map(|n| store.insert("widgets", widget(&format!("w{n:06}"), json!({ "filler": filler }))));
+        for written in join_all(writes).await {
+            written.expect("insert");
+        }
+    }
+    // The frames the WAL holds now (a restart starts it over from its
+    // first frame; the file itself keeps its size). Never restarted, it
+    // would hold every frame written: more than twice the limit.
+    let conn = Connection::open(&path).expect("open");
+    let (_, frames) = checkpointer::wal_checkpoint(&conn, "PASSIVE").expect("checkpoint");
+    let wal_bytes = frames * PAGE_SIZE;
+    assert!(
+        wal_bytes < 2 * checkpointer::WAL_RESTART_BYTES,
+        "the WAL holds {wal_bytes} bytes of frames: it never started over"
+    );
+    assert_eq!(store.get("widgets", "w000000").await.expect("get").expect("first").body["filler"], filler.as_str());
+}

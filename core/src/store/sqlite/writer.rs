@@ -102,7 +102,7 @@ pub(super) struct WalState {
     /// one came.
     pub(super) commits: AtomicU64,
     /// Set by the checkpointer while the WAL is longer than
-    /// [`WAL_RESTART_FRAMES`].
+    /// [`WAL_RESTART_BYTES`].
     pub(super) restart: AtomicBool,
 }
 
