@@ -13,13 +13,14 @@ use std::time::Duration;
 /// enough that the writer's WAL restarts find little left to copy.
 pub(super) const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
 
-/// WAL length past which the writer restarts the WAL: 16 MiB. A restart
+/// WAL length past which the writer restarts the WAL: 32 MiB, 8,192 pages
+/// of SQLite's default 4 KiB (a file may have another page size). A restart
 /// stops every write for as long as it takes to copy and `fsync` what the
 /// checkpointer has not copied yet (10-25 ms on the benchmark machine), and
 /// a longer WAL made those stops longer, not rare enough to matter: at 600
 /// payments/s, create-checkout's p99 was 19-21 ms with a 32 MiB WAL, 50 ms
 /// with 125 MiB and 112 ms with 256 MiB (readers also search a longer WAL).
-pub(super) const WAL_RESTART_BYTES: i64 = 16 * 1024 * 1024;
+pub(super) const WAL_RESTART_BYTES: i64 = 32 * 1024 * 1024;
 
 /// [`WAL_RESTART_BYTES`] in WAL frames of `page_size` bytes.
 pub(super) fn wal_restart_frames(page_size: i64) -> i64 {

@@ -95,17 +95,6 @@ const MMAP_SIZE: i64 = 64 * 1024 * 1024;
 /// walks the whole cache when it ends.
 const CACHE_KIB: i64 = 8 * 1024;
 
-/// Page size of a new database file, in bytes (SQLite's default is 4096).
-/// A commit writes every page it changed, whole, to the WAL, and later the
-/// checkpoint writes it again into the file. A payment's writes each change
-/// a few rows of 0.3-2.5 KB and one entry in each of several indexes, so most
-/// of a 4 KiB page written is bytes that did not change: with 1 KiB pages a
-/// payment writes 220 KiB instead of 430 KiB and a create-checkout 11.5 KiB
-/// instead of 21.5 KiB, at the same CPU per request (larger documents
-/// continue on overflow pages). A file created with another page size
-/// keeps it: changing it would take a `VACUUM` of the whole file.
-const PAGE_SIZE: i64 = 1024;
-
 /// What the WAL file is truncated back to after it is restarted, so that a
 /// burst does not leave a huge file behind.
 const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
@@ -303,9 +292,6 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
 /// Opens the writer and returns it with the journal mode SQLite accepted.
 fn configure_writer(path: &Path) -> rusqlite::Result<(Connection, String)> {
     let conn = open_connection(path)?;
-    // Only takes effect on a file that has no table yet, and must come
-    // before the switch to WAL, which fixes the page size.
-    conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     // In WAL mode NORMAL only risks the last transactions on power loss,
     // never corruption, and saves an fsync per commit.

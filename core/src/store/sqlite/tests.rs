@@ -433,25 +433,19 @@ fn page_size(path: &Path) -> i64 {
 }
 
 #[tokio::test]
-async fn a_new_database_has_small_pages_and_an_older_one_keeps_its_own() {
+async fn a_file_with_another_page_size_keeps_it_and_restarts_its_wal_by_size() {
+    // A file written elsewhere with 8 KiB pages.
     let dir = tempfile::tempdir().expect("temp dir");
-    let (store, path) = open_store(&dir).await;
-    store.insert("widgets", widget("new", json!({}))).await.expect("insert");
-    assert_eq!(page_size(&path), PAGE_SIZE);
-    drop(store);
-
-    // A file written before with SQLite's default page size.
-    let older = tempfile::tempdir().expect("temp dir");
-    let path = older.path().join("db.sqlite3");
+    let path = dir.path().join("db.sqlite3");
     let conn = Connection::open(&path).expect("open");
-    conn.execute_batch("PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE earlier (x);")
-        .expect("create an older file");
+    conn.execute_batch("PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; CREATE TABLE earlier (x);")
+        .expect("create the file");
     drop(conn);
-    let (store, path) = open_store(&older).await;
-    store.insert("widgets", widget("old", json!({"status": "kept"}))).await.expect("insert");
-    assert_eq!(store.get("widgets", "old").await.expect("get").expect("found").body["status"], "kept");
-    assert_eq!(page_size(&path), 4096);
-    assert_eq!(checkpointer::wal_restart_frames(4096) * 4096, checkpointer::WAL_RESTART_BYTES);
+    let (store, path) = open_store(&dir).await;
+    store.insert("widgets", widget("w", json!({"status": "kept"}))).await.expect("insert");
+    assert_eq!(store.get("widgets", "w").await.expect("get").expect("found").body["status"], "kept");
+    assert_eq!(page_size(&path), 8192);
+    assert_eq!(checkpointer::wal_restart_frames(8192) * 8192, checkpointer::WAL_RESTART_BYTES);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -473,7 +467,7 @@ async fn the_wal_starts_over_once_it_passes_its_limit() {
     // would hold every frame written: more than twice the limit.
     let conn = Connection::open(&path).expect("open");
     let (_, frames) = checkpointer::wal_checkpoint(&conn, "PASSIVE").expect("checkpoint");
-    let wal_bytes = frames * PAGE_SIZE;
+    let wal_bytes = frames * page_size(&path);
     assert!(
         wal_bytes < 2 * checkpointer::WAL_RESTART_BYTES,
         "the WAL holds {wal_bytes} bytes of frames: it never started over"
