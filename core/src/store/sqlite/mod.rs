@@ -28,7 +28,8 @@
 //!   of its time under load, while every write waited. A passive checkpoint
 //!   runs alongside the writer instead; the writer only steps in, between
 //!   two groups, to restart a WAL grown past [`WAL_RESTART_BYTES`] (see
-//!   [`Writer::restart_wal`]).
+//!   [`Writer::restart_wal`]), once the checkpointer has caught up with it
+//!   so that the restart, which every write waits for, has little to copy.
 //!
 //! Both queues have two lanes: work run through [`background`] (payment
 //! workers, IPN dispatchers, the scheduler) waits behind what API requests
