@@ -19,9 +19,10 @@ const WIDGETS: CollectionSpec = CollectionSpec {
     name: "widgets",
     unique: &["email", "externalRef"],
     indexed: &["status", "livemode", "amount", "owner"],
+    grouped: &["owner", "livemode"],
 };
 
-const LEDGER: CollectionSpec = CollectionSpec { name: "ledger", unique: &[], indexed: &["account"] };
+const LEDGER: CollectionSpec = CollectionSpec { name: "ledger", unique: &[], indexed: &["account"], grouped: &[] };
 
 const SPECS: &[CollectionSpec] = &[WIDGETS, LEDGER];
 
@@ -642,9 +643,9 @@ mod suite {
         for result in results {
             assert!(matches!(&result, Some(StoreError::Backend(message)) if message.contains("gadgets")), "{result:?}");
         }
-        let bad = CollectionSpec { name: "bad name\"; --", unique: &[], indexed: &[] };
+        let bad = CollectionSpec { name: "bad name\"; --", unique: &[], indexed: &[], grouped: &[] };
         assert!(matches!(store.migrate(&[bad]).await, Err(StoreError::Backend(_))));
-        let bad_field = CollectionSpec { name: "fine", unique: &["a.b"], indexed: &[] };
+        let bad_field = CollectionSpec { name: "fine", unique: &["a.b"], indexed: &[], grouped: &[] };
         assert!(matches!(store.migrate(&[bad_field]).await, Err(StoreError::Backend(_))));
     }
 

@@ -18,7 +18,7 @@ use crate::{
 };
 
 pub const COLLECTION: CollectionSpec =
-    CollectionSpec { name: "sandbox_charges", unique: &[], indexed: &["orderReference"] };
+    CollectionSpec { name: "sandbox_charges", unique: &[], indexed: &["orderReference"], grouped: &[] };
 
 /// Token → outcome (`None` = succeeds).
 const CARD_TOKENS: &[(&str, Option<(&str, &str)>)] = &[

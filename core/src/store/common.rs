@@ -45,7 +45,14 @@ pub(crate) struct Registry {
 impl Registry {
     pub(crate) fn validate(spec: &CollectionSpec) -> StoreResult<()> {
         validate_collection_name(spec.name)?;
-        spec.unique.iter().chain(spec.indexed).try_for_each(|field| validate_field_name(field))
+        spec.unique.iter().chain(spec.indexed).try_for_each(|field| validate_field_name(field))?;
+        match spec.grouped.iter().find(|field| !spec.indexed.contains(field)) {
+            Some(field) => Err(StoreError::Backend(format!(
+                "grouped field {field:?} of collection {:?} is not indexed",
+                spec.name
+            ))),
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn register(&self, spec: CollectionSpec) {

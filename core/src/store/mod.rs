@@ -36,6 +36,13 @@ pub struct CollectionSpec {
     /// Top-level fields queried by equality (each indexed together with the
     /// newest-first order).
     pub indexed: &'static [&'static str],
+    /// Indexed fields that every list names together (a tenant's
+    /// organization and mode). The embedded store indexes them as one,
+    /// in this order, ahead of the newest-first order, instead of each on
+    /// its own: a list then reads only its own tenant's entries, and an
+    /// insert writes one index entry for them, not one per field. Each is
+    /// also listed in `indexed`.
+    pub grouped: &'static [&'static str],
 }
 
 /// A stored document as the backends see it.

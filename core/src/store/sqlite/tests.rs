@@ -1,5 +1,6 @@
 use super::documents::duplicate_field;
 use super::*;
+use crate::store::common::Scalar;
 use crate::store::{CollectionSpec, Page, PageResult, Store};
 use futures::future::join_all;
 use futures::poll;
@@ -9,7 +10,8 @@ use std::path::PathBuf;
 use std::pin::pin;
 use std::time::Instant;
 
-const WIDGETS: CollectionSpec = CollectionSpec { name: "widgets", unique: &["email"], indexed: &["status"] };
+const WIDGETS: CollectionSpec =
+    CollectionSpec { name: "widgets", unique: &["email"], indexed: &["status"], grouped: &[] };
 
 async fn open_store(dir: &tempfile::TempDir) -> (SqliteStore, PathBuf) {
     let path = dir.path().join("db.sqlite3");
@@ -473,4 +475,79 @@ async fn the_wal_starts_over_once_it_passes_its_limit() {
         "the WAL holds {wal_bytes} bytes of frames: it never started over"
     );
     assert_eq!(store.get("widgets", "w000000").await.expect("get").expect("first").body["filler"], filler.as_str());
+}
+
+const TENANTED: CollectionSpec =
+    CollectionSpec { name: "tenanted", unique: &[], indexed: &["org", "mode", "status"], grouped: &["org", "mode"] };
+
+/// How SQLite would run `filter` on the tenanted collection.
+fn query_plan(path: &Path, filter: &[(&str, Scalar)]) -> String {
+    let (sql, mut values) = SqliteStore::select(&TENANTED, filter, &[], false);
+    values.push(rusqlite::types::Value::Integer(10));
+    let conn = Connection::open(path).expect("open");
+    let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("prepare");
+    let details: Vec<String> = statement
+        .query_map(rusqlite::params_from_iter(values), |row| row.get(3))
+        .expect("plan")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    details.join("; ")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grouped_fields_share_one_index_and_a_tenant_list_reads_only_its_tenant() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("db.sqlite3");
+    // A database from before grouping: an index per tenant field.
+    Connection::open(&path)
+        .expect("open")
+        .execute_batch(
+            r#"CREATE TABLE tenanted (id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL,
+                   created_at INTEGER NOT NULL, body TEXT NOT NULL, due_at, ix_org, ix_mode, ix_status);
+               CREATE INDEX "tenanted:i:org" ON tenanted (ix_org, created_at DESC, id DESC);
+               CREATE INDEX "tenanted:i:mode" ON tenanted (ix_mode, created_at DESC, id DESC);"#,
+        )
+        .expect("old layout");
+    let opened = path.clone();
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&opened)).await.expect("task").expect("open");
+    store.migrate(&[TENANTED]).await.expect("migrate");
+    for (n, (org, mode, status)) in
+        [("o1", true, "open"), ("o2", true, "open"), ("o1", false, "paid"), ("o1", true, "paid"), ("o1", true, "open")]
+            .into_iter()
+            .enumerate()
+    {
+        let body = json!({ "id": format!("t{n}"), "createdAt": n, "org": org, "mode": mode, "status": status });
+        store.insert("tenanted", body).await.expect("insert");
+    }
+
+    let page = Page { limit: 10, starting_after: None };
+    let ids = |page: PageResult| page.data.into_iter().map(|doc| doc.id).collect::<Vec<_>>();
+    let tenant = vec![("org", json!("o1")), ("mode", json!(true))];
+    assert_eq!(ids(store.find("tenanted", &tenant, &page).await.expect("find")), ["t4", "t3", "t0"]);
+    let mut open = tenant.clone();
+    open.push(("status", json!("open")));
+    assert_eq!(ids(store.find("tenanted", &open, &page).await.expect("find")), ["t4", "t0"]);
+    assert_eq!(store.count("tenanted", &vec![("org", json!("o1"))], 10).await.expect("count"), 4);
+    drop(store);
+
+    let names: Vec<String> = Connection::open(&path)
+        .expect("open")
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tenanted'")
+        .expect("prepare")
+        .query_map([], |row| row.get(0))
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    assert!(names.contains(&"tenanted:g:org+mode".to_owned()), "{names:?}");
+    assert!(!names.iter().any(|name| name == "tenanted:i:org" || name == "tenanted:i:mode"), "{names:?}");
+
+    // One tenant's list reads that tenant's entries, in order, and no other.
+    let tenant = [("org", Scalar::Str("o1".into())), ("mode", Scalar::Bool(true))];
+    let plan = query_plan(&path, &tenant);
+    assert!(plan.contains("USING INDEX tenanted:g:org+mode (ix_org=? AND ix_mode=?)"), "{plan}");
+    assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    // A field of its own narrows more than the tenant does.
+    let open = [tenant[0].clone(), tenant[1].clone(), ("status", Scalar::Str("open".into()))];
+    let plan = query_plan(&path, &open);
+    assert!(plan.contains("USING INDEX tenanted:i:status (ix_status=?)"), "{plan}");
 }
