@@ -3,6 +3,7 @@
 //! reflection) to the edges and to internal clients.
 
 pub mod api;
+pub mod background;
 pub mod clock;
 pub mod crypto;
 pub mod dns;
@@ -81,6 +82,11 @@ pub struct CoreConfig {
     pub sandbox_latency: Duration,
     /// Concurrent payment and IPN workers in this core.
     pub workers: usize,
+    /// `Some(nice)`: background work (workers, scheduler, charges and IPN
+    /// attempts started by requests) runs on threads of its own at that
+    /// nice value, so requests get the CPU first (see [`background`]).
+    /// `None`: it runs on the caller's runtime.
+    pub background_nice: Option<i32>,
     /// EU VIES REST base URL; `None` disables VIES (offline checks only).
     pub vies_url: Option<String>,
     /// The PDF worker; `None` makes PDF requests answer 503.
@@ -131,6 +137,7 @@ impl CoreConfig {
             ipn_fast_retries: false,
             sandbox_latency: Duration::ZERO,
             workers: 32,
+            background_nice: None,
             vies_url: Some(DEFAULT_VIES_URL.to_owned()),
             pdf_url: None,
             platform_domains: Vec::new(),
@@ -236,7 +243,16 @@ pub async fn open(config: &CoreConfig) -> CoreResult<Core> {
         }
         None => None,
     };
+    let background = match config.background_nice {
+        Some(nice) => {
+            let threads = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+            background::Background::threads(threads, nice)
+                .map_err(|err| CoreError::Internal(format!("background threads: {err}")))?
+        }
+        None => background::Background::default(),
+    };
     let core = Core {
+        background,
         store,
         queue,
         sealing,
@@ -409,7 +425,7 @@ pub async fn serve_services(
     let health_task = tokio::spawn(watch_health(core.clone(), health));
     let gauges_task = tokio::spawn(workers::refresh_gauges(core.clone()));
     let (stop_workers, workers_stop) = tokio::sync::watch::channel(false);
-    let mut workers = workers::spawn(core.clone(), workers_stop);
+    let mut workers = workers::spawn(core.clone(), workers_stop, &core.background.handle());
     core.inline_ipn.open();
     core.inline_payments.open();
     let result = tonic::transport::Server::builder()

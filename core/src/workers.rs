@@ -44,27 +44,39 @@ pub const PASS_BUDGET: usize = 1_000;
 /// The queues core consumes.
 pub const QUEUES: [&str; 3] = [PAYMENT_QUEUE, IPN_QUEUE, PROVIDER_EVENT_QUEUE];
 
-/// Starts the workers; they stop taking new work when `stop` turns true
-/// and finish the job in hand.
-pub fn spawn(core: Core, stop: watch::Receiver<bool>) -> JoinSet<()> {
+/// Starts the workers on `runtime`; they stop taking new work when `stop`
+/// turns true and finish the job in hand.
+pub fn spawn(core: Core, stop: watch::Receiver<bool>, runtime: &tokio::runtime::Handle) -> JoinSet<()> {
     let mut tasks = JoinSet::new();
     for _ in 0..core.settings.workers.max(1) {
-        tasks.spawn(consume(core.clone(), stop.clone(), PAYMENT_QUEUE, |core, job| async move {
-            core.process_payment(&job).await
-        }));
-        tasks.spawn(consume(core.clone(), stop.clone(), IPN_QUEUE, |core, job| async move {
-            // An immediate retry (API.md's first retry) runs at once.
-            while core.deliver_ipn(&job).await? {}
-            Ok(())
-        }));
+        tasks.spawn_on(
+            consume(
+                core.clone(),
+                stop.clone(),
+                PAYMENT_QUEUE,
+                |core, job| async move { core.process_payment(&job).await },
+            ),
+            runtime,
+        );
+        tasks.spawn_on(
+            consume(core.clone(), stop.clone(), IPN_QUEUE, |core, job| async move {
+                // An immediate retry (API.md's first retry) runs at once.
+                while core.deliver_ipn(&job).await? {}
+                Ok(())
+            }),
+            runtime,
+        );
     }
     // Provider events are few next to payments: a handful of appliers.
     for _ in 0..core.settings.workers.clamp(1, 4) {
-        tasks.spawn(consume(core.clone(), stop.clone(), PROVIDER_EVENT_QUEUE, |core, job| async move {
-            core.apply_provider_event(&job).await
-        }));
+        tasks.spawn_on(
+            consume(core.clone(), stop.clone(), PROVIDER_EVENT_QUEUE, |core, job| async move {
+                core.apply_provider_event(&job).await
+            }),
+            runtime,
+        );
     }
-    tasks.spawn(schedule_forever(core, stop));
+    tasks.spawn_on(schedule_forever(core, stop), runtime);
     tasks
 }
 

@@ -45,6 +45,9 @@ pub struct StackConfig {
     pub edges_over_grpc: bool,
     pub sandbox_latency: std::time::Duration,
     pub workers: usize,
+    /// `PAYGATE_BACKGROUND_NICE`: the nice value of core's background
+    /// threads (0 to 19; requests run at the process's own).
+    pub background_nice: i32,
     /// EU VIES REST base; `None` when `PAYGATE_VIES_URL=off`.
     pub vies_url: Option<String>,
     /// `PAYGATE_PLATFORM_DOMAINS`: the gateway's own hostnames, comma
@@ -233,6 +236,13 @@ impl StackConfig {
             edges_over_grpc: flag(env, "PAYGATE_EDGES_OVER_GRPC")?,
             sandbox_latency: std::time::Duration::from_millis(number(env, "PAYGATE_SANDBOX_LATENCY_MS", 0, 60_000)?),
             workers: number(env, "PAYGATE_WORKERS", 32, 1024)?.max(1) as usize,
+            background_nice: i32::try_from(number(
+                env,
+                "PAYGATE_BACKGROUND_NICE",
+                paygate_core::background::DEFAULT_NICE.unsigned_abs().into(),
+                19,
+            )?)
+            .unwrap_or(paygate_core::background::DEFAULT_NICE),
             platform_domains: env
                 .get("PAYGATE_PLATFORM_DOMAINS")
                 .map(|v| v.split(',').map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned).collect())
@@ -293,6 +303,7 @@ impl StackConfig {
             ipn_fast_retries: self.ipn_fast_retries,
             sandbox_latency: self.sandbox_latency,
             workers: self.workers,
+            background_nice: Some(self.background_nice),
             vies_url: self.vies_url.clone(),
             platform_domains: self.platform_domains.clone(),
             pdf_token: self.pdf_token.clone(),
@@ -362,6 +373,18 @@ mod tests {
         assert_eq!(err.variable, "PAYGATE_PDF_TOKEN");
         let err = StackConfig::from_env(&env(&[("PAYGATE_PAY_RATE_LIMIT_PER_MINUTE", "x")])).expect_err("invalid");
         assert_eq!(err.variable, "PAYGATE_PAY_RATE_LIMIT_PER_MINUTE");
+        for bad in ["-1", "20", "low"] {
+            let err = StackConfig::from_env(&env(&[("PAYGATE_BACKGROUND_NICE", bad)])).expect_err("invalid");
+            assert_eq!(err.variable, "PAYGATE_BACKGROUND_NICE", "{bad}");
+        }
+    }
+
+    #[test]
+    fn core_runs_background_work_at_the_configured_nice_value() {
+        let defaults = StackConfig::from_env(&HashMap::new()).expect("defaults");
+        assert_eq!(defaults.core_config(defaults.main_addr).background_nice, Some(10));
+        let config = StackConfig::from_env(&env(&[("PAYGATE_BACKGROUND_NICE", "0")])).expect("valid");
+        assert_eq!(config.core_config(config.main_addr).background_nice, Some(0));
     }
 
     #[test]

@@ -404,7 +404,7 @@ impl Core {
             Ok(stored) => {
                 match inline {
                     Some(permit) => {
-                        tokio::spawn(self.clone().first_attempt(stored, permit));
+                        self.background.spawn(self.clone().first_attempt(stored, permit));
                     }
                     None => {
                         if let Err(err) = self.queue.publish(IPN_QUEUE, delivery.id.as_bytes()).await {

@@ -232,6 +232,8 @@ pub struct Core {
     /// Payments charged straight after their pay request, without the
     /// queue.
     pub inline_payments: Arc<inline::InlineWork>,
+    /// Where workers and the work requests start without the queue run.
+    pub background: crate::background::Background,
 }
 
 /// Microseconds since the Unix epoch: the store's `createdAt` unit.
@@ -587,6 +589,7 @@ pub(crate) fn test_core(store: Arc<dyn Store>, idempotency_lock_micros: i64) -> 
         cache: Default::default(),
         inline_ipn: Arc::new(inline::InlineWork::new(ipn::INLINE_FIRST_ATTEMPTS)),
         inline_payments: Arc::new(inline::InlineWork::new(transactions::INLINE_PAYMENTS)),
+        background: Default::default(),
         ipn_clients: Default::default(),
         clock: Arc::new(crate::clock::SystemClock),
         dns: Arc::new(crate::dns::PublishedTxtRecords::default()),

@@ -141,7 +141,7 @@ impl Core {
             // a worker that then finds it claimed or settled does nothing.
             let core = self.clone();
             let pending = transaction.clone();
-            tokio::spawn(async move {
+            self.background.spawn(async move {
                 // As a queue worker would run it: background work for the
                 // store, changes made by the scheduler.
                 let processing = core.process_payment_of(pending, Some(checkout));
