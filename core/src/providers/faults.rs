@@ -50,6 +50,8 @@ pub struct FaultPlan {
     refusals: [AtomicU32; OPERATIONS],
     succeeded: [AtomicU32; OPERATIONS],
     attempts: [AtomicU32; OPERATIONS],
+    /// The name of the thread each call ran on, in call order.
+    threads: [std::sync::Mutex<Vec<String>>; OPERATIONS],
 }
 
 /// Takes one from `counter` if it is above zero.
@@ -84,9 +86,17 @@ impl FaultPlan {
         self.attempts[operation.index()].load(Ordering::SeqCst)
     }
 
+    /// The thread each call of `operation` ran on (its name, or `""`), in
+    /// call order.
+    pub fn threads(&self, operation: Operation) -> Vec<String> {
+        self.threads[operation.index()].lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
     fn injected(&self, operation: Operation) -> Option<ProviderError> {
         let i = operation.index();
         self.attempts[i].fetch_add(1, Ordering::SeqCst);
+        let thread = std::thread::current().name().unwrap_or_default().to_owned();
+        self.threads[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(thread);
         if take(&self.transient[i]) {
             return Some(ProviderError::Transient("injected transient failure".into()));
         }

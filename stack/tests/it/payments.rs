@@ -555,3 +555,19 @@ async fn a_checkout_closes_after_five_failed_attempts() {
     assert_eq!(closed["data"]["checkout"]["status"], "canceled");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_payment_is_charged_on_the_background_threads() {
+    let plan = FaultPlan::new();
+    let app = spawn_app_with_faults(plan.clone()).await;
+    let org = app.bootstrap().await;
+    let receiver = IpnReceiver::always_ok().await;
+    paid(&app, &org, json!({"ipnUrl": receiver.url})).await;
+    eventually(10, "the payment IPN", || async { (!receiver.all().is_empty()).then_some(()) }).await;
+    // Requests run on the process's runtime; the charge the pay request
+    // started runs behind them, on core's background threads.
+    let threads = plan.threads(Operation::Authorize);
+    assert!(!threads.is_empty(), "the provider was called");
+    assert!(threads.iter().all(|name| name == "paygate-background"), "{threads:?}");
+    app.stop().await;
+}
