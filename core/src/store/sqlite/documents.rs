@@ -301,8 +301,10 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await?;
+        let mut statements = self.insert_statements.write().unwrap_or_else(PoisonError::into_inner);
         for spec in specs {
             self.registry.register(*spec);
+            statements.insert(spec.name, insert_sql(spec).into());
         }
         Ok(())
     }
@@ -311,7 +313,7 @@ impl Store for SqliteStore {
         let spec = self.registry.spec(collection)?;
         let doc = common::new_document(body)?;
         let values = insert_params(&spec, &doc, to_json_text(&doc.body)?);
-        let sql = insert_sql(&spec);
+        let sql = self.insert_statement(&spec);
         self.write_statements(collection, move |conn| {
             conn.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values))?;
             Ok(())
@@ -551,6 +553,12 @@ impl Store for SqliteStore {
 }
 
 impl SqliteStore {
+    /// The INSERT statement of a migrated collection.
+    fn insert_statement(&self, spec: &CollectionSpec) -> Arc<str> {
+        let statements = self.insert_statements.read().unwrap_or_else(PoisonError::into_inner);
+        statements.get(spec.name).cloned().unwrap_or_else(|| insert_sql(spec).into())
+    }
+
     /// Inserts `inserts` in order in one write request, without savepoints:
     /// a statement that fails undoes only itself, and the run stops there,
     /// so what stands is a prefix.
@@ -564,7 +572,7 @@ impl SqliteStore {
             let prepared = self.registry.spec(collection).and_then(|spec| {
                 let doc = common::new_document(body)?;
                 let values = insert_params(&spec, &doc, to_json_text(&doc.body)?);
-                Ok((spec.name, insert_sql(&spec), doc, values))
+                Ok((spec.name, self.insert_statement(&spec), doc, values))
             });
             match prepared {
                 Ok(row) => rows.push(row),

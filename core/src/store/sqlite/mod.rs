@@ -49,10 +49,11 @@ mod writer;
 use crate::store::common::Registry;
 use crate::store::{StoreError, StoreResult};
 use rusqlite::Connection;
+use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::mpsc::{self};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -110,6 +111,10 @@ pub struct SqliteStore {
     /// The readers and the checkpointer.
     threads: Vec<JoinHandle<()>>,
     registry: Registry,
+    /// Each migrated collection's INSERT statement, built once: it names
+    /// every indexed column, and formatting it for every insert showed in
+    /// profiles.
+    insert_statements: RwLock<HashMap<&'static str, Arc<str>>>,
 }
 
 impl SqliteStore {
@@ -142,6 +147,7 @@ impl SqliteStore {
             writer: None,
             threads: Vec::with_capacity(READERS + 1),
             registry: Registry::default(),
+            insert_statements: RwLock::default(),
         };
         let wal = Arc::new(WalState::default());
         let writes = Arc::clone(&store.writes);
