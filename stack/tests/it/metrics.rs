@@ -116,6 +116,20 @@ fn delta(before: &Scrape, after: &Scrape, name: &str, labels: &[(&str, &str)]) -
     total(after, name, labels) - total(before, name, labels)
 }
 
+/// Observations of the histogram `name` whose labels include every pair of
+/// `labels` (its `+Inf` bucket).
+fn observations(scrape: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+    scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == name && labels.iter().all(|(k, v)| label(s, k).as_deref() == Some(*v)))
+        .filter_map(|s| match &s.value {
+            Sample::Histogram(buckets) => buckets.iter().find(|b| b.less_than.is_infinite()).map(|b| b.count),
+            _ => None,
+        })
+        .sum()
+}
+
 fn has_histogram(scrape: &Scrape, name: &str, labels: &[(&str, &str)]) -> bool {
     scrape.samples.iter().any(|s| {
         s.metric == name
@@ -297,6 +311,28 @@ async fn metrics_count_exactly_what_a_flow_did() {
             _ => None,
         });
         assert!(writes.is_some_and(|single| single > 0.0), "groups of one write in the buckets: {writes:?}");
+        // Where those writes spent their time on the writer's side: the
+        // creates waited in the foreground lane, the charges behind them in
+        // the background lane, and each transaction was timed.
+        let waited = |lane| {
+            let labels = [("lane", lane)];
+            observations(&after, "paygate_store_write_wait_seconds", &labels)
+                - observations(&before, "paygate_store_write_wait_seconds", &labels)
+        };
+        assert!(waited("foreground") >= 2.0, "foreground writes: {}", waited("foreground"));
+        assert!(waited("background") >= 1.0, "background writes: {}", waited("background"));
+        let transactions = observations(&after, "paygate_store_commit_duration_seconds", &[])
+            - observations(&before, "paygate_store_commit_duration_seconds", &[]);
+        assert!(transactions >= 5.0, "{transactions} timed transactions");
+        assert!(waited("foreground") + waited("background") >= transactions, "each transaction holds a write");
+        // Sub-millisecond buckets: most embedded writes take less than 1 ms.
+        let finest = after.samples.iter().find_map(|s| match &s.value {
+            Sample::Histogram(buckets) if s.metric == "paygate_store_commit_duration_seconds" => {
+                buckets.iter().map(|b| b.less_than).reduce(f64::min)
+            }
+            _ => None,
+        });
+        assert_eq!(finest, Some(0.0001));
     }
     // Gauges: every queue, the scheduler, the process, the connections.
     for queue in ["payment.initiated", "ipn.deliver", "provider.event"] {

@@ -55,7 +55,7 @@ use std::path::Path;
 use std::sync::mpsc::{self};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use checkpointer::*;
@@ -194,7 +194,9 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Attempt<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        self.writes.push(Box::new(Write { job: Some(f), savepoint, outcome: None, reply }), Priority::current())?;
+        let lane = Priority::current();
+        let write = Write { job: Some(f), savepoint, outcome: None, reply, queued_at: Instant::now(), lane };
+        self.writes.push(Box::new(write), lane)?;
         settle(collection, answer).await
     }
 

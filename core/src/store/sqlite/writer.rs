@@ -7,6 +7,7 @@ use rusqlite::Connection;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
 use tokio::sync::oneshot;
 
 /// Most writes one transaction groups. Large enough that a queue built up
@@ -51,6 +52,9 @@ pub(super) trait WriteRequest: Send {
     /// did not (then nothing of the transaction was kept, and an outcome
     /// computed against writes that were rolled back could be wrong).
     fn answer(self: Box<Self>, failure: Option<&str>);
+
+    /// When the write was queued, and in which lane.
+    fn queued(&self) -> (Instant, Priority);
 }
 
 pub(super) struct Write<T, F> {
@@ -58,6 +62,8 @@ pub(super) struct Write<T, F> {
     pub(super) savepoint: bool,
     pub(super) outcome: Option<Attempt<T>>,
     pub(super) reply: oneshot::Sender<Attempt<T>>,
+    pub(super) queued_at: Instant,
+    pub(super) lane: Priority,
 }
 
 impl<T, F> WriteRequest for Write<T, F>
@@ -75,6 +81,10 @@ where
 
     fn savepoint(&self) -> bool {
         self.savepoint
+    }
+
+    fn queued(&self) -> (Instant, Priority) {
+        (self.queued_at, self.lane)
     }
 
     fn answer(self: Box<Self>, failure: Option<&str>) {
@@ -116,14 +126,53 @@ pub(super) struct Writer {
 /// Why a transaction had to be abandoned.
 pub(super) type Broken = String;
 
+/// Where a write's time goes on the writer's side, so that an operator can
+/// tell a busy writer (long waits, large groups) from one held up by WAL
+/// restarts. Handles taken once: the writer records for every write.
+struct WriterMetrics {
+    foreground_wait: metrics::Histogram,
+    background_wait: metrics::Histogram,
+    commit: metrics::Histogram,
+    restart: metrics::Histogram,
+}
+
+impl WriterMetrics {
+    fn new() -> Self {
+        let wait = |lane: &'static str| metrics::histogram!("paygate_store_write_wait_seconds", "lane" => lane);
+        Self {
+            foreground_wait: wait("foreground"),
+            background_wait: wait("background"),
+            commit: metrics::histogram!("paygate_store_commit_duration_seconds"),
+            restart: metrics::histogram!("paygate_store_wal_restart_duration_seconds"),
+        }
+    }
+
+    fn waited(&self, batch: &[Box<dyn WriteRequest>], started: Instant) {
+        for request in batch {
+            let (queued_at, lane) = request.queued();
+            let waited = started.saturating_duration_since(queued_at);
+            match lane {
+                Priority::Foreground => self.foreground_wait.record(waited),
+                Priority::Background => self.background_wait.record(waited),
+            }
+        }
+    }
+}
+
 impl Writer {
     pub(super) fn run(self) {
+        let metrics = WriterMetrics::new();
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while self.writes.take(MAX_BATCH, &mut batch) == Take::Taken {
+            let started = Instant::now();
+            metrics.waited(&batch, started);
             self.commit(&mut batch);
+            metrics.commit.record(started.elapsed());
             self.wal.commits.fetch_add(1, Ordering::Relaxed);
             if self.wal.restart.load(Ordering::Relaxed) {
+                let restarting = Instant::now();
                 self.restart_wal();
+                metrics.restart.record(restarting.elapsed());
             }
         }
     }
