@@ -21,6 +21,7 @@ mod ratio;
 mod receiver;
 mod renewals;
 mod stats;
+mod writer;
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -554,6 +555,7 @@ async fn run(args: Args) -> Result<Report, BoxError> {
         stray_errors: measured.stray_errors,
         unfinished_loops: measured.unfinished_loops,
         memory: measured.memory,
+        writer: measured.writer,
     })
 }
 
@@ -563,6 +565,7 @@ struct Measured {
     stray_errors: BTreeMap<String, u64>,
     unfinished_loops: usize,
     memory: Option<Memory>,
+    writer: Option<writer::WriterFigures>,
 }
 
 /// Starts the receiver and the merchant loops, waits for them, and stops
@@ -605,6 +608,16 @@ async fn measure(args: &Args, target: &mut Target, ipn_timeout: Duration) -> Res
         warmup.as_secs_f64(),
         duration.as_secs_f64()
     );
+    // The gateway's metrics as the measured window opens, for the store
+    // writer's figures over that window.
+    let metrics_url = format!("{}/metrics", target.admin);
+    let metrics_at_start = tokio::spawn({
+        let (shared, url) = (Arc::clone(&shared), metrics_url.clone());
+        async move {
+            tokio::time::sleep_until(shared.warmup_end.into()).await;
+            scrape_metrics(&shared.client, &url).await
+        }
+    });
     let mut tasks = JoinSet::new();
     match args.rate {
         Some(rate) => {
@@ -634,10 +647,24 @@ async fn measure(args: &Args, target: &mut Target, ipn_timeout: Duration) -> Res
 
     // Read before shutdown: the figures of the gateway under load.
     let memory = target.running.as_ref().and_then(|_| Memory::read());
+    let writer = match (metrics_at_start.await.ok().flatten(), scrape_metrics(&shared.client, &metrics_url).await) {
+        (Some(before), Some(after)) => writer::WriterFigures::between(&before, &after),
+        _ => None,
+    };
 
     let _ = stop_receiver.send(());
     receiver_task.await??;
-    Ok(Measured { stats, stray_errors: receiver.stray_errors(), unfinished_loops, memory })
+    Ok(Measured { stats, stray_errors: receiver.stray_errors(), unfinished_loops, memory, writer })
+}
+
+/// The gateway's Prometheus metrics; `None` when they cannot be read (the
+/// report then leaves out what they would have given).
+async fn scrape_metrics(client: &reqwest::Client, url: &str) -> Option<String> {
+    let response = client.get(url).send().await.ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    response.text().await.ok()
 }
 
 /// The same allocator as the `paygate` binary, so in-process figures match it.

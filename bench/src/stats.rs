@@ -162,6 +162,8 @@ pub struct Report {
     pub unfinished_loops: usize,
     /// `None` when the gateway runs in another process.
     pub memory: Option<Memory>,
+    /// `None` without an embedded store (or its metrics).
+    pub writer: Option<crate::writer::WriterFigures>,
 }
 
 fn millis(histogram: &Histogram<u64>, quantile: f64) -> f64 {
@@ -230,6 +232,7 @@ impl Report {
                 "peakRssMiB": mib(m.peak_kib),
                 "currentRssMiB": mib(m.current_kib),
             })),
+            "storeWriter": self.writer.as_ref().map(crate::writer::WriterFigures::to_json),
         })
     }
 
@@ -313,6 +316,9 @@ impl Report {
                 line(format!("  current RSS (VmRSS) {:.1} MiB", mib(memory.current_kib)));
             }
             None => line("  memory              not measured (the gateway runs in another process)".into()),
+        }
+        if let Some(writer) = &self.writer {
+            writer.lines().into_iter().for_each(&mut line);
         }
         out
     }
