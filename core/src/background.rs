@@ -65,11 +65,16 @@ impl Background {
 
     /// Runs `work` on the background threads, or on the current runtime
     /// when there are none.
+    ///
+    /// The work is boxed first: a payment's or an IPN delivery's state
+    /// machine is tens of kilobytes, and a task copies its future when it
+    /// is spawned and again when it finishes; boxed, both copy a pointer.
     pub fn spawn<F>(&self, work: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        let work = Box::pin(work);
         match &self.0 {
             Some(threads) => threads.handle.spawn(work),
             None => tokio::spawn(work),
