@@ -106,7 +106,8 @@ pub fn init(service_name: &'static str) -> TelemetryGuard {
     } else {
         // Colour codes only where a person reads a terminal, not in log files.
         let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-        registry.with(tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr)).try_init()
+        let layer = tracing_subscriber::fmt::layer().fmt_fields(TextFields).with_ansi(ansi);
+        registry.with(layer.with_writer(std::io::stderr)).try_init()
     };
     // A subscriber already installed (several services in one process, or
     // tests) is fine: the first one keeps logging.
@@ -281,6 +282,64 @@ impl<'writer> FormatFields<'writer> for NoSpanFields {
         _fields: R,
     ) -> fmt::Result {
         Ok(())
+    }
+}
+
+/// A text line's fields as `name=value`, without the attributes that are
+/// only there for an exported span (`otel.name` repeats the method and
+/// route, `otel.kind` and `rpc.system` never change). Every request's span
+/// context leads its log lines, so they would be about a third of each line,
+/// and formatted for every span whether or not a line is written in it.
+struct TextFields;
+
+impl<'writer> FormatFields<'writer> for TextFields {
+    fn format_fields<R: tracing_subscriber::field::RecordFields>(
+        &self,
+        writer: Writer<'writer>,
+        fields: R,
+    ) -> fmt::Result {
+        let mut visitor = TextVisitor { writer, first: true, result: Ok(()) };
+        fields.record(&mut visitor);
+        visitor.result
+    }
+
+    /// A value recorded later (a response status) joins the span's text;
+    /// one that is not shown adds nothing, not even a separator.
+    fn add_fields(
+        &self,
+        current: &'writer mut tracing_subscriber::fmt::FormattedFields<Self>,
+        fields: &tracing::span::Record<'_>,
+    ) -> fmt::Result {
+        let mut added = String::new();
+        self.format_fields(Writer::new(&mut added), fields)?;
+        if !added.is_empty() {
+            if !current.fields.is_empty() {
+                current.fields.push(' ');
+            }
+            current.fields.push_str(&added);
+        }
+        Ok(())
+    }
+}
+
+struct TextVisitor<'writer> {
+    writer: Writer<'writer>,
+    first: bool,
+    result: fmt::Result,
+}
+
+impl Visit for TextVisitor<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
+        let name = field.name();
+        if self.result.is_err() || name.starts_with("otel.") || name == "rpc.system" {
+            return;
+        }
+        let separator = if std::mem::take(&mut self.first) { "" } else { " " };
+        self.result = if name == "message" {
+            write!(self.writer, "{separator}{value:?}")
+        } else {
+            write!(self.writer, "{separator}{name}={value:?}")
+        };
     }
 }
 
@@ -570,7 +629,50 @@ fn redact_span(span: &mut SpanData) {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{TextFields, redact};
+
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn text_lines_leave_out_what_only_an_exported_span_needs() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .fmt_fields(TextFields)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!(
+                "rpc",
+                otel.name = "CreateCheckout",
+                otel.kind = "server",
+                otel.status_code = tracing::field::Empty,
+                rpc.system = "grpc",
+                rpc.method = "CreateCheckout",
+                paygate.organization_id = tracing::field::Empty,
+            );
+            span.record("otel.status_code", "ERROR");
+            span.record("paygate.organization_id", "org_1");
+            span.in_scope(|| tracing::info!(id = "chk_1", amount = 11900, "checkout {} none -> open", "chk_1"));
+        });
+        let text = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8");
+        assert!(text.contains(r#"rpc{rpc.method="CreateCheckout" paygate.organization_id="org_1"}: "#), "{text}");
+        assert!(text.contains(r#"checkout chk_1 none -> open id="chk_1" amount=11900"#), "{text}");
+        assert!(!text.contains("otel.") && !text.contains("grpc\""), "{text}");
+    }
 
     #[test]
     fn credentials_jwts_and_emails_are_masked() {
