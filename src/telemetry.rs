@@ -285,8 +285,8 @@ impl<'writer> FormatFields<'writer> for NoSpanFields {
     }
 }
 
-/// A text line's fields as `name=value`, without the attributes that are
-/// only there for an exported span (`otel.name` repeats the method and
+/// A text line's fields as `name=value`, masked like a JSON line's, and
+/// without the attributes that are only there for an exported span (`otel.name` repeats the method and
 /// route, `otel.kind` and `rpc.system` never change). Every request's span
 /// context leads its log lines, so they would be about a third of each line,
 /// and formatted for every span whether or not a line is written in it.
@@ -335,10 +335,13 @@ impl Visit for TextVisitor<'_> {
             return;
         }
         let separator = if std::mem::take(&mut self.first) { "" } else { " " };
+        // Masked as JSON lines and exported spans are.
+        let text = format!("{value:?}");
+        let value = redact(&text);
         self.result = if name == "message" {
-            write!(self.writer, "{separator}{value:?}")
+            write!(self.writer, "{separator}{value}")
         } else {
-            write!(self.writer, "{separator}{name}={value:?}")
+            write!(self.writer, "{separator}{name}={value}")
         };
     }
 }
@@ -646,7 +649,7 @@ mod tests {
     }
 
     #[test]
-    fn text_lines_leave_out_what_only_an_exported_span_needs() {
+    fn text_lines_are_masked_and_leave_out_what_only_an_exported_span_needs() {
         let captured = Captured::default();
         let writer = captured.clone();
         let subscriber = tracing_subscriber::fmt()
@@ -667,11 +670,14 @@ mod tests {
             span.record("otel.status_code", "ERROR");
             span.record("paygate.organization_id", "org_1");
             span.in_scope(|| tracing::info!(id = "chk_1", amount = 11900, "checkout {} none -> open", "chk_1"));
+            tracing::warn!(key = "sk_test_abc123", "mail to jane.doe@example.com bounced");
         });
         let text = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8");
         assert!(text.contains(r#"rpc{rpc.method="CreateCheckout" paygate.organization_id="org_1"}: "#), "{text}");
         assert!(text.contains(r#"checkout chk_1 none -> open id="chk_1" amount=11900"#), "{text}");
         assert!(!text.contains("otel.") && !text.contains("grpc\""), "{text}");
+        assert!(text.contains(r#"mail to j***@example.com bounced key="sk_***""#), "{text}");
+        assert!(!text.contains("sk_test_abc123") && !text.contains("jane.doe"), "{text}");
     }
 
     #[test]
