@@ -106,8 +106,14 @@ impl Core {
             None => self.get::<Checkout>(&transaction.checkout_id).await?.ok_or(CoreError::NotFound(Checkout::NAME))?,
         };
         let failed = transaction.status == TransactionStatus::Failed;
+        // A canceled checkout is final. Whatever canceled it (this
+        // transaction's cancel, or its last failed attempt) is terminal, so
+        // a follow-up that would complete or re-open it works from a copy of
+        // the transaction older than that: the follow-up of an
+        // authorization still running when the merchant canceled it.
         let in_sync = |c: &Checkout| {
             c.transaction_id.as_deref() != Some(transaction.id.as_str())
+                || c.status == CheckoutStatus::Canceled
                 || if failed {
                     c.counted_failure.as_deref() == Some(transaction.id.as_str())
                 } else {
@@ -215,5 +221,46 @@ mod tests {
         let stored = core.get::<Checkout>(&checkout.id).await.expect("read").expect("stored");
         assert_eq!(stored.status, CheckoutStatus::Completed);
         assert_eq!(stored.metadata.get("note").map(String::as_str), Some("written later"), "not overwritten");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_follow_up_of_an_authorization_never_undoes_its_cancel() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let core = core(dir.path()).await;
+        let org = core.create_organization("Acme").await.expect("org");
+        let (site, _) = core.create_site(&org.id, "Shop", "").await.expect("site");
+        let principal = Principal {
+            organization_id: org.id.clone(),
+            key_id: "key_1".into(),
+            scopes: Vec::new(),
+            mode: KeyMode::Test,
+            user: None,
+            client_ip: String::new(),
+        };
+        let request = NewCheckout {
+            amount: Some(1190),
+            currency: "EUR".into(),
+            capture_method: crate::domain::checkouts::CaptureMethod::Manual,
+            ..Default::default()
+        };
+        let checkout = core.create_checkout(&principal, &site.id, "", request).await.expect("checkout").value;
+        let pending = core.pay(&checkout.id, PaymentMethod::card("tok_visa")).await.expect("pay");
+        core.process_payment_of(pending.clone(), None).await.expect("authorize");
+        // The copy a follow-up of the authorization holds while it runs.
+        let mut authorized = core.get::<Transaction>(&pending.id).await.expect("read").expect("stored");
+        assert_eq!(authorized.status, TransactionStatus::RequiresCapture);
+        authorized.follow_up = true;
+
+        // The merchant cancels before that follow-up writes the checkout.
+        let canceled = core.cancel(&principal, &pending.id, "").await.expect("cancel").value;
+        assert_eq!(canceled.status, TransactionStatus::Canceled);
+        assert_eq!(
+            core.get::<Checkout>(&checkout.id).await.expect("read").expect("stored").status,
+            CheckoutStatus::Canceled
+        );
+
+        core.follow_up(authorized).await.expect("stale follow-up");
+        let stored = core.get::<Checkout>(&checkout.id).await.expect("read").expect("stored");
+        assert_eq!(stored.status, CheckoutStatus::Canceled, "the cancel stands");
     }
 }
