@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use paygate_core::store::{
-    CollectionSpec, Document, DueCursor, Filter, MongoStore, Page, Range, SqliteStore, Store, StoreError,
+    CollectionSpec, Document, DueCursor, Encoded, Filter, MongoStore, Page, Range, SqliteStore, Store, StoreError,
 };
 use serde_json::{Value, json};
 
@@ -685,6 +685,117 @@ mod suite {
         assert!(stored.is_empty() && failure.is_none());
     }
 
+    /// A widget as a caller's own type, for the encoded path.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct TypedWidget {
+        id: &'static str,
+        version: i64,
+        created_at: i64,
+        status: &'static str,
+        owner: &'static str,
+        livemode: bool,
+        amount: i64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        email: Option<&'static str>,
+        notes: Vec<&'static str>,
+    }
+
+    fn typed(id: &'static str, created_at: i64, status: &'static str) -> TypedWidget {
+        TypedWidget {
+            id,
+            version: 0,
+            created_at,
+            status,
+            owner: "org_1",
+            livemode: true,
+            amount: 700,
+            email: None,
+            notes: vec!["a", "b"],
+        }
+    }
+
+    fn encode(widget: &TypedWidget, version: i64, due_at: Option<i64>) -> Encoded {
+        Encoded::new(widget, &WIDGETS, version, due_at).expect("encoded")
+    }
+
+    pub async fn encoded_writes_read_back_and_are_indexed_as_values(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        let mut first = typed("t1", 10, "open");
+        first.email = Some("t1@example.com");
+        store.insert_encoded("widgets", encode(&first, 1, Some(50))).await.expect("insert");
+        let stored = store.get("widgets", "t1").await.expect("get").expect("stored");
+        assert_eq!((stored.version, stored.created_at), (1, 10));
+        assert_eq!(
+            stored.body,
+            json!({"id": "t1", "version": 1, "createdAt": 10, "status": "open", "owner": "org_1",
+                   "livemode": true, "amount": 700, "email": "t1@example.com", "notes": ["a", "b"], "dueAt": 50})
+        );
+        let open = vec![("status", json!("open")), ("owner", json!("org_1")), ("livemode", json!(true))];
+        assert_eq!(find_ids(store, open.clone()).await, ["t1"]);
+        assert_eq!(find_ids(store, vec![("amount", json!(700))]).await, ["t1"]);
+        assert_eq!(ids(&store.find_due("widgets", 50, None, 10).await.expect("due")), ["t1"]);
+        // Unique fields clash across the two paths, both ways.
+        let clash = store.insert("widgets", widget("v1", 11, json!({"email": "t1@example.com"}))).await;
+        assert!(matches!(&clash, Err(StoreError::Duplicate { field }) if field == "email"), "{clash:?}");
+        store.insert("widgets", widget("v2", 12, json!({"email": "v2@example.com"}))).await.expect("insert value");
+        let mut second = typed("t2", 13, "open");
+        second.email = Some("v2@example.com");
+        let clash = store.insert_encoded("widgets", encode(&second, 1, None)).await;
+        assert!(matches!(&clash, Err(StoreError::Duplicate { field }) if field == "email"), "{clash:?}");
+        let clash = store.insert_encoded("widgets", encode(&typed("t1", 14, "open"), 1, None)).await;
+        assert!(matches!(&clash, Err(StoreError::Duplicate { field }) if field == "id"), "{clash:?}");
+        // A new document is version 1.
+        let refused = store.insert_encoded("widgets", encode(&typed("t3", 15, "open"), 2, None)).await;
+        assert!(matches!(refused, Err(StoreError::Backend(_))), "{refused:?}");
+        assert!(store.get("widgets", "t3").await.expect("get").is_none());
+
+        // A swap moves the indexed fields and the due time with the text.
+        first.version = 1;
+        first.status = "paid";
+        store.compare_and_swap_encoded("widgets", "t1", 1, encode(&first, 2, None)).await.expect("swap");
+        let swapped = store.get("widgets", "t1").await.expect("get").expect("stored");
+        assert_eq!((swapped.version, &swapped.body["status"], swapped.body.get("dueAt")), (2, &json!("paid"), None));
+        assert!(find_ids(store, open).await.is_empty());
+        assert_eq!(find_ids(store, vec![("status", json!("paid"))]).await, ["t1"]);
+        assert!(store.find_due("widgets", i64::MAX, None, 10).await.expect("due").is_empty());
+        // A stale version loses; a version that is not the next one, or
+        // another document's id, is refused and changes nothing.
+        let stale = store.compare_and_swap_encoded("widgets", "t1", 1, encode(&first, 2, None)).await;
+        assert!(matches!(stale, Err(StoreError::VersionConflict)), "{stale:?}");
+        let skipped = store.compare_and_swap_encoded("widgets", "t1", 2, encode(&first, 4, None)).await;
+        assert!(matches!(skipped, Err(StoreError::Backend(_))), "{skipped:?}");
+        let other = store.compare_and_swap_encoded("widgets", "v2", 1, encode(&first, 2, None)).await;
+        assert!(matches!(other, Err(StoreError::Backend(_))), "{other:?}");
+        let missing = store.compare_and_swap_encoded("widgets", "t9", 1, encode(&typed("t9", 1, "x"), 2, None)).await;
+        assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+        assert_eq!(store.get("widgets", "t1").await.expect("get").expect("stored").version, 2);
+        assert_eq!(store.get("widgets", "v2").await.expect("get").expect("stored").version, 1);
+    }
+
+    pub async fn insert_each_encoded_stores_a_prefix_across_collections(ctx: &Ctx) {
+        let store = ctx.store.as_ref();
+        let entry = |id: &str| json!({ "id": id, "createdAt": 5, "account": "acct_1" });
+        let ledger = |id: &str| Encoded::new(&entry(id), &LEDGER, 1, None).expect("encoded");
+        let (stored, failure) = store
+            .insert_each_encoded(vec![("widgets", encode(&typed("x1", 5, "open"), 1, None)), ("ledger", ledger("k1"))])
+            .await;
+        assert_eq!((stored, failure.is_none()), (2, true), "{failure:?}");
+        assert_eq!(store.get("ledger", "k1").await.expect("get").expect("stored").body["account"], "acct_1");
+        // The second clashes: the first stands, the third is never written.
+        let (stored, failure) = store
+            .insert_each_encoded(vec![
+                ("widgets", encode(&typed("x2", 6, "open"), 1, None)),
+                ("ledger", ledger("k1")),
+                ("ledger", ledger("k3")),
+            ])
+            .await;
+        assert_eq!(stored, 1);
+        assert!(matches!(&failure, Some(StoreError::Duplicate { field }) if field == "id"), "{failure:?}");
+        assert!(store.get("widgets", "x2").await.expect("get").is_some());
+        assert!(store.get("ledger", "k3").await.expect("get").is_none());
+    }
+
     pub async fn migrate_is_idempotent(ctx: &Ctx) {
         let store = ctx.store.as_ref();
         store.insert("widgets", widget("m", 1, json!({"email": "m@example.com"}))).await.expect("insert");
@@ -779,4 +890,6 @@ conformance!(
     unmigrated_collection_is_refused,
     migrate_is_idempotent,
     insert_each_stores_a_prefix_across_collections,
+    encoded_writes_read_back_and_are_indexed_as_values,
+    insert_each_encoded_stores_a_prefix_across_collections,
 );

@@ -41,7 +41,7 @@ use crate::{
     error::{CoreError, CoreResult},
     providers::Provider,
     queue::Queue,
-    store::{CollectionSpec, DUE_AT, Document, DueCursor, Filter, Page, Store, StoreError},
+    store::{CollectionSpec, DUE_AT, Document, DueCursor, Encoded, Filter, Page, Store, StoreError},
 };
 
 /// Every collection Paygate keeps, with its unique and queried fields.
@@ -333,6 +333,19 @@ pub(super) fn stored_body<T: Entity>(entity: &T) -> CoreResult<serde_json::Value
     Ok(body)
 }
 
+/// The layout of `T`'s collection.
+fn spec_of<T: Entity>() -> CoreResult<&'static CollectionSpec> {
+    COLLECTIONS
+        .iter()
+        .find(|spec| spec.name == T::COLLECTION)
+        .ok_or_else(|| CoreError::Internal(format!("collection {:?} is not declared", T::COLLECTION)))
+}
+
+/// [`stored_body`] encoded once, as the store writes it, at `version`.
+pub(super) fn encoded<T: Entity>(entity: &T, version: i64) -> CoreResult<Encoded> {
+    Ok(Encoded::new(entity, spec_of::<T>()?, version, entity.due_at())?)
+}
+
 fn observed<T: Entity>(before: Option<serde_json::Value>, written: CoreResult<T>) -> CoreResult<T> {
     if let (Some(before), Ok(after)) = (&before, &written) {
         T::observe_change(before, after);
@@ -340,11 +353,11 @@ fn observed<T: Entity>(before: Option<serde_json::Value>, written: CoreResult<T>
     written
 }
 
-/// The entity as `document` stored it: what was written, with the version
-/// the store gave it.
-fn written<T: Entity>(entity: &T, document: &Document) -> T {
+/// The entity as the store wrote it: what was written, with the version
+/// it has now.
+fn written<T: Entity>(entity: &T, version: i64) -> T {
     let mut stored = entity.clone();
-    stored.set_version(document.version);
+    stored.set_version(version);
     stored
 }
 
@@ -359,15 +372,16 @@ pub fn from_document<T: DeserializeOwned>(document: Document) -> CoreResult<T> {
 
 impl Core {
     pub async fn insert<T: Entity>(&self, entity: &T) -> CoreResult<T> {
-        let document = self.store.insert(T::COLLECTION, stored_body(entity)?).await;
+        let inserted = self.store.insert_encoded(T::COLLECTION, encoded(entity, 1)?).await;
         self.forget_cached::<T>();
-        self.inserted(entity, &document?)
+        inserted?;
+        self.inserted(entity)
     }
 
     /// What every insert does once the store has the document (the cache
     /// forgotten first, by the caller, whatever the store answered).
-    fn inserted<T: Entity>(&self, entity: &T, document: &Document) -> CoreResult<T> {
-        let stored = written(entity, document);
+    fn inserted<T: Entity>(&self, entity: &T) -> CoreResult<T> {
+        let stored = written(entity, 1);
         if T::LOGS_STATE {
             state_log::log_changes(None, &stored);
         }
@@ -384,10 +398,14 @@ impl Core {
     /// Compare-and-swap: succeeds only if nobody changed the entity since it
     /// was read. Returns the stored entity with its new version.
     pub async fn replace<T: Entity>(&self, entity: &T) -> CoreResult<T> {
-        let document =
-            self.store.compare_and_swap(T::COLLECTION, entity.id(), entity.version(), stored_body(entity)?).await;
+        let version = entity.version().checked_add(1).ok_or_else(|| CoreError::Internal("version overflow".into()))?;
+        let swapped = self
+            .store
+            .compare_and_swap_encoded(T::COLLECTION, entity.id(), entity.version(), encoded(entity, version)?)
+            .await;
         self.forget_cached::<T>();
-        Ok(written(entity, &document?))
+        swapped?;
+        Ok(written(entity, version))
     }
 
     /// After a write to a cached collection, even a failed one (it may have

@@ -7,7 +7,7 @@ use std::sync::{PoisonError, RwLock};
 
 use serde_json::{Map, Value};
 
-use super::{CREATED_AT, CollectionSpec, Document, Range, StoreError, StoreResult};
+use super::{CREATED_AT, CollectionSpec, Document, Encoded, Range, StoreError, StoreResult};
 
 /// Collection names go into SQL text and index names, so they are kept to
 /// `[A-Za-z][A-Za-z0-9_]*`.
@@ -156,6 +156,32 @@ pub(crate) fn replacement_document(id: &str, expected_version: i64, body: Value)
     let version = expected_version.checked_add(1).ok_or_else(|| StoreError::Backend("version overflow".into()))?;
     object.insert("version".into(), Value::from(version));
     Ok(Document { id: id.to_owned(), version, created_at, body: Value::Object(object) })
+}
+
+/// Checks an encoded insert: a new document has version 1.
+pub(crate) fn new_encoded(document: Encoded) -> StoreResult<Encoded> {
+    if document.version == 1 {
+        Ok(document)
+    } else {
+        Err(StoreError::Backend(format!("a new document has version 1, not {}", document.version)))
+    }
+}
+
+/// Checks that an encoded replacement is the next version of document `id`.
+pub(crate) fn check_replacement(id: &str, expected_version: i64, document: &Encoded) -> StoreResult<()> {
+    if document.id != id {
+        return Err(StoreError::Backend(format!(
+            "the body's id {:?} does not match the document id {id:?}",
+            document.id
+        )));
+    }
+    if expected_version.checked_add(1) != Some(document.version) {
+        return Err(StoreError::Backend(format!(
+            "a replacement of version {expected_version} has version {}, not the next",
+            document.version
+        )));
+    }
+    Ok(())
 }
 
 fn created_at(object: &Map<String, Value>) -> StoreResult<i64> {

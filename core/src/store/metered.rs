@@ -7,7 +7,9 @@ use std::{sync::Arc, time::Instant};
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::{CollectionSpec, Document, DueCursor, Filter, Page, PageResult, Range, Store, StoreError, StoreResult};
+use super::{
+    CollectionSpec, Document, DueCursor, Encoded, Filter, Page, PageResult, Range, Store, StoreError, StoreResult,
+};
 
 pub struct MeteredStore {
     inner: Arc<dyn Store>,
@@ -48,6 +50,24 @@ impl Store for MeteredStore {
     /// Delegated, for the same reason as `insert_ordered`.
     async fn insert_each(&self, inserts: Vec<(&str, Value)>) -> (Vec<Document>, Option<StoreError>) {
         timed("insert_each", self.inner.insert_each(inserts)).await
+    }
+
+    async fn insert_encoded(&self, collection: &str, document: Encoded) -> StoreResult<()> {
+        timed("insert", self.inner.insert_encoded(collection, document)).await
+    }
+
+    async fn insert_each_encoded(&self, inserts: Vec<(&str, Encoded)>) -> (usize, Option<StoreError>) {
+        timed("insert_each", self.inner.insert_each_encoded(inserts)).await
+    }
+
+    async fn compare_and_swap_encoded(
+        &self,
+        collection: &str,
+        id: &str,
+        expected_version: i64,
+        document: Encoded,
+    ) -> StoreResult<()> {
+        timed("compare_and_swap", self.inner.compare_and_swap_encoded(collection, id, expected_version, document)).await
     }
 
     async fn get(&self, collection: &str, id: &str) -> StoreResult<Option<Document>> {

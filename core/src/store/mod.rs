@@ -16,10 +16,12 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 mod common;
+mod encoded;
 pub mod metered;
 pub mod mongo;
 pub mod sqlite;
 
+pub use encoded::Encoded;
 pub use metered::MeteredStore;
 pub use mongo::MongoStore;
 pub use sqlite::{SqliteStore, background, is_background};
@@ -154,6 +156,13 @@ pub trait Store: Send + Sync + 'static {
     /// the store. A clash on the id or a unique field → `Duplicate`.
     async fn insert(&self, collection: &str, body: Value) -> StoreResult<Document>;
 
+    /// [`Store::insert`] of a document encoded once ([`Encoded`], version
+    /// 1), for a backend that stores the text as it is. This default
+    /// parses it back into a value and inserts that.
+    async fn insert_encoded(&self, collection: &str, document: Encoded) -> StoreResult<()> {
+        self.insert(collection, common::new_encoded(document)?.into_value()?).await.map(drop)
+    }
+
     async fn get(&self, collection: &str, id: &str) -> StoreResult<Option<Document>>;
 
     /// Inserts `bodies` in order, as [`Store::insert`] each, stopping at the
@@ -190,6 +199,24 @@ pub trait Store: Send + Sync + 'static {
             }
         }
         (stored, None)
+    }
+
+    /// [`Store::insert_each`] of encoded documents (each version 1):
+    /// returns how many were stored, a prefix, and the failure, if any.
+    async fn insert_each_encoded(&self, inserts: Vec<(&str, Encoded)>) -> (usize, Option<StoreError>) {
+        let mut bodies = Vec::with_capacity(inserts.len());
+        let mut refused = None;
+        for (collection, document) in inserts {
+            match document.into_value() {
+                Ok(body) => bodies.push((collection, body)),
+                Err(err) => {
+                    refused = Some(err);
+                    break;
+                }
+            }
+        }
+        let (stored, failure) = self.insert_each(bodies).await;
+        (stored.len(), failure.or(refused))
     }
 
     /// Documents matching every filter pair, newest first (`createdAt`
@@ -236,6 +263,20 @@ pub trait Store: Send + Sync + 'static {
         expected_version: i64,
         body: Value,
     ) -> StoreResult<Document>;
+
+    /// [`Store::compare_and_swap`] of a document encoded once, whose
+    /// version must be `expected_version + 1` and whose id must be `id`.
+    /// This default parses it back into a value and swaps that.
+    async fn compare_and_swap_encoded(
+        &self,
+        collection: &str,
+        id: &str,
+        expected_version: i64,
+        document: Encoded,
+    ) -> StoreResult<()> {
+        common::check_replacement(id, expected_version, &document)?;
+        self.compare_and_swap(collection, id, expected_version, document.into_value()?).await.map(drop)
+    }
 
     /// Due work, oldest first: documents whose `dueAt` is an integer no
     /// later than `up_to`, ascending by (`dueAt`, `id`), strictly after

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::super::{Core, Entity, api_keys::scopes, auth::Principal, now_micros, stored_body};
+use super::super::{Core, Entity, api_keys::scopes, auth::Principal, encoded, now_micros};
 use crate::{
     error::{CoreError, CoreResult},
     ids::new_id,
@@ -63,19 +63,18 @@ impl Core {
     /// [`Core::audit`].
     pub async fn insert_audited<T: Entity>(&self, entity: &T, principal: &Principal, action: &str) -> CoreResult<T> {
         let entry = audit_entry(principal, action, entity.id());
-        let inserts = vec![(T::COLLECTION, stored_body(entity)?), (AuditEntry::COLLECTION, stored_body(&entry)?)];
-        let (mut stored, failure) = self.store.insert_each(inserts).await;
+        let inserts = vec![(T::COLLECTION, encoded(entity, 1)?), (AuditEntry::COLLECTION, encoded(&entry, 1)?)];
+        let (stored, failure) = self.store.insert_each_encoded(inserts).await;
         self.forget_cached::<T>();
-        let document = match (stored.is_empty(), failure) {
-            (true, Some(err)) => return Err(err.into()),
-            (true, None) => return Err(CoreError::Internal("the store answered an insert with nothing".into())),
-            (false, Some(err)) => {
+        match (stored, failure) {
+            (0, Some(err)) => return Err(err.into()),
+            (0, None) => return Err(CoreError::Internal("the store answered an insert with nothing".into())),
+            (_, Some(err)) => {
                 tracing::error!(error = %err, action, object_id = entity.id(), "audit entry not written");
-                stored.swap_remove(0)
             }
-            (false, None) => stored.swap_remove(0),
-        };
-        self.inserted(entity, &document)
+            (_, None) => {}
+        }
+        self.inserted(entity)
     }
 
     /// The organization's audit log, newest first, both modes.

@@ -14,8 +14,8 @@
 use super::*;
 use crate::store::common::{self, Registry, Scalar};
 use crate::store::{
-    CREATED_AT, CollectionSpec, DUE_AT, Document, DueCursor, Filter, Page, PageResult, Range, Store, StoreError,
-    StoreResult,
+    CREATED_AT, CollectionSpec, DUE_AT, Document, DueCursor, Encoded, Filter, Page, PageResult, Range, Store,
+    StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use rusqlite::types::Value as SqlValue;
@@ -230,13 +230,76 @@ fn insert_sql(spec: &CollectionSpec) -> String {
     format!(r#"INSERT INTO "{}" ({columns}, due_at) VALUES ({placeholders}, ?)"#, spec.name)
 }
 
-/// The parameters of [`insert_sql`] for `doc`.
-fn insert_params(spec: &CollectionSpec, doc: &Document, text: String) -> Vec<SqlValue> {
-    let mut values =
-        vec![SqlValue::Text(doc.id.clone()), SqlValue::Integer(doc.version), SqlValue::Integer(doc.created_at)];
-    values.push(SqlValue::Text(text));
-    values.extend(column_values(spec, &doc.body));
-    values
+/// The SQL a collection's writes use, built once at migration: it names
+/// every indexed column, and formatting it for every write showed in
+/// profiles.
+pub(super) struct Statements {
+    insert: Arc<str>,
+    /// A compare-and-swap's read of what it replaces: version, creation
+    /// time, then `columns`.
+    current: String,
+    /// Every column a document's fields fill, quoted, in
+    /// [`column_fields`] order, then `due_at`.
+    columns: Vec<String>,
+}
+
+impl Statements {
+    fn of(spec: &CollectionSpec) -> Self {
+        let mut columns: Vec<String> = column_fields(spec).map(|field| format!(r#""{}""#, column(field))).collect();
+        columns.push("due_at".into());
+        let current =
+            format!(r#"SELECT version, created_at, {} FROM "{}" WHERE id = ?"#, columns.join(", "), spec.name);
+        Self { insert: insert_sql(spec).into(), current, columns }
+    }
+}
+
+/// What writing one document stores: its row's key, version, creation
+/// time, text and column values ([`column_fields`] order, then `due_at`).
+struct StoredRow {
+    id: String,
+    version: i64,
+    created_at: i64,
+    text: String,
+    columns: Vec<SqlValue>,
+}
+
+impl StoredRow {
+    fn of_document(spec: &CollectionSpec, doc: &Document) -> StoreResult<Self> {
+        Ok(Self {
+            id: doc.id.clone(),
+            version: doc.version,
+            created_at: doc.created_at,
+            text: to_json_text(&doc.body)?,
+            columns: column_values(spec, &doc.body),
+        })
+    }
+
+    /// The text as encoded, and the columns from the fields captured on
+    /// the way, which are the same values [`column_values`] reads.
+    fn of_encoded(spec: &CollectionSpec, doc: Encoded) -> StoreResult<Self> {
+        if !doc.fits(spec) {
+            return Err(StoreError::Backend(format!(
+                "document {} was encoded for another layout than collection {:?}",
+                doc.id, spec.name
+            )));
+        }
+        let mut columns: Vec<SqlValue> = column_fields(spec).map(|field| column_value(doc.field(field))).collect();
+        columns.push(doc.due_at.map_or(SqlValue::Null, SqlValue::Integer));
+        Ok(Self { id: doc.id, version: doc.version, created_at: doc.created_at, text: doc.text, columns })
+    }
+
+    /// The parameters of [`insert_sql`].
+    fn insert_params(self) -> Vec<SqlValue> {
+        let mut values = Vec::with_capacity(4 + self.columns.len());
+        values.extend([
+            SqlValue::Text(self.id),
+            SqlValue::Integer(self.version),
+            SqlValue::Integer(self.created_at),
+            SqlValue::Text(self.text),
+        ]);
+        values.extend(self.columns);
+        values
+    }
 }
 
 /// Maps a SQLite error about `collection` to a [`StoreError`].
@@ -301,10 +364,10 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await?;
-        let mut statements = self.insert_statements.write().unwrap_or_else(PoisonError::into_inner);
+        let mut statements = self.statements.write().unwrap_or_else(PoisonError::into_inner);
         for spec in specs {
             self.registry.register(*spec);
-            statements.insert(spec.name, insert_sql(spec).into());
+            statements.insert(spec.name, Arc::new(Statements::of(spec)));
         }
         Ok(())
     }
@@ -312,25 +375,39 @@ impl Store for SqliteStore {
     async fn insert(&self, collection: &str, body: Value) -> StoreResult<Document> {
         let spec = self.registry.spec(collection)?;
         let doc = common::new_document(body)?;
-        let values = insert_params(&spec, &doc, to_json_text(&doc.body)?);
-        let sql = self.insert_statement(&spec);
-        self.write_statements(collection, move |conn| {
-            conn.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values))?;
-            Ok(())
-        })
-        .await?;
+        self.insert_row(&spec, StoredRow::of_document(&spec, &doc)?).await?;
         Ok(doc)
+    }
+
+    /// The text as encoded, without parsing it back.
+    async fn insert_encoded(&self, collection: &str, document: Encoded) -> StoreResult<()> {
+        let spec = self.registry.spec(collection)?;
+        self.insert_row(&spec, StoredRow::of_encoded(&spec, common::new_encoded(document)?)?).await
     }
 
     /// One write request: the run goes into one group commit, so it is
     /// stored up to its first failure, atomically.
     async fn insert_ordered(&self, collection: &str, bodies: Vec<Value>) -> (Vec<Document>, Option<StoreError>) {
-        self.insert_run(bodies.into_iter().map(|body| (collection, body)).collect()).await
+        self.insert_run(bodies.into_iter().map(|body| self.document_row(collection, body)).collect()).await
     }
 
     /// One write request, as [`Self::insert_ordered`].
     async fn insert_each(&self, inserts: Vec<(&str, Value)>) -> (Vec<Document>, Option<StoreError>) {
-        self.insert_run(inserts).await
+        self.insert_run(inserts.into_iter().map(|(collection, body)| self.document_row(collection, body)).collect())
+            .await
+    }
+
+    /// One write request, as [`Self::insert_each`].
+    async fn insert_each_encoded(&self, inserts: Vec<(&str, Encoded)>) -> (usize, Option<StoreError>) {
+        let rows = inserts
+            .into_iter()
+            .map(|(collection, document)| {
+                let spec = self.registry.spec(collection)?;
+                Ok((spec, StoredRow::of_encoded(&spec, common::new_encoded(document)?)?, ()))
+            })
+            .collect();
+        let (stored, failure) = self.insert_run(rows).await;
+        (stored.len(), failure)
     }
 
     async fn get(&self, collection: &str, id: &str) -> StoreResult<Option<Document>> {
@@ -435,54 +512,21 @@ impl Store for SqliteStore {
     ) -> StoreResult<Document> {
         let spec = self.registry.spec(collection)?;
         let doc = common::replacement_document(id, expected_version, body)?;
-        let text = to_json_text(&doc.body)?;
-        let mut columns: Vec<String> = column_fields(&spec).map(|field| format!(r#""{}""#, column(field))).collect();
-        columns.push("due_at".into());
-        let new_values = column_values(&spec, &doc.body);
-        let current = format!(r#"SELECT version, created_at, {} FROM "{collection}" WHERE id = ?"#, columns.join(", "));
-        let table = collection.to_owned();
-        let (id, version, created_at) = (doc.id.clone(), doc.version, doc.created_at);
-        self.write_statements(collection, move |conn| {
-            // The writer's transaction is immediate, so what this reads is
-            // still true when the update runs, even if another process
-            // shares the file.
-            let stored = conn
-                .prepare_cached(&current)?
-                .query_row([&id], |row| {
-                    let stored_version: i64 = row.get(0)?;
-                    let stored_created_at: i64 = row.get(1)?;
-                    let values =
-                        (0..new_values.len()).map(|i| row.get(i + 2)).collect::<rusqlite::Result<Vec<SqlValue>>>()?;
-                    Ok((stored_version, stored_created_at, values))
-                })
-                .optional()?;
-            let Some((stored_version, stored_created_at, stored_values)) = stored else {
-                return Err(StoreError::NotFound.into());
-            };
-            if stored_version != expected_version {
-                return Err(StoreError::VersionConflict.into());
-            }
-            // Only the columns whose value changed are set, so SQLite
-            // rewrites only their indexes.
-            let mut update = format!(r#"UPDATE "{table}" SET version = ?, body = ?"#);
-            let mut values = vec![SqlValue::Integer(version), SqlValue::Text(text)];
-            if created_at != stored_created_at {
-                update.push_str(", created_at = ?");
-                values.push(SqlValue::Integer(created_at));
-            }
-            for ((name, new), old) in columns.iter().zip(new_values).zip(&stored_values) {
-                if &new != old {
-                    let _ = write!(update, ", {name} = ?");
-                    values.push(new);
-                }
-            }
-            update.push_str(" WHERE id = ?");
-            values.push(SqlValue::Text(id));
-            conn.prepare_cached(&update)?.execute(rusqlite::params_from_iter(values))?;
-            Ok(())
-        })
-        .await?;
+        self.swap_row(&spec, expected_version, StoredRow::of_document(&spec, &doc)?).await?;
         Ok(doc)
+    }
+
+    /// The text as encoded, without parsing it back.
+    async fn compare_and_swap_encoded(
+        &self,
+        collection: &str,
+        id: &str,
+        expected_version: i64,
+        document: Encoded,
+    ) -> StoreResult<()> {
+        let spec = self.registry.spec(collection)?;
+        common::check_replacement(id, expected_version, &document)?;
+        self.swap_row(&spec, expected_version, StoredRow::of_encoded(&spec, document)?).await
     }
 
     async fn find_due(
@@ -553,46 +597,119 @@ impl Store for SqliteStore {
 }
 
 impl SqliteStore {
-    /// The INSERT statement of a migrated collection.
-    fn insert_statement(&self, spec: &CollectionSpec) -> Arc<str> {
-        let statements = self.insert_statements.read().unwrap_or_else(PoisonError::into_inner);
-        statements.get(spec.name).cloned().unwrap_or_else(|| insert_sql(spec).into())
+    /// Replaces document `row.id` of `spec`'s collection with `row` if its
+    /// stored version is still `expected_version`.
+    async fn swap_row(&self, spec: &CollectionSpec, expected_version: i64, row: StoredRow) -> StoreResult<()> {
+        let table = spec.name;
+        let statements = self.statements(spec);
+        let StoredRow { id, version, created_at, text, columns: new_values } = row;
+        self.write_statements(table, move |conn| {
+            let (current, columns) = (&statements.current, &statements.columns);
+            // The writer's transaction is immediate, so what this reads is
+            // still true when the update runs, even if another process
+            // shares the file.
+            let stored = conn
+                .prepare_cached(current)?
+                .query_row([&id], |row| {
+                    let stored_version: i64 = row.get(0)?;
+                    let stored_created_at: i64 = row.get(1)?;
+                    let values =
+                        (0..new_values.len()).map(|i| row.get(i + 2)).collect::<rusqlite::Result<Vec<SqlValue>>>()?;
+                    Ok((stored_version, stored_created_at, values))
+                })
+                .optional()?;
+            let Some((stored_version, stored_created_at, stored_values)) = stored else {
+                return Err(StoreError::NotFound.into());
+            };
+            if stored_version != expected_version {
+                return Err(StoreError::VersionConflict.into());
+            }
+            // Only the columns whose value changed are set, so SQLite
+            // rewrites only their indexes.
+            let mut update = format!(r#"UPDATE "{table}" SET version = ?, body = ?"#);
+            let mut values = vec![SqlValue::Integer(version), SqlValue::Text(text)];
+            if created_at != stored_created_at {
+                update.push_str(", created_at = ?");
+                values.push(SqlValue::Integer(created_at));
+            }
+            for ((name, new), old) in columns.iter().zip(new_values).zip(&stored_values) {
+                if &new != old {
+                    let _ = write!(update, ", {name} = ?");
+                    values.push(new);
+                }
+            }
+            update.push_str(" WHERE id = ?");
+            values.push(SqlValue::Text(id));
+            conn.prepare_cached(&update)?.execute(rusqlite::params_from_iter(values))?;
+            Ok(())
+        })
+        .await
     }
 
-    /// Inserts `inserts` in order in one write request, without savepoints:
+    /// The statements of a migrated collection.
+    fn statements(&self, spec: &CollectionSpec) -> Arc<Statements> {
+        let statements = self.statements.read().unwrap_or_else(PoisonError::into_inner);
+        statements.get(spec.name).cloned().unwrap_or_else(|| Arc::new(Statements::of(spec)))
+    }
+
+    /// The INSERT statement of a migrated collection.
+    fn insert_statement(&self, spec: &CollectionSpec) -> Arc<str> {
+        Arc::clone(&self.statements(spec).insert)
+    }
+
+    /// Inserts one row in a write request of its own.
+    async fn insert_row(&self, spec: &CollectionSpec, row: StoredRow) -> StoreResult<()> {
+        let sql = self.insert_statement(spec);
+        let values = row.insert_params();
+        self.write_statements(spec.name, move |conn| {
+            conn.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values))?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// A value to insert into `collection`, checked, as its row.
+    fn document_row(&self, collection: &str, body: Value) -> StoreResult<(CollectionSpec, StoredRow, Document)> {
+        let spec = self.registry.spec(collection)?;
+        let doc = common::new_document(body)?;
+        Ok((spec, StoredRow::of_document(&spec, &doc)?, doc))
+    }
+
+    /// Inserts `rows` in order in one write request, without savepoints:
     /// a statement that fails undoes only itself, and the run stops there,
-    /// so what stands is a prefix.
-    async fn insert_run(&self, inserts: Vec<(&str, Value)>) -> (Vec<Document>, Option<StoreError>) {
-        let Some(first) = inserts.first().map(|(collection, _)| (*collection).to_owned()) else {
-            return (Vec::new(), None);
-        };
-        let mut rows = Vec::with_capacity(inserts.len());
+    /// so what stands is a prefix. Rows after one that could not be
+    /// prepared are not written. Returns what came with each row stored.
+    async fn insert_run<T: Send + 'static>(
+        &self,
+        rows: Vec<StoreResult<(CollectionSpec, StoredRow, T)>>,
+    ) -> (Vec<T>, Option<StoreError>) {
+        let mut prepared = Vec::with_capacity(rows.len());
         let mut refused = None;
-        for (collection, body) in inserts {
-            let prepared = self.registry.spec(collection).and_then(|spec| {
-                let doc = common::new_document(body)?;
-                let values = insert_params(&spec, &doc, to_json_text(&doc.body)?);
-                Ok((spec.name, self.insert_statement(&spec), doc, values))
-            });
-            match prepared {
-                Ok(row) => rows.push(row),
+        for row in rows {
+            match row {
+                Ok((spec, row, stored)) => {
+                    prepared.push((spec.name, self.insert_statement(&spec), row.insert_params(), stored));
+                }
                 Err(err) => {
                     refused = Some(err);
                     break;
                 }
             }
         }
+        let Some(first) = prepared.first().map(|(table, ..)| *table) else {
+            return (Vec::new(), refused);
+        };
         let written = self
-            .write_statements(&first, move |conn| {
-                let mut stored = Vec::with_capacity(rows.len());
-                for (table, sql, doc, values) in rows {
+            .write_statements(first, move |conn| {
+                let mut stored = Vec::with_capacity(prepared.len());
+                for (table, sql, values, item) in prepared {
                     let inserted = conn
                         .prepare_cached(&sql)
                         .and_then(|mut statement| statement.execute(rusqlite::params_from_iter(values)));
                     if let Err(err) = inserted {
                         return Ok((stored, Some(translate(table, err))));
                     }
-                    stored.push(doc);
+                    stored.push(item);
                 }
                 Ok((stored, None))
             })

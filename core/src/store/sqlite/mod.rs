@@ -111,10 +111,8 @@ pub struct SqliteStore {
     /// The readers and the checkpointer.
     threads: Vec<JoinHandle<()>>,
     registry: Registry,
-    /// Each migrated collection's INSERT statement, built once: it names
-    /// every indexed column, and formatting it for every insert showed in
-    /// profiles.
-    insert_statements: RwLock<HashMap<&'static str, Arc<str>>>,
+    /// Each migrated collection's write statements.
+    statements: RwLock<HashMap<&'static str, Arc<documents::Statements>>>,
 }
 
 impl SqliteStore {
@@ -147,7 +145,7 @@ impl SqliteStore {
             writer: None,
             threads: Vec::with_capacity(READERS + 1),
             registry: Registry::default(),
-            insert_statements: RwLock::default(),
+            statements: RwLock::default(),
         };
         let wal = Arc::new(WalState::default());
         let writes = Arc::clone(&store.writes);

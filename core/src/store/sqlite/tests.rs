@@ -1,7 +1,7 @@
 use super::documents::duplicate_field;
 use super::*;
 use crate::store::common::Scalar;
-use crate::store::{CollectionSpec, Page, PageResult, Store};
+use crate::store::{CollectionSpec, Encoded, Page, PageResult, Store};
 use futures::future::join_all;
 use futures::poll;
 use serde_json::Value;
@@ -550,4 +550,67 @@ async fn grouped_fields_share_one_index_and_a_tenant_list_reads_only_its_tenant(
     let open = [tenant[0].clone(), tenant[1].clone(), ("status", Scalar::Str("open".into()))];
     let plan = query_plan(&path, &open);
     assert!(plan.contains("USING INDEX tenanted:i:status (ix_status=?)"), "{plan}");
+}
+
+/// Every stored column of the widget `id`, other than its key.
+fn stored_row(path: &Path, id: &str) -> Vec<rusqlite::types::Value> {
+    let conn = Connection::open(path).expect("open");
+    let sql = "SELECT version, created_at, body, ix_email, ix_status, due_at FROM widgets WHERE id = ?";
+    conn.query_row(sql, [id], |row| (0..6).map(|i| row.get(i)).collect()).expect("row")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_encoded_document_is_stored_as_its_value_would_be() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, path) = open_store(&dir).await;
+    let fields = json!({"createdAt": 1, "status": "open", "email": "a@example.com", "n": 1.5, "dueAt": 7});
+    let body = |id: &str| {
+        let mut body = widget(id, fields.clone());
+        body["email"] = json!(format!("{id}@example.com"));
+        body
+    };
+    store.insert("widgets", body("doc_v")).await.expect("value insert");
+    store
+        .insert_encoded("widgets", Encoded::new(&body("doc_e"), &WIDGETS, 1, Some(7)).expect("encoded"))
+        .await
+        .expect("encoded insert");
+    let with_key = |id: &str, row: Vec<rusqlite::types::Value>| {
+        let text = |value: &rusqlite::types::Value| match value {
+            rusqlite::types::Value::Text(text) => text.replace(id, "ID"),
+            other => format!("{other:?}"),
+        };
+        row.iter().map(text).collect::<Vec<_>>()
+    };
+    assert_eq!(with_key("doc_v", stored_row(&path, "doc_v")), with_key("doc_e", stored_row(&path, "doc_e")));
+
+    let mut changed = body("doc_e");
+    changed["status"] = json!("paid");
+    store
+        .compare_and_swap("widgets", "doc_v", 1, {
+            let mut changed = body("doc_v");
+            changed["status"] = json!("paid");
+            changed.as_object_mut().expect("object").remove("dueAt");
+            changed
+        })
+        .await
+        .expect("value swap");
+    changed.as_object_mut().expect("object").remove("dueAt");
+    store
+        .compare_and_swap_encoded("widgets", "doc_e", 1, Encoded::new(&changed, &WIDGETS, 2, None).expect("encoded"))
+        .await
+        .expect("encoded swap");
+    assert_eq!(with_key("doc_v", stored_row(&path, "doc_v")), with_key("doc_e", stored_row(&path, "doc_e")));
+
+    // Encoded for a layout without `email`, it would store no email and
+    // escape the unique index: refused.
+    let other = CollectionSpec { unique: &[], ..WIDGETS };
+    let refused =
+        store.insert_encoded("widgets", Encoded::new(&body("doc_x"), &other, 1, None).expect("encoded")).await;
+    assert!(matches!(&refused, Err(StoreError::Backend(message)) if message.contains("layout")), "{refused:?}");
+    let refused = store
+        .compare_and_swap_encoded("widgets", "doc_e", 2, Encoded::new(&changed, &other, 3, None).expect("encoded"))
+        .await;
+    assert!(matches!(refused, Err(StoreError::Backend(_))), "{refused:?}");
+    assert!(store.get("widgets", "doc_x").await.expect("get").is_none());
+    assert_eq!(store.get("widgets", "doc_e").await.expect("get").expect("stored").version, 2);
 }
