@@ -97,6 +97,19 @@ const MMAP_SIZE: i64 = 64 * 1024 * 1024;
 /// walks the whole cache when it ends.
 const CACHE_KIB: i64 = 8 * 1024;
 
+/// Page size of a new database file: 2 KiB rather than SQLite's 4 KiB.
+/// Every page a commit changes goes through the WAL whole, then back into
+/// the file at the next checkpoint, and most of what a payment changes is
+/// one entry of an index page (a status, a due time, a newest-first
+/// position). Measured at 1,000 payments/s in alternating runs, against
+/// 4 KiB: create-checkout's p99 13-14 ms instead of 17-18 ms, pay's 8-12
+/// ms instead of 16-17 ms, 4 % more payments a second in a closed loop
+/// and slightly fewer instructions per payment. 1 KiB pages gave the same
+/// create tail but cost 7 % more instructions per payment (documents
+/// spill into overflow pages, trees grow a level). A file keeps the page
+/// size it was created with (see docs/performance.md).
+pub(super) const NEW_FILE_PAGE_SIZE: i64 = 2048;
+
 /// What the WAL file is truncated back to after it is restarted, so that a
 /// burst does not leave a huge file behind.
 const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
@@ -299,6 +312,9 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
 /// Opens the writer and returns it with the journal mode SQLite accepted.
 fn configure_writer(path: &Path) -> rusqlite::Result<(Connection, String)> {
     let conn = open_connection(path)?;
+    // Takes effect only on a file that has no pages yet; one that has
+    // keeps the size it was created with.
+    conn.pragma_update(None, "page_size", NEW_FILE_PAGE_SIZE)?;
     let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     // In WAL mode NORMAL only risks the last transactions on power loss,
     // never corruption, and saves an fsync per commit.

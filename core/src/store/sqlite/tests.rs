@@ -450,6 +450,18 @@ async fn a_file_with_another_page_size_keeps_it_and_restarts_its_wal_by_size() {
     assert_eq!(checkpointer::wal_restart_frames(8192) * 8192, checkpointer::WAL_RESTART_BYTES);
 }
 
+#[tokio::test]
+async fn a_new_file_gets_small_pages_and_keeps_them_when_reopened() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, path) = open_store(&dir).await;
+    store.insert("widgets", widget("w", json!({"status": "new"}))).await.expect("insert");
+    drop(store);
+    assert_eq!(page_size(&path), NEW_FILE_PAGE_SIZE);
+    let (store, path) = open_store(&dir).await;
+    assert_eq!(store.get("widgets", "w").await.expect("get").expect("found").body["status"], "new");
+    assert_eq!(page_size(&path), NEW_FILE_PAGE_SIZE);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wal_starts_over_once_it_passes_its_limit() {
     let dir = tempfile::tempdir().expect("temp dir");
