@@ -140,10 +140,12 @@ async fn schedule_forever(core: Core, mut stop: watch::Receiver<bool>) {
 const DUE_TIMES_MIGRATION: &str = "mig_due_times";
 
 /// Documents written before the due index existed carry no `dueAt`, so the
-/// scheduler would never see them: rewrite those that have work ahead
-/// (found through the equality indexes that marked such work before), and
-/// every write from then on keeps `dueAt` current. Costs one read per
-/// document with unfinished work, and writes only those still without it.
+/// scheduler would never see them: rewrite those that have work ahead, and
+/// every write from then on keeps `dueAt` current. Walks every transaction,
+/// IPN delivery and checkout once, newest first, and writes only those
+/// with work ahead and still without a due time. The flags that used to
+/// mark such work (`needsWork`, `followUp`) are no longer indexed: every
+/// write paid for those indexes, and this walk was their only reader.
 /// Runs to its end once per store: every later start skips it (it used to
 /// read every open checkout at every start, which on a busy store took
 /// seconds and mapped much of the database into memory). Returns `None`
@@ -153,10 +155,9 @@ pub async fn backfill_due_times(core: &Core) -> CoreResult<Option<usize>> {
         return Ok(None);
     }
     let mut filled = 0;
-    filled += backfill::<Transaction>(core, ("needsWork", true.into())).await?;
-    filled += backfill::<IpnDelivery>(core, ("needsWork", true.into())).await?;
-    filled += backfill::<Checkout>(core, ("status", CheckoutStatus::Open.as_str().into())).await?;
-    filled += backfill::<Checkout>(core, ("followUp", true.into())).await?;
+    filled += backfill::<Transaction>(core).await?;
+    filled += backfill::<IpnDelivery>(core).await?;
+    filled += backfill::<Checkout>(core).await?;
     if filled > 0 {
         tracing::info!(filled, "due times filled in on older documents");
     }
@@ -164,8 +165,8 @@ pub async fn backfill_due_times(core: &Core) -> CoreResult<Option<usize>> {
     Ok(Some(filled))
 }
 
-async fn backfill<T: Entity>(core: &Core, filter: (&'static str, serde_json::Value)) -> CoreResult<usize> {
-    let filter = vec![filter];
+async fn backfill<T: Entity>(core: &Core) -> CoreResult<usize> {
+    let filter = Vec::new();
     let mut page = crate::store::Page { limit: PAGE_SIZE, starting_after: None };
     let mut filled = 0;
     loop {

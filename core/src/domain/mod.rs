@@ -94,7 +94,7 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     CollectionSpec {
         name: "checkouts",
         unique: &[],
-        indexed: &["organizationId", "livemode", "siteId", "status", "followUp"],
+        indexed: &["organizationId", "livemode", "siteId", "status"],
         grouped: &TENANT_FIELDS,
     },
     CollectionSpec { name: "idempotency", unique: &[], indexed: &[], grouped: &[] },
@@ -107,7 +107,6 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
             "siteId",
             "status",
             "checkoutId",
-            "needsWork",
             "providerReference",
             "currency",
             "amount",
@@ -118,7 +117,7 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     CollectionSpec {
         name: "ipn_deliveries",
         unique: &[],
-        indexed: &["organizationId", "livemode", "siteId", "status", "needsWork", "transactionId", "checkoutId"],
+        indexed: &["organizationId", "livemode", "siteId", "status", "transactionId", "checkoutId"],
         grouped: &TENANT_FIELDS,
     },
     crate::providers::sandbox::COLLECTION,

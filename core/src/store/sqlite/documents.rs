@@ -182,6 +182,21 @@ pub(super) fn migrate_collection(conn: &rusqlite::Connection, spec: &CollectionS
             );
         }
     }
+    // A field's index that the layout no longer declares: kept, it would
+    // cost every write and serve no query. (Its column stays, unread.)
+    let own_index = format!("{c}:i:");
+    let indexes: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?")?
+        .query_map([c], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for index in &indexes {
+        let retired = index
+            .strip_prefix(&own_index)
+            .is_some_and(|field| !spec.indexed.contains(&field) || spec.grouped.contains(&field));
+        if retired {
+            let _ = write!(sql, r#"DROP INDEX IF EXISTS "{index}";"#);
+        }
+    }
     // The expression indexes of the earlier layout.
     let _ = write!(sql, r#"DROP INDEX IF EXISTS "{c}:due";"#);
     for field in spec.unique {

@@ -626,3 +626,22 @@ async fn an_encoded_document_is_stored_as_its_value_would_be() {
     assert!(store.get("widgets", "doc_x").await.expect("get").is_none());
     assert_eq!(store.get("widgets", "doc_e").await.expect("get").expect("stored").version, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_index_the_layout_no_longer_declares_is_dropped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, path) = open_store(&dir).await;
+    store.insert("widgets", widget("w", json!({"status": "open"}))).await.expect("insert");
+    assert!(index_names(&path).contains(&"widgets:i:status".to_owned()));
+    let without_status = CollectionSpec { indexed: &[], ..WIDGETS };
+    store.migrate(&[without_status]).await.expect("migrate");
+    let names = index_names(&path);
+    assert!(!names.contains(&"widgets:i:status".to_owned()), "{names:?}");
+    assert!(names.contains(&"widgets:u:email".to_owned()), "{names:?}");
+    // Writes no longer touch it, and the documents are all there.
+    store.insert("widgets", widget("v", json!({"status": "open"}))).await.expect("insert");
+    assert_eq!(store.get("widgets", "w").await.expect("get").expect("stored").body["status"], "open");
+    let filter = vec![("status", json!("open"))];
+    let page = Page { limit: 10, starting_after: None };
+    assert!(matches!(store.find("widgets", &filter, &page).await, Err(StoreError::Backend(_))));
+}
