@@ -494,7 +494,16 @@ const TENANTED: CollectionSpec =
 
 /// How SQLite would run `filter` on the tenanted collection.
 fn query_plan(path: &Path, filter: &[(&str, Scalar)]) -> String {
-    let (sql, mut values) = SqliteStore::select(&TENANTED, filter, &[], false);
+    query_plan_of_page(path, filter, false)
+}
+
+/// How SQLite would run `filter` on the tenanted collection, for the first
+/// page or for one after a cursor.
+fn query_plan_of_page(path: &Path, filter: &[(&str, Scalar)], after_cursor: bool) -> String {
+    let (sql, mut values) = SqliteStore::select(&TENANTED, filter, &[], after_cursor);
+    if after_cursor {
+        values.extend([rusqlite::types::Value::Integer(3), rusqlite::types::Value::Text("t3".into())]);
+    }
     values.push(rusqlite::types::Value::Integer(10));
     let conn = Connection::open(path).expect("open");
     let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("prepare");
@@ -644,4 +653,81 @@ async fn an_index_the_layout_no_longer_declares_is_dropped() {
     let filter = vec![("status", json!("open"))];
     let page = Page { limit: 10, starting_after: None };
     assert!(matches!(store.find("widgets", &filter, &page).await, Err(StoreError::Backend(_))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newest_first_indexes_are_rebuilt_ascending_and_lists_stay_newest_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("db.sqlite3");
+    // The layout before 2026-12: every ordered index newest first.
+    Connection::open(&path)
+        .expect("open")
+        .execute_batch(
+            r#"CREATE TABLE tenanted (id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL,
+                   created_at INTEGER NOT NULL, body TEXT NOT NULL, due_at, ix_org, ix_mode, ix_status);
+               CREATE INDEX "tenanted:order" ON tenanted (created_at DESC, id DESC);
+               CREATE INDEX "tenanted:g:org+mode" ON tenanted (ix_org, ix_mode, created_at DESC, id DESC);
+               CREATE INDEX "tenanted:i:status" ON tenanted (ix_status, created_at DESC, id DESC);
+               INSERT INTO tenanted VALUES
+                   ('t0', 1, 0, '{"id":"t0","version":1,"createdAt":0,"org":"o1","mode":true,"status":"open"}',
+                    NULL, 'o1', x'01', 'open'),
+                   ('t1', 1, 1, '{"id":"t1","version":1,"createdAt":1,"org":"o1","mode":true,"status":"paid"}',
+                    NULL, 'o1', x'01', 'paid');"#,
+        )
+        .expect("old layout");
+    let opened = path.clone();
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&opened)).await.expect("task").expect("open");
+    store.migrate(&[TENANTED]).await.expect("migrate");
+    for n in 2..6 {
+        let body = json!({ "id": format!("t{n}"), "createdAt": n, "org": "o1", "mode": true, "status": "open" });
+        store.insert("tenanted", body).await.expect("insert");
+    }
+    // Inserted out of order: the order is the creation time's, not the insert's.
+    let late = json!({ "id": "t6", "createdAt": -1, "org": "o1", "mode": true, "status": "open" });
+    store.insert("tenanted", late).await.expect("insert");
+
+    let conn = Connection::open(&path).expect("open");
+    let definitions: Vec<String> = conn
+        .prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tenanted' AND sql IS NOT NULL")
+        .expect("prepare")
+        .query_map([], |row| row.get(0))
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    assert_eq!(definitions.len(), 4, "{definitions:?}");
+    assert!(definitions.iter().all(|sql| !sql.contains("DESC")), "{definitions:?}");
+
+    // Page by page, newest first, through every index the lists use.
+    let tenant = vec![("org", json!("o1")), ("mode", json!(true))];
+    let mut open = tenant.clone();
+    open.push(("status", json!("open")));
+    for (filter, expected) in [
+        (vec![], vec!["t5", "t4", "t3", "t2", "t1", "t0", "t6"]),
+        (tenant, vec!["t5", "t4", "t3", "t2", "t1", "t0", "t6"]),
+        (open, vec!["t5", "t4", "t3", "t2", "t0", "t6"]),
+    ] {
+        let mut seen = Vec::new();
+        let mut starting_after = None;
+        loop {
+            let page = Page { limit: 2, starting_after: starting_after.clone() };
+            let result = store.find("tenanted", &filter, &page).await.expect("find");
+            seen.extend(result.data.iter().map(|doc| doc.id.clone()));
+            if !result.has_more {
+                break;
+            }
+            starting_after = result.data.last().map(|doc| doc.id.clone());
+        }
+        assert_eq!(seen, expected, "{filter:?}");
+    }
+
+    // Read backwards along the index: no sort of the tenant's entries.
+    let tenant = [("org", Scalar::Str("o1".into())), ("mode", Scalar::Bool(true))];
+    for after_cursor in [false, true] {
+        let plan = query_plan_of_page(&path, &tenant, after_cursor);
+        assert!(plan.contains("USING INDEX tenanted:g:org+mode (ix_org=? AND ix_mode=?"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        let plan = query_plan_of_page(&path, &[], after_cursor);
+        assert!(plan.contains("tenanted:order"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    }
 }
