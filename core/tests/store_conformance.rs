@@ -893,3 +893,32 @@ conformance!(
     encoded_writes_read_back_and_are_indexed_as_values,
     insert_each_encoded_stores_a_prefix_across_collections,
 );
+
+/// An index of a field the layout no longer declares is dropped when the
+/// collection is migrated; the others and the documents stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mongodb_drops_a_field_index_the_layout_no_longer_declares() {
+    let Some((_ctx, store)) = mongo_ctx().await else { return };
+    let earlier =
+        CollectionSpec { name: "retiring", unique: &["email"], indexed: &["status", "needsWork"], grouped: &[] };
+    store.migrate(&[earlier]).await.expect("migrate");
+    store
+        .insert("retiring", json!({"id": "r1", "createdAt": 1, "status": "open", "needsWork": true}))
+        .await
+        .expect("insert");
+    let names = store.index_names("retiring").await.expect("index names");
+    assert!(names.contains(&"idx_needsWork".to_owned()), "{names:?}");
+
+    let now = CollectionSpec { indexed: &["status"], ..earlier };
+    store.migrate(&[now]).await.expect("migrate again");
+    let names = store.index_names("retiring").await.expect("index names");
+    assert!(!names.contains(&"idx_needsWork".to_owned()), "{names:?}");
+    for kept in ["idx_status", "uniq_email", "order", "due", "_id_"] {
+        assert!(names.contains(&kept.to_owned()), "{kept} missing from {names:?}");
+    }
+    let page = Page { limit: 10, starting_after: None };
+    let open = store.find("retiring", &vec![("status", json!("open"))], &page).await.expect("find");
+    assert_eq!(open.data.len(), 1);
+    assert!(store.index_names("never_created").await.expect("index names").is_empty());
+    store.drop_database().await.expect("drop test database");
+}

@@ -21,6 +21,10 @@ use super::{
 };
 
 const DUPLICATE_KEY: i32 = 11000;
+/// What MongoDB answers `listIndexes` on a collection that does not exist.
+const NAMESPACE_NOT_FOUND: i32 = 26;
+/// The name of each field's index is this and the field.
+const INDEXED_PREFIX: &str = "idx_";
 /// Used when the URI does not set `serverSelectionTimeoutMS`: long enough to
 /// ride out an election, short enough that an unreachable server is
 /// reported promptly rather than after the driver's 30 s default.
@@ -57,6 +61,30 @@ impl MongoStore {
         self.database.drop().await.map_err(translate)
     }
 
+    /// The names of `collection`'s indexes; none when it does not exist yet.
+    pub async fn index_names(&self, collection: &str) -> StoreResult<Vec<String>> {
+        match self.database.collection::<bson::Document>(collection).list_index_names().await {
+            Ok(names) => Ok(names),
+            Err(err) if matches!(err.kind.as_ref(), ErrorKind::Command(e) if e.code == NAMESPACE_NOT_FOUND) => {
+                Ok(Vec::new())
+            }
+            Err(err) => Err(translate(err)),
+        }
+    }
+
+    /// Drops the field indexes of an earlier layout that `spec` no longer
+    /// declares: each would be written by every insert and read by no query.
+    async fn drop_retired_indexes(&self, spec: &CollectionSpec) -> StoreResult<()> {
+        let collection = self.database.collection::<bson::Document>(spec.name);
+        for name in self.index_names(spec.name).await? {
+            let retired = name.strip_prefix(INDEXED_PREFIX).is_some_and(|field| !spec.indexed.contains(&field));
+            if retired {
+                collection.drop_index(name).await.map_err(translate)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The handle of a migrated collection.
     fn collection(&self, name: &str) -> StoreResult<Collection<bson::Document>> {
         self.registry.spec(name)?;
@@ -91,7 +119,7 @@ fn indexes(spec: &CollectionSpec) -> Vec<IndexModel> {
     let indexed = spec.indexed.iter().map(|field| {
         index(
             doc! { *field: 1, "createdAt": -1, "_id": -1 },
-            IndexOptions::builder().name(format!("idx_{field}")).build(),
+            IndexOptions::builder().name(format!("{INDEXED_PREFIX}{field}")).build(),
         )
     });
     let due = index(doc! { DUE_AT: 1, "_id": 1 }, IndexOptions::builder().name("due".to_owned()).build());
@@ -239,6 +267,7 @@ impl Store for MongoStore {
     async fn migrate(&self, specs: &[CollectionSpec]) -> StoreResult<()> {
         specs.iter().try_for_each(Registry::validate)?;
         for spec in specs {
+            self.drop_retired_indexes(spec).await?;
             // Creating an index that already exists with the same options is
             // a no-op, which makes this safe to run at every start.
             self.database
