@@ -515,23 +515,34 @@ fn query_plan_of_page(path: &Path, filter: &[(&str, Scalar)], after_cursor: bool
     details.join("; ")
 }
 
+/// The tenanted table as an earlier layout left it (`earlier`: its indexes
+/// and rows), opened and migrated to [`TENANTED`].
+async fn migrated_tenanted(path: &Path, earlier: &str) -> SqliteStore {
+    Connection::open(path)
+        .expect("open")
+        .execute_batch(&format!(
+            r#"CREATE TABLE tenanted (id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL,
+                   created_at INTEGER NOT NULL, body TEXT NOT NULL, due_at, ix_org, ix_mode, ix_status);
+               {earlier}"#
+        ))
+        .expect("earlier layout");
+    let opened = path.to_owned();
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&opened)).await.expect("task").expect("open");
+    store.migrate(&[TENANTED]).await.expect("migrate");
+    store
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grouped_fields_share_one_index_and_a_tenant_list_reads_only_its_tenant() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("db.sqlite3");
     // A database from before grouping: an index per tenant field.
-    Connection::open(&path)
-        .expect("open")
-        .execute_batch(
-            r#"CREATE TABLE tenanted (id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL,
-                   created_at INTEGER NOT NULL, body TEXT NOT NULL, due_at, ix_org, ix_mode, ix_status);
-               CREATE INDEX "tenanted:i:org" ON tenanted (ix_org, created_at DESC, id DESC);
-               CREATE INDEX "tenanted:i:mode" ON tenanted (ix_mode, created_at DESC, id DESC);"#,
-        )
-        .expect("old layout");
-    let opened = path.clone();
-    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&opened)).await.expect("task").expect("open");
-    store.migrate(&[TENANTED]).await.expect("migrate");
+    let store = migrated_tenanted(
+        &path,
+        r#"CREATE INDEX "tenanted:i:org" ON tenanted (ix_org, created_at DESC, id DESC);
+           CREATE INDEX "tenanted:i:mode" ON tenanted (ix_mode, created_at DESC, id DESC);"#,
+    )
+    .await;
     for (n, (org, mode, status)) in
         [("o1", true, "open"), ("o2", true, "open"), ("o1", false, "paid"), ("o1", true, "paid"), ("o1", true, "open")]
             .into_iter()
@@ -660,24 +671,18 @@ async fn newest_first_indexes_are_rebuilt_ascending_and_lists_stay_newest_first(
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("db.sqlite3");
     // The layout before 2026-12: every ordered index newest first.
-    Connection::open(&path)
-        .expect("open")
-        .execute_batch(
-            r#"CREATE TABLE tenanted (id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL,
-                   created_at INTEGER NOT NULL, body TEXT NOT NULL, due_at, ix_org, ix_mode, ix_status);
-               CREATE INDEX "tenanted:order" ON tenanted (created_at DESC, id DESC);
-               CREATE INDEX "tenanted:g:org+mode" ON tenanted (ix_org, ix_mode, created_at DESC, id DESC);
-               CREATE INDEX "tenanted:i:status" ON tenanted (ix_status, created_at DESC, id DESC);
-               INSERT INTO tenanted VALUES
-                   ('t0', 1, 0, '{"id":"t0","version":1,"createdAt":0,"org":"o1","mode":true,"status":"open"}',
-                    NULL, 'o1', x'01', 'open'),
-                   ('t1', 1, 1, '{"id":"t1","version":1,"createdAt":1,"org":"o1","mode":true,"status":"paid"}',
-                    NULL, 'o1', x'01', 'paid');"#,
-        )
-        .expect("old layout");
-    let opened = path.clone();
-    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&opened)).await.expect("task").expect("open");
-    store.migrate(&[TENANTED]).await.expect("migrate");
+    let store = migrated_tenanted(
+        &path,
+        r#"CREATE INDEX "tenanted:order" ON tenanted (created_at DESC, id DESC);
+           CREATE INDEX "tenanted:g:org+mode" ON tenanted (ix_org, ix_mode, created_at DESC, id DESC);
+           CREATE INDEX "tenanted:i:status" ON tenanted (ix_status, created_at DESC, id DESC);
+           INSERT INTO tenanted VALUES
+               ('t0', 1, 0, '{"id":"t0","version":1,"createdAt":0,"org":"o1","mode":true,"status":"open"}',
+                NULL, 'o1', x'01', 'open'),
+               ('t1', 1, 1, '{"id":"t1","version":1,"createdAt":1,"org":"o1","mode":true,"status":"paid"}',
+                NULL, 'o1', x'01', 'paid');"#,
+    )
+    .await;
     for n in 2..6 {
         let body = json!({ "id": format!("t{n}"), "createdAt": n, "org": "o1", "mode": true, "status": "open" });
         store.insert("tenanted", body).await.expect("insert");
