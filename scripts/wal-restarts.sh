@@ -31,6 +31,8 @@ command -v perf >/dev/null || apt_install linux-perf
 command -v jq >/dev/null || apt_install jq
 
 if [ -z "${PAYGATE_PREBUILT_BIN:-}" ]; then
+    # The flags scripts/bench.sh builds with, so that the two share one release build.
+    export RUSTFLAGS="${RUSTFLAGS:-} -C force-frame-pointers=yes"
     cargo build --quiet --release -p paygate -p bench
 fi
 target_dir="${CARGO_TARGET_DIR:-$(cargo metadata --format-version 1 --no-deps |
