@@ -68,13 +68,14 @@ timeout -s INT "$((seconds - 1))" perf trace -t "$writer" -e fsync,fdatasync,ftr
 wait "$load" || die "the bench failed: $(tail -5 "$out/bench.txt")"
 # Which descriptor is the WAL and which the database file, while the gateway still runs.
 wal_fd="$(find /proc/"$gateway"/fd -lname '*-wal' -printf '%f\n' | head -1)"
-db_fd="$(find /proc/"$gateway"/fd -lname '*.sqlite3' -printf '%f\n' | head -1)"
+# The database file has two descriptors: SQLite's and the checkpointer's, for its syncs.
+db_fds="$(find /proc/"$gateway"/fd -lname '*.sqlite3' -printf '%f\n' | paste -sd,)"
 
 grep -E 'complete payments|create checkout|WAL restarts' "$out/bench.txt"
-python3 - "$out/trace.txt" "$wal_fd" "$db_fd" <<'PY'
+python3 - "$out/trace.txt" "$wal_fd" "$db_fds" <<'PY'
 import re, statistics, sys
 
-trace, wal_fd, db_fd = sys.argv[1], sys.argv[2], sys.argv[3]
+trace, wal_fd, db_fds = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
 calls = []
 for line in open(trace):
     m = re.match(r"\s*([\d.]+) \(\s*([\d.]+) ms\): (?:\S+ )?(\w+)\((?:fd: (\d+))?", line)
@@ -93,7 +94,7 @@ if current:
 
 rows = []
 for calls in restarts:
-    db_syncs = [c for c in calls if c[2] in ("fsync", "fdatasync") and c[3] == db_fd]
+    db_syncs = [c for c in calls if c[2] in ("fsync", "fdatasync") and c[3] in db_fds]
     if not db_syncs:
         continue  # the trace began or ended inside this restart
     db_sync = db_syncs[-1]

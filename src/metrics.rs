@@ -111,6 +111,11 @@ fn describe() {
         metrics::Unit::Seconds,
         "Time every write of the embedded store waited while its writer restarted the WAL."
     );
+    describe_histogram!(
+        "paygate_store_checkpoint_sync_duration_seconds",
+        metrics::Unit::Seconds,
+        "Time the embedded store's checkpointer spent syncing the database file after a checkpoint."
+    );
     describe_gauge!("process_resident_memory_bytes", "Resident memory size in bytes.");
     describe_gauge!("process_open_fds", "Open file descriptors.");
 }

@@ -29,7 +29,8 @@
 //!   runs alongside the writer instead; the writer only steps in, between
 //!   two groups, to restart a WAL grown past [`WAL_RESTART_BYTES`] (see
 //!   [`Writer::restart_wal`]), once the checkpointer has caught up with it
-//!   so that the restart, which every write waits for, has little to copy.
+//!   so that the restart, which every write waits for, has little to copy
+//!   and little to sync.
 //!
 //! Both queues have two lanes: work run through [`background`] (payment
 //! workers, IPN dispatchers, the scheduler) waits behind what API requests
@@ -50,6 +51,7 @@ use crate::store::common::Registry;
 use crate::store::{StoreError, StoreResult};
 use rusqlite::Connection;
 use std::collections::HashMap;
+use std::fs::File;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::mpsc::{self};
@@ -126,6 +128,11 @@ pub struct SqliteStore {
     registry: Registry,
     /// Each migrated collection's write statements.
     statements: RwLock<HashMap<&'static str, Arc<documents::Statements>>>,
+    /// The checkpointer's descriptor of the database file. The store holds
+    /// it so that it is closed last, after every connection: closing any
+    /// descriptor of a file drops every POSIX lock the process holds on it,
+    /// SQLite's own included.
+    _database: Arc<File>,
 }
 
 impl SqliteStore {
@@ -148,6 +155,7 @@ impl SqliteStore {
             writer.pragma_query_value(None, "page_size", |row| row.get(0)).map_err(|e| open_error(path, e))?;
         let readers = (0..READERS).map(|_| open_reader(path)).collect::<StoreResult<Vec<_>>>()?;
         let checkpointer = open_checkpointer(path)?;
+        let database = Arc::new(open_for_sync(path)?);
         let (stop_checkpoints, stop) = mpsc::channel();
         // Threads join the store as they start, so that if one cannot be
         // started, dropping the store stops the ones already running.
@@ -159,6 +167,7 @@ impl SqliteStore {
             threads: Vec::with_capacity(READERS + 1),
             registry: Registry::default(),
             statements: RwLock::default(),
+            _database: Arc::clone(&database),
         };
         let wal = Arc::new(WalState::default());
         let writes = Arc::clone(&store.writes);
@@ -166,7 +175,7 @@ impl SqliteStore {
         store.writer =
             Some(spawn("sqlite-writer".into(), move || Writer { conn: writer, writes, wal: writer_wal }.run())?);
         store.threads.push(spawn("sqlite-checkpoint".into(), move || {
-            checkpoint_loop(&checkpointer, &wal, wal_restart_frames(page_size), &stop)
+            checkpoint_loop(&checkpointer, &database, &wal, wal_restart_frames(page_size), &stop)
         })?);
         for (n, reader) in readers.into_iter().enumerate() {
             let reads = Arc::clone(&store.reads);

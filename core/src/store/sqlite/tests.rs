@@ -489,6 +489,38 @@ async fn the_wal_starts_over_once_it_passes_its_limit() {
     assert_eq!(store.get("widgets", "w000000").await.expect("get").expect("first").body["filler"], filler.as_str());
 }
 
+#[tokio::test]
+async fn a_passive_checkpoint_syncs_what_it_copied_into_the_database_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, path) = open_store(&dir).await;
+    for n in 0..32 {
+        store.insert("widgets", widget(&format!("w{n:02}"), json!({"status": "new"}))).await.expect("insert");
+    }
+    let conn = checkpointer::open_checkpointer(&path).expect("checkpointer");
+    // The descriptor the store opens for the checkpointer's syncs: read-only.
+    let database = checkpointer::open_for_sync(&path).expect("database file");
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let frames = metrics::with_local_recorder(&recorder, || {
+        checkpointer::passive_checkpoint(&conn, &database).expect("checkpoint")
+    });
+    assert!(frames > 0, "the WAL held no frames to copy");
+    // Recorded only once the sync succeeded: a descriptor that cannot be
+    // synced would be reported, and the restart would sync it all again.
+    let exposition = recorder.handle().render();
+    assert!(
+        exposition.contains("paygate_store_checkpoint_sync_duration_seconds_count 1"),
+        "no successful sync recorded:\n{exposition}"
+    );
+    drop(store);
+    assert_eq!(
+        Connection::open(&path)
+            .expect("open")
+            .query_row("SELECT count(*) FROM widgets", [], |row| row.get::<_, i64>(0))
+            .expect("count"),
+        32
+    );
+}
+
 const TENANTED: CollectionSpec =
     CollectionSpec { name: "tenanted", unique: &[], indexed: &["org", "mode", "status"], grouped: &["org", "mode"] };
 

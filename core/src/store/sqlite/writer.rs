@@ -266,10 +266,10 @@ impl Writer {
     /// to back and reads always in flight, the checkpointer's passive
     /// checkpoints never get there, and the WAL would grow without bound. A
     /// RESTART checkpoint gets there: it takes the write lock, copies what
-    /// is left (little, the checkpointer copied the rest) and waits for the
-    /// readers still on the WAL (reads are short). It runs here, between two
-    /// groups, because from another connection it would have to win the
-    /// write lock from this busy writer.
+    /// is left (little: the checkpointer copied and synced the rest), syncs
+    /// it and waits for the readers still on the WAL (reads are short). It
+    /// runs here, between two groups, because from another connection it
+    /// would have to win the write lock from this busy writer.
     fn restart_wal(&self) {
         match wal_checkpoint(&self.conn, "RESTART") {
             // Busy: the checkpointer is in the middle of a passive
