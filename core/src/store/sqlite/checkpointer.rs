@@ -6,6 +6,7 @@ use crate::store::StoreResult;
 use rusqlite::Connection;
 use std::fs::File;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -34,7 +35,7 @@ pub(super) fn wal_restart_frames(page_size: i64) -> i64 {
 /// `database` is the database file, which it syncs after each checkpoint.
 pub(super) fn checkpoint_loop(
     conn: &Connection,
-    database: &File,
+    database: &mut DatabaseSync,
     wal: &WalState,
     restart_frames: i64,
     stop: &mpsc::Receiver<()>,
@@ -73,7 +74,7 @@ const CAUGHT_UP: Duration = Duration::from_millis(3);
 /// less each time. At 600 payments/s a restart then held writes for 2.5-6
 /// ms instead of 7-22 ms, and create-checkout's p99 went from 15-57 to
 /// 10-11 ms.
-fn catch_up(conn: &Connection, database: &File) {
+fn catch_up(conn: &Connection, database: &mut DatabaseSync) {
     for _ in 0..CATCH_UP_PASSES {
         let started = Instant::now();
         // A failing pass is reported by the next regular one.
@@ -94,16 +95,47 @@ fn catch_up(conn: &Connection, database: &File) {
 /// payments/s). Synced here, while the writer goes on, those pages leave
 /// the restart only the ones its own copy wrote.
 ///
-/// A failed sync is only reported: the restart's own `fsync` still comes
-/// before the WAL starts over, so nothing depends on this one.
-pub(super) fn passive_checkpoint(conn: &Connection, database: &File) -> rusqlite::Result<i64> {
+/// A failed sync is only reported (see [`DatabaseSync`]): the restart's
+/// own `fsync` still comes before the WAL starts over, so nothing depends
+/// on this one.
+pub(super) fn passive_checkpoint(conn: &Connection, database: &mut DatabaseSync) -> rusqlite::Result<i64> {
     let (_, frames) = wal_checkpoint(conn, "PASSIVE")?;
-    let syncing = Instant::now();
-    match database.sync_data() {
-        Ok(()) => metrics::histogram!("paygate_store_checkpoint_sync_duration_seconds").record(syncing.elapsed()),
-        Err(e) => tracing::warn!(error = %e, "syncing the SQLite database file after a checkpoint failed"),
-    }
+    database.sync();
     Ok(frames)
+}
+
+/// The checkpointer's descriptor of the database file (a sync through any
+/// descriptor flushes the file's dirty pages), and whether its last sync
+/// failed: a failing sync is reported when it starts failing and when it
+/// works again, not ten times a second. Its error is not lost to SQLite:
+/// the kernel reports a failed write-back to every descriptor the file had
+/// open, so the restart's own `fsync` sees it too.
+pub(super) struct DatabaseSync {
+    file: Arc<File>,
+    failing: bool,
+}
+
+impl DatabaseSync {
+    pub(super) fn new(file: Arc<File>) -> Self {
+        Self { file, failing: false }
+    }
+
+    pub(super) fn sync(&mut self) {
+        let syncing = Instant::now();
+        match self.file.sync_data() {
+            Ok(()) => {
+                metrics::histogram!("paygate_store_checkpoint_sync_duration_seconds").record(syncing.elapsed());
+                if std::mem::take(&mut self.failing) {
+                    tracing::info!("syncing the SQLite database file after a checkpoint works again");
+                }
+            }
+            Err(e) if !self.failing => {
+                self.failing = true;
+                tracing::warn!(error = %e, "syncing the SQLite database file after a checkpoint failed");
+            }
+            Err(_) => {}
+        }
+    }
 }
 
 /// Runs a checkpoint; returns whether it was kept from finishing and the
@@ -123,9 +155,8 @@ pub(super) fn open_checkpointer(path: &Path) -> StoreResult<Connection> {
     configure().map_err(|e| open_error(path, e))
 }
 
-/// A descriptor of the database file for the checkpointer's syncs (a sync
-/// through any descriptor flushes the file's dirty pages). Read-only: it
-/// never writes.
+/// A descriptor of the database file for the checkpointer's syncs.
+/// Read-only: it never writes.
 pub(super) fn open_for_sync(path: &Path) -> StoreResult<File> {
     File::open(path).map_err(|e| open_error(path, e))
 }

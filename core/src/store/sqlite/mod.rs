@@ -174,8 +174,9 @@ impl SqliteStore {
         let writer_wal = Arc::clone(&wal);
         store.writer =
             Some(spawn("sqlite-writer".into(), move || Writer { conn: writer, writes, wal: writer_wal }.run())?);
+        let mut database = DatabaseSync::new(database);
         store.threads.push(spawn("sqlite-checkpoint".into(), move || {
-            checkpoint_loop(&checkpointer, &database, &wal, wal_restart_frames(page_size), &stop)
+            checkpoint_loop(&checkpointer, &mut database, &wal, wal_restart_frames(page_size), &stop)
         })?);
         for (n, reader) in readers.into_iter().enumerate() {
             let reads = Arc::clone(&store.reads);

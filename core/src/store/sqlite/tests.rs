@@ -498,10 +498,10 @@ async fn a_passive_checkpoint_syncs_what_it_copied_into_the_database_file() {
     }
     let conn = checkpointer::open_checkpointer(&path).expect("checkpointer");
     // The descriptor the store opens for the checkpointer's syncs: read-only.
-    let database = checkpointer::open_for_sync(&path).expect("database file");
+    let mut database = DatabaseSync::new(Arc::new(checkpointer::open_for_sync(&path).expect("database file")));
     let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
     let frames = metrics::with_local_recorder(&recorder, || {
-        checkpointer::passive_checkpoint(&conn, &database).expect("checkpoint")
+        checkpointer::passive_checkpoint(&conn, &mut database).expect("checkpoint")
     });
     assert!(frames > 0, "the WAL held no frames to copy");
     // Recorded only once the sync succeeded: a descriptor that cannot be
@@ -519,6 +519,38 @@ async fn a_passive_checkpoint_syncs_what_it_copied_into_the_database_file() {
             .expect("count"),
         32
     );
+}
+
+/// Log lines written through a subscriber, kept for the test to read.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("captured").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failing_database_sync_is_reported_once_not_at_every_checkpoint() {
+    // A pipe cannot be synced (EINVAL): a stand-in for a failing disk.
+    let (pipe, _other_end) = std::io::pipe().expect("pipe");
+    let mut database = DatabaseSync::new(Arc::new(File::from(std::os::fd::OwnedFd::from(pipe))));
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+    tracing::subscriber::with_default(subscriber, || {
+        for _ in 0..5 {
+            database.sync();
+        }
+    });
+    let logged = String::from_utf8(captured.0.lock().expect("captured").clone()).expect("utf-8");
+    assert_eq!(logged.matches("syncing the SQLite database file after a checkpoint failed").count(), 1, "{logged}");
+    assert!(logged.contains("WARN"), "{logged}");
 }
 
 const TENANTED: CollectionSpec =
