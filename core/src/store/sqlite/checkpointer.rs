@@ -18,8 +18,10 @@ pub(super) const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
 /// WAL length past which the writer restarts the WAL: 32 MiB, 8,192 pages
 /// of SQLite's default 4 KiB (a file may have another page size). A restart
 /// stops every write for as long as it takes to copy and `fsync` what the
-/// checkpointer has not copied yet (10-25 ms on the benchmark machine), and
-/// a longer WAL made those stops longer, not rare enough to matter: at 600
+/// checkpointer has not copied and synced yet (3.5-4 ms on the benchmark
+/// machine at 1,000 payments/s; 10-25 ms before the checkpointer synced
+/// what it copied), and a longer WAL made those stops longer, not rare
+/// enough to matter (measured before those syncs): at 600
 /// payments/s, create-checkout's p99 was 19-21 ms with a 32 MiB WAL, 50 ms
 /// with 125 MiB and 112 ms with 256 MiB (readers also search a longer WAL).
 pub(super) const WAL_RESTART_BYTES: i64 = 32 * 1024 * 1024;
