@@ -4,6 +4,7 @@
 use crate::store::{StoreError, StoreResult};
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 tokio::task_local! {
     static BACKGROUND: ();
@@ -49,16 +50,36 @@ pub(super) struct Queue<T> {
 pub(super) struct Lanes<T> {
     foreground: VecDeque<T>,
     background: VecDeque<T>,
-    /// Consumers blocked on `ready`. A push signals only when there is one:
-    /// signalling is a system call, wasted while every consumer is busy.
+    /// Consumers blocked on `ready`. A push signals only when there is one
+    /// and the queue holds what it waits for: signalling is a system call,
+    /// wasted while every consumer is busy or still gathering.
     sleeping: usize,
+    /// How many queued items the sleeping consumer waits for: one, or a
+    /// [`Gather`]'s `until` while it gathers.
+    wanted: usize,
+    /// When the oldest item still queued arrived (about: items left behind
+    /// by a full take count from that take).
+    since: Instant,
     closed: bool,
 }
 
 impl<T> Lanes<T> {
+    fn len(&self) -> usize {
+        self.foreground.len() + self.background.len()
+    }
+
     fn is_empty(&self) -> bool {
         self.foreground.is_empty() && self.background.is_empty()
     }
+}
+
+/// How a consumer that finds only a few items queued may wait for more to
+/// join them: until `until` are queued, or until the oldest has waited
+/// `linger`, whichever comes first.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Gather {
+    pub(super) until: usize,
+    pub(super) linger: Duration,
 }
 
 /// What [`Queue::take`] did.
@@ -81,6 +102,8 @@ impl<T> Queue<T> {
                 foreground: VecDeque::new(),
                 background: VecDeque::new(),
                 sleeping: 0,
+                wanted: 1,
+                since: Instant::now(),
                 closed: false,
             }),
             ready: Condvar::new(),
@@ -102,7 +125,11 @@ impl<T> Queue<T> {
             return Err(StoreError::Overloaded);
         }
         lane.push_back(item);
-        let wake = lanes.sleeping > 0;
+        let queued = lanes.len();
+        if queued == 1 {
+            lanes.since = Instant::now();
+        }
+        let wake = lanes.sleeping > 0 && queued >= lanes.wanted;
         drop(lanes);
         if wake {
             self.ready.notify_one();
@@ -111,9 +138,10 @@ impl<T> Queue<T> {
     }
 
     /// Waits until something is queued, then moves up to `max` items into
-    /// `into`, foreground first. Once the queue is closed, still hands out
-    /// what is left before answering `Closed`.
-    pub(super) fn take(&self, max: usize, into: &mut Vec<T>) -> Take {
+    /// `into`, foreground first. With `gather`, it first waits for more
+    /// items to join the few queued, as [`Gather`] says. Once the queue is
+    /// closed, still hands out what is left before answering `Closed`.
+    pub(super) fn take(&self, max: usize, gather: Option<Gather>, into: &mut Vec<T>) -> Take {
         let mut lanes = match self.lanes.lock() {
             Ok(lanes) => lanes,
             Err(poisoned) => return Self::abandon(poisoned.into_inner()),
@@ -129,10 +157,29 @@ impl<T> Queue<T> {
             };
             lanes.sleeping -= 1;
         }
+        if let Some(gather) = gather {
+            let deadline = lanes.since + gather.linger;
+            while lanes.len() < gather.until.min(max) && !lanes.closed {
+                let Some(left) = deadline.checked_duration_since(Instant::now()).filter(|left| !left.is_zero()) else {
+                    break;
+                };
+                lanes.sleeping += 1;
+                lanes.wanted = gather.until;
+                lanes = match self.ready.wait_timeout(lanes, left) {
+                    Ok((lanes, _)) => lanes,
+                    Err(poisoned) => return Self::abandon(poisoned.into_inner().0),
+                };
+                lanes.sleeping -= 1;
+                lanes.wanted = 1;
+            }
+        }
         let foreground = max.min(lanes.foreground.len());
         into.extend(lanes.foreground.drain(..foreground));
         let background = (max - foreground).min(lanes.background.len());
         into.extend(lanes.background.drain(..background));
+        if !lanes.is_empty() {
+            lanes.since = Instant::now();
+        }
         Take::Taken
     }
 

@@ -18,7 +18,10 @@
 //!   gets its own error while the others commit. Nobody hears back before
 //!   the COMMIT: a write is never acknowledged before it is as durable as
 //!   `synchronous` makes it. One commit then pays the WAL append, the lock
-//!   round trips and the thread wake-ups for the whole group.
+//!   round trips and the thread wake-ups for the whole group. While writes
+//!   come in faster than one per commit, the writer waits up to half a
+//!   millisecond for a few more to join a group it would otherwise commit
+//!   alone (see [`writer::GATHER`]).
 //! - [`READERS`] reader threads, each with a read-only connection, share one
 //!   queue; WAL lets them read alongside the writer.
 //! - A checkpointer thread, with a connection of its own, copies the WAL
@@ -285,7 +288,7 @@ async fn settle<T>(collection: &str, answer: oneshot::Receiver<Attempt<T>>) -> S
 
 fn read_loop(mut conn: Connection, reads: &Queue<ReadJob>) {
     let mut jobs = Vec::with_capacity(1);
-    while reads.take(1, &mut jobs) == Take::Taken {
+    while reads.take(1, None, &mut jobs) == Take::Taken {
         for job in jobs.drain(..) {
             // A job that panics drops its reply channel, which its caller
             // reports as a `Backend` error. The connection is still sound

@@ -72,7 +72,7 @@ fn a_full_lane_refuses_and_the_other_lane_still_takes() {
     assert!(matches!(queue.push(3, Priority::Foreground), Err(StoreError::Overloaded)));
     queue.push(4, Priority::Background).expect("the background lane has its own room");
     let mut taken = Vec::new();
-    assert_eq!(queue.take(1, &mut taken), Take::Taken);
+    assert_eq!(queue.take(1, None, &mut taken), Take::Taken);
     queue.push(5, Priority::Foreground).expect("room again once one is taken");
 }
 
@@ -123,7 +123,7 @@ fn queue_hands_out_foreground_first_then_background() {
         queue.push(("foreground", n), Priority::Foreground).expect("push");
     }
     let mut taken = Vec::new();
-    assert_eq!(queue.take(4, &mut taken), Take::Taken);
+    assert_eq!(queue.take(4, None, &mut taken), Take::Taken);
     assert_eq!(taken, [("foreground", 0), ("foreground", 1), ("foreground", 2), ("background", 0)]);
 
     // Once closed, the queue refuses new items but hands out what it
@@ -131,9 +131,56 @@ fn queue_hands_out_foreground_first_then_background() {
     queue.close();
     assert!(matches!(queue.push(("foreground", 9), Priority::Foreground), Err(StoreError::Backend(_))));
     taken.clear();
-    assert_eq!(queue.take(10, &mut taken), Take::Taken);
+    assert_eq!(queue.take(10, None, &mut taken), Take::Taken);
     assert_eq!(taken, [("background", 1), ("background", 2), ("background", 3), ("background", 4)]);
-    assert_eq!(queue.take(10, &mut taken), Take::Closed);
+    assert_eq!(queue.take(10, None, &mut taken), Take::Closed);
+}
+
+/// Takes from `queue` on another thread, gathering as `gather` says.
+fn take_gathering(queue: &Arc<Queue<u32>>, gather: Gather) -> std::thread::JoinHandle<Vec<u32>> {
+    let queue = Arc::clone(queue);
+    std::thread::spawn(move || {
+        let mut taken = Vec::new();
+        assert_eq!(queue.take(MAX_BATCH, Some(gather), &mut taken), Take::Taken);
+        taken
+    })
+}
+
+#[test]
+fn a_gathering_take_waits_for_more_until_enough_are_queued() {
+    let queue = Arc::new(Queue::new(64));
+    queue.push(1, Priority::Foreground).expect("push");
+    let taker = take_gathering(&queue, Gather { until: 3, linger: Duration::from_secs(600) });
+    // Without gathering the taker would leave with the first item alone.
+    std::thread::sleep(Duration::from_millis(50));
+    queue.push(2, Priority::Background).expect("push");
+    std::thread::sleep(Duration::from_millis(50));
+    queue.push(3, Priority::Foreground).expect("push");
+    assert_eq!(taker.join().expect("taker"), [1, 3, 2], "foreground first, all three in one take");
+}
+
+#[test]
+fn a_gathering_take_leaves_with_what_it_has_once_the_oldest_has_lingered() {
+    let queue = Arc::new(Queue::new(64));
+    queue.push(1, Priority::Foreground).expect("push");
+    let taker = take_gathering(&queue, Gather { until: 16, linger: Duration::from_millis(20) });
+    assert_eq!(taker.join().expect("taker"), [1]);
+    // A take that finds nothing queued waits for the first item as before,
+    // and the linger counts from that item's arrival.
+    let taker = take_gathering(&queue, Gather { until: 16, linger: Duration::from_millis(20) });
+    std::thread::sleep(Duration::from_millis(50));
+    queue.push(2, Priority::Foreground).expect("push");
+    assert_eq!(taker.join().expect("taker"), [2]);
+}
+
+#[test]
+fn closing_the_queue_ends_a_gathering_take() {
+    let queue = Arc::new(Queue::new(64));
+    queue.push(1, Priority::Foreground).expect("push");
+    let taker = take_gathering(&queue, Gather { until: 16, linger: Duration::from_secs(600) });
+    std::thread::sleep(Duration::from_millis(50));
+    queue.close();
+    assert_eq!(taker.join().expect("taker"), [1], "what was queued is still handed out");
 }
 
 #[tokio::test]
