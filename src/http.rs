@@ -193,17 +193,6 @@ pub fn core_request<T>(headers: &HeaderMap, message: T) -> tonic::Request<T> {
     request
 }
 
-/// Marks a 413 answer `Connection: close`. The oversized body was not
-/// read, so the server drops the connection after answering; saying so
-/// stops a client from sending its next request down a connection that is
-/// about to close.
-pub async fn close_after_oversized_body(mut response: Response) -> Response {
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        response.headers_mut().insert(header::CONNECTION, axum::http::HeaderValue::from_static("close"));
-    }
-    response
-}
-
 /// JSON 404 for any route an edge does not serve.
 pub async fn route_not_found() -> HttpError {
     HttpError::new(StatusCode::NOT_FOUND, ErrorType::InvalidRequest, "route_not_found", "no such route")

@@ -83,12 +83,15 @@ pub const CLIENT_IP_HEADER: &str = "x-paygate-client-ip";
 /// `ConnectInfo<SocketAddr>`. `service` is the service's `service.name`
 /// (`paygate-edge-admin`): its root spans carry it, and its requests and
 /// connections are counted under it without the `paygate-` prefix (see
-/// [`crate::metrics`]).
+/// [`crate::metrics`]). Core hears of each request's client in
+/// [`CLIENT_IP_HEADER`]: the peer, or, for a peer among
+/// `trusted_proxies`, the client its `X-Forwarded-For` names.
 pub async fn serve(
     service: &'static str,
     listener: TcpListener,
     router: Router,
     limits: HttpLimits,
+    trusted_proxies: TrustedProxies,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let guard = Guard { limits, in_flight: Arc::new(Semaphore::new(limits.max_concurrent_requests.max(1))) };
@@ -98,6 +101,7 @@ pub async fn serve(
     let edge = EdgeRequest { service, metrics_service, guard };
     let app = router.layer(axum::middleware::from_fn_with_state(edge, edge_request));
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let trusted_proxies = Arc::new(trusted_proxies);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
@@ -128,13 +132,22 @@ pub async fn serve(
         if let Err(err) = stream.set_nodelay(true) {
             tracing::debug!(%err, "TCP_NODELAY not set");
         }
+        // Written once per connection, not per request, unless the peer is
+        // a proxy that names each request's client.
+        let peer_address = HeaderValue::from_str(&peer.ip().to_canonical().to_string()).ok();
+        let proxy = trusted_proxies.contains(peer.ip()).then(|| Arc::clone(&trusted_proxies));
         let service = tower::ServiceExt::map_request(app.clone(), move |mut request: Request<_>| {
             request.extensions_mut().insert(ConnectInfo(peer));
+            let client = match &proxy {
+                Some(proxy) => HeaderValue::from_str(&proxy.client_address(peer, request.headers()).to_string()).ok(),
+                None => peer_address.clone(),
+            };
             // Whatever a client sent under this name is replaced: core
             // believes it (the audit log's client address).
-            if let Ok(value) = axum::http::HeaderValue::from_str(&peer.ip().to_string()) {
-                request.headers_mut().insert(CLIENT_IP_HEADER, value);
-            }
+            match client {
+                Some(client) => request.headers_mut().insert(CLIENT_IP_HEADER, client),
+                None => request.headers_mut().remove(CLIENT_IP_HEADER),
+            };
             request
         });
         let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));

@@ -7,11 +7,11 @@ mod identity;
 pub mod openapi;
 mod panel;
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, sync::Arc};
 
 use axum::{
     Json, Router,
-    extract::{ConnectInfo, DefaultBodyLimit, Path, State},
+    extract::{DefaultBodyLimit, Path, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{delete, get, post},
@@ -30,7 +30,7 @@ use paygate_contract::{
         subscription_service_client::SubscriptionServiceClient, tax_service_client::TaxServiceClient,
         test_clock_service_client::TestClockServiceClient, transaction_service_client::TransactionServiceClient,
     },
-    server::{CLIENT_IP_HEADER, HttpLimits, TrustedProxies},
+    server::{HttpLimits, TrustedProxies},
     wire::{self, List, ListQuery},
 };
 use tokio::net::TcpListener;
@@ -144,7 +144,6 @@ pub fn router(core: CoreChannel) -> Router {
         .route("/metrics", get(paygate_contract::metrics::metrics_endpoint))
         .fallback(panel::fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::map_response(paygate_contract::http::close_after_oversized_body))
         .with_state(Arc::new(state))
 }
 
@@ -159,24 +158,8 @@ pub async fn serve(
     trusted_proxies: TrustedProxies,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(core).layer(axum::middleware::from_fn_with_state(Arc::new(trusted_proxies), attribute_client));
-    paygate_contract::server::serve("paygate-edge-admin", listener, app, limits, shutdown).await
-}
-
-/// Replaces the peer address the server recorded with the client behind a
-/// trusted proxy.
-async fn attribute_client(
-    State(trusted): State<Arc<TrustedProxies>>,
-    mut request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
-        let client = trusted.client_address(peer, request.headers());
-        if let Ok(value) = axum::http::HeaderValue::from_str(&client.to_string()) {
-            request.headers_mut().insert(CLIENT_IP_HEADER, value);
-        }
-    }
-    next.run(request).await
+    paygate_contract::server::serve("paygate-edge-admin", listener, router(core), limits, trusted_proxies, shutdown)
+        .await
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {

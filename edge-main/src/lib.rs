@@ -106,7 +106,6 @@ pub fn router(core: CoreChannel, pay_rate_limit: PayRateLimit, stripe_js: Stripe
         .route("/metrics", get(paygate_contract::metrics::metrics_endpoint))
         .fallback(paygate_contract::http::route_not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::map_response(paygate_contract::http::close_after_oversized_body))
         .layer(axum::middleware::from_fn(portal::no_store))
         .with_state(std::sync::Arc::new(state))
 }
@@ -118,11 +117,13 @@ pub async fn serve(
     options: MainEdgeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let trusted_proxies = options.pay_rate_limit.trusted_proxies.clone();
     paygate_contract::server::serve(
         "paygate-edge-main",
         listener,
         router(core, options.pay_rate_limit, options.stripe_js),
         options.http,
+        trusted_proxies,
         shutdown,
     )
     .await

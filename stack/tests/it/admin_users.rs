@@ -563,3 +563,45 @@ async fn a_created_checkout_is_audited_once_and_a_replay_again() {
     assert_eq!(entries_for(&log).len(), 2, "the replay is audited too: {log}");
     app.stop().await;
 }
+
+/// The audit log's `ip` of a checkout created with the given headers.
+async fn audited_ip(app: &TestApp, org: &paygate::Bootstrap, headers: &[(&str, &str)]) -> Value {
+    let mut request = app
+        .client
+        .post(format!("{}/api/v1/checkouts/{}/create", app.admin, org.site_id))
+        .bearer_auth(&org.api_key)
+        .json(&json!({"amount": 500, "currency": "EUR", "description": "Attributed"}));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let created = request.send().await.unwrap();
+    assert_eq!(created.status(), 201);
+    let checkout: Value = created.json().await.unwrap();
+    let log: Value = get(app, "/audit-log?limit=100", &org.api_key).await.json().await.unwrap();
+    let entry = log["data"].as_array().unwrap().iter().find(|e| e["objectId"] == checkout["id"]).cloned();
+    entry.expect("the create is audited")["ip"].clone()
+}
+
+#[tokio::test]
+async fn the_audit_log_names_the_client_behind_a_trusted_proxy_only() {
+    let forged = [("x-paygate-client-ip", "203.0.113.9"), ("x-forwarded-for", "198.51.100.7")];
+
+    // Nobody trusted: the peer, whatever the request claims.
+    let app = spawn_app().await;
+    let org = app.bootstrap().await;
+    assert_eq!(audited_ip(&app, &org, &forged).await, "127.0.0.1");
+    app.stop().await;
+
+    // Loopback trusted as a proxy: the right-most forwarded address that is
+    // not a trusted proxy; a client's own claim further left is ignored.
+    let app = spawn_app_with(|env| {
+        env.insert("PAYGATE_TRUSTED_PROXIES".into(), "127.0.0.0/8, ::1".into());
+    })
+    .await;
+    let org = app.bootstrap().await;
+    assert_eq!(audited_ip(&app, &org, &forged).await, "198.51.100.7");
+    let chained = [("x-forwarded-for", "203.0.113.9, 198.51.100.8, 127.0.0.5")];
+    assert_eq!(audited_ip(&app, &org, &chained).await, "198.51.100.8");
+    assert_eq!(audited_ip(&app, &org, &[]).await, "127.0.0.1", "no forwarded address: the proxy itself");
+    app.stop().await;
+}
