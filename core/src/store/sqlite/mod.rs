@@ -21,7 +21,7 @@
 //!   round trips and the thread wake-ups for the whole group. While writes
 //!   come in faster than one per commit, the writer waits up to half a
 //!   millisecond for a few more to join a group it would otherwise commit
-//!   alone (see [`writer::GATHER`]).
+//!   nearly alone (see [`writer::gather_after`]).
 //! - [`READERS`] reader threads, each with a read-only connection, share one
 //!   queue; WAL lets them read alongside the writer.
 //! - A checkpointer thread, with a connection of its own, copies the WAL

@@ -174,6 +174,16 @@ fn a_gathering_take_leaves_with_what_it_has_once_the_oldest_has_lingered() {
 }
 
 #[test]
+fn the_writer_gathers_as_many_as_its_last_group_held_and_no_more_than_sixteen() {
+    assert!(writer::gather_after(0).is_none());
+    assert!(writer::gather_after(1).is_none(), "a lone write on a quiet store never waits");
+    let sizes: Vec<usize> =
+        [2, 5, 16, 40, MAX_BATCH].iter().filter_map(|&g| writer::gather_after(g)).map(|g| g.until).collect();
+    assert_eq!(sizes, [2, 5, 16, 16, 16]);
+    assert!([2, 40].iter().filter_map(|&g| writer::gather_after(g)).all(|g| g.linger <= Duration::from_millis(1)));
+}
+
+#[test]
 fn closing_the_queue_ends_a_gathering_take() {
     let queue = Arc::new(Queue::new(64));
     queue.push(1, Priority::Foreground).expect("push");

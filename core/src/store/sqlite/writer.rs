@@ -19,12 +19,21 @@ pub(super) const MAX_BATCH: usize = 256;
 /// commits them. A commit costs about as much as three writes (the WAL
 /// frames of every page the group changed, the locks, the wake-ups), and
 /// under load the writer, idle for a moment, woke for each write that came
-/// in alone: four commits in ten held one write. Waiting a little for the
-/// writes the API threads are about to hand over makes those commits
-/// rarer. Only after a group of more than one write, so a lone write on a
-/// quiet gateway never waits, and never more than `linger` after the
-/// oldest write was queued.
-pub(super) const GATHER: Gather = Gather { until: 16, linger: Duration::from_micros(500) };
+/// in alone: four commits in ten held one write. So after a group of more
+/// than one write, it waits for as many as that group held (at most
+/// [`GATHER_MOST`]) before it begins the next, but never more than
+/// [`GATHER_LINGER`] after the oldest write was queued. Sized on the last
+/// group, the wait follows the load: a lone write on a quiet gateway never
+/// waits, and at a moderate rate a write waits about for the next one to
+/// come, not for the whole linger.
+pub(super) fn gather_after(group: usize) -> Option<Gather> {
+    (group > 1).then(|| Gather { until: group.min(GATHER_MOST), linger: GATHER_LINGER })
+}
+
+/// Most writes the writer waits for.
+const GATHER_MOST: usize = 16;
+/// Longest the oldest write of a group waits for others to join it.
+const GATHER_LINGER: Duration = Duration::from_micros(500);
 
 /// What a closure run against a connection can fail with; SQLite errors are
 /// translated afterwards, knowing which collection they concern.
@@ -187,7 +196,7 @@ impl Writer {
                 self.restart_wal();
                 metrics.restart.record(restarting.elapsed());
             }
-            gather = (group > 1).then_some(GATHER);
+            gather = gather_after(group);
         }
     }
 
