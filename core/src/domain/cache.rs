@@ -12,32 +12,45 @@
 //!   every replica.
 //!
 //! Only found documents are cached: an unknown key costs a store read, as it
-//! always did. The cache holds at most [`ReadCache::CAPACITY`] entries and
-//! starts over when full, which costs a few reads and never a wrong answer.
+//! always did. The cache holds at most [`ReadCache::CAPACITY`] entries per
+//! collection, and a full collection starts over, which costs a few reads
+//! and never a wrong answer.
 
 use std::{
     any::Any,
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{Arc, PoisonError, RwLock},
     time::{Duration, Instant},
 };
 
 type Entry = (Instant, Arc<dyn Any + Send + Sync>);
 
+/// A reader-writer lock, and entries by collection then key, so that a hit
+/// (three per request: the API key, the site, its domains) takes a shared
+/// lock and allocates nothing. Under one mutex, the API threads queued
+/// for each other's lookups and slept in the kernel.
 #[derive(Default)]
 pub struct ReadCache {
-    entries: Mutex<HashMap<(&'static str, String), Entry>>,
+    collections: RwLock<HashMap<&'static str, Collection>>,
+}
+
+#[derive(Default)]
+struct Collection {
+    entries: HashMap<String, Entry>,
+    /// When [`ReadCache::forget`] last ran for the collection.
+    forgotten_at: Option<Instant>,
 }
 
 impl ReadCache {
     /// How long another replica's write may go unseen here.
     pub const TTL: Duration = Duration::from_millis(500);
+    /// Entries per collection.
     pub const CAPACITY: usize = 10_000;
 
     /// The cached value of `collection`/`key`, if it is fresh.
     pub fn get<T: Any + Send + Sync>(&self, collection: &'static str, key: &str) -> Option<Arc<T>> {
-        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (stored_at, value) = entries.get(&(collection, key.to_owned()))?;
+        let collections = self.collections.read().unwrap_or_else(PoisonError::into_inner);
+        let (stored_at, value) = collections.get(collection)?.entries.get(key)?;
         if stored_at.elapsed() >= Self::TTL {
             return None;
         }
@@ -48,26 +61,25 @@ impl ReadCache {
     /// [`ReadCache::forget`] of its collection is not kept, so a read that
     /// raced a write cannot put the old state back.
     pub fn put<T: Any + Send + Sync>(&self, collection: &'static str, key: &str, value: Arc<T>, read_at: Instant) {
-        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((forgotten_at, _)) = entries.get(&(collection, String::new()))
-            && *forgotten_at >= read_at
-        {
+        let mut collections = self.collections.write().unwrap_or_else(PoisonError::into_inner);
+        let cached = collections.entry(collection).or_default();
+        if cached.forgotten_at.is_some_and(|forgotten_at| forgotten_at >= read_at) {
             return;
         }
-        if entries.len() >= Self::CAPACITY {
-            entries.retain(|(_, key), _| key.is_empty());
+        if cached.entries.len() >= Self::CAPACITY {
+            cached.entries.clear();
         }
-        entries.insert((collection, key.to_owned()), (read_at, value));
+        cached.entries.insert(key.to_owned(), (read_at, value));
     }
 
     /// Forgets every entry of `collection`. Writes to cached collections are
     /// rare (a revoke, a site setting), so forgetting them all is cheaper
-    /// than tracking which lookup keys name which document. The empty key
-    /// holds the time of the last forget, for [`ReadCache::put`].
+    /// than tracking which lookup keys name which document.
     pub fn forget(&self, collection: &'static str) {
-        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.retain(|(cached, _), _| *cached != collection);
-        entries.insert((collection, String::new()), (Instant::now(), Arc::new(())));
+        let mut collections = self.collections.write().unwrap_or_else(PoisonError::into_inner);
+        let cached = collections.entry(collection).or_default();
+        cached.entries.clear();
+        cached.forgotten_at = Some(Instant::now());
     }
 }
 
@@ -107,14 +119,24 @@ mod tests {
     }
 
     #[test]
-    fn a_full_cache_starts_over_but_remembers_forgets() {
+    fn a_full_collection_starts_over_but_remembers_forgets() {
         let cache = ReadCache::default();
-        cache.forget("sites");
+        let before_forget = Instant::now();
+        cache.forget("api_keys");
+        cache.put("sites", "site_1", Arc::new(1_usize), Instant::now());
         for i in 0..ReadCache::CAPACITY + 1 {
             cache.put("api_keys", &i.to_string(), Arc::new(i), Instant::now());
         }
-        let entries = cache.entries.lock().expect("not poisoned");
-        assert!(entries.len() <= 3, "{} entries", entries.len());
-        assert!(entries.contains_key(&("sites", String::new())));
+        {
+            let collections = cache.collections.read().expect("not poisoned");
+            assert_eq!(collections["api_keys"].entries.len(), 1);
+        }
+        assert_eq!(
+            cache.get::<usize>("api_keys", &ReadCache::CAPACITY.to_string()).as_deref(),
+            Some(&ReadCache::CAPACITY)
+        );
+        assert_eq!(cache.get::<usize>("sites", "site_1").as_deref(), Some(&1), "another collection is kept");
+        cache.put("api_keys", "stale", Arc::new(0_usize), before_forget);
+        assert_eq!(cache.get::<usize>("api_keys", "stale"), None, "the forget is remembered");
     }
 }
