@@ -7,9 +7,10 @@
 //! one of them (docs/metrics.md).
 
 use std::{
+    collections::HashMap,
     future::Future,
     pin::Pin,
-    sync::{Arc, OnceLock},
+    sync::{Arc, LazyLock, OnceLock, PoisonError, RwLock},
     task::{Context, Poll},
     time::Instant,
 };
@@ -23,7 +24,7 @@ use axum::{
 };
 use bytes::Bytes;
 use http_body::Frame;
-use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics::{Counter, Histogram, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 
@@ -164,15 +165,71 @@ where
     Fut: Future<Output = Response>,
 {
     let started = Instant::now();
-    let route = request.extensions().get::<MatchedPath>().map_or(UNMATCHED, MatchedPath::as_str).to_owned();
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let method = method_label(request.method());
     let response = next(request).await;
-    let status = response.status().as_u16().to_string();
-    counter!("paygate_http_requests_total", "service" => service, "route" => route.clone(), "method" => method, "status" => status)
-        .increment(1);
-    histogram!("paygate_http_request_duration_seconds", "service" => service, "route" => route, "method" => method)
-        .record(started.elapsed().as_secs_f64());
+    let route = route.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
+    let status = response.status().as_u16();
+    let (requests, duration) = HTTP_HANDLES.get(route, (service, method, status), |route| {
+        (
+            counter!("paygate_http_requests_total", "service" => service, "route" => route.to_owned(), "method" => method, "status" => status.to_string()),
+            histogram!("paygate_http_request_duration_seconds", "service" => service, "route" => route.to_owned(), "method" => method),
+        )
+    });
+    requests.increment(1);
+    duration.record(started.elapsed().as_secs_f64());
     response
+}
+
+/// A request counter and a duration histogram, by a path (a route template
+/// or a gRPC method) and a few static labels. Registering a labelled metric
+/// builds its labels and finds them in the recorder's registry, which showed
+/// in profiles of every request; the handles found once are kept here.
+/// Paths are bounded (route templates, the methods a service serves), so
+/// this holds a fixed set.
+struct Handles<K> {
+    by_path: RwLock<HashMap<String, Vec<Kept<K>>>>,
+}
+
+/// The handles of one path and key.
+type Kept<K> = (K, Counter, Histogram);
+
+static HTTP_HANDLES: LazyLock<Handles<(&'static str, &'static str, u16)>> = LazyLock::new(Handles::default);
+static GRPC_HANDLES: LazyLock<Handles<(&'static str, tonic::Code)>> = LazyLock::new(Handles::default);
+
+impl<K> Default for Handles<K> {
+    fn default() -> Self {
+        Self { by_path: RwLock::default() }
+    }
+}
+
+impl<K: Copy + PartialEq> Handles<K> {
+    /// The handles of `path` and `key`, registered by `register` the first
+    /// time. Before the process's recorder is installed, handles are not
+    /// kept: they would record nowhere for good.
+    fn get(&self, path: &str, key: K, register: impl FnOnce(&str) -> (Counter, Histogram)) -> (Counter, Histogram) {
+        if HANDLE.get().is_none_or(Option::is_none) {
+            return register(path);
+        }
+        let find = |handles: &[Kept<K>]| {
+            handles
+                .iter()
+                .find(|(k, _, _)| *k == key)
+                .map(|(_, counter, histogram)| (counter.clone(), histogram.clone()))
+        };
+        if let Some(found) = self.by_path.read().unwrap_or_else(PoisonError::into_inner).get(path).and_then(|h| find(h))
+        {
+            return found;
+        }
+        let mut by_path = self.by_path.write().unwrap_or_else(PoisonError::into_inner);
+        let handles = by_path.entry(path.to_owned()).or_default();
+        if let Some(found) = find(handles) {
+            return found;
+        }
+        let (counter, histogram) = register(path);
+        handles.push((key, counter.clone(), histogram.clone()));
+        (counter, histogram)
+    }
 }
 
 /// Standard methods by name; anything else one label, so a client cannot
@@ -315,15 +372,20 @@ impl GrpcCall {
             return;
         }
         // Paths no service answers would let any caller mint label values.
-        let method = if code == tonic::Code::Unimplemented { UNMATCHED.to_owned() } else { self.method.clone() };
-        let code = match code {
-            tonic::Code::Ok => "OK".to_owned(),
-            other => format!("{other:?}"),
-        };
-        counter!("paygate_grpc_requests_total", "service" => self.service, "method" => method.clone(), "code" => code)
-            .increment(1);
-        histogram!("paygate_grpc_request_duration_seconds", "service" => self.service, "method" => method)
-            .record(self.started.elapsed().as_secs_f64());
+        let method = if code == tonic::Code::Unimplemented { UNMATCHED } else { self.method.as_str() };
+        let service = self.service;
+        let (requests, duration) = GRPC_HANDLES.get(method, (service, code), |method| {
+            let code = match code {
+                tonic::Code::Ok => "OK".to_owned(),
+                other => format!("{other:?}"),
+            };
+            (
+                counter!("paygate_grpc_requests_total", "service" => service, "method" => method.to_owned(), "code" => code),
+                histogram!("paygate_grpc_request_duration_seconds", "service" => service, "method" => method.to_owned()),
+            )
+        });
+        requests.increment(1);
+        duration.record(self.started.elapsed().as_secs_f64());
     }
 }
 
@@ -373,6 +435,73 @@ impl http_body::Body for MeteredBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The value of the one series of `name` whose labels include all of
+    /// `labels`, from the rendered exposition.
+    fn series_value(name: &str, labels: &[&str]) -> Option<f64> {
+        let rendered = render();
+        let mut matching = rendered.lines().filter(|line| {
+            line.strip_prefix(name).is_some_and(|rest| rest.starts_with('{'))
+                && labels.iter().all(|label| line.contains(label))
+        });
+        let value = matching.next()?.rsplit(' ').next()?.parse().ok();
+        assert!(matching.next().is_none(), "one series of {name} with {labels:?}");
+        value
+    }
+
+    #[tokio::test]
+    async fn kept_handles_count_each_status_apart_and_keep_counting() {
+        install().expect("the recorder");
+        for status in [StatusCode::CREATED, StatusCode::NOT_FOUND, StatusCode::CREATED, StatusCode::CREATED] {
+            let request =
+                Request::builder().method("POST").uri("/anything").body(axum::body::Body::empty()).expect("a request");
+            track_http("metrics-test-http", request, |_| async move { status.into_response() }).await;
+        }
+        let series = |status: &str| {
+            let status = format!(r#"status="{status}""#);
+            series_value(
+                "paygate_http_requests_total",
+                &[r#"service="metrics-test-http""#, r#"route="unmatched""#, &status],
+            )
+        };
+        assert_eq!(series("201"), Some(3.0));
+        assert_eq!(series("404"), Some(1.0));
+        let durations = series_value(
+            "paygate_http_request_duration_seconds_count",
+            &[r#"service="metrics-test-http""#, r#"method="POST""#],
+        );
+        assert_eq!(durations, Some(4.0));
+    }
+
+    #[test]
+    fn kept_grpc_handles_count_each_method_and_code_apart() {
+        install().expect("the recorder");
+        let calls = [
+            ("/paygate.v1.Test/One", tonic::Code::Ok),
+            ("/paygate.v1.Test/One", tonic::Code::Ok),
+            ("/paygate.v1.Test/One", tonic::Code::NotFound),
+            ("/paygate.v1.Test/Two", tonic::Code::Ok),
+            ("/paygate.v1.Test/Nope", tonic::Code::Unimplemented),
+        ];
+        for (method, code) in calls {
+            let mut call = GrpcCall {
+                service: "metrics-test-grpc",
+                method: method.to_owned(),
+                started: Instant::now(),
+                recorded: false,
+            };
+            call.record(code);
+        }
+        let series = |method: &str, code: &str| {
+            let (method, code) = (format!(r#"method="{method}""#), format!(r#"code="{code}""#));
+            series_value("paygate_grpc_requests_total", &[r#"service="metrics-test-grpc""#, &method, &code])
+        };
+        assert_eq!(series("/paygate.v1.Test/One", "OK"), Some(2.0));
+        assert_eq!(series("/paygate.v1.Test/One", "NotFound"), Some(1.0));
+        assert_eq!(series("/paygate.v1.Test/Two", "OK"), Some(1.0));
+        assert_eq!(series(UNMATCHED, "Unimplemented"), Some(1.0));
+        assert_eq!(series("/paygate.v1.Test/Nope", "Unimplemented"), None, "unserved paths share one label");
+    }
 
     #[test]
     fn unusual_methods_share_one_label() {
