@@ -21,7 +21,9 @@
 //!   round trips and the thread wake-ups for the whole group. While writes
 //!   come in faster than one per commit, the writer waits up to half a
 //!   millisecond for a few more to join a group it would otherwise commit
-//!   nearly alone (see [`writer::gather_after`]).
+//!   nearly alone (see [`writer::gather_after`]). Its connection writes the
+//!   WAL through a VFS that hands each commit's frames to the kernel in one
+//!   write rather than two per page (see `gathered.rs`).
 //! - [`READERS`] reader threads, each with a read-only connection, share one
 //!   queue; WAL lets them read alongside the writer.
 //! - A checkpointer thread, with a connection of its own, copies the WAL
@@ -45,6 +47,7 @@
 
 mod checkpointer;
 mod documents;
+mod gathered;
 mod lanes;
 #[cfg(test)]
 mod tests;
@@ -314,7 +317,10 @@ fn open_writer(path: &Path) -> StoreResult<Connection> {
 
 /// Settings both kinds of connection share.
 fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open(path)?;
+    configure_connection(Connection::open(path)?)
+}
+
+fn configure_connection(conn: Connection) -> rusqlite::Result<Connection> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
@@ -324,7 +330,19 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
 
 /// Opens the writer and returns it with the journal mode SQLite accepted.
 fn configure_writer(path: &Path) -> rusqlite::Result<(Connection, String)> {
-    let conn = open_connection(path)?;
+    // The writer appends the WAL; the gathered VFS writes each commit's
+    // frames in one system call.
+    let conn = match gathered::register() {
+        Ok(()) => configure_connection(Connection::open_with_flags_and_vfs(
+            path,
+            rusqlite::OpenFlags::default(),
+            gathered::NAME,
+        )?)?,
+        Err(reason) => {
+            tracing::warn!(%reason, "SQLite writes each WAL frame on its own");
+            open_connection(path)?
+        }
+    };
     // Takes effect only on a file that has no pages yet; one that has
     // keeps the size it was created with.
     conn.pragma_update(None, "page_size", NEW_FILE_PAGE_SIZE)?;
