@@ -110,6 +110,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
             "the request body must be a JSON object",
         ));
     }
+    // A body that parses needs no path: tracking one costs every field.
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -134,8 +138,11 @@ pub fn is_json_content_type(headers: &HeaderMap) -> bool {
     let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let (kind, subtype) = essence.split_at_checked("application/".len()).unwrap_or_default();
+    kind.eq_ignore_ascii_case("application/")
+        && (subtype.eq_ignore_ascii_case("json")
+            || subtype.get(subtype.len().saturating_sub(5)..).is_some_and(|end| end.eq_ignore_ascii_case("+json")))
 }
 
 /// The `Idempotency-Key` header, validated.
@@ -170,25 +177,23 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<String, HttpError> {
 /// path that skipped that check from sending core an oversized header on
 /// the connection every request shares).
 pub fn core_request<T>(headers: &HeaderMap, message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    if let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .filter(|v| v.len() <= crate::server::MAX_HEADER_BYTES)
-        .and_then(|v| tonic::metadata::MetadataValue::try_from(v.as_bytes()).ok())
-    {
-        request.metadata_mut().insert("authorization", value);
-    }
-    // The mode a signed-in user works in, and the client's address (set by
-    // the edge's server, never taken from the client).
-    for name in ["paygate-mode", crate::server::CLIENT_IP_HEADER] {
-        if let Some(value) = headers
-            .get(name)
-            .filter(|v| v.len() <= 64)
-            .and_then(|v| tonic::metadata::MetadataValue::try_from(v.as_bytes()).ok())
-        {
-            request.metadata_mut().insert(name, value);
+    // The edge's own header values, shared rather than copied: a header
+    // value is already what gRPC metadata may carry.
+    let mut forwarded = HeaderMap::with_capacity(4);
+    let passed = [
+        (header::AUTHORIZATION, crate::server::MAX_HEADER_BYTES),
+        // The mode a signed-in user works in, and the client's address (set
+        // by the edge's server, never taken from the client).
+        (header::HeaderName::from_static("paygate-mode"), 64),
+        (header::HeaderName::from_static(crate::server::CLIENT_IP_HEADER), 64),
+    ];
+    for (name, most) in passed {
+        if let Some(value) = headers.get(&name).filter(|v| v.len() <= most) {
+            forwarded.insert(name, value.clone());
         }
     }
+    let mut request = tonic::Request::new(message);
+    *request.metadata_mut() = tonic::metadata::MetadataMap::from_headers(forwarded);
     crate::telemetry::inject_context(request.metadata_mut());
     request
 }
@@ -344,5 +349,17 @@ mod tests {
         assert!(is_json_content_type(&headers));
         headers.insert(header::CONTENT_TYPE, "text/plain".parse().expect("header"));
         assert!(!is_json_content_type(&headers));
+        for (value, json) in [
+            ("Application/JSON", true),
+            (" application/vnd.api+JSON ;v=1", true),
+            ("application/jsonx", false),
+            ("application/", false),
+            ("application", false),
+            ("text/json", false),
+            ("application/x+jsonp", false),
+        ] {
+            headers.insert(header::CONTENT_TYPE, value.parse().expect("header"));
+            assert_eq!(is_json_content_type(&headers), json, "{value}");
+        }
     }
 }

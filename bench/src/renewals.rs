@@ -192,7 +192,7 @@ async fn fixture(core: &Core) -> Result<Fixture, BoxError> {
     let principal = Principal {
         organization_id: org.id.clone(),
         key_id: "key_bench".into(),
-        scopes: Vec::new(),
+        scopes: std::sync::Arc::from([]),
         mode: KeyMode::Test,
         user: None,
         client_ip: String::new(),

@@ -28,7 +28,7 @@ async fn open_checkout(core: &Core) -> String {
     let principal = Principal {
         organization_id: org.id.clone(),
         key_id: "key_1".into(),
-        scopes: Vec::new(),
+        scopes: std::sync::Arc::from([]),
         mode: KeyMode::Test,
         user: None,
         client_ip: String::new(),

@@ -43,7 +43,7 @@ async fn site(core: &Core) -> (Principal, String, String) {
     let principal = Principal {
         organization_id: org.id,
         key_id: "key_test".into(),
-        scopes: vec!["sites:write".into()],
+        scopes: std::sync::Arc::from(["sites:write".to_owned()]),
         mode: paygate_core::domain::api_keys::KeyMode::Test,
         user: None,
         client_ip: String::new(),

@@ -152,7 +152,7 @@ async fn idempotency_records_are_purged_after_24_hours_on_the_clock() {
             let principal = Principal {
                 organization_id: "org_1".into(),
                 key_id: "key_1".into(),
-                scopes: Vec::new(),
+                scopes: std::sync::Arc::from([]),
                 mode: KeyMode::Test,
                 user: None,
                 client_ip: String::new(),
@@ -182,7 +182,7 @@ async fn subscriber(core: &Core) -> (Principal, String, String, String) {
     let principal = Principal {
         organization_id: org.id.clone(),
         key_id: "key_1".into(),
-        scopes: Vec::new(),
+        scopes: std::sync::Arc::from([]),
         mode: KeyMode::Test,
         user: None,
         client_ip: String::new(),

@@ -124,7 +124,7 @@ impl auth_service_server::AuthService for GrpcApi {
                 organization_id: organization.id,
                 organization_name: organization.name,
                 require_two_factor: organization.require_two_factor,
-                permissions: principal.scopes.clone(),
+                permissions: principal.scopes.to_vec(),
                 two_factor_enrollment_required: principal.user.as_ref().is_some_and(|u| u.enrolling),
                 livemode: principal.mode == KeyMode::Live,
             }))
@@ -210,7 +210,7 @@ impl GrpcApi {
         let principal = crate::domain::auth::Principal {
             organization_id: tokens.user.organization_id.clone(),
             key_id: tokens.user.id.clone(),
-            scopes: Vec::new(),
+            scopes: std::sync::Arc::from([]),
             mode: KeyMode::Test,
             user: Some(crate::domain::identity::sessions::UserActor {
                 id: tokens.user.id.clone(),

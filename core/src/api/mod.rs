@@ -388,12 +388,17 @@ impl site_service_server::SiteService for GrpcApi {
 
 #[tonic::async_trait]
 impl checkout_service_server::CheckoutService for GrpcApi {
-    async fn create_checkout(&self, request: Request<CreateCheckoutRequest>) -> Result<Response<pb::Checkout>, Status> {
+    async fn create_checkout(
+        &self,
+        mut request: Request<CreateCheckoutRequest>,
+    ) -> Result<Response<pb::Checkout>, Status> {
+        // The message is taken, not copied; authentication reads only the
+        // metadata left behind.
+        let mut body = std::mem::take(request.get_mut());
         traced("CreateCheckout", &request, async {
             let principal = self.principal(&request, scopes::CHECKOUT_CREATE).await?;
-            let body = request.get_ref().clone();
-            let site_id = body.site_id.clone();
-            let idempotency_key = body.idempotency_key.clone();
+            let site_id = std::mem::take(&mut body.site_id);
+            let idempotency_key = std::mem::take(&mut body.idempotency_key);
             let new = convert::new_checkout(body)?;
             let created = self.core.create_checkout(&principal, &site_id, &idempotency_key, new).await?;
             let url = self.core.payment_url(&created.value).await?;

@@ -24,8 +24,9 @@ pub struct Principal {
     pub organization_id: String,
     /// The API key, or for a signed-in user the user's id.
     pub key_id: String,
-    /// Permissions: a key's scopes, or a user's role's.
-    pub scopes: Vec<String>,
+    /// Permissions: a key's scopes, or a user's role's. Shared: a key's
+    /// are worked out once and kept with it in the read cache.
+    pub scopes: Arc<[String]>,
     pub mode: KeyMode,
     /// Set when a signed-in user calls, not an API key.
     pub user: Option<UserActor>,
@@ -63,6 +64,13 @@ impl Principal {
     }
 }
 
+/// An API key as the read cache keeps it: with the permissions its scopes
+/// grant, worked out when it was read rather than on every request.
+struct KnownKey {
+    key: ApiKey,
+    permissions: Arc<[String]>,
+}
+
 fn unauthenticated(code: &'static str, message: &str) -> CoreError {
     CoreError::Unauthenticated { code, message: message.to_owned() }
 }
@@ -72,19 +80,20 @@ impl Core {
     /// request asks, and a key changes only when it is revoked (which
     /// forgets the cache here at once, and on other replicas within the
     /// cache's time to live).
-    async fn api_key_by_secret(&self, secret: &str) -> CoreResult<Option<Arc<ApiKey>>> {
+    async fn api_key_by_secret(&self, secret: &str) -> CoreResult<Option<Arc<KnownKey>>> {
         let hash = sha256_hex(secret.as_bytes());
         let collection = <ApiKey as Entity>::COLLECTION;
-        if let Some(key) = self.cache.get::<ApiKey>(collection, &hash) {
+        if let Some(key) = self.cache.get::<KnownKey>(collection, &hash) {
             return Ok(Some(key));
         }
         let read_at = std::time::Instant::now();
         let Some(document) = self.store.find_one(collection, "keyHash", &hash.clone().into()).await? else {
             return Ok(None);
         };
-        let key = Arc::new(super::from_document::<ApiKey>(document)?);
-        self.cache.put(collection, &hash, Arc::clone(&key), read_at);
-        Ok(Some(key))
+        let key = super::from_document::<ApiKey>(document)?;
+        let known = Arc::new(KnownKey { permissions: key_permissions(&key.scopes).into(), key });
+        self.cache.put(collection, &hash, Arc::clone(&known), read_at);
+        Ok(Some(known))
     }
 
     /// Resolves the `authorization` value and checks `scope`. A missing,
@@ -133,14 +142,15 @@ impl Core {
         if !(secret.starts_with("sk_test_") || secret.starts_with("sk_live_")) || secret.len() > 200 {
             return Err(invalid());
         }
-        let key = self.api_key_by_secret(secret).await?.ok_or_else(invalid)?;
+        let known = self.api_key_by_secret(secret).await?.ok_or_else(invalid)?;
+        let key = &known.key;
         if key.revoked_at.is_some() {
             return Err(invalid());
         }
         let principal = Principal {
             organization_id: key.organization_id.clone(),
             key_id: key.id.clone(),
-            scopes: key_permissions(&key.scopes),
+            scopes: Arc::clone(&known.permissions),
             mode: key.mode,
             user: None,
             client_ip: context.ip.clone(),

@@ -272,9 +272,14 @@ impl Core {
 
     /// Through the read cache: every checkout's `paymentUrl` asks.
     pub async fn site_domains(&self, site_id: &str) -> CoreResult<Vec<CheckoutDomain>> {
+        Ok(self.site_domains_shared(site_id).await?.as_ref().clone())
+    }
+
+    /// [`Core::site_domains`] without copying what the read cache holds.
+    async fn site_domains_shared(&self, site_id: &str) -> CoreResult<std::sync::Arc<Vec<CheckoutDomain>>> {
         let cache_key = format!("site:{site_id}");
         if let Some(domains) = self.cache.get::<Vec<CheckoutDomain>>(CheckoutDomain::COLLECTION, &cache_key) {
-            return Ok(domains.as_ref().clone());
+            return Ok(domains);
         }
         let read_at = std::time::Instant::now();
         let page = Page { limit: MAX_DOMAINS_PER_SITE * 2, starting_after: None };
@@ -282,7 +287,8 @@ impl Core {
         let mut domains: Vec<CheckoutDomain> =
             result.data.into_iter().map(super::from_document).collect::<CoreResult<_>>()?;
         domains.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
-        self.cache.put(CheckoutDomain::COLLECTION, &cache_key, std::sync::Arc::new(domains.clone()), read_at);
+        let domains = std::sync::Arc::new(domains);
+        self.cache.put(CheckoutDomain::COLLECTION, &cache_key, std::sync::Arc::clone(&domains), read_at);
         Ok(domains)
     }
 
@@ -297,10 +303,16 @@ impl Core {
     /// Base of the site's checkout pages: its verified custom domain, else
     /// the gateway's own.
     pub async fn checkout_base_url(&self, site_id: &str) -> CoreResult<String> {
-        let domains = self.site_domains(site_id).await?;
+        self.checkout_url(site_id, "", "").await
+    }
+
+    /// `{path}{id}` on the site's checkout host: its verified custom domain
+    /// when it has one, the gateway's own otherwise.
+    pub async fn checkout_url(&self, site_id: &str, path: &str, id: &str) -> CoreResult<String> {
+        let domains = self.site_domains_shared(site_id).await?;
         Ok(match Self::primary_domain(&domains) {
-            Some(domain) => format!("https://{}", domain.id),
-            None => self.settings.checkout_base_url.clone(),
+            Some(domain) => format!("https://{}{path}{id}", domain.id),
+            None => format!("{}{path}{id}", self.settings.checkout_base_url),
         })
     }
 

@@ -521,7 +521,7 @@ impl Core {
     /// The checkout page, on the site's verified custom domain when it has
     /// one.
     pub async fn payment_url(&self, checkout: &Checkout) -> CoreResult<String> {
-        Ok(format!("{}/checkout/{}", self.checkout_base_url(&checkout.site_id).await?, checkout.id))
+        self.checkout_url(&checkout.site_id, "/checkout/", &checkout.id).await
     }
 
     /// Creates a checkout on one of the caller's sites, honouring
@@ -533,7 +533,7 @@ impl Core {
         idempotency_key: &str,
         request: NewCheckout,
     ) -> CoreResult<Idempotent<Checkout>> {
-        let site = self.owned_site(principal, site_id).await?;
+        let site = self.owned_shared::<super::sites::Site>(principal, site_id).await?;
         if site.livemode && site.provider_id.is_none() {
             // Live mode never charges through the sandbox.
             return Err(CoreError::InvalidRequest {

@@ -244,7 +244,7 @@ mod tests {
         Principal {
             organization_id: "org_1".into(),
             key_id: "key_1".into(),
-            scopes: Vec::new(),
+            scopes: Arc::from([]),
             mode,
             user: None,
             client_ip: String::new(),

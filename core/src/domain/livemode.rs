@@ -156,7 +156,7 @@ mod tests {
         Principal {
             organization_id: organization_id.into(),
             key_id: "key_x".into(),
-            scopes: Vec::new(),
+            scopes: Arc::from([]),
             mode,
             user: None,
             client_ip: String::new(),

@@ -369,6 +369,12 @@ pub fn from_document<T: DeserializeOwned>(document: Document) -> CoreResult<T> {
         .map_err(|err| CoreError::Internal(format!("stored document {} does not parse: {err}", document.id)))
 }
 
+/// An entity of its own: the one behind `shared` when nothing else holds
+/// it (one just read), a copy when the read cache holds it too.
+fn unshared<T: Clone>(shared: Arc<T>) -> T {
+    Arc::try_unwrap(shared).unwrap_or_else(|shared| T::clone(&shared))
+}
+
 impl Core {
     pub async fn insert<T: Entity>(&self, entity: &T) -> CoreResult<T> {
         let inserted = self.store.insert_encoded(T::COLLECTION, encoded(entity, 1)?).await;
@@ -418,16 +424,21 @@ impl Core {
     /// [`Core::get`] through the read cache for the entities that allow it
     /// ([`Entity::CACHED`]); a plain read for the others.
     pub async fn get_cached<T: Entity + Clone + 'static>(&self, id: &str) -> CoreResult<Option<T>> {
+        Ok(self.get_shared::<T>(id).await?.map(unshared))
+    }
+
+    /// [`Core::get_cached`] without copying what the cache holds.
+    pub async fn get_shared<T: Entity + 'static>(&self, id: &str) -> CoreResult<Option<Arc<T>>> {
         if !T::CACHED {
-            return self.get(id).await;
+            return Ok(self.get(id).await?.map(Arc::new));
         }
         if let Some(hit) = self.cache.get::<T>(T::COLLECTION, id) {
-            return Ok(Some(T::clone(&hit)));
+            return Ok(Some(hit));
         }
         let read_at = std::time::Instant::now();
-        let found = self.get::<T>(id).await?;
+        let found = self.get::<T>(id).await?.map(Arc::new);
         if let Some(entity) = &found {
-            self.cache.put(T::COLLECTION, id, Arc::new(entity.clone()), read_at);
+            self.cache.put(T::COLLECTION, id, Arc::clone(entity), read_at);
         }
         Ok(found)
     }
@@ -539,11 +550,16 @@ impl Core {
     /// object, or one of the other mode, answers exactly like an unknown id,
     /// so no caller learns that it exists.
     pub async fn owned<T: Owned + Clone + 'static>(&self, principal: &auth::Principal, id: &str) -> CoreResult<T> {
+        Ok(unshared(self.owned_shared::<T>(principal, id).await?))
+    }
+
+    /// [`Core::owned`] without copying what the read cache holds.
+    pub async fn owned_shared<T: Owned + 'static>(&self, principal: &auth::Principal, id: &str) -> CoreResult<Arc<T>> {
         if !crate::ids::is_id(T::ID_PREFIX, id) {
             return Err(CoreError::NotFound(T::NAME));
         }
-        match self.get_cached::<T>(id).await? {
-            Some(item) if principal.owns(&item) => Ok(item),
+        match self.get_shared::<T>(id).await? {
+            Some(item) if principal.owns(&*item) => Ok(item),
             _ => Err(CoreError::NotFound(T::NAME)),
         }
     }

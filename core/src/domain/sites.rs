@@ -154,7 +154,7 @@ impl Core {
         let principal = Principal {
             organization_id: organization_id.to_owned(),
             key_id: String::new(),
-            scopes: Vec::new(),
+            scopes: std::sync::Arc::from([]),
             mode: super::api_keys::KeyMode::Test,
             user: None,
             client_ip: String::new(),

@@ -623,7 +623,7 @@ fn user_principal(user: &User, session: &AdminSession, mode: KeyMode, enrolling:
     Principal {
         organization_id: user.organization_id.clone(),
         key_id: user.id.clone(),
-        scopes: role_permissions(user.role).into_iter().map(str::to_owned).collect(),
+        scopes: role_permissions(user.role).into_iter().map(str::to_owned).collect::<Vec<_>>().into(),
         mode,
         user: Some(UserActor {
             id: user.id.clone(),

@@ -194,7 +194,7 @@ mod tests {
         let principal = Principal {
             organization_id: org.id.clone(),
             key_id: "key_1".into(),
-            scopes: Vec::new(),
+            scopes: Arc::from([]),
             mode: KeyMode::Test,
             user: None,
             client_ip: String::new(),
@@ -232,7 +232,7 @@ mod tests {
         let principal = Principal {
             organization_id: org.id.clone(),
             key_id: "key_1".into(),
-            scopes: Vec::new(),
+            scopes: Arc::from([]),
             mode: KeyMode::Test,
             user: None,
             client_ip: String::new(),
