@@ -405,7 +405,8 @@ impl checkout_service_server::CheckoutService for GrpcApi {
             let response = replayed(convert::checkout(created.value, url, self.core.now()), created.replayed);
             // A checkout created now was audited with it, in the same write.
             if created.replayed {
-                return Ok(self.audited(&principal, crate::domain::checkouts::CREATE_ACTION, response).await);
+                let audited = self.audited(&principal, crate::domain::checkouts::CREATE_ACTION, response);
+                return Ok(Box::pin(audited).await);
             }
             Ok(response)
         })

@@ -134,7 +134,9 @@ impl Core {
             .map(str::trim)
             .ok_or_else(|| unauthenticated("api_key_missing", "send an API key as Authorization: Bearer sk_..."))?;
         if secret.starts_with("eyJ") && secret.len() <= 4096 {
-            let principal = self.authenticate_user(secret, context).await?;
+            // Boxed: a signed-in user's path (token, session, membership)
+            // would otherwise enlarge every API key request's future.
+            let principal = Box::pin(self.authenticate_user(secret, context)).await?;
             super::state_log::set_actor(principal.actor());
             return Ok(principal);
         }

@@ -311,6 +311,45 @@ struct Sale {
     customer: Option<super::customers::Customer>,
 }
 
+fn plan_unexpected() -> CoreError {
+    CoreError::field("planId", "plan_unexpected", "planId needs \"mode\": \"subscription\"")
+}
+
+/// The checkout a create stores, but for what [`Core::insert_checkout`]
+/// fills in when it runs: its id, its times and the VAT check.
+fn draft_checkout(site: &super::sites::Site, mode: CheckoutMode, valid: ValidCheckout, sold: Sale) -> Checkout {
+    Checkout {
+        id: String::new(),
+        version: 0,
+        created_at: 0,
+        organization_id: site.organization_id.clone(),
+        livemode: site.livemode,
+        site_id: site.id.clone(),
+        status: CheckoutStatus::Open,
+        amount: valid.amount,
+        currency: valid.currency.code().to_owned(),
+        description: valid.description,
+        customer: valid.customer,
+        line_items: valid.line_items,
+        capture_method: valid.capture_method,
+        ipn_url: valid.ipn_url,
+        success_url: valid.success_url,
+        cancel_url: valid.cancel_url,
+        metadata: valid.metadata,
+        expires_at: 0,
+        transaction_id: None,
+        follow_up: false,
+        vat_validation: None,
+        failed_attempts: 0,
+        counted_failure: None,
+        mode,
+        trial_days: sold.plan.as_ref().map_or(0, |plan| plan.trial_days),
+        plan_id: sold.plan.map(|plan| plan.id),
+        customer_id: sold.customer.map(|customer| customer.id),
+        subscription_id: None,
+    }
+}
+
 /// A subscription checkout's request with the plan's price filled in: the
 /// plan decides amount and currency (a request may repeat them, never
 /// contradict them), and its one line is the plan.
@@ -551,68 +590,64 @@ impl Core {
         let mode = CheckoutMode::parse_requested(request.mode.trim())
             .ok_or_else(|| CoreError::field("mode", "mode_invalid", "mode must be \"payment\" or \"subscription\""))?;
         let sold = self.checkout_sale(principal, &site, mode, &request).await?;
-        let mut request = match &sold.plan {
-            Some(plan) => priced_by_plan(request, plan)?,
-            None => request,
+        // Everything the operation needs goes into one box, and the request
+        // it came from is gone before the operation starts, so that the
+        // future of every layer above stays small: each is moved whole at
+        // the `.await` that starts it.
+        let (draft, expires_in_seconds) = {
+            let mut request = match &sold.plan {
+                Some(plan) => priced_by_plan(request, plan)?,
+                None => request,
+            };
+            // Each detail the inline customer leaves out comes from the record.
+            if let Some(record) = &sold.customer {
+                request.customer = Some(details_over_record(request.customer.as_ref(), record));
+            }
+            let valid = validate_new(&request, self.settings.ipn_allow_private)?;
+            let expires_in_seconds = valid.expires_in_seconds;
+            (Box::new(draft_checkout(&site, mode, valid, sold)), expires_in_seconds)
         };
-        // Each detail the inline customer leaves out comes from the record.
-        if let Some(record) = &sold.customer {
-            request.customer = Some(details_over_record(request.customer.as_ref(), record));
-        }
-        let valid = validate_new(&request, self.settings.ipn_allow_private)?;
         // DNS and VIES run only when the request really runs: a replay
         // answers from the record, as fast and as successful as the first
         // answer even when those services are slow or down by now.
-        self.idempotent(principal, "checkout.create", idempotency_key, fingerprint, "chk", |id| async move {
-            if let Some(url) = &valid.ipn_url {
-                crate::ssrf::check_resolves_public("ipnUrl", url, self.settings.ipn_allow_private).await?;
-            }
-            // Checked once, here: VIES is slow and rate-limited, and the
-            // answer decides reverse charge when the checkout is paid.
-            let vat_validation = match valid.customer.as_ref().map(|c| c.vat_id.as_str()).filter(|v| !v.is_empty()) {
-                Some(vat_id) => Some(crate::vat::validate(self.vies.as_deref(), vat_id).await),
-                None => None,
-            };
-            let now = self.now();
-            let checkout = Checkout {
-                id,
-                version: 0,
-                created_at: now,
-                organization_id: site.organization_id.clone(),
-                livemode: site.livemode,
-                site_id: site.id.clone(),
-                status: CheckoutStatus::Open,
-                amount: valid.amount,
-                currency: valid.currency.code().to_owned(),
-                description: valid.description,
-                customer: valid.customer,
-                line_items: valid.line_items,
-                capture_method: valid.capture_method,
-                ipn_url: valid.ipn_url,
-                success_url: valid.success_url,
-                cancel_url: valid.cancel_url,
-                metadata: valid.metadata,
-                expires_at: now + valid.expires_in_seconds * 1_000_000,
-                transaction_id: None,
-                follow_up: false,
-                vat_validation,
-                failed_attempts: 0,
-                counted_failure: None,
-                mode,
-                plan_id: sold.plan.as_ref().map(|plan| plan.id.clone()),
-                customer_id: sold.customer.as_ref().map(|customer| customer.id.clone()),
-                subscription_id: None,
-                trial_days: sold.plan.as_ref().map_or(0, |plan| plan.trial_days),
-            };
-            match self.insert_audited(&checkout, principal, CREATE_ACTION).await {
-                // A resumed request whose first attempt got this far.
-                Err(CoreError::Store(StoreError::Duplicate { .. })) => {
-                    self.get::<Checkout>(&checkout.id).await?.ok_or(CoreError::NotFound(Checkout::NAME))
-                }
-                other => other,
-            }
+        self.idempotent(principal, "checkout.create", idempotency_key, fingerprint, "chk", |id| {
+            self.insert_checkout(principal, id, draft, expires_in_seconds)
         })
         .await
+    }
+
+    /// Stores a checkout built by [`draft_checkout`] under `id`, after the
+    /// slow checks of what it names: the IPN URL's host and the customer's
+    /// VAT id. A checkout already stored under `id` (a resumed request whose
+    /// first attempt got this far) is returned as it is.
+    async fn insert_checkout(
+        &self,
+        principal: &Principal,
+        id: String,
+        mut checkout: Box<Checkout>,
+        expires_in_seconds: i64,
+    ) -> CoreResult<Checkout> {
+        // The rarely taken awaits are boxed: their futures would otherwise
+        // enlarge this one for every create.
+        if let Some(url) = &checkout.ipn_url {
+            Box::pin(crate::ssrf::check_resolves_public("ipnUrl", url, self.settings.ipn_allow_private)).await?;
+        }
+        // Checked once, here: VIES is slow and rate-limited, and the answer
+        // decides reverse charge when the checkout is paid.
+        if let Some(vat_id) = checkout.customer.as_ref().map(|c| c.vat_id.as_str()).filter(|v| !v.is_empty()) {
+            checkout.vat_validation = Some(Box::pin(crate::vat::validate(self.vies.as_deref(), vat_id)).await);
+        }
+        let now = self.now();
+        checkout.created_at = now;
+        checkout.expires_at = now + expires_in_seconds * 1_000_000;
+        checkout.id = id;
+        match self.insert_audited(&*checkout, principal, CREATE_ACTION).await {
+            Ok(()) => Ok(self.inserted_owned(*checkout)),
+            Err(CoreError::Store(StoreError::Duplicate { .. })) => {
+                Box::pin(self.get::<Checkout>(&checkout.id)).await?.ok_or(CoreError::NotFound(Checkout::NAME))
+            }
+            Err(err) => Err(err),
+        }
     }
 
     /// The plan and customer a checkout names, checked: both the caller's,
@@ -625,13 +660,33 @@ impl Core {
         mode: CheckoutMode,
         request: &NewCheckout,
     ) -> CoreResult<Sale> {
+        if mode != CheckoutMode::Subscription && request.customer_id.trim().is_empty() {
+            if !request.plan_id.trim().is_empty() {
+                return Err(plan_unexpected());
+            }
+            return Ok(Sale { plan: None, customer: None });
+        }
+        // Boxed: lookups are the rarer case, and their state would
+        // otherwise be part of every create's future.
+        Box::pin(self.checkout_sale_looked_up(principal, site, mode, request)).await
+    }
+
+    /// [`Core::checkout_sale`] for a checkout that names a customer or is a
+    /// subscription.
+    async fn checkout_sale_looked_up(
+        &self,
+        principal: &Principal,
+        site: &super::sites::Site,
+        mode: CheckoutMode,
+        request: &NewCheckout,
+    ) -> CoreResult<Sale> {
         let customer = match request.customer_id.trim() {
             "" => None,
             id => Some(self.owned::<super::customers::Customer>(principal, id).await?),
         };
         if mode != CheckoutMode::Subscription {
             if !request.plan_id.trim().is_empty() {
-                return Err(CoreError::field("planId", "plan_unexpected", "planId needs \"mode\": \"subscription\""));
+                return Err(plan_unexpected());
             }
             return Ok(Sale { plan: None, customer });
         }
@@ -781,5 +836,45 @@ mod tests {
             ..request()
         };
         assert!(validate_new(&ok, false).is_ok());
+    }
+
+    /// A retry whose first attempt stored the checkout but died before
+    /// recording its answer gets that checkout back, not a second one.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_resumed_create_returns_what_its_first_attempt_stored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store: std::sync::Arc<dyn crate::store::Store> =
+            std::sync::Arc::new(crate::store::SqliteStore::open(&dir.path().join("db.sqlite3")).expect("store"));
+        store.migrate(crate::domain::COLLECTIONS).await.expect("migrate");
+        let core = crate::domain::test_core(store, 30_000_000);
+        let principal = Principal {
+            organization_id: "org_1".into(),
+            key_id: "key_1".into(),
+            scopes: std::sync::Arc::from([]),
+            mode: super::super::api_keys::KeyMode::Test,
+            user: None,
+            client_ip: String::new(),
+        };
+        let site: super::super::sites::Site = serde_json::from_value(serde_json::json!({
+            "id": "site_1", "createdAt": 0, "organizationId": "org_1", "name": "Shop",
+            "webhookSecretSealed": "sealed"
+        }))
+        .expect("site");
+        let valid = validate_new(&request(), false).expect("valid");
+        let draft = || {
+            Box::new(draft_checkout(
+                &site,
+                CheckoutMode::Payment,
+                validate_new(&request(), false).expect("valid"),
+                Sale { plan: None, customer: None },
+            ))
+        };
+        let first =
+            core.insert_checkout(&principal, "chk_1".into(), draft(), valid.expires_in_seconds).await.expect("first");
+        assert_eq!((first.id.as_str(), first.version, first.amount), ("chk_1", 1, 11900));
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        let resumed =
+            core.insert_checkout(&principal, "chk_1".into(), draft(), valid.expires_in_seconds).await.expect("resumed");
+        assert_eq!(resumed, first, "the stored checkout, times included");
     }
 }

@@ -103,6 +103,26 @@ impl Core {
             let value = operation(new_id(resource_prefix)).await?;
             return Ok(Idempotent { value, replayed: false });
         }
+        // Boxed: the keyed path's state (the record, its claim, the
+        // operation) would otherwise be part of every unkeyed request's
+        // future, and be copied with it.
+        Box::pin(self.idempotent_keyed(principal, scope, key, fingerprint, resource_prefix, operation)).await
+    }
+
+    async fn idempotent_keyed<R, F, Fut>(
+        &self,
+        principal: &Principal,
+        scope: &str,
+        key: &str,
+        fingerprint: String,
+        resource_prefix: &str,
+        operation: F,
+    ) -> CoreResult<Idempotent<R>>
+    where
+        R: Serialize + DeserializeOwned,
+        F: FnOnce(String) -> Fut,
+        Fut: Future<Output = CoreResult<R>>,
+    {
         let now = self.now();
         let organization_id = principal.organization_id.as_str();
         let livemode = principal.livemode();

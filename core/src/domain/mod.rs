@@ -386,11 +386,16 @@ impl Core {
     /// What every insert does once the store has the document (the cache
     /// forgotten first, by the caller, whatever the store answered).
     fn inserted<T: Entity>(&self, entity: &T) -> CoreResult<T> {
-        let stored = written(entity, 1);
+        Ok(self.inserted_owned(entity.clone()))
+    }
+
+    /// [`Core::inserted`] for an entity the caller no longer needs.
+    fn inserted_owned<T: Entity>(&self, mut entity: T) -> T {
+        entity.set_version(1);
         if T::LOGS_STATE {
-            state_log::log_changes(None, &stored);
+            state_log::log_changes(None, &entity);
         }
-        Ok(stored)
+        entity
     }
 
     pub async fn get<T: Entity>(&self, id: &str) -> CoreResult<Option<T>> {

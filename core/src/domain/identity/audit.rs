@@ -61,7 +61,9 @@ impl Core {
     /// in the embedded store, one commit. The entry is only written when
     /// the entity was; a failure to write the entry is logged, as in
     /// [`Core::audit`].
-    pub async fn insert_audited<T: Entity>(&self, entity: &T, principal: &Principal, action: &str) -> CoreResult<T> {
+    /// The caller finishes with [`Core::inserted_owned`], which takes the
+    /// entity rather than copying it.
+    pub async fn insert_audited<T: Entity>(&self, entity: &T, principal: &Principal, action: &str) -> CoreResult<()> {
         let entry = audit_entry(principal, action, entity.id());
         let inserts = vec![(T::COLLECTION, encoded(entity, 1)?), (AuditEntry::COLLECTION, encoded(&entry, 1)?)];
         let (stored, failure) = self.store.insert_each_encoded(inserts).await;
@@ -74,7 +76,7 @@ impl Core {
             }
             (_, None) => {}
         }
-        self.inserted(entity)
+        Ok(())
     }
 
     /// The organization's audit log, newest first, both modes.
