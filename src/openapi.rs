@@ -647,14 +647,23 @@ pub mod checks {
     }
 
     /// The routes an edge's `router` registers on its API router (the
-    /// `let api = Router::new()…;` statement of its `lib.rs`), under
-    /// `prefix`.
+    /// `let api = Router::new()…;` statement of its `lib.rs`, or the
+    /// `api = api…;` one that adds them under each prefix), under `prefix`.
+    /// A path is quoted, or given as `at("…")` or `format!("{prefix}…")`.
     pub fn routes_in_source(source: &str, prefix: &str) -> BTreeSet<String> {
-        let start = source.find("let api = Router::new()").expect("the API router statement");
+        let start = source
+            .find("api = api\n")
+            .or_else(|| source.find("let api = Router::new()"))
+            .expect("the API router statement");
         let statement = &source[start..start + source[start..].find(';').expect("end of the statement")];
         let mut routes = BTreeSet::new();
-        for chunk in statement.split(".route(\"").skip(1) {
+        for chunk in statement.split(".route(").skip(1) {
+            let chunk = ["\"", "&at(\"", "&format!(\"{prefix}"]
+                .iter()
+                .find_map(|opening| chunk.strip_prefix(opening))
+                .expect("a quoted path");
             let (path, handlers) = chunk.split_once('"').expect("a quoted path");
+            let path = path.replace("{{", "{").replace("}}", "}");
             for method in ["get", "post", "put", "patch", "delete"] {
                 let called = handlers.match_indices(&format!("{method}(")).any(|(at, _)| {
                     at == 0

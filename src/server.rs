@@ -99,7 +99,12 @@ pub async fn serve(
     // Runs after routing (Router::layer wraps each route), so it sees the
     // route template.
     let edge = EdgeRequest { service, metrics_service, guard };
-    let app = router.layer(axum::middleware::from_fn_with_state(edge, edge_request));
+    // The body limit wraps the router once, outside it: as a router layer
+    // it would wrap every route in one more boxed service per request.
+    let app = tower::Layer::layer(
+        &axum::extract::DefaultBodyLimit::max(crate::http::MAX_BODY_BYTES),
+        router.layer(axum::middleware::from_fn_with_state(edge, edge_request)),
+    );
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let trusted_proxies = Arc::new(trusted_proxies);
     let mut http = hyper::server::conn::http1::Builder::new();

@@ -34,28 +34,28 @@ struct Clients {
 
 type ApiResult = Result<Response, HttpError>;
 
-/// The routes under `/api/v1`.
-pub fn routes<S: Clone + Send + Sync + 'static>(core: CoreChannel) -> Router<S> {
+/// The identity routes under `prefix` (each spelling of the API's).
+pub fn routes<S: Clone + Send + Sync + 'static>(core: CoreChannel, prefix: &str) -> Router<S> {
     let clients = Clients {
         auth: AuthServiceClient::new(core.clone()),
         users: UserServiceClient::new(core.clone()),
         audit: AuditServiceClient::new(core),
     };
     let api = Router::new()
-        .route("/auth/login", post(login))
-        .route("/auth/mfa", post(mfa))
-        .route("/auth/refresh", post(refresh))
-        .route("/auth/logout", post(logout))
-        .route("/auth/me", get(me))
-        .route("/auth/password", post(change_password))
-        .route("/auth/totp/setup", post(totp_setup))
-        .route("/auth/totp/enable", post(totp_enable))
-        .route("/auth/totp/disable", post(totp_disable))
-        .route("/auth/recovery-codes", post(recovery_codes))
-        .route("/auth/invitations/accept", post(accept_invitation))
-        .route("/users", post(invite_user).get(list_users))
-        .route("/users/{id}", patch(update_user).delete(remove_user))
-        .route("/audit-log", get(list_audit_log));
+        .route(&format!("{prefix}/auth/login"), post(login))
+        .route(&format!("{prefix}/auth/mfa"), post(mfa))
+        .route(&format!("{prefix}/auth/refresh"), post(refresh))
+        .route(&format!("{prefix}/auth/logout"), post(logout))
+        .route(&format!("{prefix}/auth/me"), get(me))
+        .route(&format!("{prefix}/auth/password"), post(change_password))
+        .route(&format!("{prefix}/auth/totp/setup"), post(totp_setup))
+        .route(&format!("{prefix}/auth/totp/enable"), post(totp_enable))
+        .route(&format!("{prefix}/auth/totp/disable"), post(totp_disable))
+        .route(&format!("{prefix}/auth/recovery-codes"), post(recovery_codes))
+        .route(&format!("{prefix}/auth/invitations/accept"), post(accept_invitation))
+        .route(&format!("{prefix}/users"), post(invite_user).get(list_users))
+        .route(&format!("{prefix}/users/{{id}}"), patch(update_user).delete(remove_user))
+        .route(&format!("{prefix}/audit-log"), get(list_audit_log));
     api.with_state(clients)
 }
 

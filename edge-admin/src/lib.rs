@@ -11,7 +11,7 @@ use std::{future::Future, sync::Arc};
 
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, Path, State},
+    extract::{Path, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{delete, get, post},
@@ -19,7 +19,7 @@ use axum::{
 use paygate_contract::client::CoreChannel;
 use paygate_contract::{
     error::HttpError,
-    http::{AppJson, AppJsonOrEmpty, AppQuery, MAX_BODY_BYTES, core_request, idempotency_key, with_replay_header},
+    http::{AppJson, AppJsonOrEmpty, AppQuery, core_request, idempotency_key, with_replay_header},
     proto::v1::{
         self as pb, api_key_service_client::ApiKeyServiceClient, checkout_service_client::CheckoutServiceClient,
         customer_service_client::CustomerServiceClient, invoice_service_client::InvoiceServiceClient,
@@ -84,66 +84,71 @@ pub fn router(core: CoreChannel) -> Router {
         reports: ReportServiceClient::new(core.clone()).max_decoding_message_size(MAX_EXPORT_BYTES),
         channel: core,
     };
-    let api = Router::new()
-        .route("/checkouts", get(list_checkouts))
-        .route("/checkouts/{site_id}/create", post(create_checkout))
-        .route("/checkouts/{id}", get(get_checkout))
-        .route("/sites", post(create_site).get(list_sites))
-        .route("/sites/{id}", get(get_site).patch(update_site))
-        .route("/sites/{id}/rotate-secret", post(rotate_secret))
-        .route("/sites/{id}/domains", post(add_checkout_domain))
-        .route("/sites/{id}/domains/{domain}", delete(remove_checkout_domain))
-        .route("/sites/{id}/domains/{domain}/verify", post(verify_checkout_domain))
-        .route("/providers", post(create_provider).get(list_providers))
-        .route("/providers/{id}", get(get_provider).patch(update_provider).delete(delete_provider))
-        .route("/providers/{id}/sandbox-events", post(emit_sandbox_event))
-        .route("/customers", post(create_customer).get(list_customers))
-        .route("/customers/{id}", get(get_customer).patch(update_customer))
-        .route("/plans", post(create_plan).get(list_plans))
-        .route("/plans/{id}", get(get_plan).patch(update_plan))
-        .route("/portal/sessions", post(create_portal_session))
-        .route("/subscriptions", post(create_subscription).get(list_subscriptions))
-        .route("/subscriptions/{id}", get(get_subscription).patch(update_subscription))
-        .route("/subscriptions/{id}/cancel", post(cancel_subscription))
-        .route("/subscriptions/{id}/resume", post(resume_subscription))
-        .route("/test-clocks", post(create_test_clock).get(list_test_clocks))
-        .route("/test-clocks/{id}", get(get_test_clock))
-        .route("/test-clocks/{id}/advance", post(advance_test_clock))
-        .route("/api-keys", post(create_api_key).get(list_api_keys))
-        .route("/api-keys/{id}/revoke", post(revoke_api_key))
-        .route("/organization", get(get_organization).patch(update_organization))
-        .route("/tax-rules", post(create_tax_rule).get(list_tax_rules))
-        .route("/tax-rules/seed-eu", post(seed_eu_rates))
-        .route("/tax-rules/{id}", get(get_tax_rule).put(update_tax_rule).delete(delete_tax_rule))
-        .route("/invoices", get(list_invoices))
-        .route("/invoices/{id}", get(get_invoice))
-        .route("/invoices/{id}/pdf", get(get_invoice_pdf))
-        .route("/credit-notes", get(list_credit_notes))
-        .route("/credit-notes/{id}", get(get_credit_note))
-        .route("/credit-notes/{id}/pdf", get(get_credit_note_pdf))
-        .route("/domains/verify", get(verify_domain))
-        .route("/transactions", get(list_transactions))
-        .route("/transactions/export.csv", get(export_transactions))
-        .route("/transactions/{id}", get(get_transaction))
-        .route("/transactions/{id}/timeline", get(get_transaction_timeline))
-        .route("/reports/summary", get(get_summary))
-        .route("/transactions/{id}/capture", post(capture_transaction))
-        .route("/transactions/{id}/cancel", post(cancel_transaction))
-        .route("/transactions/{id}/refunds", post(create_refund))
-        .route("/ipn-deliveries", get(list_ipn_deliveries))
-        .route("/ipn-deliveries/{id}/resend", post(resend_ipn_delivery))
-        .route("/jobs/status", get(jobs_status))
-        .route("/openapi.json", get(openapi_document))
-        .merge(identity::routes(state.channel.clone()))
-        .method_not_allowed_fallback(paygate_contract::http::method_not_allowed);
+    // Both spellings of the API's prefix are routed directly rather than
+    // nested: a nested route is wrapped in one more boxed service (and a
+    // rewritten URI) on every request.
+    let mut api = Router::new();
+    for prefix in ["/api/v1", "/v1"] {
+        let at = |path: &str| format!("{prefix}{path}");
+        api = api
+            .route(&at("/checkouts"), get(list_checkouts))
+            .route(&at("/checkouts/{site_id}/create"), post(create_checkout))
+            .route(&at("/checkouts/{id}"), get(get_checkout))
+            .route(&at("/sites"), post(create_site).get(list_sites))
+            .route(&at("/sites/{id}"), get(get_site).patch(update_site))
+            .route(&at("/sites/{id}/rotate-secret"), post(rotate_secret))
+            .route(&at("/sites/{id}/domains"), post(add_checkout_domain))
+            .route(&at("/sites/{id}/domains/{domain}"), delete(remove_checkout_domain))
+            .route(&at("/sites/{id}/domains/{domain}/verify"), post(verify_checkout_domain))
+            .route(&at("/providers"), post(create_provider).get(list_providers))
+            .route(&at("/providers/{id}"), get(get_provider).patch(update_provider).delete(delete_provider))
+            .route(&at("/providers/{id}/sandbox-events"), post(emit_sandbox_event))
+            .route(&at("/customers"), post(create_customer).get(list_customers))
+            .route(&at("/customers/{id}"), get(get_customer).patch(update_customer))
+            .route(&at("/plans"), post(create_plan).get(list_plans))
+            .route(&at("/plans/{id}"), get(get_plan).patch(update_plan))
+            .route(&at("/portal/sessions"), post(create_portal_session))
+            .route(&at("/subscriptions"), post(create_subscription).get(list_subscriptions))
+            .route(&at("/subscriptions/{id}"), get(get_subscription).patch(update_subscription))
+            .route(&at("/subscriptions/{id}/cancel"), post(cancel_subscription))
+            .route(&at("/subscriptions/{id}/resume"), post(resume_subscription))
+            .route(&at("/test-clocks"), post(create_test_clock).get(list_test_clocks))
+            .route(&at("/test-clocks/{id}"), get(get_test_clock))
+            .route(&at("/test-clocks/{id}/advance"), post(advance_test_clock))
+            .route(&at("/api-keys"), post(create_api_key).get(list_api_keys))
+            .route(&at("/api-keys/{id}/revoke"), post(revoke_api_key))
+            .route(&at("/organization"), get(get_organization).patch(update_organization))
+            .route(&at("/tax-rules"), post(create_tax_rule).get(list_tax_rules))
+            .route(&at("/tax-rules/seed-eu"), post(seed_eu_rates))
+            .route(&at("/tax-rules/{id}"), get(get_tax_rule).put(update_tax_rule).delete(delete_tax_rule))
+            .route(&at("/invoices"), get(list_invoices))
+            .route(&at("/invoices/{id}"), get(get_invoice))
+            .route(&at("/invoices/{id}/pdf"), get(get_invoice_pdf))
+            .route(&at("/credit-notes"), get(list_credit_notes))
+            .route(&at("/credit-notes/{id}"), get(get_credit_note))
+            .route(&at("/credit-notes/{id}/pdf"), get(get_credit_note_pdf))
+            .route(&at("/domains/verify"), get(verify_domain))
+            .route(&at("/transactions"), get(list_transactions))
+            .route(&at("/transactions/export.csv"), get(export_transactions))
+            .route(&at("/transactions/{id}"), get(get_transaction))
+            .route(&at("/transactions/{id}/timeline"), get(get_transaction_timeline))
+            .route(&at("/reports/summary"), get(get_summary))
+            .route(&at("/transactions/{id}/capture"), post(capture_transaction))
+            .route(&at("/transactions/{id}/cancel"), post(cancel_transaction))
+            .route(&at("/transactions/{id}/refunds"), post(create_refund))
+            .route(&at("/ipn-deliveries"), get(list_ipn_deliveries))
+            .route(&at("/ipn-deliveries/{id}/resend"), post(resend_ipn_delivery))
+            .route(&at("/jobs/status"), get(jobs_status))
+            .route(&at("/openapi.json"), get(openapi_document))
+            .merge(identity::routes(state.channel.clone(), prefix));
+    }
+    let api = api.method_not_allowed_fallback(paygate_contract::http::method_not_allowed);
     Router::new()
-        .nest("/api/v1", api.clone())
-        .nest("/v1", api)
+        .merge(api)
         .route("/healthz", get(paygate_contract::metrics::healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(paygate_contract::metrics::metrics_endpoint))
         .fallback(panel::fallback)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(Arc::new(state))
 }
 
@@ -181,8 +186,9 @@ async fn create_checkout(
 ) -> ApiResult {
     let message = body.into_proto(site_id, idempotency_key(&headers)?)?;
     let response = state.checkouts.clone().create_checkout(core_request(&headers, message)).await?;
-    let created = (StatusCode::CREATED, Json(wire::Checkout::from(response.get_ref()))).into_response();
-    Ok(with_replay_header(response.metadata(), created))
+    let (metadata, checkout, _) = response.into_parts();
+    let created = (StatusCode::CREATED, Json(wire::Checkout::from(checkout))).into_response();
+    Ok(with_replay_header(&metadata, created))
 }
 
 async fn get_checkout(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {

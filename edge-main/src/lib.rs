@@ -14,7 +14,7 @@ use std::future::Future;
 
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, Path, State},
+    extract::{Path, State},
     http::HeaderMap,
     response::{IntoResponse, Response},
     routing::get,
@@ -22,7 +22,7 @@ use axum::{
 use paygate_contract::client::CoreChannel;
 use paygate_contract::{
     error::HttpError,
-    http::{AppJson, MAX_BODY_BYTES, core_request},
+    http::{AppJson, core_request},
     proto::v1::{
         self as pb, checkout_service_client::CheckoutServiceClient, portal_service_client::PortalServiceClient,
         provider_hook_service_client::ProviderHookServiceClient, transaction_service_client::TransactionServiceClient,
@@ -105,7 +105,6 @@ pub fn router(core: CoreChannel, pay_rate_limit: PayRateLimit, stripe_js: Stripe
         .route("/readyz", get(readyz))
         .route("/metrics", get(paygate_contract::metrics::metrics_endpoint))
         .fallback(paygate_contract::http::route_not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(portal::no_store))
         .with_state(std::sync::Arc::new(state))
 }

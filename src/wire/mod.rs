@@ -34,6 +34,11 @@ pub(crate) fn non_empty(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }
 
+/// [`non_empty`] for a string the caller gives up.
+pub(crate) fn non_empty_owned(value: String) -> Option<String> {
+    (!value.is_empty()).then_some(value)
+}
+
 pub(crate) fn time(timestamp: Option<&prost_types::Timestamp>) -> Option<String> {
     crate::http::rfc3339(timestamp)
 }

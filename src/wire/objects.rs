@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{CaptureMethod, CheckoutStatus, KeyMode, RefundStatus, TransactionStatus, non_empty, time};
+use super::{
+    CaptureMethod, CheckoutStatus, KeyMode, RefundStatus, TransactionStatus, non_empty, non_empty_owned, time,
+};
 use crate::proto::v1 as pb;
 
 /// A page of a list, newest first. Pass the last `id` as `startingAfter`
@@ -152,32 +154,39 @@ pub struct Checkout {
 
 impl From<&pb::Checkout> for Checkout {
     fn from(c: &pb::Checkout) -> Self {
+        Self::from(c.clone())
+    }
+}
+
+/// Takes the message's strings rather than copying them.
+impl From<pb::Checkout> for Checkout {
+    fn from(c: pb::Checkout) -> Self {
         Self {
-            id: c.id.clone(),
             object: "checkout",
             livemode: c.livemode,
-            organization_id: c.organization_id.clone(),
-            site_id: c.site_id.clone(),
             status: CheckoutStatus::from_pb(c.status),
             amount: c.amount,
-            currency: c.currency.clone(),
-            description: c.description.clone(),
             customer: c.customer.as_ref().map(Customer::from),
             line_items: c.line_items.iter().map(LineItem::from).collect(),
             capture_method: CaptureMethod::from_pb(c.capture_method),
-            ipn_url: non_empty(&c.ipn_url),
-            success_url: non_empty(&c.success_url),
-            cancel_url: non_empty(&c.cancel_url),
-            metadata: c.metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            payment_url: c.payment_url.clone(),
-            transaction_id: non_empty(&c.transaction_id),
             created_at: time(c.created_at.as_ref()),
             expires_at: time(c.expires_at.as_ref()),
-            mode: if c.mode.is_empty() { "payment".to_owned() } else { c.mode.clone() },
-            plan_id: non_empty(&c.plan_id),
-            customer_id: non_empty(&c.customer_id),
-            subscription_id: non_empty(&c.subscription_id),
+            mode: if c.mode.is_empty() { "payment".to_owned() } else { c.mode },
             trial_days: c.trial_days,
+            id: c.id,
+            organization_id: c.organization_id,
+            site_id: c.site_id,
+            currency: c.currency,
+            description: c.description,
+            ipn_url: non_empty_owned(c.ipn_url),
+            success_url: non_empty_owned(c.success_url),
+            cancel_url: non_empty_owned(c.cancel_url),
+            metadata: c.metadata.into_iter().collect(),
+            payment_url: c.payment_url,
+            transaction_id: non_empty_owned(c.transaction_id),
+            plan_id: non_empty_owned(c.plan_id),
+            customer_id: non_empty_owned(c.customer_id),
+            subscription_id: non_empty_owned(c.subscription_id),
         }
     }
 }

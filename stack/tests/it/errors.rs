@@ -154,6 +154,18 @@ async fn malformed_oversized_and_wrong_content_types() {
     assert_error(response, 404, "invalid_request_error", "route_not_found").await;
     let response = app.client.delete(format!("{}/api/v1/checkouts/x/create", app.admin)).send().await.unwrap();
     assert_error(response, 405, "invalid_request_error", "method_not_allowed").await;
+    // The short spelling of the prefix routes alike, identity routes too.
+    let response = app.client.get(format!("{}/v1/nope", app.admin)).send().await.unwrap();
+    assert_error(response, 404, "invalid_request_error", "route_not_found").await;
+    let response = app.client.delete(format!("{}/v1/checkouts/x/create", app.admin)).send().await.unwrap();
+    assert_error(response, 405, "invalid_request_error", "method_not_allowed").await;
+    for prefix in ["/api/v1", "/v1"] {
+        let response = app.client.get(format!("{}{prefix}/auth/me", app.admin)).send().await.unwrap();
+        assert_eq!(response.status(), 401, "{prefix}/auth/me asks who is calling");
+    }
+    let response = app.client.post(format!("{}/v1/checkouts/{}/create", app.admin, org.site_id));
+    let response = response.bearer_auth(&org.api_key).json(&json!({"description": "a".repeat(2 << 20)}));
+    assert_error(response.send().await.unwrap(), 413, "invalid_request_error", "body_too_large").await;
     let response = app.admin_get(&org.api_key, "/api/v1/checkouts?limit=1000").await;
     let error = assert_error(response, 400, "invalid_request_error", "limit_invalid").await;
     assert_eq!(error["param"], "limit");
