@@ -106,75 +106,61 @@ impl Core {
         // Boxed: the keyed path's state (the record, its claim, the
         // operation) would otherwise be part of every unkeyed request's
         // future, and be copied with it.
-        Box::pin(self.idempotent_keyed(principal, scope, key, fingerprint, resource_prefix, operation)).await
-    }
-
-    async fn idempotent_keyed<R, F, Fut>(
-        &self,
-        principal: &Principal,
-        scope: &str,
-        key: &str,
-        fingerprint: String,
-        resource_prefix: &str,
-        operation: F,
-    ) -> CoreResult<Idempotent<R>>
-    where
-        R: Serialize + DeserializeOwned,
-        F: FnOnce(String) -> Fut,
-        Fut: Future<Output = CoreResult<R>>,
-    {
-        let now = self.now();
-        let organization_id = principal.organization_id.as_str();
-        let livemode = principal.livemode();
-        // Test keys keep the record ids they had before modes existed, so a
-        // retry across an upgrade still finds its first attempt.
-        let owner = if livemode { format!("{organization_id}\0live") } else { organization_id.to_owned() };
-        let fresh = IdempotencyRecord {
-            id: format!("idem_{}", sha256_hex(format!("{owner}\0{scope}\0{key}").as_bytes())),
-            version: 0,
-            created_at: now,
-            organization_id: organization_id.to_owned(),
-            livemode,
-            fingerprint,
-            state: State::Running,
-            locked_until: now + self.settings.idempotency_lock_micros,
-            resource_id: new_id(resource_prefix),
-            response: None,
-        };
-        let claimed = match self.insert(&fresh).await {
-            Ok(record) => record,
-            Err(CoreError::Store(StoreError::Duplicate { .. })) => match self.claim_existing(&fresh).await? {
-                Claim::Replay(response) => {
-                    let value = serde_json::from_value(response)
-                        .map_err(|err| CoreError::Internal(format!("stored response does not parse: {err}")))?;
-                    return Ok(Idempotent { value, replayed: true });
+        Box::pin(async move {
+            let now = self.now();
+            let organization_id = principal.organization_id.as_str();
+            let livemode = principal.livemode();
+            // Test keys keep the record ids they had before modes existed, so a
+            // retry across an upgrade still finds its first attempt.
+            let owner = if livemode { format!("{organization_id}\0live") } else { organization_id.to_owned() };
+            let fresh = IdempotencyRecord {
+                id: format!("idem_{}", sha256_hex(format!("{owner}\0{scope}\0{key}").as_bytes())),
+                version: 0,
+                created_at: now,
+                organization_id: organization_id.to_owned(),
+                livemode,
+                fingerprint,
+                state: State::Running,
+                locked_until: now + self.settings.idempotency_lock_micros,
+                resource_id: new_id(resource_prefix),
+                response: None,
+            };
+            let claimed = match self.insert(&fresh).await {
+                Ok(record) => record,
+                Err(CoreError::Store(StoreError::Duplicate { .. })) => match self.claim_existing(&fresh).await? {
+                    Claim::Replay(response) => {
+                        let value = serde_json::from_value(response)
+                            .map_err(|err| CoreError::Internal(format!("stored response does not parse: {err}")))?;
+                        return Ok(Idempotent { value, replayed: true });
+                    }
+                    Claim::Run(record) => record,
+                },
+                Err(err) => return Err(err),
+            };
+            match operation(claimed.resource_id.clone()).await {
+                Ok(value) => {
+                    let mut done = claimed;
+                    done.state = State::Done;
+                    done.response = Some(to_body(&value)?);
+                    // Losing this write only means a later replay re-runs the
+                    // operation with the same resource id, which returns the
+                    // same resource: log and answer.
+                    if let Err(err) = self.replace(&done).await {
+                        tracing::warn!(error = %err, "idempotency record not completed");
+                    }
+                    Ok(Idempotent { value, replayed: false })
                 }
-                Claim::Run(record) => record,
-            },
-            Err(err) => return Err(err),
-        };
-        match operation(claimed.resource_id.clone()).await {
-            Ok(value) => {
-                let mut done = claimed;
-                done.state = State::Done;
-                done.response = Some(to_body(&value)?);
-                // Losing this write only means a later replay re-runs the
-                // operation with the same resource id, which returns the
-                // same resource: log and answer.
-                if let Err(err) = self.replace(&done).await {
-                    tracing::warn!(error = %err, "idempotency record not completed");
+                Err(err) => {
+                    // Errors are not recorded: the client may fix the request
+                    // and retry with the same key.
+                    if let Err(delete_err) = self.store.delete(IdempotencyRecord::COLLECTION, &claimed.id).await {
+                        tracing::warn!(error = %delete_err, "idempotency claim not released");
+                    }
+                    Err(err)
                 }
-                Ok(Idempotent { value, replayed: false })
             }
-            Err(err) => {
-                // Errors are not recorded: the client may fix the request
-                // and retry with the same key.
-                if let Err(delete_err) = self.store.delete(IdempotencyRecord::COLLECTION, &claimed.id).await {
-                    tracing::warn!(error = %delete_err, "idempotency claim not released");
-                }
-                Err(err)
-            }
-        }
+        })
+        .await
     }
 
     async fn claim_existing(&self, fresh: &IdempotencyRecord) -> CoreResult<Claim> {
