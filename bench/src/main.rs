@@ -38,7 +38,7 @@ use tokio::{sync::oneshot, task::JoinSet};
 
 use crate::{
     receiver::Receiver,
-    stats::{LoopStats, Memory, Report, Setup},
+    stats::{LoopStats, MachineCpu, MachineShare, Memory, Report, Setup},
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -555,6 +555,7 @@ async fn run(args: Args) -> Result<Report, BoxError> {
         stray_errors: measured.stray_errors,
         unfinished_loops: measured.unfinished_loops,
         memory: measured.memory,
+        machine: measured.machine,
         writer: measured.writer,
     })
 }
@@ -565,6 +566,7 @@ struct Measured {
     stray_errors: BTreeMap<String, u64>,
     unfinished_loops: usize,
     memory: Option<Memory>,
+    machine: Option<MachineShare>,
     writer: Option<writer::WriterFigures>,
 }
 
@@ -618,6 +620,16 @@ async fn measure(args: &Args, target: &mut Target, ipn_timeout: Duration) -> Res
             scrape_metrics(&shared.client, &url).await
         }
     });
+    // The machine's CPU over exactly the measured window.
+    let machine = tokio::spawn({
+        let shared = Arc::clone(&shared);
+        async move {
+            tokio::time::sleep_until(shared.warmup_end.into()).await;
+            let start = MachineCpu::read();
+            tokio::time::sleep_until(shared.end.into()).await;
+            start.zip(MachineCpu::read()).map(|(start, end)| end.since(&start))
+        }
+    });
     let mut tasks = JoinSet::new();
     match args.rate {
         Some(rate) => {
@@ -652,9 +664,11 @@ async fn measure(args: &Args, target: &mut Target, ipn_timeout: Duration) -> Res
         _ => None,
     };
 
+    let machine = machine.await.ok().flatten();
+
     let _ = stop_receiver.send(());
     receiver_task.await??;
-    Ok(Measured { stats, stray_errors: receiver.stray_errors(), unfinished_loops, memory, writer })
+    Ok(Measured { stats, stray_errors: receiver.stray_errors(), unfinished_loops, memory, machine, writer })
 }
 
 /// The gateway's Prometheus metrics; `None` when they cannot be read (the

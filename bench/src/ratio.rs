@@ -38,7 +38,7 @@ use serde_json::{Value, json};
 
 use crate::{
     BoxError,
-    stats::{Memory, ProcessCounters, RequestCost},
+    stats::{MachineCpu, MachineShare, Memory, ProcessCounters, RequestCost},
 };
 
 /// The README's example order: what a merchant's server sends.
@@ -103,6 +103,15 @@ impl WrkRun {
             "maxMs": self.max_us as f64 / 1000.0,
         })
     }
+}
+
+/// One measured run: which server, what wrk saw, what this process spent
+/// per request, and how the machine's CPU went meanwhile.
+struct Run {
+    server: &'static str,
+    wrk: WrkRun,
+    cost: Option<RequestCost>,
+    machine: Option<MachineShare>,
 }
 
 /// The wrk script: the POST, optionally a fresh idempotency key per request,
@@ -280,14 +289,15 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
                 run_number += 1;
             }
         }
-        let mut runs: Vec<(&str, WrkRun, Option<RequestCost>)> = Vec::new();
+        let mut runs: Vec<Run> = Vec::new();
         for _ in 0..args.rounds {
             for (name, url) in &targets {
-                let before = ProcessCounters::read();
+                let (before, machine_before) = (ProcessCounters::read(), MachineCpu::read());
                 let measured = run_wrk(&args, script, url, args.duration, run_number).await?;
                 // wrk is another process: this one holds only the server
                 // under test (the other one idles meanwhile).
                 let cost = before.zip(ProcessCounters::read()).map(|(b, a)| a.per_request(&b, measured.requests));
+                let machine = machine_before.zip(MachineCpu::read()).map(|(b, a)| a.since(&b));
                 run_number += 1;
                 eprintln!(
                     "bench:   {name:<9} {:>9.0} req/s  p99 {:>7.2} ms  errors {}",
@@ -295,7 +305,7 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
                     measured.p99_us as f64 / 1000.0,
                     measured.status_errors + measured.socket_errors
                 );
-                runs.push((name, measured, cost));
+                runs.push(Run { server: name, wrk: measured, cost, machine });
             }
         }
         Ok::<_, BoxError>(runs)
@@ -306,9 +316,9 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
     reference_task.abort();
     let runs = outcome?;
 
-    let of = |name: &str| runs.iter().filter(|(n, _, _)| *n == name).map(|(_, r, _)| r.clone()).collect::<Vec<_>>();
+    let of = |name: &str| runs.iter().filter(|r| r.server == name).map(|r| r.wrk.clone()).collect::<Vec<_>>();
     let (reference, paygate) = (of("reference"), of("paygate"));
-    let costs = |name: &str| runs.iter().filter(|(n, _, _)| *n == name).filter_map(|(_, _, c)| *c).collect::<Vec<_>>();
+    let costs = |name: &str| runs.iter().filter(|r| r.server == name).filter_map(|r| r.cost).collect::<Vec<_>>();
     let paygate_costs = costs("paygate");
     let median_cost = |pick: fn(&RequestCost) -> f64| {
         (!paygate_costs.is_empty()).then(|| median(&mut paygate_costs.iter().map(pick).collect::<Vec<_>>()))
@@ -318,7 +328,8 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
     let p99 = |runs: &[WrkRun]| median(&mut runs.iter().map(|r| r.p99_us as f64 / 1000.0).collect::<Vec<_>>());
     let (reference_rate, paygate_rate) = (rate(&reference), rate(&paygate));
     let ratio = paygate_rate / reference_rate.max(f64::MIN_POSITIVE);
-    let errors: u64 = runs.iter().map(|(_, r, _)| r.status_errors + r.socket_errors).sum();
+    let errors: u64 = runs.iter().map(|r| r.wrk.status_errors + r.wrk.socket_errors).sum();
+    let most_stolen = runs.iter().filter_map(|r| r.machine).map(|m| m.stolen).reduce(f64::max);
 
     if args.json {
         println!(
@@ -337,6 +348,10 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
                 "paygateMedianCpuMicrosPerRequest": paygate_cpu,
                 "paygateMedianStorageBytesPerRequest": paygate_storage,
                 "errors": errors,
+                "runs": runs.iter().map(|r| json!({
+                    "server": r.server,
+                    "machineCpu": r.machine.map(MachineShare::to_json),
+                })).collect::<Vec<_>>(),
                 "peakRssMiB": memory.as_ref().map(|m| m.peak_kib as f64 / 1024.0),
             })
         );
@@ -351,14 +366,17 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
         println!("  idempotency keys    {}", if args.idempotency_keys { "a unique one per request" } else { "none" });
         println!("  Paygate             every service in this process, embedded SQLite, in-process queue");
         println!("  cores               {}", std::thread::available_parallelism().map_or(1, |n| n.get()));
-        println!("Runs                   req/s     p50 ms   p99 ms   max ms  errors   CPU µs/req  written B/req");
-        for (name, run, cost) in &runs {
+        println!(
+            "Runs                   req/s     p50 ms   p99 ms   max ms  errors   CPU µs/req  written B/req  stolen %"
+        );
+        for Run { server: name, wrk: run, cost, machine } in &runs {
             let (cpu, storage) = cost.map_or_else(
                 || ("—".to_owned(), "—".to_owned()),
                 |c| (format!("{:.0}", c.cpu_micros), format!("{:.0}", c.storage_bytes)),
             );
+            let stolen = machine.map_or_else(|| "—".to_owned(), |m| format!("{:.1}", m.stolen * 100.0));
             println!(
-                "  {name:<16} {:>9.0} {:>10.2} {:>8.2} {:>8.2} {:>7} {cpu:>12} {storage:>14}",
+                "  {name:<16} {:>9.0} {:>10.2} {:>8.2} {:>8.2} {:>7} {cpu:>12} {storage:>14} {stolen:>9}",
                 run.per_second(),
                 run.p50_us as f64 / 1000.0,
                 run.p99_us as f64 / 1000.0,
@@ -378,6 +396,12 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
         }
         if let Some(memory) = memory {
             println!("  peak RSS            {:.0} MiB (this process: both servers)", memory.peak_kib as f64 / 1024.0);
+        }
+        if let Some(stolen) = most_stolen {
+            println!(
+                "  host steal          at most {:.1} % of the machine's CPU in any run (time the hypervisor ran other guests)",
+                stolen * 100.0
+            );
         }
         if errors > 0 {
             println!("  errors              {errors} (answers other than 201, or socket errors)");

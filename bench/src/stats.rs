@@ -146,6 +146,71 @@ impl ProcessCounters {
     }
 }
 
+/// The whole machine's CPU time as the first line of `/proc/stat` counts it,
+/// in ticks over all cores: all of it, the part spent running anything, and
+/// the part the hypervisor gave to other guests while this one had work to
+/// run ("steal"). On a shared VM a slow minute is often stolen time; read
+/// over a measured window, it tells a slow host from a slow build.
+#[derive(Debug, Clone, Copy)]
+pub struct MachineCpu {
+    total_ticks: u64,
+    busy_ticks: u64,
+    steal_ticks: u64,
+}
+
+impl MachineCpu {
+    /// Reads `/proc/stat`; `None` where there is no procfs.
+    pub fn read() -> Option<Self> {
+        Self::parse(&std::fs::read_to_string("/proc/stat").ok()?)
+    }
+
+    /// The `cpu` line: user, nice, system, idle, iowait, irq, softirq,
+    /// steal, then guest time, which user time already includes.
+    fn parse(stat: &str) -> Option<Self> {
+        let fields = stat.lines().next()?.strip_prefix("cpu ")?;
+        let ticks: Vec<u64> = fields.split_whitespace().take(8).map(str::parse).collect::<Result<_, _>>().ok()?;
+        let &[user, nice, system, _idle, _iowait, irq, softirq, steal] = ticks.as_slice() else {
+            return None;
+        };
+        Some(Self {
+            total_ticks: ticks.iter().sum(),
+            busy_ticks: user + nice + system + irq + softirq,
+            steal_ticks: steal,
+        })
+    }
+
+    /// Shares of the machine's CPU time between `earlier` and `self`.
+    pub fn since(&self, earlier: &Self) -> MachineShare {
+        let total = self.total_ticks.saturating_sub(earlier.total_ticks).max(1) as f64;
+        MachineShare {
+            busy: self.busy_ticks.saturating_sub(earlier.busy_ticks) as f64 / total,
+            stolen: self.steal_ticks.saturating_sub(earlier.steal_ticks) as f64 / total,
+        }
+    }
+}
+
+/// Fractions (0–1) of the machine's CPU time over a window: spent running
+/// anything on this guest, and stolen by the host.
+#[derive(Debug, Clone, Copy)]
+pub struct MachineShare {
+    pub busy: f64,
+    pub stolen: f64,
+}
+
+impl MachineShare {
+    pub fn to_json(self) -> Value {
+        json!({ "busyPercent": self.busy * 100.0, "stolenPercent": self.stolen * 100.0 })
+    }
+
+    pub fn describe(self) -> String {
+        format!(
+            "{:.1} % busy, {:.1} % stolen by the host  (all cores, the whole machine, over the measured window)",
+            self.busy * 100.0,
+            self.stolen * 100.0
+        )
+    }
+}
+
 /// CPU time and bytes written to storage per request.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestCost {
@@ -162,6 +227,8 @@ pub struct Report {
     pub unfinished_loops: usize,
     /// `None` when the gateway runs in another process.
     pub memory: Option<Memory>,
+    /// `None` where there is no procfs.
+    pub machine: Option<MachineShare>,
     /// `None` without an embedded store (or its metrics).
     pub writer: Option<crate::writer::WriterFigures>,
 }
@@ -232,6 +299,7 @@ impl Report {
                 "peakRssMiB": mib(m.peak_kib),
                 "currentRssMiB": mib(m.current_kib),
             })),
+            "machineCpu": self.machine.map(MachineShare::to_json),
             "storeWriter": self.writer.as_ref().map(crate::writer::WriterFigures::to_json),
         })
     }
@@ -317,6 +385,9 @@ impl Report {
             }
             None => line("  memory              not measured (the gateway runs in another process)".into()),
         }
+        if let Some(machine) = self.machine {
+            line(format!("  machine CPU         {}", machine.describe()));
+        }
         if let Some(writer) = &self.writer {
             writer.lines().into_iter().for_each(&mut line);
         }
@@ -352,5 +423,19 @@ mod tests {
         let after = ProcessCounters::read().expect("procfs is readable");
         let cost = after.per_request(&before, 1);
         assert!(cost.storage_bytes >= (1 << 20) as f64, "1 MiB written counted as {} bytes", cost.storage_bytes);
+    }
+
+    #[test]
+    fn machine_shares_come_from_the_cpu_line_and_leave_guest_time_out() {
+        let earlier = MachineCpu::parse("cpu  100 0 50 800 10 0 10 30 999 999\ncpu0 1 2 3\n").expect("parsed");
+        let later = MachineCpu::parse("cpu  300 0 100 1430 10 0 30 130 999 999\n").expect("parsed");
+        // 1,000 ticks passed: 270 busy (200 user, 50 system, 20 softirq),
+        // 100 stolen, 630 idle; guest ticks are inside user already.
+        let share = later.since(&earlier);
+        assert!((share.busy - 0.27).abs() < 1e-9, "busy {}", share.busy);
+        assert!((share.stolen - 0.10).abs() < 1e-9, "stolen {}", share.stolen);
+        assert!(MachineCpu::parse("intr 1 2 3\n").is_none());
+        assert!(MachineCpu::parse("cpu  1 2 3\n").is_none(), "a kernel without steal is not read as no steal");
+        assert!(MachineCpu::read().is_some(), "this machine's /proc/stat is readable");
     }
 }
