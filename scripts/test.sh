@@ -73,6 +73,20 @@ wait_until_up() {
     die "$name did not answer within 30 s"
 }
 
+# ---- room on disk -----------------------------------------------------------------------------
+
+# From an empty target directory the run writes about 16 GiB of build output (debug builds of
+# the workspace and its tests, and the gateway the later phases start). With less room the
+# compiler fails late with "No space left on device", in whichever phase it reaches first; said
+# here first so the cause is plain. A warning only: a warm target directory needs far less.
+target_dir="${CARGO_TARGET_DIR:-target}"
+mkdir -p "$target_dir"
+free_kib="$(df -Pk "$target_dir" | awk 'NR == 2 { print $4 }')"
+if [ "${free_kib:-0}" -lt $((20 * 1024 * 1024)) ]; then
+    printf 'warning: %s MiB free under %s; a run from an empty target directory needs about 20 GiB\n' \
+        "$((${free_kib:-0} / 1024))" "$target_dir" >&2
+fi
+
 # ---- tools ------------------------------------------------------------------------------------
 
 command -v pdftotext >/dev/null || apt_install poppler-utils
