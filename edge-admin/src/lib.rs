@@ -19,7 +19,7 @@ use axum::{
 use paygate_contract::client::CoreChannel;
 use paygate_contract::{
     error::HttpError,
-    http::{AppJson, AppJsonOrEmpty, AppQuery, core_request, idempotency_key, with_replay_header},
+    http::{AppJson, AppJsonOrEmpty, AppQuery, core_request, idempotency_key, json_answer, with_replay_header},
     proto::v1::{
         self as pb, api_key_service_client::ApiKeyServiceClient, checkout_service_client::CheckoutServiceClient,
         customer_service_client::CustomerServiceClient, invoice_service_client::InvoiceServiceClient,
@@ -178,6 +178,10 @@ async fn openapi_document() -> Response {
     paygate_contract::openapi::response(openapi::DOCUMENT_JSON.as_str())
 }
 
+/// Room for a created checkout's JSON answer: the README's order answers
+/// in about 1 KiB; a larger one grows the buffer as usual.
+const CHECKOUT_ANSWER_CAPACITY: usize = 2048;
+
 async fn create_checkout(
     State(state): State<AppState>,
     Path(site_id): Path<String>,
@@ -185,9 +189,14 @@ async fn create_checkout(
     AppJson(body): AppJson<wire::CreateCheckoutRequest>,
 ) -> ApiResult {
     let message = body.into_proto(site_id, idempotency_key(&headers)?)?;
-    let response = state.checkouts.clone().create_checkout(core_request(&headers, message)).await?;
+    let mut client = state.checkouts.clone();
+    // The call's future (about 4.7 KiB: the gRPC client's whole request
+    // state) is boxed, so this handler's own future stays small. axum moves
+    // a handler's future whole as it boxes and awaits it; this route is the
+    // one merchants call most.
+    let response = Box::pin(client.create_checkout(core_request(&headers, message))).await?;
     let (metadata, checkout, _) = response.into_parts();
-    let created = (StatusCode::CREATED, Json(wire::Checkout::from(checkout))).into_response();
+    let created = json_answer(StatusCode::CREATED, &wire::Checkout::from(checkout), CHECKOUT_ANSWER_CAPACITY);
     Ok(with_replay_header(&metadata, created))
 }
 
