@@ -367,16 +367,17 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
         println!("  Paygate             every service in this process, embedded SQLite, in-process queue");
         println!("  cores               {}", std::thread::available_parallelism().map_or(1, |n| n.get()));
         println!(
-            "Runs                   req/s     p50 ms   p99 ms   max ms  errors   CPU µs/req  written B/req  stolen %"
+            "Runs                   req/s     p50 ms   p99 ms   max ms  errors   CPU µs/req  written B/req  machine busy/stolen %"
         );
         for Run { server: name, wrk: run, cost, machine } in &runs {
             let (cpu, storage) = cost.map_or_else(
                 || ("—".to_owned(), "—".to_owned()),
                 |c| (format!("{:.0}", c.cpu_micros), format!("{:.0}", c.storage_bytes)),
             );
-            let stolen = machine.map_or_else(|| "—".to_owned(), |m| format!("{:.1}", m.stolen * 100.0));
+            let machine =
+                machine.map_or_else(|| "—".to_owned(), |m| format!("{:.1} / {:.1}", m.busy * 100.0, m.stolen * 100.0));
             println!(
-                "  {name:<16} {:>9.0} {:>10.2} {:>8.2} {:>8.2} {:>7} {cpu:>12} {storage:>14} {stolen:>9}",
+                "  {name:<16} {:>9.0} {:>10.2} {:>8.2} {:>8.2} {:>7} {cpu:>12} {storage:>14} {machine:>22}",
                 run.per_second(),
                 run.p50_us as f64 / 1000.0,
                 run.p99_us as f64 / 1000.0,
