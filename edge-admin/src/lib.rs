@@ -179,8 +179,8 @@ async fn openapi_document() -> Response {
 }
 
 /// Room for a created checkout's JSON answer: the README's order answers
-/// in about 1 KiB; a larger one grows the buffer as usual.
-const CHECKOUT_ANSWER_CAPACITY: usize = 2048;
+/// in 663 bytes; metadata or more line items grow the buffer as usual.
+const CHECKOUT_ANSWER_CAPACITY: usize = 1024;
 
 async fn create_checkout(
     State(state): State<AppState>,
