@@ -857,3 +857,19 @@ async fn newest_first_indexes_are_rebuilt_ascending_and_lists_stay_newest_first(
         assert!(!plan.contains("TEMP B-TREE"), "{plan}");
     }
 }
+
+/// `.cargo/config.toml` builds the bundled SQLite without the process-wide
+/// page cache and without memory statistics, each behind a global mutex
+/// that the writer, the checkpointer and the readers took for every page
+/// and every allocation. A build that loses that setting (another
+/// directory, an overriding `LIBSQLITE3_FLAGS`) fails here.
+#[test]
+fn sqlite_is_built_without_the_shared_page_cache_or_memory_statistics() {
+    let conn = Connection::open_in_memory().expect("open");
+    let mut statement = conn.prepare("PRAGMA compile_options").expect("prepare");
+    let options: Vec<String> =
+        statement.query_map([], |row| row.get(0)).expect("query").collect::<rusqlite::Result<_>>().expect("rows");
+    assert!(options.iter().any(|o| o == "THREADSAFE=1"), "{options:?}");
+    assert!(!options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+    assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+}
