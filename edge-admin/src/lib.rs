@@ -189,12 +189,7 @@ async fn create_checkout(
     AppJson(body): AppJson<wire::CreateCheckoutRequest>,
 ) -> ApiResult {
     let message = body.into_proto(site_id, idempotency_key(&headers)?)?;
-    let mut client = state.checkouts.clone();
-    // The call's future (about 4.7 KiB: the gRPC client's whole request
-    // state) is boxed, so this handler's own future stays small. axum moves
-    // a handler's future whole as it boxes and awaits it; this route is the
-    // one merchants call most.
-    let response = Box::pin(client.create_checkout(core_request(&headers, message))).await?;
+    let response = state.checkouts.clone().create_checkout(core_request(&headers, message)).await?;
     let (metadata, checkout, _) = response.into_parts();
     let created = json_answer(StatusCode::CREATED, &wire::Checkout::from(checkout), CHECKOUT_ANSWER_CAPACITY);
     Ok(with_replay_header(&metadata, created))
