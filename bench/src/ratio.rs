@@ -11,8 +11,10 @@
 //! `wrk` (an external process, so the load generator's cost is the same for
 //! both) sends the README's create-checkout body to each in turn: a short
 //! warm-up, then `--rounds` measured runs alternating reference and Paygate.
-//! The figure to read is the ratio of the medians, because both sides see
-//! the same noise of a shared machine. `wrk` is used because it is a real
+//! The figures to read are the ratio of the medians and each round's ratio
+//! (Paygate's run over the reference run just before it): both sides see
+//! the same noise of a shared machine, and a round's two runs see the same
+//! minute of it. `wrk` is used because it is a real
 //! HTTP/1.1 load tool with keep-alive connections and a fixed cost per
 //! request that does not depend on the server; `scripts/bench.sh` installs
 //! it.
@@ -253,6 +255,19 @@ fn median(values: &mut [f64]) -> f64 {
     if values.len().is_multiple_of(2) { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] }
 }
 
+/// Each round's ratio: Paygate's run over the reference run just before
+/// it. Two adjacent runs share the host's speed of that minute, which on a
+/// shared VM drifts by a third or more over a few minutes; the ratio of the
+/// medians mixes minutes, these do not. Runs are `(server, req/s)` in the
+/// order they ran; a Paygate run with no reference run before it has no
+/// round.
+fn round_ratios(runs: &[(&str, f64)]) -> Vec<f64> {
+    runs.windows(2)
+        .filter(|pair| pair[0].0 == "reference" && pair[1].0 == "paygate")
+        .map(|pair| pair[1].1 / pair[0].1.max(f64::MIN_POSITIVE))
+        .collect()
+}
+
 pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
     let (reference_addr, reference_task) = start_reference().await?;
 
@@ -328,6 +343,9 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
     let p99 = |runs: &[WrkRun]| median(&mut runs.iter().map(|r| r.p99_us as f64 / 1000.0).collect::<Vec<_>>());
     let (reference_rate, paygate_rate) = (rate(&reference), rate(&paygate));
     let ratio = paygate_rate / reference_rate.max(f64::MIN_POSITIVE);
+    let rounds = round_ratios(&runs.iter().map(|r| (r.server, r.wrk.per_second())).collect::<Vec<_>>());
+    let lowest_round = rounds.iter().copied().reduce(f64::min);
+    let median_round = (!rounds.is_empty()).then(|| median(&mut rounds.clone()));
     let errors: u64 = runs.iter().map(|r| r.wrk.status_errors + r.wrk.socket_errors).sum();
     let most_stolen = runs.iter().filter_map(|r| r.machine).map(|m| m.stolen).reduce(f64::max);
 
@@ -344,6 +362,9 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
                 "referenceMedianRequestsPerSecond": reference_rate,
                 "paygateMedianRequestsPerSecond": paygate_rate,
                 "ratio": ratio,
+                "roundRatios": rounds,
+                "roundRatioMedian": median_round,
+                "roundRatioLowest": lowest_round,
                 "paygateMedianP99Ms": p99(&paygate),
                 "paygateMedianCpuMicrosPerRequest": paygate_cpu,
                 "paygateMedianStorageBytesPerRequest": paygate_storage,
@@ -389,6 +410,12 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
         println!("  reference           {reference_rate:.0} req/s, p99 {:.2} ms", p99(&reference));
         println!("  Paygate             {paygate_rate:.0} req/s, p99 {:.2} ms", p99(&paygate));
         println!("  ratio               {ratio:.3} (Paygate ÷ reference)");
+        if let (Some(median_round), Some(lowest_round)) = (median_round, lowest_round) {
+            let each = rounds.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(", ");
+            println!(
+                "  ratio per round     {each} (median {median_round:.3}, lowest {lowest_round:.3}; each Paygate run over the reference run just before it)"
+            );
+        }
         if let (Some(cpu), Some(storage)) = (paygate_cpu, paygate_storage) {
             println!(
                 "  Paygate per create  {cpu:.0} µs of CPU, {:.1} KiB written to storage (WAL and checkpoints)",
@@ -409,4 +436,24 @@ pub async fn run(args: RatioArgs) -> Result<bool, BoxError> {
         }
     }
     Ok(errors == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_round_divides_paygate_by_the_reference_run_just_before_it() {
+        let runs = [("reference", 80_000.0), ("paygate", 24_000.0), ("reference", 60_000.0), ("paygate", 15_000.0)];
+        assert_eq!(round_ratios(&runs), vec![0.3, 0.25]);
+        // The ratio of the medians would pair 70,000 with 19,500 (0.279);
+        // the rounds keep each minute's host speed together.
+        assert!((median(&mut round_ratios(&runs)) - 0.275).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_paygate_run_without_a_reference_run_before_it_is_no_round() {
+        assert!(round_ratios(&[("paygate", 20_000.0), ("reference", 70_000.0)]).is_empty());
+        assert!(round_ratios(&[("reference", 70_000.0)]).is_empty());
+    }
 }
