@@ -10,6 +10,7 @@ pub mod dns;
 pub mod domain;
 pub mod error;
 pub mod ids;
+mod in_process;
 pub mod money;
 pub mod providers;
 pub mod queue;
@@ -338,12 +339,14 @@ const SEALING_KEY_FILE: &str = "secret.key";
 /// connection. The edges forward at most 8 KiB per header, 32 KiB in all.
 const MAX_HEADER_LIST_BYTES: u32 = 256 * 1024;
 
-/// Core's gRPC API as one set of routes: what [`serve`] answers on its
-/// listener and [`GrpcServices::in_process`] hands to the edges of
-/// `paygate all`. Both share one health reporter.
+/// Core's gRPC API, the same services in two tables: the route table
+/// [`serve`] answers on its listener, and the one
+/// [`GrpcServices::in_process`] hands to the edges of `paygate all`. Both
+/// share one health reporter.
 pub struct GrpcServices {
     core: Core,
     routes: tonic::service::Routes,
+    in_process: in_process::InProcessServices,
     health: tonic_health::server::HealthReporter,
 }
 
@@ -360,47 +363,52 @@ pub fn grpc_services(core: Core) -> CoreResult<GrpcServices> {
         .build_v1alpha()
         .map_err(|err| CoreError::Internal(format!("reflection: {err}")))?;
     let api = api::GrpcApi::new(core.clone());
-    let mut routes = tonic::service::Routes::builder();
-    routes
-        .add_service(health_service)
-        .add_service(reflection)
-        .add_service(reflection_alpha)
-        .add_service(OrganizationServiceServer::new(api.clone()))
-        .add_service(ApiKeyServiceServer::new(api.clone()))
-        .add_service(SiteServiceServer::new(api.clone()))
-        .add_service(CheckoutServiceServer::new(api.clone()))
-        .add_service(TransactionServiceServer::new(api.clone()))
-        .add_service(IpnServiceServer::new(api.clone()))
-        .add_service(ReportServiceServer::new(api.clone()))
-        .add_service(OperationsServiceServer::new(api.clone()))
-        .add_service(TaxServiceServer::new(api.clone()))
-        .add_service(VatServiceServer::new(api.clone()))
-        .add_service(ProviderServiceServer::new(api.clone()))
-        .add_service(ProviderHookServiceServer::new(api.clone()))
-        .add_service(CustomerServiceServer::new(api.clone()))
-        .add_service(PlanServiceServer::new(api.clone()))
-        .add_service(PortalServiceServer::new(api.clone()))
-        .add_service(SubscriptionServiceServer::new(api.clone()))
-        .add_service(TestClockServiceServer::new(api.clone()))
-        .add_service(AuthServiceServer::new(api.clone()))
-        .add_service(UserServiceServer::new(api.clone()))
-        .add_service(AuditServiceServer::new(api.clone()))
-        .add_service(InvoiceServiceServer::new(api));
-    Ok(GrpcServices { core, routes: routes.routes().prepare(), health })
+    let mut services = in_process::ServiceSet::default();
+    services
+        .add(health_service)
+        .add(reflection)
+        .add(reflection_alpha)
+        .add(OrganizationServiceServer::new(api.clone()))
+        .add(ApiKeyServiceServer::new(api.clone()))
+        .add(SiteServiceServer::new(api.clone()))
+        .add(CheckoutServiceServer::new(api.clone()))
+        .add(TransactionServiceServer::new(api.clone()))
+        .add(IpnServiceServer::new(api.clone()))
+        .add(ReportServiceServer::new(api.clone()))
+        .add(OperationsServiceServer::new(api.clone()))
+        .add(TaxServiceServer::new(api.clone()))
+        .add(VatServiceServer::new(api.clone()))
+        .add(ProviderServiceServer::new(api.clone()))
+        .add(ProviderHookServiceServer::new(api.clone()))
+        .add(CustomerServiceServer::new(api.clone()))
+        .add(PlanServiceServer::new(api.clone()))
+        .add(PortalServiceServer::new(api.clone()))
+        .add(SubscriptionServiceServer::new(api.clone()))
+        .add(TestClockServiceServer::new(api.clone()))
+        .add(AuthServiceServer::new(api.clone()))
+        .add(UserServiceServer::new(api.clone()))
+        .add(AuditServiceServer::new(api.clone()))
+        .add(InvoiceServiceServer::new(api));
+    let (routes, in_process) = services.build();
+    Ok(GrpcServices { core, routes, in_process, health })
 }
 
 impl GrpcServices {
     /// A channel to these services in this process: each call goes through
     /// the same metrics layer and the same generated service code as a call
     /// over the network (metadata, authentication, spans, status mapping),
-    /// minus the socket, HTTP/2 framing and a task hop per call. Limited
-    /// to [`paygate_contract::client::CALL_TIMEOUT`] like a remote channel.
+    /// minus the socket, HTTP/2 framing, the route table and a task hop per
+    /// call.
+    ///
+    /// No deadline of its own: the edges call core only while answering a
+    /// request, and the edge's request deadline (30 s unless configured)
+    /// already bounds the call, the way a remote channel's
+    /// [`paygate_contract::client::CALL_TIMEOUT`] does. A second timer per
+    /// call would only cost its registration in the timer wheel.
     pub fn in_process(&self) -> CoreChannel {
-        let service = tower::ServiceBuilder::new()
-            .layer(tower::timeout::TimeoutLayer::new(paygate_contract::client::CALL_TIMEOUT))
-            .layer(paygate_contract::metrics::GrpcMetricsLayer("core"))
-            .service(self.routes.clone());
-        CoreChannel::in_process(service)
+        let metered =
+            tower::Layer::layer(&paygate_contract::metrics::GrpcMetricsLayer("core"), self.in_process.clone());
+        CoreChannel::in_process(metered)
     }
 }
 
@@ -421,7 +429,7 @@ pub async fn serve_services(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> CoreResult<()> {
-    let GrpcServices { core, routes, health } = services;
+    let GrpcServices { core, routes, health, .. } = services;
     let health_task = tokio::spawn(watch_health(core.clone(), health));
     let gauges_task = tokio::spawn(workers::refresh_gauges(core.clone()));
     let (stop_workers, workers_stop) = tokio::sync::watch::channel(false);
