@@ -23,7 +23,10 @@
 //!   millisecond for a few more to join a group it would otherwise commit
 //!   nearly alone (see [`writer::gather_after`]). Its connection writes the
 //!   WAL through a VFS that hands each commit's frames to the kernel in one
-//!   write rather than two per page (see `gathered.rs`).
+//!   write rather than two per page (see `gathered.rs`), and its page
+//!   cache keeps the scratch page number SQLite swaps split pages through
+//!   out of the cache, whose end-of-commit cleanup otherwise walks every
+//!   cached page (see `page_cache.rs`).
 //! - [`READERS`] reader threads, each with a read-only connection, share one
 //!   queue; WAL lets them read alongside the writer.
 //! - A checkpointer thread, with a connection of its own, copies the WAL
@@ -49,6 +52,7 @@ mod checkpointer;
 mod documents;
 mod gathered;
 mod lanes;
+mod page_cache;
 #[cfg(test)]
 mod tests;
 mod writer;
@@ -154,6 +158,8 @@ impl SqliteStore {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", parent.display())))?;
         }
+        // Before SQLite's first use in the process, which fixes its cache.
+        page_cache::install();
         // The writer goes first: it switches the file to WAL, which the
         // readers then pick up from the file itself.
         let writer = open_writer(path)?;
