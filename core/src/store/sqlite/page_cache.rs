@@ -112,8 +112,16 @@ struct Cache {
     scratch: c_uint,
     /// No page in the inner cache has a higher number.
     highest: c_uint,
-    /// Where the parked page is in the inner cache, while one is.
-    parked_at: Option<c_uint>,
+    /// The page on the scratch number, while there is one.
+    parked: Option<Parked>,
+}
+
+/// A page SQLite has on the scratch number, and its number in the inner
+/// cache.
+#[derive(Clone, Copy)]
+struct Parked {
+    key: c_uint,
+    page: *mut ffi::sqlite3_pcache_page,
 }
 
 impl Cache {
@@ -123,9 +131,25 @@ impl Cache {
         unsafe { &mut *cache.cast::<Cache>() }
     }
 
-    /// The inner cache's number for SQLite's `key`.
-    fn inner_key(&self, key: c_uint) -> c_uint {
-        if key == self.scratch { self.parked_at.unwrap_or_else(|| self.free_key()) } else { key }
+    /// The inner cache's number for SQLite's `key`. SQLite only parks a
+    /// page for the three moves of a swap, but whatever order the calls
+    /// come in, a number SQLite names for a real page is made free first,
+    /// so the parked page can never stand in for it.
+    ///
+    /// # Safety
+    /// `self.inner` must be live.
+    unsafe fn inner_key(&mut self, key: c_uint) -> c_uint {
+        if key == self.scratch {
+            return self.parked.map_or_else(|| self.free_key(), |parked| parked.key);
+        }
+        if let Some(parked) = self.parked.as_mut().filter(|parked| parked.key == key) {
+            let elsewhere = self.highest.max(key).saturating_add(1);
+            // SAFETY: the parked page is the inner cache's own.
+            unsafe { (default_methods().xRekey.unwrap_unchecked())(self.inner, parked.page, parked.key, elsewhere) };
+            parked.key = elsewhere;
+            self.highest = elsewhere;
+        }
+        key
     }
 
     /// A number no page in the inner cache has.
@@ -156,7 +180,7 @@ unsafe extern "C" fn create(page_size: c_int, extra: c_int, purgeable: c_int) ->
         return inner;
     }
     let scratch = u32::try_from(page_size).ok().filter(|&size| size > 0).map_or(0, |size| LOCK_BYTE_OFFSET / size + 1);
-    Box::into_raw(Box::new(Cache { inner, scratch, highest: 0, parked_at: None })).cast()
+    Box::into_raw(Box::new(Cache { inner, scratch, highest: 0, parked: None })).cast()
 }
 
 unsafe extern "C" fn cache_size(cache: *mut ffi::sqlite3_pcache, pages: c_int) {
@@ -191,9 +215,15 @@ unsafe extern "C" fn fetch(
 }
 
 unsafe extern "C" fn unpin(cache: *mut ffi::sqlite3_pcache, page: *mut ffi::sqlite3_pcache_page, discard: c_int) {
-    if let Some(f) = default_methods().xUnpin {
-        // SAFETY: as in `cache_size`; the page is the inner cache's own.
-        unsafe { f(Cache::of(cache).inner, page, discard) }
+    // SAFETY: as in `cache_size`; the page is the inner cache's own.
+    unsafe {
+        let cache = Cache::of(cache);
+        if discard != 0 && cache.parked.is_some_and(|parked| parked.page == page) {
+            cache.parked = None;
+        }
+        if let Some(f) = default_methods().xUnpin {
+            f(cache.inner, page, discard);
+        }
     }
 }
 
@@ -207,8 +237,8 @@ unsafe extern "C" fn rekey(
     unsafe {
         let cache = Cache::of(cache);
         let old_key = cache.inner_key(old_key);
-        if cache.parked_at == Some(old_key) {
-            cache.parked_at = None;
+        if cache.parked.is_some_and(|parked| parked.page == page) {
+            cache.parked = None;
             // It was parked above every other page: once it leaves, the
             // number below it bounds them again.
             if cache.highest == old_key {
@@ -218,11 +248,11 @@ unsafe extern "C" fn rekey(
         let new_key = if new_key == cache.scratch {
             #[cfg(test)]
             SCRATCH_PARKINGS.fetch_add(1, Ordering::Relaxed);
-            let parked_at = cache.free_key();
-            cache.parked_at = Some(parked_at);
-            parked_at
+            let key = cache.free_key();
+            cache.parked = Some(Parked { key, page });
+            key
         } else {
-            new_key
+            cache.inner_key(new_key)
         };
         (default_methods().xRekey.unwrap_unchecked())(cache.inner, page, old_key, new_key);
         cache.highest = cache.highest.max(new_key);
@@ -240,8 +270,8 @@ unsafe extern "C" fn truncate(cache: *mut ffi::sqlite3_pcache, limit: c_uint) {
         }
         // Every page numbered `limit` or more is gone.
         cache.highest = cache.highest.min(limit.saturating_sub(1));
-        if cache.parked_at.is_some_and(|parked_at| parked_at >= limit) {
-            cache.parked_at = None;
+        if cache.parked.is_some_and(|parked| parked.key >= limit) {
+            cache.parked = None;
         }
     }
 }
@@ -267,6 +297,60 @@ unsafe extern "C" fn shrink(cache: *mut ffi::sqlite3_pcache) {
 mod tests {
     use super::*;
     use rusqlite::Connection;
+
+    #[test]
+    fn the_parked_page_never_stands_in_for_a_real_page_whatever_the_order_of_calls() {
+        assert!(install(), "installed before SQLite's first use");
+        // SAFETY: SQLite is initialized before the cache is created, and
+        // every page used is one the cache handed out and has not dropped.
+        unsafe {
+            assert_eq!(ffi::sqlite3_initialize(), ffi::SQLITE_OK);
+            let cache = create(2048, 64, 1);
+            assert!(!cache.is_null());
+            let scratch = LOCK_BYTE_OFFSET / 2048 + 1;
+            let first = fetch(cache, 1, 2);
+            let second = fetch(cache, 2, 2);
+            assert!(!first.is_null() && !second.is_null());
+
+            // Parked: found on the scratch number, gone from its own.
+            rekey(cache, first, 1, scratch);
+            assert_eq!(fetch(cache, scratch, 0), first);
+            assert!(fetch(cache, 1, 0).is_null());
+            // A new page takes the number the parked page has inside: it
+            // gets a page of its own, and the parked page stays parked.
+            let third = fetch(cache, 3, 2);
+            assert!(!third.is_null() && third != first);
+            assert_eq!(fetch(cache, scratch, 0), first);
+            assert_eq!(fetch(cache, 3, 0), third);
+            // So does a page moved onto it.
+            rekey(cache, third, 3, 4);
+            let relocated = fetch(cache, scratch, 0);
+            assert_eq!(relocated, first);
+            rekey(cache, second, 2, 5);
+            assert_eq!(fetch(cache, 5, 0), second);
+            assert_eq!(fetch(cache, scratch, 0), first);
+            // Moved off the scratch number, it is found on its new one.
+            rekey(cache, first, scratch, 2);
+            assert_eq!(fetch(cache, 2, 0), first);
+            assert!(fetch(cache, scratch, 0).is_null());
+
+            // A parked page SQLite discards leaves the scratch number empty.
+            rekey(cache, second, 5, scratch);
+            unpin(cache, second, 1);
+            assert!(fetch(cache, scratch, 0).is_null());
+            let sixth = fetch(cache, 6, 2);
+            assert!(!sixth.is_null());
+            assert!(fetch(cache, scratch, 0).is_null());
+
+            // Truncating drops pages from the limit on, the parked one with them.
+            rekey(cache, sixth, 6, scratch);
+            truncate(cache, 5);
+            assert!(fetch(cache, scratch, 0).is_null());
+            assert_eq!(fetch(cache, 2, 0), first);
+            assert_eq!(fetch(cache, 4, 0), third);
+            destroy(cache);
+        }
+    }
 
     #[test]
     fn splits_swap_pages_through_the_scratch_number_without_the_inner_cache_seeing_it() {
