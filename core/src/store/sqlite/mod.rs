@@ -95,13 +95,18 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// changes; the readers one per query shape), so that none is re-parsed.
 const STATEMENT_CACHE: usize = 512;
 
-/// Reads of pages that are in the database file (not in the WAL) come
-/// straight from the mapping, without a `pread` and a copy. This matters
-/// because in WAL mode a reader drops its whole page cache whenever another
-/// connection has committed, which under load is before nearly every read.
+/// The writer's reads of pages that are in the database file (not in the
+/// WAL) come straight from the mapping, without a `pread` and a copy.
 /// Mapped pages that were read count towards the process's resident
 /// memory, so the mapping covers the hot first part of the file only: with
 /// a larger one, a big database alone took the gateway past 300 MiB.
+///
+/// Readers map nothing. In WAL mode a reader that finds another
+/// connection has committed since its last read drops its page cache and
+/// unmaps the whole file (SQLite's `pagerBeginReadTransaction`), which
+/// under load is before nearly every read: a `munmap`, a TLB shootdown
+/// that interrupts the other core, then a page fault for each page read
+/// again. A `pread` of the few pages a read needs costs less.
 const MMAP_SIZE: i64 = 64 * 1024 * 1024;
 
 /// Page cache per connection, in KiB (SQLite's default is 2 MiB). Small:
@@ -321,15 +326,15 @@ fn open_writer(path: &Path) -> StoreResult<Connection> {
     }
 }
 
-/// Settings both kinds of connection share.
-fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
-    configure_connection(Connection::open(path)?)
+/// Settings both kinds of connection share; `mmap_size` in bytes.
+fn open_connection(path: &Path, mmap_size: i64) -> rusqlite::Result<Connection> {
+    configure_connection(Connection::open(path)?, mmap_size)
 }
 
-fn configure_connection(conn: Connection) -> rusqlite::Result<Connection> {
+fn configure_connection(conn: Connection, mmap_size: i64) -> rusqlite::Result<Connection> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
+    conn.pragma_update(None, "mmap_size", mmap_size)?;
     conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
     Ok(conn)
 }
@@ -339,14 +344,13 @@ fn configure_writer(path: &Path) -> rusqlite::Result<(Connection, String)> {
     // The writer appends the WAL; the gathered VFS writes each commit's
     // frames in one system call.
     let conn = match gathered::register() {
-        Ok(()) => configure_connection(Connection::open_with_flags_and_vfs(
-            path,
-            rusqlite::OpenFlags::default(),
-            gathered::NAME,
-        )?)?,
+        Ok(()) => configure_connection(
+            Connection::open_with_flags_and_vfs(path, rusqlite::OpenFlags::default(), gathered::NAME)?,
+            MMAP_SIZE,
+        )?,
         Err(reason) => {
             tracing::warn!(%reason, "SQLite writes each WAL frame on its own");
-            open_connection(path)?
+            open_connection(path, MMAP_SIZE)?
         }
     };
     // Takes effect only on a file that has no pages yet; one that has
@@ -367,7 +371,7 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
 }
 
 fn configure_reader(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = open_connection(path)?;
+    let conn = open_connection(path, 0)?;
     // A guard against a write slipping onto a reader by mistake.
     conn.pragma_update(None, "query_only", true)?;
     Ok(conn)
